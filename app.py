@@ -1,0 +1,50 @@
+"""Serious Violence Duty dashboard: page config, shared filters and navigation. Nothing else lives here."""
+
+import streamlit as st
+
+from ui import cache, frame
+from ui import filters as shared
+
+st.set_page_config(
+    page_title="Serious Violence Duty dashboard · Barking and Dagenham",
+    page_icon=":material/shield:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+frame.styles()
+
+ROOT = cache.data_root()
+missing = cache.missing_required(ROOT)
+if missing:
+    st.navigation([st.Page("pages/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
+    st.stop()
+
+with st.sidebar:
+    st.markdown("**Barking and Dagenham Community Safety Partnership**")
+    _, ward_table = cache.mps_ward(ROOT)
+    start, end = shared.period(ward_table["month"].unique())
+    ward_names = dict(zip(ward_table["area_code"], ward_table["area_name"], strict=False))
+    wards = shared.wards(ward_names)
+st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
+
+pages = {
+    "For the board": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
+        st.Page("pages/domestic_abuse.py", title="Domestic abuse", icon=":material/home:",
+                url_path="domestic-abuse"),
+        st.Page("pages/sexual_offences.py", title="Sexual offences", icon=":material/shield_person:",
+                url_path="sexual-offences"),
+        st.Page("pages/knife_crime_robbery.py", title="Knife crime and robbery", icon=":material/warning:",
+                url_path="knife-crime-robbery"),
+        st.Page("pages/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
+        st.Page("pages/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
+    ],
+    "For tasking": [
+        st.Page("pages/hotspots.py", title="Hotspots", icon=":material/map:", url_path="hotspots"),
+        st.Page("pages/temporal.py", title="Days and times", icon=":material/schedule:", url_path="temporal"),
+    ],
+    "For analysts": [
+        st.Page("pages/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),
+    ],
+}
+st.navigation(pages).run()

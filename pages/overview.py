@@ -1,0 +1,99 @@
+"""Overview: the board's landing page — a few large figures, each opening its page, and the objectives table."""
+
+import streamlit as st
+
+from svd import metrics as mx
+from svd import overview, strategy
+from svd.taxonomy import PROXY_NOTE
+from ui import cache, frame
+
+ROOT = cache.data_root()
+MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
+RECORD_TILES = ("domestic_abuse", "share_3pm_9pm")
+
+
+def _tile(figs: dict, metric_id: str) -> None:
+    """A tile, or a plain message when its data are unavailable."""
+    fig = figs.get(metric_id)
+    if fig is None:
+        with st.container(border=True):
+            st.markdown(f"**{mx.metric(metric_id).title}**")
+            st.caption("Needs record-level data, which could not be loaded.")
+        return
+    frame.tile(fig, on_click_page=overview.page_file(fig.metric.page))
+
+
+def body() -> None:
+    """Lay out the overview."""
+    wards = tuple(st.session_state.get("shared_filter", {}).get("wards", ()))
+    _, borough = cache.mps_ward(ROOT)
+    _, london = cache.mps_ward(ROOT, None)
+
+    record_set, records, records_problem = None, None, None
+    try:
+        record_set = cache.records(ROOT, cache.extract_path())
+        records = record_set.data
+    except Exception as exc:  # noqa: BLE001 — the MPS tiles still stand without record-level data
+        records_problem = str(exc)
+    simulated = record_set is None or record_set.source == "simulated"
+    figs, area = overview.board_figures(borough, records, simulated, cache.london_populations(ROOT), london,
+                                        cache.ward_population(ROOT), wards)
+
+    frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
+    if record_set is not None:
+        frame.records_notice(record_set)
+    else:
+        st.error(f"Record-level data could not be loaded ({records_problem}); the domestic abuse and 3pm–9pm "
+                 "tiles are not shown.", icon=":material/error:")
+    sv = figs["serious_violence"]
+    st.caption(
+        f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
+        "(Poisson for counts, two-proportion for shares), the rate per 1,000 residents (Census 2021) and "
+        + ("London's rate. " if not wards else "no London rate while wards are selected. ")
+        + ("Showing the wards chosen in the sidebar." if wards else "Whole borough; choose wards in the sidebar.")
+    )
+
+    left, right = st.columns([1, 2])
+    with left:
+        _tile(figs, "serious_violence")
+    with right, st.container(border=True):
+        st.markdown("**A proxy, not the London definition**")
+        st.markdown(PROXY_NOTE)
+
+    for col, mid in zip(st.columns(len(MPS_TILES)), MPS_TILES, strict=True):
+        with col:
+            _tile(figs, mid)
+
+    st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        _tile(figs, "domestic_abuse")
+    with c2:
+        _tile(figs, "share_3pm_9pm")
+    with c3, st.container(border=True):
+        ref = strategy.reference(mx.metric("share_3pm_9pm").reference)
+        st.metric("Published reference (needs assessment)", f"{ref['value']:g}%", border=False,
+                  help=f"\u201c{ref['quote']}\u201d")
+        st.caption(f"{ref['text']} · {ref['period']} · {ref['source']}")
+
+    st.subheader("Strategy objectives and the metrics that monitor them")
+    table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
+    st.dataframe(
+        table.drop(columns=["metric_id"]), hide_index=True, width="stretch",
+        column_config={
+            "objective": st.column_config.NumberColumn("Objective", width="small"),
+            "objective_title": st.column_config.TextColumn("Objective title", width="large"),
+            "metric": "Metric", "value": "Latest 12 months", "change": "Change on the 12 before",
+            "period": "Period", "page": "Page",
+        },
+    )
+    st.download_button("Objectives and metrics (CSV)", table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name="objectives_metrics.csv", mime="text/csv", icon=":material/download:")
+
+    kinds = ["mps", "census"]
+    if record_set is not None:
+        kinds.append("records_simulated" if simulated else "records_extract")
+    frame.sources([*kinds, "strategy"], as_of=overview.as_of(borough["month"]))
+
+
+frame.run_page(body)

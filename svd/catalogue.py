@@ -1,0 +1,130 @@
+"""The reference-dataset catalogue (``data/catalogue.json``) and a check of a data directory against it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyogrio
+
+from svd.config import data_dir as default_data_dir
+from svd.config import definitions_dir
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One reference dataset as the catalogue describes it."""
+
+    id: str
+    title: str
+    path: str
+    format: str
+    publisher: str
+    licence: str
+    attribution: str
+    columns: tuple[str, ...]
+    key: str | None
+    rows: int | None
+    min_files: int
+    required: bool
+
+    def files(self, root: Path) -> list[Path]:
+        """The files in ``root`` that match this dataset's path pattern, sorted."""
+        return sorted(p for p in root.glob(self.path) if p.is_file())
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    """What was found for one dataset in a data directory."""
+
+    dataset: Dataset
+    files: tuple[Path, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the files are present and match the description."""
+        return not self.problems
+
+
+@cache
+def _read_catalogue(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_catalogue(path: Path | None = None) -> list[Dataset]:
+    """The datasets listed in the catalogue."""
+    raw = _read_catalogue((path or definitions_dir() / "catalogue.json").resolve())
+    return [
+        Dataset(
+            id=d["id"],
+            title=d["title"],
+            path=d["path"],
+            format=d["format"],
+            publisher=d["publisher"],
+            licence=d["licence"],
+            attribution=d["attribution"],
+            columns=tuple(d["columns"]),
+            key=d.get("key"),
+            rows=d.get("rows"),
+            min_files=d.get("min_files", 1),
+            required=d["required"],
+        )
+        for d in raw["datasets"]
+    ]
+
+
+def attribution_lines(path: Path | None = None) -> list[str]:
+    """The attribution statements the dashboard must show (as SOURCES.md gives them)."""
+    return list(_read_catalogue((path or definitions_dir() / "catalogue.json").resolve())["attribution"])
+
+
+def _columns_and_rows(file: Path, fmt: str) -> tuple[list[str], int, list[str]]:
+    """Columns, row count and key values of a CSV or GeoJSON file (keys only for small files)."""
+    if fmt == "geojson":
+        info = pyogrio.read_info(file)
+        return list(info["fields"]), int(info["features"]), []
+    with file.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, [])
+        rows = list(reader)
+    return header, len(rows), [r[0] if r else "" for r in rows]
+
+
+def check_dataset(ds: Dataset, root: Path) -> DatasetCheck:
+    """Check one dataset's files in ``root``: present, expected columns, expected row count, unique keys."""
+    files = ds.files(root)
+    problems: list[str] = []
+    if len(files) < ds.min_files:
+        problems.append(f"missing: expected {ds.path} in {root}")
+    for f in files:
+        try:
+            cols, nrows, _ = _columns_and_rows(f, ds.format)
+        except Exception as exc:  # noqa: BLE001 — any unreadable file is reported, not raised
+            problems.append(f"{f.name}: cannot be read ({exc})")
+            continue
+        missing = [c for c in ds.columns if c not in cols]
+        if missing:
+            problems.append(f"{f.name}: missing columns {', '.join(missing)}")
+        if ds.rows is not None and nrows != ds.rows:
+            problems.append(f"{f.name}: {nrows} rows, expected {ds.rows}")
+        if ds.key and not missing and ds.format != "geojson":
+            with f.open(newline="", encoding="utf-8-sig") as fh:
+                keys = [row[ds.key] for row in csv.DictReader(fh)]
+            if len(set(keys)) != len(keys):
+                problems.append(f"{f.name}: duplicate values in key column {ds.key}")
+    return DatasetCheck(ds, tuple(files), tuple(problems))
+
+
+def check(root: Path | None = None) -> list[DatasetCheck]:
+    """Check every catalogued dataset in the data directory."""
+    root = root or default_data_dir()
+    return [check_dataset(ds, root) for ds in load_catalogue()]
+
+
+def missing_required(root: Path | None = None) -> list[DatasetCheck]:
+    """The required datasets that are missing or malformed: the app cannot start without them."""
+    return [c for c in check(root) if c.dataset.required and not c.ok]

@@ -1,0 +1,115 @@
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``. Exit 0 when usable, 1 when not; never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from svd.config import BOROUGH_CODE
+
+
+def _print_validation(reports: list[dict]) -> None:
+    for r in reports:
+        print(f"{r['path']}")
+        print(f"  format: {r['format']}")
+        print(f"  rows read: {r['rows_in']:,}  accepted: {r['rows_accepted']:,}  quarantined: {r['rows_quarantined']:,}")
+        if r["months"]:
+            print(f"  months: {r['months'][0]} to {r['months'][-1]} ({len(r['months'])})")
+        if r["months_ignored"]:
+            print(f"  months ignored (partial): {', '.join(r['months_ignored'])}")
+        print(f"  offences: {r['offences']:,}" + (f"  anti-social behaviour: {r['asb']:,}" if "asb" in r else ""))
+        for p in r["problems"][:20]:
+            where = f"line {p['row']}" if p["row"] is not None else "file"
+            col = f", column {p['column']}" if p["column"] else ""
+            print(f"  - {where}{col}: {p['reason']}")
+        if len(r["problems"]) > 20:
+            print(f"  … and {len(r['problems']) - 20:,} more problems (use --json for all)")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from svd.validate import usable, validate_file
+
+    reports = [validate_file(Path(f)) for f in args.files]
+    if args.json:
+        print(json.dumps({"files": reports}, indent=2, default=str))
+    else:
+        _print_validation(reports)
+    return 0 if all(usable(r) for r in reports) else 1
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from svd.catalogue import missing_required
+    from svd.metrics import summary
+
+    missing = [c for c in missing_required() if c.dataset.id in ("mps_ward", "population_london")]
+    if missing:
+        for c in missing:
+            print("; ".join(c.problems), file=sys.stderr)
+        return 1
+    s = summary(args.borough)
+    if args.json:
+        print(json.dumps(s, indent=2))
+    else:
+        width = max(len(k) for k in s)
+        for k, v in s.items():
+            if isinstance(v, dict):
+                print(f"{k}:")
+                for kk, vv in v.items():
+                    print(f"  {kk}: {vv}")
+            else:
+                print(f"{k.ljust(width)}  {v}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from svd.simulate import main_simulate
+
+    return main_simulate(Path(args.out), args.seed)
+
+
+def cmd_board_pack(args: argparse.Namespace) -> int:
+    from svd.boardpack import main_board_pack
+
+    return main_board_pack(Path(args.out), args.month)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the docs test)."""
+    p = argparse.ArgumentParser(prog="python -m svd", description="Serious Violence Duty dashboard data tools.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check files before loading them (formats, rows, months, problems)")
+    v.add_argument("files", nargs="+", help="MPS ward/borough CSV, police.uk street CSV, or incident extract")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("summary", help="headline figures from the merged MPS ward data")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--borough", default=BOROUGH_CODE, help="ONS borough code (default %(default)s)")
+    s.set_defaults(func=cmd_summary)
+
+    m = sub.add_parser("simulate", help="write the deterministic simulated record-level dataset (format v1)")
+    m.add_argument("--out", required=True)
+    m.add_argument("--seed", type=int, default=20240131)
+    m.set_defaults(func=cmd_simulate)
+
+    b = sub.add_parser("board-pack", help="write the monthly board pack PDF")
+    b.add_argument("--out", required=True)
+    b.add_argument("--month", default=None, help="YYYY-MM: the last month the pack covers (default: latest)")
+    b.set_defaults(func=cmd_board_pack)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 — a command-line user gets a sentence, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

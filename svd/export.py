@@ -1,0 +1,241 @@
+"""Exports for board papers: charts as PNG/SVG (vl-convert, offline), the map as a static PNG, tables as CSV/xlsx.
+
+Everything here returns bytes (or SVG text) so the dashboard, the board pack and tests can use the same code.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+METRIC_CRS = "EPSG:27700"  # British National Grid: metres, north up, so a scale bar is honest
+NO_DATA_COLOUR = "#d9d9d9"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------------------------------------ charts
+
+
+def chart_png(chart, scale: float = 2) -> bytes:
+    """An altair chart as PNG bytes (rendered offline by vl-convert; ``scale=2`` for print quality)."""
+    import vl_convert as vlc
+
+    return bytes(vlc.vegalite_to_png(chart.to_json(), scale=scale))
+
+
+def chart_svg(chart) -> str:
+    """An altair chart as SVG text (rendered offline by vl-convert)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_json())
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def table_csv(df: pd.DataFrame) -> bytes:
+    """A table as CSV bytes, UTF-8 with a byte-order mark so Excel shows "£" and "–" correctly; no index."""
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_names(names: Sequence[str]) -> list[str]:
+    """Valid, unique Excel sheet names: forbidden characters removed, at most 31 characters, never empty."""
+    out: list[str] = []
+    for raw in names:
+        base = _BAD_SHEET_CHARS.sub(" ", str(raw)).strip().strip("'")[:31] or "Sheet"
+        name, n = base, 2
+        while name.lower() in (o.lower() for o in out):
+            suffix = f" ({n})"
+            name = base[: 31 - len(suffix)] + suffix
+            n += 1
+        out.append(name)
+    return out
+
+
+def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy Excel can store: timezone-naive datetimes, plain objects for nullable/categorical columns."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(object)
+        elif pd.api.types.is_extension_array_dtype(s.dtype) and not isinstance(s.dtype, pd.DatetimeTZDtype):
+            # Nullable ints/booleans/strings: pd.NA becomes an empty cell rather than an error.
+            out[col] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+def table_xlsx(frames: Mapping[str, pd.DataFrame]) -> bytes:
+    """One .xlsx workbook with a sheet per frame (sheet name = key): bold header, frozen top row, sized columns."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    buf = io.BytesIO()
+    names = sheet_names(list(frames))
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        if not frames:
+            pd.DataFrame().to_excel(writer, sheet_name="Sheet", index=False)
+        for name, df in zip(names, frames.values(), strict=True):
+            data = _excel_ready(df)
+            data.to_excel(writer, sheet_name=name, index=False)
+            ws = writer.sheets[name]
+            ws.freeze_panes = "A2"
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for i, col in enumerate(data.columns, start=1):
+                sample = data[col].head(200).astype(str).map(len)
+                width = max([len(str(col)), *sample.tolist()]) if len(sample) else len(str(col))
+                ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ the map
+
+
+def quantile_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
+    """Class edges (k classes, k+1 ascending unique edges from min to max) at quantiles of the values."""
+    v = pd.Series(values, dtype="float64").dropna()
+    if v.empty:
+        return [0.0, 1.0]
+    edges = np.unique(np.quantile(v.to_numpy(), np.linspace(0, 1, k + 1)))
+    if len(edges) == 1:
+        edges = np.array([edges[0], edges[0] + 1])
+    return [float(e) for e in edges]
+
+
+def _decimals(breaks: Sequence[float]) -> int:
+    """Enough decimals to tell the class edges apart (0 for counts, 1–2 for rates)."""
+    span = max(breaks) - min(breaks)
+    if all(float(b).is_integer() for b in breaks):
+        return 0
+    return 0 if span >= 50 else 1 if span >= 5 else 2
+
+
+def classify(values: pd.Series, breaks: Sequence[float]) -> tuple[pd.Series, list[str]]:
+    """Class index (0-based, NA for missing) per value and the legend label of each class ("2.5 – 4.0").
+
+    The first class includes its lower edge; values outside the edges fall in the nearest end class.
+    """
+    edges = sorted(float(b) for b in breaks)
+    if len(edges) < 2:
+        raise ValueError("breaks need at least two edges")
+    v = pd.Series(values, dtype="float64")
+    idx = np.searchsorted(edges[1:-1], v.to_numpy(), side="left")  # value equal to an edge joins the lower class
+    cls = pd.Series(idx, index=v.index, dtype="Int64").where(v.notna())
+    dp = _decimals(edges)
+    labels = [f"{edges[i]:,.{dp}f} – {edges[i + 1]:,.{dp}f}" for i in range(len(edges) - 1)]
+    return cls, labels
+
+
+def _scale_bar_length(width_m: float) -> float:
+    """A round scale-bar length about a fifth of the map width: 500 m, 1 km, 2 km…"""
+    target = width_m / 5
+    mag = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * mag <= target:
+            return step * mag
+    return mag
+
+
+def map_png(
+    gdf,
+    value_col: str,
+    title: str,
+    breaks: Sequence[float] | None,
+    attribution: str | Sequence[str],
+    outline_gdf=None,
+    *,
+    label_col: str | None = None,
+    legend_title: str | None = None,
+    cmap: str = "viridis",
+    dpi: int = 150,
+    size: tuple[float, float] = (10, 8),
+) -> bytes:
+    """A classed choropleth as PNG bytes: legend of class breaks, north arrow, scale bar and attribution.
+
+    ``breaks`` are ascending class edges (None: quintiles). Each polygon is also labelled with its value
+    (or ``label_col``) so nothing is read from colour alone. Drawn north up in British National Grid.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server or in a scheduled job
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrow, Patch, Rectangle
+
+    data = gdf.to_crs(METRIC_CRS) if gdf.crs is not None else gdf
+    values = pd.to_numeric(data[value_col], errors="coerce")
+    edges = quantile_breaks(values) if breaks is None else sorted(float(b) for b in breaks)
+    cls, labels = classify(values, edges)
+    colours = plt.get_cmap(cmap, len(labels))
+    colour_list = [matplotlib.colors.to_hex(colours(i)) for i in range(len(labels))]
+    face = [NO_DATA_COLOUR if pd.isna(c) else colour_list[int(c)] for c in cls]
+
+    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    try:
+        data.plot(ax=ax, color=face, edgecolor="white", linewidth=0.8)
+        if outline_gdf is not None and len(outline_gdf):
+            outline = outline_gdf.to_crs(METRIC_CRS) if outline_gdf.crs is not None else outline_gdf
+            outline.boundary.plot(ax=ax, color="black", linewidth=1.6)
+        dp = _decimals(edges)
+        points = data.geometry.representative_point()
+        for pt, val, c, lab in zip(
+            points, values, cls, data[label_col] if label_col else values, strict=True
+        ):
+            if pd.isna(val) and not label_col:
+                continue
+            text = str(lab) if label_col else f"{val:,.{dp}f}"
+            dark = not pd.isna(c) and int(c) < len(labels) / 2 and cmap in ("viridis", "cividis", "magma")
+            ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=7,
+                        color="white" if dark else "black")
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=14, loc="left", pad=12)
+
+        handles = [Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))]
+        if cls.isna().any():
+            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="grey", label="No data"))
+        ax.legend(handles=handles, title=legend_title or value_col, loc="lower right", frameon=False,
+                  fontsize=9, title_fontsize=10)
+
+        # Room below the polygons for the scale bar, and at the right for the legend.
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        x1 += 0.3 * (x1 - x0)
+        y0 -= 0.08 * (y1 - y0)
+        w, h = x1 - x0, y1 - y0
+        # North arrow: the map is in British National Grid, so grid north is up.
+        ax.add_patch(FancyArrow(x1 - 0.05 * w, y1 - 0.16 * h, 0, 0.09 * h, width=0.012 * w,
+                                head_width=0.04 * w, head_length=0.04 * h, color="black",
+                                length_includes_head=True))
+        ax.text(x1 - 0.05 * w, y1 - 0.19 * h, "N", ha="center", va="center", fontsize=12, fontweight="bold")
+        ax.text(x1 - 0.05 * w, y1 - 0.22 * h, "north up", ha="center", va="center", fontsize=7)
+
+        # Scale bar in metres along the bottom-left.
+        length = _scale_bar_length(w)
+        bx, by = x0 + 0.03 * w, y0 + 0.04 * h
+        ax.add_patch(Rectangle((bx, by), length / 2, 0.012 * h, facecolor="black", edgecolor="black"))
+        ax.add_patch(Rectangle((bx + length / 2, by), length / 2, 0.012 * h, facecolor="white", edgecolor="black"))
+        unit = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+        ax.text(bx, by + 0.02 * h, "0", fontsize=8, ha="center", va="bottom")
+        ax.text(bx + length, by + 0.02 * h, unit, fontsize=8, ha="center", va="bottom")
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+
+        lines = [attribution] if isinstance(attribution, str) else list(attribution)
+        fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#333333", ha="left", va="bottom", wrap=True)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04 + 0.022 * len(lines))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,446 @@
+"""Boundaries, the LSOA→ward lookup, places, point-in-polygon assignment and compact GeoJSON map layers.
+
+Display CRS is EPSG:4326; every distance, buffer and area is computed in British National Grid (EPSG:27700).
+Loaders read the reference files under ``svd.config.data_dir()`` (or an explicit ``data_dir``), are cached per
+resolved path, and return copies so a caller cannot alter the cache. LSOAs are placed in wards with the ONS
+best-fit lookup, never by polygon overlay (LSOAs do not nest exactly in the generalised ward polygons).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+
+from svd import config
+
+DISPLAY_CRS = "EPSG:4326"
+METRIC_CRS = "EPSG:27700"
+
+WARDS_FILE = "geo/wards_2022_barking_dagenham.geojson"
+LSOAS_FILE = "geo/lsoa_2021_barking_dagenham.geojson"
+LOOKUP_FILE = "geo/lsoa_2021_to_ward_lookup_barking_dagenham.csv"
+BOROUGH_FILE = "geo/borough_outline_barking_dagenham.geojson"
+LONDON_FILE = "geo/london_boroughs_2022.geojson"
+PLACES_FILE = "geo/places_barking_dagenham.csv"
+
+PLACE_METHODS = ("station_buffer", "point_buffer", "ward", "lsoa_set")
+PLACE_KINDS = ("priority", "outreach")
+LAYERS = ("wards", "lsoas", "borough", "london", "priority_places")
+
+# Simplification tolerance for map layers, metres in EPSG:27700: invisible at borough zoom, and it keeps the
+# LSOA layer small enough to ship to the browser on every page view.
+SIMPLIFY_TOLERANCE_M = 10.0
+COORD_DECIMALS = 5  # ~1 m at London's latitude
+
+# A places row is approximate when its source says so (the parks are unverified pins; one station's grid
+# reference is rounded to 100 m). Derived from the data, not from a list of names.
+_APPROX_SOURCE = re.compile(r"approximate|not authoritative|unverified|rounded", re.IGNORECASE)
+
+_AREA_COLUMNS = ["lsoa_code", "lsoa_name", "ward_code", "ward_name"]
+
+
+def _resolve(data_dir: Path | None) -> Path:
+    """The data directory as an absolute path (the cache key)."""
+    return Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
+
+
+def _default_definitions() -> Path:
+    return (config.geo_definitions_dir() / "places.json").resolve()
+
+
+def _read_geo(path: Path) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path, engine="pyogrio")
+    if gdf.crs is None:
+        # GeoJSON without a crs member is WGS84 by RFC 7946.
+        gdf = gdf.set_crs(DISPLAY_CRS)
+    return gdf.to_crs(DISPLAY_CRS)
+
+
+# ---------------------------------------------------------------------------------------------- boundaries
+
+
+@functools.cache
+def _wards(root: Path) -> gpd.GeoDataFrame:
+    raw = _read_geo(root / WARDS_FILE)
+    out = raw.rename(columns={"WD22CD": "ward_code", "WD22NM": "ward_name"})[
+        ["ward_code", "ward_name", "geometry"]
+    ]
+    return out.sort_values("ward_code").reset_index(drop=True)
+
+
+def wards(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """The 19 May-2022 wards: ward_code, ward_name, geometry (EPSG:4326)."""
+    return _wards(_resolve(data_dir)).copy()
+
+
+@functools.cache
+def _lookup(root: Path) -> pd.DataFrame:
+    raw = pd.read_csv(root / LOOKUP_FILE, dtype=str)
+    # The lookup carries 2025 ward codes; SOURCES.md notes they are identical to the 19 2022 wards.
+    out = raw.rename(
+        columns={
+            "LSOA21CD": "lsoa_code",
+            "LSOA21NM": "lsoa_name",
+            "WD25CD": "ward_code",
+            "WD25NM": "ward_name",
+        }
+    )[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]]
+    out = out.apply(lambda s: s.str.strip())
+    return out.sort_values("lsoa_code").reset_index(drop=True)
+
+
+def lsoa_ward_lookup(data_dir: Path | None = None) -> pd.DataFrame:
+    """The ONS best-fit LSOA 2021 → ward lookup: lsoa_code, lsoa_name, ward_code, ward_name."""
+    return _lookup(_resolve(data_dir)).copy()
+
+
+@functools.cache
+def _lsoas(root: Path) -> gpd.GeoDataFrame:
+    raw = _read_geo(root / LSOAS_FILE)
+    shapes = raw.rename(columns={"lsoa21cd": "lsoa_code", "lsoa21nm": "lsoa_name", "msoa21cd": "msoa_code"})[
+        ["lsoa_code", "lsoa_name", "msoa_code", "geometry"]
+    ]
+    lookup = _lookup(root)[["lsoa_code", "ward_code", "ward_name"]]
+    out = shapes.merge(lookup, on="lsoa_code", how="left", validate="one_to_one")
+    out = out[["lsoa_code", "lsoa_name", "msoa_code", "ward_code", "ward_name", "geometry"]]
+    return (
+        gpd.GeoDataFrame(out, geometry="geometry", crs=DISPLAY_CRS)
+        .sort_values("lsoa_code")
+        .reset_index(drop=True)
+    )
+
+
+def lsoas(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """The 115 2021 LSOAs with msoa_code and their best-fit ward (from the lookup, not overlay)."""
+    return _lsoas(_resolve(data_dir)).copy()
+
+
+@functools.cache
+def _borough(root: Path) -> gpd.GeoDataFrame:
+    raw = _read_geo(root / BOROUGH_FILE)
+    out = raw.rename(columns={"LAD22CD": "borough_code", "LAD22NM": "borough_name"})
+    if "borough_code" not in out.columns:
+        out = out.assign(borough_code=config.BOROUGH_CODE, borough_name=config.BOROUGH_NAME)
+    return out[["borough_code", "borough_name", "geometry"]].reset_index(drop=True)
+
+
+def borough_outline(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """The borough outline: one row, borough_code, borough_name, geometry."""
+    return _borough(_resolve(data_dir)).copy()
+
+
+@functools.cache
+def _london(root: Path) -> gpd.GeoDataFrame:
+    raw = _read_geo(root / LONDON_FILE)
+    out = raw.rename(columns={"LAD22CD": "borough_code", "LAD22NM": "borough_name"})
+    return (
+        out[["borough_code", "borough_name", "geometry"]].sort_values("borough_code").reset_index(drop=True)
+    )
+
+
+def london_boroughs(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """The 33 London local authorities: borough_code, borough_name, geometry."""
+    return _london(_resolve(data_dir)).copy()
+
+
+def area_km2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Area of each geometry in km², measured in EPSG:27700."""
+    return gdf.to_crs(METRIC_CRS).area / 1e6
+
+
+# ------------------------------------------------------------------------------------------------- places
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "y", "t"])
+
+
+@functools.cache
+def _places(root: Path) -> gpd.GeoDataFrame:
+    raw = pd.read_csv(root / PLACES_FILE, dtype=str, keep_default_na=False)
+    lat = pd.to_numeric(raw["lat"], errors="coerce")
+    lon = pd.to_numeric(raw["lon"], errors="coerce")
+    # A row without usable coordinates cannot be a place on the map; it is left out (there are none today).
+    ok = lat.between(-90, 90) & lon.between(-180, 180)
+    raw, lat, lon = raw[ok], lat[ok], lon[ok]
+    source = raw["source"].str.strip()
+    kind_text = raw["type"].str.strip()
+    out = pd.DataFrame(
+        {
+            # "park (APPROXIMATE)" -> "park": the qualifier lives in the `approximate` column.
+            "place_type": kind_text.str.extract(r"^\s*(\w+)", expand=False).str.lower(),
+            "name": raw["name"].str.strip(),
+            "ward_code": raw["WD22CD"].str.strip().replace("", pd.NA),
+            "ward_name": raw["WD22NM"].str.strip().replace("", pd.NA),
+            "in_borough": _to_bool(raw["in_bd"]),
+            "approximate": source.str.contains(_APPROX_SOURCE) | kind_text.str.contains(_APPROX_SOURCE),
+            "source": source,
+        }
+    )
+    gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs=DISPLAY_CRS)
+    return gdf.reset_index(drop=True)
+
+
+def places(data_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Stations and parks: place_type, name, ward_code, ward_name, in_borough, approximate, source, geometry."""
+    return _places(_resolve(data_dir)).copy()
+
+
+def load_place_definitions(path: Path | None = None) -> list[dict]:
+    """The place definitions of geo/places.json, checked: unique ids, known kinds and methods."""
+    path = Path(path) if path is not None else _default_definitions()
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    defs = doc["places"]
+    ids = [d["id"] for d in defs]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"{path}: duplicate place ids")
+    for d in defs:
+        if d["kind"] not in PLACE_KINDS:
+            raise ValueError(f"{path}: place {d['id']}: unknown kind {d['kind']!r}")
+        if d["method"] not in PLACE_METHODS:
+            raise ValueError(f"{path}: place {d['id']}: unknown method {d['method']!r}")
+    return defs
+
+
+def _point_27700(pts: gpd.GeoDataFrame, name: str, station_only: bool, place_id: str):
+    mask = pts["name"].str.casefold() == name.casefold()
+    if station_only:
+        mask &= pts["place_type"] == "station"
+    hit = pts[mask]
+    if len(hit) != 1:
+        what = "station" if station_only else "place"
+        raise ValueError(f"place {place_id}: {what} {name!r} matches {len(hit)} rows of {PLACES_FILE}")
+    row = hit.iloc[0]
+    return hit.to_crs(METRIC_CRS).geometry.iloc[0], bool(row["approximate"])
+
+
+def _describe(d: dict) -> str:
+    """A one-sentence, human-readable account of how a place's polygon is drawn."""
+    p = d["parameters"]
+    if d["method"] == "station_buffer":
+        head = f"Within {p['radius_m']} m of {p['station']} station (TfL point), clipped to the borough."
+    elif d["method"] == "point_buffer":
+        head = f"Within {p['radius_m']} m of the {p['place']} point, clipped to the borough."
+    elif d["method"] == "ward":
+        head = f"{p['ward_name']} ward (the 2021 LSOAs best-fitted to it)."
+    elif p["lsoa_codes"]:
+        head = f"The {len(p['lsoa_codes'])} LSOA(s) {', '.join(p['lsoa_codes'])}."
+    else:
+        head = "Not located: no polygon."
+    note = d.get("note", "").strip()
+    return f"{head} {note}".strip()
+
+
+@functools.cache
+def _priority_places(root: Path, definitions: Path) -> gpd.GeoDataFrame:
+    defs = load_place_definitions(definitions)
+    pts = _places(root)
+    lsoa_m = _lsoas(root).to_crs(METRIC_CRS)
+    outline = _borough(root).to_crs(METRIC_CRS).geometry.union_all()
+    rows = []
+    for d in defs:
+        p = d["parameters"]
+        approx = bool(d.get("approximate", False))
+        if d["method"] in ("station_buffer", "point_buffer"):
+            key = p["station"] if d["method"] == "station_buffer" else p["place"]
+            point, point_approx = _point_27700(pts, key, d["method"] == "station_buffer", d["id"])
+            # Clipped because every count the dashboard has stops at the borough boundary.
+            geom = point.buffer(float(p["radius_m"]), quad_segs=16).intersection(outline)
+            approx = approx or point_approx
+        elif d["method"] == "ward":
+            members = lsoa_m[lsoa_m["ward_name"].str.casefold() == p["ward_name"].casefold()]
+            if members.empty:
+                raise ValueError(f"place {d['id']}: no LSOA is best-fitted to ward {p['ward_name']!r}")
+            geom = members.geometry.union_all()
+        else:
+            codes = list(p["lsoa_codes"])
+            unknown = sorted(set(codes) - set(lsoa_m["lsoa_code"]))
+            if unknown:
+                raise ValueError(f"place {d['id']}: unknown LSOA codes {unknown}")
+            members = lsoa_m[lsoa_m["lsoa_code"].isin(codes)]
+            # An empty set is a place the strategy names but the data cannot locate: kept, with no polygon.
+            geom = members.geometry.union_all() if codes else shapely.Polygon()
+            approx = approx or not codes
+        rows.append(
+            {
+                "place_id": d["id"],
+                "name": d["name"],
+                "kind": d["kind"],
+                "method": d["method"],
+                "definition": _describe(d),
+                "approximate": approx,
+                "geometry": geom,
+            }
+        )
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(DISPLAY_CRS)
+    return gdf.astype({"approximate": bool})
+
+
+def priority_places(data_dir: Path | None = None, definitions: Path | None = None) -> gpd.GeoDataFrame:
+    """Priority places and outreach areas as polygons built from geo/places.json and the reference data.
+
+    Columns place_id, name, kind ("priority" | "outreach"), method, definition, approximate, geometry
+    (EPSG:4326). A place that cannot be located has an empty geometry.
+    """
+    defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
+    return _priority_places(_resolve(data_dir), defs).copy()
+
+
+@functools.cache
+def _place_lsoas(root: Path, definitions: Path) -> pd.DataFrame:
+    defs = {d["id"]: d for d in load_place_definitions(definitions)}
+    pp = _priority_places(root, definitions).to_crs(METRIC_CRS)
+    ls = _lsoas(root).to_crs(METRIC_CRS)
+    parts = []
+    # Places made of whole LSOAs cover exactly those LSOAs (share 1); overlaying the union with the LSOAs
+    # would only add floating-point slivers along the shared edges.
+    for pid in pp.loc[pp["method"].isin(["ward", "lsoa_set"]), "place_id"]:
+        p = defs[pid]["parameters"]
+        if defs[pid]["method"] == "ward":
+            codes = ls.loc[ls["ward_name"].str.casefold() == p["ward_name"].casefold(), "lsoa_code"]
+        else:
+            codes = pd.Series(sorted(p["lsoa_codes"]), dtype="str")
+        parts.append(pd.DataFrame({"place_id": pid, "lsoa_code": codes.to_numpy(), "share": 1.0}))
+    buffers = pp[pp["method"].isin(["station_buffer", "point_buffer"]) & ~pp.geometry.is_empty]
+    if not buffers.empty:
+        cells = ls[["lsoa_code", "geometry"]].assign(lsoa_area=ls.area)
+        hits = gpd.overlay(buffers[["place_id", "geometry"]], cells, how="intersection", keep_geom_type=True)
+        share = (hits.area / hits["lsoa_area"]).clip(upper=1.0)
+        parts.append(
+            pd.DataFrame({"place_id": hits["place_id"], "lsoa_code": hits["lsoa_code"], "share": share})
+        )
+    out = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["place_id", "lsoa_code", "share"])
+    )
+    # A circle grazing an LSOA by less than a square metre is not coverage.
+    out = out[out["share"] * ls.set_index("lsoa_code").area.reindex(out["lsoa_code"]).to_numpy() >= 1.0]
+    order = {pid: i for i, pid in enumerate(pp["place_id"])}
+    out = out.assign(_o=out["place_id"].map(order)).sort_values(["_o", "lsoa_code"]).drop(columns="_o")
+    return out.astype({"place_id": "str", "lsoa_code": "str", "share": float}).reset_index(drop=True)
+
+
+def place_lsoas(data_dir: Path | None = None, definitions: Path | None = None) -> pd.DataFrame:
+    """For each place, the LSOAs it covers: place_id, lsoa_code, share of the LSOA's area inside the place."""
+    defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
+    return _place_lsoas(_resolve(data_dir), defs).copy()
+
+
+def places_for_lsoas(
+    df: pd.DataFrame, lsoa_col: str = "lsoa_code", data_dir: Path | None = None, min_share: float = 0.0
+) -> pd.DataFrame:
+    """Records (with an LSOA code) × the places whose polygon covers part of that LSOA.
+
+    Returns a new frame: one row per (record, place) pair with the record's columns plus place_id and share;
+    records in no place are dropped. ``min_share`` keeps only LSOAs at least that much inside the place.
+    """
+    pl = place_lsoas(data_dir)
+    pl = pl[pl["share"] >= min_share].rename(columns={"lsoa_code": lsoa_col})
+    return df.merge(pl, on=lsoa_col, how="inner")
+
+
+# --------------------------------------------------------------------------------------- point-in-polygon
+
+
+@functools.cache
+def _lsoa_index(root: Path) -> tuple[shapely.STRtree, np.ndarray]:
+    ls = _lsoas(root)
+    geoms = ls.geometry.values
+    shapely.prepare(geoms)
+    return shapely.STRtree(geoms), ls[_AREA_COLUMNS].to_numpy(dtype=object)
+
+
+def assign_areas(
+    df: pd.DataFrame, lon: str = "longitude", lat: str = "latitude", data_dir: Path | None = None
+) -> pd.DataFrame:
+    """A new frame with lsoa_code, lsoa_name, ward_code, ward_name added by point-in-polygon on 2021 LSOAs.
+
+    Points outside every LSOA of the borough, or with missing / non-numeric coordinates, get NA. Existing
+    columns of those names are replaced. The ward comes from the best-fit lookup.
+    """
+    missing = [c for c in (lon, lat) if c not in df.columns]
+    if missing:
+        raise ValueError(f"assign_areas: column(s) {missing} not in frame")
+    tree, attrs = _lsoa_index(_resolve(data_dir))
+    x = pd.to_numeric(df[lon], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(df[lat], errors="coerce").to_numpy(dtype=float)
+    valid = np.isfinite(x) & np.isfinite(y)
+    pos = np.flatnonzero(valid)
+    match = np.full(len(df), -1, dtype=np.int64)
+    if len(pos):
+        points = shapely.points(x[pos], y[pos])
+        pt_idx, poly_idx = tree.query(points, predicate="intersects")
+        # A point on a shared boundary touches two LSOAs; keep the first (lowest code) so each point gets one.
+        order = np.lexsort((poly_idx, pt_idx))
+        pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+        first = np.unique(pt_idx, return_index=True)[1]
+        match[pos[pt_idx[first]]] = poly_idx[first]
+    out = df.copy()
+    found = match >= 0
+    for j, col in enumerate(_AREA_COLUMNS):
+        values = np.full(len(df), None, dtype=object)
+        values[found] = attrs[match[found], j]
+        out[col] = pd.Series(values, index=df.index, dtype="str")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- GeoJSON
+
+
+def _layer_frame(name: str, root: Path) -> tuple[gpd.GeoDataFrame, bool]:
+    """The frame behind a map layer and whether it is a coverage (polygons sharing edges)."""
+    if name == "wards":
+        return _wards(root), True
+    if name == "lsoas":
+        # ward_code only (no ward_name): the layer has to stay small, and names join on the code.
+        return _lsoas(root)[["lsoa_code", "lsoa_name", "ward_code", "geometry"]], True
+    if name == "borough":
+        return _borough(root), False
+    if name == "london":
+        return _london(root), True
+    pp = _priority_places(root, _default_definitions())
+    return pp[~pp.geometry.is_empty][["place_id", "name", "kind", "approximate", "geometry"]], False
+
+
+@functools.cache
+def _layer_text(name: str, root: Path) -> str:
+    gdf, coverage = _layer_frame(name, root)
+    metric = gdf.to_crs(METRIC_CRS)
+    if coverage:
+        # Coverage simplification moves each shared edge once, so neighbours keep a common border.
+        simple = metric.geometry.simplify_coverage(SIMPLIFY_TOLERANCE_M)
+    else:
+        simple = metric.geometry.simplify(SIMPLIFY_TOLERANCE_M, preserve_topology=True)
+    geoms = gpd.GeoSeries(simple, crs=METRIC_CRS).to_crs(DISPLAY_CRS)
+    geoms = shapely.transform(geoms.to_numpy(), lambda c: np.round(c, COORD_DECIMALS))
+    # Rounding can make neighbouring vertices coincide; dropping the repeats changes nothing on screen.
+    geoms = shapely.remove_repeated_points(geoms)
+    props = gdf.drop(columns="geometry")
+    features = []
+    for rec, geom in zip(props.to_dict(orient="records"), geoms, strict=True):
+        clean = {
+            k: (None if pd.isna(v) else (bool(v) if isinstance(v, np.bool_) else v)) for k, v in rec.items()
+        }
+        features.append({"type": "Feature", "properties": clean, "geometry": shapely.geometry.mapping(geom)})
+    doc = {"type": "FeatureCollection", "features": features}
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def layer_geojson(name: str, data_dir: Path | None = None) -> dict:
+    """A compact GeoJSON FeatureCollection (EPSG:4326) for a map layer.
+
+    ``name`` is one of "wards", "lsoas", "borough", "london", "priority_places". Geometries are simplified
+    (10 m), coordinates rounded to 5 decimals; properties are only codes and names.
+    """
+    if name not in LAYERS:
+        raise ValueError(f"unknown layer {name!r}; expected one of {LAYERS}")
+    return json.loads(_layer_text(name, _resolve(data_dir)))

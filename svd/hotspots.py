@@ -1,0 +1,248 @@
+"""Where offences happen: counts and rates by ward or LSOA, change on the previous period, Gi* and 'emerging'.
+
+Pure functions over the canonical record frame (``svd.records``) or the tidy MPS ward table (``svd.mps``).
+The Hotspots page lays these out; nothing here knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from svd import aggregate as agg
+from svd import maps, stats
+
+LEVELS = {"ward": ("ward_code", "ward_name"), "lsoa": ("lsoa_code", "lsoa_name")}
+LEVEL_LABELS = {"ward": "Ward", "lsoa": "Neighbourhood (LSOA)"}
+MEASURES = {"count": "Offences", "rate_per_1000": "Offences per 1,000 residents"}
+GI_SEED = 20240101
+# Columns the tasking pages filter, count or place; everything else stays in the cached record set.
+TASKING_COLUMNS = ("month", "offence_group", "offence", "domestic_abuse", "knife", "hour", "weekday", "time_known",
+                   "historical", "ward_code", "lsoa_code", "latitude", "longitude")
+_CATEGORICAL = ("offence_group", "offence", "ward_code", "lsoa_code")
+
+
+def tasking_columns(records: pd.DataFrame, cell_m: int = maps.GRID_CELL_M) -> pd.DataFrame:
+    """A narrow copy of the records for the tasking pages: codes as categoricals plus the 250 m grid ``cell``.
+
+    Filtering a dozen compact columns is several times faster than filtering the full record frame, which
+    matters at 2M records; the grid cell is computed once here rather than reprojected on every rerun.
+    """
+    cols = [c for c in TASKING_COLUMNS if c in records.columns]
+    out = records[cols].reset_index(drop=True)
+    out = out.astype({c: "category" for c in _CATEGORICAL if c in out.columns})
+    if {"latitude", "longitude"} <= set(out.columns):
+        out = out.assign(cell=maps.grid_keys(out["longitude"], out["latitude"], cell_m))
+    else:
+        out = out.assign(cell=np.full(len(out), -1, dtype=np.int64))
+    return out
+
+
+def has_times(records: pd.DataFrame) -> bool:
+    """Whether any record has a known hour (monthly-only data cannot feed times or weekdays)."""
+    return "hour" in records.columns and bool(records["hour"].notna().any())
+
+
+def has_coordinates(records: pd.DataFrame) -> bool:
+    """Whether any record has a location (so the 250 m grid can be drawn)."""
+    return "cell" in records.columns and bool((records["cell"].to_numpy() >= 0).any())
+
+
+def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period of the same length immediately before [start, end] (months inclusive)."""
+    n = (end.year - start.year) * 12 + end.month - start.month + 1
+    return start - pd.DateOffset(months=n), start - pd.DateOffset(months=1)
+
+
+def record_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Records per area: area_code, count (areas with no records are absent)."""
+    code = LEVELS[level][0]
+    s = records[code].astype("object").dropna()
+    counts = s.value_counts()
+    return pd.DataFrame({"area_code": counts.index.astype(str), "count": counts.to_numpy(dtype="int64")})
+
+
+def mps_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Offences per ward in a (filtered) tidy MPS ward table: area_code, count."""
+    out = table.groupby("area_code", observed=True, as_index=False)["count"].sum()
+    return out.astype({"count": "int64"})
+
+
+def change_text(current: int, previous: int) -> str:
+    """'+12 (+8%)', '−3 (−5%)', 'no change' or 'new' (previous period zero) — for tooltips and tables."""
+    d = int(current) - int(previous)
+    if d == 0:
+        return "no change"
+    if previous == 0:
+        return f"{d:+,} (none before)"
+    return f"{d:+,} ({d / previous:+.0%})".replace("-", "\u2212")
+
+
+def area_table(areas: pd.DataFrame, population: pd.DataFrame, current: pd.DataFrame,
+               previous: pd.DataFrame) -> pd.DataFrame:
+    """Every area with count, previous, change, population and rate per 1,000 (zero where no offences).
+
+    ``areas``: area_code, area_name; ``population``: area_code, population; ``current`` / ``previous``:
+    area_code, count (from ``record_counts`` or ``mps_counts``).
+    """
+    out = areas[["area_code", "area_name"]].drop_duplicates("area_code")
+    cur = current.set_index("area_code")["count"]
+    prev = previous.set_index("area_code")["count"]
+    count = out["area_code"].map(cur).fillna(0).astype("int64")
+    before = out["area_code"].map(prev).fillna(0).astype("int64")
+    pop = out["area_code"].map(population.set_index("area_code")["population"]).astype("float64")
+    change = count - before
+    pct = (change / before.where(before > 0)).astype("float64") * 100
+    out = out.assign(
+        count=count.to_numpy(), previous=before.to_numpy(), change=change.to_numpy(), change_pct=pct.to_numpy(),
+        change_text=[change_text(c, p) for c, p in zip(count, before, strict=True)],
+        population=pop.to_numpy(), rate_per_1000=agg.rate_per_1000(count, pop).round(2).to_numpy(),
+    )
+    return out.sort_values("area_code").reset_index(drop=True)
+
+
+def with_tooltips(table: pd.DataFrame, period_label: str) -> pd.DataFrame:
+    """Add ``tip``: the map tooltip (area name, count, rate, change on the previous period)."""
+    rate = table["rate_per_1000"].map(lambda r: "–" if pd.isna(r) else f"{r:.2f}")
+    tips = [
+        f"<b>{n}</b><br/>{c:,} offences ({period_label})<br/>{r} per 1,000 residents<br/>"
+        f"Change on previous period: {ch}"
+        for n, c, r, ch in zip(table["area_name"], table["count"], rate, table["change_text"], strict=True)
+    ]
+    return table.assign(tip=tips)
+
+
+def cell_table(records: pd.DataFrame) -> pd.DataFrame:
+    """Offences per 250 m grid cell (lon, lat of the centre, count, tooltip) — a few hundred rows at most."""
+    if "cell" not in records.columns:
+        return pd.DataFrame(columns=["key", "count", "lon", "lat", "tip"])
+    cells = maps.grid_counts(records["cell"].to_numpy())
+    return cells.assign(tip=[f"<b>250 m square</b><br/>{c:,} offences" for c in cells["count"]])
+
+
+def monthly_area_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Records per area and month: area_code, month, count."""
+    code = LEVELS[level][0]
+    g = records.groupby([code, "month"], observed=True).size()
+    out = g.rename("count").reset_index().rename(columns={code: "area_code"})
+    return out.astype({"area_code": str, "count": "int64"})
+
+
+def emerging_labels(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestamp) -> pd.DataFrame:
+    """'Emerging' / 'Declining' / 'Stable' per area: the 12 months to ``latest`` against the 12 before.
+
+    A Poisson test (``svd.stats.emerging``), not a raw percentage: 6 against 3 is 'Stable'.
+    """
+    periods = agg.latest_periods([latest])
+    totals = agg.period_totals(monthly, periods, by=["area_code"])
+    base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
+    both = base.merge(totals[["area_code", "current", "previous"]], on="area_code", how="left")
+    both = both.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+    out = stats.emerging(both)
+    return out.rename(columns={"label": "emerging", "p_value": "emerging_p",
+                               "current": "last_12m", "previous": "prior_12m"})[
+        ["area_code", "last_12m", "prior_12m", "emerging", "emerging_p"]
+    ]
+
+
+def gi_labels(gdf, value_col: str, seed: int = GI_SEED) -> pd.DataFrame:
+    """Gi* hotspot label per area (queen contiguity, 999 permutations, fixed seed): area_code, gi_z, gi_p, hotspot."""
+    res = stats.getis_ord(gdf, value_col, seed=seed)
+    return pd.DataFrame({"area_code": res["area_code"].astype(str).to_numpy(), "gi_z": res["z"].to_numpy(),
+                         "gi_p": res["p_sim"].to_numpy(), "hotspot": res["label"].to_numpy()})
+
+
+def ranked(table: pd.DataFrame, gi: pd.DataFrame | None, emerging: pd.DataFrame | None, measure: str,
+           n: int = 10) -> pd.DataFrame:
+    """The top ``n`` areas by ``measure`` with count, rate, change, the Gi* label and the emerging label."""
+    out = table
+    if gi is not None:
+        out = out.merge(gi[["area_code", "hotspot"]], on="area_code", how="left")
+    if emerging is not None:
+        out = out.merge(emerging[["area_code", "emerging", "last_12m", "prior_12m"]], on="area_code", how="left")
+    out = out.sort_values([measure, "count", "area_name"], ascending=[False, False, True]).head(n)
+    out = out.assign(rank=range(1, len(out) + 1))
+    cols = ["rank", "area_code", "area_name", "count", "rate_per_1000", "previous", "change_text", "hotspot",
+            "emerging", "last_12m", "prior_12m"]
+    return out[[c for c in cols if c in out.columns]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures behind the page headline."""
+
+    total: int
+    previous: int
+    top_name: str | None
+    top_count: int
+    top_share: float | None
+
+
+def summarise(table: pd.DataFrame) -> Summary:
+    """Total, previous-period total and the leading area with its share of the total."""
+    total = int(table["count"].sum())
+    prev = int(table["previous"].sum())
+    if total == 0:
+        return Summary(total, prev, None, 0, None)
+    top = table.sort_values(["count", "area_name"], ascending=[False, True]).iloc[0]
+    return Summary(total, prev, str(top["area_name"]), int(top["count"]), float(top["count"]) / total)
+
+
+def headline_sentence(s: Summary, level: str, period_label: str, what: str) -> str:
+    """'Abbey had the most offences (1,234, 12% of 10,210) in Apr 2025 to Mar 2026; the borough total was …'."""
+    if s.total == 0 or s.top_name is None:
+        return f"No {what} recorded in {period_label} for the current filters."
+    area = "ward" if level == "ward" else "neighbourhood (LSOA)"
+    res = stats.poisson_change(s.total, s.previous)
+    trend = (
+        f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before — "
+        f"{'a significant change' if res.significant else 'not a significant change'}"
+        if s.previous else "no data for the period before"
+    )
+    return (f"{s.top_name} was the busiest {area} with {s.top_count:,} of the {s.total:,} {what} in "
+            f"{period_label} ({s.top_share:.0%}); the total is {trend}.")
+
+
+def area_frame(gdf: pd.DataFrame, level: str) -> pd.DataFrame:
+    """area_code, area_name of the ward or LSOA boundaries."""
+    code, name = LEVELS[level]
+    return pd.DataFrame({"area_code": gdf[code].astype(str).to_numpy(), "area_name": gdf[name].astype(str).to_numpy()})
+
+
+def population_frame(pop: pd.DataFrame, level: str) -> pd.DataFrame:
+    """area_code, population (Census 2021 usual residents) for the level."""
+    code = LEVELS[level][0]
+    return pd.DataFrame({"area_code": pop[code].astype(str).to_numpy(), "population": pop["all_ages"].to_numpy()})
+
+
+def gi_input(gdf, table: pd.DataFrame, level: str, measure: str):
+    """The boundaries with ``area_code`` and the measure joined (missing = 0), ready for ``gi_labels``."""
+    code = LEVELS[level][0]
+    values = table.set_index("area_code")[measure]
+    out = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
+    return out.assign(value=out["area_code"].map(values).fillna(0).astype(float).to_numpy())
+
+
+def mps_monthly_area_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Offences per ward and month in a tidy MPS table: area_code, month, count."""
+    out = table.groupby(["area_code", "month"], observed=True, as_index=False)["count"].sum()
+    return out.astype({"area_code": str, "count": "int64"})
+
+
+def offence_groups(frame: pd.DataFrame) -> list[str]:
+    """The offence groups present, sorted (for the filter)."""
+    s = frame["offence_group"]
+    values = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.dropna().unique()
+    return sorted(str(v) for v in values)
+
+
+def period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """'Apr 2025 to Mar 2026' (or one month)."""
+    return f"{start:%b %Y}" if start == end else f"{start:%b %Y} to {end:%b %Y}"
+
+
+def select_features(layer_geojson: dict, prop: str, value) -> dict:
+    """The features of a FeatureCollection whose property ``prop`` equals ``value`` (a new dict)."""
+    return {**layer_geojson, "features": [f for f in layer_geojson["features"] if f["properties"].get(prop) == value]}

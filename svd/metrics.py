@@ -1,0 +1,202 @@
+"""The metric registry (``data/metrics.json``) and the figures behind the board's tiles and ``svd summary``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from svd import aggregate as agg
+from svd.config import BOROUGH_CODE, definitions_dir
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline metric as the registry defines it."""
+
+    id: str
+    title: str
+    unit: str
+    source: str
+    caption: str
+    page: str
+    objectives: tuple[int, ...]
+    sensitive: bool
+    categories: tuple[tuple[str, str], ...] = ()
+    filter: str | None = None
+    numerator: str | None = None
+    window: tuple[int, int] | None = None
+    reference: str | None = None
+
+
+@cache
+def _read(path: Path) -> tuple[Metric, ...]:
+    raw = json.loads(path.read_text(encoding="utf-8"))["metrics"]
+    return tuple(
+        Metric(
+            id=m["id"], title=m["title"], unit=m["unit"], source=m["source"], caption=m["caption"],
+            page=m["page"], objectives=tuple(m["objectives"]), sensitive=m["sensitive"],
+            categories=tuple(tuple(c) for c in m.get("categories", [])), filter=m.get("filter"),
+            numerator=m.get("numerator"), window=tuple(m["window"]) if "window" in m else None,
+            reference=m.get("reference"),
+        )
+        for m in raw
+    )
+
+
+def load_metrics(path: Path | None = None) -> dict[str, Metric]:
+    """The registry, keyed by metric id, in registry order."""
+    return {m.id: m for m in _read((path or definitions_dir() / "metrics.json").resolve())}
+
+
+def metric(metric_id: str) -> Metric:
+    """One metric by id."""
+    return load_metrics()[metric_id]
+
+
+def select_mps(table: pd.DataFrame, m: Metric) -> pd.DataFrame:
+    """Rows of a tidy MPS table in the metric's categories."""
+    pairs = pd.MultiIndex.from_tuples(m.categories, names=["major", "minor"])
+    keep = pd.MultiIndex.from_frame(table[["major", "minor"]]).isin(pairs)
+    return table[keep]
+
+
+def select_records(records: pd.DataFrame, m: Metric) -> pd.DataFrame:
+    """Records matching the metric's filter (a boolean column of the canonical record frame)."""
+    if m.filter is None:
+        return records
+    flag = records[m.filter].fillna(False).astype(bool)
+    return records[flag.to_numpy()]
+
+
+def window_mask(records: pd.DataFrame, window: tuple[int, int]) -> pd.Series:
+    """True for records whose hour lies in [start, end) — e.g. (15, 21) is 15:00 to 20:59."""
+    start, end = window
+    hour = records["hour"]
+    return hour.ge(start) & hour.lt(end)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A computed headline figure: the latest 12 months against the 12 before."""
+
+    metric: Metric
+    current: float
+    previous: float | None
+    period: str
+    previous_period: str | None
+    rate_per_1000: float | None = None
+    london_rate_per_1000: float | None = None
+    change_label: str | None = None
+    p_value: float | None = None
+    pct_change: float | None = None
+    simulated: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def mps_figure(m: Metric, borough: pd.DataFrame, population: float, london: pd.DataFrame | None = None,
+               london_population: float | None = None) -> Figure:
+    """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
+    from svd.stats import poisson_change
+
+    rows = select_mps(borough, m)
+    periods = agg.latest_periods(borough["month"])
+    tot = agg.period_totals(rows, periods).iloc[0]
+    change = poisson_change(int(tot["current"]), int(tot["previous"]))
+    london_rate = None
+    if london is not None and london_population:
+        lrows = select_mps(london, m)
+        ltot = agg.period_totals(lrows, periods).iloc[0]
+        london_rate = float(agg.rate_per_1000(ltot["current"], london_population))
+    return Figure(
+        metric=m, current=int(tot["current"]), previous=int(tot["previous"]), period=periods.label,
+        previous_period=periods.previous_label, rate_per_1000=float(agg.rate_per_1000(tot["current"], population)),
+        london_rate_per_1000=london_rate, change_label=change.label, p_value=change.p_value,
+        pct_change=change.pct_change,
+    )
+
+
+def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
+    """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months."""
+    from svd.stats import poisson_change
+
+    periods = agg.latest_periods(records["month"])
+    cur = records[records["month"].isin(periods.current)]
+    prev = records[records["month"].isin(periods.previous)]
+    if m.unit == "percent":
+        def share(df: pd.DataFrame) -> float | None:
+            base = select_records(df, m)
+            if m.window is not None:
+                base = base[base["hour"].notna().to_numpy()]
+                num = int(window_mask(base, m.window).sum())
+            else:
+                num = int((base["offence"] == m.numerator).sum())
+            return 100 * num / len(base) if len(base) else None
+
+        now, before = share(cur), share(prev)
+        return Figure(metric=m, current=now, previous=before, period=periods.label,
+                      previous_period=periods.previous_label, simulated=simulated)
+    c, p = len(select_records(cur, m)), len(select_records(prev, m))
+    change = poisson_change(c, p)
+    return Figure(
+        metric=m, current=c, previous=p, period=periods.label, previous_period=periods.previous_label,
+        rate_per_1000=float(agg.rate_per_1000(c, population)), change_label=change.label,
+        p_value=change.p_value, pct_change=change.pct_change, simulated=simulated,
+    )
+
+
+CITY_OF_LONDON = "E09000001"
+
+
+def london_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the 32 MPS boroughs (no City of London, no units without a borough such as Aviation Security)."""
+    code = table["borough_code"]
+    return table[(code.notna() & (code != CITY_OF_LONDON)).to_numpy()]
+
+
+def london_population(pops: pd.DataFrame) -> float:
+    """London's Census 2021 population without the City of London (which the MPS does not police)."""
+    region = float(pops.loc[pops["is_region"], "all_ages"].iloc[0])
+    return region - float(pops.loc[pops["borough_code"] == CITY_OF_LONDON, "all_ages"].iloc[0])
+
+
+def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> dict:
+    """The figures ``python -m svd summary`` prints, from the merged MPS ward data in the data directory."""
+    from svd.mps import load_mps
+    from svd.population import london_populations
+
+    ward = load_mps(level="ward", data_dir=data_dir).table
+    # "London" as the MPS reports it: the 32 boroughs it polices (not the City of London), so rows of units
+    # without a borough (e.g. Aviation Security) are left out and the denominator excludes the City.
+    london = london_rows(ward)
+    pops = london_populations(data_dir)
+    borough_row = pops[pops["borough_code"] == borough_code].iloc[0]
+    borough = ward[ward["borough_code"] == borough_code]
+    london_pop = london_population(pops)
+    reg = load_metrics()
+    figs = {mid: mps_figure(reg[mid], borough, float(borough_row["all_ages"]), london, london_pop)
+            for mid in ("serious_violence", "violence_with_injury", "rape", "other_sexual", "personal_robbery")}
+    periods = agg.latest_periods(borough["month"])
+    sv = select_mps(borough, reg["serious_violence"])
+    by_ward = sv[sv["month"].isin(periods.current)].groupby("area_code")["count"].sum()
+    sv_fig = figs["serious_violence"]
+    return {
+        "borough_code": borough_code,
+        "borough_name": str(borough_row["borough_name"]),
+        "latest_month": f"{periods.current[-1]:%Y-%m}",
+        "months_available": int(borough["month"].nunique()),
+        "period_12m": sv_fig.period,
+        "serious_violence_12m": sv_fig.current,
+        "serious_violence_prev_12m": sv_fig.previous,
+        "serious_violence_change": sv_fig.change_label,
+        "violence_with_injury_12m": figs["violence_with_injury"].current,
+        "rape_12m": figs["rape"].current,
+        "other_sexual_12m": figs["other_sexual"].current,
+        "robbery_personal_12m": figs["personal_robbery"].current,
+        "rate_per_1000_serious_violence_12m": round(sv_fig.rate_per_1000, 2),
+        "london_rate_per_1000_serious_violence_12m": round(sv_fig.london_rate_per_1000, 2),
+        "by_ward_serious_violence_12m": {k: int(v) for k, v in by_ward.sort_index().items()},
+    }

@@ -1,0 +1,307 @@
+"""The board's landing page: the tile figures, the headline sentence and the objective → metric table.
+
+Everything here is built on ``svd.metrics`` (the registry and ``mps_figure`` / ``records_figure``), so the
+overview shows exactly what ``python -m svd summary`` prints for the same data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+import pandas as pd
+from scipy import stats as sps
+
+from svd import aggregate as agg
+from svd import metrics as mx
+from svd.config import BOROUGH_CODE
+from svd.mps import CITY_OF_LONDON
+
+# The tiles in the order the board reads them: the proxy first, then its parts, then the record-level ones.
+TILES: tuple[str, ...] = (
+    "serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual", "domestic_abuse",
+    "share_3pm_9pm",
+)
+
+# url path (as the registry names pages) → the page file app.py routes it to; tests/test_metrics.py checks
+# this against app.py so a renamed page cannot leave a tile linking nowhere.
+PAGE_FILES: dict[str, str] = {
+    "": "pages/overview.py",
+    "domestic-abuse": "pages/domestic_abuse.py",
+    "sexual-offences": "pages/sexual_offences.py",
+    "knife-crime-robbery": "pages/knife_crime_robbery.py",
+    "funding": "pages/funding.py",
+    "strategy": "pages/strategy.py",
+    "hotspots": "pages/hotspots.py",
+    "temporal": "pages/temporal.py",
+    "data": "pages/data.py",
+}
+
+OBJECTIVE_COLUMNS = ["objective", "objective_title", "metric", "metric_id", "value", "change", "period", "page"]
+
+
+def page_file(url_path: str) -> str:
+    """The page file for a registry ``page`` (a url path)."""
+    return PAGE_FILES[url_path]
+
+
+def populations(pops: pd.DataFrame, borough_code: str = BOROUGH_CODE) -> tuple[float, float]:
+    """(borough residents, London residents) from ``population.london_populations()``.
+
+    MPS "London" excludes the City of London, so its population is taken off the region's, as in ``summary``.
+    """
+    borough = float(pops.loc[pops["borough_code"] == borough_code, "all_ages"].iloc[0])
+    region = float(pops.loc[pops["is_region"], "all_ages"].iloc[0])
+    city = pops.loc[pops["borough_code"] == CITY_OF_LONDON, "all_ages"]
+    return borough, region - (float(city.iloc[0]) if len(city) else 0.0)
+
+
+def for_wards(borough: pd.DataFrame, records: pd.DataFrame | None, ward_population: pd.DataFrame,
+              wards: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
+    """The MPS rows, records and residents of the chosen wards (ward codes), for tiles on a subset of wards.
+
+    Residents come from the LSOA-based ward table (``population.ward_population``), as for every ward rate.
+    """
+    chosen = list(wards)
+    sub = borough[borough["area_code"].isin(chosen).to_numpy()]
+    recs = None if records is None else records[records["ward_code"].isin(chosen).to_numpy()]
+    pop = float(ward_population.loc[ward_population["ward_code"].isin(chosen), "all_ages"].sum())
+    return sub, recs, pop
+
+
+def share_counts(records: pd.DataFrame, m: mx.Metric, months: Iterable[pd.Timestamp]) -> tuple[int, int]:
+    """(numerator, base) of a percentage metric over the given months, as ``records_figure`` counts them."""
+    rows = mx.select_records(records[records["month"].isin(list(months)).to_numpy()], m)
+    if m.window is not None:
+        rows = rows[rows["hour"].notna().to_numpy()]
+        return int(mx.window_mask(rows, m.window).sum()), len(rows)
+    return int((rows["offence"] == m.numerator).sum()), len(rows)
+
+
+def share_change(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05) -> tuple[str, float]:
+    """Two-proportion z-test of k1/n1 (current) against k0/n0 (previous): (label, p-value).
+
+    The labels are the Poisson test's (``stats.CHANGE_LABELS``) so every tile reads the same way.
+    """
+    if min(n1, n0) == 0:
+        return "no significant change", 1.0
+    pooled = (k1 + k0) / (n1 + n0)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    if se == 0:
+        return "no significant change", 1.0
+    z = (k1 / n1 - k0 / n0) / se
+    p = float(2 * sps.norm.sf(abs(z)))
+    if p >= alpha:
+        return "no significant change", p
+    return ("significant increase" if z > 0 else "significant decrease"), p
+
+
+def tile_figures(
+    borough: pd.DataFrame,
+    records: pd.DataFrame | None,
+    population: float,
+    simulated: bool,
+    london: pd.DataFrame | None = None,
+    london_population: float | None = None,
+    registry: Mapping[str, mx.Metric] | None = None,
+    metric_ids: Sequence[str] = TILES,
+) -> dict[str, mx.Figure]:
+    """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
+
+    ``borough`` is the borough's tidy MPS ward table (or a subset of its wards, with ``population`` theirs);
+    ``london`` the all-London table for the London rate (None when comparing a subset of wards). Percentage
+    metrics get a two-proportion significance label, which ``records_figure`` leaves empty.
+    """
+    reg = registry or mx.load_metrics()
+    out: dict[str, mx.Figure] = {}
+    for mid in metric_ids:
+        m = reg[mid]
+        if m.source == "mps":
+            out[mid] = mx.mps_figure(m, borough, population, london, london_population)
+        elif records is not None and len(records):
+            fig = mx.records_figure(m, records, population, simulated)
+            if m.unit == "percent":
+                periods = agg.latest_periods(records["month"])  # the same 12 + 12 months records_figure uses
+                k1, n1 = share_counts(records, m, periods.current)
+                k0, n0 = share_counts(records, m, periods.previous)
+                label, p = share_change(k1, n1, k0, n0)
+                fig = replace(fig, change_label=label, p_value=p,
+                              extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0})
+            out[mid] = fig
+    return out
+
+
+def board_figures(
+    borough: pd.DataFrame,
+    records: pd.DataFrame | None,
+    simulated: bool,
+    populations_table: pd.DataFrame,
+    london: pd.DataFrame | None = None,
+    ward_population: pd.DataFrame | None = None,
+    wards: Sequence[str] = (),
+    metric_ids: Sequence[str] | None = None,
+) -> tuple[dict[str, mx.Figure], str]:
+    """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
+
+    Returns the figures and the area's name as the headline says it ("Barking and Dagenham", "the 2 selected
+    wards"). ``populations_table`` is ``population.london_populations()``; ``ward_population`` is needed only
+    when ``wards`` are given.
+    """
+    ids = tuple(metric_ids) if metric_ids is not None else tuple(mx.load_metrics())
+    if wards:
+        if ward_population is None:
+            raise ValueError("ward_population is needed to compute figures for selected wards")
+        rows, recs, pop = for_wards(borough, records, ward_population, wards)
+        area = "the selected ward" if len(wards) == 1 else f"the {len(wards)} selected wards"
+        return tile_figures(rows, recs, pop, simulated, metric_ids=ids), area
+    borough_pop, london_pop = populations(populations_table)
+    figs = tile_figures(borough, records, borough_pop, simulated, london, london_pop if london is not None else None,
+                        metric_ids=ids)
+    return figs, "Barking and Dagenham"
+
+
+def as_of(months: Iterable) -> str:
+    """The latest month as the page says it: 'March 2026'."""
+    return f"{max(pd.Timestamp(m) for m in months):%B %Y}"
+
+
+def _period_end(fig: mx.Figure) -> str:
+    """'March 2026' from a figure's period 'Apr 2025 to Mar 2026'."""
+    return f"{pd.to_datetime(fig.period.split(' to ')[-1], format='%b %Y'):%B %Y}"
+
+
+def change_words(fig: mx.Figure) -> str:
+    """'fell by 8%', 'rose by 3%' or 'was unchanged' for a count figure; points for a percentage."""
+    if fig.previous is None or fig.current is None:
+        return "has no earlier period to compare with"
+    if fig.metric.unit == "percent":
+        d = fig.current - fig.previous
+        if round(d, 1) == 0:
+            return "was unchanged"
+        return f"{'rose' if d > 0 else 'fell'} by {abs(d):.1f} percentage points"
+    if fig.pct_change is None:
+        return "rose from none" if fig.current else "was unchanged"
+    if round(fig.pct_change) == 0:
+        return "was almost unchanged"
+    return f"{'rose' if fig.pct_change > 0 else 'fell'} by {abs(fig.pct_change):.0f}%"
+
+
+def significance_words(label: str | None) -> str:
+    """'a significant decrease' / 'not a significant change' from a change label."""
+    if not label:
+        return "not tested"
+    return "not a significant change" if label == "no significant change" else f"a {label}"
+
+
+def headline(figs: Mapping[str, mx.Figure], area: str = "the borough") -> str:
+    """The one-sentence headline from the serious-violence proxy figure (count, change, significance, London)."""
+    fig = figs["serious_violence"]
+    sentence = (
+        f"Serious violence (the MPS-category proxy) in {area} {change_words(fig)} in the 12 months to "
+        f"{_period_end(fig)}, to {fig.current:,.0f} offences — {significance_words(fig.change_label)}"
+    )
+    if fig.rate_per_1000 is not None and fig.london_rate_per_1000 is not None:
+        side = "above" if fig.rate_per_1000 > fig.london_rate_per_1000 else "below"
+        sentence += (f"; at {fig.rate_per_1000:.1f} per 1,000 residents it is {side} London's "
+                     f"{fig.london_rate_per_1000:.1f}")
+    return sentence + "."
+
+
+def format_value(fig: mx.Figure) -> str:
+    """A figure's current value as a tile shows it: '5,432' or '44%'."""
+    if fig.current is None:
+        return "–"
+    return f"{fig.current:.0f}%" if fig.metric.unit == "percent" else f"{fig.current:,.0f}"
+
+
+def objective_table(
+    objectives: Sequence[Mapping], figs: Mapping[str, mx.Figure], registry: Mapping[str, mx.Metric] | None = None
+) -> pd.DataFrame:
+    """One row per objective × monitoring metric, with the metric's current value, change and page.
+
+    ``objectives`` are the strategy's (``strategy.json``): dicts with ``number``, ``title``, ``metrics`` (metric
+    ids) and ``monitored_by``. An objective no metric monitors still gets a row, saying how it is monitored
+    instead, so the table shows every objective and where the dashboard cannot help.
+    """
+    reg = registry or mx.load_metrics()
+    rows = []
+    for obj in objectives:
+        n, ids = int(obj["number"]), list(obj.get("metrics") or [])
+        if not ids:
+            rows.append({"objective": n, "objective_title": obj["title"], "metric": None, "metric_id": None,
+                         "value": None, "change": obj.get("monitored_by"), "period": None, "page": None})
+        for mid in ids:
+            m, fig = reg[mid], figs.get(mid)
+            change = None
+            if fig is not None:
+                change = change_words(fig) + (f" ({fig.change_label})" if fig.change_label else "")
+            rows.append({
+                "objective": n, "objective_title": obj["title"], "metric": m.title, "metric_id": m.id,
+                "value": format_value(fig) if fig else None, "change": change,
+                "period": fig.period if fig else None, "page": m.page,
+            })
+    return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
+
+
+# --- sentences and frames for the funding page (svd.funding holds the data and totals) ---------------------
+
+
+def _count_word(n: int) -> str:
+    """'four' for small counts (as a sentence reads), digits otherwise."""
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if 0 <= n < len(words) else f"{n:,}"
+
+
+def funding_headline(change: pd.DataFrame, first: str = "2022/23", second: str = "2023/24",
+                     total_label: str = "Total") -> str:
+    """The funding page's sentence from ``funding.change_between_years``: the totals, the change, the biggest mover."""
+    from svd.funding import format_gbp
+
+    total = change[change["fund"] == total_label].iloc[0]
+    funds = change[change["fund"] != total_label]
+    diff = float(total["change"])
+    direction = "more" if diff > 0 else "less"
+    sentence = (
+        f"The {_count_word(len(funds))} funding streams in the strategy total {format_gbp(total[second])} in {second}, "
+        f"{format_gbp(abs(diff))} ({abs(total['pct_change']):.1f}%) {direction} than the "
+        f"{format_gbp(total[first])} of {first}"
+    )
+    if diff == 0:
+        sentence = (f"The {_count_word(len(funds))} funding streams in the strategy total {format_gbp(total[second])} in "
+                    f"{second}, the same as in {first}")
+    moved = funds[funds["change"] != 0]
+    if len(moved):
+        top = moved.loc[moved["change"].abs().idxmax()]
+        verb = "rose" if top["change"] > 0 else "fell"
+        sentence += f"; the largest change is {top['fund']}, which {verb} by {format_gbp(abs(top['change']))}"
+    return sentence + "."
+
+
+def funding_chart_frame(totals: pd.DataFrame, total_label: str = "Total") -> pd.DataFrame:
+    """One bar per fund × year (the grand total left out): label 'fund (year)', amount_gbp."""
+    rows = totals[totals["fund"] != total_label]
+    return pd.DataFrame({"label": rows["fund"] + " (" + rows["year"] + ")",
+                         "amount_gbp": rows["amount_gbp"].astype(float)}).reset_index(drop=True)
+
+
+# --- the strategy page's sentence (svd.strategy holds the definitions and review dates) ---------------------
+
+
+def strategy_headline(reviews: pd.DataFrame, objectives: int, published: str) -> str:
+    """The strategy page's sentence: objectives, and how many review dates have passed (from ``review_status``)."""
+    overdue = reviews[reviews["status"] == "Overdue"]
+    pub = f"{pd.Timestamp(published):%B %Y}"
+    sentence = f"The strategy published in {pub} sets {_count_word(objectives)} objectives; "
+    if overdue.empty:
+        upcoming = reviews.sort_values("review_due").iloc[0] if len(reviews) else None
+        if upcoming is None:
+            return sentence + "it lists no review dates."
+        return sentence + (f"none of its {_count_word(len(reviews))} review dates has passed — the next is "
+                           f"{pd.Timestamp(upcoming['review_due']):%-d %B %Y}.")
+    first = overdue.sort_values("review_due").iloc[0]
+    return sentence + (
+        f"{_count_word(len(overdue))} of its {_count_word(len(reviews))} review dates "
+        f"{'has' if len(overdue) == 1 else 'have'} passed, the earliest on "
+        f"{pd.Timestamp(first['review_due']):%-d %B %Y}, {abs(int(first['days_to_review'])):,} days ago."
+    )

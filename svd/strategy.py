@@ -1,0 +1,83 @@
+"""The strategy's definitions as data (``data/strategy.json``): definition, Five D's, objectives, review dates,
+and the needs assessment's published reference figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from svd.config import definitions_dir, repo_root
+
+DUE_SOON_DAYS = 90
+STRATEGY_TEXT = "serious-violence-duty-strategy-lbbd-2024.txt"
+
+
+@cache
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def load_strategy(path: Path | str | None = None) -> dict:
+    """The strategy definitions as a fresh dict (safe to modify; the file is read once)."""
+    p = Path(path) if path else definitions_dir() / "strategy.json"
+    return json.loads(_text(p.resolve()))
+
+
+def strategy_text_path() -> Path:
+    """Where the strategy's own text lives: ``../shared/strategy/`` beside the repository (may be absent)."""
+    return repo_root().parent / "shared" / "strategy" / STRATEGY_TEXT
+
+
+def objectives(strategy: dict | None = None) -> pd.DataFrame:
+    """The six objectives: number, title, summary, metrics (list of metric ids), monitored_by."""
+    s = strategy or load_strategy()
+    return pd.DataFrame(s["objectives"], columns=["number", "title", "summary", "metrics", "monitored_by"])
+
+
+def five_ds(strategy: dict | None = None) -> pd.DataFrame:
+    """The Five D's: name, prevention level, text."""
+    s = strategy or load_strategy()
+    return pd.DataFrame(s["five_ds"], columns=["name", "prevention", "text"])
+
+
+def review_status(today: date, strategy: dict | None = None) -> pd.DataFrame:
+    """Each strategy element's review date against ``today``.
+
+    Columns: element, published, review_due (dates), days_to_review, status — "Overdue" when the review date
+    has passed, "Due within 90 days" when it falls in the next 90 days (today included), else "Not yet due".
+    """
+    s = strategy or load_strategy()
+    rows = []
+    for r in s["review_dates"]:
+        due = date.fromisoformat(r["review_due"])
+        days = (due - today).days
+        status = "Overdue" if days < 0 else "Due within 90 days" if days <= DUE_SOON_DAYS else "Not yet due"
+        rows.append(
+            {
+                "element": r["element"],
+                "published": date.fromisoformat(r["published"]),
+                "review_due": due,
+                "days_to_review": days,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows, columns=["element", "published", "review_due", "days_to_review", "status"])
+
+
+def references(strategy: dict | None = None) -> pd.DataFrame:
+    """All published reference figures: id, text, value, unit, period, source, quote."""
+    s = strategy or load_strategy()
+    return pd.DataFrame(s["references"], columns=["id", "text", "value", "unit", "period", "source", "quote"])
+
+
+def reference(ref_id: str, strategy: dict | None = None) -> dict:
+    """One published reference figure by id (KeyError naming the known ids if absent)."""
+    s = strategy or load_strategy()
+    for r in s["references"]:
+        if r["id"] == ref_id:
+            return dict(r)
+    raise KeyError(f"no reference figure {ref_id!r}; known: {', '.join(r['id'] for r in s['references'])}")

@@ -1,0 +1,227 @@
+"""When offences happen: hour × weekday grid, the share inside the 15:00–21:00 window, profiles, seasonality.
+
+Pure functions that aggregate first (a chart never gets more than 7 × 24 rows) and altair chart builders.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import shapely
+
+from svd.filters import PRIORITY_WINDOW, WEEKDAYS, hour_mask
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+SEQUENTIAL = "viridis"
+BAND_COLOUR = "#d55e00"  # Okabe–Ito vermilion: the priority window outline
+BAR_COLOUR = "#0072b2"  # Okabe–Ito blue
+
+
+def timed(records: pd.DataFrame) -> pd.DataFrame:
+    """The records whose hour and weekday are known."""
+    return records[records["hour"].notna().to_numpy() & records["weekday"].notna().to_numpy()]
+
+
+def hour_weekday(records: pd.DataFrame) -> pd.DataFrame:
+    """Counts on the full 7 × 24 grid: weekday (0=Mon), day, hour, count, share (of all timed records)."""
+    t = timed(records)
+    h = t["hour"].to_numpy(dtype="int64")
+    d = t["weekday"].to_numpy(dtype="int64")
+    grid = np.bincount(d * 24 + h, minlength=7 * 24)[: 7 * 24]
+    total = grid.sum()
+    out = pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(np.arange(24), 7),
+                        "count": grid.astype("int64")})
+    return out.assign(day=[WEEKDAYS[i] for i in out["weekday"]],
+                      share=out["count"] / total if total else 0.0)[["weekday", "day", "hour", "count", "share"]]
+
+
+def window_share(records: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW) -> tuple[int, int, float | None]:
+    """(records inside the window, records with a known hour, share) — the share is None with no timed records."""
+    known = records["hour"].notna().to_numpy()
+    n_known = int(known.sum())
+    inside = int(hour_mask(records["hour"], window).sum())
+    return inside, n_known, (inside / n_known if n_known else None)
+
+
+def hour_profile(grid: pd.DataFrame) -> pd.DataFrame:
+    """Counts by hour (0–23) from the hour × weekday grid, with each hour's share and an in-window flag."""
+    out = grid.groupby("hour", as_index=False)["count"].sum()
+    total = out["count"].sum()
+    inside = hour_mask(out["hour"], PRIORITY_WINDOW)
+    return out.assign(share=out["count"] / total if total else 0.0,
+                      window=np.where(inside, "15:00–21:00", "other hours"))
+
+
+def weekday_profile(grid: pd.DataFrame) -> pd.DataFrame:
+    """Counts by weekday from the hour × weekday grid, with shares."""
+    out = grid.groupby(["weekday", "day"], as_index=False)["count"].sum()
+    total = out["count"].sum()
+    return out.assign(share=out["count"] / total if total else 0.0)
+
+
+def seasonality(monthly: pd.DataFrame, value: str = "count") -> pd.DataFrame:
+    """Month-of-year average over the years present: month_num, month_name, mean, years (months averaged).
+
+    ``monthly`` has one row per month (``month`` first-of-month, ``value``); months absent from the series
+    (e.g. a publication gap) are left out of that calendar month's average rather than counted as zero.
+    """
+    m = monthly.groupby("month", as_index=False)[value].sum()
+    m = m.assign(month_num=m["month"].dt.month)
+    out = m.groupby("month_num")[value].agg(["mean", "count"]).reindex(range(1, 13))
+    out = out.rename(columns={"count": "years"}).reset_index()
+    return out.assign(month_name=[MONTHS[i - 1] for i in out["month_num"]],
+                      years=out["years"].fillna(0).astype("int64"))[["month_num", "month_name", "mean", "years"]]
+
+
+def records_monthly(records: pd.DataFrame) -> pd.DataFrame:
+    """Records per month: month, count."""
+    return records.groupby("month", as_index=False).size().rename(columns={"size": "count"})
+
+
+def in_place(records: pd.DataFrame, polygon, lsoa_codes: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """Records inside a place: by point-in-polygon where the record has coordinates, else by its LSOA.
+
+    ``lsoa_codes`` are the LSOAs mostly inside the place (``svd.geo.place_lsoas`` share ≥ 0.5), used only for
+    records without a location.
+    """
+    lon = pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype="float64") \
+        if "longitude" in records.columns else np.full(len(records), np.nan)
+    lat = pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype="float64") \
+        if "latitude" in records.columns else np.full(len(records), np.nan)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    inside = np.zeros(len(records), dtype=bool)
+    if polygon is not None and not polygon.is_empty and located.any():
+        shapely.prepare(polygon)
+        inside[located] = shapely.contains_xy(polygon, lon[located], lat[located])
+    by_lsoa = records["lsoa_code"].astype("object").isin(list(lsoa_codes)).to_numpy() & ~located
+    return records[inside | by_lsoa]
+
+
+def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
+    """The busiest (day, hour, count) cell of the grid."""
+    row = grid.sort_values(["count", "weekday", "hour"], ascending=[False, True, True]).iloc[0]
+    return str(row["day"]), int(row["hour"]), int(row["count"])
+
+
+def headline_sentence(inside: int, known: int, share: float | None, reference: float | None,
+                      grid: pd.DataFrame, what: str) -> str:
+    """'41% of the 3,210 offences with a known time were between 15:00 and 21:00 (2023 SNA: 46%); …'."""
+    if not known or share is None:
+        return f"No {what} with a known time of day match the current filters."
+    ref = f" (2023 SNA: {reference:.0f}%)" if reference is not None else ""
+    day, hour, _ = peak(grid)
+    return (f"{share:.0%} of the {known:,} {what} with a known time were between 15:00 and 21:00{ref}; "
+            f"the busiest hour was {day} {hour:02d}:00–{hour:02d}:59.")
+
+
+# ------------------------------------------------------------------------------------------------- charts
+
+
+def heatmap_chart(grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "") -> alt.LayerChart:
+    """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
+    data = grid.assign(hour_end=grid["hour"] + 1)
+    base = alt.Chart(data)
+    y = alt.Y("day:N", sort=list(WEEKDAYS), title=None)
+    cells = base.mark_rect().encode(
+        x=alt.X("hour:Q", title="Hour of day", scale=alt.Scale(domain=[0, 24], nice=False),
+                axis=alt.Axis(values=list(range(0, 25, 3)), format="02d")),
+        x2="hour_end:Q",
+        y=y,
+        color=alt.Color("count:Q", title="Offences", scale=alt.Scale(scheme=SEQUENTIAL)),
+        tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("hour:Q", title="Hour"),
+                 alt.Tooltip("count:Q", title="Offences", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    )
+    start, end = window
+    band = alt.Chart(pd.DataFrame({"start": [start], "end": [end], "label": ["15:00–21:00 window"]}))
+    outline = band.mark_rect(filled=False, stroke=BAND_COLOUR, strokeWidth=3).encode(x="start:Q", x2="end:Q")
+    label = band.mark_text(align="left", baseline="bottom", dy=-4, color=BAND_COLOUR, fontWeight="bold").encode(
+        x="start:Q", text="label:N", y=alt.value(0)
+    )
+    return alt.layer(cells, outline, label).properties(
+        title=title or "Offences by hour and day of the week",
+        description="Heatmap of offence counts by hour (0 to 23) and weekday; the 15:00 to 21:00 window is "
+        "outlined.",
+        height=260,
+    )
+
+
+def hour_chart(profile: pd.DataFrame) -> alt.Chart:
+    """Bars of offences by hour; the priority-window hours are hatched by outline and labelled in the legend."""
+    return alt.Chart(profile).mark_bar(stroke="#0b0c0c").encode(
+        x=alt.X("hour:O", title="Hour of day"),
+        y=alt.Y("count:Q", title="Offences"),
+        color=alt.Color("window:N", title=None, scale=alt.Scale(domain=["15:00–21:00", "other hours"],
+                                                                 range=[BAND_COLOUR, BAR_COLOUR])),
+        strokeWidth=alt.condition("datum.window == '15:00–21:00'", alt.value(1.5), alt.value(0)),
+        tooltip=[alt.Tooltip("hour:O", title="Hour"), alt.Tooltip("count:Q", title="Offences", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    ).properties(title="By hour of day", description="Bar chart of offences by hour of day; bars inside the "
+                 "15:00 to 21:00 window are outlined and labelled in the legend.", height=220)
+
+
+def weekday_chart(profile: pd.DataFrame) -> alt.LayerChart:
+    """Bars of offences by weekday with the share printed on each bar."""
+    base = alt.Chart(profile).encode(x=alt.X("day:N", sort=list(WEEKDAYS), title=None),
+                                     y=alt.Y("count:Q", title="Offences"))
+    bars = base.mark_bar(color=BAR_COLOUR).encode(
+        tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("count:Q", title="Offences", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")])
+    text = base.mark_text(dy=-6, color="#0b0c0c").encode(text=alt.Text("share:Q", format=".0%"))
+    return alt.layer(bars, text).properties(title="By day of the week", description="Bar chart of offences by "
+                                            "weekday with each day's share labelled.", height=220)
+
+
+def seasonality_chart(season: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Line of the month-of-year average with points, labelled with the number of years averaged."""
+    base = alt.Chart(season).encode(
+        x=alt.X("month_name:N", sort=list(MONTHS), title=None),
+        y=alt.Y("mean:Q", title="Average offences per month"),
+    )
+    line = base.mark_line(color=BAR_COLOUR, point=True).encode(
+        tooltip=[alt.Tooltip("month_name:N", title="Month"), alt.Tooltip("mean:Q", title="Average", format=",.0f"),
+                 alt.Tooltip("years:Q", title="Years averaged")])
+    return alt.layer(line).properties(title=title, description="Line chart of the average number of offences in "
+                                      "each calendar month, averaged over the years available.", height=220)
+
+
+def borough_monthly(table: pd.DataFrame, borough_code: str, groups: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Monthly totals for one borough from the tidy MPS borough table (optionally some offence groups)."""
+    t = table[table["area_code"] == borough_code]
+    if groups:
+        t = t[t["offence_group"].isin(groups)]
+    return t.groupby("month", as_index=False)["count"].sum()
+
+
+def select_offences(records: pd.DataFrame, offences: tuple[str, ...]) -> pd.DataFrame:
+    """The records of the chosen offences (``offence`` column; empty = all)."""
+    if not offences:
+        return records
+    return records[records["offence"].isin(offences).to_numpy()]
+
+
+def offence_label(code: str) -> str:
+    """'personal_robbery' → 'Personal robbery'; GBH/ABH kept as acronyms."""
+    return {"gbh": "GBH", "abh": "ABH"}.get(code, code.replace("_", " ").capitalize())
+
+
+def offence_options(records: pd.DataFrame) -> list[str]:
+    """The offences present in the records (sorted codes)."""
+    s = records["offence"] if "offence" in records.columns else pd.Series(dtype=str)
+    values = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.dropna().unique()
+    return sorted(str(v) for v in values)
+
+
+def place_options(priority: pd.DataFrame) -> dict[str, str]:
+    """place_id → name for the strategy's priority places that have a polygon."""
+    pr = priority[(priority["kind"] == "priority") & ~priority.geometry.is_empty]
+    return dict(zip(pr["place_id"], pr["name"], strict=True))
+
+
+def place_geometry_and_lsoas(priority: pd.DataFrame, place_lsoas: pd.DataFrame, place_id: str,
+                             min_share: float = 0.5):
+    """The place's polygon and the LSOAs at least ``min_share`` inside it (for records without a location)."""
+    geom = priority.loc[priority["place_id"] == place_id].geometry.iloc[0]
+    codes = place_lsoas.loc[(place_lsoas["place_id"] == place_id) & (place_lsoas["share"] >= min_share), "lsoa_code"]
+    return geom, tuple(codes)

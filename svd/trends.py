@@ -1,0 +1,276 @@
+"""Monthly series from the MPS tables: rolling 12 months, year-on-year change, 12 against 12, 5-year change, rank.
+
+A series is a frame with one row per calendar month from its first to its last month: ``month``, ``count``
+(``Int64``; NA in a month the source does not cover) and ``covered`` (bool). A month is *covered* when the
+table holds any row for the chosen areas in that month, so a category with no offences in a covered month
+counts 0, while a month missing from the publication (the borough files have no 2023-03..2023-12) is a gap,
+never a zero. Windows that touch a gap are not compared: every comparison here uses fully covered 12 months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from svd import aggregate as agg
+from svd.config import BOROUGH_CODE
+
+CITY_OF_LONDON = "E09000001"  # policed by the City of London Police, not the MPS: never part of "London" here
+# MPS moved to the CONNECT system; domestic abuse (and hate crime) figures before and after are not comparable.
+CONNECT_MONTH = pd.Timestamp("2024-03-01")
+CONNECT_NOTE = (
+    "In March 2024 the Metropolitan Police moved to a new crime recording system (CONNECT); domestic abuse "
+    "figures before and after March 2024 are not comparable."
+)
+# The first COVID-19 lockdown to the end of the third: a 12-month window overlapping it is not a normal year.
+COVID_MONTHS = (pd.Timestamp("2020-03-01"), pd.Timestamp("2021-06-01"))
+
+Category = tuple[str, str]
+
+
+def _month(x) -> pd.Timestamp:
+    return pd.Timestamp(x).to_period("M").to_timestamp()
+
+
+def select(table: pd.DataFrame, categories: Iterable[Category]) -> pd.DataFrame:
+    """Rows of a tidy MPS table whose (major, minor) pair is one of ``categories``."""
+    pairs = pd.MultiIndex.from_tuples(list(categories), names=["major", "minor"])
+    return table[pd.MultiIndex.from_frame(table[["major", "minor"]]).isin(pairs)]
+
+
+def monthly(table: pd.DataFrame, categories: Iterable[Category] | None = None,
+            area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The monthly series (month, count, covered) of the chosen categories and areas (all when None)."""
+    rows = table if area_codes is None else table[table["area_code"].isin(list(area_codes))]
+    if rows.empty:
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "count": pd.Series(dtype="Int64"),
+                             "covered": pd.Series(dtype=bool)})
+    covered = pd.DatetimeIndex(rows["month"].unique())
+    picked = rows if categories is None else select(rows, categories)
+    sums = picked.groupby("month")["count"].sum()
+    months = pd.date_range(covered.min(), covered.max(), freq="MS")
+    count = sums.reindex(months).fillna(0).astype("int64").astype("Int64")
+    is_cov = months.isin(covered)
+    count[~is_cov] = pd.NA
+    return pd.DataFrame({"month": months, "count": count.to_numpy(), "covered": is_cov})
+
+
+def from_counts(months: Sequence, counts: Sequence[float | None]) -> pd.DataFrame:
+    """A series from month labels and counts (None = not covered), e.g. for records or tests."""
+    m = pd.DatetimeIndex([_month(x) for x in months])
+    c = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in counts],
+                 dtype="Int64")
+    raw = pd.DataFrame({"month": m, "count": c}).sort_values("month")
+    full = pd.DataFrame({"month": pd.date_range(m.min(), m.max(), freq="MS")}).merge(raw, how="left", on="month")
+    return full.assign(covered=full["count"].notna().to_numpy())
+
+
+def records_monthly(records: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """The monthly series of a record frame (one row per offence); every month in [start, end] is covered."""
+    counts = records.groupby("month").size()
+    lo = _month(start) if start is not None else (counts.index.min() if len(counts) else None)
+    hi = _month(end) if end is not None else (counts.index.max() if len(counts) else None)
+    if lo is None or hi is None:
+        return monthly(pd.DataFrame(columns=["month", "count"]))
+    months = pd.date_range(lo, hi, freq="MS")
+    return pd.DataFrame({"month": months, "count": counts.reindex(months).fillna(0).astype("int64").astype("Int64"),
+                         "covered": True}).reset_index(drop=True)
+
+
+def add_rolling(series: pd.DataFrame) -> pd.DataFrame:
+    """Add rolling_12m (12 months to each month), previous_12m (the 12 before those) and yoy_pct.
+
+    A rolling total touching a gap is NA; yoy_pct is the percentage change of the rolling total on a year
+    earlier (the year-on-year change of the 12 months to each month).
+    """
+    c = series["count"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    roll = pd.Series(c).rolling(12, min_periods=12).sum()
+    prev = roll.shift(12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(prev > 0, (roll - prev) / prev * 100, np.nan)
+    return series.assign(
+        rolling_12m=pd.array(roll, dtype="Float64"),
+        previous_12m=pd.array(prev, dtype="Float64"),
+        yoy_pct=pd.array(pct, dtype="Float64"),
+    )
+
+
+def gaps(series: pd.DataFrame) -> pd.DataFrame:
+    """The runs of uncovered months: start, end (inclusive) and months."""
+    miss = ~series["covered"].to_numpy(dtype=bool)
+    runs, i = [], 0
+    months = series["month"].to_numpy()
+    while i < len(miss):
+        if miss[i]:
+            j = i
+            while j + 1 < len(miss) and miss[j + 1]:
+                j += 1
+            runs.append({"start": pd.Timestamp(months[i]), "end": pd.Timestamp(months[j]), "months": j - i + 1})
+            i = j + 1
+        else:
+            i += 1
+    return pd.DataFrame(runs, columns=["start", "end", "months"])
+
+
+def gap_text(series: pd.DataFrame) -> str:
+    """A sentence listing the gaps, or an empty string when there are none."""
+    g = gaps(series)
+    if g.empty:
+        return ""
+    spans = [f"{r.start:%b %Y}" if r.months == 1 else f"{r.start:%b %Y} to {r.end:%b %Y}" for r in g.itertuples()]
+    return f"No figures are published for {', '.join(spans)}: shown as a gap, not as zero."
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Offences in the 12 months to ``end`` against the 12 months to ``end`` minus ``lag_months``."""
+
+    end: pd.Timestamp
+    lag_months: int
+    current: int
+    previous: int
+    label: str
+    p_value: float
+    significant: bool
+
+    @property
+    def current_period(self) -> str:
+        """E.g. 'Apr 2025 to Mar 2026'."""
+        months = agg.month_range(self.end, 12)
+        return f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
+
+    @property
+    def previous_period(self) -> str:
+        """The comparison window, same format."""
+        months = agg.month_range(self.end - pd.DateOffset(months=self.lag_months), 12)
+        return f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
+
+    @property
+    def pct_change(self) -> float | None:
+        """Percentage change on the earlier window (None when it had no offences)."""
+        return None if self.previous == 0 else (self.current - self.previous) / self.previous * 100
+
+    @property
+    def covid(self) -> bool:
+        """True when either window overlaps the COVID-19 lockdown months (March 2020 to June 2021)."""
+        lo, hi = COVID_MONTHS
+        for end in (self.end, self.end - pd.DateOffset(months=self.lag_months)):
+            months = agg.month_range(end, 12)
+            if months[-1] >= lo and months[0] <= hi:
+                return True
+        return False
+
+    def straddles(self, month) -> bool:
+        """True when the earlier window starts before ``month`` and the later one ends on or after it."""
+        m = _month(month)
+        first = agg.month_range(self.end - pd.DateOffset(months=self.lag_months), 12)[0]
+        return bool(first < m <= self.end)
+
+    def sentence(self, what: str) -> str:
+        """A plain-English sentence, e.g. 'Rape rose by 8% in the 12 months to March 2026 (300 offences) …'."""
+        pct = self.pct_change
+        to = f"the 12 months to {self.end:%B %Y}"
+        against = "the previous 12 months" if self.lag_months == 12 else f"the same months {self.lag_months // 12} years earlier"
+        if pct is None:
+            move = f"there were {self.current:,} {what} offences in {to}"
+            return move[0].upper() + move[1:] + f" against none in {against}."
+        if round(pct) == 0:
+            direction = "was unchanged"
+        else:
+            direction = f"{'rose' if pct > 0 else 'fell'} by {abs(pct):.0f}%"
+        head = f"{what[0].upper()}{what[1:]} {direction} in {to} ({self.current:,} offences against {self.previous:,} in {against})"
+        tail = " — a statistically significant change." if self.significant else " — not a statistically significant change."
+        return head + tail
+
+
+def _covered_window(series: pd.DataFrame, end: pd.Timestamp) -> bool:
+    months = agg.month_range(end, 12)
+    s = series.set_index("month")["covered"]
+    return bool(s.reindex(months).fillna(False).astype(bool).all())
+
+
+def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison | None:
+    """The 12 months to ``end`` (default: the latest month whose comparison is fully covered) against the 12
+    months ``lag_months`` earlier, with the Poisson test's label; None when no pair of windows is covered."""
+    from svd.stats import poisson_change
+
+    if series.empty:
+        return None
+    if end is None:
+        candidates = sorted(series.loc[series["covered"].astype(bool), "month"], reverse=True)
+    else:
+        candidates = [_month(end)]
+    for e in candidates:
+        e = pd.Timestamp(e)
+        earlier = e - pd.DateOffset(months=lag_months)
+        if _covered_window(series, e) and _covered_window(series, earlier):
+            s = series.set_index("month")["count"]
+            cur = int(s.reindex(agg.month_range(e, 12)).sum())
+            prev = int(s.reindex(agg.month_range(earlier, 12)).sum())
+            res = poisson_change(cur, prev)
+            return Comparison(end=e, lag_months=lag_months, current=cur, previous=prev, label=res.label,
+                              p_value=float(res.p_value), significant=bool(res.significant))
+    return None
+
+
+def five_year_change(series: pd.DataFrame, end=None) -> Comparison | None:
+    """The latest 12 fully covered months against the same 12 months five years earlier (also covered)."""
+    return compare(series, end=end, lag_months=60)
+
+
+def london_rates(table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame,
+                 months: Sequence) -> pd.DataFrame:
+    """Offences in ``months`` and the rate per 1,000 residents for each London borough the MPS polices.
+
+    ``table`` is the tidy borough-level MPS table (area_code = borough E09 code); ``populations`` is
+    ``svd.population.london_populations()``. The City of London and the MPS's non-borough rows (Heathrow,
+    'Unknown') are left out, so ranks are among the 32 boroughs.
+    """
+    pops = populations[~populations["is_region"].astype(bool) & (populations["borough_code"] != CITY_OF_LONDON)]
+    want = pd.DatetimeIndex([_month(m) for m in months])
+    rows = select(table[table["month"].isin(want)], categories)
+    counts = rows.groupby("area_code")["count"].sum()
+    out = pops[["borough_code", "borough_name", "all_ages"]].rename(columns={"all_ages": "population"})
+    out = out.assign(count=counts.reindex(out["borough_code"]).fillna(0).astype("int64").to_numpy())
+    out = out.assign(rate_per_1000=agg.rate_per_1000(out["count"], out["population"]))
+    return out.sort_values("rate_per_1000", ascending=False, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Rank:
+    """The borough's rate and rank among London boroughs in a 12-month window."""
+
+    period: str
+    count: int
+    rate_per_1000: float
+    london_rate_per_1000: float
+    rank: int
+    of: int
+
+    def sentence(self, what: str, name: str = "Barking and Dagenham") -> str:
+        """E.g. 'In Jan 2025 to Dec 2025 the rape rate was 1.02 per 1,000 residents, 3rd highest of 32 …'."""
+        ordinal = {1: "highest", 2: "2nd highest", 3: "3rd highest"}.get(self.rank, f"{self.rank}th highest")
+        return (f"{self.period}: {self.count:,} {what} offences, {self.rate_per_1000:.2f} per 1,000 residents in "
+                f"{name} against {self.london_rate_per_1000:.2f} across London — {ordinal} of {self.of} boroughs.")
+
+
+def rank(table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame,
+         end=None, code: str = BOROUGH_CODE) -> Rank | None:
+    """Rate and London rank in the 12 months to ``end`` (default: the latest month every borough is covered)."""
+    boroughs = table[table["area_code"].str.startswith("E09", na=False) & (table["area_code"] != CITY_OF_LONDON)]
+    if boroughs.empty:
+        return None
+    months = sorted(boroughs["month"].unique())
+    e = _month(end) if end is not None else pd.Timestamp(months[-1])
+    window = agg.month_range(e, 12)
+    if not set(window).issubset(set(pd.DatetimeIndex(months))):
+        return None
+    rates = london_rates(boroughs, categories, populations, window)
+    pos, n = agg.london_rank(rates, code)
+    row = rates[rates["borough_code"] == code].iloc[0]
+    london = float(agg.rate_per_1000(rates["count"].sum(), rates["population"].sum()))
+    return Rank(period=f"{window[0]:%b %Y} to {window[-1]:%b %Y}", count=int(row["count"]),
+                rate_per_1000=float(row["rate_per_1000"]), london_rate_per_1000=london, rank=pos, of=n)

@@ -1,0 +1,126 @@
+"""Format detection and the analyst's pre-flight check behind ``python -m svd validate``."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from svd.schema import ImportResult
+
+FORMATS = ("mps_ward", "mps_borough", "police_uk_street", "svd_incidents")
+
+_MONTH_COL = re.compile(r"^\d{6}$")
+POLICE_UK_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type")
+
+
+def _header(path: Path) -> list[str]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            row = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            wb.close()
+        return [str(c).strip() for c in row if c is not None]
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
+
+
+def detect_format(path: Path) -> str:
+    """One of ``FORMATS`` from the file's header, or ``unknown``."""
+    try:
+        header = _header(Path(path))
+    except Exception:  # noqa: BLE001 — an unreadable file is simply of unknown format
+        return "unknown"
+    cols = set(header)
+    has_months = any(_MONTH_COL.match(c) for c in header)
+    if {"MajorText", "MinorText"} <= cols and ("WardCode" in cols or "WardName" in cols):
+        return "mps_ward"
+    if {"MajorText", "MinorText", "BoroughName"} <= cols or ({"MajorText", "MinorText"} <= cols and has_months):
+        return "mps_borough"
+    if set(POLICE_UK_COLUMNS) <= cols:
+        return "police_uk_street"
+    if "incident_id" in cols and "offence_datetime" in cols:
+        return "svd_incidents"
+    return "unknown"
+
+
+def import_file(path: Path, fmt: str | None = None) -> ImportResult | None:
+    """Run the importer for the file's format; None for an unknown format."""
+    fmt = fmt or detect_format(path)
+    if fmt in ("mps_ward", "mps_borough"):
+        from svd.mps import read_mps_file
+
+        return read_mps_file(path)
+    if fmt == "police_uk_street":
+        from svd.police_uk import read_street_file
+
+        return read_street_file(path)
+    if fmt == "svd_incidents":
+        from svd.incidents import read_incidents
+
+        return read_incidents(path)
+    return None
+
+
+def _months(result: ImportResult) -> list[str]:
+    data = result.data
+    if "month" not in data or data.empty:
+        return []
+    return sorted({f"{m:%Y-%m}" for m in data["month"].dropna().unique()})
+
+
+def _offences(result: ImportResult) -> int:
+    data = result.data
+    if result.format in ("mps_ward", "mps_borough"):
+        return int(data["count"].sum()) if not data.empty else 0
+    if result.format == "police_uk_street":
+        return int((~data["is_asb"]).sum()) if not data.empty else 0
+    return len(data)
+
+
+def validate_file(path: Path) -> dict:
+    """The validation report for one file, as ``python -m svd validate --json`` prints it."""
+    path = Path(path)
+    base = {"path": str(path), "format": "unknown", "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0,
+            "months": [], "months_ignored": [], "offences": 0, "problems": []}
+    if not path.is_file():
+        return base | {"problems": [{"row": None, "column": None, "reason": "file not found"}]}
+    fmt = detect_format(path)
+    if fmt == "unknown":
+        reason = ("unknown format: expected one of " + ", ".join(FORMATS) +
+                  " (MPS ward or borough CSV, police.uk street CSV, or the svd incident format v1)")
+        return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}
+    try:
+        result = import_file(path, fmt)
+    except Exception as exc:  # noqa: BLE001 — the command must never print a traceback
+        return base | {"format": fmt, "problems": [{"row": None, "column": None,
+                                                    "reason": f"could not be read: {exc}"}]}
+    problems = [
+        {"row": None if r.row != r.row else int(r.row), "column": None if r.column != r.column else r.column,
+         "reason": r.reason}
+        for r in result.quarantine.itertuples(index=False)
+    ]
+    report = base | {
+        "format": result.format,
+        "rows_in": result.rows_in,
+        "rows_accepted": result.rows_accepted,
+        "rows_quarantined": result.rows_quarantined,
+        "months": _months(result),
+        "months_ignored": list(result.months_ignored),
+        "offences": _offences(result),
+        "problems": problems,
+    }
+    if result.format == "police_uk_street":
+        report["asb"] = int(result.extra.get("asb", 0))
+    for key in ("duplicates", "missing_optional_columns"):
+        if key in result.extra:
+            report[key] = result.extra[key]
+    return report
+
+
+def usable(report: dict) -> bool:
+    """A file is usable when its format is known and at least one row was accepted."""
+    return report["format"] != "unknown" and report["rows_accepted"] > 0

@@ -1,0 +1,68 @@
+"""The command line: exit codes, JSON shape, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from svd import cli
+from svd.config import repo_root
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "svd", *args], cwd=repo_root(), capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_validate_bad_file_exits_1_without_traceback(tmp_path):
+    f = tmp_path / "junk.csv"
+    f.write_text("hello,world\n1,2\n")
+    p = run("validate", str(f), "--json")
+    assert p.returncode == 1
+    assert "Traceback" not in p.stderr + p.stdout
+    report = json.loads(p.stdout)["files"][0]
+    assert set(report) >= {"path", "format", "rows_in", "rows_accepted", "rows_quarantined", "months",
+                           "months_ignored", "offences", "problems"}
+    assert report["format"] == "unknown"
+
+
+def test_unexpected_error_is_one_line(monkeypatch, capsys):
+    import svd.validate
+
+    def boom(path):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(svd.validate, "validate_file", boom)
+    assert cli.main(["validate", "anything.csv"]) == 1
+    assert capsys.readouterr().err.strip() == "error: disk on fire"
+
+
+@pytest.mark.realdata
+def test_summary_json_real_data():
+    p = run("summary", "--json")
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    assert s["borough_code"] == "E09000002"
+    assert s["latest_month"] == "2026-03" and s["months_available"] == 36
+    assert len(s["by_ward_serious_violence_12m"]) == 19
+    assert sum(s["by_ward_serious_violence_12m"].values()) == s["serious_violence_12m"]
+    parts = s["violence_with_injury_12m"] + s["rape_12m"] + s["other_sexual_12m"] + s["robbery_personal_12m"]
+    assert parts <= s["serious_violence_12m"]  # the rest is homicide
+    assert 0 < s["rate_per_1000_serious_violence_12m"] and 0 < s["london_rate_per_1000_serious_violence_12m"]
+
+
+@pytest.mark.realdata
+def test_validate_real_files_exit_0():
+    from svd.config import data_dir
+
+    files = sorted((data_dir() / "crime" / "mps").glob("MPS Ward*.csv"))
+    p = run("validate", *map(str, files), "--json")
+    assert p.returncode == 0, p.stderr
+    reports = json.loads(p.stdout)["files"]
+    latest = next(r for r in reports if "2024-03 to 2026-03" in r["path"])
+    assert latest["months_ignored"] == ["2024-03"]
+    for r in reports:
+        assert r["rows_in"] == r["rows_accepted"] + r["rows_quarantined"]

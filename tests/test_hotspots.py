@@ -1,0 +1,128 @@
+"""Area counts, change on the previous period, emerging labels, Gi* wiring and the ranked table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from svd import hotspots as hs
+
+M = pd.Timestamp
+
+
+def _records():
+    return pd.DataFrame({
+        "month": [M("2025-01-01"), M("2025-01-01"), M("2025-02-01"), M("2024-12-01")],
+        "offence_group": ["Robbery", "Violence", "Robbery", "Robbery"],
+        "offence": ["personal_robbery", "gbh", "personal_robbery", "personal_robbery"],
+        "hour": pd.array([16, 2, None, 18], dtype="Int8"),
+        "weekday": pd.array([0, 1, None, 6], dtype="Int8"),
+        "ward_code": ["W1", "W1", "W2", "W2"],
+        "lsoa_code": ["L1", "L2", "L3", None],
+        "latitude": [51.545, 51.5451, None, 51.55],
+        "longitude": [0.13, 0.1301, None, 0.14],
+    })
+
+
+def test_tasking_columns_is_narrow_and_adds_grid_cells():
+    recs = _records().assign(victim_age=[20, 30, 40, 50])
+    out = hs.tasking_columns(recs)
+    assert "victim_age" not in out.columns
+    assert isinstance(out["ward_code"].dtype, pd.CategoricalDtype)
+    assert list(out["cell"] >= 0) == [True, True, False, True]
+    assert out["cell"][0] == out["cell"][1]
+    assert "cell" not in recs.columns
+
+
+def test_previous_period_has_the_same_length():
+    assert hs.previous_period(M("2025-04-01"), M("2026-03-01")) == (M("2024-04-01"), M("2025-03-01"))
+    assert hs.previous_period(M("2025-03-01"), M("2025-03-01")) == (M("2025-02-01"), M("2025-02-01"))
+
+
+def test_record_counts_by_level_skip_unlocated():
+    w = hs.record_counts(_records(), "ward").set_index("area_code")["count"]
+    assert w.to_dict() == {"W1": 2, "W2": 2}
+    lsoa = hs.record_counts(_records(), "lsoa")
+    assert lsoa["count"].sum() == 3
+
+
+def test_change_text():
+    assert hs.change_text(12, 10) == "+2 (+20%)"
+    assert hs.change_text(5, 10) == "\u22125 (\u221250%)"
+    assert hs.change_text(3, 3) == "no change"
+    assert hs.change_text(3, 0) == "+3 (none before)"
+
+
+def test_area_table_fills_zero_areas_and_computes_rates():
+    areas = pd.DataFrame({"area_code": ["W1", "W2", "W3"], "area_name": ["One", "Two", "Three"]})
+    pop = pd.DataFrame({"area_code": ["W1", "W2", "W3"], "population": [1000, 2000, 500]})
+    cur = pd.DataFrame({"area_code": ["W1", "W2"], "count": [10, 4]})
+    prev = pd.DataFrame({"area_code": ["W1", "W3"], "count": [5, 2]})
+    t = hs.area_table(areas, pop, cur, prev).set_index("area_code")
+    assert t["count"].to_dict() == {"W1": 10, "W2": 4, "W3": 0}
+    assert t["rate_per_1000"].to_dict() == {"W1": 10.0, "W2": 2.0, "W3": 0.0}
+    assert t.loc["W1", "change_pct"] == pytest.approx(100.0)
+    assert pd.isna(t.loc["W2", "change_pct"])
+    tips = hs.with_tooltips(t.reset_index(), "Jan 2025")
+    assert "One" in tips["tip"][0] and "10 offences" in tips["tip"][0] and "10.00 per 1,000" in tips["tip"][0]
+
+
+def test_emerging_uses_a_poisson_test_not_percentages():
+    months = pd.date_range("2023-04-01", "2025-03-01", freq="MS")
+    rows = []
+    for m in months:
+        recent = m >= M("2024-04-01")
+        rows.append({"area_code": "BIG", "month": m, "count": 40 if recent else 20})  # doubled, many: emerging
+        rows.append({"area_code": "SMALL", "month": m, "count": 1 if (recent and m.month in (1, 2)) else 0})
+    monthly = pd.DataFrame(rows)
+    # SMALL: 2 against 0 is +inf% but not significant.
+    out = hs.emerging_labels(monthly, pd.Series(["BIG", "SMALL", "NONE"]), M("2025-03-01")).set_index("area_code")
+    assert out.loc["BIG", "emerging"] == "Emerging"
+    assert out.loc["SMALL", "emerging"] == "Stable"
+    assert out.loc["NONE", "last_12m"] == 0
+    assert out.loc["BIG", "last_12m"] == 480 and out.loc["BIG", "prior_12m"] == 240
+
+
+def test_gi_labels_flag_a_cluster_of_high_values():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    cells = [(i, j) for i in range(5) for j in range(5)]
+    gdf = gpd.GeoDataFrame({"area_code": [f"A{i}{j}" for i, j in cells],
+                            "value": [50.0 if i < 2 and j < 2 else 1.0 for i, j in cells]},
+                           geometry=[box(i, j, i + 1, j + 1) for i, j in cells])
+    out = hs.gi_labels(gdf, "value").set_index("area_code")
+    assert out.loc["A00", "hotspot"].startswith("Hot spot")
+    assert out.loc["A44", "hotspot"] in ("Not significant",) or out.loc["A44", "hotspot"].startswith("Cold")
+    # fixed seed: the same data give the same p-values
+    again = hs.gi_labels(gdf, "value").set_index("area_code")
+    assert (again["gi_p"] == out["gi_p"]).all()
+
+
+def test_ranked_orders_by_measure_and_attaches_labels():
+    table = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["a", "b", "c"], "count": [5, 9, 1],
+                          "rate_per_1000": [3.0, 1.0, 2.0], "previous": [5, 5, 5], "change_text": ["", "", ""]})
+    gi = pd.DataFrame({"area_code": ["A", "B", "C"], "hotspot": ["Hot spot (95%)", "Not significant", "x"]})
+    em = pd.DataFrame({"area_code": ["A", "B", "C"], "emerging": ["Stable", "Emerging", "Stable"],
+                       "last_12m": [1, 2, 3], "prior_12m": [1, 1, 1]})
+    by_count = hs.ranked(table, gi, em, "count", n=2)
+    assert list(by_count["area_code"]) == ["B", "A"] and list(by_count["rank"]) == [1, 2]
+    assert by_count.loc[0, "emerging"] == "Emerging"
+    assert list(hs.ranked(table, gi, em, "rate_per_1000")["area_code"]) == ["A", "C", "B"]
+
+
+def test_headline_sentence_names_the_top_area_and_the_test():
+    t = pd.DataFrame({"area_name": ["Abbey", "Alibon"], "count": [300, 100], "previous": [100, 100]})
+    s = hs.summarise(t)
+    assert (s.total, s.top_name, s.top_count) == (400, "Abbey", 300)
+    text = hs.headline_sentence(s, "ward", "Jan 2025", "offences")
+    assert "Abbey" in text and "300 of the 400" in text and "75%" in text and "a significant change" in text
+    empty = hs.summarise(t.assign(count=0))
+    assert "No offences" in hs.headline_sentence(empty, "ward", "Jan 2025", "offences")
+
+
+def test_select_features():
+    doc = {"type": "FeatureCollection", "features": [{"properties": {"kind": "priority"}},
+                                                       {"properties": {"kind": "outreach"}}]}
+    assert len(hs.select_features(doc, "kind", "priority")["features"]) == 1
+    assert len(doc["features"]) == 2

@@ -1,0 +1,91 @@
+"""Hour × weekday grid, the 15:00–21:00 share, profiles, seasonality, places and the charts."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from svd import temporal as tp
+
+M = pd.Timestamp
+
+
+def _records():
+    return pd.DataFrame({
+        "month": [M("2024-01-01"), M("2024-01-01"), M("2025-01-01"), M("2024-07-01"), M("2024-07-01")],
+        "hour": pd.array([15, 20, 21, None, 3], dtype="Int8"),
+        "weekday": pd.array([0, 0, 4, None, 6], dtype="Int8"),
+        "offence": ["gbh", "personal_robbery", "gbh", "gbh", "abh"],
+        "lsoa_code": ["L1", "L2", "L1", "L3", "L2"],
+        "latitude": [51.5, 51.5, None, None, 52.0],
+        "longitude": [0.1, 0.1, None, None, 0.5],
+    })
+
+
+def test_hour_weekday_is_the_full_grid_and_adds_up():
+    g = tp.hour_weekday(_records())
+    assert len(g) == 168 and g["count"].sum() == 4
+    assert g.loc[(g["weekday"] == 0) & (g["hour"] == 15), "count"].item() == 1
+    assert g.loc[(g["day"] == "Sunday") & (g["hour"] == 3), "count"].item() == 1
+    assert g["share"].sum() == pytest.approx(1.0)
+
+
+def test_window_share_counts_15_to_20_59_of_known_times():
+    inside, known, share = tp.window_share(_records())
+    assert (inside, known) == (2, 4)  # 15 and 20 in; 21 and 3 out; the unknown hour is not counted
+    assert share == pytest.approx(0.5)
+    assert tp.window_share(_records().iloc[[3]])[2] is None
+
+
+def test_profiles():
+    g = tp.hour_weekday(_records())
+    h = tp.hour_profile(g)
+    assert len(h) == 24 and h["count"].sum() == 4
+    assert h.loc[h["hour"] == 15, "window"].item() == "15:00–21:00"
+    assert h.loc[h["hour"] == 21, "window"].item() == "other hours"
+    w = tp.weekday_profile(g)
+    assert w.set_index("day")["count"].to_dict()["Monday"] == 2
+
+
+def test_seasonality_averages_each_calendar_month_over_years_present():
+    monthly = pd.DataFrame({"month": [M("2023-01-01"), M("2024-01-01"), M("2024-02-01")], "count": [10, 20, 7]})
+    s = tp.seasonality(monthly).set_index("month_name")
+    assert s.loc["Jan", "mean"] == 15 and s.loc["Jan", "years"] == 2
+    assert s.loc["Feb", "mean"] == 7 and s.loc["Feb", "years"] == 1
+    assert pd.isna(s.loc["Mar", "mean"]) and s.loc["Mar", "years"] == 0  # a gap is not a zero
+    assert len(s) == 12
+
+
+def test_in_place_uses_points_then_lsoas_for_unlocated_records():
+    poly = box(0.0, 51.0, 0.2, 51.9)
+    out = tp.in_place(_records(), poly, ("L1",))
+    # rows 0,1 are inside by location; row 2 has no location but is in L1; row 4 is located outside
+    assert list(out.index) == [0, 1, 2]
+
+
+def test_select_offences_and_labels():
+    assert len(tp.select_offences(_records(), ("gbh",))) == 3
+    assert len(tp.select_offences(_records(), ())) == 5
+    assert tp.offence_label("gbh") == "GBH" and tp.offence_label("personal_robbery") == "Personal robbery"
+
+
+def test_heatmap_outlines_the_window_and_stays_small():
+    chart = tp.heatmap_chart(tp.hour_weekday(_records()))
+    spec = chart.to_dict()
+    marks = [layer["mark"] for layer in spec["layer"]]
+    outline = [m for m in marks if isinstance(m, dict) and m.get("filled") is False]
+    assert outline and outline[0]["stroke"] == tp.BAND_COLOUR
+    assert spec["description"] and spec["title"]
+    datasets = spec.get("datasets", {})
+    assert max(len(v) for v in datasets.values()) == 168
+    json.dumps(spec)
+
+
+def test_headline_sentence_cites_the_sna_figure():
+    g = tp.hour_weekday(_records())
+    text = tp.headline_sentence(2, 4, 0.5, 46.0, g, "offences")
+    assert "50%" in text and "2023 SNA: 46%" in text and "Monday 15:00" in text
+    assert "No offences" in tp.headline_sentence(0, 0, None, 46.0, g, "offences")

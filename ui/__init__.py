@@ -1,0 +1,1 @@
+"""The Streamlit side: cached loaders, shared filters and page furniture. Only this package imports Streamlit."""

@@ -1,0 +1,142 @@
+"""Every Streamlit cache wrapper lives here. Cached functions take small hashable arguments, never frames.
+
+Big read-only frames use ``st.cache_resource`` (shared, not copied per call) because copying 2M records on
+every rerun would cost more than the rerun itself; pages treat them as read-only (svd functions are pure).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from svd import catalogue, geo, population, taxonomy
+from svd.config import BOROUGH_CODE, data_dir
+
+
+def data_root() -> str:
+    """The data directory as a string (a cache key)."""
+    return str(data_dir())
+
+
+@st.cache_data(show_spinner=False)
+def missing_required(root: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(id, title, problems) for each required dataset that is missing or malformed."""
+    return [(c.dataset.id, c.dataset.title, c.problems) for c in catalogue.missing_required(Path(root))]
+
+
+@st.cache_resource(show_spinner="Loading Metropolitan Police ward data…")
+def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
+    """The merged MPS ward series (``MergeResult``), classified into offence groups; all London when code is None."""
+    from svd.mps import load_mps
+
+    merged = load_mps(level="ward", data_dir=Path(root), borough_code=borough_code)
+    return merged, taxonomy.classify_mps(merged.table)
+
+
+@st.cache_resource(show_spinner="Loading Metropolitan Police borough data…")
+def mps_borough(root: str):
+    """The merged MPS borough series (historical + recent) for all London boroughs, classified."""
+    from svd.mps import load_mps
+
+    merged = load_mps(level="borough", data_dir=Path(root))
+    return merged, taxonomy.classify_mps(merged.table)
+
+
+@st.cache_resource(show_spinner="Loading record-level data…")
+def records(root: str, extract: str | None):
+    """The record set: the partnership's extract when one is configured, else the labelled simulation."""
+    from svd.records import load_records
+
+    return load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
+
+
+def extract_path() -> str | None:
+    """The configured extract (``SVD_EXTRACT``), if any."""
+    return os.environ.get("SVD_EXTRACT") or None
+
+
+@st.cache_resource(show_spinner=False)
+def wards(root: str):
+    """Ward polygons (GeoDataFrame)."""
+    return geo.wards(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def lsoas(root: str):
+    """LSOA polygons (GeoDataFrame)."""
+    return geo.lsoas(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def layer_geojson(root: str, name: str) -> dict:
+    """A compact GeoJSON layer for maps."""
+    return geo.layer_geojson(name, Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def places(root: str):
+    """Stations and parks."""
+    return geo.places(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def priority_places(root: str):
+    """The strategy's priority places and outreach areas."""
+    return geo.priority_places(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def lsoa_population(root: str) -> pd.DataFrame:
+    """Census 2021 population by LSOA."""
+    return population.lsoa_population(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def ward_population(root: str) -> pd.DataFrame:
+    """Census 2021 population by ward."""
+    return population.ward_population(Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def london_populations(root: str) -> pd.DataFrame:
+    """Census 2021 population of the London boroughs and region."""
+    return population.london_populations(Path(root))
+
+
+@st.cache_resource(show_spinner="Preparing records for the tasking pages…")
+def tasking_records(root: str, extract: str | None) -> pd.DataFrame:
+    """The record set narrowed to the tasking columns with the 250 m grid cell (svd.hotspots.tasking_columns)."""
+    from svd.hotspots import tasking_columns
+
+    return tasking_columns(records(root, extract).data)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float], ...]) -> pd.DataFrame:
+    """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached because permutations take time."""
+    from svd.hotspots import gi_labels
+
+    gdf = wards(root) if level == "ward" else lsoas(root)
+    code = "ward_code" if level == "ward" else "lsoa_code"
+    vals = dict(values)
+    shapes = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
+    shapes = shapes.assign(value=shapes["area_code"].map(vals).fillna(0.0).astype(float))
+    return gi_labels(shapes, "value")
+
+
+@st.cache_resource(show_spinner=False)
+def place_lsoas(root: str) -> pd.DataFrame:
+    """For each priority place, the LSOAs it covers and the share of each inside it."""
+    return geo.place_lsoas(Path(root))
+
+
+@st.cache_data(show_spinner="Checking the data directory…")
+def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
+    """The catalogue table and the import report of every catalogued crime file (svd.dataquality)."""
+    from svd import dataquality
+
+    checks = catalogue.check(Path(root))
+    return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)

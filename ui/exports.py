@@ -1,0 +1,91 @@
+"""Download buttons for charts (PNG, SVG), tables (CSV, xlsx) and the map (static PNG), for any page to call.
+
+The files are built only when a button is clicked (Streamlit calls the data function then), and cached by
+content, so rendering a page never pays for exports nobody asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from svd import catalogue, export
+
+PNG = "image/png"
+SVG = "image/svg+xml"
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def slug(name: str) -> str:
+    """A safe file stem: 'Serious violence, 2025' → 'serious-violence-2025'."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return s or "download"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _png_from_spec(spec: str) -> bytes:
+    import vl_convert as vlc
+
+    return bytes(vlc.vegalite_to_png(spec, scale=2))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _svg_from_spec(spec: str) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec)
+
+
+def chart_downloads(chart, name: str, key: str | None = None) -> None:
+    """'PNG' and 'SVG' download buttons for an altair chart (rendered offline with vl-convert)."""
+    stem = slug(name)
+    key = key or f"dl-chart-{stem}"
+    try:
+        spec = chart.to_json()  # the spec fixes the file; theme and data are baked in now
+    except Exception as exc:  # noqa: BLE001 — an export problem never breaks the page
+        st.caption(f"Chart downloads unavailable: {exc}")
+        return
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("PNG", lambda: _png_from_spec(spec), file_name=f"{stem}.png", mime=PNG,
+                           key=f"{key}-png", icon=":material/image:", on_click="ignore",
+                           help="Download the chart as a PNG image (for board papers).")
+        st.download_button("SVG", lambda: _svg_from_spec(spec), file_name=f"{stem}.svg", mime=SVG,
+                           key=f"{key}-svg", icon=":material/draw:", on_click="ignore",
+                           help="Download the chart as an SVG vector image.")
+
+
+def table_downloads(df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, key: str | None = None) -> None:
+    """'CSV' and 'Excel' download buttons for a table (or several tables: one CSV of the first, all in xlsx)."""
+    stem = slug(name)
+    key = key or f"dl-table-{stem}"
+    frames = dict(df) if isinstance(df, Mapping) else {name[:31] or "Table": df}
+    first = next(iter(frames.values())) if frames else pd.DataFrame()
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("CSV", lambda: export.table_csv(first), file_name=f"{stem}.csv", mime=CSV,
+                           key=f"{key}-csv", icon=":material/download:", on_click="ignore",
+                           help="Download the table as CSV (UTF-8).")
+        st.download_button("Excel", lambda: export.table_xlsx(frames), file_name=f"{stem}.xlsx", mime=XLSX,
+                           key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
+                           help="Download the table as an Excel workbook.")
+
+
+def map_download(gdf, value_col: str, title: str, name: str, breaks: Sequence[float] | None = None,
+                 outline_gdf=None, attribution: Sequence[str] | None = None, key: str | None = None,
+                 **map_kwargs) -> None:
+    """A 'Map (PNG)' button: svd.export.map_png of ``gdf`` (legend, scale bar, north arrow, attribution).
+
+    Drawn only when clicked (a matplotlib map takes about a second). Attribution defaults to the catalogue's.
+    """
+    stem = slug(name)
+    lines = list(attribution) if attribution is not None else catalogue.attribution_lines()
+
+    def data() -> bytes:
+        return export.map_png(gdf, value_col, title, breaks, lines, outline_gdf, **map_kwargs)
+
+    st.download_button("Map (PNG)", data, file_name=f"{stem}.png", mime=PNG, key=key or f"dl-map-{stem}",
+                       icon=":material/map:", on_click="ignore",
+                       help="Download a static map with legend, scale bar, north arrow and attribution.")

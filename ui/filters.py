@@ -1,0 +1,119 @@
+"""The shared filters, defined once, each bound to the URL query string so a copied link reopens the view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from svd.filters import PRIORITY_WINDOW, WEEKDAYS, RecordFilter
+
+TIME_WINDOWS = {
+    "15:00 to 21:00 (the strategy's priority window)": PRIORITY_WINDOW,
+    "All hours": None,
+    "06:00 to 09:00 (morning school run)": (6, 9),
+    "12:00 to 14:00 (lunchtime)": (12, 14),
+    "15:00 to 19:00 (after school, 'Lost Hours')": (15, 19),
+    "21:00 to 06:00 (night)": (21, 6),
+}
+
+
+def _bound(widget: Callable[..., Any], key: str, default: Any, encode: Callable[[Any], str],
+           decode: Callable[[str], Any], **kwargs: Any) -> Any:
+    """Render ``widget`` with its state seeded from, and written back to, the query string."""
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        try:
+            st.session_state[key] = decode(raw) if raw is not None else default
+        except (ValueError, KeyError, IndexError):
+            st.session_state[key] = default  # a hand-edited link with a bad value falls back quietly
+    value = widget(key=key, **kwargs)
+    if encode(value) == encode(default):
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        st.query_params[key] = encode(value)
+    return value
+
+
+def _join(values: Sequence[str]) -> str:
+    return ",".join(values)
+
+
+def _split(raw: str) -> list[str]:
+    return [v for v in raw.split(",") if v]
+
+
+def period(months: Sequence[pd.Timestamp], key: str = "period", default_months: int = 12,
+           container=st.sidebar) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """A month-range slider over the available months; defaults to the latest ``default_months``."""
+    months = sorted(pd.Timestamp(m) for m in months)
+    labels = [f"{m:%Y-%m}" for m in months]
+    default = (labels[max(0, len(labels) - default_months)], labels[-1])
+
+    def decode(raw: str) -> tuple[str, str]:
+        a, b = raw.split("..")
+        if a not in labels or b not in labels:
+            raise ValueError(raw)
+        return (a, b)
+
+    with container:
+        a, b = _bound(st.select_slider, key, default, lambda v: f"{v[0]}..{v[1]}", decode,
+                      label="Months", options=labels,
+                      format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
+                      help="The months included in maps, tables and profiles.")
+    return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
+
+
+def wards(ward_names: dict[str, str], key: str = "wards", container=st.sidebar) -> tuple[str, ...]:
+    """Ward multiselect (empty = the whole borough)."""
+    codes = sorted(ward_names, key=ward_names.get)
+    with container:
+        chosen = _bound(st.multiselect, key, [], _join, lambda r: [c for c in _split(r) if c in ward_names],
+                        label="Wards", options=codes, format_func=ward_names.get,
+                        placeholder="Whole borough", help="Leave empty for the whole borough.")
+    return tuple(chosen)
+
+
+def offence_groups(groups: Sequence[str], key: str = "groups", container=st, default: Sequence[str] = ()) -> tuple[str, ...]:
+    """Offence-group multiselect (empty = all)."""
+    with container:
+        chosen = _bound(st.multiselect, key, list(default), _join,
+                        lambda r: [g for g in _split(r) if g in groups],
+                        label="Offence groups", options=list(groups), placeholder="All offence groups")
+    return tuple(chosen)
+
+
+def flag(label: str, key: str, container=st) -> bool | None:
+    """A three-way flag filter: all, only flagged, exclude flagged."""
+    options = ["All", "Only flagged", "Exclude flagged"]
+    with container:
+        choice = _bound(st.selectbox, key, "All", lambda v: v, lambda r: r if r in options else "All",
+                        label=label, options=options)
+    return {"All": None, "Only flagged": True, "Exclude flagged": False}[choice]
+
+
+def time_window(key: str = "hours", container=st) -> tuple[int, int] | None:
+    """Time-of-day window; the default is the strategy's 15:00–21:00 window."""
+    names = list(TIME_WINDOWS)
+    with container:
+        choice = _bound(st.selectbox, key, names[0], lambda v: v, lambda r: r if r in names else names[0],
+                        label="Time of day", options=names)
+    return TIME_WINDOWS[choice]
+
+
+def weekdays(key: str = "days", container=st) -> tuple[int, ...]:
+    """Weekday multiselect (empty = every day)."""
+    with container:
+        chosen = _bound(st.multiselect, key, [], lambda v: _join([str(d) for d in v]),
+                        lambda r: [int(d) for d in _split(r) if d.isdigit() and int(d) < 7],
+                        label="Days", options=list(range(7)), format_func=lambda d: WEEKDAYS[d],
+                        placeholder="Every day")
+    return tuple(chosen)
+
+
+def record_filter(start: pd.Timestamp, end: pd.Timestamp, wards_: tuple[str, ...], **kwargs: Any) -> RecordFilter:
+    """Combine shared and page filters into the svd value object."""
+    return RecordFilter(start=start, end=end, wards=wards_, **kwargs)

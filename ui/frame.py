@@ -1,0 +1,114 @@
+"""Page furniture shared by every page: headline, notices, sources and attribution, tiles, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+from svd import catalogue
+
+SOURCE_TEXT = {
+    "mps": "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
+    "mps_borough": "Metropolitan Police Service recorded crime by borough and month (London Datastore).",
+    "census": "Census 2021 usual residents (ONS), for rates per 1,000 residents.",
+    "records_simulated": "Record-level data: simulated from the real MPS ward counts (see the notice above).",
+    "records_extract": "Record-level data: the partnership's own extract.",
+    "police_uk": "police.uk street-level crime (locations anonymised to snap points).",
+    "strategy": "Barking and Dagenham Serious Violence Duty Strategy (January 2024) and its 2023 Strategic "
+    "Needs Assessment.",
+    "geo": "ONS ward and LSOA boundaries; TfL station locations.",
+}
+
+
+def headline(title: str, sentence: str) -> None:
+    """The page title and its one-sentence, data-computed headline (large, for the room)."""
+    st.title(title)
+    st.markdown(f'<p class="svd-headline">{sentence}</p>', unsafe_allow_html=True)
+
+
+def records_notice(record_set) -> None:
+    """The persistent notice saying where the record-level figures come from."""
+    if record_set.source == "simulated":
+        st.warning(record_set.label, icon=":material/science:")
+    else:
+        st.info(record_set.label, icon=":material/database:")
+
+
+def sources(kinds: Iterable[str], as_of: str | None = None) -> None:
+    """Sources used on this page, the 'data as of' month and the attribution the licences require."""
+    st.divider()
+    lines = [f"- {SOURCE_TEXT[k]}" for k in kinds]
+    if as_of:
+        lines.insert(0, f"**Data as of {as_of}.**")
+    st.caption("\n".join(["**Sources**", *lines]))
+    st.caption(" ".join(catalogue.attribution_lines()))
+
+
+@contextmanager
+def friendly_errors(what: str):
+    """Show a failed section as a plain message instead of a traceback."""
+    try:
+        yield
+    except ScriptControlException:
+        raise
+    except Exception as exc:  # noqa: BLE001 — no traceback ever reaches the user
+        st.error(f"{what} could not be shown: {exc}", icon=":material/error:")
+
+
+def fmt_int(x: float | None) -> str:
+    """12,345 or an en dash when missing."""
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def fmt_pct(x: float | None, dp: int = 0) -> str:
+    """46% or an en dash when missing."""
+    return "–" if x is None else f"{x:.{dp}f}%"
+
+
+def tile(fig, on_click_page: str | None = None) -> None:
+    """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate."""
+    m = fig.metric
+    with st.container(border=True):
+        if m.unit == "percent":
+            value = fmt_pct(fig.current)
+            delta = None if fig.previous is None or fig.current is None else f"{fig.current - fig.previous:+.1f} points"
+        else:
+            value = fmt_int(fig.current)
+            delta = None if fig.previous is None else f"{fig.current - fig.previous:+,} on previous 12 months"
+        st.metric(m.title, value, delta=delta, delta_color="inverse", border=False,
+                  help=f"{m.caption} {fig.period} against {fig.previous_period}.")
+        bits = []
+        if fig.change_label:
+            bits.append(fig.change_label.capitalize())
+        if fig.rate_per_1000 is not None:
+            bits.append(f"{fig.rate_per_1000:.2f} per 1,000 residents")
+        if fig.london_rate_per_1000 is not None:
+            bits.append(f"London {fig.london_rate_per_1000:.2f}")
+        if fig.simulated:
+            bits.append("simulated records")
+        st.caption(" · ".join(bits) + f"  \n{fig.period}")
+        if on_click_page:
+            st.page_link(on_click_page, label="Open the page", icon=":material/arrow_forward:")
+
+
+def styles() -> None:
+    """Minimal CSS: a large headline sentence and readable captions."""
+    st.markdown(
+        """<style>
+        .svd-headline { font-size: 1.35rem; line-height: 1.45; margin: 0 0 1rem 0; max-width: 60rem; }
+        </style>""",
+        unsafe_allow_html=True,
+    )
+
+
+def run_page(body: Callable[[], None]) -> None:
+    """Run a page body; an unexpected failure becomes a message, never a traceback."""
+    try:
+        body()
+    except ScriptControlException:  # Streamlit's own rerun/stop signals must pass through
+        raise
+    except Exception as exc:  # noqa: BLE001
+        st.error(f"This page could not be shown: {exc}", icon=":material/error:")
