@@ -4,10 +4,11 @@ import streamlit as st
 
 from ui import cache, frame
 from ui import filters as shared
+from ui import present
 
 st.set_page_config(
     page_title="Serious Violence Duty dashboard · Barking and Dagenham",
-    page_icon=":material/shield:",
+    page_icon="🛡️",
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -25,6 +26,8 @@ with st.sidebar:
     start, end = shared.period(ward_table["month"].unique())
     ward_names = dict(zip(ward_table["area_code"], ward_table["area_name"], strict=False))
     wards = shared.wards(ward_names)
+    present.toggle()
+present.apply()
 st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
 
 pages = {
@@ -47,4 +50,6 @@ pages = {
         st.Page("pages/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),
     ],
 }
-st.navigation(pages).run()
+page = st.navigation(pages)
+page.run()
+present.page_nav([p for section in pages.values() for p in section], page)

@@ -15,7 +15,6 @@ place by replacing ``ui.cache.records`` inside this process (AppTest runs the ap
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import resource
 import statistics
@@ -63,7 +62,7 @@ def synthetic_canonical(n: int, seed: int = 1) -> pd.DataFrame:
     off = np.array(names, dtype=object)[rng.choice(len(names), n, p=w / w.sum())]
     return pd.DataFrame({
         "incident_id": np.arange(n).astype(str), "offence_datetime": dt, "offence_date": dt.normalize(),
-        "time_known": True, "hour": pd.array(hour, dtype="Int8"), "weekday": pd.array(dt.weekday, dtype="Int8"),
+        "time_known": True, "hour": pd.array(hour, dtype="Int8"), "weekday": pd.array(dt.day_of_week, dtype="Int8"),
         "month": month, "offence": off,
         "offence_group": pd.Series(off).map(lambda o: OFFENCES[o][0]).to_numpy(),
         "major_group": pd.Series(off).map(lambda o: OFFENCES[o][1]).to_numpy(),

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from svd import charts
 from svd import dataquality as dq
 from svd.config import BOROUGH_CODE
 from svd.funding import to_excel_bytes
@@ -30,11 +29,18 @@ def body() -> None:
     st.markdown(f"Data directory in use: `{ROOT}` (set `SVD_DATA_DIR` to read another folder).")
 
     st.subheader("Catalogue check")
-    st.caption("Each reference dataset the dashboard reads: whether its files are present with the expected "
-               "columns and rows.")
+    st.caption(
+        "Each reference dataset the dashboard reads: whether its files are present with the expected "
+        "columns and rows."
+    )
     st.dataframe(catalogue, hide_index=True, width="stretch")
-    st.download_button("Catalogue check (CSV)", _csv(catalogue), file_name="catalogue_check.csv", mime=CSV,
-                       icon=":material/download:")
+    st.download_button(
+        "Catalogue check (CSV)",
+        _csv(catalogue),
+        file_name="catalogue_check.csv",
+        mime=CSV,
+        icon=":material/download:",
+    )
 
     st.subheader("Import report, per file")
     c = st.columns(4)
@@ -43,69 +49,146 @@ def body() -> None:
     c[2].metric("Accepted", f"{totals['rows_accepted']:,}")
     c[3].metric("Quarantined", f"{totals['rows_quarantined']:,}")
     if totals["unusable_files"]:
-        st.warning(f"{totals['unusable_files']} file(s) could not be used; their problems are listed in the "
-                   "quarantine download below. Nothing else was lost.", icon=":material/warning:")
+        st.warning(
+            f"{totals['unusable_files']} file(s) could not be used; their problems are listed in the "
+            "quarantine download below. Nothing else was lost.",
+            icon=":material/warning:",
+        )
     table = dq.report_table(reports)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
-        "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
-        "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
-        "offences": st.column_config.NumberColumn("Offences", format="localized"),
-        "months_ignored": "Months ignored (partial)",
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
+            "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
+            "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+            "offences": st.column_config.NumberColumn("Offences", format="localized"),
+            "months_ignored": "Months ignored (partial)",
+        },
+    )
     quarantine = dq.quarantine_table(reports)
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Import report (CSV)", _csv(table), file_name="import_report.csv", mime=CSV,
-                       icon=":material/download:")
-    d2.download_button(f"Quarantined rows (CSV, {len(quarantine):,})", _csv(quarantine),
-                       file_name="quarantined_rows.csv", mime=CSV, icon=":material/download:")
-    d3.download_button("Both (Excel)", to_excel_bytes({"Import report": table, "Quarantined rows": quarantine}),
-                       file_name="import_report.xlsx", mime=XLSX, icon=":material/download:")
-    st.caption("Every row read is either accepted or quarantined with its line number and the reason: "
-               "rows read = accepted + quarantined for every file.")
+    d1.download_button(
+        "Import report (CSV)",
+        _csv(table),
+        file_name="import_report.csv",
+        mime=CSV,
+        icon=":material/download:",
+    )
+    d2.download_button(
+        f"Quarantined rows (CSV, {len(quarantine):,})",
+        _csv(quarantine),
+        file_name="quarantined_rows.csv",
+        mime=CSV,
+        icon=":material/download:",
+    )
+    d3.download_button(
+        "Both (Excel)",
+        to_excel_bytes({"Import report": table, "Quarantined rows": quarantine}),
+        file_name="import_report.xlsx",
+        mime=XLSX,
+        icon=":material/download:",
+    )
+    st.caption(
+        "Every row read is either accepted or quarantined with its line number and the reason: "
+        "rows read = accepted + quarantined for every file."
+    )
 
     st.subheader("MPS releases, revisions and gaps")
     sources = dq.vintage_table([*ward_merge.sources, *borough_merge.sources])
-    st.markdown("Which monthly release supplies each month (the most recent release that has the month complete):")
+    st.markdown(
+        "Which monthly release supplies each month (the most recent release that has the month complete):"
+    )
     st.dataframe(sources, hide_index=True, width="stretch")
     revisions = dq.revisions_for(ward_merge.revisions, BOROUGH_CODE)
     rs = dq.revision_summary(revisions)
     st.markdown(dq.revision_sentence(rs))
     if not revisions.empty:
         with frame.friendly_errors("The revisions chart"):
-            st.altair_chart(charts.column_chart(
-                revisions.assign(label=revisions["month"] + " (" + revisions["newer_vintage"] + ")"),
-                category="label", value="pct", value_title="Revision (%)",
-                title="How later releases revised Barking and Dagenham's monthly totals",
-                description="Vertical bars: for each month present in two ward releases, the percentage change "
-                            "of the borough total from the older release to the newer one."), width="stretch")
+            st.altair_chart(
+                dq.revisions_chart(
+                    revisions,
+                    "How later releases revised Barking and Dagenham's monthly totals",
+                    subtitle="Each point: one month in two consecutive releases; shape and colour name the pair.",
+                ),
+                width="stretch",
+            )
         st.dataframe(revisions, hide_index=True, width="stretch")
-        st.download_button("Revisions (CSV)", _csv(revisions), file_name="mps_revisions.csv", mime=CSV,
-                           icon=":material/download:")
+        st.download_button(
+            "Revisions (CSV)",
+            _csv(revisions),
+            file_name="mps_revisions.csv",
+            mime=CSV,
+            icon=":material/download:",
+        )
     if gaps.empty:
         st.markdown("No month is missing inside the span of either series.")
     else:
-        st.markdown("Months missing inside a series' span (not published in any release in the folder):")
+        st.markdown(
+            "Months missing inside a series' span (not published in any release in the folder; charts "
+            "show them as gaps, never as zero):"
+        )
         st.dataframe(gaps, hide_index=True)
 
     st.subheader("Record-level data")
+    simulated = True
     with frame.friendly_errors("The record-level section"):
         record_set = cache.records(ROOT, cache.extract_path())
+        simulated = record_set.source == "simulated"
         frame.records_notice(record_set)
         st.markdown(dq.records_sentence(record_set.source, len(record_set.data), cache.extract_path()))
-        calibration = dq.simulation_calibration(record_set.data) if record_set.source == "simulated" else None
-        if calibration is not None:
-            st.markdown("How closely the simulation reproduces the figures it was calibrated to "
-                        "(target, measured on the simulated records, and the tolerance allowed):")
-            st.dataframe(calibration, hide_index=True, width="stretch")
-            st.download_button("Calibration (CSV)", _csv(calibration), file_name="simulation_calibration.csv",
-                               mime=CSV, icon=":material/download:")
+        if simulated:
+            calibration = dq.calibration_table(cache.simulation_calibration(ROOT))
+            st.markdown(
+                dq.calibration_sentence(calibration) + " Each target is a published figure from the "
+                "2023 needs assessment; shares are in percent and the tolerance in percentage points."
+            )
+            st.dataframe(
+                calibration,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "check": st.column_config.TextColumn("Target", width="large"),
+                    "target_pct": st.column_config.NumberColumn("Target (%)", format="%.1f"),
+                    "measured_pct": st.column_config.NumberColumn("Measured (%)", format="%.1f"),
+                    "tolerance_points": st.column_config.NumberColumn("Tolerance (± points)", format="%.1f"),
+                },
+            )
+            st.download_button(
+                "Calibration (CSV)",
+                _csv(calibration),
+                file_name="simulation_calibration.csv",
+                mime=CSV,
+                icon=":material/download:",
+            )
+        elif record_set.import_result is not None:
+            extract = dq.result_report(record_set.import_result)
+            st.dataframe(dq.report_table([extract]), hide_index=True, width="stretch")
+            st.download_button(
+                "Extract: rows set aside (CSV)",
+                _csv(dq.quarantine_table([extract])),
+                file_name="extract_quarantined_rows.csv",
+                mime=CSV,
+                icon=":material/download:",
+            )
 
     st.subheader("Refreshing the data each month")
-    st.markdown("\n".join(f"{i}. {step.format(root=ROOT)}" for i, step in enumerate(dq.REFRESH_STEPS, start=1)))
+    st.markdown(
+        "\n".join(f"{i}. {step.format(root=ROOT)}" for i, step in enumerate(dq.REFRESH_STEPS, start=1))
+    )
 
-    frame.sources(["mps", "mps_borough", "census", "police_uk", "geo", "records_simulated"],
-                  as_of=as_of(ward_table["month"]))
+    frame.sources(
+        [
+            "mps",
+            "mps_borough",
+            "census",
+            "police_uk",
+            "geo",
+            "records_simulated" if simulated else "records_extract",
+        ],
+        as_of=as_of(ward_table["month"]),
+    )
 
 
 frame.run_page(body)

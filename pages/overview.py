@@ -36,21 +36,35 @@ def body() -> None:
     except Exception as exc:  # noqa: BLE001 — the MPS tiles still stand without record-level data
         records_problem = str(exc)
     simulated = record_set is None or record_set.source == "simulated"
-    figs, area = overview.board_figures(borough, records, simulated, cache.london_populations(ROOT), london,
-                                        cache.ward_population(ROOT), wards)
+    figs, area = overview.board_figures(
+        borough,
+        records,
+        simulated,
+        cache.london_populations(ROOT),
+        london,
+        cache.ward_population(ROOT),
+        wards,
+    )
 
     frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
     if record_set is not None:
         frame.records_notice(record_set)
     else:
-        st.error(f"Record-level data could not be loaded ({records_problem}); the domestic abuse and 3pm–9pm "
-                 "tiles are not shown.", icon=":material/error:")
+        st.error(
+            f"Record-level data could not be loaded ({records_problem}); the domestic abuse and 3pm–9pm "
+            "tiles are not shown.",
+            icon=":material/error:",
+        )
     sv = figs["serious_violence"]
     st.caption(
         f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
         "(Poisson for counts, two-proportion for shares), the rate per 1,000 residents (Census 2021) and "
         + ("London's rate. " if not wards else "no London rate while wards are selected. ")
-        + ("Showing the wards chosen in the sidebar." if wards else "Whole borough; choose wards in the sidebar.")
+        + (
+            "Showing the wards chosen in the sidebar."
+            if wards
+            else "Whole borough; choose wards in the sidebar."
+        )
     )
 
     left, right = st.columns([1, 2])
@@ -72,23 +86,40 @@ def body() -> None:
         _tile(figs, "share_3pm_9pm")
     with c3, st.container(border=True):
         ref = strategy.reference(mx.metric("share_3pm_9pm").reference)
-        st.metric("Published reference (needs assessment)", f"{ref['value']:g}%", border=False,
-                  help=f"\u201c{ref['quote']}\u201d")
-        st.caption(f"{ref['text']} · {ref['period']} · {ref['source']}")
+        st.metric(
+            "Published reference (needs assessment)",
+            f"{ref['value']:g}%",
+            border=False,
+            help=f"\u201c{ref['quote']}\u201d",
+        )
+        st.caption(
+            f"{ref['text']} · {ref['period']} · {ref['source']}. The tile beside it counts every "
+            "serious-violence offence with a known time, of any age, so the two measure different things."
+        )
 
     st.subheader("Strategy objectives and the metrics that monitor them")
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
     st.dataframe(
-        table.drop(columns=["metric_id"]), hide_index=True, width="stretch",
+        table.drop(columns=["metric_id"]).fillna(""),
+        hide_index=True,
+        width="stretch",
         column_config={
             "objective": st.column_config.NumberColumn("Objective", width="small"),
             "objective_title": st.column_config.TextColumn("Objective title", width="large"),
-            "metric": "Metric", "value": "Latest 12 months", "change": "Change on the 12 before",
-            "period": "Period", "page": "Page",
+            "metric": "Metric",
+            "value": "Latest 12 months",
+            "change": "Change on the 12 before",
+            "period": "Period",
+            "page": "Page",
         },
     )
-    st.download_button("Objectives and metrics (CSV)", table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name="objectives_metrics.csv", mime="text/csv", icon=":material/download:")
+    st.download_button(
+        "Objectives and metrics (CSV)",
+        table.to_csv(index=False).encode("utf-8-sig"),
+        file_name="objectives_metrics.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
 
     kinds = ["mps", "census"]
     if record_set is not None:

@@ -19,17 +19,34 @@ def body() -> None:
     st.caption(f"{s['title']} · {s['organisation']} · {s['source']}. Review status as of {today:%-d %B %Y}.")
 
     st.subheader("Review dates")
-    shown = reviews.assign(status=reviews["status"].map(
-        {"Overdue": "⚠ Overdue", "Due within 90 days": "◷ Due within 90 days", "Not yet due": "✓ Not yet due"}))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "element": st.column_config.TextColumn("Strategy element", width="large"),
-        "published": st.column_config.DateColumn("Published", format="D MMM YYYY"),
-        "review_due": st.column_config.DateColumn("Review due", format="D MMM YYYY"),
-        "days_to_review": st.column_config.NumberColumn("Days to review (negative = overdue)"),
-        "status": "Status",
-    })
-    st.download_button("Review dates (CSV)", reviews.to_csv(index=False).encode("utf-8-sig"),
-                       file_name="strategy_reviews.csv", mime="text/csv", icon=":material/download:")
+    shown = reviews.assign(
+        status=reviews["status"].map(
+            {
+                "Overdue": "⚠ Overdue",
+                "Due within 90 days": "◷ Due within 90 days",
+                "Not yet due": "✓ Not yet due",
+            }
+        )
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "element": st.column_config.TextColumn("Strategy element", width="large"),
+            "published": st.column_config.DateColumn("Published", format="D MMM YYYY"),
+            "review_due": st.column_config.DateColumn("Review due", format="D MMM YYYY"),
+            "days_to_review": st.column_config.NumberColumn("Days to review (negative = overdue)"),
+            "status": "Status",
+        },
+    )
+    st.download_button(
+        "Review dates (CSV)",
+        reviews.to_csv(index=False).encode("utf-8-sig"),
+        file_name="strategy_reviews.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
 
     d = s["definition"]
     st.subheader("The definition of serious violence")
@@ -39,15 +56,19 @@ def body() -> None:
     with st.expander("Notes to the definition", expanded=True):
         for note in d["notes"]:
             st.markdown(f"**{note['id']}.** {note['summary']}")
-    st.caption("The dashboard's published-data figures use a proxy of MPS categories for this definition; "
-               "see the Overview.")
+    st.caption(
+        "The dashboard's published-data figures use a proxy of MPS categories for this definition; "
+        "see the Overview."
+    )
 
     left, right = st.columns(2)
     with left:
         st.subheader("Duty holders")
         st.markdown("\n".join(f"- {h}" for h in s["duty_holders"]))
-        st.caption(f"Under a separate duty to co-operate: {', '.join(s['duty_to_cooperate'])}. "
-                   f"Lead partnership: the {s['lead_partnership']}.")
+        st.caption(
+            f"Under a separate duty to co-operate: {', '.join(s['duty_to_cooperate'])}. "
+            f"Lead partnership: the {s['lead_partnership']}."
+        )
     with right:
         st.subheader("The Five D's")
         for item in s["five_ds"]:
@@ -61,8 +82,9 @@ def body() -> None:
         _, london = cache.mps_ward(ROOT, None)
         record_set = cache.records(ROOT, cache.extract_path())
         kinds.append("records_simulated" if record_set.source == "simulated" else "records_extract")
-        figs, _ = overview.board_figures(borough, record_set.data, record_set.source == "simulated",
-                                         cache.london_populations(ROOT), london)
+        figs, _ = overview.board_figures(
+            borough, record_set.data, record_set.source == "simulated", cache.london_populations(ROOT), london
+        )
         table = overview.objective_table(s["objectives"], figs)
         frame.records_notice(record_set)
         for obj in s["objectives"]:
@@ -73,20 +95,38 @@ def body() -> None:
                 if rows.empty:
                     st.caption(f"Monitored by: {obj['monitored_by']}")
                     continue
-                st.dataframe(rows[["metric", "value", "change", "period"]], hide_index=True, width="stretch",
-                             column_config={"metric": "Metric", "value": "Latest 12 months",
-                                            "change": "Change on the 12 before", "period": "Period"})
+                st.dataframe(
+                    rows[["metric", "value", "change", "period"]],
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "metric": "Metric",
+                        "value": "Latest 12 months",
+                        "change": "Change on the 12 before",
+                        "period": "Period",
+                    },
+                )
                 for page in dict.fromkeys(rows["page"]):
-                    st.page_link(overview.page_file(page), label=f"Open {page.replace('-', ' ')}",
-                                 icon=":material/arrow_forward:")
-        st.download_button("Objectives and metrics (CSV)", table.to_csv(index=False).encode("utf-8-sig"),
-                           file_name="objectives_metrics.csv", mime="text/csv", icon=":material/download:")
+                    st.page_link(
+                        overview.page_file(page),
+                        label=f"Open {overview.PAGE_TITLES[page]}",
+                        icon=":material/arrow_forward:",
+                    )
+        st.download_button(
+            "Objectives and metrics (CSV)",
+            table.to_csv(index=False).encode("utf-8-sig"),
+            file_name="objectives_metrics.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
 
     st.subheader("Needs assessment recommendations")
     st.markdown("\n".join(f"{i}. {r}" for i, r in enumerate(s["sna_recommendations"], start=1)))
 
-    frame.sources(kinds, as_of=f"{overview.as_of(borough['month'])} (metric values); review status as of "
-                  f"{today:%-d %B %Y}")
+    frame.sources(
+        kinds,
+        as_of=f"{overview.as_of(borough['month'])} (metric values); review status as of {today:%-d %B %Y}",
+    )
 
 
 frame.run_page(body)

@@ -33,20 +33,30 @@ def body() -> None:
 
     base = sf.apply(data, uf.record_filter(start, end, shared["wards"]))
     inside, known, share = tp.window_share(base)
-    frame.headline("Days and times", tp.headline_sentence(inside, known, share, ref_value, tp.hour_weekday(base),
-                                                          "offences"))
+    frame.headline(
+        "Days and times",
+        tp.headline_sentence(inside, known, share, ref_value, tp.hour_weekday(base), "offences"),
+    )
     frame.records_notice(record_set)
     timed = hs.has_times(data)
     if not timed:
-        st.info("These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
-                "record-level data with the offence date and time (an extract in record format v1, or the "
-                "simulation). The real seasonality below comes from the monthly MPS borough series.",
-                icon=":material/schedule:")
+        st.info(
+            "These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
+            "record-level data with the offence date and time (an extract in record format v1, or the "
+            "simulation). The real seasonality below comes from the monthly MPS borough series.",
+            icon=":material/schedule:",
+        )
     else:
         times_section(ref)
     seasonality_section()
-    frame.sources(["records_simulated" if record_set.source == "simulated" else "records_extract", "mps_borough",
-                   "strategy"], as_of=f"{end:%B %Y}")
+    frame.sources(
+        [
+            "records_simulated" if record_set.source == "simulated" else "records_extract",
+            "mps_borough",
+            "strategy",
+        ],
+        as_of=f"{end:%B %Y}",
+    )
 
 
 @st.fragment
@@ -60,16 +70,26 @@ def times_section(ref: dict | None) -> None:
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
         groups = uf.offence_groups(hs.offence_groups(data), key="tp_groups", container=c1)
-        offences = c1.multiselect("Offences", tp.offence_options(data), format_func=tp.offence_label,
-                                  key="tp_offences", placeholder="All offences")
+        offences = c1.multiselect(
+            "Offences",
+            tp.offence_options(data),
+            format_func=tp.offence_label,
+            key="tp_offences",
+            placeholder="All offences",
+        )
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
-        place = c3.selectbox("Place", [None, *places], format_func=lambda p: "Whole borough (or the sidebar "
-                             "wards)" if p is None else places[p], key="tp_place",
-                             help="A priority place from the strategy; records are placed by their location.")
+        place = c3.selectbox(
+            "Place",
+            [None, *places],
+            format_func=lambda p: "Whole borough (or the sidebar wards)" if p is None else places[p],
+            key="tp_place",
+            help="A priority place from the strategy; records are placed by their location.",
+        )
 
-    f = uf.record_filter(shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da,
-                         knife=knife)
+    f = uf.record_filter(
+        shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da, knife=knife
+    )
     selected = tp.select_offences(sf.apply(data, f), tuple(offences))
     if place is not None:
         geom, lsoas = tp.place_geometry_and_lsoas(priority, cache.place_lsoas(ROOT), place)
@@ -77,20 +97,31 @@ def times_section(ref: dict | None) -> None:
     grid = tp.hour_weekday(selected)
     inside, known, share = tp.window_share(selected)
     where = places[place] if place is not None else "the selection"
-    st.caption(f"{sf.describe(f)}" + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
-               + (f"; {places[place]}" if place is not None else ""))
+    st.caption(
+        f"{sf.describe(f)}"
+        + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
+        + (f"; {places[place]}" if place is not None else "")
+    )
 
     chart_col, figure_col = st.columns([3, 1])
     with chart_col, frame.friendly_errors("The heatmap"):
         st.altair_chart(tp.heatmap_chart(grid), width="stretch")
     with figure_col:
-        st.metric("Share between 15:00 and 21:00", frame.fmt_pct(None if share is None else share * 100),
-                  help=f"{inside:,} of the {known:,} offences with a known time in {where}.")
+        st.metric(
+            "Share between 15:00 and 21:00",
+            frame.fmt_pct(None if share is None else share * 100),
+            help=f"{inside:,} of the {known:,} offences with a known time in {where}.",
+        )
         if ref:
-            st.metric("2023 SNA figure", f"{float(ref['value']):.0f}%",
-                      help=f"{ref.get('text', '')} ({ref.get('period', '')}). {ref.get('source', '')}")
-            st.caption(f"The published figure ('2023 SNA: {float(ref['value']):.0f}%') is from the Strategic "
-                       "Needs Assessment, for all offences; the share above is for the current filters.")
+            st.metric(
+                "2023 SNA figure",
+                f"{float(ref['value']):.0f}%",
+                help=f"{ref.get('text', '')} ({ref.get('period', '')}). {ref.get('source', '')}",
+            )
+            st.caption(
+                f"The published figure ('2023 SNA: {float(ref['value']):.0f}%') is from the Strategic "
+                "Needs Assessment, for all offences; the share above is for the current filters."
+            )
         else:
             st.caption("The SNA reference figure is not defined in data/strategy.json.")
         if known:
@@ -102,8 +133,14 @@ def times_section(ref: dict | None) -> None:
         st.altair_chart(tp.hour_chart(tp.hour_profile(grid)), width="stretch")
     with b, frame.friendly_errors("The weekday profile"):
         st.altair_chart(tp.weekday_chart(tp.weekday_profile(grid)), width="stretch")
-    st.download_button("Download CSV (hour × day)", lambda: grid.to_csv(index=False).encode("utf-8"),
-                       "offences_by_hour_and_day.csv", "text/csv", key="tp_csv", icon=":material/download:")
+    st.download_button(
+        "Download CSV (hour × day)",
+        lambda: grid.to_csv(index=False).encode("utf-8"),
+        "offences_by_hour_and_day.csv",
+        "text/csv",
+        key="tp_csv",
+        icon=":material/download:",
+    )
 
 
 def seasonality_section() -> None:
@@ -115,17 +152,28 @@ def seasonality_section() -> None:
     with a, frame.friendly_errors("The real seasonality"):
         _, table = cache.mps_borough(ROOT)
         season = tp.seasonality(tp.borough_monthly(table, BOROUGH_CODE, groups))
-        st.altair_chart(tp.seasonality_chart(season, "Real MPS recorded crime: average by calendar month"),
-                        width="stretch")
-        st.caption(f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
-                   f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
-                   "series are left out, not counted as zero).")
+        st.altair_chart(
+            tp.seasonality_chart(season, "Real MPS recorded crime: average by calendar month"),
+            width="stretch",
+        )
+        st.caption(
+            f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
+            f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
+            "series are left out, not counted as zero)."
+        )
     with b, frame.friendly_errors("The record seasonality"):
         season_r = tp.seasonality(tp.records_monthly(data))
-        st.altair_chart(tp.seasonality_chart(season_r, "Record-level data: average by calendar month"),
-                        width="stretch")
-        st.download_button("Download CSV (seasonality)", lambda: season.to_csv(index=False).encode("utf-8"),
-                           "seasonality_mps.csv", "text/csv", key="tp_season_csv", icon=":material/download:")
+        st.altair_chart(
+            tp.seasonality_chart(season_r, "Record-level data: average by calendar month"), width="stretch"
+        )
+        st.download_button(
+            "Download CSV (seasonality)",
+            lambda: season.to_csv(index=False).encode("utf-8"),
+            "seasonality_mps.csv",
+            "text/csv",
+            key="tp_season_csv",
+            icon=":material/download:",
+        )
 
 
 frame.run_page(body)

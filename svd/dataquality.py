@@ -6,26 +6,55 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 
 from svd import catalogue as cat
 from svd.validate import FORMATS, usable, validate_file
 
 REPORT_COLUMNS = [
-    "dataset", "file", "format", "rows_in", "rows_accepted", "rows_quarantined", "first_month", "last_month",
-    "months", "months_ignored", "offences", "usable",
+    "dataset",
+    "file",
+    "format",
+    "rows_in",
+    "rows_accepted",
+    "rows_quarantined",
+    "first_month",
+    "last_month",
+    "months",
+    "months_ignored",
+    "offences",
+    "usable",
 ]
 QUARANTINE_EXPORT_COLUMNS = ["dataset", "file", "row", "column", "reason"]
 CATALOGUE_COLUMNS = ["dataset", "title", "required", "files", "status", "problems"]
-REVISION_EXPORT_COLUMNS = ["level", "month", "older_vintage", "newer_vintage", "old_count", "new_count", "diff", "pct"]
-CALIBRATION_COLUMNS = ["check", "target", "measured", "tolerance", "within"]
+REVISION_EXPORT_COLUMNS = [
+    "level",
+    "month",
+    "older_vintage",
+    "newer_vintage",
+    "old_count",
+    "new_count",
+    "diff",
+    "pct",
+]
+CALIBRATION_COLUMNS = [
+    "check",
+    "result",
+    "target_pct",
+    "measured_pct",
+    "tolerance_points",
+    "kind",
+    "measured_on",
+    "detail",
+]
 
 # The monthly refresh as the analyst performs it; {root} is the data directory in use.
 REFRESH_STEPS = (
-    "Download the new release of \"MPS Ward Level Crime (most recent 24 months)\" (and the borough file) from the "
+    'Download the new release of "MPS Ward Level Crime (most recent 24 months)" (and the borough file) from the '
     "London Datastore and save it, unchanged and under its own name, in `{root}/crime/mps/`. Keep the older "
-    "releases: overlapping months are merged, the most recent release wins and revisions are reported below.",
-    "Check it before the dashboard reads it: `python -m svd validate \"{root}/crime/mps/<new file>.csv\"` "
+    "releases: overlapping months are merged, the most recent release wins and revisions are reported on this page.",
+    'Check it before the dashboard reads it: `python -m svd validate "{root}/crime/mps/<new file>.csv"` '
     "(rows read, accepted and quarantined, the months covered and any partial month ignored).",
     "Restart the dashboard (or clear its cache from the ⋮ menu) so it reloads the data directory.",
 )
@@ -41,10 +70,16 @@ def catalogue_table(checks: Iterable[cat.DatasetCheck]) -> pd.DataFrame:
             status = "Missing"
         else:
             status = "Problem"
-        rows.append({
-            "dataset": c.dataset.id, "title": c.dataset.title, "required": "yes" if c.dataset.required else "no",
-            "files": len(c.files), "status": status, "problems": "; ".join(c.problems),
-        })
+        rows.append(
+            {
+                "dataset": c.dataset.id,
+                "title": c.dataset.title,
+                "required": "yes" if c.dataset.required else "no",
+                "files": len(c.files),
+                "status": status,
+                "problems": "; ".join(c.problems),
+            }
+        )
     return pd.DataFrame(rows, columns=CATALOGUE_COLUMNS)
 
 
@@ -64,15 +99,48 @@ def import_reports(root: Path, checks: Iterable[cat.DatasetCheck] | None = None)
     return reports
 
 
+def result_report(result, dataset: str = "records_extract") -> dict:
+    """An ``ImportResult`` (e.g. the partnership's extract as loaded) as a report row like ``validate_file``'s."""
+    months = []
+    if "month" in result.data and not result.data.empty:
+        months = sorted({f"{m:%Y-%m}" for m in result.data["month"].dropna().unique()})
+    problems = [
+        {
+            "row": None if r.row != r.row else int(r.row),
+            "column": None if r.column != r.column else r.column,
+            "reason": r.reason,
+        }
+        for r in result.quarantine.itertuples(index=False)
+    ]
+    return {
+        "dataset": dataset,
+        "path": result.path,
+        "format": result.format,
+        "rows_in": result.rows_in,
+        "rows_accepted": result.rows_accepted,
+        "rows_quarantined": result.rows_quarantined,
+        "months": months,
+        "months_ignored": list(result.months_ignored),
+        "offences": result.rows_accepted,
+        "problems": problems,
+    }
+
+
 def report_table(reports: Sequence[dict]) -> pd.DataFrame:
     """The import reports as a table: rows in / accepted / quarantined, months covered and ignored, per file."""
     rows = [
         {
-            "dataset": r.get("dataset", ""), "file": Path(r["path"]).name, "format": r["format"],
-            "rows_in": r["rows_in"], "rows_accepted": r["rows_accepted"], "rows_quarantined": r["rows_quarantined"],
+            "dataset": r.get("dataset", ""),
+            "file": Path(r["path"]).name,
+            "format": r["format"],
+            "rows_in": r["rows_in"],
+            "rows_accepted": r["rows_accepted"],
+            "rows_quarantined": r["rows_quarantined"],
             "first_month": r["months"][0] if r["months"] else None,
             "last_month": r["months"][-1] if r["months"] else None,
-            "months": len(r["months"]), "months_ignored": ", ".join(r["months_ignored"]), "offences": r["offences"],
+            "months": len(r["months"]),
+            "months_ignored": ", ".join(r["months_ignored"]),
+            "offences": r["offences"],
             "usable": usable(r),
         }
         for r in reports
@@ -85,8 +153,13 @@ def report_table(reports: Sequence[dict]) -> pd.DataFrame:
 def quarantine_table(reports: Sequence[dict]) -> pd.DataFrame:
     """Every problem every file reported: dataset, file, row (line in the file; empty = whole file), column, reason."""
     rows = [
-        {"dataset": r.get("dataset", ""), "file": Path(r["path"]).name, "row": p.get("row"),
-         "column": p.get("column"), "reason": p["reason"]}
+        {
+            "dataset": r.get("dataset", ""),
+            "file": Path(r["path"]).name,
+            "row": p.get("row"),
+            "column": p.get("column"),
+            "reason": p["reason"],
+        }
         for r in reports
         for p in r["problems"]
     ]
@@ -128,16 +201,30 @@ def revision_summary(revisions: pd.DataFrame) -> dict[str, float | int | None]:
 def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
     """Which release supplies which months (``MergeResult.sources``): level, file, vintage, months used/ignored."""
     rows = [
-        {"level": r["level"], "file": Path(r["path"]).name, "vintage": r["vintage"],
-         "months_used": len(r["months_used"]),
-         "used_from": r["months_used"][0] if r["months_used"] else None,
-         "used_to": r["months_used"][-1] if r["months_used"] else None,
-         "months_ignored": ", ".join(r["months_ignored"]), "rows_in": r["rows_in"],
-         "rows_quarantined": r["rows_quarantined"]}
+        {
+            "level": r["level"],
+            "file": Path(r["path"]).name,
+            "vintage": r["vintage"],
+            "months_used": len(r["months_used"]),
+            "used_from": r["months_used"][0] if r["months_used"] else None,
+            "used_to": r["months_used"][-1] if r["months_used"] else None,
+            "months_ignored": ", ".join(r["months_ignored"]),
+            "rows_in": r["rows_in"],
+            "rows_quarantined": r["rows_quarantined"],
+        }
         for r in sources
     ]
-    cols = ["level", "file", "vintage", "months_used", "used_from", "used_to", "months_ignored", "rows_in",
-            "rows_quarantined"]
+    cols = [
+        "level",
+        "file",
+        "vintage",
+        "months_used",
+        "used_from",
+        "used_to",
+        "months_ignored",
+        "rows_in",
+        "rows_quarantined",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -145,41 +232,89 @@ def revision_sentence(summary: dict) -> str:
     """The revisions in words, from ``revision_summary``."""
     if not summary["compared"]:
         return "No month appears in two releases, so there are no revisions to report."
-    text = (f"{summary['compared']:,} monthly borough totals appear in two releases; later releases changed "
-            f"{summary['revised']:,} of them")
+    text = (
+        f"{summary['compared']:,} times a monthly borough total appears in two consecutive releases; the later "
+        f"release changed it {summary['revised']:,} times"
+    )
     if summary["max_abs_pct"] is not None and summary["revised"]:
-        text += (f", by at most {summary['max_abs_pct']:.1f}% ({summary['max_abs_diff']:,} offences). "
-                 "The dashboard always uses the most recent release")
+        text += (
+            f", by at most {summary['max_abs_pct']:.1f}% ({summary['max_abs_diff']:,} offences). "
+            "The dashboard always uses the most recent release"
+        )
     return text + "."
+
+
+def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = None) -> alt.LayerChart:
+    """Revision (%) per month, one point per pair of releases (shape and colour both name the pair), a 0 line."""
+    data = revisions.assign(pair=revisions["older_vintage"] + " → " + revisions["newer_vintage"])[
+        ["month", "pair", "old_count", "new_count", "diff", "pct"]
+    ]
+    if len(data) > 5000:
+        raise ValueError("too many revisions for one chart; aggregate first")
+    pairs = list(dict.fromkeys(data["pair"]))
+    legend = alt.Legend(
+        title="Releases compared (older → newer)",
+        orient="top",
+        direction="horizontal",
+        labelLimit=400,
+        titleLimit=400,
+    )
+    shapes = ["circle", "triangle-up", "square", "diamond", "cross", "triangle-down"]
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("pct:Q", title="Revision of the borough total (%)"),
+            shape=alt.Shape(
+                "pair:N", sort=pairs, legend=legend, scale=alt.Scale(domain=pairs, range=shapes[: len(pairs)])
+            ),
+            color=alt.Color(
+                "pair:N",
+                sort=pairs,
+                legend=legend,
+                scale=alt.Scale(
+                    domain=pairs,
+                    range=["#0072B2", "#D55E00", "#009E73", "#CC79A7"][: len(pairs)]
+                    if len(pairs) <= 4
+                    else alt.Undefined,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("month:O", title="Month"),
+                alt.Tooltip("pair:N", title="Releases"),
+                alt.Tooltip("old_count:Q", title="Older figure", format=","),
+                alt.Tooltip("new_count:Q", title="Newer figure", format=","),
+                alt.Tooltip("diff:Q", title="Change", format="+,"),
+                alt.Tooltip("pct:Q", title="Change (%)", format="+.2f"),
+            ],
+        )
+    )
+    zero = alt.Chart(data).mark_rule(color="#444", strokeDash=[4, 3]).encode(y=alt.datum(0))
+    return alt.layer(zero, points).properties(
+        title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
+        description=(
+            "Points: for each month present in two consecutive MPS releases, the percentage change of the "
+            "borough's monthly total from the older release to the newer one; the point's shape and colour "
+            "name the pair of releases; a dashed line marks no change."
+        ),
+        # Streamlit fits the whole chart (title, legend, rotated month labels) into this height.
+        height=440,
+    )
 
 
 def records_sentence(source: str, rows: int, extract: str | None = None) -> str:
     """Where the record-level figures come from, in words."""
     if source == "extract":
-        return (f"Record-level figures come from the partnership's extract `{extract}` ({rows:,} records), "
-                "read with the svd incident format v1.")
-    return (f"Record-level figures come from the simulated dataset ({rows:,} records): generated "
-            "deterministically from the real MPS ward counts and calibrated to the needs assessment's published "
-            "shares. Set `SVD_EXTRACT` to a partnership extract to use real records.")
-
-
-def simulation_calibration(records: pd.DataFrame) -> pd.DataFrame | None:
-    """The simulation's calibration table measured on ``records`` (None when svd.simulate offers none)."""
-    try:
-        from svd import simulate
-    except ImportError:
-        return None
-    measure = getattr(simulate, "measure", None)
-    targets = getattr(simulate, "CALIBRATION", None)
-    if measure is None or targets is None:
-        return None
-    return calibration_table(_calibration_checks(targets, measure(records)))
-
-
-def _calibration_checks(targets, measured) -> list[dict]:
-    """Pair each calibration target with its measured value (placeholder until svd.simulate's shape is known)."""
-    return [{"check": k, "target": t["target"], "measured": measured[k], "tolerance": t["tolerance"]}
-            for k, t in dict(targets).items()]
+        return (
+            f"Record-level figures come from the partnership's extract `{extract}` ({rows:,} records), "
+            "read with the svd incident format v1."
+        )
+    return (
+        f"Record-level figures come from the simulated dataset ({rows:,} records): generated "
+        "deterministically from the real MPS ward counts and calibrated to the needs assessment's published "
+        "shares. Set `SVD_EXTRACT` to a partnership extract to use real records."
+    )
 
 
 def gaps_table(gaps_by_level: dict[str, Sequence[str]]) -> pd.DataFrame:
@@ -198,15 +333,45 @@ def gaps_table(gaps_by_level: dict[str, Sequence[str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["level", "first", "last", "months"]).astype({"months": "int64"})
 
 
-def calibration_table(checks: Iterable[dict]) -> pd.DataFrame:
-    """The simulation's calibration: each published target, what the simulated records give, and the tolerance.
+def calibration_table(measured: pd.DataFrame) -> pd.DataFrame:
+    """The simulation's calibration (``simulate.measure``) for people: shares in percent, checks in words.
 
-    Each check is a dict with ``check`` (what is measured), ``target``, ``measured`` and ``tolerance`` (absolute,
-    in the target's unit); ``within`` is True when |measured − target| ≤ tolerance.
+    ``measured`` has id, description, target, measured, tolerance, kind ("share" | "check"), measured_on,
+    detail. Shares become percentages and the tolerance percentage points; a check (a ranking or shape, target
+    1 = holds) has no numbers, only its result. ``result`` says in words whether the target is met.
     """
-    out = pd.DataFrame(list(checks), columns=CALIBRATION_COLUMNS[:-1])
-    out = out.astype({"target": "float64", "measured": "float64", "tolerance": "float64"})
-    return out.assign(within=(out["measured"] - out["target"]).abs() <= out["tolerance"] + 1e-9)
+    share = measured["kind"].eq("share")
+    diff = (measured["measured"] - measured["target"]).abs()
+    within = share & (diff <= measured["tolerance"] + 1e-9)
+    holds = ~share & measured["measured"].eq(measured["target"])
+    result = pd.Series("outside tolerance", index=measured.index)
+    result[within] = "within tolerance"
+    result[~share] = "does not hold"
+    result[holds] = "holds"
+    pct = measured[["target", "measured", "tolerance"]].astype("float64").mul(100).where(share)
+    return pd.DataFrame(
+        {
+            "check": measured["description"],
+            "kind": measured["kind"],
+            "target_pct": pct["target"].round(1),
+            "measured_pct": pct["measured"].round(1),
+            "tolerance_points": pct["tolerance"].round(1),
+            "result": result,
+            "measured_on": measured["measured_on"],
+            "detail": measured["detail"],
+        }
+    )[CALIBRATION_COLUMNS].reset_index(drop=True)
+
+
+def calibration_sentence(table: pd.DataFrame) -> str:
+    """'All 32 calibration targets are met.' or how many are not."""
+    met = int(table["result"].isin(["within tolerance", "holds"]).sum())
+    if met == len(table):
+        return f"All {len(table)} calibration targets from the needs assessment are met by the simulated records."
+    return (
+        f"{met} of {len(table)} calibration targets are met; {len(table) - met} are not (listed as "
+        "'outside tolerance' or 'does not hold')."
+    )
 
 
 def headline(catalogue: pd.DataFrame, totals: dict[str, int], gaps: pd.DataFrame) -> str:

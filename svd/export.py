@@ -93,8 +93,7 @@ def table_xlsx(frames: Mapping[str, pd.DataFrame]) -> bytes:
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for i, col in enumerate(data.columns, start=1):
-                sample = data[col].head(200).astype(str).map(len)
-                width = max([len(str(col)), *sample.tolist()]) if len(sample) else len(str(col))
+                width = max([len(str(col)), *(len(str(v)) for v in data[col].head(200))])
                 ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
     return buf.getvalue()
 
@@ -130,7 +129,8 @@ def classify(values: pd.Series, breaks: Sequence[float]) -> tuple[pd.Series, lis
     if len(edges) < 2:
         raise ValueError("breaks need at least two edges")
     v = pd.Series(values, dtype="float64")
-    idx = np.searchsorted(edges[1:-1], v.to_numpy(), side="left")  # value equal to an edge joins the lower class
+    # A value equal to an edge joins the lower class.
+    idx = np.searchsorted(edges[1:-1], v.to_numpy(), side="left")
     cls = pd.Series(idx, index=v.index, dtype="Int64").where(v.notna())
     dp = _decimals(edges)
     labels = [f"{edges[i]:,.{dp}f} – {edges[i + 1]:,.{dp}f}" for i in range(len(edges) - 1)]
@@ -195,17 +195,26 @@ def map_png(
                 continue
             text = str(lab) if label_col else f"{val:,.{dp}f}"
             dark = not pd.isna(c) and int(c) < len(labels) / 2 and cmap in ("viridis", "cividis", "magma")
-            ax.annotate(text, (pt.x, pt.y), ha="center", va="center", fontsize=7,
-                        color="white" if dark else "black")
+            ax.annotate(
+                text, (pt.x, pt.y), ha="center", va="center", fontsize=7, color="white" if dark else "black"
+            )
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.set_title(title, fontsize=14, loc="left", pad=12)
 
-        handles = [Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))]
+        handles = [
+            Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))
+        ]
         if cls.isna().any():
             handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="grey", label="No data"))
-        ax.legend(handles=handles, title=legend_title or value_col, loc="lower right", frameon=False,
-                  fontsize=9, title_fontsize=10)
+        ax.legend(
+            handles=handles,
+            title=legend_title or value_col,
+            loc="lower right",
+            frameon=False,
+            fontsize=9,
+            title_fontsize=10,
+        )
 
         # Room below the polygons for the scale bar, and at the right for the legend.
         x0, x1 = ax.get_xlim()
@@ -214,9 +223,19 @@ def map_png(
         y0 -= 0.08 * (y1 - y0)
         w, h = x1 - x0, y1 - y0
         # North arrow: the map is in British National Grid, so grid north is up.
-        ax.add_patch(FancyArrow(x1 - 0.05 * w, y1 - 0.16 * h, 0, 0.09 * h, width=0.012 * w,
-                                head_width=0.04 * w, head_length=0.04 * h, color="black",
-                                length_includes_head=True))
+        ax.add_patch(
+            FancyArrow(
+                x1 - 0.05 * w,
+                y1 - 0.16 * h,
+                0,
+                0.09 * h,
+                width=0.012 * w,
+                head_width=0.04 * w,
+                head_length=0.04 * h,
+                color="black",
+                length_includes_head=True,
+            )
+        )
         ax.text(x1 - 0.05 * w, y1 - 0.19 * h, "N", ha="center", va="center", fontsize=12, fontweight="bold")
         ax.text(x1 - 0.05 * w, y1 - 0.22 * h, "north up", ha="center", va="center", fontsize=7)
 
@@ -224,7 +243,9 @@ def map_png(
         length = _scale_bar_length(w)
         bx, by = x0 + 0.03 * w, y0 + 0.04 * h
         ax.add_patch(Rectangle((bx, by), length / 2, 0.012 * h, facecolor="black", edgecolor="black"))
-        ax.add_patch(Rectangle((bx + length / 2, by), length / 2, 0.012 * h, facecolor="white", edgecolor="black"))
+        ax.add_patch(
+            Rectangle((bx + length / 2, by), length / 2, 0.012 * h, facecolor="white", edgecolor="black")
+        )
         unit = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
         ax.text(bx, by + 0.02 * h, "0", fontsize=8, ha="center", va="bottom")
         ax.text(bx + length, by + 0.02 * h, unit, fontsize=8, ha="center", va="bottom")
@@ -232,7 +253,9 @@ def map_png(
         ax.set_ylim(y0, y1)
 
         lines = [attribution] if isinstance(attribution, str) else list(attribution)
-        fig.text(0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#333333", ha="left", va="bottom", wrap=True)
+        fig.text(
+            0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#333333", ha="left", va="bottom", wrap=True
+        )
         fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04 + 0.022 * len(lines))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")

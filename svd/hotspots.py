@@ -19,8 +19,21 @@ LEVEL_LABELS = {"ward": "Ward", "lsoa": "Neighbourhood (LSOA)"}
 MEASURES = {"count": "Offences", "rate_per_1000": "Offences per 1,000 residents"}
 GI_SEED = 20240101
 # Columns the tasking pages filter, count or place; everything else stays in the cached record set.
-TASKING_COLUMNS = ("month", "offence_group", "offence", "domestic_abuse", "knife", "hour", "weekday", "time_known",
-                   "historical", "ward_code", "lsoa_code", "latitude", "longitude")
+TASKING_COLUMNS = (
+    "month",
+    "offence_group",
+    "offence",
+    "domestic_abuse",
+    "knife",
+    "hour",
+    "weekday",
+    "time_known",
+    "historical",
+    "ward_code",
+    "lsoa_code",
+    "latitude",
+    "longitude",
+)
 _CATEGORICAL = ("offence_group", "offence", "ward_code", "lsoa_code")
 
 
@@ -80,8 +93,9 @@ def change_text(current: int, previous: int) -> str:
     return f"{d:+,} ({d / previous:+.0%})".replace("-", "\u2212")
 
 
-def area_table(areas: pd.DataFrame, population: pd.DataFrame, current: pd.DataFrame,
-               previous: pd.DataFrame) -> pd.DataFrame:
+def area_table(
+    areas: pd.DataFrame, population: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame
+) -> pd.DataFrame:
     """Every area with count, previous, change, population and rate per 1,000 (zero where no offences).
 
     ``areas``: area_code, area_name; ``population``: area_code, population; ``current`` / ``previous``:
@@ -96,9 +110,13 @@ def area_table(areas: pd.DataFrame, population: pd.DataFrame, current: pd.DataFr
     change = count - before
     pct = (change / before.where(before > 0)).astype("float64") * 100
     out = out.assign(
-        count=count.to_numpy(), previous=before.to_numpy(), change=change.to_numpy(), change_pct=pct.to_numpy(),
+        count=count.to_numpy(),
+        previous=before.to_numpy(),
+        change=change.to_numpy(),
+        change_pct=pct.to_numpy(),
         change_text=[change_text(c, p) for c, p in zip(count, before, strict=True)],
-        population=pop.to_numpy(), rate_per_1000=agg.rate_per_1000(count, pop).round(2).to_numpy(),
+        population=pop.to_numpy(),
+        rate_per_1000=agg.rate_per_1000(count, pop).round(2).to_numpy(),
     )
     return out.sort_values("area_code").reset_index(drop=True)
 
@@ -117,9 +135,12 @@ def with_tooltips(table: pd.DataFrame, period_label: str) -> pd.DataFrame:
 def cell_table(records: pd.DataFrame) -> pd.DataFrame:
     """Offences per 250 m grid cell (lon, lat of the centre, count, tooltip) — a few hundred rows at most."""
     if "cell" not in records.columns:
-        return pd.DataFrame(columns=["key", "count", "lon", "lat", "tip"])
+        return pd.DataFrame(columns=["key", "count", "lon", "lat", "radius", "tip"])
     cells = maps.grid_counts(records["cell"].to_numpy())
-    return cells.assign(tip=[f"<b>250 m square</b><br/>{c:,} offences" for c in cells["count"]])
+    top = max(int(cells["count"].max()), 1) if len(cells) else 1
+    # Circle area proportional to the count; the busiest square gets a circle as wide as the square.
+    radius = (maps.GRID_CELL_M / 2 * np.sqrt(cells["count"] / top)).round(1)
+    return cells.assign(radius=radius, tip=[f"250 m square: {c:,} offences" for c in cells["count"]])
 
 
 def monthly_area_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -141,31 +162,50 @@ def emerging_labels(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestam
     both = base.merge(totals[["area_code", "current", "previous"]], on="area_code", how="left")
     both = both.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
     out = stats.emerging(both)
-    return out.rename(columns={"label": "emerging", "p_value": "emerging_p",
-                               "current": "last_12m", "previous": "prior_12m"})[
-        ["area_code", "last_12m", "prior_12m", "emerging", "emerging_p"]
-    ]
+    return out.rename(
+        columns={"label": "emerging", "p_value": "emerging_p", "current": "last_12m", "previous": "prior_12m"}
+    )[["area_code", "last_12m", "prior_12m", "emerging", "emerging_p"]]
 
 
 def gi_labels(gdf, value_col: str, seed: int = GI_SEED) -> pd.DataFrame:
     """Gi* hotspot label per area (queen contiguity, 999 permutations, fixed seed): area_code, gi_z, gi_p, hotspot."""
     res = stats.getis_ord(gdf, value_col, seed=seed)
-    return pd.DataFrame({"area_code": res["area_code"].astype(str).to_numpy(), "gi_z": res["z"].to_numpy(),
-                         "gi_p": res["p_sim"].to_numpy(), "hotspot": res["label"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "area_code": res["area_code"].astype(str).to_numpy(),
+            "gi_z": res["z"].to_numpy(),
+            "gi_p": res["p_sim"].to_numpy(),
+            "hotspot": res["label"].to_numpy(),
+        }
+    )
 
 
-def ranked(table: pd.DataFrame, gi: pd.DataFrame | None, emerging: pd.DataFrame | None, measure: str,
-           n: int = 10) -> pd.DataFrame:
+def ranked(
+    table: pd.DataFrame, gi: pd.DataFrame | None, emerging: pd.DataFrame | None, measure: str, n: int = 10
+) -> pd.DataFrame:
     """The top ``n`` areas by ``measure`` with count, rate, change, the Gi* label and the emerging label."""
     out = table
     if gi is not None:
         out = out.merge(gi[["area_code", "hotspot"]], on="area_code", how="left")
     if emerging is not None:
-        out = out.merge(emerging[["area_code", "emerging", "last_12m", "prior_12m"]], on="area_code", how="left")
+        out = out.merge(
+            emerging[["area_code", "emerging", "last_12m", "prior_12m"]], on="area_code", how="left"
+        )
     out = out.sort_values([measure, "count", "area_name"], ascending=[False, False, True]).head(n)
     out = out.assign(rank=range(1, len(out) + 1))
-    cols = ["rank", "area_code", "area_name", "count", "rate_per_1000", "previous", "change_text", "hotspot",
-            "emerging", "last_12m", "prior_12m"]
+    cols = [
+        "rank",
+        "area_code",
+        "area_name",
+        "count",
+        "rate_per_1000",
+        "previous",
+        "change_text",
+        "hotspot",
+        "emerging",
+        "last_12m",
+        "prior_12m",
+    ]
     return out[[c for c in cols if c in out.columns]].reset_index(drop=True)
 
 
@@ -199,22 +239,29 @@ def headline_sentence(s: Summary, level: str, period_label: str, what: str) -> s
     trend = (
         f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before — "
         f"{'a significant change' if res.significant else 'not a significant change'}"
-        if s.previous else "no data for the period before"
+        if s.previous
+        else "no data for the period before"
     )
-    return (f"{s.top_name} was the busiest {area} with {s.top_count:,} of the {s.total:,} {what} in "
-            f"{period_label} ({s.top_share:.0%}); the total is {trend}.")
+    return (
+        f"{s.top_name} was the busiest {area} with {s.top_count:,} of the {s.total:,} {what} in "
+        f"{period_label} ({s.top_share:.0%}); the total is {trend}."
+    )
 
 
 def area_frame(gdf: pd.DataFrame, level: str) -> pd.DataFrame:
     """area_code, area_name of the ward or LSOA boundaries."""
     code, name = LEVELS[level]
-    return pd.DataFrame({"area_code": gdf[code].astype(str).to_numpy(), "area_name": gdf[name].astype(str).to_numpy()})
+    return pd.DataFrame(
+        {"area_code": gdf[code].astype(str).to_numpy(), "area_name": gdf[name].astype(str).to_numpy()}
+    )
 
 
 def population_frame(pop: pd.DataFrame, level: str) -> pd.DataFrame:
     """area_code, population (Census 2021 usual residents) for the level."""
     code = LEVELS[level][0]
-    return pd.DataFrame({"area_code": pop[code].astype(str).to_numpy(), "population": pop["all_ages"].to_numpy()})
+    return pd.DataFrame(
+        {"area_code": pop[code].astype(str).to_numpy(), "population": pop["all_ages"].to_numpy()}
+    )
 
 
 def gi_input(gdf, table: pd.DataFrame, level: str, measure: str):
@@ -245,4 +292,7 @@ def period_label(start: pd.Timestamp, end: pd.Timestamp) -> str:
 
 def select_features(layer_geojson: dict, prop: str, value) -> dict:
     """The features of a FeatureCollection whose property ``prop`` equals ``value`` (a new dict)."""
-    return {**layer_geojson, "features": [f for f in layer_geojson["features"] if f["properties"].get(prop) == value]}
+    return {
+        **layer_geojson,
+        "features": [f for f in layer_geojson["features"] if f["properties"].get(prop) == value],
+    }

@@ -60,9 +60,12 @@ class ColumnSpec:
     allowed: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    rule_text: str = ""
 
     def rule(self) -> str:
         """The accepted values, in words (for the docs table and for quarantine reasons)."""
+        if self.rule_text:
+            return self.rule_text
         if self.kind == "datetime":
             return "ISO 8601 local date-time `2024-05-17T15:40` or a date alone `2024-05-17` (time unknown)"
         if self.kind == "date":
@@ -101,33 +104,70 @@ INCIDENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "When the offence was reported / recorded. Sets the record's month, as MPS published counts do; "
         "must not be before the offence date.",
     ),
-    ColumnSpec("mps_major", True, "category", "MPS major category (MajorText), as in data/taxonomy.csv.",
-               allowed=_mps_values("major")),
-    ColumnSpec("mps_minor", True, "category", "MPS minor category (MinorText), as in data/taxonomy.csv; "
-               "the (major, minor) pair must be one the taxonomy lists.", allowed=_mps_values("minor")),
-    ColumnSpec("offence", False, "category", "London serious-violence offence type; `other` for the rest.",
-               allowed=OFFENCES),
+    ColumnSpec(
+        "mps_major",
+        True,
+        "category",
+        "MPS major category (MajorText), as in data/taxonomy.csv.",
+        allowed=_mps_values("major"),
+        rule_text="an MPS major category listed in data/taxonomy.csv (case-insensitive)",
+    ),
+    ColumnSpec(
+        "mps_minor",
+        True,
+        "category",
+        "MPS minor category (MinorText), as in data/taxonomy.csv; "
+        "the (major, minor) pair must be one the taxonomy lists.",
+        allowed=_mps_values("minor"),
+        rule_text="an MPS minor category listed in data/taxonomy.csv (case-insensitive)",
+    ),
+    ColumnSpec(
+        "offence",
+        False,
+        "category",
+        "London serious-violence offence type; `other` for the rest.",
+        allowed=OFFENCES,
+    ),
     ColumnSpec("domestic_abuse", False, "bool", "Flagged as domestic abuse."),
     ColumnSpec("knife", False, "bool", "A knife or sharp instrument was used, threatened or intimated."),
     ColumnSpec("firearm", False, "bool", "A firearm was used, threatened or intimated."),
     ColumnSpec("corrosive", False, "bool", "A corrosive substance was used or threatened."),
     ColumnSpec("historical", False, "bool", "Reported long after it happened (months, years or decades)."),
-    ColumnSpec("lsoa21_code", False, "lsoa", "2021 LSOA of the offence location. Either this or "
-               "latitude + longitude is required; the LSOA code wins when both are given."),
-    ColumnSpec("latitude", False, "float", "WGS84 latitude of the offence location (may be snapped).",
-               minimum=-90, maximum=90),
-    ColumnSpec("longitude", False, "float", "WGS84 longitude of the offence location.", minimum=-180,
-               maximum=180),
+    ColumnSpec(
+        "lsoa21_code",
+        False,
+        "lsoa",
+        "2021 LSOA of the offence location. Either this or "
+        "latitude + longitude is required; the LSOA code wins when both are given.",
+    ),
+    ColumnSpec(
+        "latitude",
+        False,
+        "float",
+        "WGS84 latitude of the offence location (may be snapped).",
+        minimum=-90,
+        maximum=90,
+    ),
+    ColumnSpec(
+        "longitude", False, "float", "WGS84 longitude of the offence location.", minimum=-180, maximum=180
+    ),
     ColumnSpec("location_type", False, "category", "Kind of place.", allowed=LOCATION_TYPES),
     ColumnSpec("victim_age", False, "int", "Victim's age in years at the offence.", minimum=0, maximum=120),
     ColumnSpec("victim_sex", False, "category", "Victim's sex.", allowed=SEXES),
     ColumnSpec("suspect_age", False, "int", "Age of the (first) suspect in years.", minimum=0, maximum=120),
     ColumnSpec("suspect_sex", False, "category", "Sex of the (first) suspect.", allowed=SEXES),
-    ColumnSpec("relationship", False, "category", "Suspect's relationship to the victim.", allowed=RELATIONSHIPS),
-    ColumnSpec("suspects_count", False, "int", "Number of suspects (empty when not recorded).", minimum=0,
-               maximum=50),
-    ColumnSpec("source", False, "text", "Where the record comes from; `extract` when absent. The simulation "
-               "writes `simulated`."),
+    ColumnSpec(
+        "relationship", False, "category", "Suspect's relationship to the victim.", allowed=RELATIONSHIPS
+    ),
+    ColumnSpec(
+        "suspects_count", False, "int", "Number of suspects (empty when not recorded).", minimum=0, maximum=50
+    ),
+    ColumnSpec(
+        "source",
+        False,
+        "text",
+        "Where the record comes from; `extract` when absent. The simulation writes `simulated`.",
+    ),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in INCIDENT_COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(c.name for c in INCIDENT_COLUMNS if c.required)
@@ -228,15 +268,83 @@ def _read_excel(path: Path) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype="str")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
+def _count_lines(path: Path) -> int:
+    n, last = 0, b"\n"
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 24):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+def _read_csv_fast(path: Path) -> pd.DataFrame | None:
+    """Read with pyarrow (many times faster on big extracts); None when line numbers would not be exact."""
+    import pyarrow
+    import pyarrow.csv as pcsv
+
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), [])
+    if not header or len(set(header)) != len(header):
+        return None
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(encoding="utf8"),
+        convert_options=pcsv.ConvertOptions(
+            column_types={h: pyarrow.string() for h in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    # Blank lines are skipped and quoted fields may span lines: then only the slow reader keeps line numbers.
+    if table.num_rows != _count_lines(path) - 1:
+        return None
+    out = table.to_pandas()
+    out.columns = [str(c).lstrip("\ufeff") for c in out.columns]
+    return out
+
+
+PROBLEM_COLUMN = "_svd_problem"  # a reader's note on a row (ragged line), turned into a quarantine reason
+
+
+def _read_csv_slow(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The tolerant reader: exact line numbers (blank lines, quoted line breaks) and ragged lines kept, noted."""
     try:
-        text = raw.decode("utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         # Excel's "CSV" export on Windows is cp1252.
-        text = raw.decode("cp1252", errors="replace")
-    return pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, skip_blank_lines=False,
-                       quoting=csv.QUOTE_MINIMAL)
+        text = path.read_text(encoding="cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None) or []
+    width = len(header)
+    rows, lines, problems = [], [], []
+    start = reader.line_num + 1
+    for rec in reader:
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in rec):
+            continue
+        problems.append(
+            "" if len(rec) == width else f"the line has {len(rec)} fields but the header has {width}"
+        )
+        rows.append((rec + [""] * width)[:width])
+        lines.append(line)
+    raw = pd.DataFrame(rows, columns=header, dtype="str") if header else pd.DataFrame()
+    if header and any(problems):
+        raw[PROBLEM_COLUMN] = pd.Series(problems, dtype="str")
+    return raw, np.asarray(lines, dtype=np.int64)
+
+
+def _drop_blank(raw: pd.DataFrame, lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop rows whose every cell is empty (not records). Only rows with an empty first cell can be blank."""
+    if not len(raw.columns):
+        return raw, lines
+    first = raw.iloc[:, 0].fillna("").astype("str").str.strip().eq("").to_numpy()
+    blank = first.copy()
+    if first.any():
+        cand = raw.loc[first].fillna("").astype("str")
+        blank[first] = cand.apply(lambda s: s.str.strip().eq("")).all(axis=1).to_numpy()
+    if blank.any():
+        return raw.loc[~blank].reset_index(drop=True), lines[~blank]
+    return raw, lines
 
 
 def read_raw(path: Path | str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -244,14 +352,20 @@ def read_raw(path: Path | str) -> tuple[pd.DataFrame, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: file not found")
-    raw = _read_excel(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raw = _read_excel(path)
+    else:
+        try:
+            raw = _read_csv_fast(path)
+        except Exception:  # noqa: BLE001 — any trouble (encoding, ragged rows): the tolerant reader decides
+            raw = None
+        if raw is None:
+            raw, lines = _read_csv_slow(path)
+            raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
+            return raw.loc[:, ~pd.Index(raw.columns).duplicated()], lines
     raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
     raw = raw.loc[:, ~pd.Index(raw.columns).duplicated()]
-    lines = np.arange(2, len(raw) + 2, dtype=np.int64)
-    if len(raw.columns):
-        blank = (raw.fillna("").apply(lambda s: s.str.strip()) == "").all(axis=1).to_numpy()
-        raw, lines = raw.loc[~blank].reset_index(drop=True), lines[~blank]
-    return raw, lines
+    return _drop_blank(raw, np.arange(2, len(raw) + 2, dtype=np.int64))
 
 
 def read_incidents(path: Path | str, data_dir: Path | None = None) -> ImportResult:
@@ -273,10 +387,12 @@ def _parse_datetime(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     is_date = s.str.fullmatch(_DATE_RE).fillna(False).astype(bool)
     is_local = s.str.fullmatch(_DATE_RE + _TIME_RE).fillna(False).astype(bool)
     is_tz = s.str.fullmatch(_DATE_RE + _TIME_RE + _TZ_RE).fillna(False).astype(bool)
-    date = pd.to_datetime(s.str.slice(0, 10).where(is_date | is_local | is_tz), format="%Y-%m-%d",
-                          errors="coerce")
-    stamp = pd.to_datetime(s.where(is_local).str.replace(" ", "T", regex=False), format="ISO8601",
-                           errors="coerce")
+    date = pd.to_datetime(
+        s.str.slice(0, 10).where(is_date | is_local | is_tz), format="%Y-%m-%d", errors="coerce"
+    )
+    stamp = pd.to_datetime(
+        s.where(is_local).str.replace(" ", "T", regex=False), format="ISO8601", errors="coerce"
+    )
     if is_tz.any():
         zoned = pd.to_datetime(s.where(is_tz), format="ISO8601", errors="coerce", utc=True)
         local = zoned.dt.tz_convert("Europe/London").dt.tz_localize(None).astype(stamp.dtype)
@@ -328,38 +444,75 @@ def _parse_category(s: pd.Series, col: str) -> pd.Series:
     return low.str.replace(r"[\s\-/]+", "_", regex=True)
 
 
+def _uniques(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes into the distinct stripped values (-1 for empty). Parsing runs once per distinct value: extract
+    columns repeat few values (categories, ages, dates), which keeps a 2-million-row import fast."""
+    codes, uniq = pd.factorize(s.astype("str"), use_na_sentinel=True)
+    stripped = pd.Series(uniq, dtype="str").str.strip()
+    # Values that differ only by spaces, and empty strings, collapse onto one code (-1 for empty).
+    norm_codes, norm = pd.factorize(stripped.where(stripped != "", None), use_na_sentinel=True)
+    full = np.where(codes >= 0, norm_codes[np.clip(codes, 0, None)] if len(norm_codes) else -1, -1)
+    return full.astype(np.int64), pd.Series(norm, dtype="str")
+
+
+def _expand(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-distinct-value results back to one per row (code -1 → missing)."""
+    return pd.Series(values.array.take(codes, allow_fill=True), index=index)
+
+
+def _category_from(norm: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A categorical of normalised values: distinct raw values mapping to one value share a category."""
+    c2, cats = pd.factorize(norm, use_na_sentinel=True)
+    full = np.where(codes >= 0, c2[np.clip(codes, 0, None)] if len(c2) else -1, -1)
+    return pd.Series(pd.Categorical.from_codes(full, categories=pd.Index(cats, dtype="str")), index=index)
+
+
 def _parse(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series], list[tuple[str, pd.Series, str]]]:
     """Typed values under the format's column names, extra parsed series, and parse failures."""
     parsed: dict[str, pd.Series] = {}
     extras: dict[str, pd.Series] = {}
     failures: list[tuple[str, pd.Series, str]] = []
+    idx = raw.index
     for c in INCIDENT_COLUMNS:
         if c.name not in raw.columns:
             continue
-        s = _text(raw, c.name)
+        if c.name == "incident_id":
+            s = raw[c.name].astype("str").str.strip()
+            parsed[c.name] = s.where(s != "", None)
+            continue
+        codes, u = _uniques(raw[c.name])
+        bad_u = None
         if c.kind == "datetime":
-            date, stamp, bad = _parse_datetime(s)
-            parsed[c.name], extras["offence_datetime"] = date, stamp
+            date, stamp, bad_u = _parse_datetime(u)
+            parsed[c.name], extras["offence_datetime"] = _expand(date, codes, idx), _expand(stamp, codes, idx)
         elif c.kind == "date":
-            parsed[c.name], bad = _parse_date(s)
+            val, bad_u = _parse_date(u)
+            parsed[c.name] = _expand(val, codes, idx)
         elif c.kind == "bool":
-            parsed[c.name], bad = _parse_bool(s)
+            val, bad_u = _parse_bool(u)
+            parsed[c.name] = _expand(val, codes, idx)
         elif c.kind in ("int", "float"):
-            parsed[c.name], bad = _parse_number(s, integer=c.kind == "int")
+            val, bad_u = _parse_number(u, integer=c.kind == "int")
+            parsed[c.name] = _expand(val, codes, idx)
         elif c.kind == "category":
-            parsed[c.name], bad = _parse_category(s, c.name), None
+            parsed[c.name] = _category_from(_parse_category(u, c.name), codes, idx)
         elif c.kind == "lsoa":
-            parsed[c.name], bad = s.str.upper(), None
+            parsed[c.name] = _category_from(u.str.upper(), codes, idx)
         else:
-            parsed[c.name], bad = s, None
-        if bad is not None and bad.any():
+            parsed[c.name] = _expand(u, codes, idx).astype("str")
+        if bad_u is not None and bad_u.any():
+            bad = pd.Series(
+                np.where(codes >= 0, bad_u.to_numpy(dtype=bool)[np.clip(codes, 0, None)], False), index=idx
+            )
             failures.append((c.name, bad, f"{c.name} {{value!r}} is not valid: expected {c.rule()}"))
             parsed[c.name] = parsed[c.name].where(~bad)
-            extras.setdefault("_raw_" + c.name, s)
-    return pd.DataFrame(parsed, index=raw.index), extras, failures
+            extras["_raw_" + c.name] = _expand(u, codes, idx)
+    return pd.DataFrame(parsed, index=idx), extras, failures
 
 
-def _failure_rows(mask: pd.Series, column: str | None, reason: str, values: pd.Series | None = None) -> pd.DataFrame:
+def _failure_rows(
+    mask: pd.Series, column: str | None, reason: str, values: pd.Series | None = None
+) -> pd.DataFrame:
     idx = np.flatnonzero(mask.to_numpy(dtype=bool))
     if "{value!r}" in reason and values is not None:
         vals = values.to_numpy(dtype=object)[idx]
@@ -369,43 +522,65 @@ def _failure_rows(mask: pd.Series, column: str | None, reason: str, values: pd.S
     return pd.DataFrame({"idx": idx, "column": column, "reason": reasons})
 
 
-def _pandera_failures(typed: pd.DataFrame) -> pd.DataFrame:
-    """Row failures of the pandera schema as (idx, column, reason)."""
+def _pandera_failures(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """Row failures of the pandera schema as (idx, column, reason), quoting the value as the file has it."""
     try:
         incident_schema().validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[fc["index"].notna()]
         reasons = []
-        for col, check, value in zip(fc["column"], fc["check"], fc["failure_case"], strict=True):
+        for col, check, value, i in zip(
+            fc["column"], fc["check"], fc["failure_case"], fc["index"], strict=True
+        ):
             spec = _SPEC.get(col)
+            if col in text.columns:
+                value = text[col].iloc[int(i)]
             if check == "not_nullable":
                 reasons.append(f"{col} is empty but required")
             elif spec is not None:
                 reasons.append(f"{col} {value!r} is not allowed: expected {spec.rule()}")
             else:
                 reasons.append(f"{col} {value!r} failed {check}")
-        return pd.DataFrame({"idx": fc["index"].astype("int64").to_numpy(), "column": fc["column"].to_numpy(),
-                             "reason": reasons})
+        return pd.DataFrame(
+            {
+                "idx": fc["index"].astype("int64").to_numpy(),
+                "column": fc["column"].to_numpy(),
+                "reason": reasons,
+            }
+        )
     return pd.DataFrame({"idx": pd.Series(dtype="int64"), "column": [], "reason": []})
 
 
 def _categorical(values: pd.Series | np.ndarray, categories) -> pd.Series:
-    return pd.Series(pd.Categorical(values, categories=list(categories)))
+    """Values as a categorical with exactly these categories (fixed by the format, so frames concatenate)."""
+    cats = pd.Index(list(categories), dtype="str")
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.Series(values.cat.set_categories(cats).array)
+    return pd.Series(pd.Categorical(values, categories=cats))
 
 
 def _place(typed: pd.DataFrame, data_dir: Path | None) -> pd.DataFrame:
-    """lsoa_code/lsoa_name/ward_code/ward_name per row: from a valid LSOA code, else from the point; NA if neither."""
-    lookup = geo.lsoa_ward_lookup(data_dir).set_index("lsoa_code")
+    """lsoa_code per row (categorical of the borough's LSOAs): from a valid LSOA code, else from the point."""
+    cats = sorted(geo.lsoa_ward_lookup(data_dir)["lsoa_code"])
     n = len(typed)
-    code = typed["lsoa21_code"] if "lsoa21_code" in typed else pd.Series([None] * n, index=typed.index, dtype="str")
-    code = code.where(code.isin(lookup.index))
-    need = code.isna()
+    pos = np.full(n, -1, dtype=np.int64)
+    if "lsoa21_code" in typed:
+        pos = typed["lsoa21_code"].astype("category").cat.set_categories(cats).cat.codes.to_numpy(np.int64)
+    need = pos < 0
     if need.any() and {"latitude", "longitude"} <= set(typed.columns):
-        pts = typed.loc[need, ["latitude", "longitude"]].astype("float64")
-        hit = geo.assign_areas(pts, data_dir=data_dir)["lsoa_code"]
-        code = code.where(~need, hit)
-    return pd.DataFrame({"lsoa_code": code}, index=typed.index)
+        lon = typed["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+        lat = typed["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+        rows = np.flatnonzero(need & np.isfinite(lon) & np.isfinite(lat))
+        if len(rows):
+            # Extracts repeat points (addresses, snap points): place each distinct point once.
+            pcodes, upts = pd.factorize(lon[rows] + 1j * lat[rows])
+            pts = pd.DataFrame({"longitude": upts.real, "latitude": upts.imag})
+            hit = geo.assign_areas(pts, data_dir=data_dir)["lsoa_code"]
+            upos = pd.Categorical(hit, categories=cats).codes.astype(np.int64)
+            pos[rows] = upos[pcodes]
+    lsoa = pd.Categorical.from_codes(pos, categories=pd.Index(cats, dtype="str"))
+    return pd.DataFrame({"lsoa_code": lsoa}, index=typed.index)
 
 
 def _combine(failures: list[pd.DataFrame], lines: np.ndarray) -> pd.DataFrame:
@@ -415,11 +590,15 @@ def _combine(failures: list[pd.DataFrame], lines: np.ndarray) -> pd.DataFrame:
         return empty_quarantine()
     order = {name: i for i, name in enumerate(COLUMN_NAMES)}
     allf = pd.concat(parts, ignore_index=True).drop_duplicates(["idx", "column"], keep="first")
-    allf = allf.assign(_o=allf["column"].map(order).fillna(len(order))).sort_values(["idx", "_o"], kind="stable")
+    allf = allf.assign(_o=allf["column"].map(order).fillna(-1)).sort_values(["idx", "_o"], kind="stable")
     grouped = allf.groupby("idx", sort=True).agg(column=("column", "first"), reason=("reason", "; ".join))
-    out = pd.DataFrame({"row": lines[grouped.index.to_numpy()].astype("int64"),
-                        "column": grouped["column"].to_numpy(dtype=object),
-                        "reason": grouped["reason"].to_numpy(dtype=object)})
+    out = pd.DataFrame(
+        {
+            "row": lines[grouped.index.to_numpy()].astype("int64"),
+            "column": grouped["column"].to_numpy(dtype=object),
+            "reason": grouped["reason"].to_numpy(dtype=object),
+        }
+    )
     return out[QUARANTINE_COLUMNS]
 
 
@@ -440,28 +619,62 @@ def from_frame(
     extra = {
         "format_version": FORMAT_VERSION,
         "missing_optional_columns": [c for c in COLUMN_NAMES if c not in REQUIRED and c not in raw.columns],
-        "unknown_columns": [c for c in raw.columns if c not in COLUMN_NAMES],
+        "unknown_columns": [c for c in raw.columns if c not in COLUMN_NAMES and c != PROBLEM_COLUMN],
         "duplicates": [],
     }
     if missing_required or not has_place:
         need = list(missing_required) + ([] if has_place else ["lsoa21_code or latitude+longitude"])
         reason = "the file has no " + ", ".join(need) + " column (required by format v1)"
         q = pd.DataFrame({"row": lines, "column": need[0], "reason": reason})[QUARANTINE_COLUMNS]
-        return ImportResult(path=path, format=FORMAT, data=_empty_canonical(data_dir), quarantine=q, rows_in=len(raw),
-                            rows_accepted=0, extra=extra)
+        return ImportResult(
+            path=path,
+            format=FORMAT,
+            data=_empty_canonical(data_dir),
+            quarantine=q,
+            rows_in=len(raw),
+            rows_accepted=0,
+            extra=extra,
+        )
 
     typed, extras, parse_fail = _parse(raw[present])
     failures = [_failure_rows(bad, col, reason, extras.get("_raw_" + col)) for col, bad, reason in parse_fail]
-    failures.append(_pandera_failures(typed))
+    failures.append(_pandera_failures(typed, raw[present]))
+    if PROBLEM_COLUMN in raw.columns:
+        note = raw[PROBLEM_COLUMN].fillna("").astype("str")
+        idx = np.flatnonzero(note.ne("").to_numpy())
+        failures.append(
+            pd.DataFrame({"idx": idx, "column": None, "reason": note.iloc[idx].to_numpy(dtype=object)})
+        )
 
     tax = load_taxonomy()
-    pairs = set(zip(tax.loc[tax["source"] == "mps", "major"], tax.loc[tax["source"] == "mps", "minor"], strict=True))
-    pair_key = pd.Series(list(zip(typed["mps_major"], typed["mps_minor"], strict=True)), index=typed.index)
-    known_parts = typed["mps_major"].notna() & typed["mps_minor"].notna()
-    major_ok = typed["mps_major"].isin(_SPEC["mps_major"].allowed) & typed["mps_minor"].isin(_SPEC["mps_minor"].allowed)
-    bad_pair = known_parts & major_ok & ~pair_key.isin(pairs)
-    failures.append(_failure_rows(bad_pair, "mps_minor", "mps_major/mps_minor pair is not an MPS category in "
-                                  "data/taxonomy.csv"))
+    mps = tax[tax["source"] == "mps"]
+    valid = pd.MultiIndex.from_arrays([mps["major"], mps["minor"]])
+    # Check each distinct (major, minor) pair once, then map the answer back to the rows.
+    mj, mn = typed["mps_major"].astype("category"), typed["mps_minor"].astype("category")
+    width = len(mn.cat.categories) + 1
+    # Codes shifted by one so the missing code (-1) encodes as 0.
+    combo = (mj.cat.codes.to_numpy(np.int64) + 1) * width + (mn.cat.codes.to_numpy(np.int64) + 1)
+    pair_codes, ucombo = pd.factorize(combo)
+    umj = pd.Categorical.from_codes(ucombo // width - 1, categories=mj.cat.categories)
+    umn = pd.Categorical.from_codes(ucombo % width - 1, categories=mn.cat.categories)
+    valid_pairs = set(zip(valid.get_level_values(0), valid.get_level_values(1), strict=True))
+    pair_ok = np.array(
+        [
+            (a, b) in valid_pairs
+            for a, b in zip(np.asarray(umj, dtype=object), np.asarray(umn, dtype=object), strict=True)
+        ],
+        dtype=bool,
+    )
+    bad_pair = pd.Series(~pair_ok[pair_codes], index=typed.index)
+    parts_ok = typed["mps_major"].isin(_SPEC["mps_major"].allowed) & typed["mps_minor"].isin(
+        _SPEC["mps_minor"].allowed
+    )
+    bad_pair = bad_pair & parts_ok.to_numpy(dtype=bool)
+    failures.append(
+        _failure_rows(
+            bad_pair, "mps_minor", "mps_major/mps_minor pair is not an MPS category in data/taxonomy.csv"
+        )
+    )
 
     if "reported_date" in typed:
         early = (typed["reported_date"] < typed["offence_datetime"]).fillna(False).astype(bool)
@@ -474,12 +687,22 @@ def from_frame(
     ids = typed["incident_id"]
     dup = ids.notna() & ids.duplicated(keep="first")
     if dup.any():
-        first_pos = pd.Series(np.arange(len(ids)), index=ids.index).groupby(ids).transform("min")
-        first_line = pd.Series(lines[first_pos.to_numpy()], index=ids.index)
+        # The first line of each id, looked up for the repeated rows only.
+        firsts = pd.Series(
+            lines[np.flatnonzero((ids.notna() & ~ids.duplicated(keep="first")).to_numpy())],
+            index=ids[ids.notna() & ~ids.duplicated(keep="first")].to_numpy(),
+        )
         idx = np.flatnonzero(dup.to_numpy())
-        failures.append(pd.DataFrame({"idx": idx, "column": "incident_id",
-                                      "reason": [f"duplicate incident_id (first at line {first_line.iloc[i]})"
-                                                 for i in idx]}))
+        first_line = firsts.reindex(ids.iloc[idx].to_numpy()).to_numpy()
+        failures.append(
+            pd.DataFrame(
+                {
+                    "idx": idx,
+                    "column": "incident_id",
+                    "reason": [f"duplicate incident_id (first at line {int(f)})" for f in first_line],
+                }
+            )
+        )
         extra["duplicates"] = [
             {"incident_id": str(k), "lines": [int(x) for x in lines[np.flatnonzero((ids == k).to_numpy())]]}
             for k in pd.unique(ids[dup])
@@ -489,8 +712,15 @@ def from_frame(
     bad_idx = np.isin(lines, quarantine["row"].to_numpy()) if len(quarantine) else np.zeros(len(raw), bool)
     keep = ~bad_idx
     data = _canonical(typed[keep], extras["offence_datetime"][keep], placed[keep], data_dir)
-    return ImportResult(path=path, format=FORMAT, data=data, quarantine=quarantine, rows_in=len(raw),
-                        rows_accepted=len(data), extra=extra)
+    return ImportResult(
+        path=path,
+        format=FORMAT,
+        data=data,
+        quarantine=quarantine,
+        rows_in=len(raw),
+        rows_accepted=len(data),
+        extra=extra,
+    )
 
 
 # ----------------------------------------------------------------------------------------------- canonical
@@ -498,9 +728,14 @@ def from_frame(
 
 def _empty_canonical(data_dir: Path | None) -> pd.DataFrame:
     """A canonical frame with no rows (every row of the file was quarantined)."""
-    typed = pd.DataFrame({"incident_id": pd.Series(dtype="str"),
-                          "offence_datetime": pd.Series(dtype="datetime64[ns]"),
-                          "mps_major": pd.Series(dtype="str"), "mps_minor": pd.Series(dtype="str")})
+    typed = pd.DataFrame(
+        {
+            "incident_id": pd.Series(dtype="str"),
+            "offence_datetime": pd.Series(dtype="datetime64[ns]"),
+            "mps_major": pd.Series(dtype="str"),
+            "mps_minor": pd.Series(dtype="str"),
+        }
+    )
     try:
         lookup = geo.lsoa_ward_lookup(data_dir)
     except OSError:
@@ -510,7 +745,10 @@ def _empty_canonical(data_dir: Path | None) -> pd.DataFrame:
 
 
 def _canonical(
-    typed: pd.DataFrame, stamp: pd.Series, placed: pd.DataFrame, data_dir: Path | None,
+    typed: pd.DataFrame,
+    stamp: pd.Series,
+    placed: pd.DataFrame,
+    data_dir: Path | None,
     lookup: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The canonical record frame from validated typed columns (vectorised; categories fixed by the format)."""
@@ -523,32 +761,57 @@ def _canonical(
 
     date = typed["offence_datetime"].astype("datetime64[ns]")
     stamp = stamp.astype("datetime64[ns]")
-    reported = col("reported_date").astype("datetime64[ns]") if "reported_date" in typed else pd.Series(
-        pd.NaT, index=idx, dtype="datetime64[ns]")
+    reported = (
+        col("reported_date").astype("datetime64[ns]")
+        if "reported_date" in typed
+        else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
+    )
     # The record's month is its recording month (as in MPS published counts): reported date, else offence date.
-    month = reported.fillna(date).dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    month = pd.Series(
+        reported.fillna(date).to_numpy().astype("datetime64[M]").astype("datetime64[ns]"), index=idx
+    )
 
     tax = load_taxonomy()
     mps = tax[tax["source"] == "mps"]
     majors, minors = _SPEC["mps_major"].allowed, _SPEC["mps_minor"].allowed
-    pairs = pd.DataFrame({"mps_major": col("mps_major").to_numpy(), "mps_minor": col("mps_minor").to_numpy()})
-    renamed = pairs.drop_duplicates().rename(columns={"mps_major": "major", "mps_minor": "minor"})
-    classes = classify_mps(renamed).rename(columns={"major": "mps_major", "minor": "mps_minor"})
-    cls = pairs.merge(classes, on=["mps_major", "mps_minor"], how="left")
+    major_s = _categorical(col("mps_major").reset_index(drop=True), majors)
+    minor_s = _categorical(col("mps_minor").reset_index(drop=True), minors)
+    # Classify each distinct (major, minor) pair once and map back through the codes (rows are all valid).
+    width = len(minors)
+    inverse, upair = pd.factorize(
+        major_s.cat.codes.to_numpy(np.int64) * width + minor_s.cat.codes.to_numpy(np.int64)
+    )
+    upairs = pd.DataFrame(
+        {
+            "major": np.asarray(majors, dtype=object)[upair // width],
+            "minor": np.asarray(minors, dtype=object)[upair % width],
+        }
+    )
+    ucls = classify_mps(upairs)
+    group_cats = list(dict.fromkeys(mps["offence_group"])) + ["Unclassified"]
+    major_group_cats = list(dict.fromkeys(mps["major_group"])) + ["Unclassified"]
+
+    def per_pair(values: pd.Series, cats) -> pd.Series:
+        codes = pd.Categorical(values, categories=cats).codes
+        return pd.Series(
+            pd.Categorical.from_codes(
+                codes[inverse] if len(codes) else inverse, categories=pd.Index(cats, dtype="str")
+            )
+        )
 
     ltab = lookup.set_index("lsoa_code")
     lsoa_cats = sorted(ltab.index)
     ward_codes = sorted(set(ltab["ward_code"]))
     ward_names = sorted(set(ltab["ward_name"]))
-    code = placed["lsoa_code"].to_numpy(dtype=object)
-    lsoa = _categorical(code, lsoa_cats)
+    lsoa = _categorical(placed["lsoa_code"].reset_index(drop=True), lsoa_cats)
     # Map through the categorical codes: one lookup per LSOA, not per row.
     pos = lsoa.cat.codes.to_numpy()
     name_by = ltab.reindex(lsoa_cats)
-    def via(field: str, cats) -> pd.Series:  # noqa: E306
-        arr = name_by[field].to_numpy(dtype=object)
-        vals = np.where(pos >= 0, arr[np.clip(pos, 0, None)] if len(arr) else None, None)
-        return _categorical(vals, cats)
+
+    def via(field: str, cats) -> pd.Series:
+        per_lsoa = pd.Categorical(name_by[field].to_numpy(dtype=object), categories=cats).codes
+        codes = np.where(pos >= 0, per_lsoa[np.clip(pos, 0, None)] if len(per_lsoa) else -1, -1)
+        return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str")))
 
     def flag(name: str) -> pd.Series:
         return col(name).astype("boolean").reset_index(drop=True)
@@ -557,7 +820,7 @@ def _canonical(
         return col(name).astype("Float64").round().astype(dtype).reset_index(drop=True)
 
     def cat(name: str) -> pd.Series:
-        return _categorical(col(name).to_numpy(dtype=object), _SPEC[name].allowed)
+        return _categorical(col(name).reset_index(drop=True), _SPEC[name].allowed)
 
     source = col("source").fillna("extract") if "source" in typed else pd.Series(["extract"] * n, dtype="str")
     hour = stamp.dt.hour.astype("Int8").reset_index(drop=True)
@@ -568,16 +831,16 @@ def _canonical(
             "offence_date": date.reset_index(drop=True),
             "time_known": stamp.notna().reset_index(drop=True),
             "hour": hour,
-            "weekday": date.dt.weekday.astype("Int8").reset_index(drop=True),
+            "weekday": date.dt.day_of_week.astype("Int8").reset_index(drop=True),
             "month": month.reset_index(drop=True),
             "reported_date": reported.reset_index(drop=True),
-            "mps_major": _categorical(cls["mps_major"].to_numpy(dtype=object), majors),
-            "mps_minor": _categorical(cls["mps_minor"].to_numpy(dtype=object), minors),
-            "offence_group": _categorical(cls["offence_group"].to_numpy(dtype=object),
-                                          list(dict.fromkeys(mps["offence_group"])) + ["Unclassified"]),
-            "major_group": _categorical(cls["major_group"].to_numpy(dtype=object),
-                                        list(dict.fromkeys(mps["major_group"])) + ["Unclassified"]),
-            "serious_violence_proxy": cls["serious_violence_proxy"].fillna(False).astype(bool).to_numpy(),
+            "mps_major": major_s,
+            "mps_minor": minor_s,
+            "offence_group": per_pair(ucls["offence_group"], group_cats),
+            "major_group": per_pair(ucls["major_group"], major_group_cats),
+            "serious_violence_proxy": ucls["serious_violence_proxy"].to_numpy(dtype=bool)[inverse]
+            if len(ucls)
+            else np.zeros(0, dtype=bool),
             "offence": cat("offence"),
             **{f: flag(f) for f in FLAG_COLUMNS},
             "lsoa_code": lsoa,

@@ -8,11 +8,13 @@ so it works offline and needs no map-service key.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pydeck
+from pydeck.bindings.json_tools import default_serialize
 from pyproj import Transformer
 
 # Viridis sampled at 5 points: colour-blind safe and ordered in lightness, so classes read in greyscale too.
@@ -21,7 +23,7 @@ NO_DATA = (200, 200, 200)
 FILL_ALPHA = 190
 GRID_CELL_M = 250
 # Centre of the borough; zoom that fits it in a ~700 px wide map.
-VIEW = {"latitude": 51.545, "longitude": 0.130, "zoom": 11.6, "pitch": 0, "bearing": 0}
+VIEW = {"latitude": 51.558, "longitude": 0.130, "zoom": 11.45, "pitch": 0, "bearing": 0}
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 _TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -61,8 +63,12 @@ def _fmt(x: float, integer: bool) -> str:
     return f"{x:,.0f}" if integer else f"{x:,.2f}"
 
 
-def legend(breaks: Sequence[float], palette: Sequence[tuple[int, int, int]] | None = None,
-           values: Sequence[float] | pd.Series | None = None, integer: bool = True) -> pd.DataFrame:
+def legend(
+    breaks: Sequence[float],
+    palette: Sequence[tuple[int, int, int]] | None = None,
+    values: Sequence[float] | pd.Series | None = None,
+    integer: bool = True,
+) -> pd.DataFrame:
     """The legend as a table: class, range label, colour (hex) and, when ``values`` are given, areas per class."""
     palette = list(palette) if palette is not None else palette_for(len(breaks))
     rows = []
@@ -98,8 +104,14 @@ def _clean(v):
     return v
 
 
-def choropleth_geojson(layer_geojson: dict, values_df: pd.DataFrame, key: str, value_col: str,
-                       breaks: Sequence[float], palette: Sequence[tuple[int, int, int]] | None = None) -> dict:
+def choropleth_geojson(
+    layer_geojson: dict,
+    values_df: pd.DataFrame,
+    key: str,
+    value_col: str,
+    breaks: Sequence[float],
+    palette: Sequence[tuple[int, int, int]] | None = None,
+) -> dict:
     """A new FeatureCollection: each feature gets the row of ``values_df`` with the same ``key`` and a fill colour.
 
     ``fill`` is [r, g, b, a] from the class of ``value_col``; features with no row (or a missing value) are grey.
@@ -107,7 +119,9 @@ def choropleth_geojson(layer_geojson: dict, values_df: pd.DataFrame, key: str, v
     """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
     rows = values_df.drop_duplicates(key).set_index(key)
-    cls = pd.Series(classify(rows[value_col], breaks), index=rows.index) if len(rows) else pd.Series(dtype=int)
+    cls = (
+        pd.Series(classify(rows[value_col], breaks), index=rows.index) if len(rows) else pd.Series(dtype=int)
+    )
     records = rows.to_dict(orient="index")
     out = {k: v for k, v in layer_geojson.items() if k != "features"}
     features = []
@@ -128,8 +142,9 @@ def choropleth_geojson(layer_geojson: dict, values_df: pd.DataFrame, key: str, v
     return out
 
 
-def grid_keys(lon: Sequence[float] | pd.Series, lat: Sequence[float] | pd.Series,
-              cell_m: int = GRID_CELL_M) -> np.ndarray:
+def grid_keys(
+    lon: Sequence[float] | pd.Series, lat: Sequence[float] | pd.Series, cell_m: int = GRID_CELL_M
+) -> np.ndarray:
     """The ``cell_m`` grid cell (in EPSG:27700) of each point as one int64 key; -1 where coordinates are missing."""
     x = pd.to_numeric(pd.Series(lon), errors="coerce").to_numpy(dtype="float64")
     y = pd.to_numeric(pd.Series(lat), errors="coerce").to_numpy(dtype="float64")
@@ -171,58 +186,125 @@ def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[l
 def labels_frame(places, priority) -> pd.DataFrame:
     """Text labels for the map: stations (from places) and priority places (label at the polygon's centre)."""
     st_ = places[(places["place_type"] == "station") & places["in_borough"]]
-    rows = [{"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"}
-            for n, g in zip(st_["name"], st_.geometry, strict=True)]
+    rows = [
+        {"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"}
+        for n, g in zip(st_["name"], st_.geometry, strict=True)
+    ]
     pr = priority[(priority["kind"] == "priority") & ~priority.geometry.is_empty]
-    station_names = {r["name"].casefold() for r in rows}
+    names = [n.casefold() for n in pr["name"]]
+    # A station named inside a priority place ("Barking" in "Barking Town Centre") would print on top of it.
+    rows = [r for r in rows if not any(r["name"].casefold() in n for n in names)]
     for name, geom in zip(pr["name"], pr.geometry, strict=True):
-        if name.casefold() in station_names:
-            continue  # the station label already marks it
         pt = geom.representative_point()
         rows.append({"name": name, "lon": round(pt.x, 5), "lat": round(pt.y, 5), "kind": "priority place"})
     return pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"])
 
 
-def hotspot_deck(choropleth: dict, outline: dict, priority_outline: dict | None, labels: pd.DataFrame,
-                 cells: pd.DataFrame | None = None, basemap: bool = False, height: int = 560) -> pydeck.Deck:
+class CompactDeck(pydeck.Deck):
+    """A pydeck Deck whose JSON has no indentation (pydeck indents by 2, which doubles the map message)."""
+
+    def to_json(self) -> str:
+        """The deck spec as compact JSON."""
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def hotspot_deck(
+    choropleth: dict,
+    outline: dict,
+    priority_outline: dict | None,
+    labels: pd.DataFrame,
+    cells: pd.DataFrame | None = None,
+    basemap: bool = False,
+    height: int = 560,
+) -> pydeck.Deck:
     """The Hotspots map: choropleth, borough outline, priority places, optional point grid and text labels.
 
     Tooltips read each object's ``tip`` (built by the caller) so every layer shows the same kind of text.
     """
     layers = [
-        pydeck.Layer("GeoJsonLayer", data=choropleth, id="areas", pickable=True, stroked=True, filled=True,
-                     get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255],
-                     line_width_min_pixels=1),
+        pydeck.Layer(
+            "GeoJsonLayer",
+            data=choropleth,
+            id="areas",
+            pickable=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255, 255],
+            line_width_min_pixels=1,
+        ),
     ]
     if cells is not None and len(cells):
         layers.append(
-            pydeck.Layer("GridCellLayer", data=cells[["lon", "lat", "count", "tip"]].to_dict(orient="records"),
-                         id="grid", pickable=True, extruded=False, cell_size=GRID_CELL_M * 0.9,
-                         get_position=["lon", "lat"], get_fill_color=[230, 97, 0, 170],
-                         get_elevation=0)
+            # Circles sized by count (area proportional to offences) keep the choropleth readable underneath.
+            pydeck.Layer(
+                "ScatterplotLayer",
+                data=cells[["lon", "lat", "count", "radius", "tip"]].to_dict(orient="records"),
+                id="grid",
+                pickable=True,
+                stroked=True,
+                filled=True,
+                get_position=["lon", "lat"],
+                get_radius="radius",
+                get_fill_color=[230, 97, 0, 190],
+                get_line_color=[11, 12, 12, 220],
+                line_width_min_pixels=1,
+            )
         )
     if priority_outline is not None and priority_outline.get("features"):
         layers.append(
-            pydeck.Layer("GeoJsonLayer", data=priority_outline, id="priority", pickable=False, stroked=True,
-                         filled=False, get_line_color=[213, 94, 0, 255], line_width_min_pixels=2)
+            pydeck.Layer(
+                "GeoJsonLayer",
+                data=priority_outline,
+                id="priority",
+                pickable=False,
+                stroked=True,
+                filled=False,
+                get_line_color=[213, 94, 0, 255],
+                line_width_min_pixels=2,
+            )
         )
     layers.append(
-        pydeck.Layer("GeoJsonLayer", data=outline, id="borough", pickable=False, stroked=True, filled=False,
-                     get_line_color=[11, 12, 12, 255], line_width_min_pixels=3)
+        pydeck.Layer(
+            "GeoJsonLayer",
+            data=outline,
+            id="borough",
+            pickable=False,
+            stroked=True,
+            filled=False,
+            get_line_color=[11, 12, 12, 255],
+            line_width_min_pixels=3,
+        )
     )
     if len(labels):
         layers.append(
-            pydeck.Layer("TextLayer", data=labels.to_dict(orient="records"), id="labels", pickable=False,
-                         get_position=["lon", "lat"], get_text="name", get_size=13, get_color=[11, 12, 12, 255],
-                         get_text_anchor="'middle'", get_alignment_baseline="'center'", background=True,
-                         get_background_color=[255, 255, 255, 210], background_padding=[3, 1])
+            pydeck.Layer(
+                "TextLayer",
+                data=labels.to_dict(orient="records"),
+                id="labels",
+                pickable=False,
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size=13,
+                get_color=[11, 12, 12, 255],
+                get_text_anchor="'middle'",
+                get_alignment_baseline="'center'",
+                background=True,
+                get_background_color=[255, 255, 255, 210],
+                background_padding=[3, 1],
+            )
         )
-    return pydeck.Deck(
+    # No basemap: map_provider=None with pydeck's default map_style sentinel. Streamlit's frontend swaps a
+    # *missing* map_style (map_style=None) for a hosted Carto style, so None would still fetch a basemap.
+    style = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    return CompactDeck(
         layers=layers,
         initial_view_state=pydeck.ViewState(**VIEW),
-        map_provider="carto" if basemap else None,
-        map_style="light" if basemap else None,
-        tooltip={"html": "{tip}", "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"}},
+        **style,
+        tooltip={
+            "html": "{tip}",
+            "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
+        },
         height=height,
     )
 
@@ -236,7 +318,11 @@ def strip_properties(layer_geojson: dict, keep: Sequence[str]) -> dict:
     """A copy of a FeatureCollection keeping only the ``keep`` properties (smaller map messages)."""
     out = copy.copy(layer_geojson)
     out["features"] = [
-        {"type": "Feature", "properties": {k: f["properties"].get(k) for k in keep}, "geometry": f["geometry"]}
+        {
+            "type": "Feature",
+            "properties": {k: f["properties"].get(k) for k in keep},
+            "geometry": f["geometry"],
+        }
         for f in layer_geojson["features"]
     ]
     return out

@@ -10,17 +10,25 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+import altair as alt
 import pandas as pd
 from scipy import stats as sps
 
 from svd import aggregate as agg
 from svd import metrics as mx
 from svd.config import BOROUGH_CODE
-from svd.mps import CITY_OF_LONDON
+
+# Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 
 # The tiles in the order the board reads them: the proxy first, then its parts, then the record-level ones.
 TILES: tuple[str, ...] = (
-    "serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual", "domestic_abuse",
+    "serious_violence",
+    "violence_with_injury",
+    "personal_robbery",
+    "rape",
+    "other_sexual",
+    "domestic_abuse",
     "share_3pm_9pm",
 )
 
@@ -38,7 +46,29 @@ PAGE_FILES: dict[str, str] = {
     "data": "pages/data.py",
 }
 
-OBJECTIVE_COLUMNS = ["objective", "objective_title", "metric", "metric_id", "value", "change", "period", "page"]
+# url path → the page's title in the navigation (for link labels); checked against app.py too.
+PAGE_TITLES: dict[str, str] = {
+    "": "Overview",
+    "domestic-abuse": "Domestic abuse",
+    "sexual-offences": "Sexual offences",
+    "knife-crime-robbery": "Knife crime and robbery",
+    "funding": "Funding",
+    "strategy": "Strategy",
+    "hotspots": "Hotspots",
+    "temporal": "Days and times",
+    "data": "Data and methods",
+}
+
+OBJECTIVE_COLUMNS = [
+    "objective",
+    "objective_title",
+    "metric",
+    "metric_id",
+    "value",
+    "change",
+    "period",
+    "page",
+]
 
 
 def page_file(url_path: str) -> str:
@@ -52,13 +82,12 @@ def populations(pops: pd.DataFrame, borough_code: str = BOROUGH_CODE) -> tuple[f
     MPS "London" excludes the City of London, so its population is taken off the region's, as in ``summary``.
     """
     borough = float(pops.loc[pops["borough_code"] == borough_code, "all_ages"].iloc[0])
-    region = float(pops.loc[pops["is_region"], "all_ages"].iloc[0])
-    city = pops.loc[pops["borough_code"] == CITY_OF_LONDON, "all_ages"]
-    return borough, region - (float(city.iloc[0]) if len(city) else 0.0)
+    return borough, mx.london_population(pops)
 
 
-def for_wards(borough: pd.DataFrame, records: pd.DataFrame | None, ward_population: pd.DataFrame,
-              wards: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
+def for_wards(
+    borough: pd.DataFrame, records: pd.DataFrame | None, ward_population: pd.DataFrame, wards: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame | None, float]:
     """The MPS rows, records and residents of the chosen wards (ward codes), for tiles on a subset of wards.
 
     Residents come from the LSOA-based ward table (``population.ward_population``), as for every ward rate.
@@ -110,7 +139,7 @@ def tile_figures(
     """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
 
     ``borough`` is the borough's tidy MPS ward table (or a subset of its wards, with ``population`` theirs);
-    ``london`` the all-London table for the London rate (None when comparing a subset of wards). Percentage
+    ``london`` the London rows (``metrics.london_rows``) for the London rate (None when comparing a subset of wards). Percentage
     metrics get a two-proportion significance label, which ``records_figure`` leaves empty.
     """
     reg = registry or mx.load_metrics()
@@ -126,8 +155,12 @@ def tile_figures(
                 k1, n1 = share_counts(records, m, periods.current)
                 k0, n0 = share_counts(records, m, periods.previous)
                 label, p = share_change(k1, n1, k0, n0)
-                fig = replace(fig, change_label=label, p_value=p,
-                              extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0})
+                fig = replace(
+                    fig,
+                    change_label=label,
+                    p_value=p,
+                    extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+                )
             out[mid] = fig
     return out
 
@@ -145,7 +178,8 @@ def board_figures(
     """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
 
     Returns the figures and the area's name as the headline says it ("Barking and Dagenham", "the 2 selected
-    wards"). ``populations_table`` is ``population.london_populations()``; ``ward_population`` is needed only
+    wards"). ``london`` is the all-London MPS table (filtered here with ``metrics.london_rows``);
+    ``populations_table`` is ``population.london_populations()``; ``ward_population`` is needed only
     when ``wards`` are given.
     """
     ids = tuple(metric_ids) if metric_ids is not None else tuple(mx.load_metrics())
@@ -156,8 +190,17 @@ def board_figures(
         area = "the selected ward" if len(wards) == 1 else f"the {len(wards)} selected wards"
         return tile_figures(rows, recs, pop, simulated, metric_ids=ids), area
     borough_pop, london_pop = populations(populations_table)
-    figs = tile_figures(borough, records, borough_pop, simulated, london, london_pop if london is not None else None,
-                        metric_ids=ids)
+    # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.
+    london_table = mx.london_rows(london) if london is not None else None
+    figs = tile_figures(
+        borough,
+        records,
+        borough_pop,
+        simulated,
+        london_table,
+        london_pop if london is not None else None,
+        metric_ids=ids,
+    )
     return figs, "Barking and Dagenham"
 
 
@@ -203,8 +246,10 @@ def headline(figs: Mapping[str, mx.Figure], area: str = "the borough") -> str:
     )
     if fig.rate_per_1000 is not None and fig.london_rate_per_1000 is not None:
         side = "above" if fig.rate_per_1000 > fig.london_rate_per_1000 else "below"
-        sentence += (f"; at {fig.rate_per_1000:.1f} per 1,000 residents it is {side} London's "
-                     f"{fig.london_rate_per_1000:.1f}")
+        sentence += (
+            f"; at {fig.rate_per_1000:.1f} per 1,000 residents it is {side} London's "
+            f"{fig.london_rate_per_1000:.1f}"
+        )
     return sentence + "."
 
 
@@ -216,7 +261,9 @@ def format_value(fig: mx.Figure) -> str:
 
 
 def objective_table(
-    objectives: Sequence[Mapping], figs: Mapping[str, mx.Figure], registry: Mapping[str, mx.Metric] | None = None
+    objectives: Sequence[Mapping],
+    figs: Mapping[str, mx.Figure],
+    registry: Mapping[str, mx.Metric] | None = None,
 ) -> pd.DataFrame:
     """One row per objective × monitoring metric, with the metric's current value, change and page.
 
@@ -229,18 +276,35 @@ def objective_table(
     for obj in objectives:
         n, ids = int(obj["number"]), list(obj.get("metrics") or [])
         if not ids:
-            rows.append({"objective": n, "objective_title": obj["title"], "metric": None, "metric_id": None,
-                         "value": None, "change": obj.get("monitored_by"), "period": None, "page": None})
+            rows.append(
+                {
+                    "objective": n,
+                    "objective_title": obj["title"],
+                    "metric": None,
+                    "metric_id": None,
+                    "value": None,
+                    "change": obj.get("monitored_by"),
+                    "period": None,
+                    "page": None,
+                }
+            )
         for mid in ids:
             m, fig = reg[mid], figs.get(mid)
             change = None
             if fig is not None:
                 change = change_words(fig) + (f" ({fig.change_label})" if fig.change_label else "")
-            rows.append({
-                "objective": n, "objective_title": obj["title"], "metric": m.title, "metric_id": m.id,
-                "value": format_value(fig) if fig else None, "change": change,
-                "period": fig.period if fig else None, "page": m.page,
-            })
+            rows.append(
+                {
+                    "objective": n,
+                    "objective_title": obj["title"],
+                    "metric": m.title,
+                    "metric_id": m.id,
+                    "value": format_value(fig) if fig else None,
+                    "change": change,
+                    "period": fig.period if fig else None,
+                    "page": m.page,
+                }
+            )
     return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
 
 
@@ -253,8 +317,9 @@ def _count_word(n: int) -> str:
     return words[n] if 0 <= n < len(words) else f"{n:,}"
 
 
-def funding_headline(change: pd.DataFrame, first: str = "2022/23", second: str = "2023/24",
-                     total_label: str = "Total") -> str:
+def funding_headline(
+    change: pd.DataFrame, first: str = "2022/23", second: str = "2023/24", total_label: str = "Total"
+) -> str:
     """The funding page's sentence from ``funding.change_between_years``: the totals, the change, the biggest mover."""
     from svd.funding import format_gbp
 
@@ -268,8 +333,10 @@ def funding_headline(change: pd.DataFrame, first: str = "2022/23", second: str =
         f"{format_gbp(total[first])} of {first}"
     )
     if diff == 0:
-        sentence = (f"The {_count_word(len(funds))} funding streams in the strategy total {format_gbp(total[second])} in "
-                    f"{second}, the same as in {first}")
+        sentence = (
+            f"The {_count_word(len(funds))} funding streams in the strategy total {format_gbp(total[second])} in "
+            f"{second}, the same as in {first}"
+        )
     moved = funds[funds["change"] != 0]
     if len(moved):
         top = moved.loc[moved["change"].abs().idxmax()]
@@ -279,10 +346,55 @@ def funding_headline(change: pd.DataFrame, first: str = "2022/23", second: str =
 
 
 def funding_chart_frame(totals: pd.DataFrame, total_label: str = "Total") -> pd.DataFrame:
-    """One bar per fund × year (the grand total left out): label 'fund (year)', amount_gbp."""
+    """One row per fund × year (the grand total left out): fund, year, amount_gbp and its label '2022/23: £379,075'."""
     rows = totals[totals["fund"] != total_label]
-    return pd.DataFrame({"label": rows["fund"] + " (" + rows["year"] + ")",
-                         "amount_gbp": rows["amount_gbp"].astype(float)}).reset_index(drop=True)
+    amount = rows["amount_gbp"].astype(float)
+    return pd.DataFrame(
+        {
+            "fund": rows["fund"].to_numpy(),
+            "year": rows["year"].to_numpy(),
+            "amount_gbp": amount.to_numpy(),
+            "label": [f"{y}: £{a:,.0f}" for y, a in zip(rows["year"], amount, strict=True)],
+        }
+    )
+
+
+def funding_chart(frame: pd.DataFrame, title: str = "Funding per fund and year") -> alt.LayerChart:
+    """Grouped horizontal bars, one group per fund, one bar per year; each bar names its year and amount."""
+    years = list(dict.fromkeys(frame["year"]))
+    funds = list(dict.fromkeys(frame["fund"]))
+    y = alt.Y("fund:N", title=None, sort=funds, axis=alt.Axis(labelLimit=320, labelFontSize=12))
+    # Room on the right for the longest label, so no amount is clipped.
+    top = float(frame["amount_gbp"].max()) * 1.3 if len(frame) else 1.0
+    x = alt.X(
+        "amount_gbp:Q", title="Funding (£)", axis=alt.Axis(format="~s"), scale=alt.Scale(domain=[0, top])
+    )
+    base = alt.Chart(frame).encode(y=y, yOffset=alt.YOffset("year:N", sort=years), x=x)
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "year:N",
+            sort=years,
+            title="Year",
+            scale=alt.Scale(domain=years, range=list(OKABE_ITO[:2])),
+            legend=alt.Legend(orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("fund:N", title="Fund"),
+            alt.Tooltip("year:N", title="Year"),
+            alt.Tooltip("amount_gbp:Q", title="Amount (£)", format=",.2f"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=12, color="#222").encode(text="label:N")
+    return alt.layer(bars, text).properties(
+        title=alt.TitleParams(
+            title, subtitle="Each bar is labelled with its year and amount.", anchor="start"
+        ),
+        description=(
+            f"Grouped horizontal bars: for each of the {len(funds)} funds, one bar per year "
+            f"({', '.join(years)}) showing the amount in pounds, labelled with the year and amount."
+        ),
+        height=alt.Step(22),
+    )
 
 
 # --- the strategy page's sentence (svd.strategy holds the definitions and review dates) ---------------------
@@ -297,8 +409,10 @@ def strategy_headline(reviews: pd.DataFrame, objectives: int, published: str) ->
         upcoming = reviews.sort_values("review_due").iloc[0] if len(reviews) else None
         if upcoming is None:
             return sentence + "it lists no review dates."
-        return sentence + (f"none of its {_count_word(len(reviews))} review dates has passed — the next is "
-                           f"{pd.Timestamp(upcoming['review_due']):%-d %B %Y}.")
+        return sentence + (
+            f"none of its {_count_word(len(reviews))} review dates has passed — the next is "
+            f"{pd.Timestamp(upcoming['review_due']):%-d %B %Y}."
+        )
     first = overdue.sort_values("review_due").iloc[0]
     return sentence + (
         f"{_count_word(len(overdue))} of its {_count_word(len(reviews))} review dates "

@@ -22,14 +22,29 @@ NOT_RECORDED = "Not recorded"
 AGE_BANDS: tuple[str, ...] = ("0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 ROBBERY_AGE_BANDS: tuple[str, ...] = ("0-17", "18-24", "25-34", "35+")
 LOCATION_LABELS = {
-    "victim_home": "Victim's home", "street": "Street", "transport_hub": "Station or transport hub",
-    "school": "School", "park": "Park", "commercial": "Shop, bar or business", "other": "Other",
+    "victim_home": "Victim's home",
+    "street": "Street",
+    "transport_hub": "Station or transport hub",
+    "school": "School",
+    "park": "Park",
+    "commercial": "Shop, bar or business",
+    "other": "Other",
 }
 RELATIONSHIP_LABELS = {
-    "partner_ex": "Partner or ex-partner", "family": "Family member", "friend_acquaintance": "Friend or acquaintance",
-    "stranger": "Stranger", "unknown": "Not known",
+    "partner_ex": "Partner or ex-partner",
+    "family": "Family member",
+    "friend_acquaintance": "Friend or acquaintance",
+    "stranger": "Stranger",
+    "unknown": "Not known",
 }
-SEX_LABELS = {"female": "Female", "f": "Female", "male": "Male", "m": "Male"}
+SEX_LABELS = {
+    "female": "Female",
+    "f": "Female",
+    "male": "Male",
+    "m": "Male",
+    "other": "Other",
+    "unknown": "Not known",
+}
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -57,8 +72,12 @@ def _flag(s: pd.Series) -> pd.Series:
     return s.astype("boolean").fillna(False).astype(bool)
 
 
-def shares(records: pd.DataFrame, column: str, labels: dict[str, str] | None = None,
-           order: Sequence[str] | None = None) -> pd.DataFrame:
+def shares(
+    records: pd.DataFrame,
+    column: str,
+    labels: dict[str, str] | None = None,
+    order: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Counts and shares of each value of ``column`` (share of all records): category, label, count, share.
 
     Missing values are one row, "Not recorded". ``order`` lists categories shown even when empty, first.
@@ -72,11 +91,16 @@ def shares(records: pd.DataFrame, column: str, labels: dict[str, str] | None = N
     count = counts.reindex(cats).fillna(0).astype("int64")
     total = int(count.sum())
     names = labels or {}
-    lab = [c if c == NOT_RECORDED else names.get(c, names.get(str(c).lower(), str(c).replace("_", " ").capitalize()))
-           for c in cats]
+    lab = [
+        c
+        if c == NOT_RECORDED
+        else names.get(c, names.get(str(c).lower(), str(c).replace("_", " ").capitalize()))
+        for c in cats
+    ]
     share = count / total * 100 if total else count * np.nan
-    return pd.DataFrame({"category": cats, "label": lab, "count": count.to_numpy(),
-                         "share": share.to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {"category": cats, "label": lab, "count": count.to_numpy(), "share": share.to_numpy(dtype=float)}
+    )
 
 
 def share_of(records: pd.DataFrame, column: str, value: object, known_only: bool = False) -> Share:
@@ -91,8 +115,9 @@ def flag_share(records: pd.DataFrame, flag: str) -> Share:
     return Share(int(_flag(records[flag]).sum()), len(records))
 
 
-def flag_share_by_group(records: pd.DataFrame, flag: str = "domestic_abuse",
-                        group: str = "offence_group") -> pd.DataFrame:
+def flag_share_by_group(
+    records: pd.DataFrame, flag: str = "domestic_abuse", group: str = "offence_group"
+) -> pd.DataFrame:
     """For each ``group``: offences, flagged and share (%) flagged, highest share first."""
     g = records.assign(_f=_flag(records[flag]).to_numpy()).groupby(group, observed=True)["_f"]
     out = pd.DataFrame({"offences": g.size(), "flagged": g.sum().astype("int64")}).reset_index()
@@ -130,12 +155,14 @@ def population_by_band(population: pd.DataFrame, bands: Sequence[str] = AGE_BAND
     """
     from svd.population import age_range_population
 
-    return pd.Series({b: float(age_range_population(population, *_parse_band(b)).sum()) for b in bands},
-                     dtype=float)
+    return pd.Series(
+        {b: float(age_range_population(population, *_parse_band(b)).sum()) for b in bands}, dtype=float
+    )
 
 
-def overrepresentation_by_age(records: pd.DataFrame, column: str, population: pd.Series,
-                              bands: Sequence[str] = AGE_BANDS) -> pd.DataFrame:
+def overrepresentation_by_age(
+    records: pd.DataFrame, column: str, population: pd.Series, bands: Sequence[str] = AGE_BANDS
+) -> pd.DataFrame:
     """Each age band's share of victims (or suspects) against its share of residents, with a 95% interval.
 
     ``population`` is residents per band (``svd.population.age_band_population``). Records with no age are
@@ -148,7 +175,9 @@ def overrepresentation_by_age(records: pd.DataFrame, column: str, population: pd
     res = overrepresentation(counts, population.reindex(list(bands)))
     out = res.rename_axis("band").reset_index()
     unknown = int(len(records) - counts.sum())
-    return out.assign(share=out["share"] * 100, population_share=out["population_share"] * 100, unknown=unknown)
+    return out.assign(
+        share=out["share"] * 100, population_share=out["population_share"] * 100, unknown=unknown
+    )
 
 
 def hour_profile(records: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +185,14 @@ def hour_profile(records: pd.DataFrame) -> pd.DataFrame:
     h = pd.to_numeric(records["hour"], errors="coerce").dropna().astype(int)
     count = h.value_counts().reindex(range(24)).fillna(0).astype("int64")
     total = int(count.sum())
-    return pd.DataFrame({"hour": range(24), "label": [f"{x:02d}:00" for x in range(24)],
-                         "count": count.to_numpy(), "share": (count / total * 100 if total else count * np.nan).to_numpy()})
+    return pd.DataFrame(
+        {
+            "hour": range(24),
+            "label": [f"{x:02d}:00" for x in range(24)],
+            "count": count.to_numpy(),
+            "share": (count / total * 100 if total else count * np.nan).to_numpy(),
+        }
+    )
 
 
 def weekday_profile(records: pd.DataFrame) -> pd.DataFrame:
@@ -165,8 +200,14 @@ def weekday_profile(records: pd.DataFrame) -> pd.DataFrame:
     d = pd.to_numeric(records["weekday"], errors="coerce").dropna().astype(int)
     count = d.value_counts().reindex(range(7)).fillna(0).astype("int64")
     total = int(count.sum())
-    return pd.DataFrame({"weekday": range(7), "label": list(WEEKDAY_NAMES), "count": count.to_numpy(),
-                         "share": (count / total * 100 if total else count * np.nan).to_numpy()})
+    return pd.DataFrame(
+        {
+            "weekday": range(7),
+            "label": list(WEEKDAY_NAMES),
+            "count": count.to_numpy(),
+            "share": (count / total * 100 if total else count * np.nan).to_numpy(),
+        }
+    )
 
 
 def window_share(records: pd.DataFrame, window: tuple[int, int]) -> Share:
@@ -214,15 +255,19 @@ def area_rates(records: pd.DataFrame, population: pd.DataFrame, level: str = "wa
     """
     code, name = f"{level}_code", f"{level}_name"
     counts = records.groupby(code).size()
-    out = population[[code, name, "all_ages"]].rename(columns={code: "code", name: "name", "all_ages": "population"})
+    out = population[[code, name, "all_ages"]].rename(
+        columns={code: "code", name: "name", "all_ages": "population"}
+    )
     out = out.assign(count=counts.reindex(out["code"]).fillna(0).astype("int64").to_numpy())
     out = out.assign(rate_per_1000=agg.rate_per_1000(out["count"], out["population"]))
     return out[["code", "name", "count", "population", "rate_per_1000"]].sort_values(
-        ["rate_per_1000", "code"], ascending=[False, True], ignore_index=True)
+        ["rate_per_1000", "code"], ascending=[False, True], ignore_index=True
+    )
 
 
-def near_points(records: pd.DataFrame, points: gpd.GeoDataFrame, radius_m: float = 400,
-                name_col: str = "name") -> tuple[pd.DataFrame, Share]:
+def near_points(
+    records: pd.DataFrame, points: gpd.GeoDataFrame, radius_m: float = 400, name_col: str = "name"
+) -> tuple[pd.DataFrame, Share]:
     """Records within ``radius_m`` metres of each point (e.g. stations), and the share within any of them.
 
     Distances are measured in British National Grid. Records without coordinates cannot be placed: they
@@ -230,8 +275,9 @@ def near_points(records: pd.DataFrame, points: gpd.GeoDataFrame, radius_m: float
     counted in no place. Returns (name, count per point, largest first) and Share(records near any, all).
     """
     has = records["latitude"].notna() & records["longitude"].notna()
-    pts = gpd.GeoSeries(gpd.points_from_xy(records.loc[has, "longitude"], records.loc[has, "latitude"]),
-                        crs="EPSG:4326").to_crs("EPSG:27700")
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(records.loc[has, "longitude"], records.loc[has, "latitude"]), crs="EPSG:4326"
+    ).to_crs("EPSG:27700")
     where = points.to_crs("EPSG:27700")
     near_any = np.zeros(len(pts), dtype=bool)
     rows = []
@@ -239,6 +285,12 @@ def near_points(records: pd.DataFrame, points: gpd.GeoDataFrame, radius_m: float
         inside = (pts.distance(geom) <= radius_m).to_numpy()
         near_any |= inside
         rows.append({"name": name, "count": int(inside.sum())})
-    per = pd.DataFrame(rows, columns=["name", "count"]).sort_values(["count", "name"], ascending=[False, True],
-                                                                     ignore_index=True)
+    per = pd.DataFrame(rows, columns=["name", "count"]).sort_values(
+        ["count", "name"], ascending=[False, True], ignore_index=True
+    )
     return per, Share(int(near_any.sum()), len(records))
+
+
+def stations(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The station rows of ``svd.geo.places()`` (stations just outside the borough included)."""
+    return places[places["place_type"] == "station"].reset_index(drop=True)

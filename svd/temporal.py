@@ -30,13 +30,21 @@ def hour_weekday(records: pd.DataFrame) -> pd.DataFrame:
     d = t["weekday"].to_numpy(dtype="int64")
     grid = np.bincount(d * 24 + h, minlength=7 * 24)[: 7 * 24]
     total = grid.sum()
-    out = pd.DataFrame({"weekday": np.repeat(np.arange(7), 24), "hour": np.tile(np.arange(24), 7),
-                        "count": grid.astype("int64")})
-    return out.assign(day=[WEEKDAYS[i] for i in out["weekday"]],
-                      share=out["count"] / total if total else 0.0)[["weekday", "day", "hour", "count", "share"]]
+    out = pd.DataFrame(
+        {
+            "weekday": np.repeat(np.arange(7), 24),
+            "hour": np.tile(np.arange(24), 7),
+            "count": grid.astype("int64"),
+        }
+    )
+    return out.assign(
+        day=[WEEKDAYS[i] for i in out["weekday"]], share=out["count"] / total if total else 0.0
+    )[["weekday", "day", "hour", "count", "share"]]
 
 
-def window_share(records: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW) -> tuple[int, int, float | None]:
+def window_share(
+    records: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW
+) -> tuple[int, int, float | None]:
     """(records inside the window, records with a known hour, share) — the share is None with no timed records."""
     known = records["hour"].notna().to_numpy()
     n_known = int(known.sum())
@@ -49,8 +57,9 @@ def hour_profile(grid: pd.DataFrame) -> pd.DataFrame:
     out = grid.groupby("hour", as_index=False)["count"].sum()
     total = out["count"].sum()
     inside = hour_mask(out["hour"], PRIORITY_WINDOW)
-    return out.assign(share=out["count"] / total if total else 0.0,
-                      window=np.where(inside, "15:00–21:00", "other hours"))
+    return out.assign(
+        share=out["count"] / total if total else 0.0, window=np.where(inside, "15:00–21:00", "other hours")
+    )
 
 
 def weekday_profile(grid: pd.DataFrame) -> pd.DataFrame:
@@ -70,8 +79,9 @@ def seasonality(monthly: pd.DataFrame, value: str = "count") -> pd.DataFrame:
     m = m.assign(month_num=m["month"].dt.month)
     out = m.groupby("month_num")[value].agg(["mean", "count"]).reindex(range(1, 13))
     out = out.rename(columns={"count": "years"}).reset_index()
-    return out.assign(month_name=[MONTHS[i - 1] for i in out["month_num"]],
-                      years=out["years"].fillna(0).astype("int64"))[["month_num", "month_name", "mean", "years"]]
+    return out.assign(
+        month_name=[MONTHS[i - 1] for i in out["month_num"]], years=out["years"].fillna(0).astype("int64")
+    )[["month_num", "month_name", "mean", "years"]]
 
 
 def records_monthly(records: pd.DataFrame) -> pd.DataFrame:
@@ -85,10 +95,16 @@ def in_place(records: pd.DataFrame, polygon, lsoa_codes: list[str] | tuple[str, 
     ``lsoa_codes`` are the LSOAs mostly inside the place (``svd.geo.place_lsoas`` share ≥ 0.5), used only for
     records without a location.
     """
-    lon = pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype="float64") \
-        if "longitude" in records.columns else np.full(len(records), np.nan)
-    lat = pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype="float64") \
-        if "latitude" in records.columns else np.full(len(records), np.nan)
+    lon = (
+        pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype="float64")
+        if "longitude" in records.columns
+        else np.full(len(records), np.nan)
+    )
+    lat = (
+        pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype="float64")
+        if "latitude" in records.columns
+        else np.full(len(records), np.nan)
+    )
     located = np.isfinite(lon) & np.isfinite(lat)
     inside = np.zeros(len(records), dtype=bool)
     if polygon is not None and not polygon.is_empty and located.any():
@@ -104,73 +120,108 @@ def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
     return str(row["day"]), int(row["hour"]), int(row["count"])
 
 
-def headline_sentence(inside: int, known: int, share: float | None, reference: float | None,
-                      grid: pd.DataFrame, what: str) -> str:
+def headline_sentence(
+    inside: int, known: int, share: float | None, reference: float | None, grid: pd.DataFrame, what: str
+) -> str:
     """'41% of the 3,210 offences with a known time were between 15:00 and 21:00 (2023 SNA: 46%); …'."""
     if not known or share is None:
         return f"No {what} with a known time of day match the current filters."
     ref = f" (2023 SNA: {reference:.0f}%)" if reference is not None else ""
     day, hour, _ = peak(grid)
-    return (f"{share:.0%} of the {known:,} {what} with a known time were between 15:00 and 21:00{ref}; "
-            f"the busiest hour was {day} {hour:02d}:00–{hour:02d}:59.")
+    return (
+        f"{share:.0%} of the {known:,} {what} with a known time were between 15:00 and 21:00{ref}; "
+        f"the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
+    )
 
 
 # ------------------------------------------------------------------------------------------------- charts
 
 
-def heatmap_chart(grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "") -> alt.LayerChart:
+def heatmap_chart(
+    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = ""
+) -> alt.LayerChart:
     """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
     data = grid.assign(hour_end=grid["hour"] + 1)
     base = alt.Chart(data)
-    y = alt.Y("day:N", sort=list(WEEKDAYS), title=None)
+    y = alt.Y("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False))
     cells = base.mark_rect().encode(
-        x=alt.X("hour:Q", title="Hour of day", scale=alt.Scale(domain=[0, 24], nice=False),
-                axis=alt.Axis(values=list(range(0, 25, 3)), format="02d")),
+        x=alt.X(
+            "hour:Q",
+            title="Hour of day",
+            scale=alt.Scale(domain=[0, 24], nice=False),
+            axis=alt.Axis(values=list(range(0, 25, 3)), format="02d"),
+        ),
         x2="hour_end:Q",
         y=y,
         color=alt.Color("count:Q", title="Offences", scale=alt.Scale(scheme=SEQUENTIAL)),
-        tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("hour:Q", title="Hour"),
-                 alt.Tooltip("count:Q", title="Offences", format=","),
-                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+        tooltip=[
+            alt.Tooltip("day:N", title="Day"),
+            alt.Tooltip("hour:Q", title="Hour"),
+            alt.Tooltip("count:Q", title="Offences", format=","),
+            alt.Tooltip("share:Q", title="Share", format=".1%"),
+        ],
     )
     start, end = window
     band = alt.Chart(pd.DataFrame({"start": [start], "end": [end], "label": ["15:00–21:00 window"]}))
     outline = band.mark_rect(filled=False, stroke=BAND_COLOUR, strokeWidth=3).encode(x="start:Q", x2="end:Q")
-    label = band.mark_text(align="left", baseline="bottom", dy=-4, color=BAND_COLOUR, fontWeight="bold").encode(
-        x="start:Q", text="label:N", y=alt.value(0)
-    )
+    label = band.mark_text(
+        align="left", baseline="bottom", dy=-4, color=BAND_COLOUR, fontWeight="bold"
+    ).encode(x="start:Q", text="label:N", y=alt.value(0))
     return alt.layer(cells, outline, label).properties(
         title=title or "Offences by hour and day of the week",
         description="Heatmap of offence counts by hour (0 to 23) and weekday; the 15:00 to 21:00 window is "
         "outlined.",
-        height=260,
+        height=300,
     )
 
 
 def hour_chart(profile: pd.DataFrame) -> alt.Chart:
     """Bars of offences by hour; the priority-window hours are hatched by outline and labelled in the legend."""
-    return alt.Chart(profile).mark_bar(stroke="#0b0c0c").encode(
-        x=alt.X("hour:O", title="Hour of day"),
-        y=alt.Y("count:Q", title="Offences"),
-        color=alt.Color("window:N", title=None, scale=alt.Scale(domain=["15:00–21:00", "other hours"],
-                                                                 range=[BAND_COLOUR, BAR_COLOUR])),
-        strokeWidth=alt.condition("datum.window == '15:00–21:00'", alt.value(1.5), alt.value(0)),
-        tooltip=[alt.Tooltip("hour:O", title="Hour"), alt.Tooltip("count:Q", title="Offences", format=","),
-                 alt.Tooltip("share:Q", title="Share", format=".1%")],
-    ).properties(title="By hour of day", description="Bar chart of offences by hour of day; bars inside the "
-                 "15:00 to 21:00 window are outlined and labelled in the legend.", height=220)
+    return (
+        alt.Chart(profile)
+        .mark_bar(stroke="#0b0c0c")
+        .encode(
+            x=alt.X("hour:O", title="Hour of day"),
+            y=alt.Y("count:Q", title="Offences"),
+            color=alt.Color(
+                "window:N",
+                title=None,
+                scale=alt.Scale(domain=["15:00–21:00", "other hours"], range=[BAND_COLOUR, BAR_COLOUR]),
+            ),
+            strokeWidth=alt.condition("datum.window == '15:00–21:00'", alt.value(1.5), alt.value(0)),
+            tooltip=[
+                alt.Tooltip("hour:O", title="Hour"),
+                alt.Tooltip("count:Q", title="Offences", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(
+            title="By hour of day",
+            description="Bar chart of offences by hour of day; bars inside the "
+            "15:00 to 21:00 window are outlined and labelled in the legend.",
+            height=220,
+        )
+    )
 
 
 def weekday_chart(profile: pd.DataFrame) -> alt.LayerChart:
     """Bars of offences by weekday with the share printed on each bar."""
-    base = alt.Chart(profile).encode(x=alt.X("day:N", sort=list(WEEKDAYS), title=None),
-                                     y=alt.Y("count:Q", title="Offences"))
+    base = alt.Chart(profile).encode(
+        x=alt.X("day:N", sort=list(WEEKDAYS), title=None), y=alt.Y("count:Q", title="Offences")
+    )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
-        tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("count:Q", title="Offences", format=","),
-                 alt.Tooltip("share:Q", title="Share", format=".1%")])
+        tooltip=[
+            alt.Tooltip("day:N", title="Day"),
+            alt.Tooltip("count:Q", title="Offences", format=","),
+            alt.Tooltip("share:Q", title="Share", format=".1%"),
+        ]
+    )
     text = base.mark_text(dy=-6, color="#0b0c0c").encode(text=alt.Text("share:Q", format=".0%"))
-    return alt.layer(bars, text).properties(title="By day of the week", description="Bar chart of offences by "
-                                            "weekday with each day's share labelled.", height=220)
+    return alt.layer(bars, text).properties(
+        title="By day of the week",
+        description="Bar chart of offences by weekday with each day's share labelled.",
+        height=220,
+    )
 
 
 def seasonality_chart(season: pd.DataFrame, title: str) -> alt.LayerChart:
@@ -180,10 +231,18 @@ def seasonality_chart(season: pd.DataFrame, title: str) -> alt.LayerChart:
         y=alt.Y("mean:Q", title="Average offences per month"),
     )
     line = base.mark_line(color=BAR_COLOUR, point=True).encode(
-        tooltip=[alt.Tooltip("month_name:N", title="Month"), alt.Tooltip("mean:Q", title="Average", format=",.0f"),
-                 alt.Tooltip("years:Q", title="Years averaged")])
-    return alt.layer(line).properties(title=title, description="Line chart of the average number of offences in "
-                                      "each calendar month, averaged over the years available.", height=220)
+        tooltip=[
+            alt.Tooltip("month_name:N", title="Month"),
+            alt.Tooltip("mean:Q", title="Average", format=",.0f"),
+            alt.Tooltip("years:Q", title="Years averaged"),
+        ]
+    )
+    return alt.layer(line).properties(
+        title=title,
+        description="Line chart of the average number of offences in "
+        "each calendar month, averaged over the years available.",
+        height=220,
+    )
 
 
 def borough_monthly(table: pd.DataFrame, borough_code: str, groups: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -219,9 +278,12 @@ def place_options(priority: pd.DataFrame) -> dict[str, str]:
     return dict(zip(pr["place_id"], pr["name"], strict=True))
 
 
-def place_geometry_and_lsoas(priority: pd.DataFrame, place_lsoas: pd.DataFrame, place_id: str,
-                             min_share: float = 0.5):
+def place_geometry_and_lsoas(
+    priority: pd.DataFrame, place_lsoas: pd.DataFrame, place_id: str, min_share: float = 0.5
+):
     """The place's polygon and the LSOAs at least ``min_share`` inside it (for records without a location)."""
     geom = priority.loc[priority["place_id"] == place_id].geometry.iloc[0]
-    codes = place_lsoas.loc[(place_lsoas["place_id"] == place_id) & (place_lsoas["share"] >= min_share), "lsoa_code"]
+    codes = place_lsoas.loc[
+        (place_lsoas["place_id"] == place_id) & (place_lsoas["share"] >= min_share), "lsoa_code"
+    ]
     return geom, tuple(codes)

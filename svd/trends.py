@@ -10,7 +10,7 @@ never a zero. Windows that touch a gap are not compared: every comparison here u
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,13 +41,19 @@ def select(table: pd.DataFrame, categories: Iterable[Category]) -> pd.DataFrame:
     return table[pd.MultiIndex.from_frame(table[["major", "minor"]]).isin(pairs)]
 
 
-def monthly(table: pd.DataFrame, categories: Iterable[Category] | None = None,
-            area_codes: Sequence[str] | None = None) -> pd.DataFrame:
+def monthly(
+    table: pd.DataFrame, categories: Iterable[Category] | None = None, area_codes: Sequence[str] | None = None
+) -> pd.DataFrame:
     """The monthly series (month, count, covered) of the chosen categories and areas (all when None)."""
     rows = table if area_codes is None else table[table["area_code"].isin(list(area_codes))]
     if rows.empty:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "count": pd.Series(dtype="Int64"),
-                             "covered": pd.Series(dtype=bool)})
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="datetime64[ns]"),
+                "count": pd.Series(dtype="Int64"),
+                "covered": pd.Series(dtype=bool),
+            }
+        )
     covered = pd.DatetimeIndex(rows["month"].unique())
     picked = rows if categories is None else select(rows, categories)
     sums = picked.groupby("month")["count"].sum()
@@ -61,10 +67,14 @@ def monthly(table: pd.DataFrame, categories: Iterable[Category] | None = None,
 def from_counts(months: Sequence, counts: Sequence[float | None]) -> pd.DataFrame:
     """A series from month labels and counts (None = not covered), e.g. for records or tests."""
     m = pd.DatetimeIndex([_month(x) for x in months])
-    c = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in counts],
-                 dtype="Int64")
+    c = pd.array(
+        [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in counts],
+        dtype="Int64",
+    )
     raw = pd.DataFrame({"month": m, "count": c}).sort_values("month")
-    full = pd.DataFrame({"month": pd.date_range(m.min(), m.max(), freq="MS")}).merge(raw, how="left", on="month")
+    full = pd.DataFrame({"month": pd.date_range(m.min(), m.max(), freq="MS")}).merge(
+        raw, how="left", on="month"
+    )
     return full.assign(covered=full["count"].notna().to_numpy())
 
 
@@ -76,8 +86,13 @@ def records_monthly(records: pd.DataFrame, start=None, end=None) -> pd.DataFrame
     if lo is None or hi is None:
         return monthly(pd.DataFrame(columns=["month", "count"]))
     months = pd.date_range(lo, hi, freq="MS")
-    return pd.DataFrame({"month": months, "count": counts.reindex(months).fillna(0).astype("int64").astype("Int64"),
-                         "covered": True}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "month": months,
+            "count": counts.reindex(months).fillna(0).astype("int64").astype("Int64"),
+            "covered": True,
+        }
+    ).reset_index(drop=True)
 
 
 def add_rolling(series: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +123,9 @@ def gaps(series: pd.DataFrame) -> pd.DataFrame:
             j = i
             while j + 1 < len(miss) and miss[j + 1]:
                 j += 1
-            runs.append({"start": pd.Timestamp(months[i]), "end": pd.Timestamp(months[j]), "months": j - i + 1})
+            runs.append(
+                {"start": pd.Timestamp(months[i]), "end": pd.Timestamp(months[j]), "months": j - i + 1}
+            )
             i = j + 1
         else:
             i += 1
@@ -120,8 +137,16 @@ def gap_text(series: pd.DataFrame) -> str:
     g = gaps(series)
     if g.empty:
         return ""
-    spans = [f"{r.start:%b %Y}" if r.months == 1 else f"{r.start:%b %Y} to {r.end:%b %Y}" for r in g.itertuples()]
+    spans = [
+        f"{r.start:%b %Y}" if r.months == 1 else f"{r.start:%b %Y} to {r.end:%b %Y}" for r in g.itertuples()
+    ]
     return f"No figures are published for {', '.join(spans)}: shown as a gap, not as zero."
+
+
+def last_before_gap(series: pd.DataFrame) -> pd.Timestamp | None:
+    """The last covered month before the first gap (None when the series has no gap)."""
+    g = gaps(series)
+    return None if g.empty else pd.Timestamp(g["start"].iloc[0]) - pd.DateOffset(months=1)
 
 
 @dataclass(frozen=True)
@@ -173,7 +198,11 @@ class Comparison:
         """A plain-English sentence, e.g. 'Rape rose by 8% in the 12 months to March 2026 (300 offences) …'."""
         pct = self.pct_change
         to = f"the 12 months to {self.end:%B %Y}"
-        against = "the previous 12 months" if self.lag_months == 12 else f"the same months {self.lag_months // 12} years earlier"
+        against = (
+            "the previous 12 months"
+            if self.lag_months == 12
+            else f"the same months {self.lag_months // 12} years earlier"
+        )
         if pct is None:
             move = f"there were {self.current:,} {what} offences in {to}"
             return move[0].upper() + move[1:] + f" against none in {against}."
@@ -182,7 +211,11 @@ class Comparison:
         else:
             direction = f"{'rose' if pct > 0 else 'fell'} by {abs(pct):.0f}%"
         head = f"{what[0].upper()}{what[1:]} {direction} in {to} ({self.current:,} offences against {self.previous:,} in {against})"
-        tail = " — a statistically significant change." if self.significant else " — not a statistically significant change."
+        tail = (
+            " — a statistically significant change."
+            if self.significant
+            else " — not a statistically significant change."
+        )
         return head + tail
 
 
@@ -211,8 +244,15 @@ def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison 
             cur = int(s.reindex(agg.month_range(e, 12)).sum())
             prev = int(s.reindex(agg.month_range(earlier, 12)).sum())
             res = poisson_change(cur, prev)
-            return Comparison(end=e, lag_months=lag_months, current=cur, previous=prev, label=res.label,
-                              p_value=float(res.p_value), significant=bool(res.significant))
+            return Comparison(
+                end=e,
+                lag_months=lag_months,
+                current=cur,
+                previous=prev,
+                label=res.label,
+                p_value=float(res.p_value),
+                significant=bool(res.significant),
+            )
     return None
 
 
@@ -221,15 +261,38 @@ def five_year_change(series: pd.DataFrame, end=None) -> Comparison | None:
     return compare(series, end=end, lag_months=60)
 
 
-def london_rates(table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame,
-                 months: Sequence) -> pd.DataFrame:
+def comparison_table(comparisons: Iterable[Comparison | None]) -> pd.DataFrame:
+    """One row per comparison (None skipped): both windows, counts, % change, test label and a COVID note."""
+    rows = [
+        {
+            "12 months": c.current_period,
+            "offences": c.current,
+            "compared with": c.previous_period,
+            "offences then": c.previous,
+            "change %": None if c.pct_change is None else round(c.pct_change, 1),
+            "test": c.label,
+            "note": "the earlier 12 months include COVID-19 lockdowns" if c.covid else "",
+        }
+        for c in comparisons
+        if c is not None
+    ]
+    return pd.DataFrame(
+        rows, columns=["12 months", "offences", "compared with", "offences then", "change %", "test", "note"]
+    )
+
+
+def london_rates(
+    table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame, months: Sequence
+) -> pd.DataFrame:
     """Offences in ``months`` and the rate per 1,000 residents for each London borough the MPS polices.
 
     ``table`` is the tidy borough-level MPS table (area_code = borough E09 code); ``populations`` is
     ``svd.population.london_populations()``. The City of London and the MPS's non-borough rows (Heathrow,
     'Unknown') are left out, so ranks are among the 32 boroughs.
     """
-    pops = populations[~populations["is_region"].astype(bool) & (populations["borough_code"] != CITY_OF_LONDON)]
+    pops = populations[
+        ~populations["is_region"].astype(bool) & (populations["borough_code"] != CITY_OF_LONDON)
+    ]
     want = pd.DatetimeIndex([_month(m) for m in months])
     rows = select(table[table["month"].isin(want)], categories)
     counts = rows.groupby("area_code")["count"].sum()
@@ -249,18 +312,29 @@ class Rank:
     london_rate_per_1000: float
     rank: int
     of: int
+    table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
     def sentence(self, what: str, name: str = "Barking and Dagenham") -> str:
         """E.g. 'In Jan 2025 to Dec 2025 the rape rate was 1.02 per 1,000 residents, 3rd highest of 32 …'."""
         ordinal = {1: "highest", 2: "2nd highest", 3: "3rd highest"}.get(self.rank, f"{self.rank}th highest")
-        return (f"{self.period}: {self.count:,} {what} offences, {self.rate_per_1000:.2f} per 1,000 residents in "
-                f"{name} against {self.london_rate_per_1000:.2f} across London — {ordinal} of {self.of} boroughs.")
+        return (
+            f"{self.period}: {self.count:,} {what} offences, {self.rate_per_1000:.2f} per 1,000 residents in "
+            f"{name} against {self.london_rate_per_1000:.2f} across London — {ordinal} of {self.of} boroughs."
+        )
 
 
-def rank(table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame,
-         end=None, code: str = BOROUGH_CODE) -> Rank | None:
-    """Rate and London rank in the 12 months to ``end`` (default: the latest month every borough is covered)."""
-    boroughs = table[table["area_code"].str.startswith("E09", na=False) & (table["area_code"] != CITY_OF_LONDON)]
+def rank(
+    table: pd.DataFrame,
+    categories: Iterable[Category],
+    populations: pd.DataFrame,
+    end=None,
+    code: str = BOROUGH_CODE,
+) -> Rank | None:
+    """Rate and London rank in the 12 months to ``end`` (default: the latest month in the table); ``table`` holds
+    every borough's count and rate, highest first. None when those 12 months are not all covered."""
+    boroughs = table[
+        table["area_code"].str.startswith("E09", na=False) & (table["area_code"] != CITY_OF_LONDON)
+    ]
     if boroughs.empty:
         return None
     months = sorted(boroughs["month"].unique())
@@ -272,5 +346,12 @@ def rank(table: pd.DataFrame, categories: Iterable[Category], populations: pd.Da
     pos, n = agg.london_rank(rates, code)
     row = rates[rates["borough_code"] == code].iloc[0]
     london = float(agg.rate_per_1000(rates["count"].sum(), rates["population"].sum()))
-    return Rank(period=f"{window[0]:%b %Y} to {window[-1]:%b %Y}", count=int(row["count"]),
-                rate_per_1000=float(row["rate_per_1000"]), london_rate_per_1000=london, rank=pos, of=n)
+    return Rank(
+        period=f"{window[0]:%b %Y} to {window[-1]:%b %Y}",
+        count=int(row["count"]),
+        rate_per_1000=float(row["rate_per_1000"]),
+        london_rate_per_1000=london,
+        rank=pos,
+        of=n,
+        table=rates,
+    )

@@ -23,13 +23,21 @@ def _marks(spec: dict) -> list[str]:
 
 
 def _series() -> pd.DataFrame:
-    return trends.from_counts(pd.date_range("2023-01-01", periods=30, freq="MS"),
-                              [5] * 2 + [None] * 3 + [7] * 25)
+    return trends.from_counts(
+        pd.date_range("2023-01-01", periods=30, freq="MS"), [5] * 2 + [None] * 3 + [7] * 25
+    )
 
 
 def test_trend_chart_has_title_description_gap_and_event_labels():
-    spec = _spec(charts.trend_chart(_series(), "Offences", "A line of offences per month.",
-                                    events=[charts.CONNECT_EVENT], subtitle="Simulated"))
+    spec = _spec(
+        charts.trend_chart(
+            _series(),
+            "Offences",
+            "A line of offences per month.",
+            events=[charts.CONNECT_EVENT],
+            subtitle="Simulated",
+        )
+    )
     assert spec["title"]["text"] == "Offences" and spec["title"]["subtitle"] == "Simulated"
     assert spec["description"] == "A line of offences per month."
     marks = _marks(spec)
@@ -61,9 +69,17 @@ def test_bar_chart_writes_values_and_reference_line():
 
 
 def test_overrepresentation_chart_uses_shape_and_text_not_colour_alone():
-    df = pd.DataFrame({"band": ["0-17", "18-24"], "ratio": [0.5, 2.0], "lower": [0.3, 1.5], "upper": [0.8, 2.6],
-                       "label": ["Under-represented", "Over-represented"], "share": [10.0, 40.0],
-                       "population_share": [20.0, 20.0]})
+    df = pd.DataFrame(
+        {
+            "band": ["0-17", "18-24"],
+            "ratio": [0.5, 2.0],
+            "lower": [0.3, 1.5],
+            "upper": [0.8, 2.6],
+            "label": ["Under-represented", "Over-represented"],
+            "share": [10.0, 40.0],
+            "population_share": [20.0, 20.0],
+        }
+    )
     spec = _spec(charts.overrepresentation_chart(df, "Ages", "Ratios by age."))
     assert "shape" in spec["layer"][2]["encoding"]
     assert "2.0× · over-represented" in json.dumps(spec, ensure_ascii=False)
@@ -71,21 +87,29 @@ def test_overrepresentation_chart_uses_shape_and_text_not_colour_alone():
 
 def test_column_chart_names_highlighted_bars_in_the_subtitle():
     df = pd.DataFrame({"label": ["14:00", "15:00"], "count": [3, 5]})
-    spec = _spec(charts.column_chart(df, "Hours", "Bars by hour.", highlight=["15:00"], highlight_label="15:00-20:59"))
+    spec = _spec(
+        charts.column_chart(df, "Hours", "Bars by hour.", highlight=["15:00"], highlight_label="15:00-20:59")
+    )
     assert "Orange bars: 15:00-20:59." in spec["title"]["subtitle"]
 
 
 def test_rank_chart_names_the_borough():
-    rates = pd.DataFrame({"borough_code": ["A", "B"], "borough_name": ["Alpha", "Beta"], "rate_per_1000": [2.0, 1.0]})
+    rates = pd.DataFrame(
+        {"borough_code": ["A", "B"], "borough_name": ["Alpha", "Beta"], "rate_per_1000": [2.0, 1.0]}
+    )
     text = json.dumps(_spec(charts.rank_chart(rates, "B", "Rank", "Boroughs by rate.")), ensure_ascii=False)
     assert "◀ Beta 1.00" in text
 
 
 def test_choropleth_joins_values_and_labels_areas():
     square = {"type": "Polygon", "coordinates": [[[0, 51], [0.01, 51], [0.01, 51.01], [0, 51.01], [0, 51]]]}
-    gj = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"ward_code": "W1"}, "geometry": square},
-        {"type": "Feature", "properties": {"ward_code": "W2"}, "geometry": square}]}
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"ward_code": "W1"}, "geometry": square},
+            {"type": "Feature", "properties": {"ward_code": "W2"}, "geometry": square},
+        ],
+    }
     vals = pd.DataFrame({"ward_code": ["W1"], "name": ["One"], "rate": [3.25]})
     spec = _spec(charts.choropleth(gj, vals, "ward_code", "rate", "Map", "A map.", "Rate", label_values=True))
     text = json.dumps(spec)

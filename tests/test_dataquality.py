@@ -14,8 +14,20 @@ HEADER = "MajorText,MinorText,WardName,WardCode,LookUp_BoroughName,202401,202402
 
 
 def _dataset(path: str, fmt: str = "mps_ward", required: bool = True) -> cat.Dataset:
-    return cat.Dataset(id="mps_ward", title="MPS ward", path=path, format=fmt, publisher="MPS", licence="OGL",
-                       attribution="", columns=(), key=None, rows=None, min_files=1, required=required)
+    return cat.Dataset(
+        id="mps_ward",
+        title="MPS ward",
+        path=path,
+        format=fmt,
+        publisher="MPS",
+        licence="OGL",
+        attribution="",
+        columns=(),
+        key=None,
+        rows=None,
+        min_files=1,
+        required=required,
+    )
 
 
 @pytest.fixture
@@ -58,7 +70,13 @@ def test_import_reports_count_every_row_and_keep_the_quarantine(crime_dir: Path)
     assert any("non-numeric" in r for r in q["reason"])
 
     totals = dq.import_totals(reports)
-    assert totals == {"files": 2, "rows_in": 5, "rows_accepted": 3, "rows_quarantined": 2, "unusable_files": 0}
+    assert totals == {
+        "files": 2,
+        "rows_in": 5,
+        "rows_accepted": 3,
+        "rows_quarantined": 2,
+        "unusable_files": 0,
+    }
 
 
 def test_unknown_file_is_reported_not_raised(tmp_path: Path) -> None:
@@ -84,8 +102,22 @@ def test_catalogue_table_statuses(tmp_path: Path) -> None:
     ok = cat.check_dataset(_dataset("here.csv", fmt="csv"), tmp_path)
     missing = cat.check_dataset(_dataset("gone.csv", fmt="csv", required=False), tmp_path)
     wrong = cat.check_dataset(
-        cat.Dataset(id="x", title="X", path="here.csv", format="csv", publisher="", licence="", attribution="",
-                    columns=("b",), key=None, rows=None, min_files=1, required=True), tmp_path)
+        cat.Dataset(
+            id="x",
+            title="X",
+            path="here.csv",
+            format="csv",
+            publisher="",
+            licence="",
+            attribution="",
+            columns=("b",),
+            key=None,
+            rows=None,
+            min_files=1,
+            required=True,
+        ),
+        tmp_path,
+    )
     t = dq.catalogue_table([ok, missing, wrong])
     assert t["status"].tolist() == ["OK", "Missing", "Problem"]
     assert t["files"].tolist() == [1, 0, 1]
@@ -103,27 +135,106 @@ def test_gaps_table_groups_contiguous_months() -> None:
 
 
 def test_revisions_for_one_area_and_summary() -> None:
-    rev = pd.DataFrame({
-        "level": ["ward", "ward", "ward"], "month": pd.to_datetime(["2024-02-01", "2024-01-01", "2024-01-01"]),
-        "area_code": ["E09000002", "E09000002", "E09000003"], "area_name": ["B", "B", "C"],
-        "older_vintage": ["v1", "v1", "v1"], "newer_vintage": ["v2", "v2", "v2"],
-        "old_count": [100, 200, 50], "new_count": [102, 200, 40], "diff": [2, 0, -10], "pct": [2.0, 0.0, -20.0],
-    })
+    rev = pd.DataFrame(
+        {
+            "level": ["ward", "ward", "ward"],
+            "month": pd.to_datetime(["2024-02-01", "2024-01-01", "2024-01-01"]),
+            "area_code": ["E09000002", "E09000002", "E09000003"],
+            "area_name": ["B", "B", "C"],
+            "older_vintage": ["v1", "v1", "v1"],
+            "newer_vintage": ["v2", "v2", "v2"],
+            "old_count": [100, 200, 50],
+            "new_count": [102, 200, 40],
+            "diff": [2, 0, -10],
+            "pct": [2.0, 0.0, -20.0],
+        }
+    )
     mine = dq.revisions_for(rev, "E09000002")
     assert mine["month"].tolist() == ["2024-01", "2024-02"]
     assert list(mine.columns) == dq.REVISION_EXPORT_COLUMNS
     s = dq.revision_summary(mine)
     assert s == {"compared": 2, "revised": 1, "max_abs_pct": 2.0, "max_abs_diff": 2}
     assert dq.revision_summary(rev.iloc[0:0])["compared"] == 0
+    spec = dq.revisions_chart(mine, "Revisions").to_dict()
+    assert spec["title"]["text"] == "Revisions" and spec["description"]
+    points = spec["layer"][1]["encoding"]
+    assert points["shape"]["field"] == "pair" and points["color"]["field"] == "pair"  # never colour alone
 
 
-def test_calibration_table_flags_misses() -> None:
-    t = dq.calibration_table([
-        {"check": "share 3pm-9pm", "target": 46, "measured": 45.2, "tolerance": 1.5},
-        {"check": "DA share", "target": 30, "measured": 33.0, "tolerance": 2},
-    ])
-    assert t["within"].tolist() == [True, False]
+def test_calibration_table_in_percent_and_words() -> None:
+    measured = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "description": ["share 3pm-9pm", "DA share", "Wed and Fri busiest", "shape"],
+            "target": [0.46, 0.30, 1.0, 1.0],
+            "measured": [0.452, 0.33, 1.0, 0.0],
+            "tolerance": [0.02, 0.02, 0, 0],
+            "kind": ["share", "share", "check", "check"],
+            "measured_on": ["x"] * 4,
+            "detail": ["n=10"] * 4,
+        }
+    )
+    t = dq.calibration_table(measured)
     assert list(t.columns) == dq.CALIBRATION_COLUMNS
+    assert t["result"].tolist() == ["within tolerance", "outside tolerance", "holds", "does not hold"]
+    assert t.loc[0, ["target_pct", "measured_pct", "tolerance_points"]].tolist() == [46.0, 45.2, 2.0]
+    assert t.loc[2, ["target_pct", "measured_pct"]].isna().all()  # a check has no numbers to compare
+    assert dq.calibration_sentence(t) == (
+        "2 of 4 calibration targets are met; 2 are not (listed as 'outside tolerance' or 'does not hold')."
+    )
+    assert dq.calibration_sentence(t.iloc[[0, 2]]).startswith("All 2 calibration targets")
+
+
+def test_result_report_joins_the_import_table() -> None:
+    from svd.schema import ImportResult
+
+    data = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"])})
+    q = pd.DataFrame({"row": [3], "column": ["hour"], "reason": ["hour 25 out of range"]})
+    r = dq.result_report(
+        ImportResult(
+            path="extract.csv", format="svd_incidents", data=data, quarantine=q, rows_in=3, rows_accepted=2
+        )
+    )
+    row = dq.report_table([r]).iloc[0]
+    assert (row["dataset"], row["rows_in"], row["rows_accepted"], row["rows_quarantined"]) == (
+        "records_extract",
+        3,
+        2,
+        1,
+    )
+    assert (row["first_month"], row["last_month"]) == ("2025-01", "2025-02")
+    assert dq.quarantine_table([r]).iloc[0][["row", "column"]].tolist() == [3, "hour"]
+
+
+def test_vintage_table_and_revision_sentence() -> None:
+    sources = [
+        {
+            "path": "/x/a.csv",
+            "level": "ward",
+            "vintage": "2024-03 to 2026-03",
+            "months_used": ["2024-04", "2024-05"],
+            "months_ignored": ["2024-03"],
+            "rows_in": 10,
+            "rows_accepted": 10,
+            "rows_quarantined": 0,
+        }
+    ]
+    v = dq.vintage_table(sources).iloc[0]
+    assert (v["file"], v["months_used"], v["used_from"], v["used_to"], v["months_ignored"]) == (
+        "a.csv",
+        2,
+        "2024-04",
+        "2024-05",
+        "2024-03",
+    )
+    assert dq.revision_sentence(
+        {"compared": 0, "revised": 0, "max_abs_pct": None, "max_abs_diff": None}
+    ).startswith("No month appears in two releases")
+    s = dq.revision_sentence({"compared": 12, "revised": 5, "max_abs_pct": 1.234, "max_abs_diff": 7})
+    assert s.startswith(
+        "12 times a monthly borough total appears in two consecutive releases; the later release "
+        "changed it 5 times, by at most 1.2% (7 offences)."
+    )
 
 
 def test_headline_counts_and_gaps() -> None:
@@ -157,4 +268,18 @@ def test_real_borough_gap_is_reported() -> None:
     from svd.mps import load_mps
 
     gaps = dq.gaps_table(load_mps("borough").gaps_by_level)
-    assert gaps.to_dict("records") == [{"level": "borough", "first": "2023-03", "last": "2023-12", "months": 10}]
+    assert gaps.to_dict("records") == [
+        {"level": "borough", "first": "2023-03", "last": "2023-12", "months": 10}
+    ]
+
+
+@pytest.mark.realdata
+def test_real_simulation_meets_its_calibration() -> None:
+    from svd.records import load_records
+    from svd.simulate import CALIBRATION, measure
+
+    t = dq.calibration_table(measure(load_records().data))
+    assert len(t) == len(CALIBRATION)
+    assert t["result"].isin(["within tolerance", "holds"]).all(), t[
+        ~t["result"].isin(["within tolerance", "holds"])
+    ]

@@ -11,17 +11,19 @@ M = pd.Timestamp
 
 
 def _records():
-    return pd.DataFrame({
-        "month": [M("2025-01-01"), M("2025-01-01"), M("2025-02-01"), M("2024-12-01")],
-        "offence_group": ["Robbery", "Violence", "Robbery", "Robbery"],
-        "offence": ["personal_robbery", "gbh", "personal_robbery", "personal_robbery"],
-        "hour": pd.array([16, 2, None, 18], dtype="Int8"),
-        "weekday": pd.array([0, 1, None, 6], dtype="Int8"),
-        "ward_code": ["W1", "W1", "W2", "W2"],
-        "lsoa_code": ["L1", "L2", "L3", None],
-        "latitude": [51.545, 51.5451, None, 51.55],
-        "longitude": [0.13, 0.1301, None, 0.14],
-    })
+    return pd.DataFrame(
+        {
+            "month": [M("2025-01-01"), M("2025-01-01"), M("2025-02-01"), M("2024-12-01")],
+            "offence_group": ["Robbery", "Violence", "Robbery", "Robbery"],
+            "offence": ["personal_robbery", "gbh", "personal_robbery", "personal_robbery"],
+            "hour": pd.array([16, 2, None, 18], dtype="Int8"),
+            "weekday": pd.array([0, 1, None, 6], dtype="Int8"),
+            "ward_code": ["W1", "W1", "W2", "W2"],
+            "lsoa_code": ["L1", "L2", "L3", None],
+            "latitude": [51.545, 51.5451, None, 51.55],
+            "longitude": [0.13, 0.1301, None, 0.14],
+        }
+    )
 
 
 def test_tasking_columns_is_narrow_and_adds_grid_cells():
@@ -72,11 +74,15 @@ def test_emerging_uses_a_poisson_test_not_percentages():
     rows = []
     for m in months:
         recent = m >= M("2024-04-01")
-        rows.append({"area_code": "BIG", "month": m, "count": 40 if recent else 20})  # doubled, many: emerging
+        rows.append(
+            {"area_code": "BIG", "month": m, "count": 40 if recent else 20}
+        )  # doubled, many: emerging
         rows.append({"area_code": "SMALL", "month": m, "count": 1 if (recent and m.month in (1, 2)) else 0})
     monthly = pd.DataFrame(rows)
     # SMALL: 2 against 0 is +inf% but not significant.
-    out = hs.emerging_labels(monthly, pd.Series(["BIG", "SMALL", "NONE"]), M("2025-03-01")).set_index("area_code")
+    out = hs.emerging_labels(monthly, pd.Series(["BIG", "SMALL", "NONE"]), M("2025-03-01")).set_index(
+        "area_code"
+    )
     assert out.loc["BIG", "emerging"] == "Emerging"
     assert out.loc["SMALL", "emerging"] == "Stable"
     assert out.loc["NONE", "last_12m"] == 0
@@ -88,9 +94,13 @@ def test_gi_labels_flag_a_cluster_of_high_values():
     from shapely.geometry import box
 
     cells = [(i, j) for i in range(5) for j in range(5)]
-    gdf = gpd.GeoDataFrame({"area_code": [f"A{i}{j}" for i, j in cells],
-                            "value": [50.0 if i < 2 and j < 2 else 1.0 for i, j in cells]},
-                           geometry=[box(i, j, i + 1, j + 1) for i, j in cells])
+    gdf = gpd.GeoDataFrame(
+        {
+            "area_code": [f"A{i}{j}" for i, j in cells],
+            "value": [50.0 if i < 2 and j < 2 else 1.0 for i, j in cells],
+        },
+        geometry=[box(i, j, i + 1, j + 1) for i, j in cells],
+    )
     out = hs.gi_labels(gdf, "value").set_index("area_code")
     assert out.loc["A00", "hotspot"].startswith("Hot spot")
     assert out.loc["A44", "hotspot"] in ("Not significant",) or out.loc["A44", "hotspot"].startswith("Cold")
@@ -100,11 +110,25 @@ def test_gi_labels_flag_a_cluster_of_high_values():
 
 
 def test_ranked_orders_by_measure_and_attaches_labels():
-    table = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["a", "b", "c"], "count": [5, 9, 1],
-                          "rate_per_1000": [3.0, 1.0, 2.0], "previous": [5, 5, 5], "change_text": ["", "", ""]})
+    table = pd.DataFrame(
+        {
+            "area_code": ["A", "B", "C"],
+            "area_name": ["a", "b", "c"],
+            "count": [5, 9, 1],
+            "rate_per_1000": [3.0, 1.0, 2.0],
+            "previous": [5, 5, 5],
+            "change_text": ["", "", ""],
+        }
+    )
     gi = pd.DataFrame({"area_code": ["A", "B", "C"], "hotspot": ["Hot spot (95%)", "Not significant", "x"]})
-    em = pd.DataFrame({"area_code": ["A", "B", "C"], "emerging": ["Stable", "Emerging", "Stable"],
-                       "last_12m": [1, 2, 3], "prior_12m": [1, 1, 1]})
+    em = pd.DataFrame(
+        {
+            "area_code": ["A", "B", "C"],
+            "emerging": ["Stable", "Emerging", "Stable"],
+            "last_12m": [1, 2, 3],
+            "prior_12m": [1, 1, 1],
+        }
+    )
     by_count = hs.ranked(table, gi, em, "count", n=2)
     assert list(by_count["area_code"]) == ["B", "A"] and list(by_count["rank"]) == [1, 2]
     assert by_count.loc[0, "emerging"] == "Emerging"
@@ -122,7 +146,9 @@ def test_headline_sentence_names_the_top_area_and_the_test():
 
 
 def test_select_features():
-    doc = {"type": "FeatureCollection", "features": [{"properties": {"kind": "priority"}},
-                                                       {"properties": {"kind": "outreach"}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"properties": {"kind": "priority"}}, {"properties": {"kind": "outreach"}}],
+    }
     assert len(hs.select_features(doc, "kind", "priority")["features"]) == 1
     assert len(doc["features"]) == 2

@@ -14,12 +14,16 @@ SQUARE = {"type": "Polygon", "coordinates": [[[0, 51], [0.01, 51], [0.01, 51.01]
 
 
 def _layer(codes):
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": {"code": c}, "geometry": SQUARE} for c in codes]}
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"code": c}, "geometry": SQUARE} for c in codes],
+    }
 
 
 def test_class_breaks_are_quantile_upper_bounds():
-    assert maps.class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == pytest.approx([2.8, 4.6, 6.4, 8.2, 10.0])
+    assert maps.class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == pytest.approx(
+        [2.8, 4.6, 6.4, 8.2, 10.0]
+    )
 
 
 def test_class_breaks_collapse_ties_and_ignore_missing():
@@ -67,15 +71,19 @@ def test_grid_counts_bin_points_into_250m_squares():
 
 
 def test_deck_has_no_basemap_by_default_and_all_layers():
-    layer = maps.choropleth_geojson(_layer(["A"]), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3])
+    layer = maps.choropleth_geojson(
+        _layer(["A"]), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3]
+    )
     labels = pd.DataFrame({"name": ["Barking"], "lon": [0.08], "lat": [51.54], "kind": ["station"]})
-    cells = pd.DataFrame({"lon": [0.1], "lat": [51.5], "count": [4], "tip": ["x"]})
+    cells = pd.DataFrame({"lon": [0.1], "lat": [51.5], "count": [4], "radius": [125.0], "tip": ["x"]})
     deck = maps.hotspot_deck(layer, _layer(["B"]), _layer(["P"]), labels, cells=cells)
     spec = json.loads(deck.to_json())
     types = [lay["@@type"] for lay in spec["layers"]]
-    assert types == ["GeoJsonLayer", "GridCellLayer", "GeoJsonLayer", "GeoJsonLayer", "TextLayer"]
-    assert spec.get("mapStyle") in (None, "")
-    assert deck.map_provider is None
+    assert types == ["GeoJsonLayer", "ScatterplotLayer", "GeoJsonLayer", "GeoJsonLayer", "TextLayer"]
+    # Streamlit replaces a missing mapStyle with a hosted basemap; pydeck's sentinel means "none".
+    assert spec.get("mapStyle") == "__MAP_STYLE__"
+    assert deck.map_provider is None and "mapProvider" not in spec
+    assert "\n" not in deck.to_json()  # compact: no indentation
     on = maps.hotspot_deck(layer, _layer(["B"]), None, labels, basemap=True)
     assert on.map_provider == "carto"
 
@@ -84,13 +92,24 @@ def test_labels_frame_keeps_in_borough_stations_and_unnamed_priority_places():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    places = gpd.GeoDataFrame({"place_type": ["station", "station", "park"], "name": ["Barking", "Far", "P"],
-                               "in_borough": [True, False, True]},
-                              geometry=[Point(0.08, 51.54), Point(0, 51), Point(0.1, 51.5)])
-    prio = gpd.GeoDataFrame({"kind": ["priority", "priority", "outreach"], "name": ["Barking", "Mayesbrook Park",
-                                                                                    "X"]},
-                            geometry=[Point(0.08, 51.54).buffer(0.01), Point(0.1, 51.55).buffer(0.01),
-                                      Point(0.2, 51.5).buffer(0.01)])
+    places = gpd.GeoDataFrame(
+        {
+            "place_type": ["station", "station", "park"],
+            "name": ["Barking", "Far", "P"],
+            "in_borough": [True, False, True],
+        },
+        geometry=[Point(0.08, 51.54), Point(0, 51), Point(0.1, 51.5)],
+    )
+    prio = gpd.GeoDataFrame(
+        {"kind": ["priority", "priority", "outreach"], "name": ["Barking", "Mayesbrook Park", "X"]},
+        geometry=[
+            Point(0.08, 51.54).buffer(0.01),
+            Point(0.1, 51.55).buffer(0.01),
+            Point(0.2, 51.5).buffer(0.01),
+        ],
+    )
     out = maps.labels_frame(places, prio)
+    # "Barking" station is inside "Barking" the priority place's name: only one label is printed
     assert list(out["name"]) == ["Barking", "Mayesbrook Park"]
+    assert list(out["kind"]) == ["priority place", "priority place"]
     assert np.isfinite(out[["lon", "lat"]].to_numpy(dtype=float)).all()

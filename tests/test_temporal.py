@@ -14,15 +14,17 @@ M = pd.Timestamp
 
 
 def _records():
-    return pd.DataFrame({
-        "month": [M("2024-01-01"), M("2024-01-01"), M("2025-01-01"), M("2024-07-01"), M("2024-07-01")],
-        "hour": pd.array([15, 20, 21, None, 3], dtype="Int8"),
-        "weekday": pd.array([0, 0, 4, None, 6], dtype="Int8"),
-        "offence": ["gbh", "personal_robbery", "gbh", "gbh", "abh"],
-        "lsoa_code": ["L1", "L2", "L1", "L3", "L2"],
-        "latitude": [51.5, 51.5, None, None, 52.0],
-        "longitude": [0.1, 0.1, None, None, 0.5],
-    })
+    return pd.DataFrame(
+        {
+            "month": [M("2024-01-01"), M("2024-01-01"), M("2025-01-01"), M("2024-07-01"), M("2024-07-01")],
+            "hour": pd.array([15, 20, 21, None, 3], dtype="Int8"),
+            "weekday": pd.array([0, 0, 4, None, 6], dtype="Int8"),
+            "offence": ["gbh", "personal_robbery", "gbh", "gbh", "abh"],
+            "lsoa_code": ["L1", "L2", "L1", "L3", "L2"],
+            "latitude": [51.5, 51.5, None, None, 52.0],
+            "longitude": [0.1, 0.1, None, None, 0.5],
+        }
+    )
 
 
 def test_hour_weekday_is_the_full_grid_and_adds_up():
@@ -51,7 +53,9 @@ def test_profiles():
 
 
 def test_seasonality_averages_each_calendar_month_over_years_present():
-    monthly = pd.DataFrame({"month": [M("2023-01-01"), M("2024-01-01"), M("2024-02-01")], "count": [10, 20, 7]})
+    monthly = pd.DataFrame(
+        {"month": [M("2023-01-01"), M("2024-01-01"), M("2024-02-01")], "count": [10, 20, 7]}
+    )
     s = tp.seasonality(monthly).set_index("month_name")
     assert s.loc["Jan", "mean"] == 15 and s.loc["Jan", "years"] == 2
     assert s.loc["Feb", "mean"] == 7 and s.loc["Feb", "years"] == 1

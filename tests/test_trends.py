@@ -15,22 +15,28 @@ THEFT = ("THEFT", "SHOPLIFTING")
 
 def _table(rows: list[tuple[str, str, tuple[str, str], int]]) -> pd.DataFrame:
     """(month 'YYYY-MM', area_code, (major, minor), count) → a tidy MPS-like table."""
-    return pd.DataFrame({
-        "month": pd.to_datetime([r[0] + "-01" for r in rows]),
-        "area_code": [r[1] for r in rows],
-        "major": [r[2][0] for r in rows],
-        "minor": [r[2][1] for r in rows],
-        "count": [r[3] for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "month": pd.to_datetime([r[0] + "-01" for r in rows]),
+            "area_code": [r[1] for r in rows],
+            "major": [r[2][0] for r in rows],
+            "minor": [r[2][1] for r in rows],
+            "count": [r[3] for r in rows],
+        }
+    )
 
 
 def test_monthly_marks_gaps_and_fills_covered_months_with_zero():
-    t = _table([
-        ("2023-01", "A", RAPE, 3), ("2023-01", "A", OTHER, 2), ("2023-01", "B", RAPE, 10),
-        ("2023-02", "A", THEFT, 7),  # covered month, no sexual offences in area A → 0
-        # 2023-03 missing from the publication → a gap
-        ("2023-04", "A", RAPE, 1),
-    ])
+    t = _table(
+        [
+            ("2023-01", "A", RAPE, 3),
+            ("2023-01", "A", OTHER, 2),
+            ("2023-01", "B", RAPE, 10),
+            ("2023-02", "A", THEFT, 7),  # covered month, no sexual offences in area A → 0
+            # 2023-03 missing from the publication → a gap
+            ("2023-04", "A", RAPE, 1),
+        ]
+    )
     s = trends.monthly(t, [RAPE, OTHER], ["A"])
     assert list(s["month"].dt.strftime("%Y-%m")) == ["2023-01", "2023-02", "2023-03", "2023-04"]
     assert s["count"].tolist()[:2] == [5, 0]
@@ -57,13 +63,20 @@ def test_add_rolling_sums_12_months_and_breaks_at_gaps():
 
 
 def test_gaps_and_gap_text():
-    s = trends.from_counts(["2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06"], [1, None, None, 4, None, 6])
+    s = trends.from_counts(
+        ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06"], [1, None, None, 4, None, 6]
+    )
     g = trends.gaps(s)
     assert g["months"].tolist() == [2, 1]
     assert g["start"].iloc[0] == pd.Timestamp("2023-02-01")
     assert g["end"].iloc[0] == pd.Timestamp("2023-03-01")
-    assert trends.gap_text(s) == "No figures are published for Feb 2023 to Mar 2023, May 2023: shown as a gap, not as zero."
+    assert (
+        trends.gap_text(s)
+        == "No figures are published for Feb 2023 to Mar 2023, May 2023: shown as a gap, not as zero."
+    )
     assert trends.gap_text(trends.from_counts(["2023-01"], [1])) == ""
+    assert trends.last_before_gap(s) == pd.Timestamp("2023-01-01")
+    assert trends.last_before_gap(trends.from_counts(["2023-01"], [1])) is None
 
 
 def test_compare_12_against_previous_12():
@@ -77,7 +90,9 @@ def test_compare_12_against_previous_12():
     assert c.current_period == "Feb 2023 to Jan 2024"
     assert c.previous_period == "Feb 2022 to Jan 2023"
     assert c.pct_change == pytest.approx(50)
-    assert c.sentence("rape").startswith("Rape rose by 50% in the 12 months to January 2024 (180 offences against 120")
+    assert c.sentence("rape").startswith(
+        "Rape rose by 50% in the 12 months to January 2024 (180 offences against 120"
+    )
     assert c.sentence("rape").endswith("a statistically significant change.")
 
 
@@ -88,8 +103,10 @@ def test_compare_skips_windows_touching_a_gap_and_returns_none_when_nothing_is_c
     c = trends.compare(trends.from_counts(months, counts))
     assert c.end == pd.Timestamp("2023-03-01")
     assert (c.current, c.previous) == (60, 60)
-    assert c.sentence("robbery") == ("Robbery was unchanged in the 12 months to March 2023 (60 offences against 60 "
-                                     "in the previous 12 months) — not a statistically significant change.")
+    assert c.sentence("robbery") == (
+        "Robbery was unchanged in the 12 months to March 2023 (60 offences against 60 "
+        "in the previous 12 months) — not a statistically significant change."
+    )
     assert trends.compare(trends.from_counts(months[:20], [5] * 20)) is None
     assert trends.compare(trends.from_counts(months, counts), end="2023-06") is None
 
@@ -104,6 +121,16 @@ def test_five_year_change_uses_the_same_12_months_five_years_earlier_and_flags_c
     assert c.covid  # Jan-Dec 2021 overlaps the lockdown months (to June 2021)
 
 
+def test_comparison_table_lists_each_comparison():
+    months = pd.date_range("2015-01-01", "2021-12-01", freq="MS")
+    s = trends.from_counts(months, [2] * len(months))
+    t = trends.comparison_table([trends.five_year_change(s), None, trends.compare(s, end="2017-12")])
+    assert t["12 months"].tolist() == ["Jan 2021 to Dec 2021", "Jan 2017 to Dec 2017"]
+    assert t["compared with"].tolist() == ["Jan 2016 to Dec 2016", "Jan 2016 to Dec 2016"]
+    assert t["change %"].tolist() == [0.0, 0.0]
+    assert t["note"].tolist() == ["the earlier 12 months include COVID-19 lockdowns", ""]
+
+
 def test_covid_flag_covers_either_window():
     base = dict(lag_months=60, current=1, previous=1, label="x", p_value=1.0, significant=False)
     assert trends.Comparison(end=pd.Timestamp("2025-12-01"), **base).covid  # earlier window is 2020
@@ -113,26 +140,37 @@ def test_covid_flag_covers_either_window():
 
 def test_straddles_tells_when_a_comparison_crosses_the_connect_change():
     base = dict(current=1, previous=1, label="x", p_value=1.0, significant=False)
-    assert not trends.Comparison(end=pd.Timestamp("2026-03-01"), lag_months=12, **base).straddles(trends.CONNECT_MONTH)
-    assert trends.Comparison(end=pd.Timestamp("2025-12-01"), lag_months=12, **base).straddles(trends.CONNECT_MONTH)
+    assert not trends.Comparison(end=pd.Timestamp("2026-03-01"), lag_months=12, **base).straddles(
+        trends.CONNECT_MONTH
+    )
+    assert trends.Comparison(end=pd.Timestamp("2025-12-01"), lag_months=12, **base).straddles(
+        trends.CONNECT_MONTH
+    )
     assert not trends.Comparison(end=pd.Timestamp("2024-02-01"), lag_months=12, **base).straddles("2024-03")
 
 
 def _pops() -> pd.DataFrame:
-    return pd.DataFrame({
-        "borough_code": ["E09000001", "E09000002", "E09000003", "E09000004", "E12000007"],
-        "borough_name": ["City of London", "Barking and Dagenham", "Barnet", "Bexley", "London"],
-        "all_ages": [8_000, 200_000, 400_000, 100_000, 708_000],
-        "is_region": [False, False, False, False, True],
-    })
+    return pd.DataFrame(
+        {
+            "borough_code": ["E09000001", "E09000002", "E09000003", "E09000004", "E12000007"],
+            "borough_name": ["City of London", "Barking and Dagenham", "Barnet", "Bexley", "London"],
+            "all_ages": [8_000, 200_000, 400_000, 100_000, 708_000],
+            "is_region": [False, False, False, False, True],
+        }
+    )
 
 
 def _borough_table() -> pd.DataFrame:
     rows = []
     for m in pd.date_range("2024-01-01", periods=12, freq="MS"):
         ym = f"{m:%Y-%m}"
-        rows += [(ym, "E09000002", RAPE, 10), (ym, "E09000003", RAPE, 10), (ym, "E09000004", RAPE, 10),
-                 (ym, "E09000001", RAPE, 50), (ym, "E09000004", THEFT, 99)]
+        rows += [
+            (ym, "E09000002", RAPE, 10),
+            (ym, "E09000003", RAPE, 10),
+            (ym, "E09000004", RAPE, 10),
+            (ym, "E09000001", RAPE, 50),
+            (ym, "E09000004", THEFT, 99),
+        ]
     t = _table(rows)
     extra = _table([("2024-06", "E09000002", RAPE, 1)]).assign(area_code=[None])  # 'Unknown' borough row
     return pd.concat([t, extra], ignore_index=True)
@@ -142,7 +180,11 @@ def test_london_rates_leave_out_the_city_and_non_boroughs():
     t = _borough_table()
     r = trends.london_rates(t, [RAPE], _pops(), pd.date_range("2024-01-01", periods=12, freq="MS"))
     assert set(r["borough_code"]) == {"E09000002", "E09000003", "E09000004"}
-    assert r.set_index("borough_code")["count"].to_dict() == {"E09000002": 120, "E09000003": 120, "E09000004": 120}
+    assert r.set_index("borough_code")["count"].to_dict() == {
+        "E09000002": 120,
+        "E09000003": 120,
+        "E09000004": 120,
+    }
     assert r["borough_code"].iloc[0] == "E09000004"  # smallest population, highest rate
     assert r.set_index("borough_code").loc["E09000002", "rate_per_1000"] == pytest.approx(0.6)
 
@@ -154,6 +196,7 @@ def test_rank_gives_position_rate_and_london_rate():
     assert rk.london_rate_per_1000 == pytest.approx(360 / 700_000 * 1000)
     assert rk.period == "Jan 2024 to Dec 2024"
     assert "2nd highest of 3 boroughs" in rk.sentence("rape")
+    assert rk.table["borough_code"].tolist() == ["E09000004", "E09000002", "E09000003"]
     assert trends.rank(_borough_table(), [RAPE], _pops(), end="2025-06") is None  # window not covered
 
 
@@ -179,7 +222,10 @@ def _raw_borough_sum(fname: str, minor: str, months: list[str]) -> int:
 def test_real_borough_series_has_the_2023_gap(borough):
     s = trends.monthly(borough, [RAPE, OTHER], ["E09000002"])
     assert s["month"].min() == pd.Timestamp("2010-04-01")
-    assert trends.gap_text(s) == "No figures are published for Mar 2023 to Dec 2023: shown as a gap, not as zero."
+    assert (
+        trends.gap_text(s)
+        == "No figures are published for Mar 2023 to Dec 2023: shown as a gap, not as zero."
+    )
     r = trends.add_rolling(s).set_index("month")
     assert pd.isna(r.loc["2023-06-01", "rolling_12m"])
     assert pd.isna(r.loc["2024-06-01", "rolling_12m"])  # still touches the gap
@@ -198,8 +244,12 @@ def test_real_five_year_change_reconciles_with_the_published_files(borough):
     assert c.covid  # the earlier window is 2020: the page must say so
     pre_gap = trends.five_year_change(s, end="2023-02")
     # 12 months to Feb 2023 against the 12 months to Feb 2018 (Mar 2017 to Feb 2018), both in the historical file
-    assert pre_gap.previous == _raw_borough_sum(hist, "RAPE", [f"2017{m:02d}" for m in range(3, 13)] + ["201801", "201802"])
-    assert pre_gap.current == _raw_borough_sum(hist, "RAPE", [f"2022{m:02d}" for m in range(3, 13)] + ["202301", "202302"])
+    assert pre_gap.previous == _raw_borough_sum(
+        hist, "RAPE", [f"2017{m:02d}" for m in range(3, 13)] + ["201801", "201802"]
+    )
+    assert pre_gap.current == _raw_borough_sum(
+        hist, "RAPE", [f"2022{m:02d}" for m in range(3, 13)] + ["202301", "202302"]
+    )
 
 
 @pytest.mark.realdata
@@ -209,6 +259,8 @@ def test_real_rank_is_among_32_boroughs(borough):
     rk = trends.rank(borough, [("ROBBERY", "ROBBERY OF PERSONAL PROPERTY")], london_populations())
     assert rk.of == 32
     recent = "MPS Borough Level Crime (most recent 24 months) 2024-01 to 2025-12.csv"
-    assert rk.count == _raw_borough_sum(recent, "ROBBERY OF PERSONAL PROPERTY", [f"2025{m:02d}" for m in range(1, 13)])
+    assert rk.count == _raw_borough_sum(
+        recent, "ROBBERY OF PERSONAL PROPERTY", [f"2025{m:02d}" for m in range(1, 13)]
+    )
     assert rk.rate_per_1000 == pytest.approx(rk.count / 218_869 * 1000)
     assert 1 <= rk.rank <= 32

@@ -140,3 +140,11 @@ def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
 
     checks = catalogue.check(Path(root))
     return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+
+
+@st.cache_data(show_spinner="Measuring the simulation against its calibration targets…")
+def simulation_calibration(root: str) -> pd.DataFrame:
+    """svd.simulate.measure on the simulated records (the calibration targets, measured)."""
+    from svd.simulate import measure
+
+    return measure(records(root, None).data, Path(root))

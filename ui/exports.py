@@ -50,12 +50,26 @@ def chart_downloads(chart, name: str, key: str | None = None) -> None:
         st.caption(f"Chart downloads unavailable: {exc}")
         return
     with st.container(horizontal=True, gap="small"):
-        st.download_button("PNG", lambda: _png_from_spec(spec), file_name=f"{stem}.png", mime=PNG,
-                           key=f"{key}-png", icon=":material/image:", on_click="ignore",
-                           help="Download the chart as a PNG image (for board papers).")
-        st.download_button("SVG", lambda: _svg_from_spec(spec), file_name=f"{stem}.svg", mime=SVG,
-                           key=f"{key}-svg", icon=":material/draw:", on_click="ignore",
-                           help="Download the chart as an SVG vector image.")
+        st.download_button(
+            "PNG",
+            lambda: _png_from_spec(spec),
+            file_name=f"{stem}.png",
+            mime=PNG,
+            key=f"{key}-png",
+            icon=":material/image:",
+            on_click="ignore",
+            help="Download the chart as a PNG image (for board papers).",
+        )
+        st.download_button(
+            "SVG",
+            lambda: _svg_from_spec(spec),
+            file_name=f"{stem}.svg",
+            mime=SVG,
+            key=f"{key}-svg",
+            icon=":material/draw:",
+            on_click="ignore",
+            help="Download the chart as an SVG vector image.",
+        )
 
 
 def table_downloads(df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, key: str | None = None) -> None:
@@ -65,17 +79,39 @@ def table_downloads(df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, ke
     frames = dict(df) if isinstance(df, Mapping) else {name[:31] or "Table": df}
     first = next(iter(frames.values())) if frames else pd.DataFrame()
     with st.container(horizontal=True, gap="small"):
-        st.download_button("CSV", lambda: export.table_csv(first), file_name=f"{stem}.csv", mime=CSV,
-                           key=f"{key}-csv", icon=":material/download:", on_click="ignore",
-                           help="Download the table as CSV (UTF-8).")
-        st.download_button("Excel", lambda: export.table_xlsx(frames), file_name=f"{stem}.xlsx", mime=XLSX,
-                           key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
-                           help="Download the table as an Excel workbook.")
+        st.download_button(
+            "CSV",
+            lambda: export.table_csv(first),
+            file_name=f"{stem}.csv",
+            mime=CSV,
+            key=f"{key}-csv",
+            icon=":material/download:",
+            on_click="ignore",
+            help="Download the table as CSV (UTF-8).",
+        )
+        st.download_button(
+            "Excel",
+            lambda: export.table_xlsx(frames),
+            file_name=f"{stem}.xlsx",
+            mime=XLSX,
+            key=f"{key}-xlsx",
+            icon=":material/table_view:",
+            on_click="ignore",
+            help="Download the table as an Excel workbook.",
+        )
 
 
-def map_download(gdf, value_col: str, title: str, name: str, breaks: Sequence[float] | None = None,
-                 outline_gdf=None, attribution: Sequence[str] | None = None, key: str | None = None,
-                 **map_kwargs) -> None:
+def map_download(
+    gdf,
+    value_col: str,
+    title: str,
+    name: str,
+    breaks: Sequence[float] | None = None,
+    outline_gdf=None,
+    attribution: Sequence[str] | None = None,
+    key: str | None = None,
+    **map_kwargs,
+) -> None:
     """A 'Map (PNG)' button: svd.export.map_png of ``gdf`` (legend, scale bar, north arrow, attribution).
 
     Drawn only when clicked (a matplotlib map takes about a second). Attribution defaults to the catalogue's.
@@ -86,6 +122,13 @@ def map_download(gdf, value_col: str, title: str, name: str, breaks: Sequence[fl
     def data() -> bytes:
         return export.map_png(gdf, value_col, title, breaks, lines, outline_gdf, **map_kwargs)
 
-    st.download_button("Map (PNG)", data, file_name=f"{stem}.png", mime=PNG, key=key or f"dl-map-{stem}",
-                       icon=":material/map:", on_click="ignore",
-                       help="Download a static map with legend, scale bar, north arrow and attribution.")
+    st.download_button(
+        "Map (PNG)",
+        data,
+        file_name=f"{stem}.png",
+        mime=PNG,
+        key=key or f"dl-map-{stem}",
+        icon=":material/map:",
+        on_click="ignore",
+        help="Download a static map with legend, scale bar, north arrow and attribution.",
+    )

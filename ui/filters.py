@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import pandas as pd
@@ -46,6 +47,19 @@ def _split(raw: str) -> list[str]:
     return [v for v in raw.split(",") if v]
 
 
+def _as_range(value: Any) -> tuple[str, str]:
+    """A range slider's value as (first, last); a single value (one month) is a range of one month."""
+    if isinstance(value, str):
+        return value, value
+    a, b = value
+    return a, b
+
+
+def _encode_range(value: Any) -> str:
+    a, b = _as_range(value)
+    return f"{a}..{b}"
+
+
 def period(months: Sequence[pd.Timestamp], key: str = "period", default_months: int = 12,
            container=st.sidebar) -> tuple[pd.Timestamp, pd.Timestamp]:
     """A month-range slider over the available months; defaults to the latest ``default_months``."""
@@ -59,54 +73,55 @@ def period(months: Sequence[pd.Timestamp], key: str = "period", default_months: 
             raise ValueError(raw)
         return (a, b)
 
-    with container:
-        a, b = _bound(st.select_slider, key, default, lambda v: f"{v[0]}..{v[1]}", decode,
+    with container if container is not None else nullcontext():
+        value = _bound(st.select_slider, key, default, _encode_range, decode,
                       label="Months", options=labels,
                       format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
                       help="The months included in maps, tables and profiles.")
+    a, b = _as_range(value)
     return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
 
 
 def wards(ward_names: dict[str, str], key: str = "wards", container=st.sidebar) -> tuple[str, ...]:
     """Ward multiselect (empty = the whole borough)."""
     codes = sorted(ward_names, key=ward_names.get)
-    with container:
+    with container if container is not None else nullcontext():
         chosen = _bound(st.multiselect, key, [], _join, lambda r: [c for c in _split(r) if c in ward_names],
                         label="Wards", options=codes, format_func=ward_names.get,
                         placeholder="Whole borough", help="Leave empty for the whole borough.")
     return tuple(chosen)
 
 
-def offence_groups(groups: Sequence[str], key: str = "groups", container=st, default: Sequence[str] = ()) -> tuple[str, ...]:
+def offence_groups(groups: Sequence[str], key: str = "groups", container=None, default: Sequence[str] = ()) -> tuple[str, ...]:
     """Offence-group multiselect (empty = all)."""
-    with container:
+    with container if container is not None else nullcontext():
         chosen = _bound(st.multiselect, key, list(default), _join,
                         lambda r: [g for g in _split(r) if g in groups],
                         label="Offence groups", options=list(groups), placeholder="All offence groups")
     return tuple(chosen)
 
 
-def flag(label: str, key: str, container=st) -> bool | None:
+def flag(label: str, key: str, container=None) -> bool | None:
     """A three-way flag filter: all, only flagged, exclude flagged."""
     options = ["All", "Only flagged", "Exclude flagged"]
-    with container:
+    with container if container is not None else nullcontext():
         choice = _bound(st.selectbox, key, "All", lambda v: v, lambda r: r if r in options else "All",
                         label=label, options=options)
     return {"All": None, "Only flagged": True, "Exclude flagged": False}[choice]
 
 
-def time_window(key: str = "hours", container=st) -> tuple[int, int] | None:
+def time_window(key: str = "hours", container=None) -> tuple[int, int] | None:
     """Time-of-day window; the default is the strategy's 15:00–21:00 window."""
     names = list(TIME_WINDOWS)
-    with container:
+    with container if container is not None else nullcontext():
         choice = _bound(st.selectbox, key, names[0], lambda v: v, lambda r: r if r in names else names[0],
                         label="Time of day", options=names)
     return TIME_WINDOWS[choice]
 
 
-def weekdays(key: str = "days", container=st) -> tuple[int, ...]:
+def weekdays(key: str = "days", container=None) -> tuple[int, ...]:
     """Weekday multiselect (empty = every day)."""
-    with container:
+    with container if container is not None else nullcontext():
         chosen = _bound(st.multiselect, key, [], lambda v: _join([str(d) for d in v]),
                         lambda r: [int(d) for d in _split(r) if d.isdigit() and int(d) < 7],
                         label="Days", options=list(range(7)), format_func=lambda d: WEEKDAYS[d],

@@ -44,15 +44,29 @@ def presentation_theme() -> alt.theme.ThemeConfig:
             "axisX": axis,
             "axisY": axis,
             "header": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE},
-            "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE, "symbolSize": 250,
-                       "labelColor": "#000000", "titleColor": "#000000", "labelLimit": 400},
-            "title": {"fontSize": TITLE_SIZE, "subtitleFontSize": LABEL_SIZE, "color": "#000000",
-                      "anchor": "start"},
+            "legend": {
+                "labelFontSize": LABEL_SIZE,
+                "titleFontSize": AXIS_TITLE_SIZE,
+                "symbolSize": 250,
+                "labelColor": "#000000",
+                "titleColor": "#000000",
+                "labelLimit": 400,
+            },
+            "title": {
+                "fontSize": TITLE_SIZE,
+                "subtitleFontSize": LABEL_SIZE,
+                "color": "#000000",
+                "anchor": "start",
+            },
             "text": {"fontSize": LABEL_SIZE, "color": "#000000"},
             "line": {"strokeWidth": 4},
             "point": {"size": 120, "filled": True},
-            "range": {"category": OKABE_ITO, "ordinal": {"scheme": "viridis"}, "ramp": {"scheme": "viridis"},
-                      "heatmap": {"scheme": "viridis"}},
+            "range": {
+                "category": OKABE_ITO,
+                "ordinal": {"scheme": "viridis"},
+                "ramp": {"scheme": "viridis"},
+                "heatmap": {"scheme": "viridis"},
+            },
             "view": {"stroke": None},
         }
     }
@@ -100,8 +114,12 @@ def toggle(label: str = "Presentation mode") -> bool:
     """The toggle (for the sidebar), seeded from and written back to ``?present=1``."""
     if KEY not in st.session_state:
         st.session_state[KEY] = _truthy(st.query_params.get(KEY))
-    on = st.toggle(label, key=KEY, help="Large type, high contrast and no sidebar, for the projector. "
-                   "Leave it with the Exit button at the foot of the page, or remove ?present=1 from the address.")
+    on = st.toggle(
+        label,
+        key=KEY,
+        help="Large type, high contrast and no sidebar, for the projector. "
+        "Leave it with the Exit button at the foot of the page, or remove ?present=1 from the address.",
+    )
     _sync_url(on)
     return on
 
@@ -153,14 +171,29 @@ def page_nav(pages_in_order: Sequence, current) -> None:
     prev, nxt = neighbours(pages_in_order, current)
     st.divider()
     with st.container(horizontal=True, gap="large", horizontal_alignment="distribute"):
-        go_prev = st.button(f"Previous: {getattr(prev, 'title', '')}" if prev is not None else "Previous",
-                            key="present-prev", icon=":material/arrow_back:", disabled=prev is None,
-                            shortcut="Left")
-        st.button("Exit presentation", key="present-exit", icon=":material/close_fullscreen:", on_click=_exit,
-                  type="tertiary")
-        go_next = st.button(f"Next: {getattr(nxt, 'title', '')}" if nxt is not None else "Next",
-                            key="present-next", icon=":material/arrow_forward:", icon_position="right",
-                            disabled=nxt is None, shortcut="Right", type="primary")
+        go_prev = st.button(
+            f"Previous: {getattr(prev, 'title', '')}" if prev is not None else "Previous",
+            key="present-prev",
+            icon=":material/arrow_back:",
+            disabled=prev is None,
+            shortcut="Left",
+        )
+        st.button(
+            "Exit presentation",
+            key="present-exit",
+            icon=":material/close_fullscreen:",
+            on_click=_exit,
+            type="tertiary",
+        )
+        go_next = st.button(
+            f"Next: {getattr(nxt, 'title', '')}" if nxt is not None else "Next",
+            key="present-next",
+            icon=":material/arrow_forward:",
+            icon_position="right",
+            disabled=nxt is None,
+            shortcut="Right",
+            type="primary",
+        )
     if go_prev and prev is not None:
         st.switch_page(prev, query_params={KEY: "1"})
     if go_next and nxt is not None:

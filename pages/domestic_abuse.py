@@ -1,0 +1,238 @@
+"""Domestic abuse (objective four): trend, who, where — from record-level data only (no open source has a DA flag)."""
+
+import streamlit as st
+
+from svd import charts, export, profiles, strategy, trends
+from svd import filters as rf
+from ui import cache, frame
+
+ROOT = cache.data_root()
+
+
+def downloads(df, name: str) -> None:
+    """CSV and Excel downloads of a table shown on the page."""
+    a, b = st.columns(2)
+    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
+    b.download_button(
+        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
+    )
+
+
+def body() -> None:
+    rs = cache.records(ROOT, cache.extract_path())
+    sim = rs.source == "simulated"
+    tag = "Simulated records" if sim else "Partnership extract"
+    shared = st.session_state["shared_filter"]
+    everything = rs.data
+    da_all = rf.apply(everything, rf.RecordFilter(domestic_abuse=True))
+    series = trends.add_rolling(
+        trends.records_monthly(da_all, everything["month"].min(), everything["month"].max())
+    )
+    change = trends.compare(series)
+    period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
+    in_period = rf.apply(everything, period)
+    da = rf.apply(in_period, rf.RecordFilter(domestic_abuse=True))
+    where = rf.describe(period) + (
+        f"; {len(shared['wards'])} ward(s)" if shared["wards"] else "; whole borough"
+    )
+
+    sentence = (
+        change.sentence("domestic abuse") if change else f"{len(da):,} domestic abuse offences in the period."
+    )
+    frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}")
+    frame.records_notice(rs)
+    if sim:
+        st.warning(
+            "Every figure on this page comes from **simulated** records: no open dataset carries a domestic "
+            "abuse flag. Load the partnership's extract (SVD_EXTRACT) for real figures.",
+            icon=":material/science:",
+        )
+    st.info(trends.CONNECT_NOTE + " The line on each chart marks the change.", icon=":material/history:")
+
+    ref_n, ref_pct = strategy.reference("da_offences_12m"), strategy.reference("da_offences_change")
+    home = profiles.share_of(da, "location_type", "victim_home")
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        st.metric(
+            f"DA offences, 12 months ({tag.lower()})",
+            frame.fmt_int(change.current if change else None),
+            delta=None if change is None else f"{change.current - change.previous:+,} on previous 12 months",
+            delta_color="inverse",
+            help=change.current_period if change else None,
+        )
+        st.caption(change.label.capitalize() if change else "")
+    c2.metric(
+        f"SNA published: {ref_n['period']}",
+        frame.fmt_int(ref_n["value"]),
+        delta=f"+{ref_pct['value']:g}% on previous year",
+        delta_color="off",
+        help=f"{ref_n['source']}. Quote: “{ref_n['quote']}”",
+    )
+    c2.caption("Published reference (real). The SNA also reports the highest DA rate per 1,000 in London.")
+    c3.metric(
+        f"DA share of all offences ({tag.lower()})",
+        frame.fmt_pct(profiles.flag_share(in_period, "domestic_abuse").pct),
+    )
+    c3.caption(where)
+    c4.metric(
+        f"At the victim's home ({tag.lower()})",
+        frame.fmt_pct(home.pct),
+        delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
+        delta_color="off",
+    )
+    c4.caption(where)
+    if change and change.straddles(trends.CONNECT_MONTH):
+        st.warning("The 12-month comparison crosses March 2024 (CONNECT): treat the change with caution.")
+
+    st.subheader("Trend")
+    left, right = st.columns(2)
+    with left, frame.friendly_errors("The monthly chart"):
+        st.altair_chart(
+            charts.trend_chart(
+                series,
+                "Domestic abuse offences per month",
+                "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
+                events=[charts.CONNECT_EVENT],
+                subtitle=tag,
+            ),
+            width="stretch",
+        )
+    with right, frame.friendly_errors("The rolling chart"):
+        st.altair_chart(
+            charts.trend_chart(
+                series,
+                "Domestic abuse, rolling 12-month total",
+                "Line chart of the 12-month total to each month.",
+                value="rolling_12m",
+                value_title="Offences in the 12 months to the month",
+                events=[charts.CONNECT_EVENT],
+                subtitle=tag,
+            ),
+            width="stretch",
+        )
+    with st.expander("Monthly figures"):
+        st.dataframe(series, hide_index=True)
+        downloads(series, "domestic_abuse_monthly")
+
+    st.subheader("Which offences are domestic abuse")
+    groups = profiles.flag_share_by_group(in_period, "domestic_abuse", "major_group")
+    with frame.friendly_errors("The offence-group chart"):
+        st.altair_chart(
+            charts.bar_chart(
+                groups,
+                "Share of each offence group flagged as domestic abuse",
+                "Bar chart of the domestic abuse share by offence group.",
+                category="group",
+                value="share",
+                subtitle=f"{tag} · {where}",
+            ),
+            width="stretch",
+        )
+    refs = strategy.references()
+    st.caption(
+        "SNA published shares (24 months to May 2023): "
+        + "; ".join(
+            f"{r.text.replace('Share of ', '').replace(' flagged as domestic abuse', '')} {r.value:g}%"
+            for r in refs[refs["id"].str.startswith("da_flag_")].itertuples()
+        )
+        + "."
+    )
+
+    st.subheader("Victims and suspects")
+    pop = cache.ward_population(ROOT)
+    pop = pop[pop["ward_code"].isin(shared["wards"])] if shared["wards"] else pop
+    by_band = profiles.population_by_band(pop, profiles.AGE_BANDS)
+    tabs = st.tabs(["Victims", "Suspects"])
+    for tab, who in zip(tabs, ("victim", "suspect"), strict=True):
+        with tab, frame.friendly_errors(f"The {who} profile"):
+            a, b = st.columns([1, 2])
+            sex = profiles.shares(da, f"{who}_sex", profiles.SEX_LABELS)
+            a.altair_chart(
+                charts.bar_chart(
+                    sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
+                ),
+                width="stretch",
+            )
+            a.caption("The Census files held give age only, so sex is shown without a population comparison.")
+            over = profiles.overrepresentation_by_age(da, f"{who}_age", by_band)
+            b.altair_chart(
+                charts.overrepresentation_chart(
+                    over,
+                    f"{who.capitalize()} age against the Census population",
+                    f"Dot plot of each age band's share of {who}s divided by its share of residents, with 95% intervals.",
+                    subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
+                ),
+                width="stretch",
+            )
+            downloads(over, f"da_{who}_age")
+
+    st.subheader("Relationship and place")
+    a, b = st.columns(2)
+    with a, frame.friendly_errors("The relationship chart"):
+        rel = profiles.shares(
+            da, "relationship", profiles.RELATIONSHIP_LABELS, order=list(profiles.RELATIONSHIP_LABELS)
+        )
+        st.altair_chart(
+            charts.bar_chart(
+                rel,
+                "Suspect's relationship to the victim",
+                "Bar chart of relationships.",
+                subtitle=tag,
+                reference=strategy.reference("da_suspect_partner")["value"],
+                reference_label="SNA: 72% partner/ex",
+            ),
+            width="stretch",
+        )
+    with b, frame.friendly_errors("The location chart"):
+        loc = profiles.shares(da, "location_type", profiles.LOCATION_LABELS)
+        st.altair_chart(
+            charts.bar_chart(
+                loc,
+                "Where domestic abuse took place",
+                "Bar chart of location types.",
+                subtitle=tag,
+                reference=strategy.reference("da_victim_home")["value"],
+                reference_label="SNA: 66% victim's home",
+            ),
+            width="stretch",
+        )
+
+    st.subheader("Where in the borough")
+    level = st.radio(
+        "Areas",
+        ["ward", "lsoa"],
+        format_func={"ward": "Wards", "lsoa": "LSOAs"}.get,
+        horizontal=True,
+        key="da_map_level",
+    )
+    da_borough = rf.apply(
+        everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)
+    )
+    area_pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
+    rates = profiles.area_rates(da_borough, area_pop, level)
+    with frame.friendly_errors("The map"):
+        st.altair_chart(
+            charts.choropleth(
+                cache.layer_geojson(ROOT, "wards" if level == "ward" else "lsoas"),
+                rates.rename(columns={"code": f"{level}_code"}),
+                f"{level}_code",
+                "rate_per_1000",
+                "Domestic abuse offences per 1,000 residents",
+                f"Map of the domestic abuse rate by {level}.",
+                "Per 1,000",
+                subtitle=f"{tag} · {rf.describe(period).split(';')[0]}",
+                label_values=level == "ward",
+            ),
+            width="stretch",
+        )
+    st.caption("The map shows every area for the chosen months (the ward filter is not applied here).")
+    st.dataframe(rates, hide_index=True)
+    downloads(rates, f"domestic_abuse_by_{level}")
+
+    frame.sources(
+        ["records_simulated" if sim else "records_extract", "census", "strategy", "geo"],
+        as_of=f"{everything['month'].max():%B %Y}",
+    )
+
+
+frame.run_page(body)

@@ -1,0 +1,193 @@
+"""Knife crime and personal robbery (objective three): real robbery trend and rank; knife, ages, stations from records."""
+
+import streamlit as st
+
+from svd import charts, export, metrics, profiles, strategy, trends
+from svd import filters as rf
+from svd.config import BOROUGH_CODE
+from ui import cache, frame
+
+ROOT = cache.data_root()
+ROBBERY = metrics.metric("personal_robbery").categories
+
+
+def downloads(df, name: str) -> None:
+    """CSV and Excel downloads of a table shown on the page."""
+    a, b = st.columns(2)
+    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
+    b.download_button(
+        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
+    )
+
+
+def body() -> None:
+    _, ward = cache.mps_ward(ROOT)
+    _, borough = cache.mps_borough(ROOT)
+    recent = trends.monthly(ward, ROBBERY)
+    change = trends.compare(recent)
+    long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
+    rk = trends.rank(borough, ROBBERY, cache.london_populations(ROOT))
+    rs = cache.records(ROOT, cache.extract_path())
+    sim = rs.source == "simulated"
+    tag = "Simulated records" if sim else "Partnership extract"
+    shared = st.session_state["shared_filter"]
+    period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
+    in_period = rf.apply(rs.data, period)
+    robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
+    knife = profiles.knife_personal_robbery_share(in_period)
+    ref_knife = strategy.reference("knife_personal_robbery")
+
+    frame.headline(
+        "Knife crime and personal robbery",
+        change.sentence("personal robbery")
+        + f" {'In simulated records, ' if sim else ''}{frame.fmt_pct(knife.pct)} of knife-flagged offences "
+        f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
+    )
+    frame.records_notice(rs)
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(
+        "Personal robbery, 12 months",
+        frame.fmt_int(change.current),
+        delta=f"{change.current - change.previous:+,} on previous 12",
+        delta_color="inverse",
+        help=f"{change.current_period} against {change.previous_period}. MPS ward data summed.",
+    )
+    c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+    if rk is not None:
+        c2.metric(
+            "Rate per 1,000 residents",
+            f"{rk.rate_per_1000:.2f}",
+            delta=f"London {rk.london_rate_per_1000:.2f}",
+            delta_color="off",
+        )
+        c2.caption(f"Rank {rk.rank} of {rk.of} London boroughs · {rk.period} · MPS borough file")
+    c3.metric(
+        f"Knife offences that are personal robbery ({tag.lower()})",
+        frame.fmt_pct(knife.pct),
+        delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})",
+        delta_color="off",
+    )
+    c3.caption(f"{knife.text()} · {rf.describe(period)}")
+    multi = profiles.multiple_suspects_share(robbery)
+    c4.metric(
+        f"Robberies with 2+ suspects ({tag.lower()})",
+        frame.fmt_pct(multi.pct),
+        delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
+        delta_color="off",
+    )
+    c4.caption(f"{multi.text()} with the number of suspects recorded")
+
+    st.subheader("Trend (real data)")
+    a, b = st.columns(2)
+    with a, frame.friendly_errors("The monthly chart"):
+        st.altair_chart(
+            charts.trend_chart(
+                recent,
+                "Personal robbery per month",
+                "Line chart of personal robbery per month, MPS ward data summed.",
+                subtitle="Metropolitan Police, real data",
+            ),
+            width="stretch",
+        )
+    with b, frame.friendly_errors("The long-term chart"):
+        st.altair_chart(
+            charts.trend_chart(
+                long,
+                "Personal robbery, rolling 12-month total",
+                "Line chart of the 12-month total to each month, borough files, gap shaded.",
+                value="rolling_12m",
+                value_title="Offences in the 12 months to the month",
+                subtitle="MPS borough files",
+            ),
+            width="stretch",
+        )
+    st.caption(trends.gap_text(long))
+    if rk is not None:
+        with st.expander(f"All London boroughs, {rk.period}"):
+            st.altair_chart(
+                charts.rank_chart(
+                    rk.table,
+                    BOROUGH_CODE,
+                    f"Personal robbery per 1,000 residents, {rk.period}",
+                    "Bar chart of the 32 London boroughs by rate.",
+                    subtitle="London excludes the City of London",
+                ),
+                width="stretch",
+            )
+            downloads(rk.table, "personal_robbery_london_rates")
+
+    st.subheader(f"Victims and suspects of personal robbery ({tag.lower()})")
+    pop = cache.ward_population(ROOT)
+    pop = pop[pop["ward_code"].isin(shared["wards"])] if shared["wards"] else pop
+    by_band = profiles.population_by_band(pop, profiles.ROBBERY_AGE_BANDS)
+    refs = {"victim": "robbery_victims_under_18", "suspect": "robbery_suspects_under_18"}
+    cols = st.columns(2)
+    for col, who in zip(cols, ("victim", "suspect"), strict=True):
+        with col, frame.friendly_errors(f"The {who} age chart"):
+            over = profiles.overrepresentation_by_age(
+                robbery, f"{who}_age", by_band, profiles.ROBBERY_AGE_BANDS
+            )
+            st.altair_chart(
+                charts.overrepresentation_chart(
+                    over,
+                    f"{who.capitalize()} age against the Census population",
+                    f"Dot plot of each age band's share of robbery {who}s over its share of residents, 95% intervals.",
+                    subtitle=f"{tag} · {over['unknown'].iloc[0]:,} with no age left out",
+                ),
+                width="stretch",
+            )
+            ref = strategy.reference(refs[who])
+            st.caption(
+                f"Aged 0-17: {over['share'].iloc[0]:.0f}% of {who}s, {over['population_share'].iloc[0]:.0f}% "
+                f"of residents. SNA: {ref['value']}% of {who}s (1-17), "
+                f"{strategy.reference('population_under_18')['value']}% of residents."
+            )
+            downloads(over, f"robbery_{who}_age")
+
+    st.subheader(f"Stations and transport hubs ({tag.lower()})")
+    radius = st.select_slider(
+        "Distance from a station (metres)", [200, 300, 400, 500, 800], value=400, key="kr_radius"
+    )
+    per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
+    hub = profiles.share_of(robbery, "location_type", "transport_hub")
+    m1, m2 = st.columns(2)
+    m1.metric(f"Personal robbery within {radius} m of a station", frame.fmt_pct(near.pct))
+    m1.caption(near.text())
+    m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
+    m2.caption(hub.text())
+    with frame.friendly_errors("The station chart"):
+        st.altair_chart(
+            charts.bar_chart(
+                per_station,
+                f"Personal robbery within {radius} m of each station",
+                "Bar chart of robbery counts near each station.",
+                category="name",
+                value="count",
+                value_title="Offences",
+                fmt=",.0f",
+                suffix="",
+                subtitle=f"{tag} · {rf.describe(period)}",
+            ),
+            width="stretch",
+        )
+    st.caption(
+        "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
+        "Barking and Dagenham are counted. An offence near two stations counts for each."
+    )
+    downloads(per_station, "robbery_near_stations")
+
+    frame.sources(
+        [
+            "mps",
+            "mps_borough",
+            "census",
+            "records_simulated" if sim else "records_extract",
+            "strategy",
+            "geo",
+        ],
+        as_of=f"{ward['month'].max():%B %Y}",
+    )
+
+
+frame.run_page(body)

@@ -1,0 +1,205 @@
+"""Sexual offences (objective five): real MPS trends, 5-year change, London rank; time and place from records."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from svd import charts, export, metrics, profiles, strategy, trends
+from svd import filters as rf
+from svd.config import BOROUGH_CODE
+from ui import cache, frame
+
+ROOT = cache.data_root()
+RAPE = metrics.metric("rape").categories
+OTHER = metrics.metric("other_sexual").categories
+OFFENCES = {"All sexual offences": RAPE + OTHER, "Rape": RAPE, "Other sexual offences": OTHER}
+RECORD_GROUPS = ("Rape", "Other sexual offences")
+
+
+def downloads(df, name: str) -> None:
+    """CSV and Excel downloads of a table shown on the page."""
+    a, b = st.columns(2)
+    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
+    b.download_button(
+        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
+    )
+
+
+def body() -> None:
+    _, ward = cache.mps_ward(ROOT)
+    _, borough = cache.mps_borough(ROOT)
+    recent = {name: trends.monthly(ward, cats) for name, cats in OFFENCES.items()}
+    change = {name: trends.compare(s) for name, s in recent.items()}
+    long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
+
+    frame.headline(
+        "Sexual offences",
+        change["All sexual offences"].sentence("sexual offences")
+        + " Sexual offences remain significantly under-reported.",
+    )
+
+    cols = st.columns(3)
+    for col, name in zip(cols, OFFENCES, strict=True):
+        c = change[name]
+        col.metric(
+            f"{name}, 12 months",
+            frame.fmt_int(c.current),
+            delta=f"{c.current - c.previous:+,} on previous 12",
+            delta_color="inverse",
+            help=f"{c.current_period} against {c.previous_period}.",
+        )
+        col.caption(f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed")
+
+    st.subheader("Month by month")
+    a, b = st.columns(2)
+    for col, name in zip((a, b), ("Rape", "Other sexual offences"), strict=True):
+        with col, frame.friendly_errors(f"The {name.lower()} chart"):
+            st.altair_chart(
+                charts.trend_chart(
+                    recent[name],
+                    f"{name} per month",
+                    f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
+                    subtitle="Metropolitan Police, real data",
+                ),
+                width="stretch",
+            )
+    with frame.friendly_errors("The long-term chart"):
+        st.altair_chart(
+            charts.trend_chart(
+                long,
+                "All sexual offences, rolling 12-month total since 2011",
+                "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
+                value="rolling_12m",
+                value_title="Offences in the 12 months to the month",
+                subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
+            ),
+            width="stretch",
+        )
+    st.caption(trends.gap_text(long) + " A 12-month total is drawn only where all 12 months are published.")
+
+    st.subheader("Five-year change")
+    latest = trends.five_year_change(long)
+    pre_gap = trends.five_year_change(long, end=trends.last_before_gap(long))
+    five = trends.comparison_table([latest, pre_gap])
+    st.dataframe(five, hide_index=True)
+    ref5 = strategy.reference("sexual_offences_change_5y")
+    st.caption(
+        "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
+        "window touches that gap): the latest 12 months against the same months five years earlier, and the last "
+        "12 months before the gap against five years before that. "
+        f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
+    )
+    downloads(five, "sexual_offences_five_year")
+
+    st.subheader("Rate and London rank")
+    which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
+    rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
+    if rk is not None:
+        st.markdown(rk.sentence(which.lower()))
+        with frame.friendly_errors("The rank chart"):
+            st.altair_chart(
+                charts.rank_chart(
+                    rk.table,
+                    BOROUGH_CODE,
+                    f"{which} per 1,000 residents, {rk.period}",
+                    "Bar chart of the 32 London boroughs by rate.",
+                    subtitle="MPS borough file; Census 2021; London excludes the City",
+                ),
+                width="stretch",
+            )
+        downloads(rk.table, "sexual_offences_london_rates")
+
+    st.subheader("When and where (record-level)")
+    rs = cache.records(ROOT, cache.extract_path())
+    frame.records_notice(rs)
+    tag = "Simulated records" if rs.source == "simulated" else "Partnership extract"
+    shared = st.session_state["shared_filter"]
+    exclude = st.toggle(
+        "Exclude historical reports",
+        value=True,
+        key="so_exclude_historical",
+        help="Offences reported long after they happened; the SNA analysed current offences only.",
+    )
+    base = rf.RecordFilter(
+        start=shared["start"], end=shared["end"], wards=shared["wards"], offence_groups=RECORD_GROUPS
+    )
+    everything = rf.apply(rs.data, base)
+    chosen = replace(base, exclude_historical=exclude)
+    recs = rf.apply(rs.data, chosen)
+    hist = profiles.historical_share(everything)
+    noon = profiles.window_share(recs, (12, 18))
+    home = profiles.share_of(recs, "location_type", "victim_home")
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        f"Historical reports ({tag.lower()})",
+        frame.fmt_pct(hist.pct),
+        delta=f"SNA {strategy.reference('sexual_historical')['value']}%",
+        delta_color="off",
+    )
+    m2.metric(
+        f"Between 12:00 and 17:59 ({tag.lower()})",
+        frame.fmt_pct(noon.pct),
+        delta=f"SNA {strategy.reference('other_sexual_noon_6pm')['value']}% (other sexual)",
+        delta_color="off",
+    )
+    m3.metric(
+        f"At the victim's home ({tag.lower()})",
+        frame.fmt_pct(home.pct),
+        delta=f"SNA {strategy.reference('sexual_victim_home')['value']}%",
+        delta_color="off",
+    )
+    st.caption(
+        f"{rf.describe(chosen)} · "
+        f"{len(recs):,} offences · historical share of all {len(everything):,}: {hist.text()}"
+    )
+    a, b = st.columns(2)
+    with a, frame.friendly_errors("The hour chart"):
+        st.altair_chart(
+            charts.column_chart(
+                profiles.hour_profile(recs),
+                "Hour of the day",
+                "Bar chart of offences by hour.",
+                subtitle=tag,
+                highlight=[f"{h:02d}:00" for h in range(12, 18)],
+                highlight_label="12:00 to 17:59",
+            ),
+            width="stretch",
+        )
+    with b, frame.friendly_errors("The weekday chart"):
+        st.altair_chart(
+            charts.column_chart(
+                profiles.weekday_profile(recs),
+                "Day of the week",
+                "Bar chart of offences by weekday.",
+                subtitle=tag,
+            ),
+            width="stretch",
+        )
+    with frame.friendly_errors("The location chart"):
+        loc = profiles.shares(recs, "location_type", profiles.LOCATION_LABELS)
+        st.altair_chart(
+            charts.bar_chart(
+                loc,
+                "Where sexual offences took place",
+                "Bar chart of location types.",
+                subtitle=tag,
+                reference=strategy.reference("sexual_victim_home")["value"],
+                reference_label="SNA: 33% victim's home",
+            ),
+            width="stretch",
+        )
+        downloads(loc, "sexual_offences_locations")
+
+    frame.sources(
+        [
+            "mps",
+            "mps_borough",
+            "census",
+            "records_simulated" if rs.source == "simulated" else "records_extract",
+            "strategy",
+        ],
+        as_of=f"{ward['month'].max():%B %Y}",
+    )
+
+
+frame.run_page(body)

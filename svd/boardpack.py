@@ -1,0 +1,606 @@
+"""The monthly board pack: a PDF of the headline tiles, the trend, the ward map, methods and attribution.
+
+``python -m svd board-pack --out pack.pdf [--month YYYY-MM]``. ``gather()`` computes everything from the data
+directory (limited to months up to ``--month``, so an earlier month's pack can be reproduced);
+``build_pdf()`` lays it out with fpdf2. Neither imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from svd import metrics as mx
+from svd.config import BOROUGH_CODE, BOROUGH_NAME
+
+PARTNERSHIP = "Barking and Dagenham Community Safety Partnership"
+PACK_TITLE = "Serious Violence Duty: board pack"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+MIN_MONTHS = 24  # the latest 12 months and the 12 before them
+
+POISSON_NOTE = (
+    "Change: the latest 12 months are compared with the 12 before by a two-sided exact test of equal Poisson "
+    "rates (the conditional binomial test). 'Significant' means p < 0.05; anything else is reported as no "
+    "significant change, however large the percentage looks."
+)
+BYAR_NOTE = (
+    "Uncertainty: 95% confidence intervals for counts and rates use Byar's approximation to the exact "
+    "Poisson interval (the OHID method). Rates are per 1,000 residents (Census 2021 usual residents; ward "
+    "populations are the sum of their best-fit 2021 LSOAs)."
+)
+SHARE_NOTE = (
+    "Shares (such as the share of serious violence between 3pm and 9pm) are compared with a two-proportion "
+    "z-test on offences with a known time."
+)
+SUPPRESSION_NOTE = (
+    'Small numbers: in public mode the dashboard shows counts of 1 to 4 at LSOA level as "<5", and '
+    'suppresses a second cell ("[c]") where a published total would let a reader work a hidden count out. '
+    "This pack shows borough and ward figures only, which the MPS publishes, so nothing in it is suppressed."
+)
+LONDON_NOTE = (
+    "London comparisons use every ward the Metropolitan Police publishes (the City of London has its own "
+    "police force and is excluded from both the counts and the population)."
+)
+
+# Characters DejaVu has but the PDF core fonts do not: used only when DejaVu is not installed.
+_ASCII = {
+    "–": "-",
+    "—": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+    "·": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "×": "x",
+    "→": "->",
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One overview tile as the pack prints it."""
+
+    title: str
+    value: str
+    change: str
+    rate: str
+    period: str
+    simulated: bool
+
+
+@dataclass(frozen=True)
+class PackData:
+    """Everything the PDF shows, computed from the data; ``build_pdf`` only lays it out."""
+
+    latest_month: pd.Timestamp
+    period: str
+    previous_period: str
+    headline: str
+    tiles: tuple[Tile, ...]
+    trend_png: bytes | None
+    monthly_table: pd.DataFrame
+    map_png: bytes | None
+    ward_table: pd.DataFrame
+    records_label: str | None
+    records_simulated: bool
+    vintages: tuple[str, ...]
+    gaps: tuple[str, ...]
+    attribution: tuple[str, ...]
+    proxy_note: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    generated: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def as_of(self) -> str:
+        """'March 2026': the latest month in the pack."""
+        return f"{self.latest_month:%B %Y}"
+
+
+class DataMissing(RuntimeError):
+    """The data the pack needs is not there (a one-line message for the command line)."""
+
+
+# ----------------------------------------------------------------------------------------------- months
+
+
+def parse_month(text: str | None) -> pd.Timestamp | None:
+    """'2025-12' → Timestamp('2025-12-01'); None stays None; anything else is a ValueError."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise ValueError(f"--month must be YYYY-MM, got {text!r}")
+    return pd.Timestamp(f"{text.strip()}-01")
+
+
+def limit_months(df: pd.DataFrame, month: pd.Timestamp | None, col: str = "month") -> pd.DataFrame:
+    """Rows whose month is on or before ``month`` (all rows when None)."""
+    if month is None:
+        return df
+    return df[(df[col] <= month).to_numpy()]
+
+
+# ------------------------------------------------------------------------------------------------ tiles
+
+
+def tile_text(fig: mx.Figure) -> Tile:
+    """The printed tile for a figure: value, change with its significance, rate and London rate."""
+    from svd.overview import change_words, format_value, significance_words
+
+    m = fig.metric
+    if fig.previous is None or fig.current is None:
+        change = "No earlier period to compare with."
+    else:
+        prev = f"{fig.previous:.0f}%" if m.unit == "percent" else f"{fig.previous:,.0f}"
+        change = f"{change_words(fig).capitalize()} (from {prev}) — {significance_words(fig.change_label)}."
+    rate = ""
+    if fig.rate_per_1000 is not None:
+        rate = f"{fig.rate_per_1000:.2f} per 1,000 residents"
+        if fig.london_rate_per_1000 is not None:
+            rate += f" (London {fig.london_rate_per_1000:.2f})"
+    return Tile(
+        title=m.title,
+        value=format_value(fig),
+        change=change,
+        rate=rate,
+        period=fig.period,
+        simulated=bool(fig.simulated),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ gather
+
+
+def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.DataFrame:
+    """Serious-violence offences and rate per 1,000 (Byar 95% CI) per ward over the pack's latest 12 months."""
+    from svd import aggregate as agg
+    from svd.stats import rates_with_ci
+
+    sv = mx.select_mps(borough, mx.metric("serious_violence"))
+    tot = agg.period_totals(sv, periods, by=["area_code"]).rename(columns={"area_code": "ward_code"})
+    out = ward_pop[["ward_code", "ward_name", "all_ages"]].merge(
+        tot[["ward_code", "current", "previous"]], on="ward_code", how="left"
+    )
+    out = out.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+    out = rates_with_ci(out.rename(columns={"all_ages": "population"}), count_col="current")
+    return out.sort_values("rate", ascending=False).reset_index(drop=True)
+
+
+def _trend_png(borough: pd.DataFrame) -> bytes:
+    """The monthly serious-violence trend chart (PNG via vl-convert)."""
+    from svd import charts, trends
+    from svd.export import chart_png
+
+    series = trends.monthly(borough, mx.metric("serious_violence").categories)
+    chart = charts.trend_chart(
+        series,
+        title="Serious violence (proxy), offences per month",
+        description="Monthly serious-violence offences in Barking and Dagenham, MPS ward data.",
+        events=[charts.CONNECT_EVENT],
+        subtitle=f"Barking and Dagenham, {series['month'].min():%b %Y} to {series['month'].max():%b %Y}",
+        height=300,
+    ).properties(width=720)
+    return chart_png(chart, scale=2)
+
+
+def monthly_table(borough: pd.DataFrame, months: int = 12) -> pd.DataFrame:
+    """The latest ``months`` months of serious violence beside the same month a year earlier: month, count, year_before."""
+    from svd import trends
+
+    series = trends.monthly(borough, mx.metric("serious_violence").categories)
+    year_before = series.set_index("month")["count"].shift(12, freq="MS")
+    out = series.tail(months)[["month", "count"]]
+    return out.assign(year_before=out["month"].map(year_before).astype("Int64")).reset_index(drop=True)
+
+
+def _records(data_dir: Path | None, month: pd.Timestamp | None):
+    """(records frame up to ``month``, label, simulated) or (None, reason, False) when they cannot be read."""
+    try:
+        from svd.records import find_extract, load_records
+
+        # The same records as the dashboard: SVD_EXTRACT when set, else the labelled simulation.
+        rs = load_records(extract=find_extract(data_dir), data_dir=data_dir)
+    except Exception as exc:  # noqa: BLE001 — the pack still has the published figures without the records
+        return None, f"Record-level figures are not available ({exc}).", False
+    return limit_months(rs.data, month), rs.label, rs.source == "simulated"
+
+
+def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None) -> PackData:
+    """Compute the pack's contents from the data directory, using months up to ``month`` (default: all)."""
+    from svd import aggregate as agg
+    from svd import catalogue, geo, overview, population, trends
+    from svd.export import map_png
+    from svd.mps import load_mps
+    from svd.taxonomy import PROXY_NOTE
+
+    missing = catalogue.missing_required(data_dir)
+    if missing:
+        raise DataMissing("; ".join(p for c in missing for p in c.problems))
+
+    merged = load_mps(level="ward", data_dir=data_dir)
+    london = limit_months(merged.table, month)
+    pops = population.london_populations(data_dir)
+    borough_name = str(pops.loc[pops["borough_code"] == BOROUGH_CODE, "borough_name"].iloc[0])
+    borough = london[(london["borough_name"] == borough_name).to_numpy()]
+    months = pd.DatetimeIndex(borough["month"].unique()).sort_values()
+    if len(months) == 0:
+        raise DataMissing(
+            f"no MPS ward data for {BOROUGH_NAME} up to {month:%Y-%m}"
+            if month is not None
+            else f"no MPS ward data for {BOROUGH_NAME}"
+        )
+    if month is not None and months[-1] < month:
+        raise DataMissing(f"no data for {month:%Y-%m}: the latest month available is {months[-1]:%Y-%m}")
+    if len(months) < MIN_MONTHS:
+        raise DataMissing(
+            f"the pack needs {MIN_MONTHS} months of data up to the chosen month; "
+            f"only {len(months)} ({months[0]:%Y-%m} to {months[-1]:%Y-%m})"
+        )
+
+    borough_pop, london_pop = overview.populations(pops)
+    records, records_label, simulated = _records(data_dir, month)
+    # London as the MPS reports it (32 boroughs), exactly as ``svd summary`` and the overview count it.
+    figs = overview.tile_figures(borough, records, borough_pop, simulated, mx.london_rows(london), london_pop)
+    tiles = tuple(tile_text(figs[mid]) for mid in overview.TILES if mid in figs)
+    notes: list[str] = []
+    if records is None:
+        notes.append(records_label)
+        records_label = None
+
+    periods = agg.latest_periods(borough["month"])
+    ward_pop = population.ward_population(data_dir)
+    rates = _ward_rates(borough, ward_pop, periods)
+    wards = geo.wards(data_dir).merge(rates, on=["ward_code"], how="left", suffixes=("", "_pop"))
+    attribution = tuple(catalogue.attribution_lines())
+    ward_map = map_png(
+        wards,
+        "rate",
+        f"Serious violence (proxy) per 1,000 residents by ward, {periods.label}",
+        None,
+        attribution,
+        geo.borough_outline(data_dir),
+        legend_title="Offences per 1,000 residents\n(quintiles)",
+    )
+    used = [s for s in merged.sources if s.get("level", "ward") == "ward"]
+    vintages = tuple(sorted({str(s.get("vintage")) for s in used if s.get("vintage")}))
+    return PackData(
+        latest_month=months[-1],
+        period=periods.label,
+        previous_period=periods.previous_label,
+        headline=overview.headline(figs),
+        tiles=tiles,
+        trend_png=_trend_png(borough),
+        monthly_table=monthly_table(borough),
+        map_png=ward_map,
+        ward_table=rates,
+        records_label=records_label,
+        records_simulated=simulated,
+        vintages=vintages,
+        gaps=tuple(g for g in merged.gaps if month is None or pd.Timestamp(f"{g}-01") <= month),
+        attribution=attribution,
+        proxy_note=PROXY_NOTE,
+        notes=(*notes, trends.CONNECT_NOTE),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- layout
+
+
+def _pdf_class():
+    from fpdf import FPDF
+
+    class _Pack(FPDF):
+        """A4 portrait with a running footer."""
+
+        footer_text = ""
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(self.font_family, "", 8)
+            self.set_text_color(90)
+            self.cell(0, 6, self.footer_text, align="L")
+            self.cell(0, 6, f"Page {self.page_no()} of {{nb}}", align="R")
+            self.set_text_color(0)
+
+    return _Pack
+
+
+def add_fonts(pdf, font_dir: Path = FONT_DIR) -> tuple[str, bool]:
+    """Register DejaVu Sans (Unicode: £, – and —) when installed; else core Helvetica. Returns (family, unicode)."""
+    regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
+    if regular.is_file() and bold.is_file():
+        pdf.add_font("DejaVu", "", str(regular))
+        pdf.add_font("DejaVu", "B", str(bold))
+        return "DejaVu", True
+    return "Helvetica", False
+
+
+def ascii_text(text: str) -> str:
+    """Text safe for the core PDF fonts (latin-1): dashes and quotes replaced, anything else as '?'."""
+    for a, b in _ASCII.items():
+        text = text.replace(a, b)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
+    """The board pack as an fpdf2 document (call ``.output(path)`` to write it)."""
+    pdf = _pdf_class()(orientation="P", unit="mm", format="A4")
+    family, unicode = add_fonts(pdf, font_dir)
+
+    def t(s: str) -> str:
+        return s if unicode else ascii_text(s)
+
+    pdf.set_title(t(f"{PACK_TITLE}, {data.period}"))
+    pdf.set_author(t(PARTNERSHIP))
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_margins(18, 18, 18)
+    pdf.footer_text = t(f"{PACK_TITLE} · {data.period} · data as of {data.as_of}")
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def heading(text: str, size: int = 18) -> None:
+        pdf.set_font(family, "B", size)
+        pdf.multi_cell(width, size * 0.5, t(text), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(3)
+
+    def para(
+        text: str, size: float = 10.5, bold: bool = False, colour: tuple[int, int, int] = (0, 0, 0)
+    ) -> None:
+        pdf.set_font(family, "B" if bold else "", size)
+        pdf.set_text_color(*colour)
+        pdf.multi_cell(width, size * 0.5, t(text), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_text_color(0)
+        pdf.ln(2)
+
+    simulated_banner = ("SIMULATED record-level data. " + (data.records_label or "")).strip()
+
+    # 1. Title page
+    pdf.add_page()
+    pdf.ln(45)
+    para(PARTNERSHIP, 14, bold=True, colour=(0, 60, 110))
+    pdf.ln(4)
+    heading(PACK_TITLE, 26)
+    pdf.ln(6)
+    para(f"Period: {data.period} (compared with {data.previous_period})", 13)
+    para(f"Data as of {data.as_of}", 13)
+    para(
+        f"Produced {data.generated:%d %B %Y} by the Serious Violence Duty dashboard.", 11, colour=(80, 80, 80)
+    )
+    pdf.ln(8)
+    if data.records_simulated:
+        para(simulated_banner, 11, bold=True, colour=(170, 40, 0))
+    pdf.ln(8)
+    para("Contents", 12, bold=True)
+    for line in (
+        "1. Headline figures",
+        "2. Monthly trend",
+        "3. Ward map and table",
+        "4. Methods and notes",
+        "5. Sources and attribution",
+    ):
+        para(line, 11)
+
+    # 2. Overview tiles
+    pdf.add_page()
+    heading("Headline figures")
+    para(data.headline, 12)
+    if data.records_simulated:
+        para(simulated_banner, 9.5, bold=True, colour=(170, 40, 0))
+    for note in data.notes[:-1]:
+        para(note, 9.5, colour=(170, 40, 0))
+    gap = 5
+    box_w = (width - gap) / 2
+    box_h = 42
+    for i, tile in enumerate(data.tiles):
+        col = i % 2
+        if col == 0:
+            if pdf.get_y() + box_h > pdf.h - pdf.b_margin:
+                pdf.add_page()
+            y = pdf.get_y()
+        x = pdf.l_margin + col * (box_w + gap)
+        pdf.set_draw_color(150)
+        pdf.rect(x, y, box_w, box_h)
+        pdf.set_xy(x + 3, y + 3)
+        pdf.set_font(family, "B", 10.5)
+        pdf.cell(box_w - 6, 5, t(tile.title))
+        pdf.set_xy(x + 3, y + 9)
+        pdf.set_font(family, "B", 22)
+        pdf.cell(box_w - 6, 10, t(tile.value))
+        if tile.simulated:
+            pdf.set_xy(x + 3, y + 9)
+            pdf.set_font(family, "B", 9)
+            pdf.set_text_color(170, 40, 0)
+            pdf.cell(box_w - 6, 10, "SIMULATED", align="R")
+            pdf.set_text_color(0)
+        pdf.set_xy(x + 3, y + 20)
+        pdf.set_font(family, "", 8.5)
+        pdf.multi_cell(
+            box_w - 6, 4, t("\n".join(s for s in (tile.change, tile.rate, tile.period) if s)), align="L"
+        )
+        if col == 1 or i == len(data.tiles) - 1:
+            pdf.set_xy(pdf.l_margin, y + box_h + gap)
+
+    # 3. Trend
+    pdf.add_page()
+    heading("Monthly trend: serious violence (proxy)")
+    para(
+        "Offences per month in the five MPS categories that stand in for serious violence. The dashed line "
+        "marks the MPS move to its CONNECT recording system in March 2024.",
+        10.5,
+    )
+    if data.trend_png:
+        pdf.image(_image(data.trend_png), w=width)
+    else:
+        para("The trend chart could not be drawn.", 10.5, colour=(170, 40, 0))
+    pdf.ln(4)
+    _monthly_table(pdf, family, t, data.monthly_table, width)
+
+    # 4. Map and ward table
+    pdf.add_page()
+    heading("Serious violence by ward")
+    if data.map_png:
+        pdf.image(_image(data.map_png), w=width)
+    pdf.ln(2)
+    _ward_table(pdf, family, t, data.ward_table, width, data.period)
+
+    # 5. Methods
+    pdf.add_page()
+    heading("Methods and notes")
+    para("Serious violence (proxy)", 11.5, bold=True)
+    para(data.proxy_note)
+    para("Statistics", 11.5, bold=True)
+    for note in (POISSON_NOTE, BYAR_NOTE, SHARE_NOTE, LONDON_NOTE):
+        para(note)
+    para("Data vintages", 11.5, bold=True)
+    para(
+        "The MPS republishes its ward files each month and revises recent months; where releases overlap the "
+        "most recent release is used. Releases used: " + ("; ".join(data.vintages) or "not recorded") + "."
+    )
+    if data.gaps:
+        para("Months missing from the published series: " + ", ".join(data.gaps) + ".")
+    for note in data.notes[-1:]:
+        para(note)
+    para("Small-number suppression", 11.5, bold=True)
+    para(SUPPRESSION_NOTE)
+    para("Record-level data", 11.5, bold=True)
+    para(
+        data.records_label or "Record-level figures are not included in this pack.",
+        colour=(170, 40, 0) if data.records_simulated else (0, 0, 0),
+    )
+
+    # 6. Sources and attribution
+    pdf.add_page()
+    heading("Sources and attribution")
+    for line in (
+        "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
+        "Census 2021 usual residents (ONS), for rates per 1,000 residents.",
+        "ONS ward and LSOA boundaries (May 2022 wards, 2021 LSOAs).",
+        "Barking and Dagenham Serious Violence Duty Strategy (January 2024) and its 2023 Strategic Needs "
+        "Assessment.",
+    ):
+        para("• " + line)
+    pdf.ln(3)
+    para("Attribution", 11.5, bold=True)
+    for line in data.attribution:
+        para(line, 10)
+    return pdf
+
+
+def _image(png: bytes):
+    import io
+
+    return io.BytesIO(png)
+
+
+def _monthly_table(pdf, family: str, t, table: pd.DataFrame, width: float) -> None:
+    """The latest months' counts beside the same month a year earlier."""
+    pdf.set_font(family, "B", 9.5)
+    pdf.multi_cell(
+        width,
+        5,
+        t("Serious violence (proxy) by month, with the same month a year earlier"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+        align="L",
+    )
+    pdf.ln(1)
+    pdf.set_font(family, "", 9)
+
+    def n(x) -> str:
+        return "–" if pd.isna(x) else f"{int(x):,}"
+
+    with pdf.table(
+        col_widths=(30, 20, 20, 20),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.8,
+        width=width * 0.7,
+        align="LEFT",
+        first_row_as_headings=True,
+    ) as tbl:
+        for row in (
+            ("Month", "Offences", "A year earlier", "Change"),
+            *(
+                (
+                    f"{r.month:%B %Y}",
+                    n(r.count),
+                    n(r.year_before),
+                    "–"
+                    if pd.isna(r.count) or pd.isna(r.year_before)
+                    else f"{int(r.count) - int(r.year_before):+,}",
+                )
+                for r in table.itertuples()
+            ),
+        ):
+            cells = tbl.row()
+            for cell in row:
+                cells.cell(t(cell))
+
+
+def _ward_table(pdf, family: str, t, table: pd.DataFrame, width: float, period: str) -> None:
+    """Ward, offences (latest 12 months), residents and rate per 1,000 with its 95% interval."""
+    pdf.set_font(family, "B", 9.5)
+    pdf.multi_cell(
+        width,
+        5,
+        t(f"Wards by serious-violence rate, {period} (highest first)"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(1)
+    rows = [
+        (
+            str(r.ward_name),
+            f"{r.current:,}",
+            f"{r.previous:,}",
+            f"{r.population:,.0f}",
+            f"{r.rate:.1f}",
+            f"{r.rate_lower:.1f} – {r.rate_upper:.1f}",
+        )
+        for r in table.itertuples()
+    ]
+    head = ("Ward", "Offences", "Previous 12m", "Residents", "Rate per 1,000", "95% interval")
+    pdf.set_font(family, "", 8.5)
+    with pdf.table(
+        col_widths=(34, 14, 16, 15, 16, 20),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.6,
+        width=width,
+        first_row_as_headings=True,
+    ) as tbl:
+        for row in (head, *rows):
+            r = tbl.row()
+            for cell in row:
+                r.cell(t(cell))
+
+
+# ------------------------------------------------------------------------------------------------- main
+
+
+def write_pack(out: Path, month: pd.Timestamp | None = None, data_dir: Path | None = None) -> PackData:
+    """Gather the data and write the PDF to ``out``; returns what was written."""
+    data = gather(month, data_dir)
+    pdf = build_pdf(data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(out))
+    return data
+
+
+def main_board_pack(out: Path, month: str | None) -> int:
+    """The ``board-pack`` command: 0 and the PDF written, or 1 and a one-line error on stderr."""
+    try:
+        when = parse_month(month)
+        data = write_pack(Path(out), when)
+    except (DataMissing, ValueError, FileNotFoundError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 — a scheduled job logs a sentence, never a traceback
+        print(f"error: the board pack could not be made: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({data.period}, data as of {data.as_of})")
+    return 0

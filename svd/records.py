@@ -1,0 +1,69 @@
+"""The record-level data the app shows: the partnership's extract when one is loaded, else the simulation.
+
+Both paths go through the same canonical conversion (``svd.incidents.from_frame``), so simulated and real
+records have identical columns and dtypes and every view works on either.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from svd import config
+from svd.incidents import from_frame, read_incidents
+from svd.schema import ImportResult
+from svd.simulate import DEFAULT_SEED, simulate
+
+EXTRACT_ENV = "SVD_EXTRACT"
+
+SIMULATED_NOTICE = (
+    "Simulated records. The number of offences in each ward, month and offence category is the real "
+    "Metropolitan Police figure; the time, flags (domestic abuse, knife), victims, suspects, place and the "
+    "LSOA within each ward are simulated for demonstration, calibrated to the 2023 Strategic Needs Assessment. "
+    "Load the partnership's extract to see real records."
+)
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """Canonical records plus where they came from, in words a board member can read."""
+
+    data: pd.DataFrame
+    source: str  # "simulated" | "extract"
+    label: str
+    import_result: ImportResult | None = None
+
+    @property
+    def simulated(self) -> bool:
+        """True when the records are the simulation, not the partnership's extract."""
+        return self.source == "simulated"
+
+
+def find_extract(data_dir: Path | None = None) -> Path | None:
+    """The partnership extract to load: the path in the SVD_EXTRACT environment variable, else None."""
+    env = os.environ.get(EXTRACT_ENV, "").strip()
+    return Path(env).expanduser() if env else None
+
+
+@functools.cache
+def _simulated(seed: int, root: Path) -> ImportResult:
+    return from_frame(simulate(seed, data_dir=root), path=f"<simulated seed {seed}>", data_dir=root)
+
+
+def load_records(
+    extract: Path | str | None = None, seed: int = DEFAULT_SEED, data_dir: Path | None = None
+) -> RecordSet:
+    """The extract's accepted records when ``extract`` is given, else the simulated records for ``seed``."""
+    if extract is not None:
+        result = read_incidents(Path(extract), data_dir=data_dir)
+        label = f"Partnership extract {Path(extract).name}: {result.rows_accepted:,} records" + (
+            f" ({result.rows_quarantined:,} rows set aside with problems)" if result.rows_quarantined else ""
+        )
+        return RecordSet(data=result.data, source="extract", label=label, import_result=result)
+    root = Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
+    result = _simulated(int(seed), root)
+    return RecordSet(data=result.data.copy(), source="simulated", label=SIMULATED_NOTICE, import_result=None)

@@ -1,0 +1,181 @@
+"""Real-browser smoke test: both tasking pages in headless Debian Chromium, offline, no console errors.
+
+Starts ``streamlit run app.py`` on a free port, opens /hotspots and /temporal, saves screenshots to
+tests/artifacts/, and fails if the map canvas is blank, on any console error, or on any request to a host other
+than the local server. Skipped when Chromium or playwright is missing, unless SVD_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Opening a page's path directly makes the frontend try <page>/_stcore/... first; those 404s are harmless.
+HARMLESS_404 = re.compile(r"/(hotspots|temporal)/_stcore/")
+
+
+def _need_browser():
+    required = os.environ.get("SVD_REQUIRE_BROWSER") == "1"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if required:
+            pytest.fail("playwright is not installed and SVD_REQUIRE_BROWSER=1")
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"{CHROMIUM} is missing and SVD_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    _need_browser()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _distinct_colours(png: bytes) -> tuple[int, float]:
+    """(distinct colours, share of non-white pixels) of a PNG screenshot."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    flat = img.reshape(-1, 3)
+    distinct = len(np.unique(flat, axis=0))
+    non_white = float((flat.min(axis=1) < 245).mean())
+    return distinct, non_white
+
+
+def _open(server: str, path: str, name: str):
+    from playwright.sync_api import sync_playwright
+
+    errors, foreign = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1440, "height": 1800})
+        page = context.new_page()
+        host = server.split("//", 1)[1]
+
+        def on_console(msg):
+            if msg.type == "error":
+                loc = (msg.location or {}).get("url", "")
+                if "404" in msg.text and (HARMLESS_404.search(loc) or HARMLESS_404.search(msg.text)):
+                    return
+                errors.append(f"{msg.text} @ {loc}")
+
+        def on_request(req):
+            if not req.url.startswith(("data:", "blob:")) and f"//{host}" not in req.url:
+                foreign.append(req.url)
+
+        page.on("console", on_console)
+        page.on("request", on_request)
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        start = time.perf_counter()
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        page.wait_for_selector("h1", timeout=60_000)
+        loaded = time.perf_counter() - start
+        page.wait_for_timeout(1500)  # let charts and the map draw
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        result = {"loaded": loaded, "errors": errors, "foreign": foreign, "page": page}
+        if path == "hotspots":
+            canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+            canvas.wait_for(state="visible", timeout=30_000)
+            result["map_visible_s"] = time.perf_counter() - start
+            page.wait_for_timeout(500)
+            shot = canvas.screenshot()
+            (ARTIFACTS / "hotspots_map.png").write_bytes(shot)
+            result["map_pixels"] = _distinct_colours(shot)
+        body = page.inner_text("body")
+        result["body"] = body
+        context.close()
+        browser.close()
+    return result
+
+
+def test_hotspots_page_in_chromium(server):
+    r = _open(server, "hotspots", "hotspots")
+    assert not r["errors"], r["errors"]
+    assert not r["foreign"], r["foreign"]
+    distinct, non_white = r["map_pixels"]
+    assert distinct > 8 and non_white > 0.05, (
+        f"map looks blank: {distinct} colours, {non_white:.0%} non-white"
+    )
+    assert "Hotspots" in r["body"] and "could not be shown" not in r["body"]
+
+
+def test_temporal_page_in_chromium(server):
+    r = _open(server, "temporal", "temporal")
+    assert not r["errors"], r["errors"]
+    assert not r["foreign"], r["foreign"]
+    assert "2023 SNA" in r["body"] and "could not be shown" not in r["body"]

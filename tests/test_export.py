@@ -1,0 +1,151 @@
+"""Exports: chart PNG/SVG, the static map PNG, CSV and xlsx — checked by reading the files back."""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import geopandas as gpd
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from shapely.geometry import box
+
+from svd import export
+
+
+def _chart() -> alt.Chart:
+    df = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=3, freq="MS"), "count": [3, 5, 4]})
+    return alt.Chart(df, title="Test chart").mark_line().encode(x="month:T", y="count:Q")
+
+
+def test_chart_png_is_a_png_image():
+    png = export.chart_png(_chart())
+    assert png[:8] == export.PNG_MAGIC
+    img = Image.open(io.BytesIO(png))
+    assert img.format == "PNG" and img.width > 100 and img.height > 100
+
+
+def test_chart_png_scale_doubles_the_size():
+    one = Image.open(io.BytesIO(export.chart_png(_chart(), scale=1)))
+    two = Image.open(io.BytesIO(export.chart_png(_chart(), scale=2)))
+    assert two.width == pytest.approx(2 * one.width, abs=2)
+
+
+def test_chart_svg_is_svg_with_the_title():
+    svg = export.chart_svg(_chart())
+    assert svg.lstrip().startswith("<svg")
+    assert "Test chart" in svg
+
+
+def test_table_csv_round_trips_with_unicode():
+    df = pd.DataFrame({"item": ["Knife – crime", "£ spend"], "n": [1, 2]})
+    raw = export.table_csv(df)
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM so Excel reads UTF-8
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    assert back.equals(df)
+
+
+def test_table_xlsx_round_trips_values_and_sheets():
+    frames = {
+        "Wards": pd.DataFrame(
+            {"ward": ["Abbey", "Heath"], "count": [205, 141], "flag": pd.array([True, None], dtype="boolean")}
+        ),
+        "Months/2025": pd.DataFrame(
+            {
+                "month": pd.to_datetime(["2025-01-01"]).tz_localize("Europe/London"),
+                "n": pd.array([None], dtype="Int64"),
+            }
+        ),
+    }
+    wb = load_workbook(io.BytesIO(export.table_xlsx(frames)))
+    assert wb.sheetnames == ["Wards", "Months 2025"]
+    ws = wb["Wards"]
+    assert [c.value for c in ws[1]] == ["ward", "count", "flag"]
+    assert [c.value for c in ws[2]] == ["Abbey", 205, True]
+    assert ws["C3"].value is None
+    assert ws["A1"].font.bold and ws.freeze_panes == "A2"
+    ws2 = wb["Months 2025"]
+    assert ws2["A2"].value == pd.Timestamp("2025-01-01").to_pydatetime()
+    assert ws2["B2"].value is None
+
+
+def test_sheet_names_are_valid_and_unique():
+    names = export.sheet_names(["a" * 40, "a" * 40, "x:y", ""])
+    assert names[0] == "a" * 31
+    assert names[1] != names[0] and len(names[1]) <= 31
+    assert names[2] == "x y" and names[3] == "Sheet"
+
+
+def test_classify_puts_values_in_classes_and_labels_edges():
+    cls, labels = export.classify(pd.Series([0, 5, 5.1, 20, None, 99]), [0, 5, 10, 20])
+    assert cls.tolist() == [0, 0, 1, 2, pd.NA, 2]
+    assert labels == ["0 – 5", "5 – 10", "10 – 20"]
+
+
+def test_classify_labels_rates_with_decimals():
+    _, labels = export.classify(pd.Series([1.0]), [0.5, 1.25, 2.0])
+    assert labels == ["0.50 – 1.25", "1.25 – 2.00"]
+
+
+def test_quantile_breaks():
+    assert export.quantile_breaks([1, 2, 3, 4, 5], k=4) == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert export.quantile_breaks([7, 7, 7]) == [7.0, 8.0]  # one value still gives a class
+    assert export.quantile_breaks([]) == [0.0, 1.0]
+
+
+def test_scale_bar_lengths_are_round():
+    assert export._scale_bar_length(10_000) == 2000
+    assert export._scale_bar_length(3_000) == 500
+    assert export._scale_bar_length(700) == 100
+
+
+def _squares() -> gpd.GeoDataFrame:
+    # Four 1 km squares in British National Grid (east London), one without data.
+    geoms = [box(545000 + i * 1000, 184000, 546000 + i * 1000, 185000) for i in range(4)]
+    return gpd.GeoDataFrame(
+        {"name": list("ABCD"), "rate": [1.0, 2.5, 4.0, None]}, geometry=geoms, crs="EPSG:27700"
+    ).to_crs("EPSG:4326")
+
+
+def test_map_png_is_a_png_with_legend_and_attribution():
+    gdf = _squares()
+    outline = gpd.GeoDataFrame(geometry=[gdf.union_all()], crs=gdf.crs)
+    png = export.map_png(
+        gdf, "rate", "Rate per 1,000", [0, 2, 5], ["© Crown copyright"], outline, dpi=60, size=(6, 5)
+    )
+    assert png[:8] == export.PNG_MAGIC
+    img = Image.open(io.BytesIO(png))
+    assert img.size == (360, 300)
+    # The no-data square is drawn in the no-data grey; the classed squares are not grey.
+    colours = {c for _, c in img.convert("RGB").getcolors(maxcolors=100_000)}
+    assert tuple(int(export.NO_DATA_COLOUR[i : i + 2], 16) for i in (1, 3, 5)) in colours
+
+
+def test_map_png_leaves_its_input_alone():
+    gdf = _squares()
+    before = gdf.copy()
+    export.map_png(gdf, "rate", "t", None, "a", dpi=40, size=(4, 3))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(gdf.drop(columns="geometry")), pd.DataFrame(before.drop(columns="geometry"))
+    )
+    assert gdf.crs == before.crs
+
+
+def test_ui_download_buttons_render():
+    from streamlit.testing.v1 import AppTest
+
+    script = """
+import altair as alt
+import pandas as pd
+from ui import exports
+df = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
+exports.chart_downloads(alt.Chart(df).mark_bar().encode(x="x:O", y="y:Q"), "My chart, 2025")
+exports.table_downloads(df, "My table")
+"""
+    at = AppTest.from_string(script, default_timeout=30).run()
+    assert not at.exception
+    buttons = at.get("download_button")
+    assert len(buttons) == 4
+    assert sorted(b.proto.label for b in buttons) == ["CSV", "Excel", "PNG", "SVG"]

@@ -1,0 +1,127 @@
+"""The metric registry (data/metrics.json) checked against what it describes: taxonomy, pages, strategy, records."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from svd import metrics as mx
+from svd import overview, strategy, taxonomy
+from svd.config import repo_root
+from svd.incidents import CANONICAL_COLUMNS, FLAG_COLUMNS, OFFENCES
+
+REGISTRY = mx.load_metrics()
+
+
+def _app_routes() -> list[tuple[str, str, str]]:
+    """(page file, title, url_path) for each page app.py routes."""
+    text = (repo_root() / "app.py").read_text(encoding="utf-8")
+    return re.findall(r'st\.Page\(\s*"([^"]+)",\s*title="([^"]+)"[^)]*?url_path="([^"]*)"', text, flags=re.S)
+
+
+def _app_pages() -> dict[str, str]:
+    """url_path → page file, as app.py routes them."""
+    return {url: file for file, _, url in _app_routes()}
+
+
+def test_registry_ids_are_unique_and_units_known() -> None:
+    raw = mx._read((repo_root() / "data" / "metrics.json").resolve())
+    assert len({m.id for m in raw}) == len(raw)
+    for m in REGISTRY.values():
+        assert m.unit in ("offences", "percent"), m.id
+        assert m.source in ("mps", "records"), m.id
+        assert m.title and m.caption, m.id
+
+
+def test_every_mps_category_pair_exists_in_the_taxonomy() -> None:
+    tax = taxonomy.load_taxonomy()
+    pairs = set(
+        zip(tax.loc[tax["source"] == "mps", "major"], tax.loc[tax["source"] == "mps", "minor"], strict=True)
+    )
+    for m in REGISTRY.values():
+        if m.source == "mps":
+            assert m.categories, f"{m.id} counts no MPS category"
+            missing = [c for c in m.categories if c not in pairs]
+            assert not missing, f"{m.id}: {missing} not in data/taxonomy.csv"
+        else:
+            assert not m.categories, f"{m.id} is a records metric but lists MPS categories"
+
+
+def test_the_proxy_metric_is_the_taxonomy_proxy() -> None:
+    tax = taxonomy.load_taxonomy()
+    flagged = tax[(tax["source"] == "mps") & tax["serious_violence_proxy"]]
+    assert set(REGISTRY["serious_violence"].categories) == set(taxonomy.SERIOUS_VIOLENCE_PROXY)
+    assert set(zip(flagged["major"], flagged["minor"], strict=True)) == set(taxonomy.SERIOUS_VIOLENCE_PROXY)
+
+
+def test_every_metric_page_is_a_real_url_path() -> None:
+    routes = _app_pages()
+    assert "" in routes and "data" in routes, "app.py routes could not be read"
+    for m in REGISTRY.values():
+        assert m.page in routes, f"{m.id}: page {m.page!r} is not a url path in app.py"
+
+
+def test_overview_page_files_match_the_router() -> None:
+    # The tiles' st.page_link targets must be the files app.py routes.
+    assert _app_pages() == overview.PAGE_FILES
+    assert {url: title for _, title, url in _app_routes()} == overview.PAGE_TITLES
+
+
+def test_every_metric_referenced_by_the_strategy_exists_and_agrees() -> None:
+    s = strategy.load_strategy()
+    numbers = {o["number"] for o in s["objectives"]}
+    for obj in s["objectives"]:
+        for mid in obj["metrics"]:
+            assert mid in REGISTRY, f"objective {obj['number']} names unknown metric {mid!r}"
+            assert obj["number"] in REGISTRY[mid].objectives, f"{mid} does not list objective {obj['number']}"
+    for m in REGISTRY.values():
+        assert m.objectives, f"{m.id} monitors no objective"
+        for n in m.objectives:
+            assert n in numbers, f"{m.id}: objective {n} does not exist"
+            obj = next(o for o in s["objectives"] if o["number"] == n)
+            assert m.id in obj["metrics"], f"strategy.json objective {n} does not list {m.id}"
+
+
+def test_references_exist_in_the_strategy() -> None:
+    for m in REGISTRY.values():
+        if m.reference:
+            ref = strategy.reference(m.reference)
+            assert ref["unit"] == m.unit, m.id
+
+
+def test_records_filters_name_real_boolean_columns() -> None:
+    for m in REGISTRY.values():
+        if m.source != "records":
+            continue
+        assert m.filter in CANONICAL_COLUMNS, f"{m.id}: filter {m.filter!r} is not a record column"
+        assert m.filter in (*FLAG_COLUMNS, "serious_violence_proxy", "time_known"), f"{m.id}: not a boolean"
+        if m.unit == "percent":
+            assert (m.window is None) != (m.numerator is None), (
+                f"{m.id} needs exactly one of window/numerator"
+            )
+        if m.numerator is not None:
+            assert m.numerator in OFFENCES, m.id
+        if m.window is not None:
+            assert 0 <= m.window[0] < m.window[1] <= 24, m.id
+
+
+def test_select_mps_and_window_mask() -> None:
+    table = pd.DataFrame(
+        {
+            "major": ["ROBBERY", "ROBBERY", "SEXUAL OFFENCES"],
+            "minor": ["ROBBERY OF PERSONAL PROPERTY", "ROBBERY OF BUSINESS PROPERTY", "RAPE"],
+            "count": [1, 2, 3],
+        }
+    )
+    assert mx.select_mps(table, REGISTRY["personal_robbery"])["count"].tolist() == [1]
+    assert mx.select_mps(table, REGISTRY["serious_violence"])["count"].tolist() == [1, 3]
+    recs = pd.DataFrame({"hour": pd.array([14, 15, 20, 21, None], dtype="Int8")})
+    assert mx.window_mask(recs, (15, 21)).fillna(False).tolist() == [False, True, True, False, False]
+
+
+@pytest.mark.parametrize("mid", list(REGISTRY))
+def test_every_metric_page_file_exists(mid: str) -> None:
+    # A tile's st.page_link to a missing file would break the overview.
+    assert (repo_root() / overview.page_file(REGISTRY[mid].page)).is_file()

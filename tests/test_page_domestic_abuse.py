@@ -1,0 +1,95 @@
+"""AppTest of the Domestic abuse page: simulated notice, CONNECT marker, figures equal the svd functions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from svd import filters as rf
+from svd import profiles, trends
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+pytestmark = pytest.mark.realdata
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("pages/domestic_abuse.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _charts(at):
+    return list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
+
+
+def _headline(at) -> str:
+    return next(m.value for m in at.markdown if "<p class=\"svd-headline\">" in m.value)
+
+
+def _metric(at, start):
+    return next(m for m in at.metric if m.label.startswith(start))
+
+
+def _records():
+    from ui import cache
+
+    return cache.records(cache.data_root(), cache.extract_path())
+
+
+@pytest.fixture(scope="module")
+def at():
+    return _app()
+
+
+def test_page_shows_title_notices_charts_and_sources(at):
+    rs = _records()
+    assert at.title[0].value == "Domestic abuse"
+    warnings = " ".join(w.value for w in at.warning)
+    if rs.source == "simulated":
+        assert "simulated" in warnings.lower()
+        assert "Simulated data:" in _headline(at)
+    assert any("CONNECT" in i.value for i in at.info)
+    charts = _charts(at)
+    assert len(charts) >= 7  # 2 trends, groups, 2 × (sex, age), relationship, location, map
+    specs = [json.loads(c.proto.spec) for c in charts]
+    connect = [s for s in specs if any(la.get("mark", {}).get("strokeDash") == [5, 3] for la in s.get("layer", []))]
+    assert len(connect) == 2  # both trend charts draw the March 2024 (CONNECT) rule
+    assert all(s.get("description") for s in specs)
+    assert any("Data as of" in c.value for c in at.caption)
+    assert any(m.value == "3,670" for m in at.metric)  # SNA reference beside the figures
+
+
+def test_figures_equal_the_svd_results(at):
+    rs = _records()
+    data = rs.data
+    da = rf.apply(data, rf.RecordFilter(domestic_abuse=True))
+    series = trends.records_monthly(da, data["month"].min(), data["month"].max())
+    change = trends.compare(series)
+    assert _metric(at, "DA offences, 12 months").value == f"{change.current:,}"
+    assert change.sentence("domestic abuse") in _headline(at)
+    shared = at.session_state["shared_filter"]
+    period = rf.apply(data, rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"]))
+    home = profiles.share_of(
+        rf.apply(period, rf.RecordFilter(domestic_abuse=True)), "location_type", "victim_home"
+    )
+    assert _metric(at, "At the victim's home").value == f"{home.pct:.0f}%"
+    share = profiles.flag_share(period, "domestic_abuse")
+    assert _metric(at, "DA share of all offences").value == f"{share.pct:.0f}%"
+
+
+def test_map_switches_between_wards_and_lsoas(at):
+    assert len(at.dataframe[-1].value) == 19
+    at.radio(key="da_map_level").set_value("lsoa").run()
+    assert not at.exception
+    assert len(at.dataframe[-1].value) == 115
+    spec = json.loads(_charts(at)[-1].proto.spec)
+    assert spec["title"]["text"] == "Domestic abuse offences per 1,000 residents"

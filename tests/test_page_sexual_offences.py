@@ -1,0 +1,86 @@
+"""AppTest of the Sexual offences page: real trends, 5-year change, rank, record profile with the historical switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from svd import metrics, trends
+from svd.config import BOROUGH_CODE
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+pytestmark = pytest.mark.realdata
+ALL = metrics.metric("rape").categories + metrics.metric("other_sexual").categories
+
+
+def _app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("pages/sexual_offences.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _headline(at) -> str:
+    return next(m.value for m in at.markdown if "<p class=\"svd-headline\">" in m.value)
+
+
+def _metric(at, start):
+    return next(m for m in at.metric if m.label.startswith(start))
+
+
+@pytest.fixture(scope="module")
+def at():
+    return _app()
+
+
+@pytest.fixture(scope="module")
+def tables():
+    from ui import cache
+
+    return cache.mps_ward(cache.data_root())[1], cache.mps_borough(cache.data_root())[1]
+
+
+def test_page_shows_title_charts_notice_and_sources(at):
+    assert at.title[0].value == "Sexual offences"
+    charts = list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
+    assert len(charts) >= 7  # rape, other, long-term, rank, hour, weekday, location
+    assert any("simulat" in w.value.lower() for w in at.warning) or any("extract" in i.value for i in at.info)
+    assert any("No figures are published for Mar 2023 to Dec 2023" in c.value for c in at.caption)
+    assert any("Data as of March 2026" in c.value for c in at.caption)
+
+
+def test_figures_equal_the_svd_results(at, tables):
+    from svd.population import london_populations
+
+    ward, borough = tables
+    change = trends.compare(trends.monthly(ward, ALL))
+    assert change.sentence("sexual offences") in _headline(at)
+    assert _metric(at, "All sexual offences, 12 months").value == f"{change.current:,}"
+    rape = trends.compare(trends.monthly(ward, metrics.metric("rape").categories))
+    assert _metric(at, "Rape, 12 months").value == f"{rape.current:,}"
+    long = trends.monthly(borough, ALL, [BOROUGH_CODE])
+    five = at.dataframe[0].value
+    assert five["offences"].tolist()[0] == trends.five_year_change(long).current
+    assert five["offences then"].tolist()[1] == trends.five_year_change(long, end="2023-02").previous
+    rk = trends.rank(borough, ALL, london_populations())
+    assert any(rk.sentence("all sexual offences") == m.value for m in at.markdown)
+
+
+def test_rank_offence_switch_and_historical_toggle_change_the_output(at):
+    at.radio(key="so_rank_offence").set_value("Rape").run()
+    assert not at.exception
+    assert any(" rape offences, " in m.value for m in at.markdown)
+    before = [c.value for c in at.caption if "offences · historical share" in c.value][0]
+    at.toggle(key="so_exclude_historical").set_value(False).run()
+    assert not at.exception
+    after = [c.value for c in at.caption if "offences · historical share" in c.value][0]
+    assert (
+        before != after and "excluding historical reports" in before and "excluding historical" not in after
+    )
