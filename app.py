@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from ui import cache, frame
+from ui import cache, frame, present
 from ui import filters as shared
-from ui import present
 
 st.set_page_config(
     page_title="Serious Violence Duty dashboard · Barking and Dagenham",
@@ -32,13 +31,27 @@ st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
 
 pages = {
     "For the board": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
-        st.Page("pages/domestic_abuse.py", title="Domestic abuse", icon=":material/home:",
-                url_path="domestic-abuse"),
-        st.Page("pages/sexual_offences.py", title="Sexual offences", icon=":material/shield_person:",
-                url_path="sexual-offences"),
-        st.Page("pages/knife_crime_robbery.py", title="Knife crime and robbery", icon=":material/warning:",
-                url_path="knife-crime-robbery"),
+        st.Page(
+            "pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True
+        ),
+        st.Page(
+            "pages/domestic_abuse.py",
+            title="Domestic abuse",
+            icon=":material/home:",
+            url_path="domestic-abuse",
+        ),
+        st.Page(
+            "pages/sexual_offences.py",
+            title="Sexual offences",
+            icon=":material/shield_person:",
+            url_path="sexual-offences",
+        ),
+        st.Page(
+            "pages/knife_crime_robbery.py",
+            title="Knife crime and robbery",
+            icon=":material/warning:",
+            url_path="knife-crime-robbery",
+        ),
         st.Page("pages/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
         st.Page("pages/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
     ],

@@ -1,5 +1,7 @@
 """Domestic abuse (objective four): trend, who, where — from record-level data only (no open source has a DA flag)."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from svd import charts, export, profiles, strategy, trends
@@ -80,7 +82,7 @@ def body() -> None:
         delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
         delta_color="off",
     )
-    c4.caption(where)
+    c4.caption(rf.describe(replace(period, domestic_abuse=True)))
     if change and change.straddles(trends.CONNECT_MONTH):
         st.warning("The 12-month comparison crosses March 2024 (CONNECT): treat the change with caution.")
 
@@ -104,7 +106,7 @@ def body() -> None:
                 "Domestic abuse, rolling 12-month total",
                 "Line chart of the 12-month total to each month.",
                 value="rolling_12m",
-                value_title="Offences in the 12 months to the month",
+                value_title="12-month total",
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
             ),

@@ -1,5 +1,7 @@
 """Knife crime and personal robbery (objective three): real robbery trend and rank; knife, ages, stations from records."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from svd import charts, export, metrics, profiles, strategy, trends
@@ -97,7 +99,7 @@ def body() -> None:
                 "Personal robbery, rolling 12-month total",
                 "Line chart of the 12-month total to each month, borough files, gap shaded.",
                 value="rolling_12m",
-                value_title="Offences in the 12 months to the month",
+                value_title="12-month total",
                 subtitle="MPS borough files",
             ),
             width="stretch",
@@ -167,7 +169,7 @@ def body() -> None:
                 value_title="Offences",
                 fmt=",.0f",
                 suffix="",
-                subtitle=f"{tag} · {rf.describe(period)}",
+                subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
             ),
             width="stretch",
         )

@@ -13,6 +13,11 @@ ROOT = cache.data_root()
 RAPE = metrics.metric("rape").categories
 OTHER = metrics.metric("other_sexual").categories
 OFFENCES = {"All sexual offences": RAPE + OTHER, "Rape": RAPE, "Other sexual offences": OTHER}
+COUNTED = {
+    "All sexual offences": "sexual offences",
+    "Rape": "rape offences",
+    "Other sexual offences": "other sexual offences",
+}
 RECORD_GROUPS = ("Rape", "Other sexual offences")
 
 
@@ -70,7 +75,7 @@ def body() -> None:
                 "All sexual offences, rolling 12-month total since 2011",
                 "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
                 value="rolling_12m",
-                value_title="Offences in the 12 months to the month",
+                value_title="12-month total",
                 subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
             ),
             width="stretch",
@@ -95,7 +100,7 @@ def body() -> None:
     which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
     rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
     if rk is not None:
-        st.markdown(rk.sentence(which.lower()))
+        st.markdown(rk.sentence(COUNTED[which]))
         with frame.friendly_errors("The rank chart"):
             st.altair_chart(
                 charts.rank_chart(

@@ -70,7 +70,9 @@ def latest_periods(months: pd.Series | Sequence, length: int = 12) -> Periods:
     return Periods(current=span[length:], previous=span[:length])
 
 
-def period_totals(df: pd.DataFrame, periods: Periods, by: Sequence[str] = (), value: str = "count") -> pd.DataFrame:
+def period_totals(
+    df: pd.DataFrame, periods: Periods, by: Sequence[str] = (), value: str = "count"
+) -> pd.DataFrame:
     """Totals in the current and previous period, by ``by``: columns current, previous, months_current."""
     cur = df[df["month"].isin(periods.current)]
     prev = df[df["month"].isin(periods.previous)]
@@ -90,16 +92,18 @@ def rate_per_1000(count: pd.Series | float, population: pd.Series | float) -> pd
     return count / population * 1000
 
 
-def add_rates(df: pd.DataFrame, population: pd.DataFrame, on: str, count: str = "count",
-              pop_col: str = "all_ages") -> pd.DataFrame:
+def add_rates(
+    df: pd.DataFrame, population: pd.DataFrame, on: str, count: str = "count", pop_col: str = "all_ages"
+) -> pd.DataFrame:
     """Join population on ``on`` and add ``population`` and ``rate_per_1000`` columns."""
     pop = population[[on, pop_col]].rename(columns={pop_col: "population"})
     out = df.merge(pop, how="left", on=on)
     return out.assign(rate_per_1000=rate_per_1000(out[count], out["population"]))
 
 
-def london_rank(rates: pd.DataFrame, code: str, code_col: str = "borough_code",
-                rate_col: str = "rate_per_1000") -> tuple[int, int]:
+def london_rank(
+    rates: pd.DataFrame, code: str, code_col: str = "borough_code", rate_col: str = "rate_per_1000"
+) -> tuple[int, int]:
     """Rank of ``code`` among boroughs by rate (1 = highest) and the number of boroughs ranked."""
     ranked = rates.dropna(subset=[rate_col]).sort_values(rate_col, ascending=False, ignore_index=True)
     pos = ranked.index[ranked[code_col] == code]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 import shapely.geometry
+import shapely.geometry.polygon
 
 from svd import trends
 
@@ -21,6 +22,7 @@ MAIN = OKABE_ITO[0]
 ACCENT = OKABE_ITO[3]
 MUTED = "#9a9a9a"
 MAX_ROWS = 5000
+_SHORT = {"Over-represented": "over", "Under-represented": "under", "In line with population": "in line"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,12 @@ CONNECT_EVENT = Event(
 
 def _titled(text: str, subtitle: str | None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, anchor="start")
+
+
+def _fit_height(rows: int, per_row: int, overhead: int = 110) -> int:
+    """Total chart height for ``rows`` bands: Streamlit sizes charts with autosize "fit", so the height must
+    also hold the title, subtitle and axis title (``overhead``), not only the plot."""
+    return overhead + per_row * max(rows, 2)
 
 
 def _check(df: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +89,8 @@ def trend_chart(
         layers.append(gap.mark_rect(color=MUTED, opacity=0.25).encode(x="start:T", x2="stop:T"))
         layers.append(
             gap.mark_text(
-                align="left", baseline="bottom", dx=3, dy=-4, fontSize=11, color="#444", angle=270
-            ).encode(x="start:T", y=alt.value(height), text="label:N")
+                align="right", baseline="top", dx=3, dy=4, fontSize=11, color="#444", angle=270
+            ).encode(x="start:T", y=alt.value(0), text="label:N")
         )
     lo, hi = series["month"].min(), series["month"].max()
     shown = [e for e in events if lo <= e.month <= hi]
@@ -139,11 +147,12 @@ def bar_chart(
         ref = alt.Chart(pd.DataFrame({"value": [reference], "label": [reference_label or f"{reference:g}"]}))
         layers.append(ref.mark_rule(color=ACCENT, strokeDash=[4, 3], strokeWidth=2).encode(x="value:Q"))
         layers.append(
-            ref.mark_text(align="left", baseline="top", dx=4, dy=2, color=ACCENT, fontWeight="bold").encode(
-                x="value:Q", y=alt.value(0), text="label:N"
-            )
+            # At the foot of the line, clear of the value labels at the ends of the bars.
+            ref.mark_text(
+                align="left", baseline="bottom", dx=4, dy=-2, color=ACCENT, fontWeight="bold"
+            ).encode(x="value:Q", y=alt.value(alt.expr("height")), text="label:N")
         )
-    height = max(90, 26 * len(data))
+    height = _fit_height(len(data), 28)
     return alt.layer(*layers).properties(
         title=_titled(title, subtitle), description=description, height=height
     )
@@ -194,7 +203,7 @@ def overrepresentation_chart(
         )
     )
     data = data.assign(
-        text=[f"{r:.1f}× · {lab.lower()}" for r, lab in zip(data["ratio"], data["label"], strict=True)]
+        text=[f"{r:.1f}× ({_SHORT[lab]})" for r, lab in zip(data["ratio"], data["label"], strict=True)]
     )
     y = alt.Y("category:N", title=None, sort=list(data["category"]))
     x_title = "Share of people ÷ share of residents (1 = in line with the population)"
@@ -209,7 +218,8 @@ def overrepresentation_chart(
     base = alt.Chart(data)
     shape = alt.Shape(
         "label:N",
-        title="Against the population",
+        title=None,
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
         scale=alt.Scale(
             domain=["Over-represented", "In line with population", "Under-represented"],
             range=["triangle-right", "circle", "triangle-left"],
@@ -227,7 +237,7 @@ def overrepresentation_chart(
             y=y, x="ratio:Q", text="text:N"
         ),
     ]
-    height = max(120, 34 * len(data))
+    height = _fit_height(len(data), 40)
     return alt.layer(*layers).properties(
         title=_titled(title, subtitle), description=description, height=height
     )
@@ -250,7 +260,12 @@ def rank_chart(
             for c, n, v in zip(data["borough_code"], data["borough_name"], data["value"], strict=True)
         ],
     )
-    y = alt.Y("borough_name:N", title=None, sort=list(data["borough_name"]))
+    y = alt.Y(
+        "borough_name:N",
+        title=None,
+        sort=list(data["borough_name"]),
+        axis=alt.Axis(labelOverlap=False, labelLimit=180),
+    )
     x = alt.X("value:Q", title="Offences per 1,000 residents")
     base = alt.Chart(data)
     colour = alt.Color(
@@ -271,8 +286,21 @@ def rank_chart(
         base.mark_text(align="left", dx=3, fontWeight="bold", color="#222").encode(y=y, x=x, text="text:N"),
     ]
     return alt.layer(*layers).properties(
-        title=_titled(title, subtitle), description=description, height=14 * len(data)
+        title=_titled(title, subtitle), description=description, height=_fit_height(len(data), 22)
     )
+
+
+def _clockwise(geometry: dict) -> dict:
+    """The geometry with clockwise exterior rings: Vega's d3-geo reads the GeoJSON (RFC 7946, anticlockwise)
+    winding as 'everything but this polygon' and would fill the whole map."""
+    geom = shapely.geometry.shape(geometry)
+    if geom.geom_type == "Polygon":
+        geom = shapely.geometry.polygon.orient(geom, sign=-1.0)
+    elif geom.geom_type == "MultiPolygon":
+        geom = shapely.geometry.MultiPolygon(
+            [shapely.geometry.polygon.orient(g, sign=-1.0) for g in geom.geoms]
+        )
+    return shapely.geometry.mapping(geom)
 
 
 def choropleth(
@@ -299,7 +327,7 @@ def choropleth(
         v = rows[value].get(code) if code in rows.index else None
         n = rows[name].get(code) if (code in rows.index and name in rows.columns) else code
         props = {"code": code, "name": n, "value": None if v is None or pd.isna(v) else float(v)}
-        feats.append({"type": "Feature", "properties": props, "geometry": f["geometry"]})
+        feats.append({"type": "Feature", "properties": props, "geometry": _clockwise(f["geometry"])})
     if len(feats) > MAX_ROWS:
         raise ValueError("too many areas for one chart")
     shapes = (

@@ -14,12 +14,17 @@ def _print_validation(reports: list[dict]) -> None:
     for r in reports:
         print(f"{r['path']}")
         print(f"  format: {r['format']}")
-        print(f"  rows read: {r['rows_in']:,}  accepted: {r['rows_accepted']:,}  quarantined: {r['rows_quarantined']:,}")
+        print(
+            f"  rows read: {r['rows_in']:,}  accepted: {r['rows_accepted']:,}  quarantined: {r['rows_quarantined']:,}"
+        )
         if r["months"]:
             print(f"  months: {r['months'][0]} to {r['months'][-1]} ({len(r['months'])})")
         if r["months_ignored"]:
             print(f"  months ignored (partial): {', '.join(r['months_ignored'])}")
-        print(f"  offences: {r['offences']:,}" + (f"  anti-social behaviour: {r['asb']:,}" if "asb" in r else ""))
+        print(
+            f"  offences: {r['offences']:,}"
+            + (f"  anti-social behaviour: {r['asb']:,}" if "asb" in r else "")
+        )
         for p in r["problems"][:20]:
             where = f"line {p['row']}" if p["row"] is not None else "file"
             col = f", column {p['column']}" if p["column"] else ""
@@ -77,7 +82,9 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
-    p = argparse.ArgumentParser(prog="python -m svd", description="Serious Violence Duty dashboard data tools.")
+    p = argparse.ArgumentParser(
+        prog="python -m svd", description="Serious Violence Duty dashboard data tools."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check files before loading them (formats, rows, months, problems)")

@@ -37,10 +37,18 @@ def _read(path: Path) -> tuple[Metric, ...]:
     raw = json.loads(path.read_text(encoding="utf-8"))["metrics"]
     return tuple(
         Metric(
-            id=m["id"], title=m["title"], unit=m["unit"], source=m["source"], caption=m["caption"],
-            page=m["page"], objectives=tuple(m["objectives"]), sensitive=m["sensitive"],
-            categories=tuple(tuple(c) for c in m.get("categories", [])), filter=m.get("filter"),
-            numerator=m.get("numerator"), window=tuple(m["window"]) if "window" in m else None,
+            id=m["id"],
+            title=m["title"],
+            unit=m["unit"],
+            source=m["source"],
+            caption=m["caption"],
+            page=m["page"],
+            objectives=tuple(m["objectives"]),
+            sensitive=m["sensitive"],
+            categories=tuple(tuple(c) for c in m.get("categories", [])),
+            filter=m.get("filter"),
+            numerator=m.get("numerator"),
+            window=tuple(m["window"]) if "window" in m else None,
             reference=m.get("reference"),
         )
         for m in raw
@@ -97,8 +105,13 @@ class Figure:
     extra: dict = field(default_factory=dict)
 
 
-def mps_figure(m: Metric, borough: pd.DataFrame, population: float, london: pd.DataFrame | None = None,
-               london_population: float | None = None) -> Figure:
+def mps_figure(
+    m: Metric,
+    borough: pd.DataFrame,
+    population: float,
+    london: pd.DataFrame | None = None,
+    london_population: float | None = None,
+) -> Figure:
     """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
     from svd.stats import poisson_change
 
@@ -112,9 +125,15 @@ def mps_figure(m: Metric, borough: pd.DataFrame, population: float, london: pd.D
         ltot = agg.period_totals(lrows, periods).iloc[0]
         london_rate = float(agg.rate_per_1000(ltot["current"], london_population))
     return Figure(
-        metric=m, current=int(tot["current"]), previous=int(tot["previous"]), period=periods.label,
-        previous_period=periods.previous_label, rate_per_1000=float(agg.rate_per_1000(tot["current"], population)),
-        london_rate_per_1000=london_rate, change_label=change.label, p_value=change.p_value,
+        metric=m,
+        current=int(tot["current"]),
+        previous=int(tot["previous"]),
+        period=periods.label,
+        previous_period=periods.previous_label,
+        rate_per_1000=float(agg.rate_per_1000(tot["current"], population)),
+        london_rate_per_1000=london_rate,
+        change_label=change.label,
+        p_value=change.p_value,
         pct_change=change.pct_change,
     )
 
@@ -127,6 +146,7 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
     cur = records[records["month"].isin(periods.current)]
     prev = records[records["month"].isin(periods.previous)]
     if m.unit == "percent":
+
         def share(df: pd.DataFrame) -> float | None:
             base = select_records(df, m)
             if m.window is not None:
@@ -137,14 +157,27 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
             return 100 * num / len(base) if len(base) else None
 
         now, before = share(cur), share(prev)
-        return Figure(metric=m, current=now, previous=before, period=periods.label,
-                      previous_period=periods.previous_label, simulated=simulated)
+        return Figure(
+            metric=m,
+            current=now,
+            previous=before,
+            period=periods.label,
+            previous_period=periods.previous_label,
+            simulated=simulated,
+        )
     c, p = len(select_records(cur, m)), len(select_records(prev, m))
     change = poisson_change(c, p)
     return Figure(
-        metric=m, current=c, previous=p, period=periods.label, previous_period=periods.previous_label,
-        rate_per_1000=float(agg.rate_per_1000(c, population)), change_label=change.label,
-        p_value=change.p_value, pct_change=change.pct_change, simulated=simulated,
+        metric=m,
+        current=c,
+        previous=p,
+        period=periods.label,
+        previous_period=periods.previous_label,
+        rate_per_1000=float(agg.rate_per_1000(c, population)),
+        change_label=change.label,
+        p_value=change.p_value,
+        pct_change=change.pct_change,
+        simulated=simulated,
     )
 
 
@@ -177,8 +210,10 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
     borough = ward[ward["borough_code"] == borough_code]
     london_pop = london_population(pops)
     reg = load_metrics()
-    figs = {mid: mps_figure(reg[mid], borough, float(borough_row["all_ages"]), london, london_pop)
-            for mid in ("serious_violence", "violence_with_injury", "rape", "other_sexual", "personal_robbery")}
+    figs = {
+        mid: mps_figure(reg[mid], borough, float(borough_row["all_ages"]), london, london_pop)
+        for mid in ("serious_violence", "violence_with_injury", "rape", "other_sexual", "personal_robbery")
+    }
     periods = agg.latest_periods(borough["month"])
     sv = select_mps(borough, reg["serious_violence"])
     by_ward = sv[sv["month"].isin(periods.current)].groupby("area_code")["count"].sum()

@@ -177,8 +177,8 @@ def board_figures(
 ) -> tuple[dict[str, mx.Figure], str]:
     """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
 
-    Returns the figures and the area's name as the headline says it ("Barking and Dagenham", "the 2 selected
-    wards"). ``london`` is the all-London MPS table (filtered here with ``metrics.london_rows``);
+    Returns the figures and the area's name as the headline says it ("Barking and Dagenham", "Abbey", "the 2
+    selected wards"). ``london`` is the all-London MPS table (filtered here with ``metrics.london_rows``);
     ``populations_table`` is ``population.london_populations()``; ``ward_population`` is needed only
     when ``wards`` are given.
     """
@@ -187,7 +187,10 @@ def board_figures(
         if ward_population is None:
             raise ValueError("ward_population is needed to compute figures for selected wards")
         rows, recs, pop = for_wards(borough, records, ward_population, wards)
-        area = "the selected ward" if len(wards) == 1 else f"the {len(wards)} selected wards"
+        area = f"the {len(wards)} selected wards"
+        if len(wards) == 1:
+            names = ward_population.loc[ward_population["ward_code"] == wards[0]].get("ward_name")
+            area = str(names.iloc[0]) if names is not None and len(names) else "the selected ward"
         return tile_figures(rows, recs, pop, simulated, metric_ids=ids), area
     borough_pop, london_pop = populations(populations_table)
     # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.

@@ -11,8 +11,13 @@ QUARANTINE_COLUMNS = ["row", "column", "reason"]
 
 def empty_quarantine() -> pd.DataFrame:
     """An empty quarantine frame with the standard columns."""
-    return pd.DataFrame({"row": pd.Series(dtype="int64"), "column": pd.Series(dtype="object"),
-                         "reason": pd.Series(dtype="object")})
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype="object"),
+            "reason": pd.Series(dtype="object"),
+        }
+    )
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,9 @@ def classify_mps(df: pd.DataFrame) -> pd.DataFrame:
     Categories missing from the taxonomy get offence_group "Unclassified" so nothing is silently dropped.
     """
     tax = load_taxonomy()
-    tax = tax[tax["source"] == "mps"][["major", "minor", "offence_group", "major_group", "serious_violence_proxy"]]
+    tax = tax[tax["source"] == "mps"][
+        ["major", "minor", "offence_group", "major_group", "serious_violence_proxy"]
+    ]
     out = df.merge(tax, how="left", on=["major", "minor"])
     return out.assign(
         offence_group=out["offence_group"].fillna("Unclassified"),

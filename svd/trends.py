@@ -315,10 +315,13 @@ class Rank:
     table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
     def sentence(self, what: str, name: str = "Barking and Dagenham") -> str:
-        """E.g. 'In Jan 2025 to Dec 2025 the rape rate was 1.02 per 1,000 residents, 3rd highest of 32 …'."""
+        """E.g. 'Jan 2025 to Dec 2025: 288 rape offences, 1.32 per 1,000 residents … — 11th highest of 32 boroughs.'
+
+        ``what`` names the offences counted, e.g. "rape offences".
+        """
         ordinal = {1: "highest", 2: "2nd highest", 3: "3rd highest"}.get(self.rank, f"{self.rank}th highest")
         return (
-            f"{self.period}: {self.count:,} {what} offences, {self.rate_per_1000:.2f} per 1,000 residents in "
+            f"{self.period}: {self.count:,} {what}, {self.rate_per_1000:.2f} per 1,000 residents in "
             f"{name} against {self.london_rate_per_1000:.2f} across London — {ordinal} of {self.of} boroughs."
         )
 

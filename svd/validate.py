@@ -38,7 +38,9 @@ def detect_format(path: Path) -> str:
     has_months = any(_MONTH_COL.match(c) for c in header)
     if {"MajorText", "MinorText"} <= cols and ("WardCode" in cols or "WardName" in cols):
         return "mps_ward"
-    if {"MajorText", "MinorText", "BoroughName"} <= cols or ({"MajorText", "MinorText"} <= cols and has_months):
+    if {"MajorText", "MinorText", "BoroughName"} <= cols or (
+        {"MajorText", "MinorText"} <= cols and has_months
+    ):
         return "mps_borough"
     if set(POLICE_UK_COLUMNS) <= cols:
         return "police_uk_street"
@@ -84,23 +86,40 @@ def _offences(result: ImportResult) -> int:
 def validate_file(path: Path) -> dict:
     """The validation report for one file, as ``python -m svd validate --json`` prints it."""
     path = Path(path)
-    base = {"path": str(path), "format": "unknown", "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0,
-            "months": [], "months_ignored": [], "offences": 0, "problems": []}
+    base = {
+        "path": str(path),
+        "format": "unknown",
+        "rows_in": 0,
+        "rows_accepted": 0,
+        "rows_quarantined": 0,
+        "months": [],
+        "months_ignored": [],
+        "offences": 0,
+        "problems": [],
+    }
     if not path.is_file():
         return base | {"problems": [{"row": None, "column": None, "reason": "file not found"}]}
     fmt = detect_format(path)
     if fmt == "unknown":
-        reason = ("unknown format: expected one of " + ", ".join(FORMATS) +
-                  " (MPS ward or borough CSV, police.uk street CSV, or the svd incident format v1)")
+        reason = (
+            "unknown format: expected one of "
+            + ", ".join(FORMATS)
+            + " (MPS ward or borough CSV, police.uk street CSV, or the svd incident format v1)"
+        )
         return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}
     try:
         result = import_file(path, fmt)
     except Exception as exc:  # noqa: BLE001 — the command must never print a traceback
-        return base | {"format": fmt, "problems": [{"row": None, "column": None,
-                                                    "reason": f"could not be read: {exc}"}]}
+        return base | {
+            "format": fmt,
+            "problems": [{"row": None, "column": None, "reason": f"could not be read: {exc}"}],
+        }
     problems = [
-        {"row": None if r.row != r.row else int(r.row), "column": None if r.column != r.column else r.column,
-         "reason": r.reason}
+        {
+            "row": None if r.row != r.row else int(r.row),
+            "column": None if r.column != r.column else r.column,
+            "reason": r.reason,
+        }
         for r in result.quarantine.itertuples(index=False)
     ]
     report = base | {

@@ -13,8 +13,9 @@ def _m(s: str) -> pd.Timestamp:
 
 
 def test_monthly_counts_fills_missing_months_with_zero():
-    df = pd.DataFrame({"month": [_m("2024-01"), _m("2024-03"), _m("2024-03")], "area": ["A", "A", "B"],
-                       "count": [2, 3, 4]})
+    df = pd.DataFrame(
+        {"month": [_m("2024-01"), _m("2024-03"), _m("2024-03")], "area": ["A", "A", "B"], "count": [2, 3, 4]}
+    )
     out = agg.monthly_counts(df, by=["area"])
     a = out[out["area"] == "A"]["count"].tolist()
     b = out[out["area"] == "B"]["count"].tolist()
@@ -40,8 +41,9 @@ def test_latest_periods_and_totals():
 
 
 def test_rates_and_rank():
-    rates = pd.DataFrame({"borough_code": ["X", "Y", "Z"], "count": [10, 30, 5],
-                          "population": [1000, 2000, 500]})
+    rates = pd.DataFrame(
+        {"borough_code": ["X", "Y", "Z"], "count": [10, 30, 5], "population": [1000, 2000, 500]}
+    )
     rates = rates.assign(rate_per_1000=agg.rate_per_1000(rates["count"], rates["population"]))
     assert rates["rate_per_1000"].tolist() == [10.0, 15.0, 10.0]
     assert agg.london_rank(rates, "Y") == (1, 3)

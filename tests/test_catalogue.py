@@ -29,8 +29,11 @@ def test_attribution_matches_sources_md_lines():
 
 def _write_geojson(path: Path, n: int, props: dict) -> None:
     feats = [
-        {"type": "Feature", "properties": {k: f"{v}{i}" for k, v in props.items()},
-         "geometry": {"type": "Point", "coordinates": [0.1, 51.5]}}
+        {
+            "type": "Feature",
+            "properties": {k: f"{v}{i}" for k, v in props.items()},
+            "geometry": {"type": "Point", "coordinates": [0.1, 51.5]},
+        }
         for i in range(n)
     ]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
@@ -38,10 +41,14 @@ def _write_geojson(path: Path, n: int, props: dict) -> None:
 
 def test_check_reports_missing_and_wrong_files(tmp_path):
     (tmp_path / "geo").mkdir()
-    _write_geojson(tmp_path / "geo" / "wards_2022_barking_dagenham.geojson", 18,
-                   {"WD22CD": "E05", "WD22NM": "W", "LAD22CD": "E09", "LAD22NM": "B"})
+    _write_geojson(
+        tmp_path / "geo" / "wards_2022_barking_dagenham.geojson",
+        18,
+        {"WD22CD": "E05", "WD22NM": "W", "LAD22CD": "E09", "LAD22NM": "B"},
+    )
     (tmp_path / "geo" / "lsoa_2021_to_ward_lookup_barking_dagenham.csv").write_text(
-        "LSOA21CD,LSOA21NM\nE01,a\nE01,b\n")
+        "LSOA21CD,LSOA21NM\nE01,a\nE01,b\n"
+    )
     results = {c.dataset.id: c for c in catalogue.check(tmp_path)}
     assert results["wards"].problems == ("wards_2022_barking_dagenham.geojson: 18 rows, expected 19",)
     lookup = " ".join(results["lsoa_ward_lookup"].problems)

@@ -82,7 +82,7 @@ def test_overrepresentation_chart_uses_shape_and_text_not_colour_alone():
     )
     spec = _spec(charts.overrepresentation_chart(df, "Ages", "Ratios by age."))
     assert "shape" in spec["layer"][2]["encoding"]
-    assert "2.0× · over-represented" in json.dumps(spec, ensure_ascii=False)
+    assert "2.0× (over)" in json.dumps(spec, ensure_ascii=False)
 
 
 def test_column_chart_names_highlighted_bars_in_the_subtitle():
@@ -122,3 +122,27 @@ def test_charts_refuse_more_than_5000_rows():
     big = trends.from_counts(pd.date_range("1700-01-01", periods=5001, freq="MS"), [1] * 5001)
     with pytest.raises(ValueError, match="at most 5000"):
         charts.trend_chart(big, "T", "D")
+
+
+def test_choropleth_rings_are_clockwise_for_vega():
+    import shapely.geometry
+
+    anticlockwise = {
+        "type": "Polygon",
+        "coordinates": [[[0, 51], [0.01, 51], [0.01, 51.01], [0, 51.01], [0, 51]]],
+    }
+    gj = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"k": "A"}, "geometry": anticlockwise}],
+    }
+    spec = _spec(
+        charts.choropleth(gj, pd.DataFrame({"k": ["A"], "v": [1.0]}), "k", "v", "M", "D", "V", name="k")
+    )
+    feature = spec["data"]["values"][0]
+    ring = shapely.geometry.shape(feature["geometry"]).exterior
+    assert not ring.is_ccw
+
+
+def test_band_charts_leave_room_for_titles():
+    df = pd.DataFrame({"label": list("abcde"), "share": [1.0] * 5})
+    assert _spec(charts.bar_chart(df, "T", "D"))["height"] >= 110 + 5 * 28

@@ -13,8 +13,9 @@ from svd.config import repo_root
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "svd", *args], cwd=repo_root(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "svd", *args], cwd=repo_root(), capture_output=True, text=True, timeout=300
+    )
 
 
 def test_validate_bad_file_exits_1_without_traceback(tmp_path):
@@ -24,8 +25,17 @@ def test_validate_bad_file_exits_1_without_traceback(tmp_path):
     assert p.returncode == 1
     assert "Traceback" not in p.stderr + p.stdout
     report = json.loads(p.stdout)["files"][0]
-    assert set(report) >= {"path", "format", "rows_in", "rows_accepted", "rows_quarantined", "months",
-                           "months_ignored", "offences", "problems"}
+    assert set(report) >= {
+        "path",
+        "format",
+        "rows_in",
+        "rows_accepted",
+        "rows_quarantined",
+        "months",
+        "months_ignored",
+        "offences",
+        "problems",
+    }
     assert report["format"] == "unknown"
 
 
@@ -51,7 +61,7 @@ def test_summary_json_real_data():
     assert sum(s["by_ward_serious_violence_12m"].values()) == s["serious_violence_12m"]
     parts = s["violence_with_injury_12m"] + s["rape_12m"] + s["other_sexual_12m"] + s["robbery_personal_12m"]
     assert parts <= s["serious_violence_12m"]  # the rest is homicide
-    assert 0 < s["rate_per_1000_serious_violence_12m"] and 0 < s["london_rate_per_1000_serious_violence_12m"]
+    assert s["rate_per_1000_serious_violence_12m"] > 0 and s["london_rate_per_1000_serious_violence_12m"] > 0
 
 
 @pytest.mark.realdata

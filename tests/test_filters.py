@@ -8,16 +8,18 @@ from svd import filters as F
 
 
 def _records() -> pd.DataFrame:
-    return pd.DataFrame({
-        "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-02-01", "2025-03-01", "2025-03-01"]),
-        "offence_group": ["Personal robbery", "Rape", "Personal robbery", "Violence with injury", "Rape"],
-        "domestic_abuse": pd.array([False, True, None, True, False], dtype="boolean"),
-        "knife": pd.array([True, False, True, False, False], dtype="boolean"),
-        "hour": pd.array([16, 23, 1, None, 20], dtype="Int8"),
-        "weekday": pd.array([2, 4, 4, 0, 6], dtype="Int8"),
-        "ward_code": ["W1", "W2", "W1", "W1", "W2"],
-        "historical": pd.array([False, True, False, False, False], dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-02-01", "2025-03-01", "2025-03-01"]),
+            "offence_group": ["Personal robbery", "Rape", "Personal robbery", "Violence with injury", "Rape"],
+            "domestic_abuse": pd.array([False, True, None, True, False], dtype="boolean"),
+            "knife": pd.array([True, False, True, False, False], dtype="boolean"),
+            "hour": pd.array([16, 23, 1, None, 20], dtype="Int8"),
+            "weekday": pd.array([2, 4, 4, 0, 6], dtype="Int8"),
+            "ward_code": ["W1", "W2", "W1", "W1", "W2"],
+            "historical": pd.array([False, True, False, False, False], dtype="boolean"),
+        }
+    )
 
 
 def test_no_filter_keeps_everything():
@@ -44,6 +46,14 @@ def test_time_window_excludes_unknown_times_and_wraps_midnight():
 
 
 def test_describe_reads_as_english():
-    f = F.RecordFilter(start=pd.Timestamp("2025-01-01"), end=pd.Timestamp("2025-12-01"), hours=(15, 21),
-                       weekdays=(2, 4), knife=True)
-    assert F.describe(f) == "Jan 2025 to Dec 2025; all offence groups; knife-flagged only; 15:00 to 20:59; Wed, Fri"
+    f = F.RecordFilter(
+        start=pd.Timestamp("2025-01-01"),
+        end=pd.Timestamp("2025-12-01"),
+        hours=(15, 21),
+        weekdays=(2, 4),
+        knife=True,
+    )
+    assert (
+        F.describe(f)
+        == "Jan 2025 to Dec 2025; all offence groups; knife-flagged only; 15:00 to 20:59; Wed, Fri"
+    )

@@ -113,8 +113,19 @@ def test_for_wards_narrows_rows_records_and_residents(borough: pd.DataFrame) -> 
     figs, area = ov.board_figures(
         borough, _records(), True, pd.DataFrame(), None, pops, ["W2"], metric_ids=("personal_robbery",)
     )
-    assert area == "the selected ward"
+    assert area == "the selected ward"  # no ward names in this table
     assert figs["personal_robbery"].current == 12 and figs["personal_robbery"].london_rate_per_1000 is None
+    named = pops.assign(ward_name=["Abbey", "Alibon", "Becontree"])
+    assert (
+        ov.board_figures(borough, None, True, pd.DataFrame(), None, named, ["W2"], metric_ids=("rape",))[1]
+        == "Alibon"
+    )
+    assert (
+        ov.board_figures(
+            borough, None, True, pd.DataFrame(), None, named, ["W1", "W2"], metric_ids=("rape",)
+        )[1]
+        == "the 2 selected wards"
+    )
     with pytest.raises(ValueError):
         ov.board_figures(borough, None, True, pd.DataFrame(), None, None, ["W2"])
 

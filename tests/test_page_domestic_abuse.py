@@ -32,7 +32,7 @@ def _charts(at):
 
 
 def _headline(at) -> str:
-    return next(m.value for m in at.markdown if "<p class=\"svd-headline\">" in m.value)
+    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
 
 
 def _metric(at, start):
@@ -61,7 +61,9 @@ def test_page_shows_title_notices_charts_and_sources(at):
     charts = _charts(at)
     assert len(charts) >= 7  # 2 trends, groups, 2 × (sex, age), relationship, location, map
     specs = [json.loads(c.proto.spec) for c in charts]
-    connect = [s for s in specs if any(la.get("mark", {}).get("strokeDash") == [5, 3] for la in s.get("layer", []))]
+    connect = [
+        s for s in specs if any(la.get("mark", {}).get("strokeDash") == [5, 3] for la in s.get("layer", []))
+    ]
     assert len(connect) == 2  # both trend charts draw the March 2024 (CONNECT) rule
     assert all(s.get("description") for s in specs)
     assert any("Data as of" in c.value for c in at.caption)

@@ -28,7 +28,7 @@ def _app():
 
 
 def _headline(at) -> str:
-    return next(m.value for m in at.markdown if "<p class=\"svd-headline\">" in m.value)
+    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
 
 
 def _metric(at, start):

@@ -112,7 +112,7 @@ def test_objective_table(at) -> None:
 def test_choosing_a_ward_changes_the_tiles() -> None:
     at = _run(wards=[ABBEY])
     figs, area = _figures((ABBEY,))
-    assert area == "the selected ward"
+    assert area == "Abbey"
     shown = {m.label: m.value for m in at.metric}
     assert shown["Serious violence (proxy)"] == f"{mx.summary()['by_ward_serious_violence_12m'][ABBEY]:,}"
     assert shown["Domestic abuse offences"] == f"{figs['domestic_abuse'].current:,.0f}"

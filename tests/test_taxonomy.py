@@ -21,13 +21,21 @@ def test_no_duplicate_mappings():
 
 def test_simulated_categories_cover_the_seven_major_groups():
     majors = set(taxonomy.simulated_categories()["major"])
-    assert majors == {"VIOLENCE AGAINST THE PERSON", "SEXUAL OFFENCES", "ROBBERY", "POSSESSION OF WEAPONS",
-                      "ARSON AND CRIMINAL DAMAGE", "PUBLIC ORDER OFFENCES", "MISCELLANEOUS CRIMES AGAINST SOCIETY"}
+    assert majors == {
+        "VIOLENCE AGAINST THE PERSON",
+        "SEXUAL OFFENCES",
+        "ROBBERY",
+        "POSSESSION OF WEAPONS",
+        "ARSON AND CRIMINAL DAMAGE",
+        "PUBLIC ORDER OFFENCES",
+        "MISCELLANEOUS CRIMES AGAINST SOCIETY",
+    }
 
 
 def test_classify_keeps_unknown_rows_as_unclassified():
-    df = pd.DataFrame({"major": ["ROBBERY", "NEW MAJOR"], "minor": ["ROBBERY OF PERSONAL PROPERTY", "NEW"],
-                       "count": [3, 4]})
+    df = pd.DataFrame(
+        {"major": ["ROBBERY", "NEW MAJOR"], "minor": ["ROBBERY OF PERSONAL PROPERTY", "NEW"], "count": [3, 4]}
+    )
     out = taxonomy.classify_mps(df)
     assert out["offence_group"].tolist() == ["Personal robbery", "Unclassified"]
     assert out["serious_violence_proxy"].tolist() == [True, False]

@@ -195,7 +195,10 @@ def test_rank_gives_position_rate_and_london_rate():
     assert rk.rate_per_1000 == pytest.approx(0.6)
     assert rk.london_rate_per_1000 == pytest.approx(360 / 700_000 * 1000)
     assert rk.period == "Jan 2024 to Dec 2024"
-    assert "2nd highest of 3 boroughs" in rk.sentence("rape")
+    assert rk.sentence("rape offences") == (
+        "Jan 2024 to Dec 2024: 120 rape offences, 0.60 per 1,000 residents in Barking and Dagenham against 0.51 "
+        "across London — 2nd highest of 3 boroughs."
+    )
     assert rk.table["borough_code"].tolist() == ["E09000004", "E09000002", "E09000003"]
     assert trends.rank(_borough_table(), [RAPE], _pops(), end="2025-06") is None  # window not covered
 

@@ -11,16 +11,25 @@ WARD = (
     "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Abbey,E05014053,Barking and Dagenham,3,4\n"
     "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Alibon,E05014054,Barking and Dagenham,x,1\n"
 )
-BOROUGH = "MajorText,MinorText,BoroughName,202401\nROBBERY,ROBBERY OF PERSONAL PROPERTY,Barking and Dagenham,9\n"
-POLICE = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
-          "Last outcome category,Context\n")
+BOROUGH = (
+    "MajorText,MinorText,BoroughName,202401\nROBBERY,ROBBERY OF PERSONAL PROPERTY,Barking and Dagenham,9\n"
+)
+POLICE = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context\n"
+)
 
 
 @pytest.mark.parametrize(
     ("text", "fmt"),
-    [(WARD, "mps_ward"), (BOROUGH, "mps_borough"), (POLICE, "police_uk_street"),
-     ("incident_id,offence_datetime,mps_major\n", "svd_incidents"), ("a,b,c\n1,2,3\n", "unknown"),
-     ("\ufeff" + BOROUGH, "mps_borough")],
+    [
+        (WARD, "mps_ward"),
+        (BOROUGH, "mps_borough"),
+        (POLICE, "police_uk_street"),
+        ("incident_id,offence_datetime,mps_major\n", "svd_incidents"),
+        ("a,b,c\n1,2,3\n", "unknown"),
+        ("\ufeff" + BOROUGH, "mps_borough"),
+    ],
 )
 def test_detect_format(tmp_path, text, fmt):
     f = tmp_path / "f.csv"

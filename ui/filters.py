@@ -21,8 +21,14 @@ TIME_WINDOWS = {
 }
 
 
-def _bound(widget: Callable[..., Any], key: str, default: Any, encode: Callable[[Any], str],
-           decode: Callable[[str], Any], **kwargs: Any) -> Any:
+def _bound(
+    widget: Callable[..., Any],
+    key: str,
+    default: Any,
+    encode: Callable[[Any], str],
+    decode: Callable[[str], Any],
+    **kwargs: Any,
+) -> Any:
     """Render ``widget`` with its state seeded from, and written back to, the query string."""
     if key not in st.session_state:
         raw = st.query_params.get(key)
@@ -60,8 +66,9 @@ def _encode_range(value: Any) -> str:
     return f"{a}..{b}"
 
 
-def period(months: Sequence[pd.Timestamp], key: str = "period", default_months: int = 12,
-           container=st.sidebar) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period(
+    months: Sequence[pd.Timestamp], key: str = "period", default_months: int = 12, container=st.sidebar
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """A month-range slider over the available months; defaults to the latest ``default_months``."""
     months = sorted(pd.Timestamp(m) for m in months)
     labels = [f"{m:%Y-%m}" for m in months]
@@ -74,10 +81,20 @@ def period(months: Sequence[pd.Timestamp], key: str = "period", default_months: 
         return (a, b)
 
     with container if container is not None else nullcontext():
-        value = _bound(st.select_slider, key, default, _encode_range, decode,
-                      label="Months", options=labels,
-                      format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
-                      help="The months included in maps, tables and profiles.")
+        value = _bound(
+            st.select_slider,
+            key,
+            default,
+            _encode_range,
+            decode,
+            label="Months",
+            options=labels,
+            # A pair passed as ``value`` on every run is what makes Streamlit register a range slider; the
+            # current choice still comes from session state (seeded from the URL).
+            value=default,
+            format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
+            help="The months included in maps, tables and profiles.",
+        )
     a, b = _as_range(value)
     return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
 
@@ -86,18 +103,36 @@ def wards(ward_names: dict[str, str], key: str = "wards", container=st.sidebar) 
     """Ward multiselect (empty = the whole borough)."""
     codes = sorted(ward_names, key=ward_names.get)
     with container if container is not None else nullcontext():
-        chosen = _bound(st.multiselect, key, [], _join, lambda r: [c for c in _split(r) if c in ward_names],
-                        label="Wards", options=codes, format_func=ward_names.get,
-                        placeholder="Whole borough", help="Leave empty for the whole borough.")
+        chosen = _bound(
+            st.multiselect,
+            key,
+            [],
+            _join,
+            lambda r: [c for c in _split(r) if c in ward_names],
+            label="Wards",
+            options=codes,
+            format_func=ward_names.get,
+            placeholder="Whole borough",
+            help="Leave empty for the whole borough.",
+        )
     return tuple(chosen)
 
 
-def offence_groups(groups: Sequence[str], key: str = "groups", container=None, default: Sequence[str] = ()) -> tuple[str, ...]:
+def offence_groups(
+    groups: Sequence[str], key: str = "groups", container=None, default: Sequence[str] = ()
+) -> tuple[str, ...]:
     """Offence-group multiselect (empty = all)."""
     with container if container is not None else nullcontext():
-        chosen = _bound(st.multiselect, key, list(default), _join,
-                        lambda r: [g for g in _split(r) if g in groups],
-                        label="Offence groups", options=list(groups), placeholder="All offence groups")
+        chosen = _bound(
+            st.multiselect,
+            key,
+            list(default),
+            _join,
+            lambda r: [g for g in _split(r) if g in groups],
+            label="Offence groups",
+            options=list(groups),
+            placeholder="All offence groups",
+        )
     return tuple(chosen)
 
 
@@ -105,8 +140,15 @@ def flag(label: str, key: str, container=None) -> bool | None:
     """A three-way flag filter: all, only flagged, exclude flagged."""
     options = ["All", "Only flagged", "Exclude flagged"]
     with container if container is not None else nullcontext():
-        choice = _bound(st.selectbox, key, "All", lambda v: v, lambda r: r if r in options else "All",
-                        label=label, options=options)
+        choice = _bound(
+            st.selectbox,
+            key,
+            "All",
+            lambda v: v,
+            lambda r: r if r in options else "All",
+            label=label,
+            options=options,
+        )
     return {"All": None, "Only flagged": True, "Exclude flagged": False}[choice]
 
 
@@ -114,21 +156,37 @@ def time_window(key: str = "hours", container=None) -> tuple[int, int] | None:
     """Time-of-day window; the default is the strategy's 15:00–21:00 window."""
     names = list(TIME_WINDOWS)
     with container if container is not None else nullcontext():
-        choice = _bound(st.selectbox, key, names[0], lambda v: v, lambda r: r if r in names else names[0],
-                        label="Time of day", options=names)
+        choice = _bound(
+            st.selectbox,
+            key,
+            names[0],
+            lambda v: v,
+            lambda r: r if r in names else names[0],
+            label="Time of day",
+            options=names,
+        )
     return TIME_WINDOWS[choice]
 
 
 def weekdays(key: str = "days", container=None) -> tuple[int, ...]:
     """Weekday multiselect (empty = every day)."""
     with container if container is not None else nullcontext():
-        chosen = _bound(st.multiselect, key, [], lambda v: _join([str(d) for d in v]),
-                        lambda r: [int(d) for d in _split(r) if d.isdigit() and int(d) < 7],
-                        label="Days", options=list(range(7)), format_func=lambda d: WEEKDAYS[d],
-                        placeholder="Every day")
+        chosen = _bound(
+            st.multiselect,
+            key,
+            [],
+            lambda v: _join([str(d) for d in v]),
+            lambda r: [int(d) for d in _split(r) if d.isdigit() and int(d) < 7],
+            label="Days",
+            options=list(range(7)),
+            format_func=lambda d: WEEKDAYS[d],
+            placeholder="Every day",
+        )
     return tuple(chosen)
 
 
-def record_filter(start: pd.Timestamp, end: pd.Timestamp, wards_: tuple[str, ...], **kwargs: Any) -> RecordFilter:
+def record_filter(
+    start: pd.Timestamp, end: pd.Timestamp, wards_: tuple[str, ...], **kwargs: Any
+) -> RecordFilter:
     """Combine shared and page filters into the svd value object."""
     return RecordFilter(start=start, end=end, wards=wards_, **kwargs)

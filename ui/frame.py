@@ -74,12 +74,22 @@ def tile(fig, on_click_page: str | None = None) -> None:
     with st.container(border=True):
         if m.unit == "percent":
             value = fmt_pct(fig.current)
-            delta = None if fig.previous is None or fig.current is None else f"{fig.current - fig.previous:+.1f} points"
+            delta = (
+                None
+                if fig.previous is None or fig.current is None
+                else f"{fig.current - fig.previous:+.1f} points"
+            )
         else:
             value = fmt_int(fig.current)
             delta = None if fig.previous is None else f"{fig.current - fig.previous:+,} on previous 12 months"
-        st.metric(m.title, value, delta=delta, delta_color="inverse", border=False,
-                  help=f"{m.caption} {fig.period} against {fig.previous_period}.")
+        st.metric(
+            m.title,
+            value,
+            delta=delta,
+            delta_color="inverse",
+            border=False,
+            help=f"{m.caption} {fig.period} against {fig.previous_period}.",
+        )
         bits = []
         if fig.change_label:
             bits.append(fig.change_label.capitalize())
