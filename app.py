@@ -16,7 +16,7 @@ frame.styles()
 ROOT = cache.data_root()
 missing = cache.missing_required(ROOT)
 if missing:
-    st.navigation([st.Page("pages/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
+    st.navigation([st.Page("views/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
     st.stop()
 
 with st.sidebar:
@@ -32,35 +32,35 @@ st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
 pages = {
     "For the board": [
         st.Page(
-            "pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True
+            "views/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True
         ),
         st.Page(
-            "pages/domestic_abuse.py",
+            "views/domestic_abuse.py",
             title="Domestic abuse",
             icon=":material/home:",
             url_path="domestic-abuse",
         ),
         st.Page(
-            "pages/sexual_offences.py",
+            "views/sexual_offences.py",
             title="Sexual offences",
             icon=":material/shield_person:",
             url_path="sexual-offences",
         ),
         st.Page(
-            "pages/knife_crime_robbery.py",
+            "views/knife_crime_robbery.py",
             title="Knife crime and robbery",
             icon=":material/warning:",
             url_path="knife-crime-robbery",
         ),
-        st.Page("pages/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
-        st.Page("pages/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
+        st.Page("views/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
+        st.Page("views/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
     ],
     "For tasking": [
-        st.Page("pages/hotspots.py", title="Hotspots", icon=":material/map:", url_path="hotspots"),
-        st.Page("pages/temporal.py", title="Days and times", icon=":material/schedule:", url_path="temporal"),
+        st.Page("views/hotspots.py", title="Hotspots", icon=":material/map:", url_path="hotspots"),
+        st.Page("views/temporal.py", title="Days and times", icon=":material/schedule:", url_path="temporal"),
     ],
     "For analysts": [
-        st.Page("pages/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),
+        st.Page("views/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),
     ],
 }
 page = st.navigation(pages)

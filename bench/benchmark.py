@@ -133,7 +133,7 @@ def warm_rerun_ms(page: str, kind: str, key: str, values: list, runs: int) -> fl
 
 def map_sizes() -> dict[str, int]:
     """JSON length of the deck spec (what st.pydeck_chart sends) at ward and LSOA level."""
-    at = _app("pages/hotspots.py")
+    at = _app("views/hotspots.py")
     sizes = {}
     for level in ("ward", "lsoa"):
         _by_key(at, "radio", "hs_level").set_value(level)
@@ -163,9 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         ui.cache.records = lambda root, extract, _f=fake: _f  # noqa: E731 — AppTest runs in this process
         st.cache_resource.clear()
         st.cache_data.clear()
-        hot = warm_rerun_ms("pages/hotspots.py", "selectbox", "hs_hours",
+        hot = warm_rerun_ms("views/hotspots.py", "selectbox", "hs_hours",
                             ["All hours", "15:00 to 21:00 (the strategy's priority window)"], args.runs)
-        tmp = warm_rerun_ms("pages/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"], args.runs)
+        tmp = warm_rerun_ms("views/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"], args.runs)
         sizes_kb = map_sizes()
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append((n, how, hot, tmp, sizes_kb["ward"] / 1000, sizes_kb["lsoa"] / 1000, rss_mb))

@@ -35,15 +35,15 @@ TILES: tuple[str, ...] = (
 # url path (as the registry names pages) → the page file app.py routes it to; tests/test_metrics.py checks
 # this against app.py so a renamed page cannot leave a tile linking nowhere.
 PAGE_FILES: dict[str, str] = {
-    "": "pages/overview.py",
-    "domestic-abuse": "pages/domestic_abuse.py",
-    "sexual-offences": "pages/sexual_offences.py",
-    "knife-crime-robbery": "pages/knife_crime_robbery.py",
-    "funding": "pages/funding.py",
-    "strategy": "pages/strategy.py",
-    "hotspots": "pages/hotspots.py",
-    "temporal": "pages/temporal.py",
-    "data": "pages/data.py",
+    "": "views/overview.py",
+    "domestic-abuse": "views/domestic_abuse.py",
+    "sexual-offences": "views/sexual_offences.py",
+    "knife-crime-robbery": "views/knife_crime_robbery.py",
+    "funding": "views/funding.py",
+    "strategy": "views/strategy.py",
+    "hotspots": "views/hotspots.py",
+    "temporal": "views/temporal.py",
+    "data": "views/data.py",
 }
 
 # url path → the page's title in the navigation (for link labels); checked against app.py too.

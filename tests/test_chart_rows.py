@@ -13,15 +13,15 @@ pytestmark = pytest.mark.realdata
 
 MAX_ROWS = 5000
 PAGES = [
-    "pages/overview.py",
-    "pages/domestic_abuse.py",
-    "pages/sexual_offences.py",
-    "pages/knife_crime_robbery.py",
-    "pages/funding.py",
-    "pages/strategy.py",
-    "pages/hotspots.py",
-    "pages/temporal.py",
-    "pages/data.py",
+    "views/overview.py",
+    "views/domestic_abuse.py",
+    "views/sexual_offences.py",
+    "views/knife_crime_robbery.py",
+    "views/funding.py",
+    "views/strategy.py",
+    "views/hotspots.py",
+    "views/temporal.py",
+    "views/data.py",
 ]
 
 

@@ -196,7 +196,7 @@ def test_objective_table_lists_every_objective() -> None:
 
 def test_page_files_cover_every_registry_page() -> None:
     for m in mx.load_metrics().values():
-        assert ov.page_file(m.page).startswith("pages/")
+        assert ov.page_file(m.page).startswith("views/")
 
 
 def test_as_of() -> None:

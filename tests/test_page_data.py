@@ -19,7 +19,7 @@ def at():
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(APP, default_timeout=240)
-    app.switch_page("pages/data.py")
+    app.switch_page("views/data.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     return app

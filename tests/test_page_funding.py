@@ -19,7 +19,7 @@ def page():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=180)
-    at.switch_page("pages/funding.py")
+    at.switch_page("views/funding.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at

@@ -20,7 +20,7 @@ def _app():
 
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("pages/sexual_offences.py")
+    at.switch_page("views/sexual_offences.py")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]

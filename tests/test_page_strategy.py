@@ -26,7 +26,7 @@ def at():
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(APP, default_timeout=180)
-    app.switch_page("pages/strategy.py")
+    app.switch_page("views/strategy.py")
     app.run()
     assert not app.exception, [e.message for e in app.exception]
     return app
