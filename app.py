@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cache, frame, present
+from ui import cache, frame, present, share
 from ui import filters as shared
 
 st.set_page_config(
@@ -26,6 +26,7 @@ with st.sidebar:
     ward_names = dict(zip(ward_table["area_code"], ward_table["area_name"], strict=False))
     wards = shared.wards(ward_names)
     present.toggle()
+    link_slot = st.empty()
 present.apply()
 st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
 
@@ -65,4 +66,5 @@ pages = {
 }
 page = st.navigation(pages)
 page.run()
+share.link_control(link_slot)
 present.page_nav([p for section in pages.values() for p in section], page)

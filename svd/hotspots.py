@@ -6,13 +6,15 @@ The Hotspots page lays these out; nothing here knows about Streamlit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
 from svd import maps, stats
+from svd.filters import RecordFilter
 
 LEVELS = {"ward": ("ward_code", "ward_name"), "lsoa": ("lsoa_code", "lsoa_name")}
 LEVEL_LABELS = {"ward": "Ward", "lsoa": "Neighbourhood (LSOA)"}
@@ -296,3 +298,226 @@ def select_features(layer_geojson: dict, prop: str, value) -> dict:
         **layer_geojson,
         "features": [f for f in layer_geojson["features"] if f["properties"].get(prop) == value],
     }
+
+
+# ------------------------------------------------------------------------------------------ the count cube
+# Dimensions of the tasking cube: every page filter and every map/chart grouping is one of these.
+CUBE_CATEGORIES = ("offence_group", "offence", "ward_code", "lsoa_code")
+CUBE_FLAGS = ("domestic_abuse", "knife", "historical")
+
+
+@dataclass(frozen=True, eq=False)
+class Cube:
+    """The records collapsed to distinct combinations of the tasking dimensions, each with its count ``n``.
+
+    ``codes[dim]`` are small integers per cube row (-1 = missing): category codes into ``labels[dim]``,
+    months since ``month0``, flags 0/1, hour 0–23, weekday 0–6, grid cell index into ``cells``, and ``place``
+    a bit mask (bit i = inside ``places[i]``). Filters become integer masks over the rows and every count a
+    weighted ``np.bincount``, so a rerun costs the same whatever the number of records behind the cube.
+    """
+
+    codes: Mapping[str, np.ndarray]
+    n: np.ndarray
+    labels: Mapping[str, tuple[str, ...]]
+    month0: pd.Timestamp | None
+    months: int
+    cells: pd.DataFrame = field(default_factory=lambda: maps.grid_counts(np.array([], dtype=np.int64)))
+    places: tuple[str, ...] = ()
+    records: int = 0
+
+    def __len__(self) -> int:
+        return int(self.n.size)
+
+
+def _month_index(months: pd.Series) -> tuple[np.ndarray, pd.Timestamp | None, int]:
+    m = pd.to_datetime(months)
+    ok = m.notna().to_numpy()
+    if not ok.any():
+        return np.full(len(m), -1, dtype=np.int16), None, 0
+    ym = (m.dt.year * 12 + m.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+    lo = int(np.nanmin(ym))
+    idx = np.where(ok, ym - lo, -1).astype(np.int16)
+    return idx, pd.Timestamp(year=lo // 12, month=lo % 12 + 1, day=1), int(np.nanmax(ym)) - lo + 1
+
+
+def _small_int(s: pd.Series, dtype=np.int8) -> np.ndarray:
+    v = s.to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isnan(v), -1, v).astype(dtype)
+
+
+def tasking_cube(records: pd.DataFrame, place_masks: Mapping[str, np.ndarray] | None = None) -> Cube:
+    """Collapse records (canonical or ``tasking_columns`` frame) into a ``Cube``; ``place_masks``: place → bool."""
+    t = records if "cell" in records.columns else tasking_columns(records)
+    codes: dict[str, np.ndarray] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+    for col in CUBE_CATEGORIES:
+        cat = (
+            t[col]
+            if col in t.columns
+            else pd.Series(pd.Categorical([None] * len(t), categories=pd.Index([], dtype=object)))
+        )
+        cat = cat if isinstance(cat.dtype, pd.CategoricalDtype) else cat.astype("category")
+        codes[col] = cat.cat.codes.to_numpy().astype(np.int16)
+        labels[col] = tuple(str(c) for c in cat.cat.categories)
+    codes["month"], month0, months = _month_index(t["month"])
+    for col in CUBE_FLAGS:
+        codes[col] = _small_int(t[col].astype("boolean")) if col in t.columns else np.full(len(t), -1, np.int8)
+    for col in ("hour", "weekday"):
+        codes[col] = _small_int(t[col]) if col in t.columns else np.full(len(t), -1, np.int8)
+    keys = t["cell"].to_numpy(dtype=np.int64)
+    uniq, cell_idx = np.unique(keys, return_inverse=True)
+    valid = uniq >= 0
+    # Cell index counts only located cells (index into ``cells``); unlocated records get -1.
+    remap = np.where(valid, np.cumsum(valid) - 1, -1)
+    codes["cell"] = remap[cell_idx.reshape(-1)].astype(np.int32)
+    cells = maps.grid_counts(uniq[valid])[["key", "lon", "lat"]]
+    place_ids = tuple(place_masks or {})
+    bits = np.zeros(len(t), dtype=np.int32)
+    for i, pid in enumerate(place_ids):
+        bits |= np.asarray(place_masks[pid], dtype=bool).astype(np.int32) << i
+    codes["place"] = bits
+    frame = pd.DataFrame(codes)
+    # One hash group-by at load time; the result has one row per distinct combination.
+    grouped = frame.groupby(list(codes), sort=False).size()
+    index = grouped.index.to_frame(index=False)
+    return Cube(
+        codes={c: index[c].to_numpy(dtype=codes[c].dtype) for c in codes},
+        n=grouped.to_numpy(dtype=np.int64),
+        labels=labels,
+        month0=month0,
+        months=months,
+        cells=cells.reset_index(drop=True),
+        places=place_ids,
+        records=len(t),
+    )
+
+
+def _lut(labels: Sequence[str], chosen: Sequence) -> np.ndarray:
+    """A lookup table over codes (+1 slot so code -1, missing, maps to False)."""
+    lut = np.zeros(len(labels) + 1, dtype=bool)
+    want = {str(c) for c in chosen}
+    lut[: len(labels)] = [lab in want for lab in labels]
+    return lut
+
+
+def _month_code(cube: Cube, month: pd.Timestamp) -> int:
+    m = pd.Timestamp(month)
+    return (m.year * 12 + m.month - 1) - (cube.month0.year * 12 + cube.month0.month - 1)
+
+
+def cube_mask(
+    cube: Cube, f: RecordFilter, offences: Sequence[str] = (), place: str | None = None
+) -> np.ndarray:
+    """The cube rows that pass ``f`` — the same records as ``svd.filters.apply`` (+ offences and a place)."""
+    c = cube.codes
+    mask = np.ones(len(cube), dtype=bool)
+    if f.start is not None or f.end is not None:
+        # A record with no month never passes a period, as in svd.filters.apply (NaT compares False).
+        mask &= c["month"] >= 0
+        if f.start is not None and cube.month0 is not None:
+            mask &= c["month"] >= _month_code(cube, f.start)
+        if f.end is not None and cube.month0 is not None:
+            mask &= c["month"] <= _month_code(cube, f.end)
+    if f.offence_groups:
+        mask &= _lut(cube.labels["offence_group"], f.offence_groups)[c["offence_group"]]
+    for col in ("domestic_abuse", "knife"):
+        want = getattr(f, col)
+        if want is not None:
+            # Missing counts as not flagged, as in svd.filters.apply.
+            mask &= (c[col] == 1) == want
+    if f.hours is not None:
+        a, b = f.hours
+        h = c["hour"]
+        inside = (h >= a) & (h < b) if a <= b else (h >= a) | (h < b)
+        mask &= inside & (h >= 0)
+    if f.weekdays:
+        lut = np.zeros(8, dtype=bool)
+        lut[[d for d in f.weekdays if 0 <= d < 7]] = True
+        mask &= lut[c["weekday"]]
+    if f.wards:
+        mask &= _lut(cube.labels["ward_code"], f.wards)[c["ward_code"]]
+    if f.exclude_historical:
+        mask &= c["historical"] != 1
+    if offences:
+        mask &= _lut(cube.labels["offence"], offences)[c["offence"]]
+    if place is not None:
+        bit = cube.places.index(place) if place in cube.places else None
+        mask &= False if bit is None else (c["place"] >> bit) & 1 == 1
+    return mask
+
+
+def _weights(cube: Cube, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask, cube.n, 0)
+
+
+def cube_total(cube: Cube, mask: np.ndarray) -> int:
+    """Records in the masked cube rows."""
+    return int(cube.n[mask].sum())
+
+
+def cube_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
+    """``record_counts`` from the cube: area_code, count (areas with no records are absent)."""
+    code = LEVELS[level][0]
+    labels = cube.labels[code]
+    k = cube.codes[code]
+    ok = mask & (k >= 0)
+    counts = np.bincount(k[ok], weights=cube.n[ok], minlength=len(labels)).astype(np.int64)
+    # Same order as value_counts (descending count), so the two are interchangeable.
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 0]
+    return pd.DataFrame(
+        {"area_code": np.asarray(labels, dtype=object)[order].astype(str), "count": counts[order]}
+    )
+
+
+def cube_monthly_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
+    """``monthly_area_counts`` from the cube: area_code, month, count."""
+    code = LEVELS[level][0]
+    labels = cube.labels[code]
+    k, m = cube.codes[code], cube.codes["month"]
+    ok = mask & (k >= 0) & (m >= 0)
+    if not ok.any():
+        return pd.DataFrame({"area_code": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
+                             "count": pd.Series(dtype="int64")})
+    flat = np.bincount(
+        k[ok].astype(np.int64) * cube.months + m[ok], weights=cube.n[ok], minlength=len(labels) * cube.months
+    ).astype(np.int64)
+    nz = np.flatnonzero(flat)
+    area, month = np.divmod(nz, cube.months)
+    months = pd.date_range(cube.month0, periods=cube.months, freq="MS")
+    return pd.DataFrame(
+        {
+            "area_code": np.asarray(labels, dtype=object)[area].astype(str),
+            "month": months[month].to_numpy(),
+            "count": flat[nz],
+        }
+    )
+
+
+def cube_cell_table(cube: Cube, mask: np.ndarray) -> pd.DataFrame:
+    """``cell_table`` from the cube: offences per 250 m cell with centre, radius and tooltip."""
+    k = cube.codes["cell"]
+    ok = mask & (k >= 0)
+    counts = np.bincount(k[ok], weights=cube.n[ok], minlength=len(cube.cells)).astype(np.int64)
+    keep = counts > 0
+    cells = cube.cells[keep].reset_index(drop=True).assign(count=counts[keep])
+    cells = cells[["key", "count", "lon", "lat"]]
+    top = max(int(cells["count"].max()), 1) if len(cells) else 1
+    radius = (maps.GRID_CELL_M / 2 * np.sqrt(cells["count"] / top)).round(1)
+    return cells.assign(radius=radius, tip=[f"250 m square: {c:,} offences" for c in cells["count"]])
+
+
+def cube_has_times(cube: Cube) -> bool:
+    """``has_times`` for the cube."""
+    return bool((cube.codes["hour"] >= 0).any())
+
+
+def cube_has_coordinates(cube: Cube, mask: np.ndarray | None = None) -> bool:
+    """``has_coordinates`` for the (masked) cube."""
+    ok = cube.codes["cell"] >= 0
+    return bool((ok if mask is None else ok & mask).any())
+
+
+def cube_offence_groups(cube: Cube) -> list[str]:
+    """``offence_groups`` for the cube."""
+    return sorted(cube.labels["offence_group"])

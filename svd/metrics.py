@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
 from svd.config import BOROUGH_CODE, definitions_dir
+from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,39 @@ def select_mps(table: pd.DataFrame, m: Metric) -> pd.DataFrame:
     return table[keep]
 
 
+def _flag(records: pd.DataFrame, column: str) -> np.ndarray:
+    return records[column].fillna(False).astype(bool).to_numpy()
+
+
+def affecting_under_25(records: pd.DataFrame) -> np.ndarray:
+    """Violence and exploitation affecting young people under 25, as the SNA measured it.
+
+    The eight London serious-violence offence types, reported at the time (not historical), where the victim is
+    under 25 — the population the needs assessment's "46% between 3pm and 9pm" describes.
+    """
+    if "victim_age" not in records or "offence" not in records:
+        return np.zeros(len(records), dtype=bool)  # an extract without ages cannot say; the tile then shows "–"
+    current = ~_flag(records, "historical") if "historical" in records else np.ones(len(records), dtype=bool)
+    young = records["victim_age"].lt(25).fillna(False).to_numpy(dtype=bool)
+    return records["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).to_numpy() & young & current
+
+
+# Record filters a metric may name: a boolean column of the canonical record frame, or a named predicate.
+RECORD_PREDICATES = {"affecting_under_25": affecting_under_25}
+
+
+def record_mask(records: pd.DataFrame, name: str) -> np.ndarray:
+    """The boolean mask a metric's ``filter`` names."""
+    if name in RECORD_PREDICATES:
+        return RECORD_PREDICATES[name](records)
+    return _flag(records, name)
+
+
 def select_records(records: pd.DataFrame, m: Metric) -> pd.DataFrame:
-    """Records matching the metric's filter (a boolean column of the canonical record frame)."""
+    """Records matching the metric's filter."""
     if m.filter is None:
         return records
-    flag = records[m.filter].fillna(False).astype(bool)
-    return records[flag.to_numpy()]
+    return records[record_mask(records, m.filter)]
 
 
 def window_mask(records: pd.DataFrame, window: tuple[int, int]) -> pd.Series:

@@ -294,3 +294,13 @@ def near_points(
 def stations(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The station rows of ``svd.geo.places()`` (stations just outside the borough included)."""
     return places[places["place_type"] == "station"].reset_index(drop=True)
+
+
+def rates_on_shapes(shapes: gpd.GeoDataFrame, rates: pd.DataFrame, level: str = "ward") -> gpd.GeoDataFrame:
+    """``area_rates`` output (``code`` column) joined onto ward or LSOA polygons, for a static map.
+
+    Every polygon is kept; an area missing from ``rates`` has no value (drawn as no data).
+    """
+    code = f"{level}_code"
+    values = rates.drop(columns=[c for c in ("name",) if c in rates.columns]).rename(columns={"code": code})
+    return shapes[[code, f"{level}_name", shapes.geometry.name]].merge(values, on=code, how="left")

@@ -41,6 +41,25 @@ def select(table: pd.DataFrame, categories: Iterable[Category]) -> pd.DataFrame:
     return table[pd.MultiIndex.from_frame(table[["major", "minor"]]).isin(pairs)]
 
 
+def ward_rates(table: pd.DataFrame, categories: Iterable[Category], ward_pop: pd.DataFrame) -> pd.DataFrame:
+    """Offences per ward in the latest 12 months of ``table`` and the 12 before, with the rate per 1,000.
+
+    ``ward_pop`` is ``svd.population.ward_population()``; every ward in it gets a row (zero where none).
+    Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (Byar 95%),
+    highest rate first.
+    """
+    from svd.stats import rates_with_ci
+
+    periods = agg.latest_periods(table["month"])
+    tot = agg.period_totals(select(table, categories), periods, by=["area_code"])
+    tot = tot.rename(columns={"area_code": "ward_code"})[["ward_code", "current", "previous"]]
+    out = ward_pop[["ward_code", "ward_name", "all_ages"]].merge(tot, on="ward_code", how="left")
+    out = out.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+    out = rates_with_ci(out.rename(columns={"all_ages": "population"}), count_col="current")
+    cols = ["ward_code", "ward_name", "current", "previous", "population", "rate", "rate_lower", "rate_upper"]
+    return out[cols].sort_values(["rate", "ward_code"], ascending=[False, True], ignore_index=True)
+
+
 def monthly(
     table: pd.DataFrame, categories: Iterable[Category] | None = None, area_codes: Sequence[str] | None = None
 ) -> pd.DataFrame:

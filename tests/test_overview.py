@@ -59,7 +59,12 @@ def _records() -> pd.DataFrame:
     )
     df["hour"] = df["hour"].astype("Int8")
     # records_figure takes the latest 12 months from the records' own months: make them span both years.
-    return df.assign(offence="other")
+    # The 3pm-9pm share counts serious violence affecting under-25s: the proxy rows here are ABH on a victim of 20.
+    return df.assign(
+        offence=df["serious_violence_proxy"].map({True: "abh", False: "other"}),
+        victim_age=pd.array([20] * len(df), dtype="Int16"),
+        historical=pd.array([False] * len(df), dtype="boolean"),
+    )
 
 
 def test_mps_tiles_count_the_registry_categories(borough: pd.DataFrame) -> None:

@@ -202,3 +202,18 @@ def test_stations_keeps_station_rows_only():
         crs="EPSG:4326",
     )
     assert profiles.stations(places)["name"].tolist() == ["A", "B"]
+
+
+def test_rates_on_shapes_keeps_every_polygon():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    shapes = gpd.GeoDataFrame(
+        {"ward_code": ["W1", "W2"], "ward_name": ["One", "Two"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs="EPSG:27700",
+    )
+    rates = pd.DataFrame({"code": ["W2"], "name": ["Two"], "count": ["<5"], "rate_per_1000": [float("nan")]})
+    out = profiles.rates_on_shapes(shapes, rates, "ward")
+    assert out["ward_code"].tolist() == ["W1", "W2"] and out.crs == shapes.crs
+    assert out["count"].isna().tolist() == [True, False] and out["rate_per_1000"].isna().all()

@@ -267,3 +267,25 @@ def test_real_rank_is_among_32_boroughs(borough):
     )
     assert rk.rate_per_1000 == pytest.approx(rk.count / 218_869 * 1000)
     assert 1 <= rk.rank <= 32
+
+
+def test_ward_rates_count_latest_12_months_and_the_12_before_per_ward():
+    """W1: 3 rapes in Apr 2025 (current, 24 months 2024-04..2026-03) and 2 in Apr 2024 (previous); theft
+    ignored. W2: nothing in the window but 1 other sexual offence in 2024-03 (outside both periods). W3 has no
+    rows at all and still gets a zero row."""
+    t = _table(
+        [
+            ("2026-03", "W1", THEFT, 50),
+            ("2025-04", "W1", RAPE, 3),
+            ("2024-04", "W1", RAPE, 2),
+            ("2024-03", "W2", OTHER, 1),
+        ]
+    )
+    pop = pd.DataFrame(
+        {"ward_code": ["W1", "W2", "W3"], "ward_name": ["One", "Two", "Three"], "all_ages": [1500, 2000, 100]}
+    )
+    out = trends.ward_rates(t, [RAPE, OTHER], pop)
+    assert out["ward_code"].tolist() == ["W1", "W2", "W3"]
+    assert out["current"].tolist() == [3, 0, 0] and out["previous"].tolist() == [2, 0, 0]
+    assert out["rate"].iloc[0] == pytest.approx(2.0)  # 3 per 1,500 residents = 2 per 1,000
+    assert (out["rate_lower"].iloc[0] < 2.0 < out["rate_upper"].iloc[0]) and out["rate"].iloc[1] == 0

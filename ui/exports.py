@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from svd import catalogue, export
+from svd import catalogue, export, public
+from ui import present
 
 PNG = "image/png"
 SVG = "image/svg+xml"
@@ -72,15 +73,20 @@ def chart_downloads(chart, name: str, key: str | None = None) -> None:
         )
 
 
-def table_downloads(df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, key: str | None = None) -> None:
-    """'CSV' and 'Excel' download buttons for a table (or several tables: one CSV of the first, all in xlsx)."""
+def table_downloads(
+    df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, key: str | None = None, label: str | None = None
+) -> None:
+    """'CSV' and 'Excel' download buttons for a table (or several tables: one CSV of the first, all in xlsx).
+
+    ``label`` names the table on the buttons ("Totals (CSV)") where the buttons do not sit under it.
+    """
     stem = slug(name)
     key = key or f"dl-table-{stem}"
     frames = dict(df) if isinstance(df, Mapping) else {name[:31] or "Table": df}
     first = next(iter(frames.values())) if frames else pd.DataFrame()
     with st.container(horizontal=True, gap="small"):
         st.download_button(
-            "CSV",
+            f"{label} (CSV)" if label else "CSV",
             lambda: export.table_csv(first),
             file_name=f"{stem}.csv",
             mime=CSV,
@@ -90,7 +96,7 @@ def table_downloads(df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, ke
             help="Download the table as CSV (UTF-8).",
         )
         st.download_button(
-            "Excel",
+            f"{label} (Excel)" if label else "Excel",
             lambda: export.table_xlsx(frames),
             file_name=f"{stem}.xlsx",
             mime=XLSX,
@@ -132,3 +138,32 @@ def map_download(
         on_click="ignore",
         help="Download a static map with legend, scale bar, north arrow and attribution.",
     )
+
+
+def show_chart(chart, name: str, key: str | None = None, downloads: bool = True) -> None:
+    """An altair chart at full width with its PNG and SVG buttons underneath.
+
+    In presentation mode the chart is drawn with ``theme=None`` so the large-type altair theme
+    (``ui.present``) applies; otherwise Streamlit's own theme, which overrides altair's, is kept.
+    """
+    st.altair_chart(chart, width="stretch", theme=None if present.is_presenting() else "streamlit")
+    if downloads:
+        chart_downloads(chart, name, key)
+
+
+def show_table(
+    df: pd.DataFrame, name: str, key: str | None = None, downloads: bool = True, **dataframe_kwargs
+) -> None:
+    """A table (``st.dataframe``, index hidden) with its CSV and Excel buttons underneath.
+
+    Pass the frame as the public may see it (``svd.public.apply``): the screen and the files then agree.
+    """
+    st.dataframe(df, **{"hide_index": True, **dataframe_kwargs})
+    if downloads:
+        table_downloads(df, name, key)
+
+
+def public_notice() -> None:
+    """The public-mode note (what is suppressed and why), shown only when public mode is on."""
+    if public.is_public():
+        st.info(public.PUBLIC_NOTE, icon=":material/visibility_off:")

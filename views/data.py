@@ -4,17 +4,10 @@ import streamlit as st
 
 from svd import dataquality as dq
 from svd.config import BOROUGH_CODE
-from svd.funding import to_excel_bytes
 from svd.overview import as_of
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
-CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _csv(df) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")
 
 
 def body() -> None:
@@ -26,6 +19,7 @@ def body() -> None:
     gaps = dq.gaps_table({**borough_merge.gaps_by_level, **ward_merge.gaps_by_level})
 
     frame.headline("Data and methods", dq.headline(catalogue, totals, gaps))
+    exports.public_notice()
     st.markdown(f"Data directory in use: `{ROOT}` (set `SVD_DATA_DIR` to read another folder).")
 
     st.subheader("Catalogue check")
@@ -34,13 +28,7 @@ def body() -> None:
         "columns and rows."
     )
     st.dataframe(catalogue, hide_index=True, width="stretch")
-    st.download_button(
-        "Catalogue check (CSV)",
-        _csv(catalogue),
-        file_name="catalogue_check.csv",
-        mime=CSV,
-        icon=":material/download:",
-    )
+    exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check")
 
     st.subheader("Import report, per file")
     c = st.columns(4)
@@ -68,27 +56,11 @@ def body() -> None:
         },
     )
     quarantine = dq.quarantine_table(reports)
-    d1, d2, d3 = st.columns(3)
-    d1.download_button(
-        "Import report (CSV)",
-        _csv(table),
-        file_name="import_report.csv",
-        mime=CSV,
-        icon=":material/download:",
-    )
-    d2.download_button(
-        f"Quarantined rows (CSV, {len(quarantine):,})",
-        _csv(quarantine),
-        file_name="quarantined_rows.csv",
-        mime=CSV,
-        icon=":material/download:",
-    )
-    d3.download_button(
-        "Both (Excel)",
-        to_excel_bytes({"Import report": table, "Quarantined rows": quarantine}),
-        file_name="import_report.xlsx",
-        mime=XLSX,
-        icon=":material/download:",
+    exports.table_downloads(table, "Import report", label="Import report")
+    exports.table_downloads(
+        {"Quarantined rows": quarantine, "Import report": table},
+        "Quarantined rows",
+        label=f"Quarantined rows ({len(quarantine):,})",
     )
     st.caption(
         "Every row read is either accepted or quarantined with its line number and the reason: "
@@ -100,28 +72,21 @@ def body() -> None:
     st.markdown(
         "Which monthly release supplies each month (the most recent release that has the month complete):"
     )
-    st.dataframe(sources, hide_index=True, width="stretch")
+    exports.show_table(sources, "MPS releases", width="stretch")
     revisions = dq.revisions_for(ward_merge.revisions, BOROUGH_CODE)
     rs = dq.revision_summary(revisions)
     st.markdown(dq.revision_sentence(rs))
     if not revisions.empty:
         with frame.friendly_errors("The revisions chart"):
-            st.altair_chart(
+            exports.show_chart(
                 dq.revisions_chart(
                     revisions,
                     "How later releases revised Barking and Dagenham's monthly totals",
                     subtitle="Each point: one month in two consecutive releases; shape and colour name the pair.",
                 ),
-                width="stretch",
+                "MPS revisions",
             )
-        st.dataframe(revisions, hide_index=True, width="stretch")
-        st.download_button(
-            "Revisions (CSV)",
-            _csv(revisions),
-            file_name="mps_revisions.csv",
-            mime=CSV,
-            icon=":material/download:",
-        )
+        exports.show_table(revisions, "MPS revisions table", width="stretch")
     if gaps.empty:
         st.markdown("No month is missing inside the span of either series.")
     else:
@@ -129,7 +94,7 @@ def body() -> None:
             "Months missing inside a series' span (not published in any release in the folder; charts "
             "show them as gaps, never as zero):"
         )
-        st.dataframe(gaps, hide_index=True)
+        exports.show_table(gaps, "MPS gaps")
 
     st.subheader("Record-level data")
     simulated = True
@@ -155,22 +120,12 @@ def body() -> None:
                     "tolerance_points": st.column_config.NumberColumn("Tolerance (± points)", format="%.1f"),
                 },
             )
-            st.download_button(
-                "Calibration (CSV)",
-                _csv(calibration),
-                file_name="simulation_calibration.csv",
-                mime=CSV,
-                icon=":material/download:",
-            )
+            exports.table_downloads(calibration, "Simulation calibration", label="Calibration")
         elif record_set.import_result is not None:
             extract = dq.result_report(record_set.import_result)
-            st.dataframe(dq.report_table([extract]), hide_index=True, width="stretch")
-            st.download_button(
-                "Extract: rows set aside (CSV)",
-                _csv(dq.quarantine_table([extract])),
-                file_name="extract_quarantined_rows.csv",
-                mime=CSV,
-                icon=":material/download:",
+            exports.show_table(dq.report_table([extract]), "Extract import report", width="stretch")
+            exports.table_downloads(
+                dq.quarantine_table([extract]), "Extract rows set aside", label="Extract: rows set aside"
             )
 
     st.subheader("Refreshing the data each month")

@@ -4,20 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, export, profiles, strategy, trends
+from svd import charts, profiles, public, strategy, trends
 from svd import filters as rf
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
-
-
-def downloads(df, name: str) -> None:
-    """CSV and Excel downloads of a table shown on the page."""
-    a, b = st.columns(2)
-    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
-    b.download_button(
-        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
-    )
+AGE_DERIVED = ["share", "ratio", "lower", "upper", "label"]
 
 
 def body() -> None:
@@ -43,6 +35,7 @@ def body() -> None:
     )
     frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}")
     frame.records_notice(rs)
+    exports.public_notice()
     if sim:
         st.warning(
             "Every figure on this page comes from **simulated** records: no open dataset carries a domestic "
@@ -89,7 +82,7 @@ def body() -> None:
     st.subheader("Trend")
     left, right = st.columns(2)
     with left, frame.friendly_errors("The monthly chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.trend_chart(
                 series,
                 "Domestic abuse offences per month",
@@ -97,10 +90,10 @@ def body() -> None:
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
             ),
-            width="stretch",
+            "Domestic abuse offences per month",
         )
     with right, frame.friendly_errors("The rolling chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.trend_chart(
                 series,
                 "Domestic abuse, rolling 12-month total",
@@ -110,16 +103,15 @@ def body() -> None:
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
             ),
-            width="stretch",
+            "Domestic abuse rolling 12-month total",
         )
     with st.expander("Monthly figures"):
-        st.dataframe(series, hide_index=True)
-        downloads(series, "domestic_abuse_monthly")
+        exports.show_table(series, "Domestic abuse monthly")  # borough totals: never suppressed
 
     st.subheader("Which offences are domestic abuse")
     groups = profiles.flag_share_by_group(in_period, "domestic_abuse", "major_group")
     with frame.friendly_errors("The offence-group chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.bar_chart(
                 groups,
                 "Share of each offence group flagged as domestic abuse",
@@ -128,7 +120,7 @@ def body() -> None:
                 value="share",
                 subtitle=f"{tag} · {where}",
             ),
-            width="stretch",
+            "Domestic abuse share by offence group",
         )
     refs = strategy.references()
     st.caption(
@@ -149,24 +141,39 @@ def body() -> None:
         with tab, frame.friendly_errors(f"The {who} profile"):
             a, b = st.columns([1, 2])
             sex = profiles.shares(da, f"{who}_sex", profiles.SEX_LABELS)
-            a.altair_chart(
-                charts.bar_chart(
-                    sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
-                ),
-                width="stretch",
-            )
-            a.caption("The Census files held give age only, so sex is shown without a population comparison.")
+            with a:
+                exports.show_chart(
+                    charts.bar_chart(
+                        sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
+                    ),
+                    f"Domestic abuse {who} sex",
+                )
+                st.caption(
+                    "The Census files held give age only, so sex is shown without a population comparison."
+                )
             over = profiles.overrepresentation_by_age(da, f"{who}_age", by_band)
-            b.altair_chart(
-                charts.overrepresentation_chart(
-                    over,
-                    f"{who.capitalize()} age against the Census population",
-                    f"Dot plot of each age band's share of {who}s divided by its share of residents, with 95% intervals.",
-                    subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
-                ),
-                width="stretch",
-            )
-            downloads(over, f"da_{who}_age")
+            with b:
+                exports.show_chart(
+                    charts.overrepresentation_chart(
+                        over,
+                        f"{who.capitalize()} age against the Census population",
+                        f"Dot plot of each age band's share of {who}s divided by its share of residents, "
+                        "with 95% intervals.",
+                        subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
+                    ),
+                    f"Domestic abuse {who} age",
+                )
+                # With wards chosen these are ward-level counts of a sensitive offence.
+                exports.show_table(
+                    public.apply(
+                        over,
+                        public.area_level(shared["wards"]),
+                        sensitive=True,
+                        count_cols=["count", "unknown"],
+                        derived_cols=AGE_DERIVED,
+                    ),
+                    f"Domestic abuse {who} age",
+                )
 
     st.subheader("Relationship and place")
     a, b = st.columns(2)
@@ -174,7 +181,7 @@ def body() -> None:
         rel = profiles.shares(
             da, "relationship", profiles.RELATIONSHIP_LABELS, order=list(profiles.RELATIONSHIP_LABELS)
         )
-        st.altair_chart(
+        exports.show_chart(
             charts.bar_chart(
                 rel,
                 "Suspect's relationship to the victim",
@@ -183,11 +190,11 @@ def body() -> None:
                 reference=strategy.reference("da_suspect_partner")["value"],
                 reference_label="SNA: 72% partner/ex",
             ),
-            width="stretch",
+            "Domestic abuse relationship",
         )
     with b, frame.friendly_errors("The location chart"):
         loc = profiles.shares(da, "location_type", profiles.LOCATION_LABELS)
-        st.altair_chart(
+        exports.show_chart(
             charts.bar_chart(
                 loc,
                 "Where domestic abuse took place",
@@ -196,7 +203,7 @@ def body() -> None:
                 reference=strategy.reference("da_victim_home")["value"],
                 reference_label="SNA: 66% victim's home",
             ),
-            width="stretch",
+            "Domestic abuse location",
         )
 
     st.subheader("Where in the borough")
@@ -211,25 +218,37 @@ def body() -> None:
         everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)
     )
     area_pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
-    rates = profiles.area_rates(da_borough, area_pop, level)
+    # Public mode: LSOA and ward counts of domestic abuse are sensitive; map, table and files agree.
+    rates = public.apply(
+        profiles.area_rates(da_borough, area_pop, level), level, sensitive=True, derived_cols=["rate_per_1000"]
+    )
+    areas = {"ward": "ward", "lsoa": "LSOA"}[level]
+    map_title = f"Domestic abuse offences per 1,000 residents by {areas}"
     with frame.friendly_errors("The map"):
-        st.altair_chart(
+        exports.show_chart(
             charts.choropleth(
                 cache.layer_geojson(ROOT, "wards" if level == "ward" else "lsoas"),
                 rates.rename(columns={"code": f"{level}_code"}),
                 f"{level}_code",
                 "rate_per_1000",
                 "Domestic abuse offences per 1,000 residents",
-                f"Map of the domestic abuse rate by {level}.",
+                f"Map of the domestic abuse rate by {areas}.",
                 "Per 1,000",
                 subtitle=f"{tag} · {rf.describe(period).split(';')[0]}",
                 label_values=level == "ward",
             ),
-            width="stretch",
+            map_title,
+        )
+        shapes = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
+        exports.map_download(
+            profiles.rates_on_shapes(shapes, rates, level),
+            "rate_per_1000",
+            f"{map_title}, {rf.describe(period).split(';')[0]} ({tag.lower()})",
+            f"domestic abuse map {level}",
+            legend_title="Offences per 1,000 residents",
         )
     st.caption("The map shows every area for the chosen months (the ward filter is not applied here).")
-    st.dataframe(rates, hide_index=True)
-    downloads(rates, f"domestic_abuse_by_{level}")
+    exports.show_table(rates, f"Domestic abuse by {level}")
 
     frame.sources(
         ["records_simulated" if sim else "records_extract", "census", "strategy", "geo"],

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from svd import funding, overview
-from ui import frame
+from ui import exports, frame
 
 
 def body() -> None:
@@ -14,6 +14,7 @@ def body() -> None:
     first, second = funding.YEARS
 
     frame.headline("Funding", overview.funding_headline(change, first, second, funding.TOTAL_LABEL))
+    exports.public_notice()
     st.caption(
         "As transcribed from the strategy's table \"Identified funding streams or resources that can be used "
         'by the partnership for prevention and reduction activities" (January 2024).'
@@ -42,10 +43,11 @@ def body() -> None:
         }
     ).rename(columns={"fund": "Fund", "change": "Change", "pct_change": "Change (%)"})
     st.dataframe(shown, hide_index=True, width="stretch")
+    exports.table_downloads(change, "Funding change between years")
 
     with frame.friendly_errors("The funding chart"):
         chart = overview.funding_chart(overview.funding_chart_frame(totals, funding.TOTAL_LABEL))
-        st.altair_chart(chart, width="stretch")
+        exports.show_chart(chart, "Funding per fund and year")
 
     st.subheader("Line items")
     st.dataframe(
@@ -56,38 +58,8 @@ def body() -> None:
         width="stretch",
     )
 
-    per_fund = totals.drop(columns=["amount_pence"])
-    c1, c2, c3, c4 = st.columns(4)
-    c1.download_button(
-        "Totals (CSV)",
-        per_fund.to_csv(index=False).encode("utf-8-sig"),
-        file_name="funding_totals.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "Change between years (CSV)",
-        change.to_csv(index=False).encode("utf-8-sig"),
-        file_name="funding_change.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
-    c3.download_button(
-        "Line items (CSV)",
-        items.drop(columns=["amount_pence"]).to_csv(index=False).encode("utf-8-sig"),
-        file_name="funding_items.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
-    c4.download_button(
-        "All three (Excel)",
-        funding.to_excel_bytes(
-            {"Totals": per_fund, "Change": change, "Line items": items.drop(columns=["amount_pence"])}
-        ),
-        file_name="funding.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-    )
+    exports.table_downloads(items.drop(columns=["amount_pence"]), "Funding line items")
+    exports.table_downloads(totals.drop(columns=["amount_pence"]), "Funding totals", label="Totals per fund")
     frame.sources(["strategy"], as_of="January 2024 (the strategy's funding table)")
 
 

@@ -4,22 +4,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, export, metrics, profiles, strategy, trends
+from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd.config import BOROUGH_CODE
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
 ROBBERY = metrics.metric("personal_robbery").categories
-
-
-def downloads(df, name: str) -> None:
-    """CSV and Excel downloads of a table shown on the page."""
-    a, b = st.columns(2)
-    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
-    b.download_button(
-        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
-    )
 
 
 def body() -> None:
@@ -46,6 +37,7 @@ def body() -> None:
         f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
     )
     frame.records_notice(rs)
+    exports.public_notice()
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
@@ -83,17 +75,17 @@ def body() -> None:
     st.subheader("Trend (real data)")
     a, b = st.columns(2)
     with a, frame.friendly_errors("The monthly chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.trend_chart(
                 recent,
                 "Personal robbery per month",
                 "Line chart of personal robbery per month, MPS ward data summed.",
                 subtitle="Metropolitan Police, real data",
             ),
-            width="stretch",
+            "Personal robbery per month",
         )
     with b, frame.friendly_errors("The long-term chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.trend_chart(
                 long,
                 "Personal robbery, rolling 12-month total",
@@ -102,12 +94,12 @@ def body() -> None:
                 value_title="12-month total",
                 subtitle="MPS borough files",
             ),
-            width="stretch",
+            "Personal robbery rolling 12-month total",
         )
     st.caption(trends.gap_text(long))
     if rk is not None:
         with st.expander(f"All London boroughs, {rk.period}"):
-            st.altair_chart(
+            exports.show_chart(
                 charts.rank_chart(
                     rk.table,
                     BOROUGH_CODE,
@@ -115,9 +107,9 @@ def body() -> None:
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="London excludes the City of London",
                 ),
-                width="stretch",
+                "Personal robbery rate London boroughs",
             )
-            downloads(rk.table, "personal_robbery_london_rates")
+            exports.table_downloads(rk.table, "Personal robbery rate London boroughs")
 
     st.subheader(f"Victims and suspects of personal robbery ({tag.lower()})")
     pop = cache.ward_population(ROOT)
@@ -130,14 +122,14 @@ def body() -> None:
             over = profiles.overrepresentation_by_age(
                 robbery, f"{who}_age", by_band, profiles.ROBBERY_AGE_BANDS
             )
-            st.altair_chart(
+            exports.show_chart(
                 charts.overrepresentation_chart(
                     over,
                     f"{who.capitalize()} age against the Census population",
                     f"Dot plot of each age band's share of robbery {who}s over its share of residents, 95% intervals.",
                     subtitle=f"{tag} · {over['unknown'].iloc[0]:,} with no age left out",
                 ),
-                width="stretch",
+                f"Robbery {who} age",
             )
             ref = strategy.reference(refs[who])
             st.caption(
@@ -145,7 +137,11 @@ def body() -> None:
                 f"of residents. SNA: {ref['value']}% of {who}s (1-17), "
                 f"{strategy.reference('population_under_18')['value']}% of residents."
             )
-            downloads(over, f"robbery_{who}_age")
+            # Robbery is not a sensitive offence: ward figures are shown in full even in public mode.
+            exports.table_downloads(
+                public.apply(over, public.area_level(shared["wards"]), sensitive=False),
+                f"Robbery {who} age",
+            )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
     radius = st.select_slider(
@@ -159,7 +155,7 @@ def body() -> None:
     m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
     m2.caption(hub.text())
     with frame.friendly_errors("The station chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.bar_chart(
                 per_station,
                 f"Personal robbery within {radius} m of each station",
@@ -171,13 +167,13 @@ def body() -> None:
                 suffix="",
                 subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
             ),
-            width="stretch",
+            f"Robbery near stations {radius} m",
         )
     st.caption(
         "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
         "Barking and Dagenham are counted. An offence near two stations counts for each."
     )
-    downloads(per_station, "robbery_near_stations")
+    exports.table_downloads(per_station, f"Robbery near stations {radius} m")
 
     frame.sources(
         [

@@ -5,7 +5,7 @@ import streamlit as st
 from svd import metrics as mx
 from svd import overview, strategy
 from svd.taxonomy import PROXY_NOTE
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
 MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
@@ -55,6 +55,7 @@ def body() -> None:
             "tiles are not shown.",
             icon=":material/error:",
         )
+    exports.public_notice()
     sv = figs["serious_violence"]
     st.caption(
         f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
@@ -93,8 +94,9 @@ def body() -> None:
             help=f"\u201c{ref['quote']}\u201d",
         )
         st.caption(
-            f"{ref['text']} · {ref['period']} · {ref['source']}. The tile beside it counts every "
-            "serious-violence offence with a known time, of any age, so the two measure different things."
+            f"{ref['text']} · {ref['period']} · {ref['source']}. The tile beside it measures the same thing "
+            "(the eight London serious-violence offence types, victim under 25, reported at the time) on the "
+            "record-level data."
         )
 
     st.subheader("Strategy objectives and the metrics that monitor them")
@@ -113,13 +115,7 @@ def body() -> None:
             "page": "Page",
         },
     )
-    st.download_button(
-        "Objectives and metrics (CSV)",
-        table.to_csv(index=False).encode("utf-8-sig"),
-        file_name="objectives_metrics.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
+    exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
 
     kinds = ["mps", "census"]
     if record_set is not None:

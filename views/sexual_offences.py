@@ -4,10 +4,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, export, metrics, profiles, strategy, trends
+from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd.config import BOROUGH_CODE
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
 RAPE = metrics.metric("rape").categories
@@ -19,15 +19,6 @@ COUNTED = {
     "Other sexual offences": "other sexual offences",
 }
 RECORD_GROUPS = ("Rape", "Other sexual offences")
-
-
-def downloads(df, name: str) -> None:
-    """CSV and Excel downloads of a table shown on the page."""
-    a, b = st.columns(2)
-    a.download_button("Download CSV", export.table_csv(df), f"{name}.csv", "text/csv", key=f"{name}_csv")
-    b.download_button(
-        "Download Excel", export.table_xlsx({name[:31]: df}), f"{name}.xlsx", key=f"{name}_xlsx"
-    )
 
 
 def body() -> None:
@@ -42,6 +33,7 @@ def body() -> None:
         change["All sexual offences"].sentence("sexual offences")
         + " Sexual offences remain significantly under-reported.",
     )
+    exports.public_notice()
 
     cols = st.columns(3)
     for col, name in zip(cols, OFFENCES, strict=True):
@@ -59,17 +51,17 @@ def body() -> None:
     a, b = st.columns(2)
     for col, name in zip((a, b), ("Rape", "Other sexual offences"), strict=True):
         with col, frame.friendly_errors(f"The {name.lower()} chart"):
-            st.altair_chart(
+            exports.show_chart(
                 charts.trend_chart(
                     recent[name],
                     f"{name} per month",
                     f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
                     subtitle="Metropolitan Police, real data",
                 ),
-                width="stretch",
+                f"{name} per month",
             )
     with frame.friendly_errors("The long-term chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.trend_chart(
                 long,
                 "All sexual offences, rolling 12-month total since 2011",
@@ -78,7 +70,7 @@ def body() -> None:
                 value_title="12-month total",
                 subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
             ),
-            width="stretch",
+            "Sexual offences rolling 12-month total",
         )
     st.caption(trends.gap_text(long) + " A 12-month total is drawn only where all 12 months are published.")
 
@@ -86,7 +78,7 @@ def body() -> None:
     latest = trends.five_year_change(long)
     pre_gap = trends.five_year_change(long, end=trends.last_before_gap(long))
     five = trends.comparison_table([latest, pre_gap])
-    st.dataframe(five, hide_index=True)
+    exports.show_table(five, "Sexual offences five-year change", downloads=False)
     ref5 = strategy.reference("sexual_offences_change_5y")
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
@@ -94,7 +86,7 @@ def body() -> None:
         "12 months before the gap against five years before that. "
         f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
     )
-    downloads(five, "sexual_offences_five_year")
+    exports.table_downloads(five, "Sexual offences five-year change")
 
     st.subheader("Rate and London rank")
     which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
@@ -102,7 +94,7 @@ def body() -> None:
     if rk is not None:
         st.markdown(rk.sentence(COUNTED[which]))
         with frame.friendly_errors("The rank chart"):
-            st.altair_chart(
+            exports.show_chart(
                 charts.rank_chart(
                     rk.table,
                     BOROUGH_CODE,
@@ -110,9 +102,40 @@ def body() -> None:
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="MPS borough file; Census 2021; London excludes the City",
                 ),
-                width="stretch",
+                f"{which} rate London boroughs",
             )
-        downloads(rk.table, "sexual_offences_london_rates")
+        exports.table_downloads(rk.table, f"{which} rate London boroughs")
+
+    st.subheader("By ward")
+    ward_pop = cache.ward_population(ROOT)
+    by_ward = {name: trends.ward_rates(ward, cats, ward_pop) for name, cats in OFFENCES.items()}
+    shown = {
+        name: public.apply(t, "ward", sensitive=True, count_cols=["current", "previous"])
+        for name, t in by_ward.items()
+    }
+    period_label = change["All sexual offences"].current_period
+    st.caption(
+        f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
+        "(Byar 95% interval). MPS ward data (real); every ward, whatever the sidebar's ward choice."
+    )
+    ward_tabs = st.tabs(list(OFFENCES))
+    for tab, (name, t) in zip(ward_tabs, shown.items(), strict=True):
+        with tab:
+            exports.show_table(
+                t,
+                f"{name} by ward",
+                width="stretch",
+                column_config={
+                    "ward_code": None,
+                    "ward_name": "Ward",
+                    "current": "Latest 12 months",
+                    "previous": "12 months before",
+                    "population": st.column_config.NumberColumn("Residents", format="localized"),
+                    "rate": st.column_config.NumberColumn("Rate per 1,000", format="%.2f"),
+                    "rate_lower": st.column_config.NumberColumn("95% lower", format="%.2f"),
+                    "rate_upper": st.column_config.NumberColumn("95% upper", format="%.2f"),
+                },
+            )
 
     st.subheader("When and where (record-level)")
     rs = cache.records(ROOT, cache.extract_path())
@@ -159,7 +182,7 @@ def body() -> None:
     )
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.column_chart(
                 profiles.hour_profile(recs),
                 "Hour of the day",
@@ -168,21 +191,21 @@ def body() -> None:
                 highlight=[f"{h:02d}:00" for h in range(12, 18)],
                 highlight_label="12:00 to 17:59",
             ),
-            width="stretch",
+            "Sexual offences by hour",
         )
     with b, frame.friendly_errors("The weekday chart"):
-        st.altair_chart(
+        exports.show_chart(
             charts.column_chart(
                 profiles.weekday_profile(recs),
                 "Day of the week",
                 "Bar chart of offences by weekday.",
                 subtitle=tag,
             ),
-            width="stretch",
+            "Sexual offences by weekday",
         )
     with frame.friendly_errors("The location chart"):
         loc = profiles.shares(recs, "location_type", profiles.LOCATION_LABELS)
-        st.altair_chart(
+        exports.show_chart(
             charts.bar_chart(
                 loc,
                 "Where sexual offences took place",
@@ -191,9 +214,12 @@ def body() -> None:
                 reference=strategy.reference("sexual_victim_home")["value"],
                 reference_label="SNA: 33% victim's home",
             ),
-            width="stretch",
+            "Sexual offences location",
         )
-        downloads(loc, "sexual_offences_locations")
+        exports.show_table(
+            public.apply(loc, public.area_level(shared["wards"]), sensitive=True, derived_cols=["share"]),
+            "Sexual offences locations",
+        )
 
     frame.sources(
         [

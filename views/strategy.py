@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from svd import overview, strategy
-from ui import cache, frame
+from ui import cache, exports, frame
 
 ROOT = cache.data_root()
 
@@ -16,6 +16,7 @@ def body() -> None:
     today = date.today()
     reviews = strategy.review_status(today, s)
     frame.headline("Strategy", overview.strategy_headline(reviews, len(s["objectives"]), s["published"]))
+    exports.public_notice()
     st.caption(f"{s['title']} · {s['organisation']} · {s['source']}. Review status as of {today:%-d %B %Y}.")
 
     st.subheader("Review dates")
@@ -40,13 +41,7 @@ def body() -> None:
             "status": "Status",
         },
     )
-    st.download_button(
-        "Review dates (CSV)",
-        reviews.to_csv(index=False).encode("utf-8-sig"),
-        file_name="strategy_reviews.csv",
-        mime="text/csv",
-        icon=":material/download:",
-    )
+    exports.table_downloads(reviews, "Strategy review dates", label="Review dates")
 
     d = s["definition"]
     st.subheader("The definition of serious violence")
@@ -112,13 +107,7 @@ def body() -> None:
                         label=f"Open {overview.PAGE_TITLES[page]}",
                         icon=":material/arrow_forward:",
                     )
-        st.download_button(
-            "Objectives and metrics (CSV)",
-            table.to_csv(index=False).encode("utf-8-sig"),
-            file_name="objectives_metrics.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
+        exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
 
     st.subheader("Needs assessment recommendations")
     st.markdown("\n".join(f"{i}. {r}" for i, r in enumerate(s["sna_recommendations"], start=1)))

@@ -1,0 +1,277 @@
+"""Public mode: the suppression rule, hand-worked tables, and the pages and downloads under SVD_PUBLIC=1."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from svd import public
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+# --- the switch and the rule ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "on"),
+    [("1", True), ("true", True), ("YES", True), (" yes ", True), ("0", False), ("no", False), ("", False)],
+)
+def test_is_public_reads_the_environment_variable(raw, on):
+    assert public.is_public({"SVD_PUBLIC": raw}) is on
+    assert public.is_public({}) is False
+
+
+def test_is_public_defaults_to_the_process_environment(monkeypatch):
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    assert public.is_public()
+    monkeypatch.delenv("SVD_PUBLIC")
+    assert not public.is_public()
+
+
+def test_rule_lsoa_always_ward_when_sensitive_borough_never():
+    assert public.needs_suppression("lsoa", sensitive=False)
+    assert public.needs_suppression("LSOA", sensitive=True)
+    assert public.needs_suppression("ward", sensitive=True)
+    assert not public.needs_suppression("ward", sensitive=False)
+    assert not public.needs_suppression("borough", sensitive=True)
+    with pytest.raises(ValueError, match="level"):
+        public.needs_suppression("street", sensitive=True)
+
+
+def test_area_level():
+    assert public.area_level(()) == "borough"
+    assert public.area_level(["E05014053"]) == "ward"
+
+
+# --- hand-worked tables -----------------------------------------------------------------------------------
+
+
+def _wards() -> pd.DataFrame:
+    # Five wards; the page also shows the total, 3 + 12 + 0 + 40 + 7 = 62.
+    return pd.DataFrame(
+        {
+            "code": ["A", "B", "C", "D", "E"],
+            "count": [3, 12, 0, 40, 7],
+            "population": [1000, 2000, 1500, 4000, 1000],
+            "rate_per_1000": [3.0, 6.0, 0.0, 10.0, 7.0],
+        }
+    )
+
+
+def test_ward_table_sensitive_primary_and_secondary_by_hand():
+    """A: 3 is primary ("<5"). It is the only small cell, so with the total 62 a reader could recover it:
+    the smallest other non-zero cell, E (7), is hidden too ("[c]"). C's zero is shown. A's and E's rates
+    are blanked; the others stay."""
+    out = public.suppress_table(_wards(), "ward", sensitive=True)
+    assert out["count"].tolist() == ["<5", "12", "0", "40", "[c]"]
+    rates = out["rate_per_1000"].tolist()
+    assert np.isnan(rates[0]) and np.isnan(rates[4]) and rates[1:4] == [6.0, 0.0, 10.0]
+    assert out["population"].tolist() == [1000, 2000, 1500, 4000, 1000]  # not derived from a count
+    assert public.hidden_rows(out).tolist() == [True, False, False, False, True]
+    assert _wards()["count"].tolist() == [3, 12, 0, 40, 7]  # the argument is untouched
+
+
+def test_ward_table_not_sensitive_is_unchanged_and_lsoa_always_suppressed():
+    df = _wards()
+    assert public.suppress_table(df, "ward", sensitive=False) is df
+    assert public.suppress_table(df, "lsoa", sensitive=False)["count"].tolist() == [
+        "<5",
+        "12",
+        "0",
+        "40",
+        "[c]",
+    ]
+
+
+def test_two_small_cells_need_no_secondary_and_columns_suppress_separately():
+    """current: 2 and 4 are both primary (two hidden cells: the total does not reveal either).
+    previous: only 1 is small, so the smallest other non-zero (9) is hidden too. A row with any hidden
+    count loses its rate and interval."""
+    df = pd.DataFrame(
+        {
+            "ward": ["A", "B", "C", "D"],
+            "current": [2, 4, 30, 10],
+            "previous": [9, 1, 25, 11],
+            "rate": [1.0, 2.0, 3.0, 4.0],
+            "rate_lower": [0.5, 1.5, 2.5, 3.5],
+            "rate_upper": [1.5, 2.5, 3.5, 4.5],
+        }
+    )
+    out = public.suppress_table(df, "ward", sensitive=True, count_cols=["current", "previous"])
+    assert out["current"].tolist() == ["<5", "<5", "30", "10"]
+    assert out["previous"].tolist() == ["[c]", "<5", "25", "11"]
+    for col in ("rate", "rate_lower", "rate_upper"):
+        assert out[col].isna().tolist() == [True, True, False, False]
+
+
+def test_groups_are_suppressed_within_themselves():
+    """Two offences per ward, a total published per offence: each offence column-group is one group."""
+    df = pd.DataFrame(
+        {
+            "offence": ["Rape", "Rape", "Rape", "Other", "Other", "Other"],
+            "ward": ["A", "B", "C", "A", "B", "C"],
+            "count": [2, 8, 15, 20, 30, 40],
+        }
+    )
+    out = public.suppress_table(df, "ward", sensitive=True, group_cols=["offence"])
+    assert out["count"].tolist() == ["<5", "[c]", "15", "20", "30", "40"]
+
+
+def test_apply_only_in_public_mode_and_explicit_derived_columns(monkeypatch):
+    df = _wards().assign(label=["x"] * 5)
+    monkeypatch.delenv("SVD_PUBLIC", raising=False)
+    assert public.apply(df, "lsoa", True) is df
+    monkeypatch.setenv("SVD_PUBLIC", "yes")
+    out = public.apply(df, "lsoa", True, derived_cols=["rate_per_1000", "label"])
+    assert out["count"].tolist()[0] == "<5" and pd.isna(out["label"].iloc[0]) and out["label"].iloc[1] == "x"
+    assert public.apply(df, "lsoa", True, public=False) is df
+
+
+# --- the board pack's ward table --------------------------------------------------------------------------
+
+
+def test_board_pack_ward_table_is_suppressed_in_public_mode():
+    from svd import boardpack
+
+    table = pd.DataFrame(
+        {
+            "ward_code": ["A", "B", "C"],
+            "ward_name": ["Abbey", "Becontree", "Chadwell"],
+            "current": [3, 50, 60],
+            "previous": [40, 45, 70],
+            "population": [1000.0, 2000.0, 3000.0],
+            "rate": [3.0, 25.0, 20.0],
+            "rate_lower": [0.6, 18.0, 15.0],
+            "rate_upper": [8.8, 33.0, 26.0],
+        }
+    )
+    out = boardpack.public_ward_table(table, public=True)
+    assert out["current"].tolist() == ["<5", "[c]", "60"]
+    assert out["rate"].isna().tolist() == [True, True, False]
+    assert boardpack.public_ward_table(table, public=False) is table
+    rows = boardpack.ward_rows(out)
+    assert rows[0][1] == "<5" and rows[0][4] == "–" and rows[2][1] == "60"
+
+
+# --- the pages under SVD_PUBLIC=1 -------------------------------------------------------------------------
+
+
+def _small_counts(df: pd.DataFrame) -> list:
+    """Counts of 1 to 4 in any count column of a table (the columns named count/current/previous)."""
+    bad = []
+    for col in [c for c in df.columns if c in ("count", "current", "previous", "offences", "flagged")]:
+        v = pd.to_numeric(df[col], errors="coerce")
+        bad += v[(v >= 1) & (v <= 4)].tolist()
+    return bad
+
+
+def _page(path: str, **state):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.realdata
+def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    # Catch every deferred download the pages register, to build exactly the bytes a click would serve.
+    served: dict[str, object] = {}
+    real_add = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        served[file_name] = data_callable
+        return real_add(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+
+    at = _page("views/domestic_abuse.py")
+    assert any(public.PUBLIC_NOTE in i.value for i in at.info)
+    for level, rows in (("ward", 19), ("lsoa", 115)):
+        if level == "lsoa":
+            at.radio(key="da_map_level").set_value("lsoa").run()
+            assert not at.exception
+        table = at.dataframe[-1].value
+        assert len(table) == rows
+        assert not _small_counts(table), level
+    assert (table["count"].astype(str) == "<5").any()  # the simulation has LSOAs with 1 to 4 offences
+    csvs = {name: fn for name, fn in served.items() if str(name).endswith(".csv")}
+    assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" in csvs
+    for name, fn in csvs.items():
+        if "-by-" in name:
+            got = pd.read_csv(io.BytesIO(fn()), dtype=str)
+            assert not _small_counts(got), name
+            assert got["count"].isin(["<5", "[c]"]).any() or "ward" in name
+
+    so = _page("views/sexual_offences.py")
+    assert any(public.PUBLIC_NOTE in i.value for i in so.info)
+    ward_tables = [df.value for df in so.dataframe if "ward_name" in df.value.columns]
+    assert ward_tables, "the sexual offences page shows a ward table"
+    for t in ward_tables:
+        assert not _small_counts(t)
+        assert t["current"].astype(str).isin(["<5", "[c]"]).any() or not (
+            pd.to_numeric(t["current"], errors="coerce").dropna() < 5
+        ).any()
+
+
+# --- accessibility and presentation mode on the board views -----------------------------------------------
+
+BOARD_VIEWS = [
+    "views/overview.py",
+    "views/domestic_abuse.py",
+    "views/sexual_offences.py",
+    "views/knife_crime_robbery.py",
+    "views/funding.py",
+    "views/strategy.py",
+    "views/data.py",
+]
+
+
+def _specs(at) -> list[tuple[dict, object]]:
+    charts = list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
+    return [(json.loads(c.proto.spec), c) for c in charts]
+
+
+def _title(spec: dict) -> str:
+    t = spec.get("title")
+    return t.get("text", "") if isinstance(t, dict) else str(t or "")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("view", BOARD_VIEWS)
+def test_every_chart_has_a_title_description_and_downloads(view):
+    at = _page(view)
+    specs = _specs(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    for spec, _ in specs:
+        assert _title(spec), (view, spec.get("description"))
+        assert spec.get("description"), (view, _title(spec))
+    assert labels.count("PNG") >= len(specs) and labels.count("SVG") >= len(specs)
+
+
+@pytest.mark.realdata
+def test_presentation_mode_renders_charts_with_the_large_type_theme():
+    from ui import present
+
+    at = _page("views/knife_crime_robbery.py", present=True)
+    specs = _specs(at)
+    assert specs
+    for spec, chart in specs:
+        assert chart.proto.theme == ""  # theme=None: Streamlit leaves the altair theme alone
+        assert spec["config"]["axis"]["labelFontSize"] == present.LABEL_SIZE
+    plain = _page("views/knife_crime_robbery.py", present=False)
+    assert all(c.proto.theme == "streamlit" for _, c in _specs(plain))
