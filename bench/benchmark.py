@@ -1,20 +1,28 @@
 """Benchmark of the tasking pages (Hotspots, Days and times) on 20k, 200k and 2M records.
 
-Not a test: run ``.venv/bin/python bench/benchmark.py [--sizes 20000,200000,2000000] [--runs 7]`` and it prints
-a Markdown table. For each size the record set is synthetic — the simulated records resampled with
-replacement when ``svd.records`` can load them, else canonical frames drawn from the real LSOAs — and is put in
-place by replacing ``ui.cache.records`` inside this process (AppTest runs the app in-process). Measured:
+Not a test. ``.venv/bin/python bench/benchmark.py [--sizes 20000,200000,2000000] [--runs 7] [--data both]
+[--browser]`` prints Markdown tables. Each (size, data kind) runs in a fresh subprocess so its peak RSS is its
+own. Record sets are synthetic and replace ``ui.cache.records`` in that process (AppTest runs in-process):
 
-* import time of ``svd`` + the page modules' dependencies (a fresh interpreter);
-* server-side time of a warm rerun after a filter change (AppTest, median of ``--runs``; the filter alternates
-  between two values so each run is a real change);
-* the map message size: the JSON length of the deck spec at ward and LSOA level;
-* peak RSS of this process (``resource.getrusage``) after the size's runs.
+* ``resampled``: the simulated records resampled with replacement — realistic columns, but at most ~35k
+  distinct records, so the count cube (``svd.hotspots.Cube``) stays at ≤ 35k rows whatever the size;
+* ``diverse``: canonical records drawn at random over the real LSOAs, months, hours and flags with jittered
+  locations — nearly every record distinct, so the cube is almost as long as the records (the worst case).
+
+Measured per size: the cube build time and rows; server-side time of a warm rerun after a filter change
+through AppTest (median of ``--runs``, the filter alternating between two values so each run is a change),
+three ways — (a) AppTest as shipped, which recompiles app.py and the page (a new ScriptCache per run),
+(b) AppTest with one ScriptCache kept across runs, as the real server does, and (c) the ``@st.fragment``
+function body alone (what a filter change reruns in the browser); the LSOA/ward map message size; and the
+peak RSS of the process. ``--browser`` also starts ``streamlit run`` on ``--port`` with the default data and
+measures headless Chromium: navigation → map drawn, filter change → idle, and websocket bytes per change.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
 import statistics
@@ -90,17 +98,61 @@ def synthetic_records(n: int, seed: int = 1) -> tuple[pd.DataFrame, str]:
 
 
 def import_time() -> float:
-    """Seconds to import the page dependencies in a fresh interpreter."""
-    code = ("import time; t=time.perf_counter(); import streamlit, pydeck, altair; "
-            "import svd.hotspots, svd.temporal, svd.maps, svd.filters, svd.stats, svd.geo; "
-            "print(time.perf_counter()-t)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
+    """Seconds to import the page dependencies in a fresh interpreter (median of 3)."""
+    code = (
+        "import time; t=time.perf_counter(); import streamlit, pydeck, altair; "
+        "import svd.hotspots, svd.temporal, svd.maps, svd.filters, svd.stats, svd.geo, ui.cache; "
+        "print(time.perf_counter()-t)"
+    )
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip())
+        for _ in range(3)
+    ]
+    return statistics.median(runs)
 
 
-def _app(page: str):
-    from streamlit.testing.v1 import AppTest
+class _Timing:
+    """Collects the wall time of every ``@st.fragment`` function body run by the page scripts."""
 
+    def __init__(self) -> None:
+        self.times: list[tuple[str, float]] = []
+
+    def install(self) -> None:
+        import functools
+
+        import streamlit as st
+
+        original = st.fragment
+
+        def fragment(func=None, **kw):
+            if func is None:
+                return lambda f: fragment(f, **kw)
+
+            @functools.wraps(func)
+            def timed(*a, **k):
+                t = time.perf_counter()
+                try:
+                    return func(*a, **k)
+                finally:
+                    self.times.append((func.__name__, (time.perf_counter() - t) * 1000))
+
+            return original(timed, **kw)
+
+        st.fragment = fragment
+
+
+def _app(page: str, shared_cache: bool):
+    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    # (b): the real server keeps one ScriptCache (compiled scripts) for its lifetime; AppTest makes a new one
+    # per run, which recompiles app.py and the page on every rerun.
+    if shared_cache:
+        cache = ScriptCache()
+        app_test.ScriptCache = local_script_runner.ScriptCache = lambda: cache
+    else:
+        app_test.ScriptCache = local_script_runner.ScriptCache = ScriptCache
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.run()
     at.switch_page(page)
@@ -114,72 +166,128 @@ def _by_key(at, kind: str, key: str):
     return next(w for w in getattr(at, kind) if w.key == key)
 
 
-def warm_rerun_ms(page: str, kind: str, key: str, values: list, runs: int) -> float:
-    """Median server-side time of a rerun after changing widget ``key`` (alternating ``values``)."""
-    at = _app(page)
+def warm_rerun_ms(page: str, kind: str, key: str, values: list, runs: int, timing: _Timing,
+                  shared_cache: bool) -> tuple[float, float]:
+    """(median AppTest rerun, median fragment body) in ms after changing widget ``key`` (alternating)."""
+    at = _app(page, shared_cache)
     for v in values:  # warm every cache for both values
         _by_key(at, kind, key).set_value(v)
         at.run()
-    times = []
+    times, frags = [], []
     for i in range(runs):
         _by_key(at, kind, key).set_value(values[i % len(values)])
+        timing.times.clear()
         t = time.perf_counter()
         at.run()
         times.append((time.perf_counter() - t) * 1000)
+        frags.append(sum(ms for _, ms in timing.times))
         if at.exception:
             raise RuntimeError(f"{page}: {at.exception[0].message}")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(frags)
 
 
 def map_sizes() -> dict[str, int]:
-    """JSON length of the deck spec (what st.pydeck_chart sends) at ward and LSOA level."""
-    at = _app("views/hotspots.py")
+    """Bytes of the deck JSON (what st.pydeck_chart sends) at ward and LSOA level."""
+    at = _app("views/hotspots.py", True)
     sizes = {}
     for level in ("ward", "lsoa"):
         _by_key(at, "radio", "hs_level").set_value(level)
         at.run()
         deck = at.get("deck_gl_json_chart")[0]
-        sizes[level] = len(deck.proto.json)
+        sizes[level] = len(deck.proto.json.encode("utf-8"))
     return sizes
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the results table."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="20000,200000,2000000")
-    ap.add_argument("--runs", type=int, default=7)
-    args = ap.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
+HOT = ("views/hotspots.py", "selectbox", "hs_hours", ["All hours", "15:00 to 21:00 (the strategy's priority window)"])
+TMP = ("views/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"])
 
+
+def one(n: int, kind: str, runs: int) -> dict:
+    """Measure one size and data kind in this process (called in a subprocess by ``main``)."""
     import streamlit as st
 
     import ui.cache
 
-    imp = import_time()
-    rows = []
-    for n in sizes:
+    timing = _Timing()
+    timing.install()
+    if kind == "diverse":
+        records, how = synthetic_canonical(n), "diverse synthetic records"
+    else:
         records, how = synthetic_records(n)
-        fake = SimpleNamespace(data=records, source="simulated", label=f"Benchmark: {how}, {n:,} rows")
-        ui.cache.records = lambda root, extract, _f=fake: _f  # noqa: E731 — AppTest runs in this process
-        st.cache_resource.clear()
-        st.cache_data.clear()
-        hot = warm_rerun_ms("views/hotspots.py", "selectbox", "hs_hours",
-                            ["All hours", "15:00 to 21:00 (the strategy's priority window)"], args.runs)
-        tmp = warm_rerun_ms("views/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"], args.runs)
-        sizes_kb = map_sizes()
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append((n, how, hot, tmp, sizes_kb["ward"] / 1000, sizes_kb["lsoa"] / 1000, rss_mb))
-        print(f"done {n:,}", file=sys.stderr, flush=True)
+    fake = SimpleNamespace(data=records, source="simulated", label=f"Benchmark: {how}, {n:,} rows")
+    ui.cache.records = lambda root, extract, _f=fake: _f  # noqa: E731 — AppTest runs in this process
+    del records
+    t = time.perf_counter()
+    cube = ui.cache.tasking_cube(ui.cache.data_root(), None)
+    build = time.perf_counter() - t
+    out = {"n": n, "kind": kind, "how": how, "cube_rows": len(cube), "cube_build_s": build}
+    for name, (page, wkind, key, values) in {"hot": HOT, "tmp": TMP}.items():
+        out[f"{name}_apptest"], _ = warm_rerun_ms(page, wkind, key, values, runs, timing, False)
+        out[f"{name}_server"], out[f"{name}_fragment"] = warm_rerun_ms(page, wkind, key, values, runs, timing, True)
+    out.update({f"map_{k}": v for k, v in map_sizes().items()})
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    st.cache_resource.clear()
+    return out
 
-    print(f"Machine: {platform.machine()}, {platform.processor() or '?'}; Python {platform.python_version()}; "
-          f"{_cpu()}; import time {imp * 1000:.0f} ms")
-    print()
-    print("| records | data | Hotspots warm rerun (ms, median) | Days and times warm rerun (ms, median) "
-          "| map message ward (KB) | map message LSOA (KB) | peak RSS (MB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
-    for n, how, hot, tmp, w, lsoa, rss in rows:
-        print(f"| {n:,} | {how} | {hot:.0f} | {tmp:.0f} | {w:.0f} | {lsoa:.0f} | {rss:.0f} |")
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the results tables."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="20000,200000,2000000")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--data", choices=["resampled", "diverse", "both"], default="both")
+    ap.add_argument("--browser", action="store_true", help="also measure headless Chromium")
+    ap.add_argument("--browser-only", action="store_true")
+    ap.add_argument("--port", type=int, default=8561)
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: "n,kind" measured in this process
+    args = ap.parse_args(argv)
+    if args.one:
+        n, kind = args.one.split(",")
+        print("RESULT " + json.dumps(one(int(n), kind, args.runs)), flush=True)
+        return 0
+
+    print(f"Machine: {_cpu()}, {_ram()}; Python {platform.python_version()}; "
+          f"{time.strftime('%Y-%m-%d')}")
+    if not args.browser_only:
+        print(f"Import time (fresh interpreter, median of 3): {import_time() * 1000:.0f} ms")
+        kinds = ["resampled", "diverse"] if args.data == "both" else [args.data]
+        rows = []
+        for n in [int(s) for s in args.sizes.split(",")]:
+            for kind in kinds:
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--one", f"{n},{kind}", "--runs", str(args.runs)],
+                    cwd=ROOT, capture_output=True, text=True,
+                )
+                line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+                if line is None:
+                    print(proc.stderr[-3000:], file=sys.stderr)
+                    raise SystemExit(f"size {n} {kind} failed")
+                rows.append(json.loads(line[7:]))
+                print(f"done {n:,} {kind}", file=sys.stderr, flush=True)
+        print()
+        print("| records | data | cube rows | cube build (s) | Hotspots: AppTest / server-like / fragment (ms) "
+              "| Days and times: AppTest / server-like / fragment (ms) | map ward / LSOA (KB) | peak RSS (MB) |")
+        print("|---:|---|---:|---:|---|---|---|---:|")
+        for r in rows:
+            print(f"| {r['n']:,} | {r['kind']} | {r['cube_rows']:,} | {r['cube_build_s']:.1f} "
+                  f"| {r['hot_apptest']:.0f} / {r['hot_server']:.0f} / {r['hot_fragment']:.0f} "
+                  f"| {r['tmp_apptest']:.0f} / {r['tmp_server']:.0f} / {r['tmp_fragment']:.0f} "
+                  f"| {r['map_ward'] / 1000:.0f} / {r['map_lsoa'] / 1000:.0f} | {r['peak_rss_mb']:.0f} |")
+    if args.browser or args.browser_only:
+        from bench_browser import measure  # noqa: PLC0415 — optional (needs playwright + Chromium)
+
+        print()
+        print(measure(ROOT, args.port, runs=5))
     return 0
+
+
+def _ram() -> str:
+    try:
+        kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
+                      if ln.startswith("MemTotal")).split()[1])
+        return f"{kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        return "RAM unknown"
 
 
 def _cpu() -> str:

@@ -38,9 +38,11 @@ SHARE_NOTE = (
     "z-test on offences with a known time."
 )
 SUPPRESSION_NOTE = (
-    'Small numbers: in public mode the dashboard shows counts of 1 to 4 at LSOA level as "<5", and '
-    'suppresses a second cell ("[c]") where a published total would let a reader work a hidden count out. '
-    "This pack shows borough and ward figures only, which the MPS publishes, so nothing in it is suppressed."
+    'Small numbers: in public mode (SVD_PUBLIC=1) the dashboard shows counts of 1 to 4 as "<5" at LSOA level, '
+    "and for sexual offences and domestic abuse also at ward level, and hides a second cell (\"[c]\") where a "
+    "published total would let a reader work a hidden count out; rates of hidden counts are left blank. The "
+    "serious-violence proxy includes rape and other sexual offences, so a public pack applies the same rule "
+    "to its ward table and map."
 )
 LONDON_NOTE = (
     "London comparisons use every ward the Metropolitan Police publishes (the City of London has its own "
@@ -173,6 +175,35 @@ def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.Da
     return out.sort_values("rate", ascending=False).reset_index(drop=True)
 
 
+def public_ward_table(table: pd.DataFrame, public: bool | None = None) -> pd.DataFrame:
+    """The ward table as a public pack prints it (``svd.public``: the proxy includes sexual offences)."""
+    from svd import public as pub
+
+    return pub.apply(table, "ward", sensitive=True, count_cols=["current", "previous"], public=public)
+
+
+def ward_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The printed cells of each ward: name, offences, previous, residents, rate, interval ("–" when hidden)."""
+
+    def n(x) -> str:
+        return x if isinstance(x, str) else f"{int(x):,}"
+
+    def r(x) -> str:
+        return "–" if pd.isna(x) else f"{x:.1f}"
+
+    return [
+        (
+            str(row.ward_name),
+            n(row.current),
+            n(row.previous),
+            f"{row.population:,.0f}",
+            r(row.rate),
+            "–" if pd.isna(row.rate_lower) else f"{row.rate_lower:.1f} – {row.rate_upper:.1f}",
+        )
+        for row in table.itertuples()
+    ]
+
+
 def _trend_png(borough: pd.DataFrame) -> bytes:
     """The monthly serious-violence trend chart (PNG via vl-convert)."""
     from svd import charts, trends
@@ -212,8 +243,13 @@ def _records(data_dir: Path | None, month: pd.Timestamp | None):
     return limit_months(rs.data, month), rs.label, rs.source == "simulated"
 
 
-def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None) -> PackData:
-    """Compute the pack's contents from the data directory, using months up to ``month`` (default: all)."""
+def gather(
+    month: pd.Timestamp | None = None, data_dir: Path | None = None, public: bool | None = None
+) -> PackData:
+    """Compute the pack's contents from the data directory, using months up to ``month`` (default: all).
+
+    ``public`` (default: ``SVD_PUBLIC``) suppresses small ward counts in the table and on the map.
+    """
     from svd import aggregate as agg
     from svd import catalogue, geo, overview, population, trends
     from svd.export import map_png
@@ -256,7 +292,7 @@ def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None) -> P
 
     periods = agg.latest_periods(borough["month"])
     ward_pop = population.ward_population(data_dir)
-    rates = _ward_rates(borough, ward_pop, periods)
+    rates = public_ward_table(_ward_rates(borough, ward_pop, periods), public)
     wards = geo.wards(data_dir).merge(rates, on=["ward_code"], how="left", suffixes=("", "_pop"))
     attribution = tuple(catalogue.attribution_lines())
     ward_map = map_png(
@@ -553,17 +589,7 @@ def _ward_table(pdf, family: str, t, table: pd.DataFrame, width: float, period: 
         new_y="NEXT",
     )
     pdf.ln(1)
-    rows = [
-        (
-            str(r.ward_name),
-            f"{r.current:,}",
-            f"{r.previous:,}",
-            f"{r.population:,.0f}",
-            f"{r.rate:.1f}",
-            f"{r.rate_lower:.1f} – {r.rate_upper:.1f}",
-        )
-        for r in table.itertuples()
-    ]
+    rows = ward_rows(table)
     head = ("Ward", "Offences", "Previous 12m", "Residents", "Rate per 1,000", "95% interval")
     pdf.set_font(family, "", 8.5)
     with pdf.table(

@@ -158,11 +158,20 @@ def emerging_labels(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestam
 
     A Poisson test (``svd.stats.emerging``), not a raw percentage: 6 against 3 is 'Stable'.
     """
+    return emerging_from_totals(emerging_totals(monthly, areas, latest))
+
+
+def emerging_totals(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestamp) -> pd.DataFrame:
+    """area_code, current (12 months to ``latest``), previous (the 12 before) for every area (0 when none)."""
     periods = agg.latest_periods([latest])
     totals = agg.period_totals(monthly, periods, by=["area_code"])
     base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
     both = base.merge(totals[["area_code", "current", "previous"]], on="area_code", how="left")
-    both = both.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+    return both.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+
+
+def emerging_from_totals(both: pd.DataFrame) -> pd.DataFrame:
+    """The emerging labels from ``emerging_totals`` (Poisson test per area)."""
     out = stats.emerging(both)
     return out.rename(
         columns={"label": "emerging", "p_value": "emerging_p", "current": "last_12m", "previous": "prior_12m"}
@@ -361,7 +370,9 @@ def tasking_cube(records: pd.DataFrame, place_masks: Mapping[str, np.ndarray] | 
         labels[col] = tuple(str(c) for c in cat.cat.categories)
     codes["month"], month0, months = _month_index(t["month"])
     for col in CUBE_FLAGS:
-        codes[col] = _small_int(t[col].astype("boolean")) if col in t.columns else np.full(len(t), -1, np.int8)
+        codes[col] = (
+            _small_int(t[col].astype("boolean")) if col in t.columns else np.full(len(t), -1, np.int8)
+        )
     for col in ("hour", "weekday"):
         codes[col] = _small_int(t[col]) if col in t.columns else np.full(len(t), -1, np.int8)
     keys = t["cell"].to_numpy(dtype=np.int64)
@@ -477,8 +488,13 @@ def cube_monthly_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.Dat
     k, m = cube.codes[code], cube.codes["month"]
     ok = mask & (k >= 0) & (m >= 0)
     if not ok.any():
-        return pd.DataFrame({"area_code": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"),
-                             "count": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "area_code": pd.Series(dtype=str),
+                "month": pd.Series(dtype="datetime64[ns]"),
+                "count": pd.Series(dtype="int64"),
+            }
+        )
     flat = np.bincount(
         k[ok].astype(np.int64) * cube.months + m[ok], weights=cube.n[ok], minlength=len(labels) * cube.months
     ).astype(np.int64)
@@ -505,6 +521,37 @@ def cube_cell_table(cube: Cube, mask: np.ndarray) -> pd.DataFrame:
     top = max(int(cells["count"].max()), 1) if len(cells) else 1
     radius = (maps.GRID_CELL_M / 2 * np.sqrt(cells["count"] / top)).round(1)
     return cells.assign(radius=radius, tip=[f"250 m square: {c:,} offences" for c in cells["count"]])
+
+
+def cube_latest_month(cube: Cube) -> pd.Timestamp | None:
+    """The latest month with records (``records["month"].max()``)."""
+    m = cube.codes["month"]
+    if cube.month0 is None or not (m >= 0).any():
+        return None
+    return cube.month0 + pd.DateOffset(months=int(m.max()))
+
+
+def cube_emerging_totals(cube: Cube, mask: np.ndarray, level: str, areas: pd.Series) -> pd.DataFrame:
+    """``emerging_totals`` from the cube: the 12 months to the latest month in the data and the 12 before."""
+    code = LEVELS[level][0]
+    labels = cube.labels[code]
+    k, m = cube.codes[code], cube.codes["month"]
+    base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
+    if not (m >= 0).any():
+        return base.assign(current=0, previous=0).astype({"current": "int64", "previous": "int64"})
+    last = int(m.max())
+    ok = mask & (k >= 0)
+
+    def per_area(lo: int, hi: int) -> pd.Series:
+        sel = ok & (m >= lo) & (m <= hi)
+        counts = np.bincount(k[sel], weights=cube.n[sel], minlength=len(labels)).astype(np.int64)
+        return pd.Series(counts, index=pd.Index(labels, dtype=object))
+
+    cur, prev = per_area(last - 11, last), per_area(last - 23, last - 12)
+    return base.assign(
+        current=base["area_code"].map(cur).fillna(0).astype("int64").to_numpy(),
+        previous=base["area_code"].map(prev).fillna(0).astype("int64").to_numpy(),
+    )
 
 
 def cube_has_times(cube: Cube) -> bool:

@@ -90,6 +90,20 @@ def legend(
     return out
 
 
+def legend_html(legend_table: pd.DataFrame) -> str:
+    """The legend (from ``legend``) as a small HTML table with a colour swatch beside each range."""
+    rows = "".join(
+        f"<tr><td>{int(r['class'])}</td><td><span style='display:inline-block;width:1.4em;height:0.9em;"
+        f"background:{r['colour']};border:1px solid #0b0c0c' aria-hidden='true'></span></td>"
+        f"<td>{r['range']}</td><td style='text-align:right'>{r.get('areas', '')}</td></tr>"
+        for r in legend_table.to_dict(orient="records")
+    )
+    return (
+        "<table class='svd-legend' style='width:100%;font-size:0.9em'><thead><tr><th>Class</th>"
+        f"<th>Colour</th><th>Range</th><th>Areas</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
 def _clean(v):
     """A JSON-safe scalar (numpy → python, NaN/NA → None)."""
     if v is None:

@@ -9,9 +9,7 @@ most recent release that has that month complete, and reports revisions and gaps
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import operator
 import re
@@ -22,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from svd.config import data_dir as default_data_dir
-from svd.schema import QUARANTINE_COLUMNS, ImportResult
+from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows
 
 MAJOR, MINOR = "MajorText", "MinorText"
 WARD_ID_COLUMNS = (MAJOR, MINOR, "WardName", "WardCode", "LookUp_BoroughName")
@@ -125,33 +123,6 @@ def _codes_for(names: pd.Series, mapping: dict[str, str]) -> pd.Series:
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # A file re-saved by Excel on Windows is cp1252; decode it rather than refuse it.
-        return raw.decode("cp1252", errors="replace")
-
-
-def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, fields) for every non-blank data row."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    for fields in reader:
-        line = start
-        start = reader.line_num + 1
-        if not any(f.strip() for f in fields):
-            continue  # blank lines (e.g. a trailing one) are not data rows
-        if header is None:
-            header = [f.strip() for f in fields]
-            continue
-        rows.append((line, fields))
-    return header or [], rows
-
-
 def _month_label(col: str) -> str:
     return f"{col[:4]}-{col[4:]}"
 
@@ -163,7 +134,7 @@ def _level_of(header: list[str]) -> str:
 def sniff(path: Path) -> str:
     """``mps_ward`` or ``mps_borough`` from the header; raises ``FormatError`` if the file is neither."""
     try:
-        header, _ = _rows(Path(path))
+        header, _ = csv_rows(Path(path))
     except OSError as exc:
         raise FormatError(f"{path}: cannot be read ({exc})") from exc
     level = _level_of(header)
@@ -234,7 +205,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
     wrong number of fields are quarantined; a file missing required columns has every row quarantined.
     """
     path = Path(path)
-    header, rows = _rows(path)
+    header, rows = csv_rows(path)
     level = _level_of(header)
     fmt = f"mps_{level}"
     required = WARD_ID_COLUMNS if level == "ward" else BOROUGH_ID_COLUMNS

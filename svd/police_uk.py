@@ -8,9 +8,7 @@ but flagged ``is_asb`` so offence counts can leave them out.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +18,7 @@ import pandas as pd
 
 from svd.config import BOROUGH_NAME
 from svd.config import data_dir as default_data_dir
-from svd.schema import QUARANTINE_COLUMNS, ImportResult, empty_quarantine
+from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows, empty_quarantine
 
 FORMAT = "police_uk_street"
 ASB = "Anti-social behaviour"
@@ -57,32 +55,6 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _FILE_MONTH = re.compile(r"^(\d{4}-\d{2})-.+-street\.csv$", re.IGNORECASE)
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # A file re-saved by Excel on Windows is cp1252; decode it rather than refuse it.
-        return raw.decode("cp1252", errors="replace")
-
-
-def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, fields) for every non-blank data row."""
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    for fields in reader:
-        line, start = start, reader.line_num + 1
-        if not any(f.strip() for f in fields):
-            continue  # blank lines are not data rows
-        if header is None:
-            header = [f.strip() for f in fields]
-        else:
-            rows.append((line, fields))
-    return header or [], rows
-
-
 def _empty_data() -> pd.DataFrame:
     cols = {c: pd.Series(dtype="str") for c in DATA_COLUMNS}
     cols |= {
@@ -112,7 +84,7 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
     from svd.geo import assign_areas  # imported here so reading the module never loads the boundaries
 
     path = Path(path)
-    header, rows = _rows(path)
+    header, rows = csv_rows(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         reason = "not a usable police.uk street file: missing required column(s) " + ", ".join(missing)

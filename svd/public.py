@@ -84,7 +84,11 @@ def suppress_table(
         hidden |= s["suppressed"].to_numpy(dtype=bool)
         out = out.assign(**{col: s["display"].to_numpy(dtype=object)})
     for col in derived:
-        blanked = pd.to_numeric(out[col], errors="coerce").astype(float).mask(hidden)
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            blanked = s.astype(float).mask(hidden)
+        else:  # text derived from a count (e.g. "Over-represented") is blanked too
+            blanked = s.astype(object).mask(hidden, None)
         out = out.assign(**{col: blanked.to_numpy()})
     return out
 
@@ -111,3 +115,31 @@ def hidden_rows(shown: pd.DataFrame, count_cols: Sequence[str] = ("count",)) -> 
     for col in count_cols:
         mask |= shown[col].astype(str).isin([f"<{THRESHOLD}", "[c]"])
     return mask
+
+
+# Metrics whose small counts could identify a victim (metric ids in data/metrics.json).
+SENSITIVE_METRICS = frozenset({"rape", "other_sexual", "domestic_abuse"})
+
+
+def suppress_objectives(table: pd.DataFrame, figs: Mapping, level: str) -> pd.DataFrame:
+    """The overview's objective table with each sensitive count metric of 1-4 shown as "<5" (change blanked).
+
+    ``figs`` maps metric id to its figure (``svd.metrics.Figure``); one figure per row, no total across rows,
+    so no secondary suppression is needed.
+    """
+    hide = []
+    for mid in table["metric_id"]:
+        fig = figs.get(mid) if isinstance(mid, str) else None
+        small = (
+            fig is not None
+            and fig.metric.unit != "percent"
+            and fig.current is not None
+            and 1 <= fig.current < THRESHOLD
+        )
+        hide.append(bool(small and mid in SENSITIVE_METRICS and needs_suppression(level, True)))
+    mask = np.array(hide, dtype=bool)
+    if not mask.any():
+        return table
+    return table.assign(
+        value=table["value"].mask(mask, f"<{THRESHOLD}"), change=table["change"].mask(mask, None)
+    )

@@ -1,8 +1,11 @@
-"""Result types shared by every importer: accepted rows, quarantined rows and their reasons."""
+"""What every importer shares: the result type (accepted rows, quarantined rows and their reasons) and the CSV reader."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -51,3 +54,33 @@ class ImportResult:
                 f"{self.path}: rows_in {self.rows_in} != accepted {self.rows_accepted}"
                 f" + quarantined {self.rows_quarantined}"
             )
+
+
+def read_text(path: Path) -> str:
+    """A published CSV's text: UTF-8 (with or without BOM), or cp1252 for a file re-saved by Excel on Windows."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number, fields) for every non-blank data row; line numbers count the header as 1.
+
+    Blank lines (e.g. a trailing one) are not data rows. A quoted field spanning lines keeps the number of the
+    line it starts on, so a quarantined row can be found in the file.
+    """
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    for fields in reader:
+        line, start = start, reader.line_num + 1
+        if not any(f.strip() for f in fields):
+            continue
+        if header is None:
+            header = [f.strip() for f in fields]
+        else:
+            rows.append((line, fields))
+    return header or [], rows

@@ -28,7 +28,10 @@ def hour_weekday(records: pd.DataFrame) -> pd.DataFrame:
     t = timed(records)
     h = t["hour"].to_numpy(dtype="int64")
     d = t["weekday"].to_numpy(dtype="int64")
-    grid = np.bincount(d * 24 + h, minlength=7 * 24)[: 7 * 24]
+    return _grid_frame(np.bincount(d * 24 + h, minlength=7 * 24)[: 7 * 24])
+
+
+def _grid_frame(grid: np.ndarray) -> pd.DataFrame:
     total = grid.sum()
     out = pd.DataFrame(
         {
@@ -95,6 +98,11 @@ def in_place(records: pd.DataFrame, polygon, lsoa_codes: list[str] | tuple[str, 
     ``lsoa_codes`` are the LSOAs mostly inside the place (``svd.geo.place_lsoas`` share ≥ 0.5), used only for
     records without a location.
     """
+    return records[in_place_mask(records, polygon, lsoa_codes)]
+
+
+def in_place_mask(records: pd.DataFrame, polygon, lsoa_codes: list[str] | tuple[str, ...]) -> np.ndarray:
+    """The boolean mask behind ``in_place`` (one entry per record)."""
     lon = (
         pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype="float64")
         if "longitude" in records.columns
@@ -111,7 +119,51 @@ def in_place(records: pd.DataFrame, polygon, lsoa_codes: list[str] | tuple[str, 
         shapely.prepare(polygon)
         inside[located] = shapely.contains_xy(polygon, lon[located], lat[located])
     by_lsoa = records["lsoa_code"].astype("object").isin(list(lsoa_codes)).to_numpy() & ~located
-    return records[inside | by_lsoa]
+    return inside | by_lsoa
+
+
+def place_masks(
+    records: pd.DataFrame, priority: pd.DataFrame, place_lsoas: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """place_id → ``in_place_mask`` for every priority place (computed once per record set, for the cube)."""
+    out = {}
+    for pid in place_options(priority):
+        geom, lsoas = place_geometry_and_lsoas(priority, place_lsoas, pid)
+        out[pid] = in_place_mask(records, geom, lsoas)
+    return out
+
+
+def cube_hour_weekday(cube, mask: np.ndarray) -> pd.DataFrame:
+    """``hour_weekday`` from a tasking cube (``svd.hotspots.Cube``) and a row mask."""
+    h, d = cube.codes["hour"], cube.codes["weekday"]
+    ok = mask & (h >= 0) & (d >= 0)
+    grid = np.bincount(d[ok].astype(np.int64) * 24 + h[ok], weights=cube.n[ok], minlength=7 * 24)[
+        : 7 * 24
+    ].astype(np.int64)
+    return _grid_frame(grid)
+
+
+def cube_window_share(
+    cube, mask: np.ndarray, window: tuple[int, int] = PRIORITY_WINDOW
+) -> tuple[int, int, float | None]:
+    """``window_share`` from a tasking cube and a row mask."""
+    h = cube.codes["hour"]
+    by_hour = np.bincount(h[mask & (h >= 0)], weights=cube.n[mask & (h >= 0)], minlength=24).astype(np.int64)
+    n_known = int(by_hour.sum())
+    inside = int(by_hour[hour_mask(pd.Series(np.arange(by_hour.size)), window)].sum())
+    return inside, n_known, (inside / n_known if n_known else None)
+
+
+def cube_monthly(cube) -> pd.DataFrame:
+    """``records_monthly`` from a tasking cube: month, count (months with records only)."""
+    m = cube.codes["month"]
+    ok = m >= 0
+    if cube.month0 is None or not ok.any():
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "count": pd.Series(dtype="int64")})
+    counts = np.bincount(m[ok], weights=cube.n[ok], minlength=cube.months).astype(np.int64)
+    months = pd.date_range(cube.month0, periods=cube.months, freq="MS")
+    keep = counts > 0
+    return pd.DataFrame({"month": months[keep], "count": counts[keep]})
 
 
 def peak(grid: pd.DataFrame) -> tuple[str, int, int]:

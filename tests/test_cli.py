@@ -76,3 +76,17 @@ def test_validate_real_files_exit_0():
     assert latest["months_ignored"] == ["2024-03"]
     for r in reports:
         assert r["rows_in"] == r["rows_accepted"] + r["rows_quarantined"]
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_simulate_then_validate_accepts_every_row(tmp_path):
+    out = tmp_path / "x.csv"
+    p = run("simulate", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    p = run("validate", str(out), "--json")
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)["files"][0]
+    assert report["format"] == "svd_incidents"
+    assert report["rows_in"] == report["rows_accepted"] > 30000
+    assert report["rows_quarantined"] == 0 and report["problems"] == []

@@ -78,7 +78,7 @@ def test_catalogue_revisions_gaps_and_vintages(at) -> None:
 def test_quarantine_download_and_refresh_steps(at, reports) -> None:
     q = dq.quarantine_table(reports)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert f"Quarantined rows (CSV, {len(q):,})" in labels
+    assert f"{len(q):,} quarantined rows (CSV)" in labels and "Import report (Excel)" in labels
     text = " ".join(md.value for md in at.markdown)
     assert "python -m svd validate" in text and f"{data_dir()}/crime/mps/" in text
     assert f"`{data_dir()}`" in text  # the data directory in use

@@ -90,6 +90,8 @@ def test_figures_equal_the_svd_results(at):
 
 def test_map_switches_between_wards_and_lsoas(at):
     assert len(at.dataframe[-1].value) == 19
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Map (PNG)" in labels and labels.count("PNG") == len(_charts(at))
     at.radio(key="da_map_level").set_value("lsoa").run()
     assert not at.exception
     assert len(at.dataframe[-1].value) == 115

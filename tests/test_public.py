@@ -133,6 +133,26 @@ def test_apply_only_in_public_mode_and_explicit_derived_columns(monkeypatch):
     assert public.apply(df, "lsoa", True, public=False) is df
 
 
+def test_objective_table_hides_small_sensitive_ward_counts():
+    from types import SimpleNamespace
+
+    def fig(current, unit="count"):
+        return SimpleNamespace(current=current, metric=SimpleNamespace(unit=unit))
+
+    table = pd.DataFrame(
+        {
+            "metric_id": ["rape", "personal_robbery", "domestic_abuse", "other_sexual", None],
+            "value": ["3", "2", "40", "4", None],
+            "change": ["up 2", "down 1", "up 5", "no change", "monitored by X"],
+        }
+    )
+    figs = {"rape": fig(3), "personal_robbery": fig(2), "domestic_abuse": fig(40), "other_sexual": fig(4)}
+    out = public.suppress_objectives(table, figs, "ward")
+    assert out["value"].tolist()[:4] == ["<5", "2", "40", "<5"]  # robbery is not sensitive
+    assert out["change"].isna().tolist() == [True, False, False, True, False]
+    assert public.suppress_objectives(table, figs, "borough") is table
+
+
 # --- the board pack's ward table --------------------------------------------------------------------------
 
 
@@ -199,7 +219,8 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
 
-    at = _page("views/domestic_abuse.py")
+    # One month: small enough that many LSOAs (and some wards) have 1 to 4 offences to hide.
+    at = _page("views/domestic_abuse.py", period=("2026-03", "2026-03"))
     assert any(public.PUBLIC_NOTE in i.value for i in at.info)
     for level, rows in (("ward", 19), ("lsoa", 115)):
         if level == "lsoa":
@@ -208,7 +229,7 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
         table = at.dataframe[-1].value
         assert len(table) == rows
         assert not _small_counts(table), level
-    assert (table["count"].astype(str) == "<5").any()  # the simulation has LSOAs with 1 to 4 offences
+    assert (table["count"].astype(str) == "<5").any()  # the test has teeth: there were counts to hide
     csvs = {name: fn for name, fn in served.items() if str(name).endswith(".csv")}
     assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" in csvs
     for name, fn in csvs.items():
@@ -217,15 +238,18 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
             assert not _small_counts(got), name
             assert got["count"].isin(["<5", "[c]"]).any() or "ward" in name
 
-    so = _page("views/sexual_offences.py")
+    so = _page("views/sexual_offences.py", period=("2026-03", "2026-03"))
     assert any(public.PUBLIC_NOTE in i.value for i in so.info)
     ward_tables = [df.value for df in so.dataframe if "ward_name" in df.value.columns]
     assert ward_tables, "the sexual offences page shows a ward table"
     for t in ward_tables:
         assert not _small_counts(t)
-        assert t["current"].astype(str).isin(["<5", "[c]"]).any() or not (
-            pd.to_numeric(t["current"], errors="coerce").dropna() < 5
-        ).any()
+    assert [len(t) for t in ward_tables] == [19, 19, 19]  # all, rape, other (real MPS: none below 6 now)
+    ward_csvs = [n for n in served if str(n).endswith("-by-ward.csv")]
+    assert "rape-by-ward.csv" in ward_csvs
+    for name in ward_csvs:
+        got = pd.read_csv(io.BytesIO(served[name]()), dtype=str)
+        assert not _small_counts(got), name
 
 
 # --- accessibility and presentation mode on the board views -----------------------------------------------

@@ -133,6 +133,36 @@ def place_lsoas(root: str) -> pd.DataFrame:
     return geo.place_lsoas(Path(root))
 
 
+@st.cache_resource(show_spinner="Counting records for the tasking pages…")
+def tasking_cube(root: str, extract: str | None):
+    """The record set collapsed to a count cube over the tasking filters (svd.hotspots.Cube), built once.
+
+    The narrow frame it is built from is not kept: pages work from the cube, so a filter change costs the
+    same at 20k or 2M records (the cube has at most one row per distinct combination).
+    """
+    from svd.hotspots import tasking_columns, tasking_cube
+    from svd.temporal import place_masks
+
+    narrow = tasking_columns(records(root, extract).data)
+    return tasking_cube(narrow, place_masks(narrow, priority_places(root), place_lsoas(root)))
+
+
+@st.cache_resource(show_spinner=False)
+def map_labels(root: str) -> pd.DataFrame:
+    """Station and priority-place labels for the Hotspots map (svd.maps.labels_frame); fixed per data dir."""
+    from svd.maps import labels_frame
+
+    return labels_frame(places(root), priority_places(root))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def emerging(totals: tuple[tuple[str, int, int], ...]) -> pd.DataFrame:
+    """svd.hotspots.emerging_from_totals for (area_code, current, previous) rows; cached (a test per area)."""
+    from svd.hotspots import emerging_from_totals
+
+    return emerging_from_totals(pd.DataFrame(list(totals), columns=["area_code", "current", "previous"]))
+
+
 @st.cache_data(show_spinner="Checking the data directory…")
 def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
     """The catalogue table and the import report of every catalogued crime file (svd.dataquality)."""

@@ -60,7 +60,7 @@ def body() -> None:
     exports.table_downloads(
         {"Quarantined rows": quarantine, "Import report": table},
         "Quarantined rows",
-        label=f"Quarantined rows ({len(quarantine):,})",
+        label=f"{len(quarantine):,} quarantined rows",
     )
     st.caption(
         "Every row read is either accepted or quarantined with its line number and the reason: "

@@ -23,15 +23,19 @@ def body() -> None:
     source = st.session_state.get("hs_source") or "records"
     if source == "records":
         record_set = cache.records(ROOT, cache.extract_path())
-        data = cache.tasking_records(ROOT, cache.extract_path())
-        base = hs.record_counts(sf.apply(data, uf.record_filter(start, end, shared["wards"])), "ward")
+        cube = cache.tasking_cube(ROOT, cache.extract_path())
+        base = hs.cube_area_counts(
+            cube, hs.cube_mask(cube, uf.record_filter(start, end, shared["wards"])), "ward"
+        )
     else:
         _, table = cache.mps_ward(ROOT)
         base = hs.mps_counts(sf.apply_mps(table, uf.record_filter(start, end, shared["wards"])))
     ward_areas = hs.area_frame(cache.wards(ROOT), "ward")
     pstart, pend = hs.previous_period(start, end)
     if source == "records":
-        prev = hs.record_counts(sf.apply(data, uf.record_filter(pstart, pend, shared["wards"])), "ward")
+        prev = hs.cube_area_counts(
+            cube, hs.cube_mask(cube, uf.record_filter(pstart, pend, shared["wards"])), "ward"
+        )
     else:
         prev = hs.mps_counts(sf.apply_mps(table, uf.record_filter(pstart, pend, shared["wards"])))
     summary = hs.summarise(
@@ -80,8 +84,8 @@ def tasking_section(source: str) -> None:
     start, end = shared["start"], shared["end"]
     records_mode = source == "records"
     if records_mode:
-        data = cache.tasking_records(ROOT, cache.extract_path())
-        groups = hs.offence_groups(data)
+        cube = cache.tasking_cube(ROOT, cache.extract_path())
+        groups = hs.cube_offence_groups(cube)
     else:
         _, table = cache.mps_ward(ROOT)
         groups = hs.offence_groups(table)
@@ -140,11 +144,12 @@ def tasking_section(source: str) -> None:
     prev_f = replace(f, start=pstart, end=pend)
     all_f = replace(f, start=None, end=None)
     if records_mode:
-        current = sf.apply(data, f)
-        counts = hs.record_counts(current, level)
-        prev_counts = hs.record_counts(sf.apply(data, prev_f), level)
-        monthly = hs.monthly_area_counts(sf.apply(data, all_f), level)
-        latest = data["month"].max()
+        # Integer masks over the count cube (svd.hotspots.Cube): the same figures as filtering the records.
+        current = hs.cube_mask(cube, f)
+        counts = hs.cube_area_counts(cube, current, level)
+        prev_counts = hs.cube_area_counts(cube, hs.cube_mask(cube, prev_f), level)
+        all_mask = hs.cube_mask(cube, all_f)
+        latest = hs.cube_latest_month(cube)
     else:
         current = sf.apply_mps(table, f)
         counts = hs.mps_counts(current)
@@ -173,12 +178,16 @@ def tasking_section(source: str) -> None:
             columns={"area_code": key}
         )
         choropleth = maps.choropleth_geojson(layer, values, key, measure, breaks)
-        cells = hs.cell_table(current) if records_mode and show_grid and hs.has_coordinates(current) else None
+        cells = (
+            hs.cube_cell_table(cube, current)
+            if records_mode and show_grid and hs.cube_has_coordinates(cube, current)
+            else None
+        )
         deck = maps.hotspot_deck(
             choropleth,
             cache.layer_geojson(ROOT, "borough"),
             hs.select_features(cache.layer_geojson(ROOT, "priority_places"), "kind", "priority"),
-            maps.labels_frame(cache.places(ROOT), cache.priority_places(ROOT)),
+            cache.map_labels(ROOT),
             cells=cells,
             basemap=basemap,
         )
@@ -186,13 +195,8 @@ def tasking_section(source: str) -> None:
     with legend_col:
         st.markdown(f"**{hs.MEASURES[measure]}**")
         leg = maps.legend(breaks, values=table_[measure], integer=measure == "count")
-        # The swatch is drawn as the cell's background; the range text carries the meaning.
-        st.dataframe(
-            leg.style.map(lambda c: f"background-color: {c}; color: {c}", subset=["colour"]),
-            hide_index=True,
-            width="stretch",
-            column_config={"class": "Class", "range": "Range", "colour": "Colour", "areas": "Areas"},
-        )
+        # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
+        st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
         st.caption(
             "Colours run from dark purple (fewest) to yellow (most); grey areas have no data. "
             "Orange outlines: the strategy's priority places; black: the borough boundary."
@@ -208,7 +212,14 @@ def tasking_section(source: str) -> None:
         gi = cache.gi_star(
             ROOT, level, measure, tuple(zip(table_["area_code"], table_[measure].fillna(0), strict=True))
         )
-        emerging = hs.emerging_labels(monthly, areas["area_code"], latest)
+        totals = (
+            hs.cube_emerging_totals(cube, all_mask, level, areas["area_code"])
+            if records_mode
+            else hs.emerging_totals(monthly, areas["area_code"], latest)
+        )
+        emerging = cache.emerging(
+            tuple((str(a), int(c), int(p)) for a, c, p in totals.itertuples(index=False, name=None))
+        )
         top = hs.ranked(table_, gi, emerging, measure)
         st.dataframe(
             top,

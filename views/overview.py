@@ -3,7 +3,7 @@
 import streamlit as st
 
 from svd import metrics as mx
-from svd import overview, strategy
+from svd import overview, public, strategy
 from svd.taxonomy import PROXY_NOTE
 from ui import cache, exports, frame
 
@@ -101,6 +101,8 @@ def body() -> None:
 
     st.subheader("Strategy objectives and the metrics that monitor them")
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
+    if public.is_public():
+        table = public.suppress_objectives(table, figs, public.area_level(wards))
     st.dataframe(
         table.drop(columns=["metric_id"]).fillna(""),
         hide_index=True,

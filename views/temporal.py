@@ -27,18 +27,18 @@ def body() -> None:
     shared = st.session_state["shared_filter"]
     start, end = shared["start"], shared["end"]
     record_set = cache.records(ROOT, cache.extract_path())
-    data = cache.tasking_records(ROOT, cache.extract_path())
+    cube = cache.tasking_cube(ROOT, cache.extract_path())
     ref = sna_reference()
     ref_value = float(ref["value"]) if ref else None
 
-    base = sf.apply(data, uf.record_filter(start, end, shared["wards"]))
-    inside, known, share = tp.window_share(base)
+    base = hs.cube_mask(cube, uf.record_filter(start, end, shared["wards"]))
+    inside, known, share = tp.cube_window_share(cube, base)
     frame.headline(
         "Days and times",
-        tp.headline_sentence(inside, known, share, ref_value, tp.hour_weekday(base), "offences"),
+        tp.headline_sentence(inside, known, share, ref_value, tp.cube_hour_weekday(cube, base), "offences"),
     )
     frame.records_notice(record_set)
-    timed = hs.has_times(data)
+    timed = hs.cube_has_times(cube)
     if not timed:
         st.info(
             "These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
@@ -63,16 +63,16 @@ def body() -> None:
 def times_section(ref: dict | None) -> None:
     """Filters and the hour × weekday charts: a filter change reruns only this section."""
     shared = st.session_state["shared_filter"]
-    data = cache.tasking_records(ROOT, cache.extract_path())
+    cube = cache.tasking_cube(ROOT, cache.extract_path())
     priority = cache.priority_places(ROOT)
     places = tp.place_options(priority)
 
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
-        groups = uf.offence_groups(hs.offence_groups(data), key="tp_groups", container=c1)
+        groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
         offences = c1.multiselect(
             "Offences",
-            tp.offence_options(data),
+            sorted(cube.labels["offence"]),
             format_func=tp.offence_label,
             key="tp_offences",
             placeholder="All offences",
@@ -90,12 +90,10 @@ def times_section(ref: dict | None) -> None:
     f = uf.record_filter(
         shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da, knife=knife
     )
-    selected = tp.select_offences(sf.apply(data, f), tuple(offences))
-    if place is not None:
-        geom, lsoas = tp.place_geometry_and_lsoas(priority, cache.place_lsoas(ROOT), place)
-        selected = tp.in_place(selected, geom, lsoas)
-    grid = tp.hour_weekday(selected)
-    inside, known, share = tp.window_share(selected)
+    # The place test (point in polygon, else the LSOA) was done once per record when the cube was built.
+    selected = hs.cube_mask(cube, f, offences=tuple(offences), place=place)
+    grid = tp.cube_hour_weekday(cube, selected)
+    inside, known, share = tp.cube_window_share(cube, selected)
     where = places[place] if place is not None else "the selection"
     st.caption(
         f"{sf.describe(f)}"
@@ -146,7 +144,7 @@ def times_section(ref: dict | None) -> None:
 def seasonality_section() -> None:
     """Month-of-year averages: the record set and the real MPS borough series."""
     st.subheader("Seasonality")
-    data = cache.tasking_records(ROOT, cache.extract_path())
+    cube = cache.tasking_cube(ROOT, cache.extract_path())
     groups = tuple(st.session_state.get("tp_groups") or ())
     a, b = st.columns(2)
     with a, frame.friendly_errors("The real seasonality"):
@@ -162,7 +160,7 @@ def seasonality_section() -> None:
             "series are left out, not counted as zero)."
         )
     with b, frame.friendly_errors("The record seasonality"):
-        season_r = tp.seasonality(tp.records_monthly(data))
+        season_r = tp.seasonality(tp.cube_monthly(cube))
         st.altair_chart(
             tp.seasonality_chart(season_r, "Record-level data: average by calendar month"), width="stretch"
         )
