@@ -274,11 +274,165 @@ def main(argv: list[str] | None = None) -> int:
                   f"| {r['tmp_apptest']:.0f} / {r['tmp_server']:.0f} / {r['tmp_fragment']:.0f} "
                   f"| {r['map_ward'] / 1000:.0f} / {r['map_lsoa'] / 1000:.0f} | {r['peak_rss_mb']:.0f} |")
     if args.browser or args.browser_only:
-        from bench_browser import measure  # noqa: PLC0415 — optional (needs playwright + Chromium)
-
         print()
-        print(measure(ROOT, args.port, runs=5))
+        print(browser_table(args.port, runs=5))
     return 0
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _non_blank(png: bytes) -> bool:
+    """The same test as tests/test_browser.py: more than 8 colours and over 5% non-white pixels."""
+    import io
+
+    from PIL import Image
+
+    flat = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    return len(np.unique(flat, axis=0)) > 8 and float((flat.min(axis=1) < 245).mean()) > 0.05
+
+
+def _server(port: int) -> subprocess.Popen:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError("streamlit did not start")
+
+
+def _wait_map(page, start: float, timeout: float = 60) -> float:
+    """Seconds from ``start`` until the deck canvas shows a non-blank map (polled by canvas screenshots)."""
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(state="visible", timeout=timeout * 1000)
+    while time.perf_counter() - start < timeout:
+        if _non_blank(canvas.screenshot()):
+            return time.perf_counter() - start
+        page.wait_for_timeout(20)
+    raise RuntimeError("map never drawn")
+
+
+class _Wire:
+    """Websocket frames received by the page: (time, bytes) of each."""
+
+    def __init__(self, page) -> None:
+        self.frames: list[tuple[float, int]] = []
+        page.on("websocket", lambda ws: ws.on("framereceived", self._got))
+
+    def _got(self, payload) -> None:
+        self.frames.append((time.perf_counter(), len(payload)))
+
+    def since(self, t0: float) -> list[tuple[float, int]]:
+        return [f for f in self.frames if f[0] >= t0]
+
+
+IDLE_JS = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>
+    r(document.querySelector('[data-testid="stStatusWidget"]') === null))))"""
+
+
+def _change(page, wire: _Wire, label: str, option: str, quiet_s: float = 0.25) -> tuple[float, int]:
+    """(seconds, bytes received) from choosing ``option`` in selectbox ``label`` to the app idle again.
+
+    The end is the last websocket message of the rerun (the page then paints within two animation frames,
+    which the idle check waits for); "idle" = no status widget and no message for ``quiet_s``.
+    """
+    page.get_by_role("combobox", name=label).click()
+    opt = page.get_by_role("option", name=option, exact=True)
+    opt.wait_for()
+    t0 = time.perf_counter()
+    opt.click()
+    while True:
+        idle = page.evaluate(IDLE_JS)
+        got = wire.since(t0)
+        if got and idle and time.perf_counter() - got[-1][0] > quiet_s:
+            return got[-1][0] - t0, sum(b for _, b in got)
+        if time.perf_counter() - t0 > 30:
+            raise RuntimeError("no rerun after the change")
+        page.wait_for_timeout(10)
+
+
+def browser_table(port: int, runs: int = 5) -> str:
+    """Headless Chromium on the default data: map visible after navigation; filter change → idle; bytes."""
+    from playwright.sync_api import sync_playwright
+
+    proc = _server(port)
+    url = f"http://127.0.0.1:{port}"
+    out = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            # Warm the server (first load of the data and the caches) before timing anything.
+            ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+            page = ctx.new_page()
+            page.goto(f"{url}/hotspots")
+            _wait_map(page, time.perf_counter(), 120)
+            page.goto(f"{url}/temporal")
+            page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)
+            ctx.close()
+            first = []
+            for _ in range(runs):
+                ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+                page = ctx.new_page()
+                t = time.perf_counter()
+                page.goto(f"{url}/hotspots", wait_until="commit")
+                first.append(_wait_map(page, t))
+                ctx.close()
+            out["map_visible_s"] = statistics.median(first)
+            # Every change picks a value not yet seen in the session: Streamlit's message cache would otherwise
+            # send a reference instead of a repeated element (e.g. the map when alternating two values).
+            for path, label, options in (
+                ("hotspots", "Time of day", ["All hours", "06:00 to 09:00 (morning school run)",
+                                             "12:00 to 14:00 (lunchtime)", "15:00 to 19:00 (after school, 'Lost Hours')",
+                                             "21:00 to 06:00 (night)"]),
+                ("temporal", "Place", ["Barking Town Centre", "Dagenham Heathway", "Becontree Station",
+                                       "Parsloes Park", "Mayesbrook Park"]),
+            ):
+                ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
+                page = ctx.new_page()
+                wire = _Wire(page)
+                page.goto(f"{url}/{path}")
+                if path == "hotspots":
+                    _wait_map(page, time.perf_counter())
+                else:
+                    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+                page.wait_for_timeout(1000)
+                initial = sum(b for _, b in wire.frames)
+                res = [_change(page, wire, label, options[i % len(options)]) for i in range(runs)]
+                if path == "hotspots":
+                    _wait_map(page, time.perf_counter())  # still drawn after the changes
+                out[path] = (
+                    statistics.median(r[0] for r in res),
+                    statistics.median(r[1] for r in res),
+                    initial,
+                )
+                ctx.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    hs_, tp_ = out["hotspots"], out["temporal"]
+    return "\n".join([
+        f"Headless Chromium, default data, median of {runs}:",
+        "",
+        "| measure | Hotspots | Days and times |",
+        "|---|---:|---:|",
+        f"| navigation → map drawn (fresh context) | {out['map_visible_s']:.2f} s | – |",
+        f"| filter change → last message, idle (ms) | {hs_[0] * 1000:.0f} | {tp_[0] * 1000:.0f} |",
+        f"| websocket bytes received per change (KB) | {hs_[1] / 1000:.0f} | {tp_[1] / 1000:.0f} |",
+        f"| websocket bytes received on first load (KB) | {hs_[2] / 1000:.0f} | {tp_[2] / 1000:.0f} |",
+    ])
 
 
 def _ram() -> str:

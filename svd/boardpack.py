@@ -39,7 +39,7 @@ SHARE_NOTE = (
 )
 SUPPRESSION_NOTE = (
     'Small numbers: in public mode (SVD_PUBLIC=1) the dashboard shows counts of 1 to 4 as "<5" at LSOA level, '
-    "and for sexual offences and domestic abuse also at ward level, and hides a second cell (\"[c]\") where a "
+    'and for sexual offences and domestic abuse also at ward level, and hides a second cell ("[c]") where a '
     "published total would let a reader work a hidden count out; rates of hidden counts are left blank. The "
     "serious-violence proxy includes rape and other sexual offences, so a public pack applies the same rule "
     "to its ward table and map."

@@ -160,6 +160,7 @@ def map_png(
     cmap: str = "viridis",
     dpi: int = 150,
     size: tuple[float, float] = (10, 8),
+    no_data_label: str = "No data",
 ) -> bytes:
     """A classed choropleth as PNG bytes: legend of class breaks, north arrow, scale bar and attribution.
 
@@ -206,7 +207,7 @@ def map_png(
             Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))
         ]
         if cls.isna().any():
-            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="grey", label="No data"))
+            handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="grey", label=no_data_label))
         ax.legend(
             handles=handles,
             title=legend_title or value_col,

@@ -253,7 +253,10 @@ def hotspot_deck(
             # Circles sized by count (area proportional to offences) keep the choropleth readable underneath.
             pydeck.Layer(
                 "ScatterplotLayer",
-                data=cells[["lon", "lat", "count", "radius", "tip"]].to_dict(orient="records"),
+                # 4 decimals (~10 m) and whole-metre radii: the grid is the largest part of the map message.
+                data=cells[["lon", "lat", "count", "radius", "tip"]]
+                .assign(lon=cells["lon"].round(4), lat=cells["lat"].round(4), radius=cells["radius"].round(0))
+                .to_dict(orient="records"),
                 id="grid",
                 pickable=True,
                 stroked=True,
@@ -326,6 +329,23 @@ def hotspot_deck(
 def deck_size(deck: pydeck.Deck) -> int:
     """Length in characters of the deck's JSON spec (what goes over the websocket)."""
     return len(deck.to_json())
+
+
+def round_coordinates(layer_geojson: dict, decimals: int = 4) -> dict:
+    """A copy of a FeatureCollection with coordinates rounded (4 decimals ≈ 10 m: plenty at borough zoom)."""
+
+    def rnd(c):
+        return round(c, decimals) if isinstance(c, float) else [rnd(x) for x in c]
+
+    return {
+        **layer_geojson,
+        "features": [
+            {**f, "geometry": {**f["geometry"], "coordinates": rnd(f["geometry"]["coordinates"])}}
+            if f.get("geometry")
+            else f
+            for f in layer_geojson["features"]
+        ],
+    }
 
 
 def strip_properties(layer_geojson: dict, keep: Sequence[str]) -> dict:

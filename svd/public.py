@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -143,3 +144,36 @@ def suppress_objectives(table: pd.DataFrame, figs: Mapping, level: str) -> pd.Da
     return table.assign(
         value=table["value"].mask(mask, f"<{THRESHOLD}"), change=table["change"].mask(mask, None)
     )
+
+
+@dataclass(frozen=True)
+class TileDisplay:
+    """What a headline tile may show in public mode."""
+
+    value: str | None  # None: show the figure as it is
+    show_change: bool
+    show_rate: bool
+
+
+def tile_display(
+    current: float | None,
+    previous: float | None,
+    level: str,
+    sensitive: bool,
+    public: bool | None = None,
+    threshold: int = 5,
+) -> TileDisplay:
+    """Suppression for a tile of counts: a count of 1-4 shows as "<5", and neither the change nor the rate is
+    shown when either period is small, since the change plus the shown count would give the hidden one away."""
+    on = is_public() if public is None else public
+    if not on or not needs_suppression(level, sensitive):
+        return TileDisplay(None, True, True)
+
+    def small(x: float | None) -> bool:
+        return x is not None and 0 < x < threshold
+
+    if small(current):
+        return TileDisplay(f"<{threshold}", False, False)
+    if small(previous):
+        return TileDisplay(None, False, True)
+    return TileDisplay(None, True, True)

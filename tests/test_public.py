@@ -299,3 +299,20 @@ def test_presentation_mode_renders_charts_with_the_large_type_theme():
         assert spec["config"]["axis"]["labelFontSize"] == present.LABEL_SIZE
     plain = _page("views/knife_crime_robbery.py", present=False)
     assert all(c.proto.theme == "streamlit" for _, c in _specs(plain))
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "level", "sensitive", "expected"),
+    [
+        (3, 10, "ward", True, public.TileDisplay("<5", False, False)),  # small now: hide value, change, rate
+        (12, 2, "ward", True, public.TileDisplay(None, False, True)),  # change would reveal the 2
+        (3, 10, "ward", False, public.TileDisplay(None, True, True)),  # not sensitive at ward level
+        (3, 10, "borough", True, public.TileDisplay(None, True, True)),  # borough figures are never hidden
+        (0, 10, "lsoa", False, public.TileDisplay(None, True, True)),  # zero is shown
+    ],
+)
+def test_tile_display(current, previous, level, sensitive, expected):
+    assert public.tile_display(current, previous, level, sensitive, public=True) == expected
+    assert public.tile_display(current, previous, level, sensitive, public=False) == public.TileDisplay(
+        None, True, True
+    )

@@ -148,6 +148,15 @@ def tasking_cube(root: str, extract: str | None):
 
 
 @st.cache_resource(show_spinner=False)
+def map_layer(root: str, name: str, keep: tuple[str, ...]) -> dict:
+    """A map layer for the Hotspots deck: 4-decimal coordinates and only the ``keep`` properties (smaller map
+    messages; the map message is re-sent on every filter change)."""
+    from svd.maps import round_coordinates, strip_properties
+
+    return round_coordinates(strip_properties(layer_geojson(root, name), keep), 4)
+
+
+@st.cache_resource(show_spinner=False)
 def map_labels(root: str) -> pd.DataFrame:
     """Station and priority-place labels for the Hotspots map (svd.maps.labels_frame); fixed per data dir."""
     from svd.maps import labels_frame

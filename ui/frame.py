@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from svd import catalogue
+from svd import catalogue, public
 
 SOURCE_TEXT = {
     "mps": "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
@@ -68,9 +68,16 @@ def fmt_pct(x: float | None, dp: int = 0) -> str:
     return "–" if x is None else f"{x:.{dp}f}%"
 
 
-def tile(fig, on_click_page: str | None = None) -> None:
-    """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate."""
+def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
+    """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate.
+
+    ``level`` is the area the figure covers ("borough" or "ward"): in public mode small counts of sensitive
+    metrics are hidden at ward level, as everywhere else.
+    """
     m = fig.metric
+    shown = (
+        public.tile_display(fig.current, fig.previous, level, m.sensitive) if m.unit != "percent" else None
+    )
     with st.container(border=True):
         if m.unit == "percent":
             value = fmt_pct(fig.current)
@@ -80,8 +87,10 @@ def tile(fig, on_click_page: str | None = None) -> None:
                 else f"{fig.current - fig.previous:+.1f} points"
             )
         else:
-            value = fmt_int(fig.current)
+            value = shown.value or fmt_int(fig.current)
             delta = None if fig.previous is None else f"{fig.current - fig.previous:+,} on previous 12 months"
+            if not shown.show_change:
+                delta = None
         st.metric(
             m.title,
             value,
@@ -91,14 +100,16 @@ def tile(fig, on_click_page: str | None = None) -> None:
             help=f"{m.caption} {fig.period} against {fig.previous_period}.",
         )
         bits = []
-        if fig.change_label:
+        if fig.change_label and (shown is None or shown.show_change):
             bits.append(fig.change_label.capitalize())
-        if fig.rate_per_1000 is not None:
+        if fig.rate_per_1000 is not None and (shown is None or shown.show_rate):
             bits.append(f"{fig.rate_per_1000:.2f} per 1,000 residents")
         if fig.london_rate_per_1000 is not None:
             bits.append(f"London {fig.london_rate_per_1000:.2f}")
         if fig.simulated:
             bits.append("simulated records")
+        if shown is not None and (shown.value or not shown.show_change):
+            bits.append("small numbers hidden (public mode)")
         st.caption(" · ".join(bits) + f"  \n{fig.period}")
         if on_click_page:
             st.page_link(on_click_page, label="Open the page", icon=":material/arrow_forward:")

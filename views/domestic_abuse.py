@@ -164,7 +164,7 @@ def body() -> None:
                     f"Domestic abuse {who} age",
                 )
                 # With wards chosen these are ward-level counts of a sensitive offence.
-                exports.show_table(
+                exports.table_downloads(
                     public.apply(
                         over,
                         public.area_level(shared["wards"]),
@@ -172,7 +172,8 @@ def body() -> None:
                         count_cols=["count", "unknown"],
                         derived_cols=AGE_DERIVED,
                     ),
-                    f"Domestic abuse {who} age",
+                    f"Domestic abuse {who} age table",
+                    label="Age table",
                 )
 
     st.subheader("Relationship and place")
@@ -220,7 +221,10 @@ def body() -> None:
     area_pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
     # Public mode: LSOA and ward counts of domestic abuse are sensitive; map, table and files agree.
     rates = public.apply(
-        profiles.area_rates(da_borough, area_pop, level), level, sensitive=True, derived_cols=["rate_per_1000"]
+        profiles.area_rates(da_borough, area_pop, level),
+        level,
+        sensitive=True,
+        derived_cols=["rate_per_1000"],
     )
     areas = {"ward": "ward", "lsoa": "LSOA"}[level]
     map_title = f"Domestic abuse offences per 1,000 residents by {areas}"
@@ -246,6 +250,7 @@ def body() -> None:
             f"{map_title}, {rf.describe(period).split(';')[0]} ({tag.lower()})",
             f"domestic abuse map {level}",
             legend_title="Offences per 1,000 residents",
+            no_data_label="Hidden (small numbers)" if public.is_public() else "No data",
         )
     st.caption("The map shows every area for the chosen months (the ward filter is not applied here).")
     exports.show_table(rates, f"Domestic abuse by {level}")

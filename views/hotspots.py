@@ -172,9 +172,10 @@ def tasking_section(source: str) -> None:
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         breaks = maps.class_breaks(table_[measure])
-        layer = cache.layer_geojson(ROOT, "wards" if level == "ward" else "lsoas")
         key = "ward_code" if level == "ward" else "lsoa_code"
-        values = table_[["area_code", "area_name", "count", "rate_per_1000", "change_text", "tip"]].rename(
+        layer = cache.map_layer(ROOT, "wards" if level == "ward" else "lsoas", (key,))
+        # Only what the map uses: the tooltip carries name, rate and change as text.
+        values = table_[list(dict.fromkeys(["area_code", "count", measure, "tip"]))].rename(
             columns={"area_code": key}
         )
         choropleth = maps.choropleth_geojson(layer, values, key, measure, breaks)
@@ -185,8 +186,8 @@ def tasking_section(source: str) -> None:
         )
         deck = maps.hotspot_deck(
             choropleth,
-            cache.layer_geojson(ROOT, "borough"),
-            hs.select_features(cache.layer_geojson(ROOT, "priority_places"), "kind", "priority"),
+            cache.map_layer(ROOT, "borough", ()),
+            hs.select_features(cache.map_layer(ROOT, "priority_places", ("kind",)), "kind", "priority"),
             cache.map_labels(ROOT),
             cells=cells,
             basemap=basemap,

@@ -12,7 +12,7 @@ MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
 RECORD_TILES = ("domestic_abuse", "share_3pm_9pm")
 
 
-def _tile(figs: dict, metric_id: str) -> None:
+def _tile(figs: dict, metric_id: str, level: str = "borough") -> None:
     """A tile, or a plain message when its data are unavailable."""
     fig = figs.get(metric_id)
     if fig is None:
@@ -20,7 +20,7 @@ def _tile(figs: dict, metric_id: str) -> None:
             st.markdown(f"**{mx.metric(metric_id).title}**")
             st.caption("Needs record-level data, which could not be loaded.")
         return
-    frame.tile(fig, on_click_page=overview.page_file(fig.metric.page))
+    frame.tile(fig, on_click_page=overview.page_file(fig.metric.page), level=level)
 
 
 def body() -> None:
@@ -46,6 +46,7 @@ def body() -> None:
         wards,
     )
 
+    level = public.area_level(wards)
     frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
     if record_set is not None:
         frame.records_notice(record_set)
@@ -70,21 +71,21 @@ def body() -> None:
 
     left, right = st.columns([1, 2])
     with left:
-        _tile(figs, "serious_violence")
+        _tile(figs, "serious_violence", level)
     with right, st.container(border=True):
         st.markdown("**A proxy, not the London definition**")
         st.markdown(PROXY_NOTE)
 
     for col, mid in zip(st.columns(len(MPS_TILES)), MPS_TILES, strict=True):
         with col:
-            _tile(figs, mid)
+            _tile(figs, mid, level)
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
     c1, c2, c3 = st.columns(3)
     with c1:
-        _tile(figs, "domestic_abuse")
+        _tile(figs, "domestic_abuse", level)
     with c2:
-        _tile(figs, "share_3pm_9pm")
+        _tile(figs, "share_3pm_9pm", level)
     with c3, st.container(border=True):
         ref = strategy.reference(mx.metric("share_3pm_9pm").reference)
         st.metric(

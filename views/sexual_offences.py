@@ -219,6 +219,12 @@ def body() -> None:
         exports.show_table(
             public.apply(loc, public.area_level(shared["wards"]), sensitive=True, derived_cols=["share"]),
             "Sexual offences locations",
+            column_config={
+                "category": None,
+                "label": "Where",
+                "count": "Offences",
+                "share": st.column_config.NumberColumn("Share (%)", format="%.1f"),
+            },
         )
 
     frame.sources(
