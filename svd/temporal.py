@@ -189,6 +189,15 @@ def headline_sentence(
 # ------------------------------------------------------------------------------------------------- charts
 
 
+def vega_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec without JSON-schema validation.
+
+    Validation is most of altair's cost on every rerun (~20 ms a chart); the chart builders here are fixed
+    code, validated by the tests (tests/test_temporal.py), so the pages skip it.
+    """
+    return chart.to_dict(validate=False)
+
+
 def heatmap_chart(
     grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = ""
 ) -> alt.LayerChart:

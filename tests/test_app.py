@@ -60,3 +60,22 @@ def test_every_page_switches_to_an_extract(monkeypatch, tmp_path, extract):
         notices = " ".join(w.value for w in at.warning)
         assert "Simulated records" not in notices, page  # the extract replaces the simulation everywhere
     _clear_caches()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_an_extract_loaded_in_the_session_replaces_the_simulation(tmp_path):
+    from svd.simulate import simulate, write_csv
+
+    path = write_csv(simulate(seed=3).sample(2000, random_state=2).assign(source="extract"), tmp_path / "e.csv")
+    _clear_caches()
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.session_state["extract_path"] = str(path)  # what the Data page's "use this extract" button sets
+    at.run()
+    assert not at.exception
+    assert any("e.csv" in i.value for i in at.info)
+    assert not any("Simulated records" in w.value for w in at.warning)
+    at.switch_page("views/data.py")
+    at.run()
+    assert not at.exception
+    assert any("This session uses the extract" in s.value for s in at.success)

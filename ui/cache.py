@@ -53,9 +53,20 @@ def records(root: str, extract: str | None):
     return load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
 
 
+EXTRACT_SESSION_KEY = "extract_path"
+
+
+@st.cache_data(show_spinner="Checking the file…", max_entries=8)
+def validation_report(path: str) -> dict:
+    """``python -m svd validate``'s report for one file (cached by path: each upload has its own)."""
+    from svd.validate import validate_file
+
+    return validate_file(Path(path))
+
+
 def extract_path() -> str | None:
-    """The configured extract (``SVD_EXTRACT``), if any."""
-    return os.environ.get("SVD_EXTRACT") or None
+    """The extract in use: one loaded in this session on the Data page, else ``SVD_EXTRACT``, else None."""
+    return st.session_state.get(EXTRACT_SESSION_KEY) or os.environ.get("SVD_EXTRACT") or None
 
 
 @st.cache_resource(show_spinner=False)

@@ -5,7 +5,7 @@ import streamlit as st
 from svd import dataquality as dq
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
-from ui import cache, exports, frame
+from ui import cache, exports, frame, upload
 
 ROOT = cache.data_root()
 
@@ -127,6 +127,9 @@ def body() -> None:
             exports.table_downloads(
                 dq.quarantine_table([extract]), "Extract rows set aside", label="Extract: rows set aside"
             )
+
+    st.subheader("Check a file, or load the partnership's extract")
+    upload.check_and_load()
 
     st.subheader("Refreshing the data each month")
     st.markdown(

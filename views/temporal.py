@@ -103,7 +103,7 @@ def times_section(ref: dict | None) -> None:
 
     chart_col, figure_col = st.columns([3, 1])
     with chart_col, frame.friendly_errors("The heatmap"):
-        st.altair_chart(tp.heatmap_chart(grid), width="stretch")
+        st.vega_lite_chart(tp.vega_spec(tp.heatmap_chart(grid)), width="stretch")
     with figure_col:
         st.metric(
             "Share between 15:00 and 21:00",
@@ -128,9 +128,9 @@ def times_section(ref: dict | None) -> None:
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        st.altair_chart(tp.hour_chart(tp.hour_profile(grid)), width="stretch")
+        st.vega_lite_chart(tp.vega_spec(tp.hour_chart(tp.hour_profile(grid))), width="stretch")
     with b, frame.friendly_errors("The weekday profile"):
-        st.altair_chart(tp.weekday_chart(tp.weekday_profile(grid)), width="stretch")
+        st.vega_lite_chart(tp.vega_spec(tp.weekday_chart(tp.weekday_profile(grid))), width="stretch")
     st.download_button(
         "Download CSV (hour × day)",
         lambda: grid.to_csv(index=False).encode("utf-8"),
