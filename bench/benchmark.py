@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import statistics
@@ -68,20 +67,30 @@ def synthetic_canonical(n: int, seed: int = 1) -> pd.DataFrame:
     names = list(OFFENCES)
     w = np.array([OFFENCES[o][2] for o in names])
     off = np.array(names, dtype=object)[rng.choice(len(names), n, p=w / w.sum())]
-    return pd.DataFrame({
-        "incident_id": np.arange(n).astype(str), "offence_datetime": dt, "offence_date": dt.normalize(),
-        "time_known": True, "hour": pd.array(hour, dtype="Int8"), "weekday": pd.array(dt.day_of_week, dtype="Int8"),
-        "month": month, "offence": off,
-        "offence_group": pd.Series(off).map(lambda o: OFFENCES[o][0]).to_numpy(),
-        "major_group": pd.Series(off).map(lambda o: OFFENCES[o][1]).to_numpy(),
-        "domestic_abuse": rng.random(n) < 0.3, "knife": rng.random(n) < 0.08,
-        "historical": pd.array(np.zeros(n, dtype=bool), dtype="boolean"),
-        "lsoa_code": ls["lsoa_code"].to_numpy()[idx], "lsoa_name": ls["lsoa_name"].to_numpy()[idx],
-        "ward_code": ls["ward_code"].to_numpy()[idx], "ward_name": ls["ward_name"].to_numpy()[idx],
-        "latitude": pts.y.to_numpy()[idx] + rng.normal(0, 0.002, n),
-        "longitude": pts.x.to_numpy()[idx] + rng.normal(0, 0.003, n),
-        "source": "synthetic",
-    })
+    return pd.DataFrame(
+        {
+            "incident_id": np.arange(n).astype(str),
+            "offence_datetime": dt,
+            "offence_date": dt.normalize(),
+            "time_known": True,
+            "hour": pd.array(hour, dtype="Int8"),
+            "weekday": pd.array(dt.day_of_week, dtype="Int8"),
+            "month": month,
+            "offence": off,
+            "offence_group": pd.Series(off).map(lambda o: OFFENCES[o][0]).to_numpy(),
+            "major_group": pd.Series(off).map(lambda o: OFFENCES[o][1]).to_numpy(),
+            "domestic_abuse": rng.random(n) < 0.3,
+            "knife": rng.random(n) < 0.08,
+            "historical": pd.array(np.zeros(n, dtype=bool), dtype="boolean"),
+            "lsoa_code": ls["lsoa_code"].to_numpy()[idx],
+            "lsoa_name": ls["lsoa_name"].to_numpy()[idx],
+            "ward_code": ls["ward_code"].to_numpy()[idx],
+            "ward_name": ls["ward_name"].to_numpy()[idx],
+            "latitude": pts.y.to_numpy()[idx] + rng.normal(0, 0.002, n),
+            "longitude": pts.x.to_numpy()[idx] + rng.normal(0, 0.003, n),
+            "source": "synthetic",
+        }
+    )
 
 
 def synthetic_records(n: int, seed: int = 1) -> tuple[pd.DataFrame, str]:
@@ -105,8 +114,11 @@ def import_time() -> float:
         "print(time.perf_counter()-t)"
     )
     runs = [
-        float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip())
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        )
         for _ in range(3)
     ]
     return statistics.median(runs)
@@ -143,8 +155,8 @@ class _Timing:
 
 
 def _app(page: str, shared_cache: bool):
-    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
     # (b): the real server keeps one ScriptCache (compiled scripts) for its lifetime; AppTest makes a new one
     # per run, which recompiles app.py and the page on every rerun.
@@ -166,8 +178,9 @@ def _by_key(at, kind: str, key: str):
     return next(w for w in getattr(at, kind) if w.key == key)
 
 
-def warm_rerun_ms(page: str, kind: str, key: str, values: list, runs: int, timing: _Timing,
-                  shared_cache: bool) -> tuple[float, float]:
+def warm_rerun_ms(
+    page: str, kind: str, key: str, values: list, runs: int, timing: _Timing, shared_cache: bool
+) -> tuple[float, float]:
     """(median AppTest rerun, median fragment body) in ms after changing widget ``key`` (alternating)."""
     at = _app(page, shared_cache)
     for v in values:  # warm every cache for both values
@@ -198,7 +211,12 @@ def map_sizes() -> dict[str, int]:
     return sizes
 
 
-HOT = ("views/hotspots.py", "selectbox", "hs_hours", ["All hours", "15:00 to 21:00 (the strategy's priority window)"])
+HOT = (
+    "views/hotspots.py",
+    "selectbox",
+    "hs_hours",
+    ["All hours", "15:00 to 21:00 (the strategy's priority window)"],
+)
 TMP = ("views/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"])
 
 
@@ -223,7 +241,9 @@ def one(n: int, kind: str, runs: int) -> dict:
     out = {"n": n, "kind": kind, "how": how, "cube_rows": len(cube), "cube_build_s": build}
     for name, (page, wkind, key, values) in {"hot": HOT, "tmp": TMP}.items():
         out[f"{name}_apptest"], _ = warm_rerun_ms(page, wkind, key, values, runs, timing, False)
-        out[f"{name}_server"], out[f"{name}_fragment"] = warm_rerun_ms(page, wkind, key, values, runs, timing, True)
+        out[f"{name}_server"], out[f"{name}_fragment"] = warm_rerun_ms(
+            page, wkind, key, values, runs, timing, True
+        )
     out.update({f"map_{k}": v for k, v in map_sizes().items()})
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     st.cache_resource.clear()
@@ -246,8 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(one(int(n), kind, args.runs)), flush=True)
         return 0
 
-    print(f"Machine: {_cpu()}, {_ram()}; Python {platform.python_version()}; "
-          f"{time.strftime('%Y-%m-%d')}")
+    print(f"Machine: {_cpu()}, {_ram()}; Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}")
     if not args.browser_only:
         print(f"Import time (fresh interpreter, median of 3): {import_time() * 1000:.0f} ms")
         kinds = ["resampled", "diverse"] if args.data == "both" else [args.data]
@@ -256,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
             for kind in kinds:
                 proc = subprocess.run(
                     [sys.executable, __file__, "--one", f"{n},{kind}", "--runs", str(args.runs)],
-                    cwd=ROOT, capture_output=True, text=True,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
                 )
                 line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
                 if line is None:
@@ -265,14 +286,18 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(json.loads(line[7:]))
                 print(f"done {n:,} {kind}", file=sys.stderr, flush=True)
         print()
-        print("| records | data | cube rows | cube build (s) | Hotspots: AppTest / server-like / fragment (ms) "
-              "| Days and times: AppTest / server-like / fragment (ms) | map ward / LSOA (KB) | peak RSS (MB) |")
+        print(
+            "| records | data | cube rows | cube build (s) | Hotspots: AppTest / server-like / fragment (ms) "
+            "| Days and times: AppTest / server-like / fragment (ms) | map ward / LSOA (KB) | peak RSS (MB) |"
+        )
         print("|---:|---|---:|---:|---|---|---|---:|")
         for r in rows:
-            print(f"| {r['n']:,} | {r['kind']} | {r['cube_rows']:,} | {r['cube_build_s']:.1f} "
-                  f"| {r['hot_apptest']:.0f} / {r['hot_server']:.0f} / {r['hot_fragment']:.0f} "
-                  f"| {r['tmp_apptest']:.0f} / {r['tmp_server']:.0f} / {r['tmp_fragment']:.0f} "
-                  f"| {r['map_ward'] / 1000:.0f} / {r['map_lsoa'] / 1000:.0f} | {r['peak_rss_mb']:.0f} |")
+            print(
+                f"| {r['n']:,} | {r['kind']} | {r['cube_rows']:,} | {r['cube_build_s']:.1f} "
+                f"| {r['hot_apptest']:.0f} / {r['hot_server']:.0f} / {r['hot_fragment']:.0f} "
+                f"| {r['tmp_apptest']:.0f} / {r['tmp_server']:.0f} / {r['tmp_fragment']:.0f} "
+                f"| {r['map_ward'] / 1000:.0f} / {r['map_lsoa'] / 1000:.0f} | {r['peak_rss_mb']:.0f} |"
+            )
     if args.browser or args.browser_only:
         print()
         print(browser_table(args.port, runs=5))
@@ -280,8 +305,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _non_blank(png: bytes) -> bool:
@@ -298,9 +329,24 @@ def _server(port: int) -> subprocess.Popen:
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     for _ in range(240):
         try:
@@ -403,11 +449,28 @@ def browser_table(port: int, runs: int = 5) -> str:
             # Every change picks a value not yet seen in the session: Streamlit's message cache would otherwise
             # send a reference instead of a repeated element (e.g. the map when alternating two values).
             for path, label, options in (
-                ("hotspots", "Time of day", ["All hours", "06:00 to 09:00 (morning school run)",
-                                             "12:00 to 14:00 (lunchtime)", "15:00 to 19:00 (after school, 'Lost Hours')",
-                                             "21:00 to 06:00 (night)"]),
-                ("temporal", "Place", ["Barking Town Centre", "Dagenham Heathway", "Becontree Station",
-                                       "Parsloes Park", "Mayesbrook Park"]),
+                (
+                    "hotspots",
+                    "Time of day",
+                    [
+                        "All hours",
+                        "06:00 to 09:00 (morning school run)",
+                        "12:00 to 14:00 (lunchtime)",
+                        "15:00 to 19:00 (after school, 'Lost Hours')",
+                        "21:00 to 06:00 (night)",
+                    ],
+                ),
+                (
+                    "temporal",
+                    "Place",
+                    [
+                        "Barking Town Centre",
+                        "Dagenham Heathway",
+                        "Becontree Station",
+                        "Parsloes Park",
+                        "Mayesbrook Park",
+                    ],
+                ),
             ):
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
                 page = ctx.new_page()
@@ -433,22 +496,27 @@ def browser_table(port: int, runs: int = 5) -> str:
         proc.terminate()
         proc.wait(timeout=20)
     hs_, tp_ = out["hotspots"], out["temporal"]
-    return "\n".join([
-        f"Headless Chromium, default data, median of {runs}:",
-        "",
-        "| measure | Hotspots | Days and times |",
-        "|---|---:|---:|",
-        f"| navigation → map drawn (fresh context) | {out['map_visible_s']:.2f} s | – |",
-        f"| filter change → last message, idle (ms) | {hs_[0] * 1000:.0f} | {tp_[0] * 1000:.0f} |",
-        f"| websocket bytes received per change (KB) | {hs_[1] / 1000:.0f} | {tp_[1] / 1000:.0f} |",
-        f"| websocket bytes received on first load (KB) | {hs_[2] / 1000:.0f} | {tp_[2] / 1000:.0f} |",
-    ])
+    return "\n".join(
+        [
+            f"Headless Chromium, default data, median of {runs}:",
+            "",
+            "| measure | Hotspots | Days and times |",
+            "|---|---:|---:|",
+            f"| navigation → map drawn (fresh context) | {out['map_visible_s']:.2f} s | – |",
+            f"| filter change → last message, idle (ms) | {hs_[0] * 1000:.0f} | {tp_[0] * 1000:.0f} |",
+            f"| websocket bytes received per change (KB) | {hs_[1] / 1000:.0f} | {tp_[1] / 1000:.0f} |",
+            f"| websocket bytes received on first load (KB) | {hs_[2] / 1000:.0f} | {tp_[2] / 1000:.0f} |",
+        ]
+    )
 
 
 def _ram() -> str:
     try:
-        kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines()
-                      if ln.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")
+            ).split()[1]
+        )
         return f"{kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration):
         return "RAM unknown"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from svd import filters as sf
 from svd import hotspots as hs
 
 M = pd.Timestamp
@@ -152,3 +153,93 @@ def test_select_features():
     }
     assert len(hs.select_features(doc, "kind", "priority")["features"]) == 1
     assert len(doc["features"]) == 2
+
+
+# ------------------------------------------------------------------------------------------ the count cube
+
+
+def _varied():
+    """Records with every kind of missing value, duplicates, a wrap-around hour and two flags."""
+    base = _records().assign(
+        domestic_abuse=pd.array([True, None, False, True], dtype="boolean"),
+        knife=pd.array([False, True, None, False], dtype="boolean"),
+        historical=pd.array([False, False, True, None], dtype="boolean"),
+    )
+    # The first record three times over: the cube keeps one row with n = 3.
+    return pd.concat([base, base.iloc[[0, 0]]], ignore_index=True)
+
+
+FILTERS = [
+    sf.RecordFilter(),
+    sf.RecordFilter(start=M("2025-01-01"), end=M("2025-02-01")),
+    sf.RecordFilter(start=M("2024-12-01"), end=M("2024-12-01"), hours=(15, 21)),
+    sf.RecordFilter(hours=(22, 3)),
+    sf.RecordFilter(offence_groups=("Robbery",), domestic_abuse=True),
+    sf.RecordFilter(knife=False, weekdays=(0, 6), wards=("W2",)),
+    sf.RecordFilter(domestic_abuse=False, exclude_historical=True),
+    sf.RecordFilter(start=M("2030-01-01")),
+]
+
+
+def test_cube_collapses_identical_records_and_keeps_the_total():
+    cube = hs.tasking_cube(hs.tasking_columns(_varied()))
+    assert len(cube) == 4 and cube.records == 6 and int(cube.n.sum()) == 6
+    assert sorted(cube.n.tolist()) == [1, 1, 1, 3]
+
+
+@pytest.mark.parametrize("f", FILTERS)
+def test_cube_gives_the_same_figures_as_filtering_the_records(f):
+    recs = hs.tasking_columns(_varied())
+    cube = hs.tasking_cube(recs)
+    mask = hs.cube_mask(cube, f)
+    picked = sf.apply(recs, f)
+    assert hs.cube_total(cube, mask) == len(picked)
+    for level in ("ward", "lsoa"):
+        got = hs.cube_area_counts(cube, mask, level).sort_values("area_code").reset_index(drop=True)
+        want = hs.record_counts(picked, level).sort_values("area_code").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+        got_m = hs.cube_monthly_area_counts(cube, mask, level)
+        want_m = hs.monthly_area_counts(picked, level)
+        key = ["area_code", "month"]
+        assert got_m.sort_values(key).to_dict("records") == want_m.sort_values(key).to_dict("records")
+        areas = pd.Series(["W1", "W2", "W3", "L1", "L2", "L3"])
+        got_e = hs.cube_emerging_totals(cube, mask, level, areas)
+        want_e = hs.emerging_totals(want_m, areas, recs["month"].max())
+        pd.testing.assert_frame_equal(got_e, want_e)
+    pd.testing.assert_frame_equal(
+        hs.cube_cell_table(cube, mask), hs.cell_table(picked), check_dtype=False, check_index_type=False
+    )
+
+
+def test_cube_helpers_describe_the_data():
+    cube = hs.tasking_cube(hs.tasking_columns(_varied()))
+    assert hs.cube_offence_groups(cube) == ["Robbery", "Violence"]
+    assert hs.cube_latest_month(cube) == M("2025-02-01")
+    assert hs.cube_has_times(cube) and hs.cube_has_coordinates(cube)
+    only_unlocated = hs.cube_mask(cube, sf.RecordFilter(start=M("2025-02-01")))
+    assert not hs.cube_has_coordinates(cube, only_unlocated)
+
+
+@pytest.mark.realdata
+def test_cube_matches_the_records_on_the_simulation():
+    from svd.config import data_dir
+    from svd.records import load_records
+
+    recs = hs.tasking_columns(load_records(extract=None, data_dir=data_dir()).data)
+    cube = hs.tasking_cube(recs)
+    assert int(cube.n.sum()) == len(recs)
+    latest = recs["month"].max()
+    knife_groups = tuple(
+        recs.loc[recs["knife"].fillna(False).astype(bool), "offence_group"].astype(str).unique()[:2]
+    )
+    for f in [
+        sf.RecordFilter(start=latest - pd.DateOffset(months=11), end=latest, hours=sf.PRIORITY_WINDOW),
+        sf.RecordFilter(domestic_abuse=True, weekdays=(4, 5), hours=(21, 6)),
+        sf.RecordFilter(offence_groups=knife_groups, knife=True),
+    ]:
+        mask = hs.cube_mask(cube, f)
+        picked = sf.apply(recs, f)
+        assert hs.cube_total(cube, mask) == len(picked) > 0
+        got = hs.cube_area_counts(cube, mask, "lsoa").set_index("area_code")["count"].sort_index()
+        want = hs.record_counts(picked, "lsoa").set_index("area_code")["count"].sort_index()
+        pd.testing.assert_series_equal(got, want)

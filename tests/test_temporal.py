@@ -93,3 +93,28 @@ def test_headline_sentence_cites_the_sna_figure():
     text = tp.headline_sentence(2, 4, 0.5, 46.0, g, "offences")
     assert "50%" in text and "2023 SNA: 46%" in text and "Monday 15:00" in text
     assert "No offences" in tp.headline_sentence(0, 0, None, 46.0, g, "offences")
+
+
+def test_cube_figures_equal_the_record_level_ones():
+    from svd import hotspots as hs
+    from svd.filters import RecordFilter
+
+    recs = _records().assign(ward_code=["W1", "W1", "W2", "W2", "W1"])
+    poly = box(0.0, 51.0, 0.2, 51.9)
+    places = {"p": tp.in_place_mask(recs, poly, ("L1",)), "q": tp.in_place_mask(recs, poly, ())}
+    cube = hs.tasking_cube(recs, places)
+    for offences, place in [((), None), (("gbh",), None), ((), "p"), (("gbh",), "q")]:
+        mask = hs.cube_mask(cube, RecordFilter(), offences=offences, place=place)
+        picked = tp.select_offences(recs, offences)
+        if place is not None:
+            picked = picked[places[place][picked.index]]
+        pd.testing.assert_frame_equal(tp.cube_hour_weekday(cube, mask), tp.hour_weekday(picked))
+        assert tp.cube_window_share(cube, mask) == tp.window_share(picked)
+    assert tp.cube_monthly(cube).to_dict("records") == tp.records_monthly(recs).to_dict("records")
+    assert list(tp.in_place_mask(recs, poly, ("L1",))) == [True, True, True, False, False]
+
+
+def test_vega_spec_skips_validation_but_the_charts_are_valid():
+    grid = tp.hour_weekday(_records())
+    for chart in (tp.heatmap_chart(grid), tp.hour_chart(tp.hour_profile(grid))):
+        assert tp.vega_spec(chart) == chart.to_dict()  # to_dict validates against the schema
