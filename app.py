@@ -21,10 +21,8 @@ if missing:
 
 with st.sidebar:
     st.markdown("**Barking and Dagenham Community Safety Partnership**")
-    _, ward_table = cache.mps_ward(ROOT)
-    start, end = shared.period(ward_table["month"].unique())
-    ward_names = dict(zip(ward_table["area_code"], ward_table["area_name"], strict=False))
-    wards = shared.wards(ward_names)
+    start, end = shared.period(cache.ward_months(ROOT))
+    wards = shared.wards(cache.ward_names(ROOT))
     present.toggle()
     link_slot = st.empty()
 present.apply()

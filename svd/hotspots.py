@@ -123,15 +123,97 @@ def area_table(
     return out.sort_values("area_code").reset_index(drop=True)
 
 
+def _count_text(c) -> str:
+    """A count for display: 1,234 for a number, the text itself for a suppressed count ("<5", "[c]")."""
+    if isinstance(c, str):
+        return c
+    return "–" if pd.isna(c) else f"{int(c):,}"
+
+
 def with_tooltips(table: pd.DataFrame, period_label: str) -> pd.DataFrame:
-    """Add ``tip``: the map tooltip (area name, count, rate, change on the previous period)."""
+    """Add ``tip``: the map tooltip (area name, count, rate, change on the previous period).
+
+    Works on the public-mode table too: a suppressed count reads "<5" and its blanked rate and change "–".
+    """
     rate = table["rate_per_1000"].map(lambda r: "–" if pd.isna(r) else f"{r:.2f}")
+    change = table["change_text"].map(
+        lambda t: "–" if t is None or (not isinstance(t, str) and pd.isna(t)) else t
+    )
     tips = [
-        f"<b>{n}</b><br/>{c:,} offences ({period_label})<br/>{r} per 1,000 residents<br/>"
+        f"<b>{n}</b><br/>{_count_text(c)} offences ({period_label})<br/>{r} per 1,000 residents<br/>"
         f"Change on previous period: {ch}"
-        for n, c, r, ch in zip(table["area_name"], table["count"], rate, table["change_text"], strict=True)
+        for n, c, r, ch in zip(table["area_name"], table["count"], rate, change, strict=True)
     ]
     return table.assign(tip=tips)
+
+
+# Offence groups whose small area counts could identify a victim (public mode, ``svd.public``).
+SENSITIVE_GROUPS = frozenset({"Rape", "Other sexual offences"})
+PUBLIC_COUNTS = ("count", "previous", "last_12m", "prior_12m")
+PUBLIC_DERIVED = ("rate_per_1000", "change", "change_pct", "change_text", "emerging", "emerging_p")
+
+
+def is_sensitive(offence_groups: Sequence[str], domestic_abuse: bool | None) -> bool:
+    """Whether the selection is sensitive: only sexual-offence groups chosen, or domestic abuse only."""
+    groups = set(offence_groups)
+    return domestic_abuse is True or bool(groups and groups <= SENSITIVE_GROUPS)
+
+
+def public_areas(table: pd.DataFrame, level: str, sensitive: bool, public_on: bool) -> pd.DataFrame:
+    """Every area as public mode may show it (``svd.public.apply``): counts 1–4 "<5", a second "[c]".
+
+    Run on all areas (not the top ten) so the secondary suppression is against the published total. Count
+    columns present among ``PUBLIC_COUNTS`` are suppressed; rates, changes and labels of a row with any
+    hidden count are blanked (a change plus a shown count would give the hidden one away).
+    """
+    from svd import public
+
+    counts = [c for c in PUBLIC_COUNTS if c in table.columns]
+    derived = [c for c in PUBLIC_DERIVED if c in table.columns]
+    return public.apply(table, level, sensitive, count_cols=counts, derived_cols=derived, public=public_on)
+
+
+def map_values(shown: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """area_code, count, the measure (numeric; NaN where hidden, so the area is drawn grey) and ``label``.
+
+    ``label`` is the text the static map prints on each area: the shown count or rate, "<5" where hidden.
+    """
+    value = pd.to_numeric(shown[measure], errors="coerce") if measure in shown.columns else np.nan
+    if measure == "count":
+        label = shown["count"].map(_count_text)
+    else:
+        hidden = pd.to_numeric(shown["count"], errors="coerce").isna() & shown["count"].notna()
+        label = pd.Series(
+            np.where(
+                hidden, shown["count"].astype(str), value.map(lambda v: "–" if pd.isna(v) else f"{v:.2f}")
+            ),
+            index=shown.index,
+        )
+    out = pd.DataFrame({"area_code": shown["area_code"].to_numpy(), measure: np.asarray(value, dtype=float)})
+    return out.assign(count=shown["count"].to_numpy(), label=label.to_numpy())[
+        list(dict.fromkeys(["area_code", "count", measure, "label"]))
+    ]
+
+
+def map_shapes(gdf, values: pd.DataFrame, level: str):
+    """The ward or LSOA polygons with ``values`` (``map_values``) joined by code, for the static map PNG."""
+    code = LEVELS[level][0]
+    shapes = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
+    return shapes.merge(values, on="area_code", how="left")
+
+
+def png_edges(breaks: Sequence[float]) -> list[float] | None:
+    """``svd.maps.class_breaks`` (upper bounds) as the class edges ``svd.export.map_png`` wants (from 0 or the
+    lowest bound); None (quantiles) when there are too few values to class."""
+    if not breaks:
+        return None
+    edges = sorted({min(0.0, float(breaks[0])), *(float(b) for b in breaks)})
+    return edges if len(edges) >= 2 else None
+
+
+def public_cells(cells: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """The 250 m squares public mode may show: those with ``threshold`` or more offences (finer than an LSOA)."""
+    return cells[cells["count"] >= threshold].reset_index(drop=True)
 
 
 def cell_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -241,10 +323,18 @@ def summarise(table: pd.DataFrame) -> Summary:
     return Summary(total, prev, str(top["area_name"]), int(top["count"]), float(top["count"]) / total)
 
 
-def headline_sentence(s: Summary, level: str, period_label: str, what: str) -> str:
-    """'Abbey had the most offences (1,234, 12% of 10,210) in Apr 2025 to Mar 2026; the borough total was …'."""
+def headline_sentence(
+    s: Summary, level: str, period_label: str, what: str, scope: str | None = None, hide_small: bool = False
+) -> str:
+    """'Abbey was the busiest ward with 1,234 of the 10,210 offences in Apr 2025 to Mar 2026 (12%); …'.
+
+    ``scope`` (e.g. ``svd.filters.describe`` of the map's filter) replaces "in <period>" with "matching the
+    map's filters (<scope>)", so the sentence describes exactly what the map shows. ``hide_small``: public
+    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5".
+    """
+    where = f"matching the map's filters ({scope})" if scope else f"in {period_label}"
     if s.total == 0 or s.top_name is None:
-        return f"No {what} recorded in {period_label} for the current filters."
+        return f"No {what} {where}."
     area = "ward" if level == "ward" else "neighbourhood (LSOA)"
     res = stats.poisson_change(s.total, s.previous)
     trend = (
@@ -253,10 +343,13 @@ def headline_sentence(s: Summary, level: str, period_label: str, what: str) -> s
         if s.previous
         else "no data for the period before"
     )
-    return (
-        f"{s.top_name} was the busiest {area} with {s.top_count:,} of the {s.total:,} {what} in "
-        f"{period_label} ({s.top_share:.0%}); the total is {trend}."
+    top = (
+        f"fewer than 5 of the {s.total:,}"
+        if hide_small and 0 < s.top_count < 5
+        else f"{s.top_count:,} of the {s.total:,}"
     )
+    share = "" if hide_small and 0 < s.top_count < 5 else f" ({s.top_share:.0%})"
+    return f"{s.top_name} was the busiest {area} with {top} {what}{share} {where}; the total is {trend}."
 
 
 def area_frame(gdf: pd.DataFrame, level: str) -> pd.DataFrame:

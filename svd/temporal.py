@@ -166,6 +166,69 @@ def cube_monthly(cube) -> pd.DataFrame:
     return pd.DataFrame({"month": months[keep], "count": counts[keep]})
 
 
+def under_25_hours(records: pd.DataFrame) -> pd.DataFrame:
+    """month, ward_code, hour (-1 unknown), count of the SNA's population (``svd.metrics.affecting_under_25``).
+
+    A small table built once per record set, so the SNA-comparable share for any period is a sum, not a pass
+    over the records.
+    """
+    from svd.metrics import affecting_under_25
+
+    sel = records[affecting_under_25(records)]
+    ward = (
+        sel["ward_code"].astype("object") if "ward_code" in sel.columns else pd.Series(None, index=sel.index)
+    )
+    hour = pd.to_numeric(sel["hour"], errors="coerce").fillna(-1).astype("int64")
+    frame = pd.DataFrame(
+        {
+            "month": pd.to_datetime(sel["month"]).to_numpy(),
+            "ward_code": ward.fillna("").to_numpy(),
+            "hour": hour,
+        }
+    )
+    out = frame.groupby(["month", "ward_code", "hour"], as_index=False).size()
+    return out.rename(columns={"size": "count"}).astype({"count": "int64"})
+
+
+def table_window_share(
+    table: pd.DataFrame,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    wards: tuple[str, ...] = (),
+    window: tuple[int, int] = PRIORITY_WINDOW,
+) -> tuple[int, int, float | None]:
+    """``window_share`` on an ``under_25_hours`` table for months [start, end] and the wards (empty = all)."""
+    t = table
+    if start is not None:
+        t = t[t["month"] >= start]
+    if end is not None:
+        t = t[t["month"] <= end]
+    if wards:
+        t = t[t["ward_code"].isin(wards)]
+    known = t[t["hour"] >= 0]
+    n_known = int(known["count"].sum())
+    inside = int(known.loc[hour_mask(known["hour"], window).to_numpy(), "count"].sum())
+    return inside, n_known, (inside / n_known if n_known else None)
+
+
+def suppress_counts(frame: pd.DataFrame, group_cols: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Counts of 1–4 hidden (public mode): ``count`` NaN where hidden, ``shown`` the text ("12", "<5", "[c]").
+
+    The rule and its secondary suppression are ``svd.public.suppress_table``'s (within ``group_cols``, whose
+    totals are published); a hidden count's ``share`` is blanked too. Charts leave a hidden cell or bar empty.
+    """
+    from svd import public
+
+    shown = public.suppress_table(
+        frame, "lsoa", True, count_cols=["count"], group_cols=list(group_cols), derived_cols=["share"]
+    )
+    hidden = public.hidden_rows(shown)
+    return shown.assign(
+        count=frame["count"].astype("float64").mask(hidden.to_numpy()).to_numpy(),
+        shown=shown["count"].astype(str).to_numpy(),
+    )
+
+
 def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
     """The busiest (day, hour, count) cell of the grid."""
     row = grid.sort_values(["count", "weekday", "hour"], ascending=[False, True, True]).iloc[0]
@@ -173,17 +236,35 @@ def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
 
 
 def headline_sentence(
-    inside: int, known: int, share: float | None, reference: float | None, grid: pd.DataFrame, what: str
+    inside: int,
+    known: int,
+    share: float | None,
+    reference: float | None,
+    grid: pd.DataFrame,
+    what: str,
+    sna_share: float | None = None,
 ) -> str:
-    """'41% of the 3,210 offences with a known time were between 15:00 and 21:00 (2023 SNA: 46%); …'."""
+    """'For serious violence affecting under-25s (the SNA's measure) 44% were between 15:00 and 21:00 (2023
+    SNA: 46%); across all 3,210 offences with a known time it was 41%; …'.
+
+    The SNA's 46% describes violence affecting under-25s, so it is set beside ``sna_share`` (the same measure
+    on these records); the all-offence ``share`` is given as the current filters' figure, not compared.
+    """
     if not known or share is None:
         return f"No {what} with a known time of day match the current filters."
     ref = f" (2023 SNA: {reference:.0f}%)" if reference is not None else ""
     day, hour, _ = peak(grid)
-    return (
-        f"{share:.0%} of the {known:,} {what} with a known time were between 15:00 and 21:00{ref}; "
-        f"the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
-    )
+    filters = f"{share:.0%} of the {known:,} {what} with a known time"
+    if sna_share is None:
+        lead = f"{filters} (current filters) were between 15:00 and 21:00"
+        if ref:
+            lead += f"; the SNA's figure{ref} is for serious violence affecting under-25s"
+    else:
+        lead = (
+            f"{sna_share:.0%} of serious violence affecting under-25s (the SNA's measure) was between 15:00 "
+            f"and 21:00{ref}; for the current filters it was {filters}"
+        )
+    return f"{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
 
 
 # ------------------------------------------------------------------------------------------------- charts
@@ -203,6 +284,8 @@ def heatmap_chart(
 ) -> alt.LayerChart:
     """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
     data = grid.assign(hour_end=grid["hour"] + 1)
+    if "shown" not in data.columns:
+        data = data.assign(shown=data["count"].map(lambda c: f"{int(c):,}"))
     base = alt.Chart(data)
     y = alt.Y("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False))
     cells = base.mark_rect().encode(
@@ -218,7 +301,7 @@ def heatmap_chart(
         tooltip=[
             alt.Tooltip("day:N", title="Day"),
             alt.Tooltip("hour:Q", title="Hour"),
-            alt.Tooltip("count:Q", title="Offences", format=","),
+            alt.Tooltip("shown:N", title="Offences"),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
         ],
     )

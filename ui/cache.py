@@ -36,6 +36,21 @@ def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
     return merged, taxonomy.classify_mps(merged.table)
 
 
+@st.cache_resource(show_spinner=False)
+def ward_months(root: str) -> tuple:
+    """The months of the merged ward series, for the shared period slider (computed once, not per rerun)."""
+    _, table = mps_ward(root)
+    return tuple(sorted(table["month"].unique()))
+
+
+@st.cache_resource(show_spinner=False)
+def ward_names(root: str) -> dict[str, str]:
+    """Ward code → name, for the shared ward filter."""
+    _, table = mps_ward(root)
+    pairs = table[["area_code", "area_name"]].drop_duplicates()
+    return dict(zip(pairs["area_code"], pairs["area_name"], strict=True))
+
+
 @st.cache_resource(show_spinner="Loading Metropolitan Police borough data…")
 def mps_borough(root: str):
     """The merged MPS borough series (historical + recent) for all London boroughs, classified."""
@@ -198,3 +213,17 @@ def simulation_calibration(root: str) -> pd.DataFrame:
     from svd.simulate import measure
 
     return measure(records(root, None).data, Path(root))
+
+
+@st.cache_resource(show_spinner=False)
+def under_25_hours(root: str, extract: str | None) -> pd.DataFrame:
+    """The SNA's population (serious violence affecting under-25s) by month, ward and hour; once per record set."""
+    from svd.temporal import under_25_hours as build
+
+    return build(records(root, extract).data)
+
+
+@st.cache_resource(show_spinner=False)
+def borough_outline(root: str):
+    """The borough outline polygon (GeoDataFrame), for static maps."""
+    return geo.borough_outline(Path(root))

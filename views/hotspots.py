@@ -6,53 +6,47 @@ import streamlit as st
 
 from svd import filters as sf
 from svd import hotspots as hs
-from svd import maps
-from ui import cache, frame
+from svd import maps, public
+from ui import cache, exports, frame
 from ui import filters as uf
 
 ROOT = cache.data_root()
 SOURCES = {"records": "Record-level data", "mps": "Metropolitan Police ward counts (real, monthly)"}
 
 
+def _choice(options: list[str]):
+    """Decode a query-string value that must be one of ``options`` (a bad hand-edited link falls back)."""
+
+    def decode(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(raw)
+        return raw
+
+    return decode
+
+
 def body() -> None:
     shared = st.session_state["shared_filter"]
-    start, end = shared["start"], shared["end"]
-    period = hs.period_label(start, end)
-
-    # The headline comes first on screen, so read the source choice from state before drawing its control.
-    source = st.session_state.get("hs_source") or "records"
-    if source == "records":
-        record_set = cache.records(ROOT, cache.extract_path())
-        cube = cache.tasking_cube(ROOT, cache.extract_path())
-        base = hs.cube_area_counts(
-            cube, hs.cube_mask(cube, uf.record_filter(start, end, shared["wards"])), "ward"
+    end = shared["end"]
+    # The headline describes exactly what the map shows, so the map's section (a fragment) fills it in.
+    head = st.empty()
+    source = (
+        uf._bound(
+            st.segmented_control,
+            "hs_source",
+            "records",
+            lambda v: v or "records",
+            _choice(list(SOURCES)),
+            label="Data source",
+            options=list(SOURCES),
+            format_func=SOURCES.get,
+            help="Record-level data have times, flags and locations; the published "
+            "MPS ward counts are monthly totals by ward only.",
         )
-    else:
-        _, table = cache.mps_ward(ROOT)
-        base = hs.mps_counts(sf.apply_mps(table, uf.record_filter(start, end, shared["wards"])))
-    ward_areas = hs.area_frame(cache.wards(ROOT), "ward")
-    pstart, pend = hs.previous_period(start, end)
-    if source == "records":
-        prev = hs.cube_area_counts(
-            cube, hs.cube_mask(cube, uf.record_filter(pstart, pend, shared["wards"])), "ward"
-        )
-    else:
-        prev = hs.mps_counts(sf.apply_mps(table, uf.record_filter(pstart, pend, shared["wards"])))
-    summary = hs.summarise(
-        hs.area_table(ward_areas, hs.population_frame(cache.ward_population(ROOT), "ward"), base, prev)
+        or "records"
     )
-    frame.headline("Hotspots", hs.headline_sentence(summary, "ward", period, "offences"))
-    st.segmented_control(
-        "Data source",
-        options=list(SOURCES),
-        format_func=SOURCES.get,
-        default="records",
-        key="hs_source",
-        help="Record-level data have times, flags and locations; the published "
-        "MPS ward counts are monthly totals by ward only.",
-    )
-
-    if source == "records":
+    record_set = cache.records(ROOT, cache.extract_path()) if source == "records" else None
+    if record_set is not None:
         frame.records_notice(record_set)
     else:
         st.info(
@@ -60,14 +54,15 @@ def body() -> None:
             "domestic-abuse and knife flags need record-level data, so those filters are switched off.",
             icon=":material/info:",
         )
+    exports.public_notice()
 
-    tasking_section(source)
+    tasking_section(source, head)
     frame.sources(
         [
             "records_simulated"
-            if source == "records" and record_set.source == "simulated"
+            if record_set is not None and record_set.source == "simulated"
             else "records_extract"
-            if source == "records"
+            if record_set is not None
             else "mps",
             "census",
             "geo",
@@ -78,34 +73,51 @@ def body() -> None:
 
 
 @st.fragment
-def tasking_section(source: str) -> None:
-    """Filters, map, legend and ranked table: a filter change reruns only this part of the page."""
+def tasking_section(source: str, head) -> None:
+    """Headline, filters, map, legend and ranked table: a filter change reruns only this part of the page."""
     shared = st.session_state["shared_filter"]
     start, end = shared["start"], shared["end"]
     records_mode = source == "records"
     if records_mode:
         cube = cache.tasking_cube(ROOT, cache.extract_path())
         groups = hs.cube_offence_groups(cube)
+        tag = (
+            "simulated records"
+            if cache.records(ROOT, cache.extract_path()).source == "simulated"
+            else ("partnership extract")
+        )
     else:
         _, table = cache.mps_ward(ROOT)
         groups = hs.offence_groups(table)
+        tag = "MPS ward counts"
 
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([1.1, 1.1, 1.6, 1.4])
         with c1:
-            level = st.radio(
-                "Areas",
-                ["ward", "lsoa"] if records_mode else ["ward"],
+            levels = ["ward", "lsoa"] if records_mode else ["ward"]
+            if st.session_state.get("hs_level") not in (None, *levels):
+                del st.session_state["hs_level"]  # LSOA chosen, then the ward-only MPS source
+            level = uf._bound(
+                st.radio,
+                "hs_level",
+                "ward",
+                str,
+                _choice(levels),
+                label="Areas",
+                options=levels,
                 format_func=hs.LEVEL_LABELS.get,
-                key="hs_level",
                 horizontal=True,
                 help="19 wards or 115 neighbourhoods (2021 LSOAs).",
             )
-            measure = st.radio(
-                "Measure",
-                list(hs.MEASURES),
+            measure = uf._bound(
+                st.radio,
+                "hs_measure",
+                "count",
+                str,
+                _choice(list(hs.MEASURES)),
+                label="Measure",
+                options=list(hs.MEASURES),
                 format_func=hs.MEASURES.get,
-                key="hs_measure",
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
@@ -157,33 +169,47 @@ def tasking_section(source: str) -> None:
         monthly = hs.mps_monthly_area_counts(sf.apply_mps(table, all_f))
         latest = table["month"].max()
 
+    # Public mode: LSOAs always, wards when the selection is sensitive (sexual offences or domestic abuse).
+    public_on = public.is_public()
+    sensitive = hs.is_sensitive(chosen_groups, da)
+    hide = public_on and public.needs_suppression(level, sensitive)
+
     gdf = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
     pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
     areas = hs.area_frame(gdf, level)
-    table_ = hs.with_tooltips(
-        hs.area_table(areas, hs.population_frame(pop, level), counts, prev_counts),
-        hs.period_label(start, end),
-    )
+    raw = hs.area_table(areas, hs.population_frame(pop, level), counts, prev_counts)
+    period = hs.period_label(start, end)
+    shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on), period)
+    with head.container():
+        frame.headline(
+            "Hotspots",
+            hs.headline_sentence(
+                hs.summarise(raw), level, period, "offences", sf.describe(f), hide_small=hide
+            ),
+        )
     st.caption(
-        f"**{int(table_['count'].sum()):,} offences** · {sf.describe(f)} · change against "
+        f"**{int(raw['count'].sum()):,} offences** · {sf.describe(f)} · change against "
         f"{hs.period_label(pstart, pend)}."
+        + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
 
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
-        breaks = maps.class_breaks(table_[measure])
         key = "ward_code" if level == "ward" else "lsoa_code"
         layer = cache.map_layer(ROOT, "wards" if level == "ward" else "lsoas", (key,))
-        # Only what the map uses: the tooltip carries name, rate and change as text.
-        values = table_[list(dict.fromkeys(["area_code", "count", measure, "tip"]))].rename(
-            columns={"area_code": key}
+        # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
+        values = hs.map_values(shown, measure).assign(tip=shown["tip"].to_numpy())
+        breaks = maps.class_breaks(values[measure])
+        choropleth = maps.choropleth_geojson(
+            layer, values.drop(columns="label").rename(columns={"area_code": key}), key, measure, breaks
         )
-        choropleth = maps.choropleth_geojson(layer, values, key, measure, breaks)
         cells = (
             hs.cube_cell_table(cube, current)
             if records_mode and show_grid and hs.cube_has_coordinates(cube, current)
             else None
         )
+        if cells is not None and public_on:
+            cells = hs.public_cells(cells)  # a 250 m square is finer than an LSOA
         deck = maps.hotspot_deck(
             choropleth,
             cache.map_layer(ROOT, "borough", ()),
@@ -193,16 +219,32 @@ def tasking_section(source: str) -> None:
             basemap=basemap,
         )
         st.pydeck_chart(deck, height=560, key="hs_map")
+        area_word = "ward" if level == "ward" else "LSOA"
+        # The polygons are joined now (a few ms); the PNG itself is drawn only when the button is clicked.
+        exports.map_download(
+            hs.map_shapes(gdf, values.drop(columns="tip"), level),
+            measure,
+            f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
+            f"hotspots map {level} {measure}",
+            breaks=hs.png_edges(breaks),
+            outline_gdf=cache.borough_outline(ROOT),
+            key="hs_map_png",
+            label_col="label",
+            legend_title=hs.MEASURES[measure],
+            no_data_label="Hidden (fewer than 5)" if hide else "No data",
+        )
     with legend_col:
         st.markdown(f"**{hs.MEASURES[measure]}**")
-        leg = maps.legend(breaks, values=table_[measure], integer=measure == "count")
+        leg = maps.legend(breaks, values=values[measure], integer=measure == "count")
         # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
         st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
         st.caption(
-            "Colours run from dark purple (fewest) to yellow (most); grey areas have no data. "
-            "Orange outlines: the strategy's priority places; black: the borough boundary."
+            "Colours run from dark purple (fewest) to yellow (most); grey areas have no data"
+            + (" or a hidden count (1 to 4)" if hide else "")
+            + ". Orange outlines: the strategy's priority places; black: the borough boundary."
             + (
                 " Orange circles: offences per 250 m square (area proportional to the count; hover for counts)."
+                + (" Public mode: squares with fewer than 5 offences are not drawn." if public_on else "")
                 if cells is not None
                 else ""
             )
@@ -211,7 +253,7 @@ def tasking_section(source: str) -> None:
     st.subheader("Top areas")
     with frame.friendly_errors("The ranked table"):
         gi = cache.gi_star(
-            ROOT, level, measure, tuple(zip(table_["area_code"], table_[measure].fillna(0), strict=True))
+            ROOT, level, measure, tuple(zip(raw["area_code"], raw[measure].fillna(0), strict=True))
         )
         totals = (
             hs.cube_emerging_totals(cube, all_mask, level, areas["area_code"])
@@ -221,16 +263,23 @@ def tasking_section(source: str) -> None:
         emerging = cache.emerging(
             tuple((str(a), int(c), int(p)) for a, c, p in totals.itertuples(index=False, name=None))
         )
-        top = hs.ranked(table_, gi, emerging, measure)
-        st.dataframe(
+        # Rank every area, suppress against the published totals, then keep the top ten.
+        ranked_all = hs.public_areas(
+            hs.ranked(raw, gi, emerging, measure, n=len(raw)), level, sensitive, public_on
+        )
+        top = ranked_all.head(10)
+        exports.show_table(
             top,
-            hide_index=True,
+            "Hotspots top areas",
+            key="hs_top",
             width="stretch",
             column_config={
                 "rank": "Rank",
                 "area_code": "Code",
                 "area_name": "Area",
-                "count": st.column_config.NumberColumn("Offences", format="localized"),
+                "count": st.column_config.NumberColumn("Offences", format="localized")
+                if not hide
+                else "Offences",
                 "rate_per_1000": st.column_config.NumberColumn("Per 1,000 residents", format="%.2f"),
                 "previous": "Previous period",
                 "change_text": "Change",
@@ -248,19 +297,11 @@ def tasking_section(source: str) -> None:
                 "prior_12m": "12 months before",
             },
         )
+        exports.table_downloads(ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas")
         st.caption(
             f"'Last 12 months' compares the 12 months to {latest:%b %Y} with the 12 before, with the "
             "current offence and time filters. Labels are prompts to look, not findings: with many "
             "areas tested, one spurious label is plausible."
-        )
-        # Deferred: the CSV is built only when someone clicks, not on every filter change.
-        st.download_button(
-            "Download CSV",
-            lambda: top.to_csv(index=False).encode("utf-8"),
-            "hotspots_top_areas.csv",
-            "text/csv",
-            key="hs_csv",
-            icon=":material/download:",
         )
 
 
