@@ -174,25 +174,17 @@ def public_areas(table: pd.DataFrame, level: str, sensitive: bool, public_on: bo
 
 
 def map_values(shown: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """area_code, count, the measure (numeric; NaN where hidden, so the area is drawn grey) and ``label``.
+    """area_code, count and the measure (numeric; NaN where hidden, so the area is drawn grey) and ``label``.
 
     ``label`` is the text the static map prints on each area: the shown count or rate, "<5" where hidden.
     """
-    value = pd.to_numeric(shown[measure], errors="coerce") if measure in shown.columns else np.nan
-    if measure == "count":
-        label = shown["count"].map(_count_text)
-    else:
-        hidden = pd.to_numeric(shown["count"], errors="coerce").isna() & shown["count"].notna()
-        label = pd.Series(
-            np.where(
-                hidden, shown["count"].astype(str), value.map(lambda v: "–" if pd.isna(v) else f"{v:.2f}")
-            ),
-            index=shown.index,
-        )
-    out = pd.DataFrame({"area_code": shown["area_code"].to_numpy(), measure: np.asarray(value, dtype=float)})
-    return out.assign(count=shown["count"].to_numpy(), label=label.to_numpy())[
-        list(dict.fromkeys(["area_code", "count", measure, "label"]))
-    ]
+    count = pd.to_numeric(shown["count"], errors="coerce")
+    value = count if measure == "count" else pd.to_numeric(shown[measure], errors="coerce")
+    hidden = count.isna() & shown["count"].notna()
+    text = value.map(lambda v: "–" if pd.isna(v) else (f"{v:,.0f}" if measure == "count" else f"{v:.2f}"))
+    label = np.where(hidden, shown["count"].astype(str), text)
+    out = pd.DataFrame({"area_code": shown["area_code"].to_numpy(), "count": count.to_numpy(dtype=float)})
+    return out.assign(**{measure: value.to_numpy(dtype=float)}, label=label)
 
 
 def map_shapes(gdf, values: pd.DataFrame, level: str):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from svd.config import data_dir as default_data_dir
 from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows
@@ -54,6 +55,12 @@ REVISION_COLUMNS = [
     "diff",
     "pct",
 ]
+
+# The text columns of the tidy table are categoricals: ~665k ward rows × 7 text columns as Arrow strings cost
+# ~110 MB per copy (and several copies exist while merging); as categoricals the whole table is ~17 MB.
+# Categories are sorted, so sorting by a column still sorts by its text.
+_CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))
+CATEGORY_COLUMNS = [c for c in DATA_COLUMNS if c not in ("month", "count")]
 
 _MONTH_COL = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
 _COUNT = re.compile(r"^\d+$")
@@ -149,18 +156,38 @@ def sniff(path: Path) -> str:
 def _empty_data() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "month": pd.Series(dtype="datetime64[ns]"),
-            "area_code": pd.Series(dtype="str"),
-            "area_name": pd.Series(dtype="str"),
-            "borough_code": pd.Series(dtype="str"),
-            "borough_name": pd.Series(dtype="str"),
-            "major": pd.Series(dtype="str"),
-            "minor": pd.Series(dtype="str"),
-            "count": pd.Series(dtype="int64"),
-            "vintage": pd.Series(dtype="str"),
-            "level": pd.Series(dtype="str"),
+            c: pd.Series(dtype="datetime64[ns]" if c == "month" else "int64" if c == "count" else _CATEGORY)
+            for c in DATA_COLUMNS
         }
     )
+
+
+def _category(values: pd.Series | list[str] | np.ndarray) -> pd.Categorical:
+    """Strings as a categorical with lexically sorted categories (so sorting by it sorts by the text)."""
+    return pd.Categorical(pd.Series(values, dtype="str"))
+
+
+def _repeat(cat: pd.Categorical, n: int) -> pd.Categorical:
+    """Each value of ``cat`` repeated ``n`` times, by repeating the small integer codes only."""
+    return pd.Categorical.from_codes(np.repeat(cat.codes, n), dtype=cat.dtype)
+
+
+def _constant(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype="str"))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack tidy tables column by column; categoricals are unioned (pd.concat would turn them into objects)."""
+    columns = {}
+    for c in DATA_COLUMNS:
+        parts = [f[c] for f in frames]
+        if c in CATEGORY_COLUMNS:
+            # (A table built elsewhere with plain text columns is categorised first.)
+            cats = [p if isinstance(p.dtype, pd.CategoricalDtype) else _category(p) for p in parts]
+            columns[c] = union_categoricals(cats, sort_categories=True)
+        else:
+            columns[c] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(columns)
 
 
 def _quarantine(records: list[tuple[int, str | None, str]]) -> pd.DataFrame:
@@ -173,14 +200,17 @@ def _parse_counts(
 ) -> tuple[np.ndarray, list[tuple[int, tuple[int, str, str]]]]:
     """Counts as int64 plus (row index, quarantine record) for every bad cell."""
     shape = (len(counts), len(month_cols))
+    values = np.zeros(shape, dtype=np.int64)
     try:
-        # Fast path for a clean file: numpy parses the whole block at once.
-        values = np.array(counts, dtype=str).reshape(shape).astype(np.int64)
+        # Fast path for a clean file: numpy parses one month column at a time (a whole-block text array
+        # would be rows × months × the widest cell, several times the size of the counts themselves).
+        for j in range(shape[1]):
+            values[:, j] = np.array([row[j] for row in counts], dtype=str).astype(np.int64)
         if not (values < 0).any():
             return values, []
     except ValueError:
         pass
-    values = np.zeros(shape, dtype=np.int64)
+    values.fill(0)  # slow path: cell by cell, so each bad cell gets its own reason
     problems = []
     for i, row in enumerate(counts):
         for j, raw in enumerate(row):
@@ -261,7 +291,10 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
         good_ids.append(vals)
         good_counts.append(counts)
 
+    rows_in = len(rows)
+    del rows  # the raw cells are the biggest intermediate; the kept ones live on in good_ids/good_counts
     values, count_problems = _parse_counts(good_counts, month_cols, [seen[tuple(v)] for v in good_ids])
+    del good_counts, seen
     if count_problems:
         ok = np.ones(len(good_ids), dtype=bool)
         ok[[i for i, _ in count_problems]] = False
@@ -269,7 +302,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
         good_ids = [v for v, k in zip(good_ids, ok, strict=True) if k]
         values = values[ok]
     problems.sort(key=lambda p: p[0])
-    ids = pd.DataFrame(good_ids, columns=list(required), dtype="str")
+    ids = {c: [v[k] for v in good_ids] for k, c in enumerate(required)}
 
     # Partial months: judged on the whole file (London-wide), so filtering to one borough never changes them.
     totals = values.sum(axis=0)
@@ -280,34 +313,36 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
 
     mapping = borough_codes(data_dir)
     if level == "ward":
-        id_frame = pd.DataFrame(
-            {
-                "area_code": ids["WardCode"],
-                "area_name": ids["WardName"].replace("", pd.NA),
-                "borough_code": _codes_for(ids["LookUp_BoroughName"], mapping),
-                "borough_name": ids["LookUp_BoroughName"].replace("", pd.NA),
-            }
-        )
+        borough_names = pd.Series(ids["LookUp_BoroughName"], dtype="str")
+        id_cols = {
+            "area_code": _category(ids["WardCode"]),
+            "area_name": _category(pd.Series(ids["WardName"], dtype="str").replace("", pd.NA)),
+            "borough_code": _category(_codes_for(borough_names, mapping)),
+            "borough_name": _category(borough_names.replace("", pd.NA)),
+        }
     else:
-        codes = _codes_for(ids["BoroughName"], mapping)
-        id_frame = pd.DataFrame(
-            {
-                "area_code": codes,
-                "area_name": ids["BoroughName"],
-                "borough_code": codes,
-                "borough_name": ids["BoroughName"],
-            }
-        )
-    id_frame = id_frame.assign(major=ids[MAJOR], minor=ids[MINOR])
+        names = pd.Series(ids["BoroughName"], dtype="str")
+        codes = _category(_codes_for(names, mapping))
+        id_cols = {"area_code": codes, "area_name": _category(names), "borough_code": codes}
+        id_cols["borough_name"] = id_cols["area_name"]
+    id_cols |= {"major": _category(ids[MAJOR]), "minor": _category(ids[MINOR])}
+    del ids, good_ids
 
-    n_rows, n_months = len(good_ids), len(keep)
+    # Melt only the numeric block: ids are repeated as categorical codes, months tiled, counts reshaped.
+    n_rows, n_months = len(values), len(keep)
     months = pd.to_datetime([_month_label(month_cols[i]) + "-01" for i in keep]).astype("datetime64[ns]")
-    data = id_frame.iloc[np.repeat(np.arange(n_rows), n_months)].reset_index(drop=True)
-    data.insert(0, "month", np.tile(months.to_numpy(), n_rows))
-    data["count"] = values[:, keep].reshape(-1).astype("int64")
-    data["vintage"] = vintage
-    data["level"] = level
-    data = data[DATA_COLUMNS] if n_rows else _empty_data()
+    data = pd.DataFrame(
+        {
+            "month": np.tile(months.to_numpy(), n_rows),
+            **{c: _repeat(v, n_months) for c, v in id_cols.items()},
+            "count": values[:, keep].reshape(-1).astype("int64"),
+            "vintage": _constant(vintage, n_rows * n_months),
+            "level": _constant(level, n_rows * n_months),
+        }
+    )[DATA_COLUMNS]
+    if not n_rows:
+        data = _empty_data()
+    unmapped = pd.Series(id_cols["borough_name"])[pd.Series(id_cols["borough_code"]).isna()]
 
     extra = {
         "level": level,
@@ -317,16 +352,14 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
         "months": [_month_label(month_cols[i]) for i in keep],
         "month_totals": {_month_label(c): int(t) for c, t in zip(month_cols, totals, strict=True)},
         "duplicates": duplicates,
-        "unmapped_boroughs": sorted(
-            set(id_frame.loc[id_frame["borough_code"].isna(), "borough_name"].dropna())
-        ),
+        "unmapped_boroughs": sorted(set(unmapped.dropna().astype(str))),
     }
     return ImportResult(
         path=str(path),
         format=fmt,
         data=data,
         quarantine=_quarantine(problems),
-        rows_in=len(rows),
+        rows_in=rows_in,
         rows_accepted=n_rows,
         months_ignored=ignored,
         extra=extra,
@@ -356,11 +389,14 @@ def _level_gaps(months: pd.Series) -> list[str]:
 
 def _borough_totals(df: pd.DataFrame) -> pd.DataFrame:
     totals = (
-        df.groupby(["month", "borough_name"], as_index=False, dropna=False)["count"]
+        df.groupby(["month", "borough_name"], as_index=False, dropna=False, observed=True)["count"]
         .sum()
         .rename(columns={"borough_name": "area_name"})
     )
-    codes = df.drop_duplicates("borough_name").set_index("borough_name")["borough_code"]
+    # The totals are small: plain strings from here on, so merges and fills behave as for any text column.
+    totals["area_name"] = totals["area_name"].astype("str")
+    pairs = df[["borough_name", "borough_code"]].drop_duplicates("borough_name").astype("str")
+    codes = pairs.set_index("borough_name")["borough_code"]
     return totals.assign(
         area_code=totals["area_name"].map(codes).astype("str"),
         area_name=totals["area_name"].fillna("(no borough)"),
@@ -420,7 +456,9 @@ def merge_vintages(results: list[ImportResult]) -> MergeResult:
                 winner[pd.Timestamp(m)] = r.extra["vintage"]
         for r in ranked:
             mine = [m for m, v in winner.items() if v == r.extra["vintage"]]
-            tables.append(r.data[r.data["month"].isin(mine)])
+            used = r.data["month"].isin(mine)
+            # A vintage that wins every month it has is used whole: no filtered copy.
+            tables.append(r.data if used.all() else r.data[used])
             sources.append(
                 {
                     "path": r.path,
@@ -436,7 +474,8 @@ def merge_vintages(results: list[ImportResult]) -> MergeResult:
         revisions.extend(_revisions(level, ranked))
         gaps_by_level[level] = _level_gaps(pd.Series(list(winner)))
     tables = [t for t in tables if not t.empty]
-    table = pd.concat(tables, ignore_index=True) if tables else _empty_data()
+    table = _concat(tables) if tables else _empty_data()
+    del tables  # before sorting, so at most two copies of the table exist at once
     # Stable sort keeps each file's own row order within a month (cheap; a full key sort costs ~0.3 s).
     table = table.sort_values(["level", "month"], kind="stable", ignore_index=True)
     revisions = [r for r in revisions if not r.empty]
@@ -469,7 +508,10 @@ def mps_files(level: str = "ward", data_dir: Path | None = None) -> list[Path]:
 def _load(level: str, root: Path, borough_code: str | None) -> MergeResult:
     if borough_code is not None:
         merged = _load(level, root, None)
-        table = merged.table[merged.table["borough_code"] == borough_code].reset_index(drop=True)
+        mine = merged.table[merged.table["borough_code"] == borough_code].reset_index(drop=True)
+        # Drop the other boroughs' areas from the categories too, so value_counts etc. list only this one's.
+        cats = [c for c in CATEGORY_COLUMNS if isinstance(mine[c].dtype, pd.CategoricalDtype)]
+        table = mine.assign(**{c: mine[c].cat.remove_unused_categories() for c in cats})
         rev = merged.revisions[merged.revisions["area_code"] == borough_code].reset_index(drop=True)
         return replace(merged, table=table, revisions=rev)
     return merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)])

@@ -6,6 +6,7 @@ call a change, because a 50% rise from 2 to 3 is noise and a 5% rise from 3,500 
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -342,17 +343,53 @@ def hotspot_label(z: float, p: float) -> str:
     return "Not significant"
 
 
-def getis_ord(gdf, value_col: str, seed: int = 12345, permutations: int = 999) -> pd.DataFrame:
+def _build_contiguity(wkb: tuple[bytes, ...]):
+    """Queen contiguity plus a self-weight of 1 (the star in Gi*) for geometries given as WKB, ids 0..n-1."""
+    import geopandas as gpd
+    import shapely
+    from libpysal.graph import Graph
+
+    geoms = gpd.GeoSeries(shapely.from_wkb(np.array(wkb, dtype=object)))
+    with warnings.catch_warnings():
+        # Islands are possible (e.g. a detached polygon); getis_ord scores them on themselves alone.
+        warnings.filterwarnings("ignore", message=".*islands.*")
+        return Graph.build_contiguity(geoms, rook=False).assign_self_weight(1)
+
+
+# Keyed on the exact WKB of every geometry in row order (not a digest, so two different geometry sets can
+# never share a graph). A libpysal Graph is immutable (transform returns a new one), so sharing is safe.
+# A handful of entries covers the ward and LSOA layers and the page's filtered subsets.
+_cached_contiguity = functools.lru_cache(maxsize=16)(_build_contiguity)
+
+
+def _wkb_key(gdf) -> tuple[bytes, ...]:
+    import shapely
+
+    return tuple(shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object)))
+
+
+def contiguity_graph(gdf, cache: bool = True):
+    """The queen-contiguity ``libpysal.graph.Graph`` (self-weight 1) of gdf's geometries in row order, ids 0..n-1.
+
+    Cached per geometry set (codes and values do not matter, only the shapes and their order), because
+    building it costs far more than Gi* itself; ``cache=False`` always builds afresh.
+    """
+    key = _wkb_key(gdf)
+    return _cached_contiguity(key) if cache else _build_contiguity(key)
+
+
+def getis_ord(gdf, value_col: str, seed: int = 12345, permutations: int = 999, graph=None) -> pd.DataFrame:
     """Local Getis-Ord Gi* on queen contiguity: a frame (gdf's index and non-geometry columns) plus z, p_sim, label.
 
     Uses ``libpysal.graph.Graph.build_contiguity`` (the current API; ``weights.Queen`` is the legacy one)
     with a self-weight of 1 so the area itself counts (the star in Gi*), row-standardised, and esda's
     conditional permutation test with a fixed ``seed`` so the same data always give the same map.
+    The graph comes from ``contiguity_graph(gdf)`` (cached per geometry set) unless ``graph`` is given; a
+    given graph must have one node per row of gdf, in row order.
     ``p_sim`` is esda's one-sided ("directed") pseudo p-value; the sign of ``z`` says hot or cold.
     Areas with no neighbours are scored on themselves alone and will rarely be significant.
     """
     import esda
-    from libpysal.graph import Graph
 
     if len(gdf) < 3:
         raise ValueError("Gi* needs at least three areas")
@@ -363,14 +400,15 @@ def getis_ord(gdf, value_col: str, seed: int = 12345, permutations: int = 999) -
     if np.ptp(y) == 0:
         # Identical values everywhere: Gi* is 0/0; no area can stand out.
         return out.assign(z=0.0, p_sim=1.0, label="Not significant")
-    geo = gdf.reset_index(drop=True)
+    if graph is None:
+        graph = contiguity_graph(gdf)
+    elif graph.n != len(gdf):
+        raise ValueError(f"the graph has {graph.n} areas but gdf has {len(gdf)} rows")
     with warnings.catch_warnings():
-        # Islands are possible (e.g. a detached polygon) and are handled above; esda's own future-change
-        # notices are about defaults we do not rely on.
+        # esda's own future-change notices are about defaults we do not rely on.
         warnings.filterwarnings("ignore", message=".*islands.*")
         warnings.filterwarnings("ignore", message=".*alternative hypothesis.*", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*row_stack.*", category=DeprecationWarning)
-        graph = Graph.build_contiguity(geo, rook=False).assign_self_weight(1)
         g = esda.G_Local(y, graph, transform="R", permutations=permutations, star=True, seed=seed, n_jobs=1)
     z = np.asarray(g.Zs, dtype=float)
     p = np.asarray(g.p_sim, dtype=float)

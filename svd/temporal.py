@@ -207,7 +207,7 @@ def table_window_share(
         t = t[t["ward_code"].isin(wards)]
     known = t[t["hour"] >= 0]
     n_known = int(known["count"].sum())
-    inside = int(known.loc[hour_mask(known["hour"], window).to_numpy(), "count"].sum())
+    inside = int(known.loc[np.asarray(hour_mask(known["hour"], window), dtype=bool), "count"].sum())
     return inside, n_known, (inside / n_known if n_known else None)
 
 
@@ -227,6 +227,13 @@ def suppress_counts(frame: pd.DataFrame, group_cols: tuple[str, ...] = ()) -> pd
         count=frame["count"].astype("float64").mask(hidden.to_numpy()).to_numpy(),
         shown=shown["count"].astype(str).to_numpy(),
     )
+
+
+def for_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ``suppress_counts`` frame as the file carries it: ``count`` is the shown text ("<5"); else unchanged."""
+    if "shown" not in frame.columns:
+        return frame
+    return frame.assign(count=frame["shown"]).drop(columns="shown")
 
 
 def peak(grid: pd.DataFrame) -> tuple[str, int, int]:

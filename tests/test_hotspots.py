@@ -243,3 +243,50 @@ def test_cube_matches_the_records_on_the_simulation():
         got = hs.cube_area_counts(cube, mask, "lsoa").set_index("area_code")["count"].sort_index()
         want = hs.record_counts(picked, "lsoa").set_index("area_code")["count"].sort_index()
         pd.testing.assert_series_equal(got, want)
+
+
+def _small_table():
+    areas = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "area_name": ["a", "b", "c", "d"]})
+    pop = pd.DataFrame({"area_code": ["A", "B", "C", "D"], "population": [1000] * 4})
+    cur = pd.DataFrame({"area_code": ["A", "B", "C"], "count": [3, 10, 20]})
+    prev = pd.DataFrame({"area_code": ["A", "B", "C"], "count": [6, 12, 20]})
+    return hs.area_table(areas, pop, cur, prev)
+
+
+def test_sensitive_selection():
+    assert hs.is_sensitive(["Rape", "Other sexual offences"], None)
+    assert hs.is_sensitive([], True)
+    assert not hs.is_sensitive([], None) and not hs.is_sensitive(["Rape", "Theft"], False)
+
+
+def test_public_areas_hide_small_counts_with_a_secondary_and_blank_rates():
+    t = _small_table()
+    assert hs.public_areas(t, "lsoa", False, public_on=False) is t
+    assert hs.public_areas(t, "ward", False, public_on=True) is t  # ward, not sensitive: shown in full
+    shown = hs.with_tooltips(hs.public_areas(t, "lsoa", False, public_on=True), "Jan 2025").set_index(
+        "area_code"
+    )
+    assert shown["count"].tolist() == ["<5", "[c]", "20", "0"]
+    assert pd.isna(shown.loc["A", "rate_per_1000"]) and pd.isna(shown.loc["B", "change_text"])
+    assert "<5 offences" in shown.loc["A", "tip"] and "– per 1,000" in shown.loc["A", "tip"]
+    values = hs.map_values(shown.reset_index(), "rate_per_1000").set_index("area_code")
+    assert values["count"].isna().tolist() == [True, True, False, False]
+    assert values["rate_per_1000"].isna().tolist() == [True, True, False, False]
+    assert values["label"].tolist() == ["<5", "[c]", "20.00", "0.00"]
+    assert hs.map_values(t, "count")["label"].tolist() == ["3", "10", "20", "0"]
+
+
+def test_headline_with_scope_and_hidden_leader():
+    s = hs.summarise(pd.DataFrame({"area_name": ["a", "b"], "count": [3, 1], "previous": [2, 2]}))
+    text = hs.headline_sentence(s, "lsoa", "Jan 2025", "offences", "Jan 2025; Rape", hide_small=True)
+    assert "fewer than 5 of the 4 offences matching the map's filters (Jan 2025; Rape)" in text
+    assert "3 of the" not in text and "75%" not in text
+    assert "3 of the 4 offences (75%) matching" in hs.headline_sentence(s, "lsoa", "x", "offences", "x")
+
+
+def test_png_edges_and_public_cells():
+    assert hs.png_edges([2.0, 5.0, 9.0]) == [0.0, 2.0, 5.0, 9.0]
+    assert hs.png_edges([0.0, 5.0]) == [0.0, 5.0]
+    assert hs.png_edges([]) is None
+    cells = pd.DataFrame({"key": [1, 2, 3], "count": [4, 5, 12]})
+    assert hs.public_cells(cells)["key"].tolist() == [2, 3]

@@ -372,6 +372,84 @@ def test_cp1252_file_is_read(tmp_path):
     assert r.rows_accepted == 1 and r.data["area_name"].iloc[0] == "Havering \u2013 East"
 
 
+def test_text_columns_are_sorted_categoricals_and_survive_the_merge(tmp_path):
+    """Memory: the text columns are categoricals; merging files with different wards unions the categories
+    (a plain concat would silently turn them into objects), and sorting by a column still sorts by text."""
+    root = _data_dir(tmp_path)
+    old = _vintage(root, "a.csv", ["202401", "202402"], [10, 11], [20, 21])
+    new = _ward_file(
+        root,
+        "b.csv",
+        ["202402", "202403"],
+        [
+            (
+                "ROBBERY",
+                "ROBBERY OF PERSONAL PROPERTY",
+                "Abbey",
+                "E05014053",
+                "Barking and Dagenham",
+                "12",
+                "13",
+            ),
+            ("THEFT", "SHOPLIFTING", "Cranham", "E05013975", "Havering", "7", "8"),
+        ],
+    )
+    r = mps.read_mps_file(new, root)
+    for c in mps.CATEGORY_COLUMNS:
+        assert isinstance(r.data[c].dtype, pd.CategoricalDtype), c
+    assert list(r.data["area_code"].cat.categories) == ["E05013975", "E05014053"]  # sorted, not file order
+    merged = mps.merge_vintages([mps.read_mps_file(old, root), r])
+    t = merged.table
+    for c in mps.CATEGORY_COLUMNS:
+        assert isinstance(t[c].dtype, pd.CategoricalDtype), c
+    assert list(t["area_code"].cat.categories) == ["E05013975", "E05014053", "E05014054"]
+    assert list(t["major"].cat.categories) == ["ROBBERY", "THEFT"]
+    assert t["month"].dtype == "datetime64[ns]" and t["count"].dtype == "int64"
+    # Jan from a.csv (Abbey, Alibon), Feb and Mar from b.csv (Abbey, Cranham), in file order within a month.
+    assert t[["area_code", "count"]].astype({"area_code": str}).values.tolist() == [
+        ["E05014053", 10],
+        ["E05014054", 20],
+        ["E05014053", 12],
+        ["E05013975", 7],
+        ["E05014053", 13],
+        ["E05013975", 8],
+    ]
+    assert t.sort_values("area_code", kind="stable")["area_code"].iloc[0] == "E05013975"
+    by_borough = t.groupby("borough_code")["count"].sum()  # only observed categories
+    assert by_borough.to_dict() == {BD: 55, "E09000016": 15}
+
+
+def test_one_borough_table_keeps_only_its_own_categories(tmp_path):
+    root = _data_dir(tmp_path)
+    _ward_file(root, "MPS Ward Level Crime y.csv", ["202401", "202402", "202403"], PARTIAL_ROWS)
+    bd = mps.load_mps("ward", data_dir=root, borough_code=BD).table
+    assert list(bd["area_code"].cat.categories) == ["E05014053", "E05014054"]
+    assert list(bd["borough_name"].cat.categories) == ["Barking and Dagenham"]
+    assert bd["area_code"].value_counts().to_dict() == {"E05014053": 2, "E05014054": 2}
+
+
+def test_bad_cell_in_a_later_month_column_after_good_ones(tmp_path):
+    """Counts are parsed a month column at a time: a bad cell in the last column, after columns that parsed,
+    still quarantines only its row, and a quoted thousands separator is still read as a count."""
+    root = _data_dir(tmp_path)
+    path = _write(
+        tmp_path / "b.csv",
+        [
+            "MajorText,MinorText,BoroughName,202401,202402,202403",
+            'THEFT,SHOPLIFTING,Havering,12,"1,204",9',
+            "THEFT,OTHER THEFT,Havering,3,4,",
+            "THEFT,THEFT FROM THE PERSON,Havering,5,6,-1",
+        ],
+    )
+    r = mps.read_mps_file(path, data_dir=root)
+    assert (r.rows_in, r.rows_accepted, r.rows_quarantined) == (3, 1, 2)
+    assert r.quarantine.values.tolist() == [
+        [3, "202403", "missing count"],
+        [4, "202403", "negative count '-1'"],
+    ]
+    assert r.data["count"].tolist() == [12, 1204, 9]
+
+
 # --------------------------------------------------------------------------------------------- real data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,8 @@ def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     assert {"hotspot", "emerging", "count", "rate_per_1000", "change_text"} <= set(top.columns)
     assert top["hotspot"].notna().all() and top["emerging"].isin(["Emerging", "Declining", "Stable"]).all()
     assert list(top["count"]) == sorted(top["count"], reverse=True)
-    assert any(b.label == "Download CSV" for b in at.get("download_button"))
+    labels = [b.label for b in at.get("download_button")]
+    assert {"CSV", "Excel", "Map (PNG)", "All areas (CSV)"} <= set(labels)
 
 
 def test_mps_source_is_ward_only_and_says_so():
@@ -129,3 +131,96 @@ def test_mps_source_is_ward_only_and_says_so():
     )
     assert _areas_total(spec) == expected
     assert hs.LEVELS  # module import used
+
+
+def _headline(at) -> str:
+    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
+
+
+def test_headline_describes_what_the_map_shows():
+    at = _app()
+    totals = []
+    for hours in (None, "All hours"):
+        if hours:
+            _widget(at, "selectbox", "hs_hours").set_value(hours)
+            at.run()
+        text = _headline(at)
+        total = int(re.search(r"of the ([\d,]+) offences", text).group(1).replace(",", ""))
+        assert total == _areas_total(_deck(at)) > 0
+        assert ("15:00 to 20:59" in text) == (hours is None)  # the filter, in words, follows the map
+        totals.append(total)
+    assert totals[1] > totals[0]
+
+
+def test_layer_source_and_measure_are_in_the_query_string():
+    at = _app()
+    _widget(at, "radio", "hs_level").set_value("lsoa")
+    _widget(at, "radio", "hs_measure").set_value("rate_per_1000")
+    at.run()
+    assert at.query_params["hs_level"] == "lsoa" and at.query_params["hs_measure"] == "rate_per_1000"
+    at.segmented_control(key="hs_source").set_value("mps")
+    at.run()
+    assert not at.exception
+    assert at.query_params["hs_source"] == "mps"
+    assert "hs_level" not in at.query_params  # ward-only source: back to the default level
+    # a copied link reopens the layer
+    from streamlit.testing.v1 import AppTest
+
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["hs_level"] = "lsoa"
+    again.query_params["hs_measure"] = "rate_per_1000"
+    again.run()
+    again.switch_page("views/hotspots.py")
+    again.run()
+    assert not again.exception
+    assert _widget(again, "radio", "hs_level").value == "lsoa"
+    assert _widget(again, "radio", "hs_measure").value == "rate_per_1000"
+    assert len(_layer(_deck(again), "areas")["data"]["features"]) == 115
+
+
+def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = _app()
+    assert any("Public mode" in i.value for i in at.info)
+    _widget(at, "radio", "hs_level").set_value("lsoa")
+    _widget(at, "multiselect", "hs_groups").set_value(["Rape", "Other sexual offences"])
+    _widget(at, "selectbox", "hs_hours").set_value("All hours")
+    at.run()
+    assert not at.exception
+    top = at.dataframe[-1].value
+    shown = [str(v) for v in top["count"]]
+    assert all(v in ("<5", "[c]") or int(v.replace(",", "")) >= 5 for v in shown)
+    # the map's properties and tooltips carry no count of 1-4 either
+    feats = _layer(_deck(at), "areas")["data"]["features"]
+    values = [f["properties"].get("count") for f in feats]
+    assert not any(v is not None and 1 <= v <= 4 for v in values)
+    assert any("<br/><5 offences" in (f["properties"].get("tip") or "") for f in feats)
+    assert not any(re.search(r"<br/>[1-4] offences", f["properties"].get("tip") or "") for f in feats)
+    # the downloads: every CSV the page offers (top ten and all areas) has no count of 1-4
+    csv_ids = [b.proto.deferred_file_id for b in at.get("download_button") if "CSV" in b.label]
+    assert len(csv_ids) == 2
+    import io
+
+    import pandas as pd
+
+    all_areas = None
+    for fid in csv_ids:
+        table = pd.read_csv(io.BytesIO(deferred[fid]()), dtype=str)
+        assert not table["count"].isin(["1", "2", "3", "4"]).any()
+        assert not table["previous"].isin(["1", "2", "3", "4"]).any()
+        all_areas = table if len(table) > 10 else all_areas
+    assert all_areas is not None and (all_areas["count"] == "<5").any()
+    # rates of hidden counts are blanked (a rate times the population would give the count back)
+    hidden = all_areas["count"].isin(["<5", "[c]"])
+    assert all_areas.loc[hidden, "rate_per_1000"].isna().all()

@@ -12,6 +12,8 @@ from svd import temporal as tp
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 pytestmark = pytest.mark.realdata
+SHARE = "15:00–21:00 share, current filters"
+SNA = "Serious violence affecting under-25s (the SNA's measure)"
 
 
 def _app():
@@ -51,18 +53,67 @@ def test_share_matches_svd_on_the_filtered_records():
     data = cache.tasking_records(cache.data_root(), cache.extract_path())
     recs = sf.apply(data, sf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"]))
     _, _, share = tp.window_share(recs)
-    assert _metric(at, "Share between 15:00 and 21:00").value == f"{share * 100:.0f}%"
+    assert _metric(at, SHARE).value == f"{share * 100:.0f}%"
 
 
 def test_changing_a_filter_changes_the_output():
     at = _app()
-    before = _metric(at, "Share between 15:00 and 21:00").help
+    before = _metric(at, SHARE).help
     next(w for w in at.selectbox if w.key == "tp_da").set_value("Only flagged")
     at.run()
     assert not at.exception
-    assert _metric(at, "Share between 15:00 and 21:00").help != before
+    assert _metric(at, SHARE).help != before
     place = next(w for w in at.selectbox if w.key == "tp_place")
     place.set_value("barking_town_centre")
     at.run()
     assert not at.exception
-    assert "Barking Town Centre" in _metric(at, "Share between 15:00 and 21:00").help
+    assert "Barking Town Centre" in _metric(at, SHARE).help
+
+
+def test_under_25_share_is_the_sna_measure_on_the_same_records():
+    from svd import metrics
+    from ui import cache
+
+    at = _app()
+    shared = at.session_state["shared_filter"]
+    data = cache.records(cache.data_root(), cache.extract_path()).data
+    period = sf.apply(data, sf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"]))
+    young = period[metrics.affecting_under_25(period)]
+    inside, known, share = tp.window_share(young)
+    assert known > 100
+    assert _metric(at, SNA).value == f"{share * 100:.0f}%"
+    assert f"{inside:,} of the {known:,}" in _metric(at, SNA).help
+    headline = next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
+    assert f"{share:.0%} of serious violence affecting under-25s" in headline and "2023 SNA: 46%" in headline
+    # the SNA measure ignores the page filters; the current-filters share follows them
+    before = _metric(at, SHARE).value
+    next(w for w in at.selectbox if w.key == "tp_knife").set_value("Only flagged")
+    at.run()
+    assert _metric(at, SNA).value == f"{share * 100:.0f}%"
+    assert _metric(at, SHARE).help != before or _metric(at, SHARE).value != before
+
+
+def test_charts_and_tables_have_downloads():
+    at = _app()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("PNG") >= 5 and labels.count("SVG") >= 5  # heatmap, hour, weekday, two seasonality
+    assert "Hour × day table (CSV)" in labels and "Hour × day table (Excel)" in labels
+
+
+def test_public_mode_blanks_small_cells_for_a_place(monkeypatch):
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = _app()
+    assert any("Public mode" in i.value for i in at.info)
+    next(w for w in at.selectbox if w.key == "tp_place").set_value("barking_town_centre")
+    next(w for w in at.selectbox if w.key == "tp_knife").set_value("Only flagged")
+    at.run()
+    assert not at.exception
+    assert any("cells and bars of 1 to 4 offences are left blank" in c.value for c in at.caption)
+    import pyarrow as pa
+
+    heatmap = _charts(at)[0]
+    frames = [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in heatmap.proto.datasets]
+    cells = next(f for f in frames if {"weekday", "hour", "shown"} <= set(f.columns))
+    assert len(cells) == 7 * 24
+    assert not cells["count"].between(1, 4).any()
+    assert (cells["shown"] == "<5").any() and cells.loc[cells["shown"] == "<5", "count"].isna().all()

@@ -302,6 +302,44 @@ def test_getis_ord_rejects_missing_values():
         stats.getis_ord(_grid(v), "value")
 
 
+def test_getis_ord_cached_graph_gives_the_same_result_as_a_fresh_one():
+    """The contiguity graph is cached per geometry set; z and p_sim must be identical to building it afresh,
+    on every call, whatever the values (the page reruns Gi* with new values on the same LSOAs)."""
+    rng = np.random.default_rng(7)
+    base = _corner_cluster()
+    for _ in range(3):
+        gdf = base.assign(value=rng.poisson(5, len(base)).astype(float))
+        fresh = stats.getis_ord(
+            gdf, "value", permutations=199, graph=stats.contiguity_graph(gdf, cache=False)
+        )
+        cached = stats.getis_ord(gdf, "value", permutations=199)
+        np.testing.assert_array_equal(cached["z"].to_numpy(), fresh["z"].to_numpy())
+        np.testing.assert_array_equal(cached["p_sim"].to_numpy(), fresh["p_sim"].to_numpy())
+        pd.testing.assert_frame_equal(cached, fresh)
+
+
+def test_contiguity_graph_is_cached_per_geometry_set_only():
+    """Same shapes (even with other codes, values or index) → the same graph object; other shapes or another
+    order → a different graph. A 5×5 grid's queen graph with self-weights has 25 + 2·(2·20 + 2·16) links."""
+    a = _corner_cluster()
+    g = stats.contiguity_graph(a)
+    assert g.n == 25 and len(g.adjacency) == 25 + 2 * (2 * 20 + 2 * 16)
+    renamed = a.assign(cell=[f"x{i}" for i in range(25)], value=0.0).set_axis(range(100, 125))
+    assert stats.contiguity_graph(renamed) is g
+    assert stats.contiguity_graph(a, cache=False) is not g
+    shifted = a.set_geometry(a.geometry.translate(0.5, 0))
+    assert stats.contiguity_graph(shifted) is not g
+    reversed_rows = a.iloc[::-1]
+    assert stats.contiguity_graph(reversed_rows) is not g
+
+
+def test_getis_ord_rejects_a_graph_of_another_size():
+    gdf = _corner_cluster()
+    other = stats.contiguity_graph(gdf.iloc[:9])
+    with pytest.raises(ValueError, match="9 areas"):
+        stats.getis_ord(gdf, "value", graph=other)
+
+
 def test_hotspot_label_thresholds():
     assert stats.hotspot_label(2.0, 0.004) == "Hot spot (99%)"
     assert stats.hotspot_label(2.0, 0.03) == "Hot spot (95%)"

@@ -118,3 +118,41 @@ def test_vega_spec_skips_validation_but_the_charts_are_valid():
     grid = tp.hour_weekday(_records())
     for chart in (tp.heatmap_chart(grid), tp.hour_chart(tp.hour_profile(grid))):
         assert tp.vega_spec(chart) == chart.to_dict()  # to_dict validates against the schema
+
+
+def test_headline_puts_the_sna_measure_beside_the_sna_figure():
+    g = tp.hour_weekday(_records())
+    text = tp.headline_sentence(2, 4, 0.5, 46.0, g, "offences", sna_share=0.44)
+    assert text.startswith("44% of serious violence affecting under-25s (the SNA's measure)")
+    assert "(2023 SNA: 46%)" in text and "for the current filters it was 50% of the 4 offences" in text
+    without = tp.headline_sentence(2, 4, 0.5, 46.0, g, "offences")
+    assert "(current filters)" in without and "serious violence affecting under-25s" in without
+
+
+def test_under_25_table_gives_the_window_share_of_the_sna_population():
+    recs = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2025-01-01"] * 5 + ["2025-02-01"]),
+            "ward_code": ["W1", "W1", "W2", "W1", "W1", "W1"],
+            "hour": pd.array([16, 10, 18, pd.NA, 16, 20], dtype="Int8"),
+            "offence": ["gbh", "abh", "personal_robbery", "gbh", "other", "gbh"],
+            "victim_age": [17, 20, 24, 15, 16, 30],
+            "historical": pd.array([False, False, False, False, False, False], dtype="boolean"),
+        }
+    )
+    # in the SNA population: rows 0, 1, 2, 3 (row 4 is not serious violence, row 5 is 30 years old)
+    table = tp.under_25_hours(recs)
+    assert table["count"].sum() == 4
+    assert tp.table_window_share(table, None, None) == (2, 3, 2 / 3)  # row 3 has no hour
+    assert tp.table_window_share(table, None, None, ("W2",)) == (1, 1, 1.0)
+    assert tp.table_window_share(table, pd.Timestamp("2025-02-01"), None) == (0, 0, None)
+
+
+def test_suppress_counts_blanks_small_cells_with_a_secondary():
+    grid = pd.DataFrame({"weekday": [0, 0, 0, 1], "count": [3, 7, 10, 0], "share": [0.15, 0.35, 0.5, 0.0]})
+    out = tp.suppress_counts(grid, ("weekday",))
+    assert out["shown"].tolist() == ["<5", "[c]", "10", "0"]
+    assert out["count"].isna().tolist() == [True, True, False, False]
+    assert out["share"].isna().tolist() == [True, True, False, False]
+    assert tp.for_download(out)["count"].tolist() == ["<5", "[c]", "10", "0"]
+    assert tp.for_download(grid) is grid

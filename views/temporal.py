@@ -4,9 +4,10 @@ import streamlit as st
 
 from svd import filters as sf
 from svd import hotspots as hs
+from svd import public
 from svd import temporal as tp
 from svd.config import BOROUGH_CODE
-from ui import cache, frame
+from ui import cache, exports, frame
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -33,11 +34,16 @@ def body() -> None:
 
     base = hs.cube_mask(cube, uf.record_filter(start, end, shared["wards"]))
     inside, known, share = tp.cube_window_share(cube, base)
+    # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
+    sna = sna_measure(start, end, shared["wards"])
     frame.headline(
         "Days and times",
-        tp.headline_sentence(inside, known, share, ref_value, tp.cube_hour_weekday(cube, base), "offences"),
+        tp.headline_sentence(
+            inside, known, share, ref_value, tp.cube_hour_weekday(cube, base), "offences", sna_share=sna[2]
+        ),
     )
     frame.records_notice(record_set)
+    exports.public_notice()
     timed = hs.cube_has_times(cube)
     if not timed:
         st.info(
@@ -57,6 +63,12 @@ def body() -> None:
         ],
         as_of=f"{end:%B %Y}",
     )
+
+
+def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | None]:
+    """(inside, known, share) of 15:00–21:00 for serious violence affecting under-25s (svd.metrics)."""
+    table = cache.under_25_hours(ROOT, cache.extract_path())
+    return tp.table_window_share(table, start, end, tuple(wards))
 
 
 @st.fragment
@@ -95,49 +107,74 @@ def times_section(ref: dict | None) -> None:
     grid = tp.cube_hour_weekday(cube, selected)
     inside, known, share = tp.cube_window_share(cube, selected)
     where = places[place] if place is not None else "the selection"
+    # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
+    hide = public.is_public() and (place is not None or bool(shared["wards"]))
+    grid_shown = tp.suppress_counts(grid, ("weekday",)) if hide else grid
+    hours_shown = tp.hour_profile(grid)
+    days_shown = tp.weekday_profile(grid)
+    if hide:
+        hours_shown, days_shown = tp.suppress_counts(hours_shown), tp.suppress_counts(days_shown)
     st.caption(
         f"{sf.describe(f)}"
         + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
         + (f"; {places[place]}" if place is not None else "")
     )
-
-    chart_col, figure_col = st.columns([3, 1])
-    with chart_col, frame.friendly_errors("The heatmap"):
-        st.vega_lite_chart(tp.vega_spec(tp.heatmap_chart(grid)), width="stretch")
-    with figure_col:
-        st.metric(
-            "Share between 15:00 and 21:00",
-            frame.fmt_pct(None if share is None else share * 100),
-            help=f"{inside:,} of the {known:,} offences with a known time in {where}.",
+    if hide:
+        st.caption(
+            "Public mode: with a place or ward chosen, cells and bars of 1 to 4 offences are left blank (and a "
+            "second one where a day's total would reveal it), for every offence type."
         )
-        if ref:
-            st.metric(
-                "2023 SNA figure",
-                f"{float(ref['value']):.0f}%",
-                help=f"{ref.get('text', '')} ({ref.get('period', '')}). {ref.get('source', '')}",
-            )
-            st.caption(
-                f"The published figure ('2023 SNA: {float(ref['value']):.0f}%') is from the Strategic "
-                "Needs Assessment, for all offences; the share above is for the current filters."
-            )
-        else:
-            st.caption("The SNA reference figure is not defined in data/strategy.json.")
-        if known:
-            day, hour, count = tp.peak(grid)
-            st.caption(f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({count:,} offences).")
+
+    sna_inside, sna_known, sna_share = sna_measure(shared["start"], shared["end"], shared["wards"])
+    # The SNA measure sits beside the SNA figure, wide enough for its label.
+    m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
+    m1.metric(
+        "15:00–21:00 share, current filters",
+        frame.fmt_pct(None if share is None else share * 100),
+        help=f"{inside:,} of the {known:,} offences with a known time in {where}, with the filters above.",
+    )
+    m2.metric(
+        "Serious violence affecting under-25s (the SNA's measure)",
+        frame.fmt_pct(None if sna_share is None else sna_share * 100),
+        help=f"{sna_inside:,} of the {sna_known:,} offences with a known time: the eight London "
+        "serious-violence offence types, victim under 25, reported at the time (svd.metrics), for the "
+        "chosen months and sidebar wards. The filters above do not apply.",
+    )
+    if ref:
+        m3.metric(
+            "2023 SNA figure",
+            f"{float(ref['value']):.0f}%",
+            help=f"{ref.get('text', '')} ({ref.get('period', '')}). {ref.get('source', '')}",
+        )
+        st.caption(
+            f"The published figure ('2023 SNA: {float(ref['value']):.0f}%') is from the Strategic Needs "
+            "Assessment and measures violence and exploitation affecting under-25s: compare it with the "
+            "middle figure, computed the same way on these records. The first figure is for the current filters."
+        )
+    else:
+        st.caption("The SNA reference figure is not defined in data/strategy.json.")
+
+    with frame.friendly_errors("The heatmap"):
+        exports.show_chart(tp.heatmap_chart(grid_shown), "Offences by hour and day", key="tp_heat")
+    if known:
+        day, hour, count = tp.peak(grid)
+        shown_count = "fewer than 5" if hide and count < 5 else f"{count:,}"
+        st.caption(f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({shown_count} offences).")
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        st.vega_lite_chart(tp.vega_spec(tp.hour_chart(tp.hour_profile(grid))), width="stretch")
+        exports.show_chart(tp.hour_chart(hours_shown), "Offences by hour", key="tp_hour")
     with b, frame.friendly_errors("The weekday profile"):
-        st.vega_lite_chart(tp.vega_spec(tp.weekday_chart(tp.weekday_profile(grid))), width="stretch")
-    st.download_button(
-        "Download CSV (hour × day)",
-        lambda: grid.to_csv(index=False).encode("utf-8"),
-        "offences_by_hour_and_day.csv",
-        "text/csv",
-        key="tp_csv",
-        icon=":material/download:",
+        exports.show_chart(tp.weekday_chart(days_shown), "Offences by weekday", key="tp_day")
+    exports.table_downloads(
+        {
+            "Hour by day": tp.for_download(grid_shown),
+            "By hour": tp.for_download(hours_shown),
+            "By weekday": tp.for_download(days_shown),
+        },
+        "Offences by hour and day",
+        key="tp_grid",
+        label="Hour × day table",
     )
 
 
@@ -150,28 +187,25 @@ def seasonality_section() -> None:
     with a, frame.friendly_errors("The real seasonality"):
         _, table = cache.mps_borough(ROOT)
         season = tp.seasonality(tp.borough_monthly(table, BOROUGH_CODE, groups))
-        st.altair_chart(
+        exports.show_chart(
             tp.seasonality_chart(season, "Real MPS recorded crime: average by calendar month"),
-            width="stretch",
+            "Seasonality MPS",
+            key="tp_season_mps",
         )
         st.caption(
             f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
             f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
             "series are left out, not counted as zero)."
         )
+        exports.table_downloads(season, "Seasonality MPS", key="tp_season_mps_t", label="Table")
     with b, frame.friendly_errors("The record seasonality"):
         season_r = tp.seasonality(tp.cube_monthly(cube))
-        st.altair_chart(
-            tp.seasonality_chart(season_r, "Record-level data: average by calendar month"), width="stretch"
+        exports.show_chart(
+            tp.seasonality_chart(season_r, "Record-level data: average by calendar month"),
+            "Seasonality records",
+            key="tp_season_rec",
         )
-        st.download_button(
-            "Download CSV (seasonality)",
-            lambda: season.to_csv(index=False).encode("utf-8"),
-            "seasonality_mps.csv",
-            "text/csv",
-            key="tp_season_csv",
-            icon=":material/download:",
-        )
+        exports.table_downloads(season_r, "Seasonality records", key="tp_season_rec_t", label="Table")
 
 
 frame.run_page(body)
