@@ -85,7 +85,9 @@ def affecting_under_25(records: pd.DataFrame) -> np.ndarray:
     under 25 — the population the needs assessment's "46% between 3pm and 9pm" describes.
     """
     if "victim_age" not in records or "offence" not in records:
-        return np.zeros(len(records), dtype=bool)  # an extract without ages cannot say; the tile then shows "–"
+        return np.zeros(
+            len(records), dtype=bool
+        )  # an extract without ages cannot say; the tile then shows "–"
     current = ~_flag(records, "historical") if "historical" in records else np.ones(len(records), dtype=bool)
     young = records["victim_age"].lt(25).fillna(False).to_numpy(dtype=bool)
     return records["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).to_numpy() & young & current

@@ -67,7 +67,9 @@ def test_every_page_switches_to_an_extract(monkeypatch, tmp_path, extract):
 def test_an_extract_loaded_in_the_session_replaces_the_simulation(tmp_path):
     from svd.simulate import simulate, write_csv
 
-    path = write_csv(simulate(seed=3).sample(2000, random_state=2).assign(source="extract"), tmp_path / "e.csv")
+    path = write_csv(
+        simulate(seed=3).sample(2000, random_state=2).assign(source="extract"), tmp_path / "e.csv"
+    )
     _clear_caches()
     at = AppTest.from_file(APP, default_timeout=240)
     at.session_state["extract_path"] = str(path)  # what the Data page's "use this extract" button sets

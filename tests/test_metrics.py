@@ -95,7 +95,9 @@ def test_records_filters_name_real_boolean_columns() -> None:
     for m in REGISTRY.values():
         if m.source != "records":
             continue
-        assert m.filter in (*CANONICAL_COLUMNS, *mx.RECORD_PREDICATES), f"{m.id}: filter {m.filter!r} is unknown"
+        assert m.filter in (*CANONICAL_COLUMNS, *mx.RECORD_PREDICATES), (
+            f"{m.id}: filter {m.filter!r} is unknown"
+        )
         assert m.filter in (*FLAG_COLUMNS, *mx.RECORD_PREDICATES, "serious_violence_proxy", "time_known"), (
             f"{m.id}: not a boolean column or a named predicate"
         )
@@ -132,11 +134,13 @@ def test_every_metric_page_file_exists(mid: str) -> None:
 def test_affecting_under_25_is_the_sna_population():
     import pandas as pd
 
-    records = pd.DataFrame({
-        "offence": ["abh", "abh", "personal_robbery", "other", "rape"],
-        "victim_age": pd.array([17, 30, 24, 10, None], dtype="Int16"),
-        "historical": pd.array([False, False, True, False, False], dtype="boolean"),
-    })
+    records = pd.DataFrame(
+        {
+            "offence": ["abh", "abh", "personal_robbery", "other", "rape"],
+            "victim_age": pd.array([17, 30, 24, 10, None], dtype="Int16"),
+            "historical": pd.array([False, False, True, False, False], dtype="boolean"),
+        }
+    )
     # row 0: ABH, victim 17, current -> in; row 1: victim 30 -> out; row 2: historical -> out;
     # row 3: not a London serious-violence type -> out; row 4: victim age unknown -> out
     assert mx.affecting_under_25(records).tolist() == [True, False, False, False, False]
