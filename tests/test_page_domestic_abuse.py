@@ -9,6 +9,7 @@ import pytest
 
 from svd import filters as rf
 from svd import profiles, trends
+from tests.pagetest import charts, headline, open_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -16,23 +17,7 @@ pytestmark = pytest.mark.realdata
 
 
 def _app():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.switch_page("views/domestic_abuse.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def _charts(at):
-    return list(at.get("vega_lite_chart")) + list(at.get("arrow_vega_lite_chart"))
-
-
-def _headline(at) -> str:
-    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
+    return open_page("domestic_abuse.py")
 
 
 def _metric(at, start):
@@ -56,11 +41,11 @@ def test_page_shows_title_notices_charts_and_sources(at):
     warnings = " ".join(w.value for w in at.warning)
     if rs.source == "simulated":
         assert "simulated" in warnings.lower()
-        assert "Simulated data:" in _headline(at)
+        assert "Simulated data:" in headline(at)
     assert any("CONNECT" in i.value for i in at.info)
-    charts = _charts(at)
-    assert len(charts) >= 7  # 2 trends, groups, 2 × (sex, age), relationship, location, map
-    specs = [json.loads(c.proto.spec) for c in charts]
+    found = charts(at)
+    assert len(found) >= 7  # 2 trends, groups, 2 × (sex, age), relationship, location, map
+    specs = [json.loads(c.proto.spec) for c in found]
     connect = [
         s for s in specs if any(la.get("mark", {}).get("strokeDash") == [5, 3] for la in s.get("layer", []))
     ]
@@ -77,7 +62,7 @@ def test_figures_equal_the_svd_results(at):
     series = trends.records_monthly(da, data["month"].min(), data["month"].max())
     change = trends.compare(series)
     assert _metric(at, "DA offences, 12 months").value == f"{change.current:,}"
-    assert change.sentence("domestic abuse") in _headline(at)
+    assert change.sentence("domestic abuse") in headline(at)
     shared = at.session_state["shared_filter"]
     period = rf.apply(data, rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"]))
     home = profiles.share_of(
@@ -91,9 +76,9 @@ def test_figures_equal_the_svd_results(at):
 def test_map_switches_between_wards_and_lsoas(at):
     assert len(at.dataframe[-1].value) == 19
     labels = [b.proto.label for b in at.get("download_button")]
-    assert "Map (PNG)" in labels and labels.count("PNG") == len(_charts(at))
+    assert "Map (PNG)" in labels and labels.count("PNG") == len(charts(at))
     at.radio(key="da_map_level").set_value("lsoa").run()
     assert not at.exception
     assert len(at.dataframe[-1].value) == 115
-    spec = json.loads(_charts(at)[-1].proto.spec)
+    spec = json.loads(charts(at)[-1].proto.spec)
     assert spec["title"]["text"] == "Domestic abuse offences per 1,000 residents"

@@ -8,6 +8,7 @@ import pytest
 
 from svd import filters as rf
 from svd import metrics, profiles, trends
+from tests.pagetest import headline, open_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -16,19 +17,7 @@ ROBBERY = metrics.metric("personal_robbery").categories
 
 
 def _app():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.switch_page("views/knife_crime_robbery.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def _headline(at) -> str:
-    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
+    return open_page("knife_crime_robbery.py")
 
 
 def _metric(at, start):
@@ -62,7 +51,7 @@ def test_figures_equal_the_svd_results(at):
     ward = cache.mps_ward(cache.data_root())[1]
     change = trends.compare(trends.monthly(ward, ROBBERY))
     assert _metric(at, "Personal robbery, 12 months").value == f"{change.current:,}"
-    assert change.sentence("personal robbery") in _headline(at)
+    assert change.sentence("personal robbery") in headline(at)
     recs = _period_records(at)
     knife = profiles.knife_personal_robbery_share(recs)
     assert _metric(at, "Knife offences that are personal robbery").value == f"{knife.pct:.0f}%"

@@ -8,6 +8,7 @@ import pytest
 
 from svd import metrics, trends
 from svd.config import BOROUGH_CODE
+from tests.pagetest import headline, open_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -16,19 +17,7 @@ ALL = metrics.metric("rape").categories + metrics.metric("other_sexual").categor
 
 
 def _app():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.switch_page("views/sexual_offences.py")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def _headline(at) -> str:
-    return next(m.value for m in at.markdown if '<p class="svd-headline">' in m.value)
+    return open_page("sexual_offences.py")
 
 
 def _metric(at, start):
@@ -61,7 +50,7 @@ def test_figures_equal_the_svd_results(at, tables):
 
     ward, borough = tables
     change = trends.compare(trends.monthly(ward, ALL))
-    assert change.sentence("sexual offences") in _headline(at)
+    assert change.sentence("sexual offences") in headline(at)
     assert _metric(at, "All sexual offences, 12 months").value == f"{change.current:,}"
     rape = trends.compare(trends.monthly(ward, metrics.metric("rape").categories))
     assert _metric(at, "Rape, 12 months").value == f"{rape.current:,}"
