@@ -6,6 +6,7 @@ content, so rendering a page never pays for exports nobody asked for.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -42,11 +43,12 @@ def _svg_from_spec(spec: str) -> str:
 
 
 def chart_downloads(chart, name: str, key: str | None = None) -> None:
-    """'PNG' and 'SVG' download buttons for an altair chart (rendered offline with vl-convert)."""
+    """'PNG' and 'SVG' download buttons for an altair chart or its Vega-Lite dict (rendered offline by vl-convert)."""
     stem = slug(name)
     key = key or f"dl-chart-{stem}"
     try:
-        spec = chart.to_json()  # the spec fixes the file; theme and data are baked in now
+        # The spec fixes the file: theme and data are baked in now, as drawn.
+        spec = json.dumps(chart if isinstance(chart, dict) else chart.to_dict(validate=False))
     except Exception as exc:  # noqa: BLE001 — an export problem never breaks the page
         st.caption(f"Chart downloads unavailable: {exc}")
         return
@@ -144,11 +146,18 @@ def show_chart(chart, name: str, key: str | None = None, downloads: bool = True)
     """An altair chart at full width with its PNG and SVG buttons underneath.
 
     In presentation mode the chart is drawn with ``theme=None`` so the large-type altair theme
-    (``ui.present``) applies; otherwise Streamlit's own theme, which overrides altair's, is kept.
+    (``ui.present``) applies; otherwise Streamlit's own theme, which overrides altair's, is kept. The spec is
+    built once without JSON-schema validation, which is most of altair's cost on a rerun: the chart builders
+    in ``svd`` are fixed code whose specs the tests validate.
     """
-    st.altair_chart(chart, width="stretch", theme=None if present.is_presenting() else "streamlit")
+    try:
+        spec = chart.to_dict(validate=False)
+    except Exception as exc:  # noqa: BLE001 — a chart that cannot be built is a message, not a traceback
+        st.error(f"The chart '{name}' could not be drawn: {exc}", icon=":material/error:")
+        return
+    st.vega_lite_chart(spec, width="stretch", theme=None if present.is_presenting() else "streamlit")
     if downloads:
-        chart_downloads(chart, name, key)
+        chart_downloads(spec, name, key)
 
 
 def show_table(
