@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from svd import geo  # noqa: E402
 from svd.config import data_dir  # noqa: E402
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, looks_drawn, start_app, stop_app  # noqa: E402
 
 OFFENCES = {  # offence → (offence_group, major_group, weight)
     "gbh": ("Violence with injury", "Violence against the person", 8),
@@ -304,67 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _non_blank(png: bytes) -> bool:
-    """The same test as tests/test_browser.py: more than 8 colours and over 5% non-white pixels."""
-    import io
-
-    from PIL import Image
-
-    flat = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
-    return len(np.unique(flat, axis=0)) > 8 and float((flat.min(axis=1) < 245).mean()) > 0.05
-
-
-def _server(port: int) -> subprocess.Popen:
-    import urllib.request
-
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError("streamlit did not start")
-
-
 def _wait_map(page, start: float, timeout: float = 60) -> float:
     """Seconds from ``start`` until the deck canvas shows a non-blank map (polled by canvas screenshots)."""
     canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(state="visible", timeout=timeout * 1000)
     while time.perf_counter() - start < timeout:
-        if _non_blank(canvas.screenshot()):
+        if looks_drawn(canvas.screenshot()):
             return time.perf_counter() - start
         page.wait_for_timeout(20)
     raise RuntimeError("map never drawn")
@@ -423,7 +369,7 @@ def browser_table(port: int, runs: int = 5) -> str:
     """Headless Chromium on the default data: map visible after navigation; filter change → idle; bytes."""
     from playwright.sync_api import sync_playwright
 
-    proc = _server(port)
+    proc = start_app(port, timeout_s=120)
     url = f"http://127.0.0.1:{port}"
     out = {}
     try:
@@ -493,8 +439,7 @@ def browser_table(port: int, runs: int = 5) -> str:
                 ctx.close()
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_app(proc)
     hs_, tp_ = out["hotspots"], out["temporal"]
     return "\n".join(
         [

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, pixel_stats, start_app, stop_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Opening a page's path directly makes the frontend try <page>/_stcore/... first; those 404s are harmless.
 HARMLESS_404 = re.compile(r"/(hotspots|temporal)/_stcore/")
 
@@ -49,68 +38,18 @@ def _need_browser():
         pytest.skip(f"{CHROMIUM} is missing")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     _need_browser()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not start")
-        yield url
+        proc = start_app(port)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _distinct_colours(png: bytes) -> tuple[int, float]:
-    """(distinct colours, share of non-white pixels) of a PNG screenshot."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    flat = img.reshape(-1, 3)
-    distinct = len(np.unique(flat, axis=0))
-    non_white = float((flat.min(axis=1) < 245).mean())
-    return distinct, non_white
+        stop_app(proc)
 
 
 def _open(server: str, path: str, name: str):
@@ -118,7 +57,7 @@ def _open(server: str, path: str, name: str):
 
     errors, foreign = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(viewport={"width": 1440, "height": 1800})
         page = context.new_page()
         host = server.split("//", 1)[1]
@@ -155,7 +94,7 @@ def _open(server: str, path: str, name: str):
             page.wait_for_timeout(500)
             shot = canvas.screenshot()
             (ARTIFACTS / "hotspots_map.png").write_bytes(shot)
-            result["map_pixels"] = _distinct_colours(shot)
+            result["map_pixels"] = pixel_stats(shot)
         body = page.inner_text("body")
         result["body"] = body
         context.close()

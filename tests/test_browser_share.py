@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, server  # noqa: F401 — `server` is the shared fixture
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import server  # noqa: F401 — `server` is the shared fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
@@ -24,7 +25,7 @@ def test_a_copied_link_reopens_the_same_view(server):  # noqa: F811
 
     query = "period=2024-01..2024-06&wards=E05014053"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
             page.goto(f"{server}/domestic-abuse?{query}")

@@ -1,0 +1,89 @@
+"""The dashboard on a local port, and the pixel test for a drawn map: shared by the browser tests and the benchmark."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+
+from svd.config import repo_root
+
+CHROMIUM = "/usr/bin/chromium"
+# As root, offline: no sandbox, no GPU, and none of Chromium's background requests to outside hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int, timeout_s: float = 60) -> subprocess.Popen:
+    """``streamlit run app.py`` on 127.0.0.1:``port``, returned once its health check answers."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=repo_root(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.5)
+    stop_app(proc)
+    raise RuntimeError("streamlit did not start")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Stop the server, killing it if it does not stop within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def pixel_stats(png: bytes) -> tuple[int, float]:
+    """(distinct colours, share of non-white pixels) of a PNG screenshot."""
+    from PIL import Image
+
+    flat = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    return len(np.unique(flat, axis=0)), float((flat.min(axis=1) < 245).mean())
+
+
+def looks_drawn(png: bytes) -> bool:
+    """A map canvas is drawn, not blank: more than 8 colours and over 5% non-white pixels."""
+    distinct, non_white = pixel_stats(png)
+    return distinct > 8 and non_white > 0.05
