@@ -360,14 +360,6 @@ def population_frame(pop: pd.DataFrame, level: str) -> pd.DataFrame:
     )
 
 
-def gi_input(gdf, table: pd.DataFrame, level: str, measure: str):
-    """The boundaries with ``area_code`` and the measure joined (missing = 0), ready for ``gi_labels``."""
-    code = LEVELS[level][0]
-    values = table.set_index("area_code")[measure]
-    out = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
-    return out.assign(value=out["area_code"].map(values).fillna(0).astype(float).to_numpy())
-
-
 def mps_monthly_area_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Offences per ward and month in a tidy MPS table: area_code, month, count."""
     out = table.groupby(["area_code", "month"], observed=True, as_index=False)["count"].sum()
