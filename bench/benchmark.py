@@ -21,6 +21,7 @@ measures headless Chromium: navigation → map drawn, filter change → idle, an
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import platform
 import resource
@@ -54,7 +55,10 @@ OFFENCES = {  # offence → (offence_group, major_group, weight)
 
 
 def synthetic_canonical(n: int, seed: int = 1) -> pd.DataFrame:
-    """``n`` canonical records over the real 115 LSOAs, 36 months, with hours peaking in the afternoon."""
+    """``n`` canonical records over the real 115 LSOAs, 36 months, with hours peaking in the afternoon.
+
+    Repeated text columns are categoricals, as the importer (``svd.incidents``) makes them.
+    """
     rng = np.random.default_rng(seed)
     ls = geo.lsoas()
     pts = ls.to_crs(geo.METRIC_CRS).geometry.representative_point().to_crs(geo.DISPLAY_CRS)
@@ -67,29 +71,39 @@ def synthetic_canonical(n: int, seed: int = 1) -> pd.DataFrame:
     dt = month + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h")
     names = list(OFFENCES)
     w = np.array([OFFENCES[o][2] for o in names])
-    off = np.array(names, dtype=object)[rng.choice(len(names), n, p=w / w.sum())]
+    off = rng.choice(len(names), n, p=w / w.sum())
+    groups = sorted({g for g, _, _ in OFFENCES.values()})
+    majors = sorted({m for _, m, _ in OFFENCES.values()})
+    group_of = np.array([groups.index(OFFENCES[o][0]) for o in names])
+    major_of = np.array([majors.index(OFFENCES[o][1]) for o in names])
+    ward_codes, ward_of = np.unique(ls["ward_code"].to_numpy(dtype=str), return_inverse=True)
+    ward_names = ls.drop_duplicates("ward_code").set_index("ward_code")["ward_name"].reindex(ward_codes)
+
+    def cat(codes, categories):
+        return pd.Categorical.from_codes(codes, categories=list(categories))
+
     return pd.DataFrame(
         {
-            "incident_id": np.arange(n).astype(str),
+            "incident_id": pd.array(np.char.add("S", np.arange(n).astype(str)), dtype="str"),
             "offence_datetime": dt,
             "offence_date": dt.normalize(),
             "time_known": True,
             "hour": pd.array(hour, dtype="Int8"),
             "weekday": pd.array(dt.day_of_week, dtype="Int8"),
             "month": month,
-            "offence": off,
-            "offence_group": pd.Series(off).map(lambda o: OFFENCES[o][0]).to_numpy(),
-            "major_group": pd.Series(off).map(lambda o: OFFENCES[o][1]).to_numpy(),
+            "offence": cat(off, names),
+            "offence_group": cat(group_of[off], groups),
+            "major_group": cat(major_of[off], majors),
             "domestic_abuse": rng.random(n) < 0.3,
             "knife": rng.random(n) < 0.08,
             "historical": pd.array(np.zeros(n, dtype=bool), dtype="boolean"),
-            "lsoa_code": ls["lsoa_code"].to_numpy()[idx],
-            "lsoa_name": ls["lsoa_name"].to_numpy()[idx],
-            "ward_code": ls["ward_code"].to_numpy()[idx],
-            "ward_name": ls["ward_name"].to_numpy()[idx],
+            "lsoa_code": cat(idx, ls["lsoa_code"]),
+            "lsoa_name": cat(idx, ls["lsoa_name"]),
+            "ward_code": cat(ward_of[idx], ward_codes),
+            "ward_name": cat(ward_of[idx], ward_names.to_numpy()),
             "latitude": pts.y.to_numpy()[idx] + rng.normal(0, 0.002, n),
             "longitude": pts.x.to_numpy()[idx] + rng.normal(0, 0.003, n),
-            "source": "synthetic",
+            "source": cat(np.zeros(n, dtype=int), ["synthetic"]),
         }
     )
 
@@ -221,6 +235,26 @@ HOT = (
 TMP = ("views/temporal.py", "selectbox", "tp_da", ["All", "Only flagged"])
 
 
+def _reset_peak_rss() -> None:
+    """Start the process's RSS high-water mark (VmHWM) again from its current RSS (Linux /proc/self/clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float:
+    """The RSS high-water mark since the last ``_reset_peak_rss`` (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _parameters(fn) -> list[str]:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
 def one(n: int, kind: str, runs: int) -> dict:
     """Measure one size and data kind in this process (called in a subprocess by ``main``)."""
     import streamlit as st
@@ -229,6 +263,13 @@ def one(n: int, kind: str, runs: int) -> dict:
 
     timing = _Timing()
     timing.install()
+    # As on the server: app.py loads the MPS files and boundaries for the sidebar before a page loads the
+    # records, so warm those first (with the default data), then drop every cache built from the records.
+    for page in (HOT[0], TMP[0]):
+        _app(page, True)
+    for fn in vars(ui.cache).values():
+        if callable(fn) and hasattr(fn, "clear") and "extract" in _parameters(fn):
+            fn.clear()
     if kind == "diverse":
         records, how = synthetic_canonical(n), "diverse synthetic records"
     else:
@@ -236,6 +277,11 @@ def one(n: int, kind: str, runs: int) -> dict:
     fake = SimpleNamespace(data=records, source="simulated", label=f"Benchmark: {how}, {n:,} rows")
     ui.cache.records = lambda root, extract, _f=fake: _f  # noqa: E731 — AppTest runs in this process
     del records
+    ui.cache.release_memory()  # as ui.cache.records does after a load
+    # The records are made here, not imported (the import is measured on its own, ``extract_import``): from
+    # now on the process is a server holding n records, so its high-water mark starts again here.
+    generated_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _reset_peak_rss()
     t = time.perf_counter()
     cube = ui.cache.tasking_cube(ui.cache.data_root(), None)
     build = time.perf_counter() - t
@@ -246,7 +292,8 @@ def one(n: int, kind: str, runs: int) -> dict:
             page, wkind, key, values, runs, timing, True
         )
     out.update({f"map_{k}": v for k, v in map_sizes().items()})
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = _peak_rss_mb()
+    out["generated_peak_rss_mb"] = generated_peak
     st.cache_resource.clear()
     return out
 
@@ -261,10 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--browser-only", action="store_true")
     ap.add_argument("--port", type=int, default=8561)
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: "n,kind" measured in this process
+    ap.add_argument("--import-one", help=argparse.SUPPRESS)  # internal: import this extract, in this process
     args = ap.parse_args(argv)
     if args.one:
         n, kind = args.one.split(",")
         print("RESULT " + json.dumps(one(int(n), kind, args.runs)), flush=True)
+        return 0
+    if args.import_one:
+        print("RESULT " + json.dumps(import_one(Path(args.import_one))), flush=True)
         return 0
 
     print(f"Machine: {_cpu()}, {_ram()}; Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}")
@@ -286,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"size {n} {kind} failed")
                 rows.append(json.loads(line[7:]))
                 print(f"done {n:,} {kind}", file=sys.stderr, flush=True)
+        imports = [extract_import(n) for n in [int(s) for s in args.sizes.split(",")]]
         print()
         print(
             "| records | data | cube rows | cube build (s) | Hotspots: AppTest / server-like / fragment (ms) "
@@ -299,10 +351,55 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {r['tmp_apptest']:.0f} / {r['tmp_server']:.0f} / {r['tmp_fragment']:.0f} "
                 f"| {r['map_ward'] / 1000:.0f} / {r['map_lsoa'] / 1000:.0f} | {r['peak_rss_mb']:.0f} |"
             )
+        print()
+        print(
+            "Importing an extract (CSV in record format v1, the simulation resampled; svd.records.load_records):"
+        )
+        print()
+        print("| rows | import (s) | rows accepted | peak RSS of the importing process (MB) |")
+        print("|---:|---:|---:|---:|")
+        for r in imports:
+            print(f"| {r['n']:,} | {r['seconds']:.1f} | {r['accepted']:,} | {r['peak_rss_mb']:.0f} |")
     if args.browser or args.browser_only:
         print()
         print(browser_table(args.port, runs=5))
     return 0
+
+
+def extract_import(n: int) -> dict:
+    """Write an ``n``-row extract (the simulation resampled, new ids) and import it in a fresh process."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sim, path = Path(tmp) / "sim.csv", Path(tmp) / f"extract_{n}.csv"
+        subprocess.run([sys.executable, "-m", "svd", "simulate", "--out", str(sim)], cwd=ROOT, check=True)
+        base = pd.read_csv(sim, dtype=str, keep_default_na=False)
+        rows = base.iloc[np.random.default_rng(1).integers(0, len(base), n)].reset_index(drop=True)
+        rows["incident_id"] = [f"R{i:08d}" for i in range(n)]
+        rows.to_csv(path, index=False)
+        del base, rows
+        proc = subprocess.run(
+            [sys.executable, __file__, "--import-one", str(path)], cwd=ROOT, capture_output=True, text=True
+        )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"import of {n} rows failed: {proc.stderr[-2000:]}")
+    print(f"done import {n:,}", file=sys.stderr, flush=True)
+    return {"n": n, **json.loads(line[7:])}
+
+
+def import_one(path: Path) -> dict:
+    """Import ``path`` as the app does (``svd.records.load_records``) and report time and peak RSS."""
+    from svd.records import load_records
+
+    t = time.perf_counter()
+    result = load_records(extract=path, data_dir=data_dir())
+    seconds = time.perf_counter() - t
+    return {
+        "seconds": seconds,
+        "accepted": len(result.data),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _wait_map(page, start: float, timeout: float = 60) -> float:
@@ -394,18 +491,17 @@ def browser_table(port: int, runs: int = 5) -> str:
             out["map_visible_s"] = statistics.median(first)
             # Every change picks a value not yet seen in the session: Streamlit's message cache would otherwise
             # send a reference instead of a repeated element (e.g. the map when alternating two values).
+            hours = [
+                "All hours",
+                "06:00 to 09:00 (morning school run)",
+                "12:00 to 14:00 (lunchtime)",
+                "15:00 to 19:00 (after school, 'Lost Hours')",
+                "21:00 to 06:00 (night)",
+            ]
             for path, label, options in (
-                (
-                    "hotspots",
-                    "Time of day",
-                    [
-                        "All hours",
-                        "06:00 to 09:00 (morning school run)",
-                        "12:00 to 14:00 (lunchtime)",
-                        "15:00 to 19:00 (after school, 'Lost Hours')",
-                        "21:00 to 06:00 (night)",
-                    ],
-                ),
+                ("hotspots", "Time of day", hours),
+                ("hotspots?hs_level=lsoa", "Time of day", hours),
+                ("hotspots?hs_level=lsoa&squares=on", "Time of day", hours),
                 (
                     "temporal",
                     "Place",
@@ -421,15 +517,18 @@ def browser_table(port: int, runs: int = 5) -> str:
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1800})
                 page = ctx.new_page()
                 wire = _Wire(page)
-                page.goto(f"{url}/{path}")
-                if path == "hotspots":
+                page.goto(f"{url}/{path.replace('&squares=on', '')}")
+                if path.startswith("hotspots"):
                     _wait_map(page, time.perf_counter())
                 else:
                     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+                if path.endswith("squares=on"):  # the 250 m squares are off by default for LSOAs
+                    page.get_by_text("250 m squares (record locations)").click()
+                    page.wait_for_timeout(1500)
                 page.wait_for_timeout(1000)
                 initial = sum(b for _, b in wire.frames)
                 res = [_change(page, wire, label, options[i % len(options)]) for i in range(runs)]
-                if path == "hotspots":
+                if path.startswith("hotspots"):
                     _wait_map(page, time.perf_counter())  # still drawn after the changes
                 out[path] = (
                     statistics.median(r[0] for r in res),
@@ -440,17 +539,29 @@ def browser_table(port: int, runs: int = 5) -> str:
             browser.close()
     finally:
         stop_app(proc)
-    hs_, tp_ = out["hotspots"], out["temporal"]
+    cols = [
+        ("Hotspots, wards", out["hotspots"]),
+        ("Hotspots, LSOAs", out["hotspots?hs_level=lsoa"]),
+        ("Hotspots, LSOAs + 250 m squares", out["hotspots?hs_level=lsoa&squares=on"]),
+        ("Days and times", out["temporal"]),
+    ]
     return "\n".join(
         [
             f"Headless Chromium, default data, median of {runs}:",
             "",
-            "| measure | Hotspots | Days and times |",
-            "|---|---:|---:|",
-            f"| navigation → map drawn (fresh context) | {out['map_visible_s']:.2f} s | – |",
-            f"| filter change → last message, idle (ms) | {hs_[0] * 1000:.0f} | {tp_[0] * 1000:.0f} |",
-            f"| websocket bytes received per change (KB) | {hs_[1] / 1000:.0f} | {tp_[1] / 1000:.0f} |",
-            f"| websocket bytes received on first load (KB) | {hs_[2] / 1000:.0f} | {tp_[2] / 1000:.0f} |",
+            "| measure | " + " | ".join(name for name, _ in cols) + " |",
+            "|---|" + "---:|" * len(cols),
+            f"| navigation → map drawn (fresh context) | {out['map_visible_s']:.2f} s |"
+            + " – |" * (len(cols) - 1),
+            "| filter change → last message, idle (ms) | "
+            + " | ".join(f"{v[0] * 1000:.0f}" for _, v in cols)
+            + " |",
+            "| websocket bytes received per change (KB) | "
+            + " | ".join(f"{v[1] / 1000:.0f}" for _, v in cols)
+            + " |",
+            "| websocket bytes received on first load (KB) | "
+            + " | ".join(f"{v[2] / 1000:.0f}" for _, v in cols)
+            + " |",
         ]
     )
 

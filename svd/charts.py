@@ -7,11 +7,13 @@ and gaps carry text, and the palette is colour-blind safe (Okabe-Ito; viridis fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import shapely.geometry
 import shapely.geometry.polygon
 
@@ -36,6 +38,80 @@ class Event:
 CONNECT_EVENT = Event(
     trends.CONNECT_MONTH, "Mar 2024: MPS moves to CONNECT — before and after not comparable"
 )
+
+
+# ------------------------------------------------------------------------------------- spec templates
+# A chart whose shape is fixed and whose rows change on every rerun is built once as a Vega-Lite spec that
+# reads a named dataset (ROWS); each rerun only swaps in the rows. Building an altair chart and its to_dict
+# cost tens of ms a chart; a template and a new dataset cost well under one.
+ROWS = "rows"
+
+
+def spec_template(build: Callable[..., alt.TopLevelMixin], *args) -> dict:
+    """``build(alt.NamedData(ROWS), *args)`` as an unvalidated Vega-Lite spec, built once per ``args`` and
+    altair theme (the theme is baked into the spec). Its own fixed datasets (e.g. a band) are Arrow tables.
+
+    The result is shared: never change it in place (``spec_with_rows`` makes a new top-level dict).
+    """
+    return _spec_template(build, args, alt.theme.active)
+
+
+@functools.lru_cache(maxsize=128)
+def _spec_template(build: Callable[..., alt.TopLevelMixin], args: tuple, theme: str) -> dict:
+    spec = build(alt.NamedData(ROWS), *args).to_dict(validate=False)
+    if "datasets" in spec:
+        spec["datasets"] = {
+            name: pa.Table.from_pandas(pd.DataFrame(values), preserve_index=False)
+            for name, values in spec["datasets"].items()
+        }
+    return spec
+
+
+def spec_with_rows(template: dict, rows: pd.DataFrame | pa.Table) -> dict:
+    """A copy of a template spec (``spec_template``) with ``rows`` as its ROWS dataset.
+
+    The copy is deep (but for the Arrow datasets, which are immutable): Streamlit patches some specs in place
+    (e.g. a null legend title), which must not reach the shared template. It costs a few microseconds.
+    """
+    if len(rows) > MAX_ROWS:
+        raise ValueError(f"a chart may carry at most {MAX_ROWS} rows; aggregate first ({len(rows)} given)")
+    spec = {k: _copied(v) for k, v in template.items() if k != "datasets"}
+    spec["datasets"] = {**template.get("datasets", {}), ROWS: arrow_table(rows)}
+    return spec
+
+
+def _copied(o):
+    if isinstance(o, dict):
+        return {k: _copied(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_copied(v) for v in o]
+    return o
+
+
+def arrow_table(rows: pd.DataFrame | pa.Table) -> pa.Table:
+    """A small frame as an Arrow table (the form Streamlit sends; built column by column, NaN as null)."""
+    if isinstance(rows, pa.Table):
+        return rows
+    try:
+        return pa.table({str(c): pa.array(rows[c], from_pandas=True) for c in rows.columns})
+    except (pa.ArrowException, TypeError, ValueError):
+        return pa.Table.from_pandas(rows, preserve_index=False)
+
+
+def spec_json_ready(spec: dict) -> dict:
+    """The spec with every dataset as a list of JSON records (as altair's own to_dict writes them), for files."""
+    from altair.utils.data import to_values
+
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+
+    def values(data):
+        if isinstance(data, pa.Table):
+            data = data.to_pandas()
+        return to_values(data)["values"] if isinstance(data, pd.DataFrame) else data
+
+    return {**spec, "datasets": {name: values(data) for name, data in datasets.items()}}
 
 
 def _titled(text: str, subtitle: str | None) -> alt.TitleParams:

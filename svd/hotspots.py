@@ -6,6 +6,7 @@ The Hotspots page lays these out; nothing here knows about Streamlit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -104,23 +105,30 @@ def area_table(
     area_code, count (from ``record_counts`` or ``mps_counts``).
     """
     out = areas[["area_code", "area_name"]].drop_duplicates("area_code")
-    cur = current.set_index("area_code")["count"]
-    prev = previous.set_index("area_code")["count"]
-    count = out["area_code"].map(cur).fillna(0).astype("int64")
-    before = out["area_code"].map(prev).fillna(0).astype("int64")
-    pop = out["area_code"].map(population.set_index("area_code")["population"]).astype("float64")
+    codes = out["area_code"].to_numpy()
+    count = _aligned(codes, current, "count").astype("int64")
+    before = _aligned(codes, previous, "count").astype("int64")
+    pop = _aligned(codes, population, "population", fill=np.nan).astype("float64")
     change = count - before
-    pct = (change / before.where(before > 0)).astype("float64") * 100
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(before > 0, change / np.where(before > 0, before, 1) * 100, np.nan)
     out = out.assign(
-        count=count.to_numpy(),
-        previous=before.to_numpy(),
-        change=change.to_numpy(),
-        change_pct=pct.to_numpy(),
-        change_text=[change_text(c, p) for c, p in zip(count, before, strict=True)],
-        population=pop.to_numpy(),
-        rate_per_1000=agg.rate_per_1000(count, pop).round(2).to_numpy(),
+        count=count,
+        previous=before,
+        change=change,
+        change_pct=pct,
+        change_text=[change_text(c, p) for c, p in zip(count.tolist(), before.tolist(), strict=True)],
+        population=pop,
+        rate_per_1000=agg.rate_per_1000(pd.Series(count), pd.Series(pop)).round(2).to_numpy(),
     )
     return out.sort_values("area_code").reset_index(drop=True)
+
+
+def _aligned(codes: np.ndarray, frame: pd.DataFrame, col: str, fill: float = 0) -> np.ndarray:
+    """``frame[col]`` in the order of ``codes`` (by ``frame["area_code"]``); ``fill`` where a code is absent."""
+    idx = pd.Index(frame["area_code"].astype(str)).get_indexer(codes)
+    vals = frame[col].to_numpy(dtype="float64")
+    return np.where(idx >= 0, vals[np.maximum(idx, 0)] if len(vals) else fill, fill)
 
 
 def _count_text(c) -> str:
@@ -130,21 +138,37 @@ def _count_text(c) -> str:
     return "–" if pd.isna(c) else f"{int(c):,}"
 
 
-def with_tooltips(table: pd.DataFrame, period_label: str) -> pd.DataFrame:
-    """Add ``tip``: the map tooltip (area name, count, rate, change on the previous period).
+def with_tooltips(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``tip``: the map tooltip (area name, count, rate, change on the period before).
 
+    The period is the same for every area, so the map's tooltip template adds it (``svd.maps.hotspot_deck``).
     Works on the public-mode table too: a suppressed count reads "<5" and its blanked rate and change "–".
     """
-    rate = table["rate_per_1000"].map(lambda r: "–" if pd.isna(r) else f"{r:.2f}")
-    change = table["change_text"].map(
-        lambda t: "–" if t is None or (not isinstance(t, str) and pd.isna(t)) else t
-    )
     tips = [
-        f"<b>{n}</b><br/>{_count_text(c)} offences ({period_label})<br/>{r} per 1,000 residents<br/>"
-        f"Change on previous period: {ch}"
-        for n, c, r, ch in zip(table["area_name"], table["count"], rate, change, strict=True)
+        f"<b>{n}</b><br/>{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents<br/>"
+        f"{_change_shown(ch)} on the period before"
+        for n, c, r, ch in zip(
+            table["area_name"].tolist(),
+            table["count"].tolist(),
+            table["rate_per_1000"].tolist(),
+            table["change_text"].tolist(),
+            strict=True,
+        )
     ]
     return table.assign(tip=tips)
+
+
+def _offences(c: int) -> str:
+    """'1 offence', '1,234 offences': a 250 m square's tooltip (the map's caption says what the circles are)."""
+    return f"{c:,} offence" if c == 1 else f"{c:,} offences"
+
+
+def _rate_text(r) -> str:
+    return "–" if r is None or pd.isna(r) else f"{r:.2f}"
+
+
+def _change_shown(t) -> str:
+    return t if isinstance(t, str) else "–"
 
 
 # Offence groups whose small area counts could identify a victim (public mode, ``svd.public``).
@@ -191,7 +215,11 @@ def map_shapes(gdf, values: pd.DataFrame, level: str):
     """The ward or LSOA polygons with ``values`` (``map_values``) joined by code, for the static map PNG."""
     code = LEVELS[level][0]
     shapes = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
-    return shapes.merge(values, on="area_code", how="left")
+    idx = pd.Index(values["area_code"]).get_indexer(shapes["area_code"])
+    cols = {c: values[c].to_numpy()[np.maximum(idx, 0)] for c in values.columns if c != "area_code"}
+    joined = shapes.reset_index(drop=True).assign(**cols)
+    # Areas without a row get missing values, as a left merge would give them.
+    return joined.assign(**{c: joined[c].where(idx >= 0) for c in cols}) if (idx < 0).any() else joined
 
 
 def png_edges(breaks: Sequence[float]) -> list[float] | None:
@@ -216,7 +244,7 @@ def cell_table(records: pd.DataFrame) -> pd.DataFrame:
     top = max(int(cells["count"].max()), 1) if len(cells) else 1
     # Circle area proportional to the count; the busiest square gets a circle as wide as the square.
     radius = (maps.GRID_CELL_M / 2 * np.sqrt(cells["count"] / top)).round(1)
-    return cells.assign(radius=radius, tip=[f"250 m square: {c:,} offences" for c in cells["count"]])
+    return cells.assign(radius=radius, tip=[_offences(c) for c in cells["count"].tolist()])
 
 
 def monthly_area_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -269,15 +297,18 @@ def ranked(
     table: pd.DataFrame, gi: pd.DataFrame | None, emerging: pd.DataFrame | None, measure: str, n: int = 10
 ) -> pd.DataFrame:
     """The top ``n`` areas by ``measure`` with count, rate, change, the Gi* label and the emerging label."""
-    out = table
-    if gi is not None:
-        out = out.merge(gi[["area_code", "hotspot"]], on="area_code", how="left")
-    if emerging is not None:
-        out = out.merge(
-            emerging[["area_code", "emerging", "last_12m", "prior_12m"]], on="area_code", how="left"
-        )
-    out = out.sort_values([measure, "count", "area_name"], ascending=[False, False, True]).head(n)
-    out = out.assign(rank=range(1, len(out) + 1))
+    # Sort first and join the labels to the top ``n`` only (a lookup by code, not a merge: fewer rows).
+    out = table.sort_values([measure, "count", "area_name"], ascending=[False, False, True]).head(n)
+    extra = {}
+    for frame, cols in ((gi, ("hotspot",)), (emerging, ("emerging", "last_12m", "prior_12m"))):
+        if frame is not None:
+            idx = pd.Index(frame["area_code"]).get_indexer(out["area_code"])
+            for c in cols:
+                vals = frame[c].to_numpy()
+                extra[c] = (
+                    pd.Series(vals[np.maximum(idx, 0)], dtype=frame[c].dtype).where(idx >= 0).to_numpy()
+                )
+    out = out.assign(**extra, rank=range(1, len(out) + 1))
     cols = [
         "rank",
         "area_code",
@@ -311,8 +342,11 @@ def summarise(table: pd.DataFrame) -> Summary:
     prev = int(table["previous"].sum())
     if total == 0:
         return Summary(total, prev, None, 0, None)
-    top = table.sort_values(["count", "area_name"], ascending=[False, True]).iloc[0]
-    return Summary(total, prev, str(top["area_name"]), int(top["count"]), float(top["count"]) / total)
+    # The busiest area; ties go to the first name alphabetically.
+    count = table["count"].to_numpy()
+    names = table["area_name"].astype(str).to_numpy()
+    top = min(np.flatnonzero(count == count.max()), key=lambda i: names[i])
+    return Summary(total, prev, str(names[top]), int(count[top]), float(count[top]) / total)
 
 
 def headline_sentence(
@@ -414,6 +448,25 @@ class Cube:
     def __len__(self) -> int:
         return int(self.n.size)
 
+    @functools.cached_property
+    def weight(self) -> np.ndarray:
+        """``n`` as float64: ``weight * mask`` is the cheapest way to give np.bincount the masked counts (boolean
+        indexing of a 2M-row cube costs ~10 ms an array, a multiply under 2 ms)."""
+        return self.n.astype(np.float64)
+
+    def size(self, dim: str) -> int:
+        """How many codes ``dim`` has (grid cells for "cell")."""
+        return len(self.cells) if dim == "cell" else len(self.labels[dim])
+
+    def by_month(self, dim: str) -> np.ndarray:
+        """Each row's (``dim`` code, month) bin, ``code * months + month``; rows missing either go to the extra
+        last bin. Built once per dimension: one bincount over it gives every area's monthly counts."""
+        memo = self.__dict__.setdefault("_by_month", {})
+        if dim not in memo:
+            k, m = self.codes[dim].astype(np.int32), self.codes["month"].astype(np.int32)
+            memo[dim] = np.where((k >= 0) & (m >= 0), k * self.months + m, self.size(dim) * self.months)
+        return memo[dim]
+
 
 def _month_index(months: pd.Series) -> tuple[np.ndarray, pd.Timestamp | None, int]:
     m = pd.to_datetime(months)
@@ -464,13 +517,10 @@ def tasking_cube(records: pd.DataFrame, place_masks: Mapping[str, np.ndarray] | 
     for i, pid in enumerate(place_ids):
         bits |= np.asarray(place_masks[pid], dtype=bool).astype(np.int32) << i
     codes["place"] = bits
-    frame = pd.DataFrame(codes)
-    # One hash group-by at load time; the result has one row per distinct combination.
-    grouped = frame.groupby(list(codes), sort=False).size()
-    index = grouped.index.to_frame(index=False)
+    first, n = _distinct_rows(codes)
     return Cube(
-        codes={c: index[c].to_numpy(dtype=codes[c].dtype) for c in codes},
-        n=grouped.to_numpy(dtype=np.int64),
+        codes={c: v[first] for c, v in codes.items()},
+        n=n,
         labels=labels,
         month0=month0,
         months=months,
@@ -478,6 +528,32 @@ def tasking_cube(records: pd.DataFrame, place_masks: Mapping[str, np.ndarray] | 
         places=place_ids,
         records=len(t),
     )
+
+
+def _distinct_rows(codes: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct combination of ``codes``, rows in it), in order of first appearance.
+
+    Each row's codes are packed into one int64 (mixed radix, re-numbered with ``pd.factorize`` whenever the
+    next column would overflow it): a DataFrame group-by over a dozen columns holds an int64 label array per
+    column, hundreds of MB at 2M records.
+    """
+    cols = list(codes.values())
+    n_rows = len(cols[0]) if cols else 0
+    key = np.zeros(n_rows, dtype=np.int64)
+    span = 1  # the number of distinct values ``key`` can take
+    for v in cols:
+        shifted = v.astype(np.int64) - int(v.min(initial=0))  # -1 (missing) and place bit masks are fine
+        size = int(shifted.max(initial=0)) + 1
+        if span * size >= 2**62:
+            key, uniques = pd.factorize(key)
+            span = len(uniques)
+        key = key * size + shifted
+        span *= size
+    ids, uniques = pd.factorize(key)
+    # factorize numbers groups in order of first appearance: a group starts where the running maximum grows.
+    running = np.maximum.accumulate(ids) if n_rows else ids
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if n_rows else ids
+    return first, np.bincount(ids, minlength=len(uniques)).astype(np.int64)
 
 
 def _lut(labels: Sequence[str], chosen: Sequence) -> np.ndarray:
@@ -543,19 +619,81 @@ def cube_total(cube: Cube, mask: np.ndarray) -> int:
     return int(cube.n[mask].sum())
 
 
-def cube_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
-    """``record_counts`` from the cube: area_code, count (areas with no records are absent)."""
-    code = LEVELS[level][0]
-    labels = cube.labels[code]
-    k = cube.codes[code]
-    ok = mask & (k >= 0)
-    counts = np.bincount(k[ok], weights=cube.n[ok], minlength=len(labels)).astype(np.int64)
-    # Same order as value_counts (descending count), so the two are interchangeable.
+def cube_code_counts(cube: Cube, mask: np.ndarray, dim: str) -> np.ndarray:
+    """Records per code of ``dim`` in the masked rows (rows with no code are left out)."""
+    k = cube.codes[dim]
+    size = cube.size(dim)
+    # Code -1 (missing) goes to an extra last bin, dropped: no boolean indexing of the (large) cube.
+    flat = np.bincount(np.where(k >= 0, k, size), weights=cube.weight * mask, minlength=size + 1)
+    return flat[:size].astype(np.int64)
+
+
+def cube_area_months(cube: Cube, mask: np.ndarray, dim: str) -> np.ndarray:
+    """Records per (code of ``dim``, month) in the masked rows: shape (codes, months), from one bincount."""
+    size = cube.size(dim)
+    flat = np.bincount(cube.by_month(dim), weights=cube.weight * mask, minlength=size * cube.months + 1)
+    return flat[:-1].reshape(size, cube.months).astype(np.int64)
+
+
+def month_columns(cube: Cube, start: pd.Timestamp | None, end: pd.Timestamp | None) -> slice:
+    """The columns of ``cube_area_months`` for the months ``start``..``end`` (inclusive; None = open)."""
+    if cube.month0 is None:
+        return slice(0, 0)
+    lo = 0 if start is None else max(_month_code(cube, start), 0)
+    hi = cube.months - 1 if end is None else min(_month_code(cube, end), cube.months - 1)
+    return slice(lo, max(hi + 1, lo))
+
+
+def _code_frame(labels: Sequence[str], counts: np.ndarray) -> pd.DataFrame:
+    """area_code, count for the codes with records, busiest first (the order of ``value_counts``)."""
     order = np.argsort(-counts, kind="stable")
     order = order[counts[order] > 0]
     return pd.DataFrame(
         {"area_code": np.asarray(labels, dtype=object)[order].astype(str), "count": counts[order]}
     )
+
+
+@dataclass(frozen=True)
+class TaskingCounts:
+    """What the Hotspots page counts for one filter: the period, the period before, the emerging totals
+    (12 months to the latest month against the 12 before) and the 250 m cells of the period."""
+
+    current: pd.DataFrame
+    previous: pd.DataFrame
+    emerging: pd.DataFrame
+    cells: pd.DataFrame
+    latest: pd.Timestamp | None
+
+
+def cube_tasking_counts(cube: Cube, f: RecordFilter, level: str, areas: pd.Series) -> TaskingCounts:
+    """``cube_area_counts`` for ``f`` and for the period before it, ``cube_emerging_totals`` and
+    ``cube_cell_table`` — from one mask and two bincounts (area × month, cell × month) rather than a mask and
+    a bincount each, since the three periods differ only in their months."""
+    from dataclasses import replace
+
+    any_month = cube_mask(cube, replace(f, start=None, end=None))
+    code = LEVELS[level][0]
+    by_area = cube_area_months(cube, any_month, code)
+    now = month_columns(cube, f.start, f.end)
+    before = (
+        month_columns(cube, *previous_period(f.start, f.end))
+        if f.start is not None and f.end is not None
+        else slice(0, 0)
+    )
+    cells = cube_area_months(cube, any_month, "cell")[:, now].sum(axis=1)
+    return TaskingCounts(
+        current=_code_frame(cube.labels[code], by_area[:, now].sum(axis=1)),
+        previous=_code_frame(cube.labels[code], by_area[:, before].sum(axis=1)),
+        emerging=_emerging_frame(cube, by_area, level, areas),
+        cells=_cell_frame(cube, cells),
+        latest=cube_latest_month(cube),
+    )
+
+
+def cube_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
+    """``record_counts`` from the cube: area_code, count (areas with no records are absent)."""
+    code = LEVELS[level][0]
+    return _code_frame(cube.labels[code], cube_code_counts(cube, mask, code))
 
 
 def cube_monthly_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
@@ -587,17 +725,26 @@ def cube_monthly_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.Dat
     )
 
 
+def _cell_frame(cube: Cube, counts: np.ndarray) -> pd.DataFrame:
+    """The cells with records: key, count, centre, radius (circle area proportional to count) and tooltip."""
+    keep = np.flatnonzero(counts > 0)
+    n = counts[keep]
+    top = max(int(n.max()), 1) if n.size else 1
+    return pd.DataFrame(
+        {
+            "key": cube.cells["key"].to_numpy()[keep],
+            "count": n,
+            "lon": cube.cells["lon"].to_numpy()[keep],
+            "lat": cube.cells["lat"].to_numpy()[keep],
+            "radius": (maps.GRID_CELL_M / 2 * np.sqrt(n / top)).round(1),
+            "tip": [_offences(c) for c in n.tolist()],
+        }
+    )
+
+
 def cube_cell_table(cube: Cube, mask: np.ndarray) -> pd.DataFrame:
     """``cell_table`` from the cube: offences per 250 m cell with centre, radius and tooltip."""
-    k = cube.codes["cell"]
-    ok = mask & (k >= 0)
-    counts = np.bincount(k[ok], weights=cube.n[ok], minlength=len(cube.cells)).astype(np.int64)
-    keep = counts > 0
-    cells = cube.cells[keep].reset_index(drop=True).assign(count=counts[keep])
-    cells = cells[["key", "count", "lon", "lat"]]
-    top = max(int(cells["count"].max()), 1) if len(cells) else 1
-    radius = (maps.GRID_CELL_M / 2 * np.sqrt(cells["count"] / top)).round(1)
-    return cells.assign(radius=radius, tip=[f"250 m square: {c:,} offences" for c in cells["count"]])
+    return _cell_frame(cube, cube_code_counts(cube, mask, "cell"))
 
 
 def cube_latest_month(cube: Cube) -> pd.Timestamp | None:
@@ -610,24 +757,25 @@ def cube_latest_month(cube: Cube) -> pd.Timestamp | None:
 
 def cube_emerging_totals(cube: Cube, mask: np.ndarray, level: str, areas: pd.Series) -> pd.DataFrame:
     """``emerging_totals`` from the cube: the 12 months to the latest month in the data and the 12 before."""
-    code = LEVELS[level][0]
-    labels = cube.labels[code]
-    k, m = cube.codes[code], cube.codes["month"]
+    return _emerging_frame(cube, cube_area_months(cube, mask, LEVELS[level][0]), level, areas)
+
+
+def _emerging_frame(cube: Cube, by_area: np.ndarray, level: str, areas: pd.Series) -> pd.DataFrame:
+    """area_code, current (12 months to the latest month with records), previous (the 12 before)."""
     base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
-    if not (m >= 0).any():
+    m = cube.codes["month"]
+    if cube.month0 is None or not (m >= 0).any():
         return base.assign(current=0, previous=0).astype({"current": "int64", "previous": "int64"})
     last = int(m.max())
-    ok = mask & (k >= 0)
-
-    def per_area(lo: int, hi: int) -> pd.Series:
-        sel = ok & (m >= lo) & (m <= hi)
-        counts = np.bincount(k[sel], weights=cube.n[sel], minlength=len(labels)).astype(np.int64)
-        return pd.Series(counts, index=pd.Index(labels, dtype=object))
-
-    cur, prev = per_area(last - 11, last), per_area(last - 23, last - 12)
+    # Each area's row in ``by_area`` (by code); areas the records never mention count 0.
+    idx = pd.Index(cube.labels[LEVELS[level][0]], dtype=object).get_indexer(base["area_code"].to_numpy())
+    found = idx >= 0
+    rows = by_area[np.maximum(idx, 0)] if len(by_area) else np.zeros((len(idx), cube.months), np.int64)
+    current = rows[:, max(last - 11, 0) : last + 1].sum(axis=1)
+    previous = rows[:, max(last - 23, 0) : max(last - 11, 0)].sum(axis=1)
     return base.assign(
-        current=base["area_code"].map(cur).fillna(0).astype("int64").to_numpy(),
-        previous=base["area_code"].map(prev).fillna(0).astype("int64").to_numpy(),
+        current=np.where(found, current, 0).astype("int64"),
+        previous=np.where(found, previous, 0).astype("int64"),
     )
 
 

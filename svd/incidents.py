@@ -368,10 +368,116 @@ def read_raw(path: Path | str) -> tuple[pd.DataFrame, np.ndarray]:
     return _drop_blank(raw, np.arange(2, len(raw) + 2, dtype=np.int64))
 
 
-def read_incidents(path: Path | str, data_dir: Path | None = None) -> ImportResult:
-    """Read a format-v1 extract (.csv or .xlsx): accepted canonical records plus quarantined rows with reasons."""
+CHUNK_ROWS = 250_000  # rows checked at a time in a big CSV extract
+
+
+def read_incidents(
+    path: Path | str, data_dir: Path | None = None, chunk_rows: int = CHUNK_ROWS
+) -> ImportResult:
+    """Read a format-v1 extract (.csv or .xlsx): accepted canonical records plus quarantined rows with reasons.
+
+    A CSV of more than ``chunk_rows`` rows is read and checked that many rows at a time, with the same result.
+    """
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        try:
+            chunked = _read_csv_in_chunks(path, data_dir, chunk_rows)
+        except Exception:  # noqa: BLE001 — anything the fast reader cannot take: the whole-file readers decide
+            chunked = None
+        if chunked is not None:
+            return chunked
     raw, lines = read_raw(path)
     return from_frame(raw, lines=lines, path=str(path), data_dir=data_dir)
+
+
+def _concat_records(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Canonical frames stacked, keeping categorical columns categorical (categories that depend on the data,
+    such as ``source``, are unioned and sorted, as a whole-file read sorts them)."""
+    from pandas.api.types import union_categoricals
+
+    out = pd.concat(frames, ignore_index=True)
+    for col in frames[0].columns:
+        dtypes = [f[col].dtype for f in frames]
+        if all(isinstance(d, pd.CategoricalDtype) for d in dtypes) and any(d != dtypes[0] for d in dtypes):
+            merged = union_categoricals([f[col] for f in frames], sort_categories=True)
+            out[col] = pd.Series(merged, index=out.index).astype(
+                pd.CategoricalDtype(merged.categories.astype(dtypes[0].categories.dtype))
+            )
+    return out
+
+
+def _read_csv_in_chunks(path: Path, data_dir: Path | None, chunk_rows: int) -> ImportResult | None:
+    """A big CSV read and checked ``chunk_rows`` rows at a time, so the file is never all held as text at once
+    (a 2M-row extract read whole peaks near 2 GB). Incident ids are read first, over the whole file, so a
+    repeat in a later chunk is caught as in a whole-file read. None when the file is small, or when exact
+    line numbers need the tolerant reader (blank lines, line breaks inside quotes): then it is read whole.
+    """
+    import pyarrow
+    import pyarrow.csv as pcsv
+
+    n_rows = _count_lines(path) - 1
+    if n_rows <= chunk_rows:
+        return None
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), [])
+    names = [str(c).strip().lower().replace(" ", "_") for c in header]
+    if not header or len(set(names)) != len(names) or "incident_id" not in names:
+        return None
+
+    def convert(columns: list[str] | None = None) -> pcsv.ConvertOptions:
+        return pcsv.ConvertOptions(
+            column_types={h: pyarrow.string() for h in (columns or header)},
+            include_columns=columns or [],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+
+    read = pcsv.ReadOptions(encoding="utf8")
+    id_col = header[names.index("incident_id")]
+    id_table = pcsv.read_csv(path, read_options=read, convert_options=convert([id_col]))
+    if id_table.num_rows != n_rows:
+        return None
+    all_lines = np.arange(2, n_rows + 2, dtype=np.int64)
+    first_line, report = find_duplicates(incident_ids(id_table.column(0).to_pandas()), all_lines)
+    del id_table
+
+    parts: list[ImportResult] = []
+    start = 0
+
+    def check(table) -> None:
+        nonlocal start
+        raw = table.to_pandas()
+        raw.columns = names
+        lines = all_lines[start : start + len(raw)]
+        start += len(raw)
+        raw, lines = _drop_blank(raw, lines)
+        dups = (first_line[lines - 2], report)
+        parts.append(from_frame(raw, lines=lines, path=str(path), data_dir=data_dir, duplicates=dups))
+
+    with pcsv.open_csv(path, read_options=read, convert_options=convert()) as reader:
+        pending = None  # rows read but not yet checked (slices and concatenation do not copy)
+        for batch in reader:
+            table = pyarrow.Table.from_batches([batch])
+            pending = table if pending is None else pyarrow.concat_tables([pending, table])
+            while pending.num_rows >= chunk_rows:
+                check(pending.slice(0, chunk_rows))
+                pending = pending.slice(chunk_rows)
+    if pending is not None and pending.num_rows:
+        check(pending)
+    if start != n_rows:
+        return None
+    data = _concat_records([p.data for p in parts])
+    found = [p.quarantine for p in parts if len(p.quarantine)]
+    quarantine = pd.concat(found, ignore_index=True) if found else empty_quarantine()
+    return ImportResult(
+        path=str(path),
+        format=FORMAT,
+        data=data,
+        quarantine=quarantine[QUARANTINE_COLUMNS] if len(quarantine) else empty_quarantine(),
+        rows_in=sum(p.rows_in for p in parts),
+        rows_accepted=len(data),
+        extra={**parts[0].extra, "duplicates": report},
+    )
 
 
 # ------------------------------------------------------------------------------------------------ parsing
@@ -477,8 +583,7 @@ def _parse(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series], list[
         if c.name not in raw.columns:
             continue
         if c.name == "incident_id":
-            s = raw[c.name].astype("str").str.strip()
-            parsed[c.name] = s.where(s != "", None)
+            parsed[c.name] = incident_ids(raw[c.name])
             continue
         codes, u = _uniques(raw[c.name])
         bad_u = None
@@ -602,13 +707,44 @@ def _combine(failures: list[pd.DataFrame], lines: np.ndarray) -> pd.DataFrame:
     return out[QUARANTINE_COLUMNS]
 
 
+def incident_ids(values: pd.Series) -> pd.Series:
+    """Incident ids as the importer reads them: text, stripped; an empty cell is missing (None)."""
+    s = values.astype("str").str.strip()
+    return s.where(s != "", None)
+
+
+def find_duplicates(ids: pd.Series, lines: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """For rows repeating an earlier row's incident id, that first row's line (0 for the others), and the
+    report's list of repeated ids with all their lines. ``ids`` as ``incident_ids`` gives them."""
+    lines = np.asarray(lines, dtype=np.int64)
+    first_line = np.zeros(len(ids), dtype=np.int64)
+    dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+    if not dup.any():
+        return first_line, []
+    firsts = ids.notna().to_numpy() & ~ids.duplicated(keep="first").to_numpy()
+    by_id = pd.Series(lines[firsts], index=ids[firsts].to_numpy())
+    first_line[dup] = by_id.reindex(ids[dup].to_numpy()).to_numpy()
+    repeated = pd.unique(ids[dup])
+    where = ids[ids.isin(repeated)]
+    line_lists = pd.Series(lines[where.index.to_numpy()] if len(where) else [], dtype="int64").groupby(
+        where.to_numpy()
+    )
+    report = [{"incident_id": str(k), "lines": [int(x) for x in line_lists.get_group(k)]} for k in repeated]
+    return first_line, report
+
+
 def from_frame(
-    raw: pd.DataFrame, lines: np.ndarray | None = None, path: str = "<frame>", data_dir: Path | None = None
+    raw: pd.DataFrame,
+    lines: np.ndarray | None = None,
+    path: str = "<frame>",
+    data_dir: Path | None = None,
+    duplicates: tuple[np.ndarray, list[dict]] | None = None,
 ) -> ImportResult:
     """Validate a frame of format-v1 strings and convert the good rows to the canonical record frame.
 
     ``lines`` are the rows' 1-based line numbers in the source file (default: row position + 2, after the
-    header). Never raises for bad rows: each one is quarantined with its reason.
+    header). ``duplicates``: ``find_duplicates`` over the whole file when this frame is one part of it.
+    Never raises for bad rows: each one is quarantined with its reason.
     """
     raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
@@ -684,29 +820,21 @@ def from_frame(
     unplaced = placed["lsoa_code"].isna()
     failures.append(_failure_rows(unplaced, "lsoa21_code", PLACE_REASON))
 
-    ids = typed["incident_id"]
-    dup = ids.notna() & ids.duplicated(keep="first")
-    if dup.any():
-        # The first line of each id, looked up for the repeated rows only.
-        firsts = pd.Series(
-            lines[np.flatnonzero((ids.notna() & ~ids.duplicated(keep="first")).to_numpy())],
-            index=ids[ids.notna() & ~ids.duplicated(keep="first")].to_numpy(),
-        )
-        idx = np.flatnonzero(dup.to_numpy())
-        first_line = firsts.reindex(ids.iloc[idx].to_numpy()).to_numpy()
+    if duplicates is None:
+        duplicates = find_duplicates(typed["incident_id"], lines)
+    first_line, extra["duplicates"] = duplicates
+    first_line = np.asarray(first_line)
+    idx = np.flatnonzero(first_line > 0)
+    if idx.size:
         failures.append(
             pd.DataFrame(
                 {
                     "idx": idx,
                     "column": "incident_id",
-                    "reason": [f"duplicate incident_id (first at line {int(f)})" for f in first_line],
+                    "reason": [f"duplicate incident_id (first at line {int(f)})" for f in first_line[idx]],
                 }
             )
         )
-        extra["duplicates"] = [
-            {"incident_id": str(k), "lines": [int(x) for x in lines[np.flatnonzero((ids == k).to_numpy())]]}
-            for k in pd.unique(ids[dup])
-        ]
 
     quarantine = _combine(failures, lines)
     bad_idx = np.isin(lines, quarantine["row"].to_numpy()) if len(quarantine) else np.zeros(len(raw), bool)

@@ -8,6 +8,7 @@ so it works offline and needs no map-service key.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Sequence
 
@@ -22,8 +23,20 @@ VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231,
 NO_DATA = (200, 200, 200)
 FILL_ALPHA = 190
 GRID_CELL_M = 250
-# Centre of the borough; zoom that fits it in a ~700 px wide map.
-VIEW = {"latitude": 51.558, "longitude": 0.130, "zoom": 11.45, "pitch": 0, "bearing": 0}
+# Centre of the borough's bounding box; zoom that fits its 9.7 km north to south in the 560 px tall map.
+VIEW = {"latitude": 51.5557, "longitude": 0.1284, "zoom": 11.3, "pitch": 0, "bearing": 0}
+
+# The choropleth and the grid go to deck.gl as offsets from the borough centre (deck.gl's
+# COORDINATE_SYSTEM.METER_OFFSETS), the polygons in whole tens of metres (scaled back by the layer's model
+# matrix) in flat [x1, y1, x2, y2, …] arrays: a third of the characters of 4-decimal longitude/latitude pairs,
+# which matters because the map message is re-sent on every filter change.
+METER_OFFSETS = "meter-offsets"  # deck.gl 9's COORDINATE_SYSTEM.METER_OFFSETS (a string since 9.0, not 2)
+ORIGIN = (VIEW["longitude"], VIEW["latitude"])
+POLYGON_UNIT_M = 10  # like the 4-decimal rounding before it (7 m by 11 m here)
+# Polygon simplification for the interactive map only: about a pixel at the default zoom (~19 m a pixel).
+DECK_TOLERANCE_M = 25
+_EARTH_CIRCUMFERENCE_M = 40.03e6  # web-mercator constants as deck.gl (math.gl) uses them
+_WORLD = 512
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 _TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -118,41 +131,93 @@ def _clean(v):
     return v
 
 
-def choropleth_geojson(
-    layer_geojson: dict,
+def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = _WORLD * (np.radians(lon) + np.pi) / (2 * np.pi)
+    y = _WORLD * (np.pi + np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))) / (2 * np.pi)
+    return x, y
+
+
+def metre_offsets(lon, lat, origin: tuple[float, float] = ORIGIN) -> tuple[np.ndarray, np.ndarray]:
+    """East and north offsets in metres from ``origin`` (lon, lat), as deck.gl's METER_OFFSETS mode reads them.
+
+    deck.gl turns an offset (dx, dy) into web-mercator units as (dx·(u + k·dy), dy·u), u and k being its
+    distance scales at the origin; this inverts that, so a vertex lands where its longitude/latitude would.
+    """
+    lon0, lat0 = origin
+    cos0 = np.cos(np.radians(lat0))
+    u = _WORLD / _EARTH_CIRCUMFERENCE_M / cos0
+    per_degree_y = _WORLD / 360 / cos0
+    k = (
+        (_WORLD / _EARTH_CIRCUMFERENCE_M)
+        * (np.radians(1) * np.tan(np.radians(lat0)) / cos0)
+        / per_degree_y
+        * u
+    )
+    x, y = _mercator(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x0, y0 = _mercator(np.asarray(lon0, dtype=float), np.asarray(lat0, dtype=float))
+    dy = (y - y0) / u
+    return (x - x0) / (u + k * dy), dy
+
+
+def deck_polygons(gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M) -> pd.DataFrame:
+    """code, polygon: each polygon (one row per part of a multi-polygon) as a flat list of offsets in whole
+    ``POLYGON_UNIT_M`` (tens of metres) from ``ORIGIN``.
+
+    Coverage simplification in British National Grid moves each shared edge once, so neighbours keep a common
+    border; holes are dropped (none of the ward or LSOA boundaries has one). Built once per boundary set.
+    """
+    import geopandas as gpd
+    import shapely
+
+    metric = gdf.to_crs("EPSG:27700")
+    simple = gpd.GeoSeries(metric.geometry.simplify_coverage(tolerance_m), crs=metric.crs).to_crs("EPSG:4326")
+    rows = []
+    for code, geom in zip(gdf[code_col].astype(str), simple, strict=True):
+        for part in shapely.get_parts(geom):
+            xy = np.asarray(part.exterior.coords)[:-1]  # deck.gl closes rings itself
+            dx, dy = metre_offsets(xy[:, 0], xy[:, 1])
+            flat = (np.column_stack([dx, dy]) / POLYGON_UNIT_M).round().astype(int)
+            keep = np.r_[True, (np.diff(flat, axis=0) != 0).any(axis=1)]  # repeats after rounding
+            rows.append({"code": code, "polygon": flat[keep].ravel().tolist()})
+    return pd.DataFrame(rows, columns=["code", "polygon"])
+
+
+def _whole(v):
+    """A float that is a whole number as an int (250 rather than 250.0 in the map message)."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def choropleth_rows(
+    polygons: pd.DataFrame,
     values_df: pd.DataFrame,
     key: str,
     value_col: str,
     breaks: Sequence[float],
     palette: Sequence[tuple[int, int, int]] | None = None,
-) -> dict:
-    """A new FeatureCollection: each feature gets the row of ``values_df`` with the same ``key`` and a fill colour.
+) -> list[dict]:
+    """The rows of the map's PolygonLayer: ``deck_polygons`` joined to ``values_df`` by code, with a fill colour.
 
-    ``fill`` is [r, g, b, a] from the class of ``value_col``; features with no row (or a missing value) are grey.
-    The input dict is not changed.
+    Each row carries polygon, fill ([r, g, b, a] from the class of ``value_col``; grey for no row or a missing
+    value), code, count and tip when ``values_df`` has them.
     """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
-    rows = values_df.drop_duplicates(key).set_index(key)
-    cls = (
-        pd.Series(classify(rows[value_col], breaks), index=rows.index) if len(rows) else pd.Series(dtype=int)
-    )
-    records = rows.to_dict(orient="index")
-    out = {k: v for k, v in layer_geojson.items() if k != "features"}
-    features = []
-    for f in layer_geojson["features"]:
-        props = dict(f["properties"])
-        code = props.get(key)
-        row = records.get(code)
-        c = int(cls.get(code, -1)) if row is not None else -1
-        if row is not None:
-            props.update({k: _clean(v) for k, v in row.items()})
-        rgb = palette[c] if c >= 0 else NO_DATA
-        props["fill"] = [*rgb, FILL_ALPHA]
-        props["class"] = c + 1 if c >= 0 else None
-        # Geometry is shared, not copied: the result is only serialised, and copying 115 polygons per rerun
-        # would cost more than the join.
-        features.append({"type": "Feature", "properties": props, "geometry": f["geometry"]})
-    out["features"] = features
+    rows = values_df.drop_duplicates(key)
+    codes = rows[key].astype(str).tolist()
+    cls = dict(zip(codes, classify(rows[value_col], breaks).tolist(), strict=True))
+    extra = [c for c in ("count", "tip") if c in rows.columns]
+    props = {c: [_whole(_clean(v)) for v in rows[c].tolist()] for c in extra}
+    by_code = {code: {c: props[c][i] for c in extra} for i, code in enumerate(codes)}
+    out = []
+    for code, polygon in zip(polygons["code"], polygons["polygon"], strict=True):
+        c = cls.get(code, -1)
+        out.append(
+            {
+                "polygon": polygon,
+                "fill": [*(palette[c] if c >= 0 else NO_DATA), FILL_ALPHA],
+                "code": code,
+                **by_code.get(code, {}),
+            }
+        )
     return out
 
 
@@ -219,53 +284,74 @@ class CompactDeck(pydeck.Deck):
 
     def to_json(self) -> str:
         """The deck spec as compact JSON."""
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        # UTF-8 rather than \u escapes: "−" is 3 bytes on the wire, not 6.
+        return json.dumps(
+            self, sort_keys=True, default=default_serialize, separators=(",", ":"), ensure_ascii=False
+        )
 
 
 def hotspot_deck(
-    choropleth: dict,
+    choropleth: list[dict],
     outline: dict,
     priority_outline: dict | None,
     labels: pd.DataFrame,
     cells: pd.DataFrame | None = None,
     basemap: bool = False,
     height: int = 560,
+    period: str = "",
 ) -> pydeck.Deck:
-    """The Hotspots map: choropleth, borough outline, priority places, optional point grid and text labels.
+    """The Hotspots map: choropleth (``choropleth_rows``), borough outline, priority places, optional point grid
+    and text labels.
 
-    Tooltips read each object's ``tip`` (built by the caller) so every layer shows the same kind of text.
+    Tooltips read each object's ``tip`` (built by the caller) so every layer shows the same kind of text; the
+    ``period`` the counts cover is added under it by the tooltip template, once rather than on every row.
     """
+    # pydeck.types.String: a plain string, not an accessor expression (pydeck's reading of a bare str).
+    offsets = {"coordinate_system": pydeck.types.String(METER_OFFSETS), "coordinate_origin": list(ORIGIN)}
     layers = [
         pydeck.Layer(
-            "GeoJsonLayer",
+            "PolygonLayer",
             data=choropleth,
             id="areas",
             pickable=True,
             stroked=True,
             filled=True,
-            get_fill_color="properties.fill",
+            position_format=pydeck.types.String("XY"),
+            # Polygons come in tens of metres (deck_polygons); the model matrix scales them back to metres.
+            model_matrix=[POLYGON_UNIT_M, 0, 0, 0, 0, POLYGON_UNIT_M, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+            get_polygon="polygon",
+            get_fill_color="fill",
             get_line_color=[255, 255, 255, 255],
             line_width_min_pixels=1,
+            **offsets,
         ),
     ]
     if cells is not None and len(cells):
+        dx, dy = metre_offsets(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         layers.append(
             # Circles sized by count (area proportional to offences) keep the choropleth readable underneath.
             pydeck.Layer(
                 "ScatterplotLayer",
-                # 4 decimals (~10 m) and whole-metre radii: the grid is the largest part of the map message.
-                data=cells[["lon", "lat", "count", "radius", "tip"]]
-                .assign(lon=cells["lon"].round(4), lat=cells["lat"].round(4), radius=cells["radius"].round(0))
-                .to_dict(orient="records"),
+                data=[
+                    {"p": [x, y], "r": r, "tip": t}
+                    for x, y, r, t in zip(
+                        np.round(dx).astype(int).tolist(),
+                        np.round(dy).astype(int).tolist(),
+                        cells["radius"].round(0).astype(int).tolist(),
+                        cells["tip"].tolist(),
+                        strict=True,
+                    )
+                ],
                 id="grid",
                 pickable=True,
                 stroked=True,
                 filled=True,
-                get_position=["lon", "lat"],
-                get_radius="radius",
+                get_position="p",
+                get_radius="r",
                 get_fill_color=[230, 97, 0, 190],
                 get_line_color=[11, 12, 12, 220],
                 line_width_min_pixels=1,
+                **offsets,
             )
         )
     if priority_outline is not None and priority_outline.get("features"):
@@ -311,19 +397,21 @@ def hotspot_deck(
                 background_padding=[3, 1],
             )
         )
+    deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
+    deck.layers = layers
+    deck._tooltip = {  # what st.pydeck_chart reads
+        "html": "{tip}" + (f"<br/><i>{period}</i>" if period else ""),
+        "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
+    }
+    return deck
+
+
+@functools.cache
+def _base_deck(basemap: bool, height: int) -> CompactDeck:
     # No basemap: map_provider=None with pydeck's default map_style sentinel. Streamlit's frontend swaps a
     # *missing* map_style (map_style=None) for a hosted Carto style, so None would still fetch a basemap.
     style = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
-    return CompactDeck(
-        layers=layers,
-        initial_view_state=pydeck.ViewState(**VIEW),
-        **style,
-        tooltip={
-            "html": "{tip}",
-            "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
-        },
-        height=height,
-    )
+    return CompactDeck(layers=[], initial_view_state=pydeck.ViewState(**VIEW), **style, height=height)
 
 
 def deck_size(deck: pydeck.Deck) -> int:

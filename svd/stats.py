@@ -60,6 +60,12 @@ class ChangeResult:
     exposure_ratio: float = 1.0
 
 
+@functools.lru_cache(maxsize=4096)
+def _binom_p(k: int, n: int, prob: float) -> float:
+    """scipy's exact two-sided binomial test p-value, remembered: pages ask for the same few totals often."""
+    return float(sps.binomtest(k, n, prob).pvalue)
+
+
 def poisson_change(
     current: int, previous: int, alpha: float = 0.05, exposure_ratio: float = 1.0
 ) -> ChangeResult:
@@ -76,7 +82,7 @@ def poisson_change(
     _z(alpha)  # validates alpha
     n = c + p
     # With no events in either period there is no evidence of anything: p = 1 by convention.
-    p_value = 1.0 if n == 0 else float(sps.binomtest(c, n, exposure_ratio / (1 + exposure_ratio)).pvalue)
+    p_value = 1.0 if n == 0 else _binom_p(c, n, exposure_ratio / (1 + exposure_ratio))
     pct = None if p == 0 else 100.0 * ((c / exposure_ratio) / p - 1.0)
     significant = p_value < alpha
     expected = p * exposure_ratio  # the current count if the previous rate had held

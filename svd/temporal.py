@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from svd.charts import spec_template, spec_with_rows
 from svd.filters import PRIORITY_WINDOW, WEEKDAYS, hour_mask
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -31,18 +32,23 @@ def hour_weekday(records: pd.DataFrame) -> pd.DataFrame:
     return _grid_frame(np.bincount(d * 24 + h, minlength=7 * 24)[: 7 * 24])
 
 
+_GRID_WEEKDAY = np.repeat(np.arange(7), 24)
+_GRID_HOUR = np.tile(np.arange(24), 7)
+_GRID_DAY = np.array(WEEKDAYS, dtype=object)[_GRID_WEEKDAY]
+
+
 def _grid_frame(grid: np.ndarray) -> pd.DataFrame:
-    total = grid.sum()
-    out = pd.DataFrame(
+    counts = np.asarray(grid).astype("int64")
+    total = counts.sum()
+    return pd.DataFrame(
         {
-            "weekday": np.repeat(np.arange(7), 24),
-            "hour": np.tile(np.arange(24), 7),
-            "count": grid.astype("int64"),
+            "weekday": _GRID_WEEKDAY.copy(),
+            "day": _GRID_DAY.copy(),
+            "hour": _GRID_HOUR.copy(),
+            "count": counts,
+            "share": counts / total if total else np.zeros(counts.size),
         }
     )
-    return out.assign(
-        day=[WEEKDAYS[i] for i in out["weekday"]], share=out["count"] / total if total else 0.0
-    )[["weekday", "day", "hour", "count", "share"]]
 
 
 def window_share(
@@ -55,21 +61,42 @@ def window_share(
     return inside, n_known, (inside / n_known if n_known else None)
 
 
+def _summed(keys: pd.Series, counts: pd.Series, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the keys present, their summed counts) over 0..size-1 — a group-by sum on a small integer key."""
+    k = keys.to_numpy(dtype="int64")
+    total = np.bincount(k, weights=np.nan_to_num(counts.to_numpy(dtype="float64")), minlength=size)
+    present = np.bincount(k, minlength=size) > 0
+    dtype = counts.dtype if pd.api.types.is_integer_dtype(counts.dtype) else "float64"
+    return np.flatnonzero(present), total[present].astype(dtype)
+
+
 def hour_profile(grid: pd.DataFrame) -> pd.DataFrame:
     """Counts by hour (0–23) from the hour × weekday grid, with each hour's share and an in-window flag."""
-    out = grid.groupby("hour", as_index=False)["count"].sum()
-    total = out["count"].sum()
-    inside = hour_mask(out["hour"], PRIORITY_WINDOW)
-    return out.assign(
-        share=out["count"] / total if total else 0.0, window=np.where(inside, "15:00–21:00", "other hours")
+    hours, counts = _summed(grid["hour"], grid["count"], 24)
+    total = counts.sum()
+    inside = hour_mask(pd.Series(hours), PRIORITY_WINDOW)
+    return pd.DataFrame(
+        {
+            "hour": hours.astype(grid["hour"].dtype),
+            "count": counts,
+            "share": counts / total if total else np.zeros(counts.size),
+            "window": np.where(inside, "15:00–21:00", "other hours").astype(object),
+        }
     )
 
 
 def weekday_profile(grid: pd.DataFrame) -> pd.DataFrame:
     """Counts by weekday from the hour × weekday grid, with shares."""
-    out = grid.groupby(["weekday", "day"], as_index=False)["count"].sum()
-    total = out["count"].sum()
-    return out.assign(share=out["count"] / total if total else 0.0)
+    days, counts = _summed(grid["weekday"], grid["count"], 7)
+    total = counts.sum()
+    return pd.DataFrame(
+        {
+            "weekday": days.astype(grid["weekday"].dtype),
+            "day": np.array(WEEKDAYS, dtype=object)[days],
+            "count": counts,
+            "share": counts / total if total else np.zeros(counts.size),
+        }
+    )
 
 
 def seasonality(monthly: pd.DataFrame, value: str = "count") -> pd.DataFrame:
@@ -133,25 +160,56 @@ def place_masks(
     return out
 
 
+TIME_BINS = 8 * 24 + 1  # (weekday + 1) * 24 + hour: an unknown weekday is row 0, an unknown hour the last bin
+
+
+def cube_time_bins(cube) -> np.ndarray:
+    """Each cube row's time bin (``TIME_BINS``): one weighted bincount over them gives the hour × weekday grid
+    and the known-hour counts together. Fixed per cube, so worth building once (``ui.cache``)."""
+    h = cube.codes["hour"].astype(np.int16)
+    d = cube.codes["weekday"].astype(np.int16)
+    return np.where(h >= 0, (np.maximum(d, -1) + 1) * 24 + h, TIME_BINS - 1).astype(np.int16)
+
+
+def cube_time_counts(cube, mask: np.ndarray, bins: np.ndarray | None = None) -> np.ndarray:
+    """Records per time bin in the masked cube rows (``bins`` = ``cube_time_bins(cube)``, built when None)."""
+    bins = cube_time_bins(cube) if bins is None else bins
+    weight = getattr(cube, "weight", None)  # svd.hotspots.Cube.weight: n as float64, what bincount takes
+    weight = cube.n.astype(np.float64) if weight is None else weight
+    if np.count_nonzero(mask) <= 0.6 * mask.size:
+        # A period or a flag keeps a fraction of a long cube: gather those rows (cheaper than a pass over all).
+        rows = np.flatnonzero(mask)
+        counts = np.bincount(bins[rows], weights=weight[rows], minlength=TIME_BINS)
+    else:
+        counts = np.bincount(bins, weights=weight * mask, minlength=TIME_BINS)
+    return counts[:TIME_BINS].astype(np.int64)
+
+
+def time_grid(counts: np.ndarray) -> pd.DataFrame:
+    """``hour_weekday``'s 7 × 24 grid from ``cube_time_counts``."""
+    return _grid_frame(counts[24 : 8 * 24])
+
+
+def time_window_share(
+    counts: np.ndarray, window: tuple[int, int] = PRIORITY_WINDOW
+) -> tuple[int, int, float | None]:
+    """``window_share`` from ``cube_time_counts``: (inside the window, with a known hour, share)."""
+    by_hour = counts[: 8 * 24].reshape(8, 24).sum(axis=0)
+    n_known = int(by_hour.sum())
+    inside = int(by_hour[hour_mask(pd.Series(np.arange(24)), window)].sum())
+    return inside, n_known, (inside / n_known if n_known else None)
+
+
 def cube_hour_weekday(cube, mask: np.ndarray) -> pd.DataFrame:
     """``hour_weekday`` from a tasking cube (``svd.hotspots.Cube``) and a row mask."""
-    h, d = cube.codes["hour"], cube.codes["weekday"]
-    ok = mask & (h >= 0) & (d >= 0)
-    grid = np.bincount(d[ok].astype(np.int64) * 24 + h[ok], weights=cube.n[ok], minlength=7 * 24)[
-        : 7 * 24
-    ].astype(np.int64)
-    return _grid_frame(grid)
+    return time_grid(cube_time_counts(cube, mask))
 
 
 def cube_window_share(
     cube, mask: np.ndarray, window: tuple[int, int] = PRIORITY_WINDOW
 ) -> tuple[int, int, float | None]:
     """``window_share`` from a tasking cube and a row mask."""
-    h = cube.codes["hour"]
-    by_hour = np.bincount(h[mask & (h >= 0)], weights=cube.n[mask & (h >= 0)], minlength=24).astype(np.int64)
-    n_known = int(by_hour.sum())
-    inside = int(by_hour[hour_mask(pd.Series(np.arange(by_hour.size)), window)].sum())
-    return inside, n_known, (inside / n_known if n_known else None)
+    return time_window_share(cube_time_counts(cube, mask), window)
 
 
 def cube_monthly(cube) -> pd.DataFrame:
@@ -237,9 +295,11 @@ def for_download(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
-    """The busiest (day, hour, count) cell of the grid."""
-    row = grid.sort_values(["count", "weekday", "hour"], ascending=[False, True, True]).iloc[0]
-    return str(row["day"]), int(row["hour"]), int(row["count"])
+    """The busiest (day, hour, count) cell of the grid (ties: the earliest weekday, then hour)."""
+    count = grid["count"].to_numpy(dtype="float64")
+    # lexsort's last key sorts first: count descending (NaN last), then weekday and hour ascending.
+    i = np.lexsort((grid["hour"].to_numpy(), grid["weekday"].to_numpy(), -count))[0]
+    return str(grid["day"].iloc[i]), int(grid["hour"].iloc[i]), int(grid["count"].iloc[i])
 
 
 def headline_sentence(
@@ -286,13 +346,27 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+def heatmap_rows(grid: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap's rows: the grid with each cell's end hour and its count as text (unless already ``shown``)."""
+    data = grid.assign(hour_end=grid["hour"] + 1)
+    if "shown" not in data.columns:
+        data = data.assign(shown=[f"{int(c):,}" for c in data["count"].tolist()])
+    return data
+
+
 def heatmap_chart(
     grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = ""
 ) -> alt.LayerChart:
     """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
-    data = grid.assign(hour_end=grid["hour"] + 1)
-    if "shown" not in data.columns:
-        data = data.assign(shown=data["count"].map(lambda c: f"{int(c):,}"))
+    return _heatmap(heatmap_rows(grid), window, title)
+
+
+def heatmap_spec(grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "") -> dict:
+    """``heatmap_chart``'s Vega-Lite spec, from a template built once (``svd.charts.spec_template``)."""
+    return spec_with_rows(spec_template(_heatmap, tuple(window), title), heatmap_rows(grid))
+
+
+def _heatmap(data, window: tuple[int, int], title: str) -> alt.LayerChart:
     base = alt.Chart(data)
     y = alt.Y("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False))
     cells = base.mark_rect().encode(
@@ -328,8 +402,17 @@ def heatmap_chart(
 
 def hour_chart(profile: pd.DataFrame) -> alt.Chart:
     """Bars of offences by hour; the priority-window hours are hatched by outline and labelled in the legend."""
+    return _hour(profile)
+
+
+def hour_spec(profile: pd.DataFrame) -> dict:
+    """``hour_chart``'s Vega-Lite spec, from a template built once."""
+    return spec_with_rows(spec_template(_hour), profile)
+
+
+def _hour(data) -> alt.Chart:
     return (
-        alt.Chart(profile)
+        alt.Chart(data)
         .mark_bar(stroke="#0b0c0c")
         .encode(
             x=alt.X("hour:O", title="Hour of day"),
@@ -357,7 +440,16 @@ def hour_chart(profile: pd.DataFrame) -> alt.Chart:
 
 def weekday_chart(profile: pd.DataFrame) -> alt.LayerChart:
     """Bars of offences by weekday with the share printed on each bar."""
-    base = alt.Chart(profile).encode(
+    return _weekday(profile)
+
+
+def weekday_spec(profile: pd.DataFrame) -> dict:
+    """``weekday_chart``'s Vega-Lite spec, from a template built once."""
+    return spec_with_rows(spec_template(_weekday), profile)
+
+
+def _weekday(data) -> alt.LayerChart:
+    base = alt.Chart(data).encode(
         x=alt.X("day:N", sort=list(WEEKDAYS), title=None), y=alt.Y("count:Q", title="Offences")
     )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
@@ -377,7 +469,16 @@ def weekday_chart(profile: pd.DataFrame) -> alt.LayerChart:
 
 def seasonality_chart(season: pd.DataFrame, title: str) -> alt.LayerChart:
     """Line of the month-of-year average with points, labelled with the number of years averaged."""
-    base = alt.Chart(season).encode(
+    return _seasonality(season, title)
+
+
+def seasonality_spec(season: pd.DataFrame, title: str) -> dict:
+    """``seasonality_chart``'s Vega-Lite spec, from a template built once per title."""
+    return spec_with_rows(spec_template(_seasonality, title), season)
+
+
+def _seasonality(data, title: str) -> alt.LayerChart:
+    base = alt.Chart(data).encode(
         x=alt.X("month_name:N", sort=list(MONTHS), title=None),
         y=alt.Y("mean:Q", title="Average offences per month"),
     )

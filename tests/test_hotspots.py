@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -66,7 +68,7 @@ def test_area_table_fills_zero_areas_and_computes_rates():
     assert t["rate_per_1000"].to_dict() == {"W1": 10.0, "W2": 2.0, "W3": 0.0}
     assert t.loc["W1", "change_pct"] == pytest.approx(100.0)
     assert pd.isna(t.loc["W2", "change_pct"])
-    tips = hs.with_tooltips(t.reset_index(), "Jan 2025")
+    tips = hs.with_tooltips(t.reset_index())
     assert "One" in tips["tip"][0] and "10 offences" in tips["tip"][0] and "10.00 per 1,000" in tips["tip"][0]
 
 
@@ -187,6 +189,19 @@ def test_cube_collapses_identical_records_and_keeps_the_total():
     assert sorted(cube.n.tolist()) == [1, 1, 1, 3]
 
 
+def test_distinct_rows_packs_wide_codes_and_keeps_first_appearance_order():
+    import numpy as np
+
+    big = np.array([2**40, -1, 2**40, 7, -1], dtype=np.int64)  # three columns this wide overflow an int64
+    wide = np.array([2**41, 2**42, 2**41, 2**42, 2**42], dtype=np.int64)
+    codes = {"a": big, "b": wide, "c": big, "d": np.array([0, 1, 0, 1, 1], dtype=np.int8)}
+    first, n = hs._distinct_rows(codes)
+    # rows 0 and 2 are the same, and rows 1 and 4
+    assert first.tolist() == [0, 1, 3] and n.tolist() == [2, 2, 1]
+    rows = list(zip(*(v.tolist() for v in codes.values()), strict=True))
+    assert len({rows[i] for i in first}) == len(first) == len(set(rows))
+
+
 @pytest.mark.parametrize("f", FILTERS)
 def test_cube_gives_the_same_figures_as_filtering_the_records(f):
     recs = hs.tasking_columns(_varied())
@@ -208,6 +223,38 @@ def test_cube_gives_the_same_figures_as_filtering_the_records(f):
         pd.testing.assert_frame_equal(got_e, want_e)
     pd.testing.assert_frame_equal(
         hs.cube_cell_table(cube, mask), hs.cell_table(picked), check_dtype=False, check_index_type=False
+    )
+
+
+@pytest.mark.parametrize("f", FILTERS)
+def test_tasking_counts_equal_filtering_the_records_period_by_period(f):
+    recs = hs.tasking_columns(_varied())
+    cube = hs.tasking_cube(recs)
+    areas = pd.Series(["W1", "W2", "W3", "L1", "L2", "L3"])
+
+    def counts(filt, level):
+        got = hs.record_counts(sf.apply(recs, filt), level)
+        return got.sort_values("area_code").reset_index(drop=True)
+
+    for level in ("ward", "lsoa"):
+        tc = hs.cube_tasking_counts(cube, f, level, areas)
+        pd.testing.assert_frame_equal(
+            tc.current.sort_values("area_code").reset_index(drop=True), counts(f, level)
+        )
+        if f.start is not None and f.end is not None:
+            pstart, pend = hs.previous_period(f.start, f.end)
+            want_prev = counts(replace(f, start=pstart, end=pend), level)
+        else:
+            want_prev = counts(sf.RecordFilter(start=M("1900-01-01"), end=M("1900-01-01")), level)
+        pd.testing.assert_frame_equal(
+            tc.previous.sort_values("area_code").reset_index(drop=True), want_prev, check_index_type=False
+        )
+        any_month = sf.apply(recs, replace(f, start=None, end=None))
+        want_e = hs.emerging_totals(hs.monthly_area_counts(any_month, level), areas, recs["month"].max())
+        pd.testing.assert_frame_equal(tc.emerging, want_e)
+        assert tc.latest == recs["month"].max()
+    pd.testing.assert_frame_equal(
+        tc.cells, hs.cell_table(sf.apply(recs, f)), check_dtype=False, check_index_type=False
     )
 
 
@@ -263,9 +310,7 @@ def test_public_areas_hide_small_counts_with_a_secondary_and_blank_rates():
     t = _small_table()
     assert hs.public_areas(t, "lsoa", False, public_on=False) is t
     assert hs.public_areas(t, "ward", False, public_on=True) is t  # ward, not sensitive: shown in full
-    shown = hs.with_tooltips(hs.public_areas(t, "lsoa", False, public_on=True), "Jan 2025").set_index(
-        "area_code"
-    )
+    shown = hs.with_tooltips(hs.public_areas(t, "lsoa", False, public_on=True)).set_index("area_code")
     assert shown["count"].tolist() == ["<5", "[c]", "20", "0"]
     assert pd.isna(shown.loc["A", "rate_per_1000"]) and pd.isna(shown.loc["B", "change_text"])
     assert "<5 offences" in shown.loc["A", "tip"] and "– per 1,000" in shown.loc["A", "tip"]

@@ -126,6 +126,16 @@ def test_hand_written_extract_quarantines_exactly_the_faulty_rows(extract, tiny)
     assert result.extra["duplicates"] == [{"incident_id": "G1", "lines": [2, 8]}]
 
 
+@pytest.mark.parametrize("chunk_rows", [3, 6, 19])
+def test_a_big_csv_read_in_chunks_gives_the_whole_file_result(extract, tiny, chunk_rows):
+    # Line 8 repeats line 2's id: with chunks of 3 or 6 rows the two are in different chunks.
+    whole = read_incidents(extract, data_dir=tiny)
+    chunked = read_incidents(extract, data_dir=tiny, chunk_rows=chunk_rows)
+    pd.testing.assert_frame_equal(chunked.data, whole.data)
+    pd.testing.assert_frame_equal(chunked.quarantine, whole.quarantine)
+    assert (chunked.rows_in, chunked.rows_accepted, chunked.extra) == (20, 5, whole.extra)
+
+
 def test_accepted_rows_are_canonical(extract, tiny):
     data = read_incidents(extract, data_dir=tiny).data.set_index("incident_id")
     assert list(data.reset_index().columns) == CANONICAL_COLUMNS

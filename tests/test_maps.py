@@ -43,17 +43,68 @@ def test_legend_labels_integer_ranges_and_counts_areas():
     assert leg["colour"].nunique() == 3
 
 
-def test_choropleth_joins_values_and_colours_without_changing_input():
-    layer = _layer(["A", "B", "C"])
-    before = json.dumps(layer)
-    values = pd.DataFrame({"code": ["A", "B"], "count": [1, 9], "name": ["Aye", "Bee"]})
-    out = maps.choropleth_geojson(layer, values, "code", "count", [1, 9])
-    props = {f["properties"]["code"]: f["properties"] for f in out["features"]}
-    assert props["A"]["count"] == 1 and props["B"]["name"] == "Bee"
-    assert props["A"]["fill"][:3] != props["B"]["fill"][:3]
-    assert props["C"]["fill"][:3] == list(maps.NO_DATA) and props["C"]["class"] is None
-    assert json.dumps(layer) == before
-    json.dumps(out)  # serialisable (numpy ints converted)
+def _polygons(codes):
+    return pd.DataFrame({"code": list(codes), "polygon": [[0, 0, 100, 0, 100, 100]] * len(codes)})
+
+
+def test_choropleth_rows_join_values_and_colours_by_code():
+    values = pd.DataFrame({"code": ["A", "B"], "count": [1, 9], "tip": ["Aye", "Bee"]})
+    rows = {r["code"]: r for r in maps.choropleth_rows(_polygons("ABC"), values, "code", "count", [1, 9])}
+    assert rows["A"]["count"] == 1 and rows["B"]["tip"] == "Bee"
+    assert rows["A"]["fill"][:3] != rows["B"]["fill"][:3]
+    assert rows["C"]["fill"][:3] == list(maps.NO_DATA) and "count" not in rows["C"]
+    assert rows["A"]["polygon"] == [0, 0, 100, 0, 100, 100]
+    json.dumps(list(rows.values()))  # serialisable (numpy ints converted)
+
+
+def test_metre_offsets_invert_deck_gls_meter_offsets_projection():
+    # Points 1 km due east and 2 km due north of the origin (on the WGS84 ellipsoid) are about (1000, 0) and
+    # (0, 2000): deck.gl's spherical web-mercator scale differs from the ellipsoid by well under 1%.
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lon0, lat0 = maps.ORIGIN
+    east = geod.fwd(lon0, lat0, 90, 1000)[:2]
+    north = geod.fwd(lon0, lat0, 0, 2000)[:2]
+    dx, dy = maps.metre_offsets(np.array([east[0], north[0]]), np.array([east[1], north[1]]))
+    assert abs(dx[0] - 1000) < 8 and abs(dy[0]) < 2
+    assert abs(dx[1]) < 1 and abs(dy[1] - 2000) < 15
+    zero = maps.metre_offsets(np.array([lon0]), np.array([lat0]))
+    assert abs(zero[0][0]) < 1e-6 and abs(zero[1][0]) < 1e-6
+
+
+def test_meter_offsets_constant_is_the_one_streamlits_deck_gl_knows():
+    # The deck.gl bundled with Streamlit defines COORDINATE_SYSTEM; an unknown value stops the map drawing.
+    from pathlib import Path
+
+    import streamlit
+
+    js = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    bundle = next(js.glob("DeckGlJsonChart.*.js")).read_text(encoding="utf-8")
+    assert f"METER_OFFSETS:`{maps.METER_OFFSETS}`" in bundle
+
+
+def test_deck_polygons_are_whole_unit_offsets_one_row_per_part():
+    import geopandas as gpd
+    from shapely.geometry import MultiPolygon, box
+
+    lon0, lat0 = maps.ORIGIN
+    square = box(lon0, lat0, lon0 + 0.01, lat0 + 0.01)
+    two = MultiPolygon(
+        [
+            box(lon0 - 0.02, lat0, lon0 - 0.015, lat0 + 0.005),
+            box(lon0 - 0.03, lat0, lon0 - 0.025, lat0 + 0.005),
+        ]
+    )
+    gdf = gpd.GeoDataFrame({"c": ["S", "M"]}, geometry=[square, two], crs="EPSG:4326")
+    polys = maps.deck_polygons(gdf, "c")
+    assert list(polys["code"]) == ["S", "M", "M"]
+    s = polys["polygon"][0]
+    assert all(isinstance(v, int) for v in s) and len(s) == 8  # four corners, ring not closed
+    xs, ys = s[0::2], s[1::2]
+    # In tens of metres: 0.01 degrees of longitude at 51.56° N is ~693 m, of latitude ~1,113 m.
+    assert maps.POLYGON_UNIT_M == 10
+    assert 68 <= max(xs) - min(xs) <= 70 and 110 <= max(ys) - min(ys) <= 112
 
 
 def test_grid_counts_bin_points_into_250m_squares():
@@ -71,20 +122,28 @@ def test_grid_counts_bin_points_into_250m_squares():
 
 
 def test_deck_has_no_basemap_by_default_and_all_layers():
-    layer = maps.choropleth_geojson(
-        _layer(["A"]), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3]
+    rows = maps.choropleth_rows(
+        _polygons("A"), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3]
     )
     labels = pd.DataFrame({"name": ["Barking"], "lon": [0.08], "lat": [51.54], "kind": ["station"]})
     cells = pd.DataFrame({"lon": [0.1], "lat": [51.5], "count": [4], "radius": [125.0], "tip": ["x"]})
-    deck = maps.hotspot_deck(layer, _layer(["B"]), _layer(["P"]), labels, cells=cells)
+    deck = maps.hotspot_deck(rows, _layer(["B"]), _layer(["P"]), labels, cells=cells, period="Jan 2025")
     spec = json.loads(deck.to_json())
     types = [lay["@@type"] for lay in spec["layers"]]
-    assert types == ["GeoJsonLayer", "ScatterplotLayer", "GeoJsonLayer", "GeoJsonLayer", "TextLayer"]
+    assert types == ["PolygonLayer", "ScatterplotLayer", "GeoJsonLayer", "GeoJsonLayer", "TextLayer"]
+    areas, grid = spec["layers"][0], spec["layers"][1]
+    for layer in (areas, grid):  # whole-metre offsets from the borough centre
+        assert layer["coordinateSystem"] == maps.METER_OFFSETS and layer["coordinateOrigin"] == list(
+            maps.ORIGIN
+        )
+    assert areas["modelMatrix"][0] == areas["modelMatrix"][5] == maps.POLYGON_UNIT_M  # tens of metres
+    assert grid["data"][0]["p"] == [int(v) for v in np.round(maps.metre_offsets([0.1], [51.5])).ravel()]
+    assert deck._tooltip["html"] == "{tip}<br/><i>Jan 2025</i>"  # st.pydeck_chart sends it beside the spec
     # Streamlit replaces a missing mapStyle with a hosted basemap; pydeck's sentinel means "none".
     assert spec.get("mapStyle") == "__MAP_STYLE__"
     assert deck.map_provider is None and "mapProvider" not in spec
     assert "\n" not in deck.to_json()  # compact: no indentation
-    on = maps.hotspot_deck(layer, _layer(["B"]), None, labels, basemap=True)
+    on = maps.hotspot_deck(rows, _layer(["B"]), None, labels, basemap=True)
     assert on.map_provider == "carto"
 
 

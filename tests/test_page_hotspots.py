@@ -41,8 +41,13 @@ def _layer(spec, layer_id):
     return next(la for la in spec["layers"] if la.get("id") == layer_id)
 
 
+def _areas(spec) -> dict[str, dict]:
+    """The choropleth's rows by area code (a ward in several parts has one row per part)."""
+    return {row["code"]: row for row in _layer(spec, "areas")["data"]}
+
+
 def _areas_total(spec) -> int:
-    return sum(f["properties"].get("count") or 0 for f in _layer(spec, "areas")["data"]["features"])
+    return sum(row.get("count") or 0 for row in _areas(spec).values())
 
 
 def _expected_total(at) -> int:
@@ -67,14 +72,15 @@ def test_page_renders_with_notice_headline_and_no_errors():
 def test_ward_map_has_19_features_no_basemap_and_counts_add_up():
     at = _app()
     spec = _deck(at)
-    assert len(_layer(spec, "areas")["data"]["features"]) == 19
+    assert len(_areas(spec)) == 19
     assert "mapProvider" not in spec and spec.get("mapStyle") == "__MAP_STYLE__"  # no hosted basemap
     types = {la["@@type"] for la in spec["layers"]}
-    assert {"GeoJsonLayer", "TextLayer"} <= types
+    assert {"PolygonLayer", "GeoJsonLayer", "TextLayer"} <= types
     # default filter is the 15:00-21:00 window; the choropleth counts add up to the filtered records
     assert _areas_total(spec) == _expected_total(at) > 0
     grid = _layer(spec, "grid")
-    assert sum(c["count"] for c in grid["data"]) <= _expected_total(at)
+    # each square's tooltip is its count ("12 offences"); located records are all or some of the total
+    assert 0 < sum(int(c["tip"].split()[0].replace(",", "")) for c in grid["data"]) <= _expected_total(at)
     assert len(grid["data"]) <= 5000
 
 
@@ -85,10 +91,15 @@ def test_lsoa_level_has_115_features_and_the_same_total():
     at.run()
     assert not at.exception
     spec = _deck(at)
-    assert len(_layer(spec, "areas")["data"]["features"]) == 115
+    assert len(_areas(spec)) == 115
     # every record with a ward also has an LSOA in the canonical frame
     assert _areas_total(spec) == ward_total
     assert len(at.get("deck_gl_json_chart")[0].proto.json) <= 300_000
+    # the 250 m squares are off by default for LSOAs (on for wards); the toggle brings them back
+    assert "grid" not in {la["id"] for la in spec["layers"]}
+    at.toggle(key="hs_grid_lsoa").set_value(True).run()
+    assert "grid" in {la["id"] for la in _deck(at)["layers"]}
+    assert len(at.get("deck_gl_json_chart")[0].proto.json.encode()) <= 100_000
 
 
 def test_changing_a_filter_changes_the_map_and_the_table():
@@ -120,7 +131,7 @@ def test_mps_source_is_ward_only_and_says_so():
     assert any("Real MPS ward counts" in i.value for i in at.info)
     assert [w.key for w in at.selectbox if w.key in ("hs_hours", "hs_da")] == []
     spec = _deck(at)
-    assert len(_layer(spec, "areas")["data"]["features"]) == 19
+    assert len(_areas(spec)) == 19
     # the choropleth equals the MPS table filtered by the shared period
     from ui import cache
 
@@ -175,7 +186,7 @@ def test_layer_source_and_measure_are_in_the_query_string():
     assert not again.exception
     assert _widget(again, "radio", "hs_level").value == "lsoa"
     assert _widget(again, "radio", "hs_measure").value == "rate_per_1000"
-    assert len(_layer(_deck(again), "areas")["data"]["features"]) == 115
+    assert len(_areas(_deck(again))) == 115
 
 
 def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
@@ -202,11 +213,11 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     shown = [str(v) for v in top["count"]]
     assert all(v in ("<5", "[c]") or int(v.replace(",", "")) >= 5 for v in shown)
     # the map's properties and tooltips carry no count of 1-4 either
-    feats = _layer(_deck(at), "areas")["data"]["features"]
-    values = [f["properties"].get("count") for f in feats]
+    rows = _areas(_deck(at)).values()
+    values = [row.get("count") for row in rows]
     assert not any(v is not None and 1 <= v <= 4 for v in values)
-    assert any("<br/><5 offences" in (f["properties"].get("tip") or "") for f in feats)
-    assert not any(re.search(r"<br/>[1-4] offences", f["properties"].get("tip") or "") for f in feats)
+    assert any("<br/><5 offences" in (row.get("tip") or "") for row in rows)
+    assert not any(re.search(r"<br/>[1-4] offences", row.get("tip") or "") for row in rows)
     # the downloads: every CSV the page offers (top ten and all areas) has no count of 1-4
     csv_ids = [b.proto.deferred_file_id for b in at.get("download_button") if "CSV" in b.label]
     assert len(csv_ids) == 2

@@ -16,6 +16,21 @@ from svd import catalogue, geo, population, taxonomy
 from svd.config import BOROUGH_CODE, data_dir
 
 
+def release_memory() -> None:
+    """Hand memory freed by a big load back to the operating system (glibc's malloc_trim; a no-op elsewhere).
+
+    Parsing the MPS files or building the count cube frees hundreds of MB of small objects and temporaries;
+    glibc keeps those pages, so the process would carry them on top of everything loaded later.
+    """
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def data_root() -> str:
     """The data directory as a string (a cache key)."""
     return str(data_dir())
@@ -33,7 +48,9 @@ def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
     from svd.mps import load_mps
 
     merged = load_mps(level="ward", data_dir=Path(root), borough_code=borough_code)
-    return merged, taxonomy.classify_mps(merged.table)
+    out = merged, taxonomy.classify_mps(merged.table)
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,7 +74,9 @@ def mps_borough(root: str):
     from svd.mps import load_mps
 
     merged = load_mps(level="borough", data_dir=Path(root))
-    return merged, taxonomy.classify_mps(merged.table)
+    out = merged, taxonomy.classify_mps(merged.table)
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner="Loading record-level data…")
@@ -65,7 +84,9 @@ def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
 
-    return load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
+    out = load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
+    release_memory()
+    return out
 
 
 EXTRACT_SESSION_KEY = "extract_path"
@@ -140,7 +161,9 @@ def tasking_records(root: str, extract: str | None) -> pd.DataFrame:
     return tasking_columns(records(root, extract).data)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# Gi* and the emerging labels: cache_resource, not cache_data, because cache_data unpickles a copy on every
+# hit; the frames are small, read-only and keyed by the values they were computed from.
+@st.cache_resource(show_spinner=False, max_entries=64)
 def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float], ...]) -> pd.DataFrame:
     """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached because permutations take time."""
     from svd.hotspots import gi_labels
@@ -170,7 +193,10 @@ def tasking_cube(root: str, extract: str | None):
     from svd.temporal import place_masks
 
     narrow = tasking_columns(records(root, extract).data)
-    return tasking_cube(narrow, place_masks(narrow, priority_places(root), place_lsoas(root)))
+    cube = tasking_cube(narrow, place_masks(narrow, priority_places(root), place_lsoas(root)))
+    del narrow
+    release_memory()
+    return cube
 
 
 @st.cache_resource(show_spinner=False)
@@ -183,6 +209,27 @@ def map_layer(root: str, name: str, keep: tuple[str, ...]) -> dict:
 
 
 @st.cache_resource(show_spinner=False)
+def areas(root: str, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(area_code + area_name, area_code + population) of the wards or LSOAs: fixed per data directory."""
+    from svd.hotspots import area_frame, population_frame
+
+    gdf, pop = (
+        (wards(root), ward_population(root)) if level == "ward" else (lsoas(root), lsoa_population(root))
+    )
+    return area_frame(gdf, level), population_frame(pop, level)
+
+
+@st.cache_resource(show_spinner=False)
+def deck_polygons(root: str, level: str) -> pd.DataFrame:
+    """The ward or LSOA polygons for the Hotspots deck (svd.maps.deck_polygons): simplified, whole-metre offsets."""
+    from svd.maps import deck_polygons as build
+
+    return build(
+        wards(root) if level == "ward" else lsoas(root), "ward_code" if level == "ward" else "lsoa_code"
+    )
+
+
+@st.cache_resource(show_spinner=False)
 def map_labels(root: str) -> pd.DataFrame:
     """Station and priority-place labels for the Hotspots map (svd.maps.labels_frame); fixed per data dir."""
     from svd.maps import labels_frame
@@ -190,7 +237,7 @@ def map_labels(root: str) -> pd.DataFrame:
     return labels_frame(places(root), priority_places(root))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=256)
 def emerging(totals: tuple[tuple[str, int, int], ...]) -> pd.DataFrame:
     """svd.hotspots.emerging_from_totals for (area_code, current, previous) rows; cached (a test per area)."""
     from svd.hotspots import emerging_from_totals
@@ -227,3 +274,69 @@ def under_25_hours(root: str, extract: str | None) -> pd.DataFrame:
 def borough_outline(root: str):
     """The borough outline polygon (GeoDataFrame), for static maps."""
     return geo.borough_outline(Path(root))
+
+
+# ------------------------------------------------------------------------------------------ Days and times
+# A filter inside the page's fragment reruns only the fragment on the server; these cache what the rest of
+# the page shows (it depends on the shared filters and the data only), so a whole-script rerun is cheap too.
+
+
+@st.cache_resource(show_spinner=False)
+def tasking_time_bins(root: str, extract: str | None):
+    """Each tasking-cube row's hour × weekday bin (svd.temporal.cube_time_bins), built once per record set."""
+    from svd.temporal import cube_time_bins
+
+    return cube_time_bins(tasking_cube(root, extract))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tasking_time_counts(root: str, extract: str | None, start, end, wards: tuple[str, ...]):
+    """svd.temporal.cube_time_counts of the tasking cube for the shared filters (period and wards) only."""
+    from svd.filters import RecordFilter
+    from svd.hotspots import cube_mask
+    from svd.temporal import cube_time_counts
+
+    cube = tasking_cube(root, extract)
+    mask = cube_mask(cube, RecordFilter(start=start, end=end, wards=tuple(wards)))
+    return cube_time_counts(cube, mask, tasking_time_bins(root, extract))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sna_window_share(root: str, extract: str | None, start, end, wards: tuple[str, ...]):
+    """(inside, known, share) of 15:00–21:00 for the SNA's population (serious violence affecting under-25s)."""
+    from svd.temporal import table_window_share
+
+    return table_window_share(under_25_hours(root, extract), start, end, tuple(wards))
+
+
+@st.cache_resource(show_spinner=False)
+def priority_place_options(root: str) -> dict[str, str]:
+    """place_id → name of the strategy's priority places with a polygon (svd.temporal.place_options)."""
+    from svd.temporal import place_options
+
+    return place_options(priority_places(root))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def mps_seasonality(root: str, groups: tuple[str, ...]) -> pd.DataFrame:
+    """Month-of-year averages of the real MPS borough series for the borough (some offence groups, or all)."""
+    from svd.temporal import borough_monthly, seasonality
+
+    _, table = mps_borough(root)
+    return seasonality(borough_monthly(table, BOROUGH_CODE, tuple(groups)))
+
+
+@st.cache_data(show_spinner=False)
+def records_seasonality(root: str, extract: str | None) -> pd.DataFrame:
+    """Month-of-year averages of the record set (all records, from the tasking cube)."""
+    from svd.temporal import cube_monthly, seasonality
+
+    return seasonality(cube_monthly(tasking_cube(root, extract)))
+
+
+@st.cache_resource(show_spinner=False)
+def tasking_has_times(root: str, extract: str | None) -> bool:
+    """Whether any record has a time of day (svd.hotspots.cube_has_times), once per record set."""
+    from svd.hotspots import cube_has_times
+
+    return cube_has_times(tasking_cube(root, extract))

@@ -43,19 +43,29 @@ def _svg_from_spec(spec: str) -> str:
 
 
 def chart_downloads(chart, name: str, key: str | None = None) -> None:
-    """'PNG' and 'SVG' download buttons for an altair chart or its Vega-Lite dict (rendered offline by vl-convert)."""
+    """'PNG' and 'SVG' download buttons for an altair chart or its Vega-Lite dict (rendered offline by vl-convert).
+
+    A dict may carry its datasets as frames or Arrow tables (``svd.charts.spec_with_rows``); they are written
+    out as JSON records only when a button is clicked. The dict must not be changed after this call.
+    """
     stem = slug(name)
     key = key or f"dl-chart-{stem}"
     try:
         # The spec fixes the file: theme and data are baked in now, as drawn.
-        spec = json.dumps(chart if isinstance(chart, dict) else chart.to_dict(validate=False))
+        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     except Exception as exc:  # noqa: BLE001 — an export problem never breaks the page
         st.caption(f"Chart downloads unavailable: {exc}")
         return
+
+    def text() -> str:
+        from svd.charts import spec_json_ready
+
+        return json.dumps(spec_json_ready(spec))
+
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "PNG",
-            lambda: _png_from_spec(spec),
+            lambda: _png_from_spec(text()),
             file_name=f"{stem}.png",
             mime=PNG,
             key=f"{key}-png",
@@ -65,7 +75,7 @@ def chart_downloads(chart, name: str, key: str | None = None) -> None:
         )
         st.download_button(
             "SVG",
-            lambda: _svg_from_spec(spec),
+            lambda: _svg_from_spec(text()),
             file_name=f"{stem}.svg",
             mime=SVG,
             key=f"{key}-svg",
@@ -122,13 +132,15 @@ def map_download(
 ) -> None:
     """A 'Map (PNG)' button: svd.export.map_png of ``gdf`` (legend, scale bar, north arrow, attribution).
 
-    Drawn only when clicked (a matplotlib map takes about a second). Attribution defaults to the catalogue's.
+    Drawn only when clicked (a matplotlib map takes about a second); ``gdf`` may be a function returning the
+    frame, so that joining it is left until then too. Attribution defaults to the catalogue's.
     """
     stem = slug(name)
     lines = list(attribution) if attribution is not None else catalogue.attribution_lines()
 
     def data() -> bytes:
-        return export.map_png(gdf, value_col, title, breaks, lines, outline_gdf, **map_kwargs)
+        shapes = gdf() if callable(gdf) else gdf
+        return export.map_png(shapes, value_col, title, breaks, lines, outline_gdf, **map_kwargs)
 
     st.download_button(
         "Map (PNG)",
@@ -143,15 +155,16 @@ def map_download(
 
 
 def show_chart(chart, name: str, key: str | None = None, downloads: bool = True) -> None:
-    """An altair chart at full width with its PNG and SVG buttons underneath.
+    """An altair chart (or its Vega-Lite dict) at full width with its PNG and SVG buttons underneath.
 
     In presentation mode the chart is drawn with ``theme=None`` so the large-type altair theme
     (``ui.present``) applies; otherwise Streamlit's own theme, which overrides altair's, is kept. The spec is
     built once without JSON-schema validation, which is most of altair's cost on a rerun: the chart builders
-    in ``svd`` are fixed code whose specs the tests validate.
+    in ``svd`` are fixed code whose specs the tests validate. A dict (e.g. ``svd.charts.spec_with_rows``: a
+    template built once with this rerun's rows) is drawn as it is; it must not be changed afterwards.
     """
     try:
-        spec = chart.to_dict(validate=False)
+        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     except Exception as exc:  # noqa: BLE001 — a chart that cannot be built is a message, not a traceback
         st.error(f"The chart '{name}' could not be drawn: {exc}", icon=":material/error:")
         return

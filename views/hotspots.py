@@ -132,8 +132,14 @@ def tasking_section(source: str, head) -> None:
             days = ()
             c3.caption("Time of day, weekdays and flags: not available in monthly ward counts.")
         with c4:
+            # On for wards, off for LSOAs (already small areas): each level keeps its own choice.
             show_grid = st.toggle(
-                "250 m squares (record locations)", value=True, key="hs_grid", disabled=not records_mode
+                "250 m squares (record locations)",
+                value=level == "ward",
+                key=f"hs_grid_{level}",
+                disabled=not records_mode,
+                help="Offences in each 250 m square, drawn as circles over the areas. Off by default for "
+                "neighbourhoods (LSOAs), which are already small.",
             )
             basemap = st.toggle(
                 "Street basemap (needs internet)",
@@ -153,33 +159,28 @@ def tasking_section(source: str, head) -> None:
         weekdays=days,
     )
     pstart, pend = hs.previous_period(start, end)
-    prev_f = replace(f, start=pstart, end=pend)
-    all_f = replace(f, start=None, end=None)
+    gdf = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
+    areas, population = cache.areas(ROOT, level)
     if records_mode:
-        # Integer masks over the count cube (svd.hotspots.Cube): the same figures as filtering the records.
-        current = hs.cube_mask(cube, f)
-        counts = hs.cube_area_counts(cube, current, level)
-        prev_counts = hs.cube_area_counts(cube, hs.cube_mask(cube, prev_f), level)
-        all_mask = hs.cube_mask(cube, all_f)
-        latest = hs.cube_latest_month(cube)
+        # One mask and two bincounts over the count cube (svd.hotspots.Cube) give the period, the period
+        # before, the emerging totals and the 250 m squares: the same figures as filtering the records.
+        tc = hs.cube_tasking_counts(cube, f, level, areas["area_code"])
+        counts, prev_counts, totals, latest = tc.current, tc.previous, tc.emerging, tc.latest
     else:
-        current = sf.apply_mps(table, f)
-        counts = hs.mps_counts(current)
-        prev_counts = hs.mps_counts(sf.apply_mps(table, prev_f))
-        monthly = hs.mps_monthly_area_counts(sf.apply_mps(table, all_f))
+        counts = hs.mps_counts(sf.apply_mps(table, f))
+        prev_counts = hs.mps_counts(sf.apply_mps(table, replace(f, start=pstart, end=pend)))
+        monthly = hs.mps_monthly_area_counts(sf.apply_mps(table, replace(f, start=None, end=None)))
         latest = table["month"].max()
+        totals = hs.emerging_totals(monthly, areas["area_code"], latest)
 
     # Public mode: LSOAs always, wards when the selection is sensitive (sexual offences or domestic abuse).
     public_on = public.is_public()
     sensitive = hs.is_sensitive(chosen_groups, da)
     hide = public_on and public.needs_suppression(level, sensitive)
 
-    gdf = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
-    pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
-    areas = hs.area_frame(gdf, level)
-    raw = hs.area_table(areas, hs.population_frame(pop, level), counts, prev_counts)
+    raw = hs.area_table(areas, population, counts, prev_counts)
     period = hs.period_label(start, end)
-    shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on), period)
+    shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on))
     with head.container():
         frame.headline(
             "Hotspots",
@@ -195,19 +196,13 @@ def tasking_section(source: str, head) -> None:
 
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
-        key = "ward_code" if level == "ward" else "lsoa_code"
-        layer = cache.map_layer(ROOT, "wards" if level == "ward" else "lsoas", (key,))
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
         values = hs.map_values(shown, measure).assign(tip=shown["tip"].to_numpy())
         breaks = maps.class_breaks(values[measure])
-        choropleth = maps.choropleth_geojson(
-            layer, values.drop(columns="label").rename(columns={"area_code": key}), key, measure, breaks
+        choropleth = maps.choropleth_rows(
+            cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
         )
-        cells = (
-            hs.cube_cell_table(cube, current)
-            if records_mode and show_grid and hs.cube_has_coordinates(cube, current)
-            else None
-        )
+        cells = tc.cells if records_mode and show_grid and len(tc.cells) else None
         if cells is not None and public_on:
             cells = hs.public_cells(cells)  # a 250 m square is finer than an LSOA
         deck = maps.hotspot_deck(
@@ -217,12 +212,13 @@ def tasking_section(source: str, head) -> None:
             cache.map_labels(ROOT),
             cells=cells,
             basemap=basemap,
+            period=period,
         )
         st.pydeck_chart(deck, height=560, key="hs_map")
         area_word = "ward" if level == "ward" else "LSOA"
-        # The polygons are joined now (a few ms); the PNG itself is drawn only when the button is clicked.
+        # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
-            hs.map_shapes(gdf, values.drop(columns="tip"), level),
+            lambda: hs.map_shapes(gdf, values.drop(columns="tip"), level),
             measure,
             f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
             f"hotspots map {level} {measure}",
@@ -243,7 +239,7 @@ def tasking_section(source: str, head) -> None:
             + (" or a hidden count (1 to 4)" if hide else "")
             + ". Orange outlines: the strategy's priority places; black: the borough boundary."
             + (
-                " Orange circles: offences per 250 m square (area proportional to the count; hover for counts)."
+                " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it)."
                 + (" Public mode: squares with fewer than 5 offences are not drawn." if public_on else "")
                 if cells is not None
                 else ""
@@ -254,11 +250,6 @@ def tasking_section(source: str, head) -> None:
     with frame.friendly_errors("The ranked table"):
         gi = cache.gi_star(
             ROOT, level, measure, tuple(zip(raw["area_code"], raw[measure].fillna(0), strict=True))
-        )
-        totals = (
-            hs.cube_emerging_totals(cube, all_mask, level, areas["area_code"])
-            if records_mode
-            else hs.emerging_totals(monthly, areas["area_code"], latest)
         )
         emerging = cache.emerging(
             tuple((str(a), int(c), int(p)) for a, c, p in totals.itertuples(index=False, name=None))

@@ -6,7 +6,6 @@ from svd import filters as sf
 from svd import hotspots as hs
 from svd import public
 from svd import temporal as tp
-from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
 from ui import filters as uf
 
@@ -26,26 +25,27 @@ def sna_reference() -> dict | None:
 
 def body() -> None:
     shared = st.session_state["shared_filter"]
-    start, end = shared["start"], shared["end"]
-    record_set = cache.records(ROOT, cache.extract_path())
-    cube = cache.tasking_cube(ROOT, cache.extract_path())
+    start, end, wards = shared["start"], shared["end"], shared["wards"]
+    extract = cache.extract_path()
+    record_set = cache.records(ROOT, extract)
     ref = sna_reference()
     ref_value = float(ref["value"]) if ref else None
 
-    base = hs.cube_mask(cube, uf.record_filter(start, end, shared["wards"]))
-    inside, known, share = tp.cube_window_share(cube, base)
+    # Everything outside the fragment depends only on the shared filters: cached by them (ui.cache), so a
+    # whole-script rerun after a change inside the fragment costs nothing here.
+    counts = cache.tasking_time_counts(ROOT, extract, start, end, tuple(wards))
+    inside, known, share = tp.time_window_share(counts)
     # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
-    sna = sna_measure(start, end, shared["wards"])
+    sna = sna_measure(start, end, wards)
     frame.headline(
         "Days and times",
         tp.headline_sentence(
-            inside, known, share, ref_value, tp.cube_hour_weekday(cube, base), "offences", sna_share=sna[2]
+            inside, known, share, ref_value, tp.time_grid(counts), "offences", sna_share=sna[2]
         ),
     )
     frame.records_notice(record_set)
     exports.public_notice()
-    timed = hs.cube_has_times(cube)
-    if not timed:
+    if not cache.tasking_has_times(ROOT, extract):
         st.info(
             "These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
             "record-level data with the offence date and time (an extract in record format v1, or the "
@@ -53,7 +53,7 @@ def body() -> None:
             icon=":material/schedule:",
         )
     else:
-        times_section(ref)
+        times_section(ref, sna)
     seasonality_section()
     frame.sources(
         [
@@ -67,17 +67,19 @@ def body() -> None:
 
 def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | None]:
     """(inside, known, share) of 15:00–21:00 for serious violence affecting under-25s (svd.metrics)."""
-    table = cache.under_25_hours(ROOT, cache.extract_path())
-    return tp.table_window_share(table, start, end, tuple(wards))
+    return cache.sna_window_share(ROOT, cache.extract_path(), start, end, tuple(wards))
 
 
 @st.fragment
-def times_section(ref: dict | None) -> None:
-    """Filters and the hour × weekday charts: a filter change reruns only this section."""
+def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
+    """Filters and the hour × weekday charts: a filter change reruns only this section.
+
+    ``sna`` (``sna_measure``) depends only on the shared filters, whose change reruns the whole page.
+    """
     shared = st.session_state["shared_filter"]
-    cube = cache.tasking_cube(ROOT, cache.extract_path())
-    priority = cache.priority_places(ROOT)
-    places = tp.place_options(priority)
+    extract = cache.extract_path()
+    cube = cache.tasking_cube(ROOT, extract)
+    places = cache.priority_place_options(ROOT)
 
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
@@ -104,8 +106,9 @@ def times_section(ref: dict | None) -> None:
     )
     # The place test (point in polygon, else the LSOA) was done once per record when the cube was built.
     selected = hs.cube_mask(cube, f, offences=tuple(offences), place=place)
-    grid = tp.cube_hour_weekday(cube, selected)
-    inside, known, share = tp.cube_window_share(cube, selected)
+    counts = tp.cube_time_counts(cube, selected, cache.tasking_time_bins(ROOT, extract))
+    grid = tp.time_grid(counts)
+    inside, known, share = tp.time_window_share(counts)
     where = places[place] if place is not None else "the selection"
     # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
     hide = public.is_public() and (place is not None or bool(shared["wards"]))
@@ -125,7 +128,7 @@ def times_section(ref: dict | None) -> None:
             "second one where a day's total would reveal it), for every offence type."
         )
 
-    sna_inside, sna_known, sna_share = sna_measure(shared["start"], shared["end"], shared["wards"])
+    sna_inside, sna_known, sna_share = sna
     # The SNA measure sits beside the SNA figure, wide enough for its label.
     m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
     m1.metric(
@@ -155,7 +158,7 @@ def times_section(ref: dict | None) -> None:
         st.caption("The SNA reference figure is not defined in data/strategy.json.")
 
     with frame.friendly_errors("The heatmap"):
-        exports.show_chart(tp.heatmap_chart(grid_shown), "Offences by hour and day", key="tp_heat")
+        exports.show_chart(tp.heatmap_spec(grid_shown), "Offences by hour and day", key="tp_heat")
     if known:
         day, hour, count = tp.peak(grid)
         shown_count = "fewer than 5" if hide and count < 5 else f"{count:,}"
@@ -163,9 +166,9 @@ def times_section(ref: dict | None) -> None:
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        exports.show_chart(tp.hour_chart(hours_shown), "Offences by hour", key="tp_hour")
+        exports.show_chart(tp.hour_spec(hours_shown), "Offences by hour", key="tp_hour")
     with b, frame.friendly_errors("The weekday profile"):
-        exports.show_chart(tp.weekday_chart(days_shown), "Offences by weekday", key="tp_day")
+        exports.show_chart(tp.weekday_spec(days_shown), "Offences by weekday", key="tp_day")
     exports.table_downloads(
         {
             "Hour by day": tp.for_download(grid_shown),
@@ -179,16 +182,14 @@ def times_section(ref: dict | None) -> None:
 
 
 def seasonality_section() -> None:
-    """Month-of-year averages: the record set and the real MPS borough series."""
+    """Month-of-year averages: the record set and the real MPS borough series (cached: shared inputs only)."""
     st.subheader("Seasonality")
-    cube = cache.tasking_cube(ROOT, cache.extract_path())
     groups = tuple(st.session_state.get("tp_groups") or ())
     a, b = st.columns(2)
     with a, frame.friendly_errors("The real seasonality"):
-        _, table = cache.mps_borough(ROOT)
-        season = tp.seasonality(tp.borough_monthly(table, BOROUGH_CODE, groups))
+        season = cache.mps_seasonality(ROOT, groups)
         exports.show_chart(
-            tp.seasonality_chart(season, "Real MPS recorded crime: average by calendar month"),
+            tp.seasonality_spec(season, "Real MPS recorded crime: average by calendar month"),
             "Seasonality MPS",
             key="tp_season_mps",
         )
@@ -199,9 +200,9 @@ def seasonality_section() -> None:
         )
         exports.table_downloads(season, "Seasonality MPS", key="tp_season_mps_t", label="Table")
     with b, frame.friendly_errors("The record seasonality"):
-        season_r = tp.seasonality(tp.cube_monthly(cube))
+        season_r = cache.records_seasonality(ROOT, cache.extract_path())
         exports.show_chart(
-            tp.seasonality_chart(season_r, "Record-level data: average by calendar month"),
+            tp.seasonality_spec(season_r, "Record-level data: average by calendar month"),
             "Seasonality records",
             key="tp_season_rec",
         )
