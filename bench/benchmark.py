@@ -306,6 +306,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", choices=["resampled", "diverse", "both"], default="both")
     ap.add_argument("--browser", action="store_true", help="also measure headless Chromium")
     ap.add_argument("--browser-only", action="store_true")
+    ap.add_argument(
+        "--server-memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="peak RSS of a server given an N-row extract",
+    )
     ap.add_argument("--port", type=int, default=8561)
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: "n,kind" measured in this process
     ap.add_argument("--import-one", help=argparse.SUPPRESS)  # internal: import this extract, in this process
@@ -363,21 +370,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.browser or args.browser_only:
         print()
         print(browser_table(args.port, runs=5))
+    if args.server_memory:
+        r = server_memory(args.server_memory, args.port)
+        print()
+        print(
+            f"streamlit run with SVD_EXTRACT = a {r['n']:,}-row extract, {len(SERVER_PAGES)} pages opened in "
+            f"Chromium ({r['pages_s']:.0f} s, the import included): peak RSS (VmHWM) {r['peak_rss_mb']:.0f} MB"
+        )
     return 0
 
 
+def write_extract(n: int, folder: Path) -> Path:
+    """An ``n``-row extract in record format v1: the simulation's records resampled, with new ids."""
+    sim, path = folder / "sim.csv", folder / f"extract_{n}.csv"
+    subprocess.run([sys.executable, "-m", "svd", "simulate", "--out", str(sim)], cwd=ROOT, check=True)
+    base = pd.read_csv(sim, dtype=str, keep_default_na=False)
+    rows = base.iloc[np.random.default_rng(1).integers(0, len(base), n)].reset_index(drop=True)
+    rows["incident_id"] = [f"R{i:08d}" for i in range(n)]
+    rows.to_csv(path, index=False)
+    return path
+
+
 def extract_import(n: int) -> dict:
-    """Write an ``n``-row extract (the simulation resampled, new ids) and import it in a fresh process."""
+    """Write an ``n``-row extract and import it in a fresh process."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        sim, path = Path(tmp) / "sim.csv", Path(tmp) / f"extract_{n}.csv"
-        subprocess.run([sys.executable, "-m", "svd", "simulate", "--out", str(sim)], cwd=ROOT, check=True)
-        base = pd.read_csv(sim, dtype=str, keep_default_na=False)
-        rows = base.iloc[np.random.default_rng(1).integers(0, len(base), n)].reset_index(drop=True)
-        rows["incident_id"] = [f"R{i:08d}" for i in range(n)]
-        rows.to_csv(path, index=False)
-        del base, rows
+        path = write_extract(n, Path(tmp))
         proc = subprocess.run(
             [sys.executable, __file__, "--import-one", str(path)], cwd=ROOT, capture_output=True, text=True
         )
@@ -386,6 +405,51 @@ def extract_import(n: int) -> dict:
         raise SystemExit(f"import of {n} rows failed: {proc.stderr[-2000:]}")
     print(f"done import {n:,}", file=sys.stderr, flush=True)
     return {"n": n, **json.loads(line[7:])}
+
+
+SERVER_PAGES = (
+    "",
+    "hotspots",
+    "temporal",
+    "hotspots?hs_level=lsoa",
+    "domestic-abuse",
+    "sexual-offences",
+    "knife-crime-robbery",
+    "data",
+)
+
+
+def server_memory(n: int, port: int) -> dict:
+    """Peak RSS (VmHWM) of a real ``streamlit run`` server given an ``n``-row extract (``SVD_EXTRACT``) after
+    headless Chromium has opened every record page: the import, the caches and the reruns all included."""
+    import os
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_extract(n, Path(tmp))
+        proc = start_app(port, timeout_s=120, env={**os.environ, "SVD_EXTRACT": str(path)})
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_page(viewport={"width": 1440, "height": 1800})
+                t = time.perf_counter()
+                for page_path in SERVER_PAGES:
+                    page.goto(f"http://127.0.0.1:{port}/{page_path}")
+                    # Every page ends with its sources: once they are drawn, the whole script has run.
+                    page.get_by_text("Sources", exact=True).first.wait_for(timeout=600_000)
+                    page.wait_for_function(IDLE_JS_NOW, timeout=600_000)
+                first_visit = time.perf_counter() - t
+                browser.close()
+            status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+            hwm = next(int(ln.split()[1]) for ln in status if ln.startswith("VmHWM:")) / 1024
+        finally:
+            stop_app(proc)
+    return {"n": n, "peak_rss_mb": hwm, "pages_s": first_visit}
+
+
+IDLE_JS_NOW = """() => document.querySelector('[data-testid="stStatusWidget"]') === null"""
 
 
 def import_one(path: Path) -> dict:

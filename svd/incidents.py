@@ -368,7 +368,7 @@ def read_raw(path: Path | str) -> tuple[pd.DataFrame, np.ndarray]:
     return _drop_blank(raw, np.arange(2, len(raw) + 2, dtype=np.int64))
 
 
-CHUNK_ROWS = 250_000  # rows checked at a time in a big CSV extract
+CHUNK_ROWS = 100_000  # rows checked at a time in a big CSV extract
 
 
 def read_incidents(

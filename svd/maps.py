@@ -354,31 +354,25 @@ def hotspot_deck(
                 **offsets,
             )
         )
-    if priority_outline is not None and priority_outline.get("features"):
+    # The borough boundary and the priority places in one layer, as lines with their own colour and width:
+    # in software WebGL (no GPU) every deck.gl layer compiles its own pipelines before the first frame.
+    outlines = _outline_features(priority_outline, [213, 94, 0, 255], 2) + _outline_features(
+        outline, [11, 12, 12, 255], 3
+    )
+    if outlines:
         layers.append(
             pydeck.Layer(
                 "GeoJsonLayer",
-                data=priority_outline,
-                id="priority",
+                data={"type": "FeatureCollection", "features": outlines},
+                id="outlines",
                 pickable=False,
                 stroked=True,
                 filled=False,
-                get_line_color=[213, 94, 0, 255],
-                line_width_min_pixels=2,
+                get_line_color="properties.line",
+                get_line_width="properties.width",
+                line_width_units=pydeck.types.String("pixels"),
             )
         )
-    layers.append(
-        pydeck.Layer(
-            "GeoJsonLayer",
-            data=outline,
-            id="borough",
-            pickable=False,
-            stroked=True,
-            filled=False,
-            get_line_color=[11, 12, 12, 255],
-            line_width_min_pixels=3,
-        )
-    )
     if len(labels):
         layers.append(
             pydeck.Layer(
@@ -392,9 +386,13 @@ def hotspot_deck(
                 get_color=[11, 12, 12, 255],
                 get_text_anchor="'middle'",
                 get_alignment_baseline="'center'",
-                background=True,
-                get_background_color=[255, 255, 255, 210],
-                background_padding=[3, 1],
+                # A white halo (SDF outline) rather than background boxes: one layer fewer to compile.
+                font_settings={"sdf": True, "fontSize": 32, "buffer": 6, "radius": 8},
+                outline_width=3,
+                outline_color=[255, 255, 255, 230],
+                font_weight=600,
+                # Only the glyphs the labels use: a smaller font atlas to build.
+                character_set=pydeck.types.String("".join(sorted(set("".join(labels["name"].astype(str)))))),
             )
         )
     deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
@@ -412,6 +410,23 @@ def _base_deck(basemap: bool, height: int) -> CompactDeck:
     # *missing* map_style (map_style=None) for a hosted Carto style, so None would still fetch a basemap.
     style = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
     return CompactDeck(layers=[], initial_view_state=pydeck.ViewState(**VIEW), **style, height=height)
+
+
+def _outline_features(geojson: dict | None, line: list[int], width: int) -> list[dict]:
+    """Polygon features as MultiLineString outlines (drawn by a path layer only), with a line colour and width."""
+    out = []
+    for f in (geojson or {}).get("features", []):
+        g = f.get("geometry") or {}
+        if g.get("type") == "Polygon":
+            g = {"type": "MultiLineString", "coordinates": g["coordinates"]}
+        elif g.get("type") == "MultiPolygon":
+            g = {
+                "type": "MultiLineString",
+                "coordinates": [ring for poly in g["coordinates"] for ring in poly],
+            }
+        if g:
+            out.append({"type": "Feature", "properties": {"line": line, "width": width}, "geometry": g})
+    return out
 
 
 def deck_size(deck: pydeck.Deck) -> int:

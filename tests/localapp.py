@@ -32,8 +32,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, timeout_s: float = 60) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:``port``, returned once its health check answers."""
+def start_app(port: int, timeout_s: float = 60, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``streamlit run app.py`` on 127.0.0.1:``port`` (``env``: its environment), once its health check answers."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -53,6 +53,7 @@ def start_app(port: int, timeout_s: float = 60) -> subprocess.Popen:
         cwd=repo_root(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -130,7 +130,13 @@ def test_deck_has_no_basemap_by_default_and_all_layers():
     deck = maps.hotspot_deck(rows, _layer(["B"]), _layer(["P"]), labels, cells=cells, period="Jan 2025")
     spec = json.loads(deck.to_json())
     types = [lay["@@type"] for lay in spec["layers"]]
-    assert types == ["PolygonLayer", "ScatterplotLayer", "GeoJsonLayer", "GeoJsonLayer", "TextLayer"]
+    assert types == ["PolygonLayer", "ScatterplotLayer", "GeoJsonLayer", "TextLayer"]
+    # borough and priority outlines share one layer, as lines with their own colour and width in pixels
+    outlines = spec["layers"][2]
+    assert {f["geometry"]["type"] for f in outlines["data"]["features"]} == {"MultiLineString"}
+    assert [f["properties"]["width"] for f in outlines["data"]["features"]] == [2, 3]
+    assert outlines["lineWidthUnits"] == "pixels"
+    assert set(spec["layers"][3]["characterSet"]) == set("Barking")  # only the glyphs the labels use
     areas, grid = spec["layers"][0], spec["layers"][1]
     for layer in (areas, grid):  # whole-metre offsets from the borough centre
         assert layer["coordinateSystem"] == maps.METER_OFFSETS and layer["coordinateOrigin"] == list(

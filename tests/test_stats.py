@@ -347,3 +347,27 @@ def test_hotspot_label_thresholds():
     assert stats.hotspot_label(-2.0, 0.08) == "Cold spot (90%)"
     assert stats.hotspot_label(2.0, 0.2) == "Not significant"
     assert stats.hotspot_label(np.nan, 0.01) == "Not significant"
+
+
+def test_two_sided_half_p_is_scipys_binomtest():
+    from scipy.stats import binomtest
+
+    k, n = zip(*[(k, n) for n in range(0, 61) for k in range(0, n + 1)], strict=True)
+    got = stats.two_sided_half_p(np.array(k), np.array(n))
+    want = [1.0 if nn == 0 else binomtest(kk, nn, 0.5).pvalue for kk, nn in zip(k, n, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
+    big = stats.two_sided_half_p(np.array([180, 250, 410]), np.array([400, 500, 800]))
+    np.testing.assert_allclose(
+        big, [binomtest(a, b, 0.5).pvalue for a, b in [(180, 400), (250, 500), (410, 800)]]
+    )
+
+
+def test_emerging_frame_matches_the_test_row_by_row():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"current": rng.integers(0, 90, 200), "previous": rng.integers(0, 90, 200)})
+    out = stats.emerging_frame(df)
+    for row in out.itertuples():
+        r = stats.poisson_change(row.current, row.previous)
+        assert row.label == stats.emerging(row.current, row.previous)
+        assert row.change == r.change and abs(row.p_value - r.p_value) < 1e-9
+        assert (pd.isna(row.pct_change) and r.pct_change is None) or abs(row.pct_change - r.pct_change) < 1e-9
