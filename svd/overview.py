@@ -101,11 +101,7 @@ def for_wards(
 
 def share_counts(records: pd.DataFrame, m: mx.Metric, months: Iterable[pd.Timestamp]) -> tuple[int, int]:
     """(numerator, base) of a percentage metric over the given months, as ``records_figure`` counts them."""
-    rows = mx.select_records(records[records["month"].isin(list(months)).to_numpy()], m)
-    if m.window is not None:
-        rows = rows[rows["hour"].notna().to_numpy()]
-        return int(mx.window_mask(rows, m.window).sum()), len(rows)
-    return int((rows["offence"] == m.numerator).sum()), len(rows)
+    return mx.share_counts(records, m, records["month"].isin(list(months)).to_numpy())
 
 
 def share_change(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05) -> tuple[str, float]:

@@ -38,6 +38,10 @@ def test_latest_periods_and_totals():
     assert p.label == "Apr 2025 to Mar 2026" and p.previous_label == "Apr 2024 to Mar 2025"
     tot = agg.period_totals(df, p)
     assert tot.loc[0, "current"] == 12 and tot.loc[0, "previous"] == 12
+    # A Series, an Index and a plain list of months give the same periods (NaT is ignored).
+    for months_in in (pd.Index(months), list(months), pd.Series([*months, pd.NaT])):
+        q = agg.latest_periods(months_in)
+        assert q.current.equals(p.current) and q.previous.equals(p.previous)
 
 
 def test_rates_and_rank():

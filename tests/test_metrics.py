@@ -125,6 +125,31 @@ def test_select_mps_and_window_mask() -> None:
     assert mx.window_mask(recs, (15, 21)).fillna(False).tolist() == [False, True, True, False, False]
 
 
+def test_share_counts_count_within_the_rows_given() -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    recs = pd.DataFrame(
+        {
+            "hour": pd.array([14, 15, 20, None, 16, 3], dtype="Int8"),
+            "offence": pd.Categorical(["abh", "rape", "personal_robbery", "abh", None, "abh"]),
+            "victim_age": pd.array([16, 20, 40, 18, 12, 22], dtype="Int16"),
+            "historical": pd.array([False, False, False, False, False, True], dtype="boolean"),
+            "knife": pd.array([True, False, True, False, True, True], dtype="boolean"),
+        }
+    )
+    rows = np.array([True, True, True, True, True, False])  # row 5 is outside the months asked for
+    window = REGISTRY["share_3pm_9pm"]
+    # No filter: rows 0-4 less the unknown hour (row 3); 15, 20 and 16 are in 15:00-20:59, 14 is not.
+    assert mx.share_counts(recs, replace(window, filter=None), rows) == (3, 4)
+    # The metric's filter (under 25, a serious-violence offence, current): rows 0 and 1 (row 2 is 40, row 3
+    # has no hour, row 4 no offence); of those only row 1 (15:00) is in the window.
+    assert mx.share_counts(recs, window, rows) == (1, 2)
+    # A numerator offence: knife-flagged rows 0, 2 and 4, of which row 2 is personal robbery.
+    assert mx.share_counts(recs, REGISTRY["knife_share_personal_robbery"], rows) == (1, 3)
+
+
 @pytest.mark.parametrize("mid", list(REGISTRY))
 def test_every_metric_page_file_exists(mid: str) -> None:
     # A tile's st.page_link to a missing file would break the overview.

@@ -162,6 +162,10 @@ def test_area_rates_fill_areas_without_offences():
     assert a.loc["W1", "rate_per_1000"] == pytest.approx(3.0)
     assert a.loc["W2", "rate_per_1000"] == pytest.approx(1.0)
     assert list(a.index) == ["W1", "W2", "W3"]
+    # Area codes as a categorical (as imported), with a record that has no ward: the same counts.
+    cat = _records().assign(ward_code=lambda d: pd.Categorical(d["ward_code"].where(d.index != 0)))
+    b = profiles.area_rates(cat, pop, "ward").set_index("code")
+    assert b["count"].to_dict() == {"W1": 2, "W2": 4, "W3": 0}
 
 
 def test_near_points_counts_records_within_the_radius():
