@@ -35,6 +35,10 @@ ORIGIN = (VIEW["longitude"], VIEW["latitude"])
 POLYGON_UNIT_M = 10  # like the 4-decimal rounding before it (7 m by 11 m here)
 # Polygon simplification for the interactive map only: about a pixel at the default zoom (~19 m a pixel).
 DECK_TOLERANCE_M = 25
+# Areas are drawn shrunk by half this on every side, so a white gap of ~1.5 pixels at the default zoom
+# separates neighbours: it reads like a 1-pixel white border, but costs nothing to draw. deck.gl's stroke (its
+# path shader) took ~90 ms of every LSOA map redraw in software WebGL (bench/README.md).
+AREA_GAP_M = 30
 _EARTH_CIRCUMFERENCE_M = 40.03e6  # web-mercator constants as deck.gl (math.gl) uses them
 _WORLD = 512
 
@@ -159,18 +163,24 @@ def metre_offsets(lon, lat, origin: tuple[float, float] = ORIGIN) -> tuple[np.nd
     return (x - x0) / (u + k * dy), dy
 
 
-def deck_polygons(gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M) -> pd.DataFrame:
+def deck_polygons(
+    gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M, gap_m: float = AREA_GAP_M
+) -> pd.DataFrame:
     """code, polygon: each polygon (one row per part of a multi-polygon) as a flat list of offsets in whole
     ``POLYGON_UNIT_M`` (tens of metres) from ``ORIGIN``.
 
     Coverage simplification in British National Grid moves each shared edge once, so neighbours keep a common
-    border; holes are dropped (none of the ward or LSOA boundaries has one). Built once per boundary set.
+    border; each area is then shrunk by ``gap_m / 2`` (mitred corners) to leave a ``gap_m`` gap between
+    neighbours. Holes are dropped (none of the ward or LSOA boundaries has one). Built once per boundary set.
     """
     import geopandas as gpd
     import shapely
 
     metric = gdf.to_crs("EPSG:27700")
-    simple = gpd.GeoSeries(metric.geometry.simplify_coverage(tolerance_m), crs=metric.crs).to_crs("EPSG:4326")
+    simple = gpd.GeoSeries(metric.geometry.simplify_coverage(tolerance_m), crs=metric.crs)
+    if gap_m:
+        simple = simple.buffer(-gap_m / 2, join_style="mitre")
+    simple = simple.to_crs("EPSG:4326")
     rows = []
     for code, geom in zip(gdf[code_col].astype(str), simple, strict=True):
         for part in shapely.get_parts(geom):
@@ -314,15 +324,14 @@ def hotspot_deck(
             data=choropleth,
             id="areas",
             pickable=True,
-            stroked=True,
+            # No stroke: the polygons are shrunk (deck_polygons), so white gaps draw the borders.
+            stroked=False,
             filled=True,
             position_format=pydeck.types.String("XY"),
             # Polygons come in tens of metres (deck_polygons); the model matrix scales them back to metres.
             model_matrix=[POLYGON_UNIT_M, 0, 0, 0, 0, POLYGON_UNIT_M, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
             get_polygon="polygon",
             get_fill_color="fill",
-            get_line_color=[255, 255, 255, 255],
-            line_width_min_pixels=1,
             **offsets,
         ),
     ]

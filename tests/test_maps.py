@@ -97,7 +97,7 @@ def test_deck_polygons_are_whole_unit_offsets_one_row_per_part():
         ]
     )
     gdf = gpd.GeoDataFrame({"c": ["S", "M"]}, geometry=[square, two], crs="EPSG:4326")
-    polys = maps.deck_polygons(gdf, "c")
+    polys = maps.deck_polygons(gdf, "c", gap_m=0)
     assert list(polys["code"]) == ["S", "M", "M"]
     s = polys["polygon"][0]
     assert all(isinstance(v, int) for v in s) and len(s) == 8  # four corners, ring not closed
@@ -105,6 +105,25 @@ def test_deck_polygons_are_whole_unit_offsets_one_row_per_part():
     # In tens of metres: 0.01 degrees of longitude at 51.56° N is ~693 m, of latitude ~1,113 m.
     assert maps.POLYGON_UNIT_M == 10
     assert 68 <= max(xs) - min(xs) <= 70 and 110 <= max(ys) - min(ys) <= 112
+    # With the default gap every side moves in by 15 m: 30 m (3 units) narrower and shorter, still 4 corners.
+    g = maps.deck_polygons(gdf, "c")["polygon"][0]
+    assert maps.AREA_GAP_M == 30 and len(g) == 8
+    assert 65 <= max(g[0::2]) - min(g[0::2]) <= 67 and 107 <= max(g[1::2]) - min(g[1::2]) <= 109
+
+
+def test_deck_polygons_leave_a_gap_between_neighbours():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    lon0, lat0 = maps.ORIGIN
+    gdf = gpd.GeoDataFrame(
+        {"c": ["W", "E"]},
+        geometry=[box(lon0 - 0.01, lat0, lon0, lat0 + 0.01), box(lon0, lat0, lon0 + 0.01, lat0 + 0.01)],
+        crs="EPSG:4326",
+    )
+    west, east = maps.deck_polygons(gdf, "c")["polygon"]
+    # The shared edge at x = 0 becomes a 30 m gap: west ends ~15 m before it, east starts ~15 m after.
+    assert max(west[0::2]) in (-1, -2) and min(east[0::2]) in (1, 2)
 
 
 def test_grid_counts_bin_points_into_250m_squares():
