@@ -184,26 +184,26 @@ def mps_figure(
 
 
 def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
-    """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months."""
+    """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
+
+    A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous).
+    """
     from svd.stats import poisson_change
 
     periods = agg.latest_periods(records["month"])
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
     if m.unit == "percent":
-
-        def share(rows: np.ndarray) -> float | None:
-            num, base = share_counts(records, m, rows)
-            return 100 * num / base if base else None
-
-        now, before = share(in_cur), share(in_prev)
+        k1, n1 = share_counts(records, m, in_cur)
+        k0, n0 = share_counts(records, m, in_prev)
         return Figure(
             metric=m,
-            current=now,
-            previous=before,
+            current=100 * k1 / n1 if n1 else None,
+            previous=100 * k0 / n0 if n0 else None,
             period=periods.label,
             previous_period=periods.previous_label,
             simulated=simulated,
+            extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
         )
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())

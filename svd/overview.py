@@ -14,7 +14,6 @@ import altair as alt
 import pandas as pd
 from scipy import stats as sps
 
-from svd import aggregate as agg
 from svd import metrics as mx
 from svd.config import BOROUGH_CODE
 
@@ -99,11 +98,6 @@ def for_wards(
     return sub, recs, pop
 
 
-def share_counts(records: pd.DataFrame, m: mx.Metric, months: Iterable[pd.Timestamp]) -> tuple[int, int]:
-    """(numerator, base) of a percentage metric over the given months, as ``records_figure`` counts them."""
-    return mx.share_counts(records, m, records["month"].isin(list(months)).to_numpy())
-
-
 def share_change(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05) -> tuple[str, float]:
     """Two-proportion z-test of k1/n1 (current) against k0/n0 (previous): (label, p-value).
 
@@ -147,16 +141,11 @@ def tile_figures(
         elif records is not None and len(records):
             fig = mx.records_figure(m, records, population, simulated)
             if m.unit == "percent":
-                periods = agg.latest_periods(records["month"])  # the same 12 + 12 months records_figure uses
-                k1, n1 = share_counts(records, m, periods.current)
-                k0, n0 = share_counts(records, m, periods.previous)
-                label, p = share_change(k1, n1, k0, n0)
-                fig = replace(
-                    fig,
-                    change_label=label,
-                    p_value=p,
-                    extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+                x = fig.extra
+                label, p = share_change(
+                    x["numerator"], x["base"], x["numerator_previous"], x["base_previous"]
                 )
+                fig = replace(fig, change_label=label, p_value=p)
             out[mid] = fig
     return out
 
