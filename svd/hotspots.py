@@ -145,7 +145,7 @@ def with_tooltips(table: pd.DataFrame) -> pd.DataFrame:
     Works on the public-mode table too: a suppressed count reads "<5" and its blanked rate and change "–".
     """
     tips = [
-        f"<b>{n}</b><br/>{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents<br/>"
+        f"<b>{n}</b><br>{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents<br>"
         f"{_change_shown(ch)} on the period before"
         for n, c, r, ch in zip(
             table["area_name"].tolist(),

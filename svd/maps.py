@@ -33,12 +33,15 @@ VIEW = {"latitude": 51.5557, "longitude": 0.1284, "zoom": 11.3, "pitch": 0, "bea
 METER_OFFSETS = "meter-offsets"  # deck.gl 9's COORDINATE_SYSTEM.METER_OFFSETS (a string since 9.0, not 2)
 ORIGIN = (VIEW["longitude"], VIEW["latitude"])
 POLYGON_UNIT_M = 10  # like the 4-decimal rounding before it (7 m by 11 m here)
-# Polygon simplification for the interactive map only: about a pixel at the default zoom (~19 m a pixel).
-DECK_TOLERANCE_M = 25
+# Polygon simplification for the interactive map only: about a pixel and a half at the default zoom (~19 m a
+# pixel). 30 m rather than 25 m: 3 KB less on every LSOA map message.
+DECK_TOLERANCE_M = 30
 # Areas are drawn shrunk by half this on every side, so a white gap of ~1.5 pixels at the default zoom
 # separates neighbours: it reads like a 1-pixel white border, but costs nothing to draw. deck.gl's stroke (its
 # path shader) took ~90 ms of every LSOA map redraw in software WebGL (bench/README.md).
 AREA_GAP_M = 30
+# deck.gl's model matrix (column-major 4 × 4) from POLYGON_UNIT_M units to metres, for polygons and squares.
+_UNIT_MATRIX = [POLYGON_UNIT_M, 0, 0, 0, 0, POLYGON_UNIT_M, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
 _EARTH_CIRCUMFERENCE_M = 40.03e6  # web-mercator constants as deck.gl (math.gl) uses them
 _WORLD = 512
 
@@ -207,8 +210,9 @@ def choropleth_rows(
 ) -> list[dict]:
     """The rows of the map's PolygonLayer: ``deck_polygons`` joined to ``values_df`` by code, with a fill colour.
 
-    Each row carries polygon, fill ([r, g, b, a] from the class of ``value_col``; grey for no row or a missing
-    value), code, count and tip when ``values_df`` has them.
+    Each row carries polygon, fill ([r, g, b] from the class of ``value_col``; grey for no row or a missing
+    value), code, count and tip when ``values_df`` has them. The fill's transparency is the layer's
+    ``opacity`` (``FILL_ALPHA``), not repeated on every row.
     """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
     rows = values_df.drop_duplicates(key)
@@ -223,7 +227,7 @@ def choropleth_rows(
         out.append(
             {
                 "polygon": polygon,
-                "fill": [*(palette[c] if c >= 0 else NO_DATA), FILL_ALPHA],
+                "fill": list(palette[c] if c >= 0 else NO_DATA),  # alpha is the layer's opacity
                 "code": code,
                 **by_code.get(code, {}),
             }
@@ -329,9 +333,10 @@ def hotspot_deck(
             filled=True,
             position_format=pydeck.types.String("XY"),
             # Polygons come in tens of metres (deck_polygons); the model matrix scales them back to metres.
-            model_matrix=[POLYGON_UNIT_M, 0, 0, 0, 0, POLYGON_UNIT_M, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+            model_matrix=_UNIT_MATRIX,
             get_polygon="polygon",
             get_fill_color="fill",
+            opacity=round(FILL_ALPHA / 255, 3),
             **offsets,
         ),
     ]
@@ -344,8 +349,8 @@ def hotspot_deck(
                 data=[
                     {"p": [x, y], "r": r, "tip": t}
                     for x, y, r, t in zip(
-                        np.round(dx).astype(int).tolist(),
-                        np.round(dy).astype(int).tolist(),
+                        np.round(dx / POLYGON_UNIT_M).astype(int).tolist(),
+                        np.round(dy / POLYGON_UNIT_M).astype(int).tolist(),
                         cells["radius"].round(0).astype(int).tolist(),
                         cells["tip"].tolist(),
                         strict=True,
@@ -355,6 +360,8 @@ def hotspot_deck(
                 pickable=True,
                 stroked=True,
                 filled=True,
+                # Positions in tens of metres like the polygons (the model matrix scales them); radii in metres.
+                model_matrix=_UNIT_MATRIX,
                 get_position="p",
                 get_radius="r",
                 get_fill_color=[230, 97, 0, 190],
@@ -407,7 +414,7 @@ def hotspot_deck(
     deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
     deck.layers = layers
     deck._tooltip = {  # what st.pydeck_chart reads
-        "html": "{tip}" + (f"<br/><i>{period}</i>" if period else ""),
+        "html": "{tip}" + (f"<br><i>{period}</i>" if period else ""),
         "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
     }
     return deck

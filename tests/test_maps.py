@@ -157,13 +157,17 @@ def test_deck_has_no_basemap_by_default_and_all_layers():
     assert outlines["lineWidthUnits"] == "pixels"
     assert set(spec["layers"][3]["characterSet"]) == set("Barking")  # only the glyphs the labels use
     areas, grid = spec["layers"][0], spec["layers"][1]
-    for layer in (areas, grid):  # whole-metre offsets from the borough centre
+    for layer in (areas, grid):  # offsets from the borough centre
         assert layer["coordinateSystem"] == maps.METER_OFFSETS and layer["coordinateOrigin"] == list(
             maps.ORIGIN
         )
     assert areas["modelMatrix"][0] == areas["modelMatrix"][5] == maps.POLYGON_UNIT_M  # tens of metres
-    assert grid["data"][0]["p"] == [int(v) for v in np.round(maps.metre_offsets([0.1], [51.5])).ravel()]
-    assert deck._tooltip["html"] == "{tip}<br/><i>Jan 2025</i>"  # st.pydeck_chart sends it beside the spec
+    # The squares too are in tens of metres, scaled by the same model matrix; their radii stay in metres.
+    assert grid["modelMatrix"] == areas["modelMatrix"]
+    want = np.round(np.ravel(maps.metre_offsets([0.1], [51.5])) / maps.POLYGON_UNIT_M)
+    assert grid["data"][0]["p"] == [int(v) for v in want]
+    assert areas["opacity"] == round(maps.FILL_ALPHA / 255, 3)  # the fill colours carry no alpha
+    assert deck._tooltip["html"] == "{tip}<br><i>Jan 2025</i>"  # st.pydeck_chart sends it beside the spec
     # Streamlit replaces a missing mapStyle with a hosted basemap; pydeck's sentinel means "none".
     assert spec.get("mapStyle") == "__MAP_STYLE__"
     assert deck.map_provider is None and "mapProvider" not in spec
