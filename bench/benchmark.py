@@ -521,11 +521,11 @@ PAGE_CLOCK_JS = """(() => {
   requestAnimationFrame(tick);
 })();"""
 
-REDRAWN_JS = """(before) => {
+REDRAWN_JS = """([before, n]) => {
   const c = window.__svd, t0 = c.sent[before];
-  const last = Math.max(...c.got.filter(t => t >= t0));
+  const last = c.got.filter(t => t >= t0)[n - 1];  // the rerun's last message, as Playwright counted them
   const after = c.frames.filter(t => t > last);
-  return after.length >= 2 ? after[1] - t0 : null;
+  return last !== undefined && after.length >= 2 ? after[1] - t0 : null;
 }"""
 
 IDLE_JS = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>
@@ -554,7 +554,14 @@ def _change(page, wire: _Wire, label: str, option: str, quiet_s: float = 0.25) -
         t0 = wire.sent[before] if len(wire.sent) > before else None
         got = wire.since(t0) if t0 is not None else []
         if got and idle and time.perf_counter() - got[-1][0] > quiet_s:
-            redrawn = page.evaluate(REDRAWN_JS, sent_in_page)
+            redrawn = None
+            for _ in range(100):  # the page's own record of the same messages, and two frames after the last
+                redrawn = page.evaluate(REDRAWN_JS, [sent_in_page, len(got)])
+                if redrawn is not None:
+                    break
+                page.wait_for_timeout(20)
+            if redrawn is None:
+                raise RuntimeError("the page never painted after the rerun's last message")
             return got[-1][0] - t0, redrawn / 1000, sum(b for _, b in got)
         t0 = clicked if t0 is None else t0
         if time.perf_counter() - t0 > 30:
