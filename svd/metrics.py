@@ -111,18 +111,22 @@ def metric_mask(records: pd.DataFrame, m: Metric) -> np.ndarray:
     return record_mask(records, m.filter)
 
 
-def share_counts(records: pd.DataFrame, m: Metric, rows: np.ndarray) -> tuple[int, int]:
-    """(numerator, base) of a percentage metric over the records where ``rows`` is True.
+def share_masks(records: pd.DataFrame, m: Metric) -> tuple[np.ndarray, np.ndarray]:
+    """(numerator, base) masks of a percentage metric over all records: AND them with a period's rows.
 
     Masks, not filtered copies: at 2M records a copy of the rows of 12 months is ~100 MB held for nothing.
     """
-    base = metric_mask(records, m) & rows
+    base = metric_mask(records, m)
     if m.window is not None:
-        base &= records["hour"].notna().to_numpy()
-        num = base & window_mask(records, m.window).fillna(False).to_numpy(dtype=bool)
-    else:
-        num = base & (records["offence"] == m.numerator).fillna(False).to_numpy(dtype=bool)
-    return int(num.sum()), int(base.sum())
+        base = base & records["hour"].notna().to_numpy()  # not &=: the mask may be a read-only view
+        return base & window_mask(records, m.window).fillna(False).to_numpy(dtype=bool), base
+    return base & (records["offence"] == m.numerator).fillna(False).to_numpy(dtype=bool), base
+
+
+def share_counts(records: pd.DataFrame, m: Metric, rows: np.ndarray) -> tuple[int, int]:
+    """(numerator, base) of a percentage metric over the records where ``rows`` is True."""
+    num, base = share_masks(records, m)
+    return int((num & rows).sum()), int((base & rows).sum())
 
 
 def window_mask(records: pd.DataFrame, window: tuple[int, int]) -> pd.Series:
@@ -194,8 +198,9 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
     if m.unit == "percent":
-        k1, n1 = share_counts(records, m, in_cur)
-        k0, n0 = share_counts(records, m, in_prev)
+        num, base = share_masks(records, m)  # once for both periods
+        k1, n1 = int((num & in_cur).sum()), int((base & in_cur).sum())
+        k0, n0 = int((num & in_prev).sum()), int((base & in_prev).sum())
         return Figure(
             metric=m,
             current=100 * k1 / n1 if n1 else None,

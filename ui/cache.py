@@ -17,7 +17,8 @@ from svd.config import BOROUGH_CODE, data_dir
 
 
 def release_memory() -> None:
-    """Hand memory freed by a big load back to the operating system (glibc's malloc_trim; a no-op elsewhere).
+    """After a big load: collect, freeze the survivors out of the collector's sight, and hand freed memory back
+    to the operating system (glibc's malloc_trim, a no-op elsewhere; pyarrow's pool).
 
     Parsing the MPS files or building the count cube frees hundreds of MB of small objects and temporaries;
     glibc keeps those pages, so the process would carry them on top of everything loaded later. pyarrow's
