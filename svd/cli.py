@@ -59,6 +59,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in s)
         for k, v in s.items():
+            if k == "problems":
+                for prob in v:
+                    print(f"problem: {prob['file']}: {prob['reason']}")
+                continue
             if isinstance(v, dict):
                 print(f"{k}:")
                 for kk, vv in v.items():

@@ -10,7 +10,8 @@ import altair as alt
 import pandas as pd
 
 from svd import catalogue as cat
-from svd.validate import FORMATS, usable, validate_file
+from svd.mps import release_problems
+from svd.validate import FORMATS, add_set_aside, usable, validate_with_result
 
 REPORT_COLUMNS = [
     "dataset",
@@ -90,12 +91,22 @@ def import_reports(root: Path, checks: Iterable[cat.DatasetCheck] | None = None)
     geography and population files have no importer format; the catalogue check covers them.
     """
     checks = cat.check(Path(root)) if checks is None else checks
-    reports = []
+    reports, results = [], []
     for c in checks:
         if c.dataset.format not in FORMATS:
             continue
         for f in c.files:
-            reports.append({"dataset": c.dataset.id, **validate_file(Path(f))})
+            report, result = validate_with_result(Path(f), check_release=False)
+            reports.append({"dataset": c.dataset.id, **report})
+            results.append(result)
+    # MPS releases judged together, as the merge judges them: an incomplete one is set aside with its reason.
+    releases = [
+        (k, r) for k, r in enumerate(results) if r is not None and r.format in ("mps_ward", "mps_borough")
+    ]
+    aside = release_problems([r for _, r in releases], data_dir=Path(root))
+    for n, reason in aside.items():
+        k = releases[n][0]
+        reports[k] = add_set_aside(reports[k], reason)
     return reports
 
 
@@ -211,6 +222,7 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
             "months_ignored": ", ".join(r["months_ignored"]),
             "rows_in": r["rows_in"],
             "rows_quarantined": r["rows_quarantined"],
+            "set_aside": r.get("reason", ""),
         }
         for r in sources
     ]
@@ -224,8 +236,17 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
         "months_ignored",
         "rows_in",
         "rows_quarantined",
+        "set_aside",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def set_aside_notes(set_aside: Sequence[dict]) -> list[str]:
+    """One sentence per MPS release set aside as incomplete (``MergeResult.set_aside``): file and reason."""
+    return [
+        f"The {s['level']} release “{Path(s['path']).name}” ({s['vintage']}) supplies no month: {s['reason']}."
+        for s in set_aside
+    ]
 
 
 def revision_sentence(summary: dict) -> str:

@@ -247,7 +247,8 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
     from svd.mps import load_mps
     from svd.population import london_populations
 
-    ward = load_mps(level="ward", data_dir=data_dir).table
+    merged = load_mps(level="ward", data_dir=data_dir)
+    ward = merged.table
     # "London" as the MPS reports it: the 32 boroughs it polices (not the City of London), so rows of units
     # without a borough (e.g. Aviation Security) are left out and the denominator excludes the City.
     london = london_rows(ward)
@@ -280,4 +281,6 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
         "rate_per_1000_serious_violence_12m": round(sv_fig.rate_per_1000, 2),
         "london_rate_per_1000_serious_violence_12m": round(sv_fig.london_rate_per_1000, 2),
         "by_ward_serious_violence_12m": {k: int(v) for k, v in by_ward.sort_index().items()},
+        # Releases set aside as incomplete (none merged into the figures above), with the reason.
+        "problems": merged.problems(),
     }

@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from svd.config import data_dir as default_data_dir
-from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows
+from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows, current_month, future_month_reason
 
 MAJOR, MINOR = "MajorText", "MinorText"
 WARD_ID_COLUMNS = (MAJOR, MINOR, "WardName", "WardCode", "LookUp_BoroughName")
@@ -30,6 +30,14 @@ LEVELS = ("ward", "borough")
 CITY_OF_LONDON = "E09000001"
 # A month whose London-wide total is below this share of the file's median month total is partial.
 PARTIAL_MONTH_SHARE = 0.5
+# A release is complete when it agrees with the releases it overlaps: a month's London-wide total may be revised
+# down by at most this share (the publisher's documented revision band is 1.2%; the shipped releases differ by
+# at most 0.9%), ...
+RELEASE_TOTAL_TOLERANCE = 0.012
+# ... each borough keeps at least this share of its wards (boundary reviews change a borough's count by up to
+# ~15%, as in 2022), and the release has at least this share of the offence categories (MPS renames a few).
+RELEASE_WARD_SHARE = 0.8
+RELEASE_CATEGORY_SHARE = 0.8
 
 DATA_COLUMNS = [
     "month",
@@ -63,6 +71,8 @@ _CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))
 CATEGORY_COLUMNS = [c for c in DATA_COLUMNS if c not in ("month", "count")]
 
 _MONTH_COL = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
+# A header cell shaped like a month (``202413``, ``2026-04``) that is not a valid YYYYMM column: reported, not read.
+_MONTH_LIKE = re.compile(r"^\d{6}$|^\d{4}[-/]\d{1,2}$")
 _COUNT = re.compile(r"^\d+$")
 
 
@@ -85,6 +95,7 @@ class MergeResult:
     gaps: list[str]
     sources: list[dict]
     gaps_by_level: dict[str, list[str]] = field(default_factory=dict)
+    set_aside: list[dict] = field(default_factory=list)
 
     def copy(self) -> MergeResult:
         """A deep copy (frames and lists), so cached results are never shared mutably."""
@@ -94,7 +105,20 @@ class MergeResult:
             gaps=list(self.gaps),
             sources=[dict(s) for s in self.sources],
             gaps_by_level={k: list(v) for k, v in self.gaps_by_level.items()},
+            set_aside=[dict(s) for s in self.set_aside],
         )
+
+    def problems(self) -> list[dict]:
+        """The releases set aside, as problems (file, reason) for ``summary --json`` and the Data page."""
+        return [
+            {
+                "file": Path(s["path"]).name,
+                "level": s["level"],
+                "vintage": s["vintage"],
+                "reason": s["reason"],
+            }
+            for s in self.set_aside
+        ]
 
 
 # ------------------------------------------------------------------------------------------ borough names
@@ -151,6 +175,56 @@ def sniff(path: Path) -> str:
         what = ", ".join(missing) if missing else "no YYYYMM month columns"
         raise FormatError(f"{path}: not an MPS {level} file (missing {what})")
     return f"mps_{level}"
+
+
+def _month_columns(header: list[str]) -> tuple[list[str], list[dict]]:
+    """The header's YYYYMM month columns up to the current month, and a problem for every month-shaped column
+    that is not one (``202413``, ``2026-04``) or is later than the current month: never read, never silently
+    dropped."""
+    now = f"{current_month():%Y%m}"
+    months, problems = [], []
+    for c in header:
+        if _MONTH_COL.match(c):
+            if c <= now:
+                months.append(c)
+            else:
+                reason = future_month_reason(_month_label(c)) + "; the column was not read"
+                problems.append({"row": None, "column": c, "reason": reason})
+        elif _MONTH_LIKE.match(c):
+            reason = (
+                f"column {c!r} looks like a month but is not a valid YYYYMM month; the column was not read"
+            )
+            problems.append({"row": None, "column": c, "reason": reason})
+    return months, problems
+
+
+def _unknown_wards(id_cols: dict, lines: list[int], data_dir: Path | None) -> list[dict]:
+    """A problem for each ward code of the partnership's borough that is not in the ward boundaries (its rows
+    are kept: the borough's totals stay right, but no map can place them)."""
+    from svd.config import BOROUGH_CODE
+
+    try:
+        from svd.geo import wards
+
+        known = set(wards(data_dir)["ward_code"].astype(str))
+    except Exception:  # noqa: BLE001 — without the boundary file there is nothing to check against
+        return []
+    codes = pd.Series(np.asarray(id_cols["area_code"], dtype=object))
+    mine = pd.Series(np.asarray(id_cols["borough_code"], dtype=object)).eq(BOROUGH_CODE)
+    unknown = mine & ~codes.isin(known)
+    out = []
+    line_no = np.asarray(lines, dtype=np.int64)
+    for code, idx in codes[unknown].groupby(codes[unknown]).groups.items():
+        at = ", ".join(str(int(x)) for x in line_no[np.asarray(idx)][:10])
+        more = f" and {len(idx) - 10} more" if len(idx) > 10 else ""
+        out.append(
+            {
+                "row": int(line_no[idx[0]]),
+                "column": "WardCode",
+                "reason": f"unknown ward code {code!r}: not in the ward boundaries (lines {at}{more})",
+            }
+        )
+    return out
 
 
 def _empty_data() -> pd.DataFrame:
@@ -239,7 +313,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
     level = _level_of(header)
     fmt = f"mps_{level}"
     required = WARD_ID_COLUMNS if level == "ward" else BOROUGH_ID_COLUMNS
-    month_cols = [c for c in header if _MONTH_COL.match(c)]
+    month_cols, file_problems = _month_columns(header)
     missing = [c for c in required if c not in header]
     if missing or not month_cols:
         what = ("missing required column(s) " + ", ".join(missing)) if missing else "no YYYYMM month columns"
@@ -252,7 +326,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
             quarantine=q,
             rows_in=len(rows),
             rows_accepted=0,
-            extra={"missing_columns": missing, "level": level},
+            extra={"missing_columns": missing, "level": level, "file_problems": file_problems},
         )
 
     vintage = f"{_month_label(month_cols[0])} to {_month_label(month_cols[-1])}"
@@ -267,6 +341,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
     good_ids: list[list[str]] = []
     good_counts: list[list[str]] = []
     seen: dict[tuple[str, ...], int] = {}
+    good_lines: list[int] = []
     duplicates = 0
     for line, fields in rows:
         if len(fields) != len(header):
@@ -288,18 +363,20 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
             problems.extend(bad)
             continue
         seen[key] = line
+        good_lines.append(line)
         good_ids.append(vals)
         good_counts.append(counts)
 
     rows_in = len(rows)
     del rows  # the raw cells are the biggest intermediate; the kept ones live on in good_ids/good_counts
-    values, count_problems = _parse_counts(good_counts, month_cols, [seen[tuple(v)] for v in good_ids])
+    values, count_problems = _parse_counts(good_counts, month_cols, good_lines)
     del good_counts, seen
     if count_problems:
         ok = np.ones(len(good_ids), dtype=bool)
         ok[[i for i, _ in count_problems]] = False
         problems.extend(p for _, p in count_problems)
         good_ids = [v for v, k in zip(good_ids, ok, strict=True) if k]
+        good_lines = [v for v, k in zip(good_lines, ok, strict=True) if k]
         values = values[ok]
     problems.sort(key=lambda p: p[0])
     ids = {c: [v[k] for v in good_ids] for k, c in enumerate(required)}
@@ -343,6 +420,8 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
     if not n_rows:
         data = _empty_data()
     unmapped = pd.Series(id_cols["borough_name"])[pd.Series(id_cols["borough_code"]).isna()]
+    if level == "ward":
+        file_problems.extend(_unknown_wards(id_cols, good_lines, data_dir))
 
     extra = {
         "level": level,
@@ -353,6 +432,7 @@ def read_mps_file(path: Path | str, data_dir: Path | None = None) -> ImportResul
         "month_totals": {_month_label(c): int(t) for c, t in zip(month_cols, totals, strict=True)},
         "duplicates": duplicates,
         "unmapped_boroughs": sorted(set(unmapped.dropna().astype(str))),
+        "file_problems": file_problems,
     }
     return ImportResult(
         path=str(path),
@@ -439,10 +519,178 @@ def _revisions(level: str, ranked: list[ImportResult]) -> list[pd.DataFrame]:
     return out
 
 
-def merge_vintages(results: list[ImportResult]) -> MergeResult:
-    """For each level and month keep the most recent complete vintage; report revisions, gaps and sources."""
+@dataclass(frozen=True)
+class _Profile:
+    """What a release's completeness is judged on: areas per borough, categories, London-wide month totals."""
+
+    wards: dict[str, int]  # borough → number of areas (wards; 1 per borough in a borough file)
+    names: dict[str, str]  # borough → its name, for the reason
+    pairs: frozenset[tuple[str, str]]
+    majors: frozenset[str]
+    totals: dict[pd.Timestamp, int]
+
+
+def _profile(result: ImportResult) -> _Profile:
+    d = result.data
+    areas = d[["borough_code", "borough_name", "area_code"]].drop_duplicates().astype("object")
+    # Real boroughs by their code when the boundaries named them; by name otherwise (no boundary file).
+    key = areas["borough_code"].where(
+        areas["borough_code"].notna(), "name:" + areas["borough_name"].astype(str)
+    )
+    if areas["borough_code"].notna().any():
+        keep = areas["borough_code"].notna()  # airports, "Unknown": not boroughs, may come and go
+        areas, key = areas[keep], key[keep]
+    wards = areas.groupby(key)["area_code"].nunique().to_dict()
+    names = dict(zip(key, areas["borough_name"].astype(str), strict=True))
+    cats = d[["major", "minor"]].drop_duplicates().astype(str)
+    totals = d.groupby("month")["count"].sum()
+    return _Profile(
+        wards={str(k): int(v) for k, v in wards.items()},
+        names={str(k): v for k, v in names.items()},
+        pairs=frozenset(zip(cats["major"], cats["minor"], strict=True)),
+        majors=frozenset(cats["major"]),
+        totals={pd.Timestamp(k): int(v) for k, v in totals.items()},
+    )
+
+
+def _expected_profile(level: str, data_dir: Path) -> _Profile | None:
+    """For a release with no other release to compare with: every London borough in the boundary file (City of
+    London aside) and, at ward level, every ward of the partnership's borough in the ward boundaries."""
+    from svd.config import BOROUGH_CODE
+
+    boroughs = {c: n for n, c in _borough_map(Path(data_dir).resolve()).items() if c != CITY_OF_LONDON}
+    if not boroughs:
+        return None
+    wards = {c: 1 for c in boroughs}
+    if level == "ward":
+        try:
+            from svd.geo import wards as ward_shapes
+
+            wards[BOROUGH_CODE] = len(ward_shapes(data_dir))
+        except Exception:  # noqa: BLE001 — no ward boundaries: the borough only has to be there
+            pass
+    return _Profile(wards=wards, names=boroughs, pairs=frozenset(), majors=frozenset(), totals={})
+
+
+def _few(items: list[str], n: int = 3) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _lacks(mine: _Profile, other: _Profile, against: str, level: str) -> list[str]:
+    """What ``mine`` lacks that ``other`` has: boroughs, wards within a borough, offence categories, and (when
+    ``other`` is an older release of the same months) London-wide totals beyond the revision band."""
+    reasons = []
+    missing = sorted(k for k in other.wards if k not in mine.wards)
+    if missing:
+        names = [other.names.get(k, k).removeprefix("name:") for k in missing]
+        reasons.append(
+            f"it has no rows for {len(missing)} of the {len(other.wards)} boroughs {against} ({_few(names)})"
+        )
+    if level == "ward":
+        short = [
+            f"{other.names.get(k, k).removeprefix('name:')} has {mine.wards[k]} wards against {n}"
+            for k, n in sorted(other.wards.items())
+            if k in mine.wards and mine.wards[k] < RELEASE_WARD_SHARE * n
+        ]
+        if short:
+            reasons.append(f"{len(short)} borough(s) have fewer wards than {against} ({_few(short, 2)})")
+    common = sorted(set(mine.totals) & set(other.totals))
+    # Offence categories: minor categories where the months overlap; where they do not, the major categories
+    # (MPS splits and renames minor categories between years).
+    theirs, ours = (other.pairs, mine.pairs) if common else (other.majors, mine.majors)
+    if theirs and len(theirs & ours) < RELEASE_CATEGORY_SHARE * len(theirs):
+        reasons.append(f"it has {len(theirs & ours)} of the {len(theirs)} offence categories {against}")
+    return reasons
+
+
+def _short_totals(mine: _Profile, older: _Profile, against: str) -> list[str]:
+    worst = None
+    for m in sorted(set(mine.totals) & set(older.totals)):
+        old, new = older.totals[m], mine.totals[m]
+        drop = (old - new) / old if old > 0 else 0.0
+        if drop > RELEASE_TOTAL_TOLERANCE and (worst is None or drop > worst[0]):
+            worst = (drop, m, old, new)
+    if worst is None:
+        return []
+    drop, m, old, new = worst
+    return [
+        f"its London total for {m:%Y-%m} is {100 * drop:.1f}% below {against} ({new:,} against {old:,}; "
+        f"releases revise a month by at most {100 * RELEASE_TOTAL_TOLERANCE:.1f}%)"
+    ]
+
+
+def release_problems(results: list[ImportResult], data_dir: Path | None = None) -> dict[int, str]:
+    """Releases that cannot be complete, by position in ``results``: why each is set aside.
+
+    A release is compared with every older release of its level (and any of the same months): it must have
+    each of their boroughs, at least ``RELEASE_WARD_SHARE`` of each borough's wards (ward files) and
+    ``RELEASE_CATEGORY_SHARE`` of their offence categories, and no month they share may have a London total
+    more than ``RELEASE_TOTAL_TOLERANCE`` below the older figure. The oldest release (nothing to compare with)
+    must have every London borough of the boundary file in ``data_dir`` (and, at ward level, the
+    partnership's wards). A file with no accepted rows is not judged here (its import report says why).
+    """
+    out: dict[int, str] = {}
+    for level in LEVELS:
+        mine = [
+            (i, r)
+            for i, r in enumerate(results)
+            if r.format in ("mps_ward", "mps_borough")
+            and r.extra.get("level") == level
+            and "vintage" in r.extra
+            and not r.data.empty
+        ]
+        profiles = {i: _profile(r) for i, r in mine}
+        for i, r in mine:
+            reasons: list[str] = []
+            # Judged against the releases before it (or of the same months): a newer release may add
+            # categories or wards an older one lacks, never the other way round.
+            older = [(j, o) for j, o in mine if j != i and _vintage_key(o) <= _vintage_key(r)]
+            # Newest first; the reasons against the first release it falls short of are enough to say why.
+            for j, o in sorted(older, key=lambda jo: _vintage_key(jo[1]), reverse=True):
+                against = f"in the {o.extra['vintage']} release"
+                reasons += _lacks(profiles[i], profiles[j], against, level)
+                reasons += _short_totals(profiles[i], profiles[j], f"the {o.extra['vintage']} release")
+                if reasons:
+                    break
+            if not older and data_dir is not None:
+                expected = _expected_profile(level, Path(data_dir))
+                if expected is not None:
+                    reasons += _lacks(profiles[i], expected, "in the London boundary files", level)
+            if reasons:
+                out[i] = "set aside as incomplete: " + "; ".join(dict.fromkeys(reasons))
+    return out
+
+
+def merge_vintages(results: list[ImportResult], data_dir: Path | None = None) -> MergeResult:
+    """For each level and month keep the most recent complete vintage; report revisions, gaps and sources.
+
+    A release that ``release_problems`` finds incomplete is set aside (listed in ``set_aside`` and in
+    ``sources`` with its reason) and supplies no month.
+    """
     usable = [r for r in results if r.format in ("mps_ward", "mps_borough") and "vintage" in r.extra]
-    tables, revisions, sources = [], [], []
+    aside = release_problems(usable, data_dir)
+    tables, revisions, sources, set_aside = [], [], [], []
+    for i, r in enumerate(usable):
+        if i in aside:
+            entry = {
+                "path": r.path,
+                "level": r.extra["level"],
+                "vintage": r.extra["vintage"],
+                "reason": aside[i],
+            }
+            set_aside.append(entry)
+            sources.append(
+                entry
+                | {
+                    "months_used": [],
+                    "months_ignored": list(r.months_ignored),
+                    "rows_in": r.rows_in,
+                    "rows_accepted": r.rows_accepted,
+                    "rows_quarantined": r.rows_quarantined,
+                }
+            )
+    usable = [r for i, r in enumerate(usable) if i not in aside]
     gaps_by_level: dict[str, list[str]] = {}
     for level in LEVELS:
         # Same vintage read twice (a duplicate download) must not count twice: the later one replaces it.
@@ -487,7 +735,14 @@ def merge_vintages(results: list[ImportResult]) -> MergeResult:
         else pd.DataFrame(columns=REVISION_COLUMNS)
     )
     gaps = sorted({g for v in gaps_by_level.values() for g in v})
-    return MergeResult(table=table, revisions=rev, gaps=gaps, sources=sources, gaps_by_level=gaps_by_level)
+    return MergeResult(
+        table=table,
+        revisions=rev,
+        gaps=gaps,
+        sources=sources,
+        gaps_by_level=gaps_by_level,
+        set_aside=set_aside,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ loading
@@ -514,7 +769,7 @@ def _load(level: str, root: Path, borough_code: str | None) -> MergeResult:
         table = mine.assign(**{c: mine[c].cat.remove_unused_categories() for c in cats})
         rev = merged.revisions[merged.revisions["area_code"] == borough_code].reset_index(drop=True)
         return replace(merged, table=table, revisions=rev)
-    return merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)])
+    return merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)], data_dir=root)
 
 
 def load_mps(

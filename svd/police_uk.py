@@ -18,7 +18,14 @@ import pandas as pd
 
 from svd.config import BOROUGH_NAME
 from svd.config import data_dir as default_data_dir
-from svd.schema import QUARANTINE_COLUMNS, ImportResult, csv_rows, empty_quarantine
+from svd.schema import (
+    QUARANTINE_COLUMNS,
+    ImportResult,
+    csv_rows,
+    current_month,
+    empty_quarantine,
+    future_month_reason,
+)
 
 FORMAT = "police_uk_street"
 ASB = "Anti-social behaviour"
@@ -118,6 +125,8 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
     line_no = np.asarray(lines, dtype=np.int64)
 
     month_ok = raw["month"].fillna("").str.match(_MONTH.pattern).to_numpy(dtype=bool)
+    # A month later than the current one cannot have been recorded (e.g. 2099-01): quarantined, never merged.
+    future = month_ok & (raw["month"].fillna("") > f"{current_month():%Y-%m}").to_numpy(dtype=bool)
     type_ok = raw["crime_type"].notna().to_numpy(dtype=bool)
     lon = pd.to_numeric(raw["longitude"], errors="coerce")
     lat = pd.to_numeric(raw["latitude"], errors="coerce")
@@ -134,6 +143,8 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
         problems.append(
             (int(line_no[i]), "Month", f"malformed month {raw['month'].iloc[i]!r} (expected YYYY-MM)")
         )
+    for i in np.flatnonzero(future):
+        problems.append((int(line_no[i]), "Month", future_month_reason(raw["month"].iloc[i])))
     for i in np.flatnonzero(~type_ok):
         problems.append((int(line_no[i]), "Crime type", "missing crime type"))
     for i in np.flatnonzero(~coord_ok):
@@ -141,7 +152,7 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
     for i in np.flatnonzero(coord_ok & ~inside):
         problems.append((int(line_no[i]), "Longitude/Latitude", f"outside {BOROUGH_NAME}"))
 
-    ok = month_ok & type_ok & coord_ok & inside
+    ok = month_ok & ~future & type_ok & coord_ok & inside
     data = located[ok].reset_index(drop=True)
     data = (
         data.assign(
@@ -158,6 +169,7 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
         "crimes": len(data) - asb,
         "duplicates": int(ids.duplicated().sum()),
         "missing_optional_columns": [c for c in OPTIONAL_COLUMNS if c not in header],
+        "file_problems": duplicate_crime_ids(raw["crime_id"], line_no),
     }
     return ImportResult(
         path=str(path),
@@ -168,6 +180,20 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
         rows_accepted=int(ok.sum()),
         extra=extra,
     )
+
+
+def duplicate_crime_ids(ids: pd.Series, lines: np.ndarray) -> list[dict]:
+    """One problem per Crime ID that appears on more than one row, listing its line numbers (the rows are
+    kept: police.uk publishes some repeats, and the analyst decides)."""
+    s = pd.Series(ids.to_numpy(dtype=object), index=np.asarray(lines, dtype=np.int64)).dropna()
+    s = s[s.astype(str).str.strip() != ""]
+    rep = s[s.duplicated(keep=False)]
+    out = []
+    for crime_id, where in rep.groupby(rep, sort=False).groups.items():
+        at = ", ".join(str(int(x)) for x in where)
+        reason = f"Crime ID {crime_id!r} appears on {len(where)} rows (lines {at})"
+        out.append({"row": int(where[0]), "column": "Crime ID", "reason": reason})
+    return sorted(out, key=lambda p: p["row"])
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,13 @@ def csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         else:
             rows.append((line, fields))
     return header or [], rows
+
+
+def current_month() -> pd.Timestamp:
+    """The first of the current month (local clock): no published or recorded month can be later than this."""
+    return pd.Timestamp.now().normalize().replace(day=1)
+
+
+def future_month_reason(month: str) -> str:
+    """Why a month (``YYYY-MM``) later than the current month is not believed, in words."""
+    return f"month {month} is later than the current month ({current_month():%Y-%m}): it cannot have been recorded"

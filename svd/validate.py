@@ -83,8 +83,41 @@ def _offences(result: ImportResult) -> int:
     return len(data)
 
 
-def validate_file(path: Path) -> dict:
-    """The validation report for one file, as ``python -m svd validate --json`` prints it."""
+def release_set_aside(result: ImportResult, data_dir: Path | None = None) -> str | None:
+    """Why an MPS release would be set aside beside the releases already in the data directory, or None.
+
+    The file is judged as the merge judges it (``svd.mps.release_problems``) against the other releases of its
+    level in ``data_dir()/crime/mps/`` (a copy of the file itself there is left out).
+    """
+    from svd.config import data_dir as default_data_dir
+    from svd.mps import mps_files, read_mps_file, release_problems
+
+    root = Path(data_dir or default_data_dir())
+    level = result.extra.get("level")
+    if level is None or "vintage" not in result.extra:
+        return None
+    me = Path(result.path).resolve()
+    others = [read_mps_file(p, data_dir=root) for p in mps_files(level, root) if p.resolve() != me]
+    return release_problems([result, *others], data_dir=root).get(0)
+
+
+def validate_file(path: Path, check_release: bool = True) -> dict:
+    """The validation report for one file, as ``python -m svd validate --json`` prints it.
+
+    An MPS release is also judged against the releases in the data directory (``release_set_aside``) unless
+    ``check_release`` is false.
+    """
+    return validate_with_result(path, check_release)[0]
+
+
+def add_set_aside(report: dict, reason: str) -> dict:
+    """The report of a release set aside as incomplete: the reason first among its problems; not usable."""
+    problem = {"row": None, "column": None, "reason": reason}
+    return report | {"set_aside": reason, "problems": [problem, *report["problems"]]}
+
+
+def validate_with_result(path: Path, check_release: bool = True) -> tuple[dict, ImportResult | None]:
+    """``validate_file``'s report and the ``ImportResult`` it came from (None when the file was not read)."""
     path = Path(path)
     base = {
         "path": str(path),
@@ -98,7 +131,7 @@ def validate_file(path: Path) -> dict:
         "problems": [],
     }
     if not path.is_file():
-        return base | {"problems": [{"row": None, "column": None, "reason": "file not found"}]}
+        return base | {"problems": [{"row": None, "column": None, "reason": "file not found"}]}, None
     fmt = detect_format(path)
     if fmt == "unknown":
         reason = (
@@ -106,15 +139,16 @@ def validate_file(path: Path) -> dict:
             + ", ".join(FORMATS)
             + " (MPS ward or borough CSV, police.uk street CSV, or the svd incident format v1)"
         )
-        return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}
+        return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}, None
     try:
         result = import_file(path, fmt)
     except Exception as exc:  # noqa: BLE001 — the command must never print a traceback
         return base | {
             "format": fmt,
             "problems": [{"row": None, "column": None, "reason": f"could not be read: {exc}"}],
-        }
-    problems = [
+        }, None
+    problems = [dict(p) for p in result.extra.get("file_problems", [])]
+    problems += [
         {
             "row": None if r.row != r.row else int(r.row),
             "column": None if r.column != r.column else r.column,
@@ -137,9 +171,13 @@ def validate_file(path: Path) -> dict:
     for key in ("duplicates", "missing_optional_columns"):
         if key in result.extra:
             report[key] = result.extra[key]
-    return report
+    if check_release and result.format in ("mps_ward", "mps_borough"):
+        set_aside = release_set_aside(result)
+        if set_aside:
+            report = add_set_aside(report, set_aside)
+    return report, result
 
 
 def usable(report: dict) -> bool:
-    """A file is usable when its format is known and at least one row was accepted."""
-    return report["format"] != "unknown" and report["rows_accepted"] > 0
+    """A file is usable when its format is known, at least one row was accepted and it was not set aside."""
+    return report["format"] != "unknown" and report["rows_accepted"] > 0 and not report.get("set_aside")

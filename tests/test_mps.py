@@ -392,12 +392,22 @@ def test_text_columns_are_sorted_categoricals_and_survive_the_merge(tmp_path):
                 "13",
             ),
             ("THEFT", "SHOPLIFTING", "Cranham", "E05013975", "Havering", "7", "8"),
+            (
+                "ROBBERY",
+                "ROBBERY OF PERSONAL PROPERTY",
+                "Alibon",
+                "E05014054",
+                "Barking and Dagenham",
+                "21",
+                "22",
+            ),
         ],
     )
     r = mps.read_mps_file(new, root)
     for c in mps.CATEGORY_COLUMNS:
         assert isinstance(r.data[c].dtype, pd.CategoricalDtype), c
-    assert list(r.data["area_code"].cat.categories) == ["E05013975", "E05014053"]  # sorted, not file order
+    # Sorted, not file order.
+    assert list(r.data["area_code"].cat.categories) == ["E05013975", "E05014053", "E05014054"]
     merged = mps.merge_vintages([mps.read_mps_file(old, root), r])
     t = merged.table
     for c in mps.CATEGORY_COLUMNS:
@@ -405,18 +415,21 @@ def test_text_columns_are_sorted_categoricals_and_survive_the_merge(tmp_path):
     assert list(t["area_code"].cat.categories) == ["E05013975", "E05014053", "E05014054"]
     assert list(t["major"].cat.categories) == ["ROBBERY", "THEFT"]
     assert t["month"].dtype == "datetime64[ns]" and t["count"].dtype == "int64"
-    # Jan from a.csv (Abbey, Alibon), Feb and Mar from b.csv (Abbey, Cranham), in file order within a month.
+    # Jan from a.csv (Abbey, Alibon), Feb and Mar from b.csv (Abbey, Cranham, Alibon), in file order within a
+    # month (b.csv has all of a.csv's wards, or it would be set aside as incomplete).
     assert t[["area_code", "count"]].astype({"area_code": str}).values.tolist() == [
         ["E05014053", 10],
         ["E05014054", 20],
         ["E05014053", 12],
         ["E05013975", 7],
+        ["E05014054", 21],
         ["E05014053", 13],
         ["E05013975", 8],
+        ["E05014054", 22],
     ]
     assert t.sort_values("area_code", kind="stable")["area_code"].iloc[0] == "E05013975"
     by_borough = t.groupby("borough_code")["count"].sum()  # only observed categories
-    assert by_borough.to_dict() == {BD: 55, "E09000016": 15}
+    assert by_borough.to_dict() == {BD: 55 + 21 + 22, "E09000016": 15}
 
 
 def test_one_borough_table_keeps_only_its_own_categories(tmp_path):

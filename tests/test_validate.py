@@ -50,7 +50,9 @@ def test_missing_file(tmp_path):
     assert r["problems"][0]["reason"] == "file not found" and not validate.usable(r)
 
 
-def test_mps_ward_report_counts_and_quarantine(tmp_path):
+def test_mps_ward_report_counts_and_quarantine(tmp_path, monkeypatch):
+    # An empty data directory: no release to judge this tiny file against (see test_release_guard.py).
+    monkeypatch.setenv("SVD_DATA_DIR", str(tmp_path / "no-data"))
     f = tmp_path / "ward.csv"
     f.write_text(WARD)
     r = validate.validate_file(f)

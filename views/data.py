@@ -69,6 +69,8 @@ def body() -> None:
 
     st.subheader("MPS releases, revisions and gaps")
     sources = dq.vintage_table([*ward_merge.sources, *borough_merge.sources])
+    for note in dq.set_aside_notes([*ward_merge.set_aside, *borough_merge.set_aside]):
+        st.warning(note, icon=":material/warning:")
     st.markdown(
         "Which monthly release supplies each month (the most recent release that has the month complete):"
     )
