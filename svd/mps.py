@@ -530,14 +530,14 @@ class _Profile:
     totals: dict[pd.Timestamp, int]
 
 
-def _profile(result: ImportResult) -> _Profile:
+def _profile(result: ImportResult, by_code: bool) -> _Profile:
     d = result.data
     areas = d[["borough_code", "borough_name", "area_code"]].drop_duplicates().astype("object")
     # Real boroughs by their code when the boundaries named them; by name otherwise (no boundary file).
     key = areas["borough_code"].where(
         areas["borough_code"].notna(), "name:" + areas["borough_name"].astype(str)
     )
-    if areas["borough_code"].notna().any():
+    if by_code:
         keep = areas["borough_code"].notna()  # airports, "Unknown": not boroughs, may come and go
         areas, key = areas[keep], key[keep]
     wards = areas.groupby(key)["area_code"].nunique().to_dict()
@@ -558,7 +558,12 @@ def _expected_profile(level: str, data_dir: Path) -> _Profile | None:
     London aside) and, at ward level, every ward of the partnership's borough in the ward boundaries."""
     from svd.config import BOROUGH_CODE
 
-    boroughs = {c: n for n, c in _borough_map(Path(data_dir).resolve()).items() if c != CITY_OF_LONDON}
+    try:
+        with (Path(data_dir) / "geo" / "london_boroughs_2022.geojson").open(encoding="utf-8") as fh:
+            props = [f["properties"] for f in json.load(fh)["features"]]
+        boroughs = {str(f["LAD22CD"]): str(f["LAD22NM"]) for f in props if f["LAD22CD"] != CITY_OF_LONDON}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
     if not boroughs:
         return None
     wards = {c: 1 for c in boroughs}
@@ -640,7 +645,8 @@ def release_problems(results: list[ImportResult], data_dir: Path | None = None) 
             and "vintage" in r.extra
             and not r.data.empty
         ]
-        profiles = {i: _profile(r) for i, r in mine}
+        by_code = any(r.data["borough_code"].notna().any() for _, r in mine)
+        profiles = {i: _profile(r, by_code) for i, r in mine}
         for i, r in mine:
             reasons: list[str] = []
             # Judged against the releases before it (or of the same months): a newer release may add
