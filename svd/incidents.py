@@ -20,7 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from svd import geo
-from svd.schema import QUARANTINE_COLUMNS, ImportResult, empty_quarantine
+from svd.schema import QUARANTINE_COLUMNS, ImportResult, current_month, empty_quarantine, future_month_reason
 from svd.taxonomy import classify_mps, load_taxonomy
 
 FORMAT = "svd_incidents"
@@ -488,11 +488,22 @@ def _text(raw: pd.DataFrame, col: str) -> pd.Series:
     return s.where(s != "", None)
 
 
+# Years a record can carry: pandas timestamps end in 1677 and 2262, and no record of this duty is older than
+# 1900. Outside them (0000, 9999, 2262) the value is quarantined as invalid, never parsed (which would raise).
+YEAR_RANGE = (1900, 2261)
+
+
+def _year_ok(s: pd.Series) -> pd.Series:
+    year = pd.to_numeric(s.str.slice(0, 4), errors="coerce")
+    return year.between(*YEAR_RANGE).fillna(False).astype(bool)
+
+
 def _parse_datetime(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(offence_date, offence_datetime or NaT when the time is unknown, bad) from ISO 8601 strings."""
-    is_date = s.str.fullmatch(_DATE_RE).fillna(False).astype(bool)
-    is_local = s.str.fullmatch(_DATE_RE + _TIME_RE).fillna(False).astype(bool)
-    is_tz = s.str.fullmatch(_DATE_RE + _TIME_RE + _TZ_RE).fillna(False).astype(bool)
+    year_ok = _year_ok(s)
+    is_date = s.str.fullmatch(_DATE_RE).fillna(False).astype(bool) & year_ok
+    is_local = s.str.fullmatch(_DATE_RE + _TIME_RE).fillna(False).astype(bool) & year_ok
+    is_tz = s.str.fullmatch(_DATE_RE + _TIME_RE + _TZ_RE).fillna(False).astype(bool) & year_ok
     date = pd.to_datetime(
         s.str.slice(0, 10).where(is_date | is_local | is_tz), format="%Y-%m-%d", errors="coerce"
     )
@@ -511,7 +522,7 @@ def _parse_datetime(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 def _parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    ok_shape = s.str.match(_DATE_RE + r"(?:$|[T ])").fillna(False).astype(bool)
+    ok_shape = s.str.match(_DATE_RE + r"(?:$|[T ])").fillna(False).astype(bool) & _year_ok(s)
     date = pd.to_datetime(s.str.slice(0, 10).where(ok_shape), format="%Y-%m-%d", errors="coerce")
     date = date.astype("datetime64[ns]")
     return date, s.notna() & date.isna()
@@ -815,6 +826,18 @@ def from_frame(
     if "reported_date" in typed:
         early = (typed["reported_date"] < typed["offence_datetime"]).fillna(False).astype(bool)
         failures.append(_failure_rows(early, "reported_date", "reported_date is before the offence date"))
+    # A date later than the current month cannot have been recorded (2099, a mistyped year): never merged.
+    next_month = current_month() + pd.offsets.MonthBegin(1)
+    for col in ("offence_datetime", "reported_date"):
+        if col in typed:
+            future = (typed[col] >= next_month).fillna(False).astype(bool)
+            if future.any():
+                month = typed[col].dt.strftime("%Y-%m")
+                reasons = _failure_rows(future, col, "")
+                reasons["reason"] = [
+                    f"{col}: " + future_month_reason(m) for m in month.to_numpy(dtype=object)[reasons["idx"]]
+                ]
+                failures.append(reasons)
 
     placed = _place(typed, data_dir)
     unplaced = placed["lsoa_code"].isna()
