@@ -20,7 +20,15 @@ import pandas as pd
 import pandera.pandas as pa
 
 from svd import geo
-from svd.schema import QUARANTINE_COLUMNS, ImportResult, current_month, empty_quarantine, future_month_reason
+from svd.schema import (
+    QUARANTINE_COLUMNS,
+    ImportResult,
+    XlsxBudget,
+    check_xlsx,
+    current_month,
+    empty_quarantine,
+    future_month_reason,
+)
 from svd.taxonomy import classify_mps, load_taxonomy
 
 FORMAT = "svd_incidents"
@@ -253,14 +261,20 @@ def _cell_text(value: object, number_format: str) -> str:
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
+    """The first sheet as strings; refused (``RefusedFile``) when it would expand or take beyond the bounds."""
     from openpyxl import load_workbook
 
+    check_xlsx(path)
+    budget = XlsxBudget()
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         rows = wb.worksheets[0].iter_rows()
         header_cells = next(rows, ())
         header = [_cell_text(c.value, "") for c in header_cells]
-        body = [[_cell_text(c.value, getattr(c, "number_format", "") or "") for c in r] for r in rows]
+        body = []
+        for r in rows:
+            budget.take(len(r))
+            body.append([_cell_text(c.value, getattr(c, "number_format", "") or "") for c in r])
     finally:
         wb.close()
     width = len(header)

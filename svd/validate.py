@@ -6,7 +6,7 @@ import csv
 import re
 from pathlib import Path
 
-from svd.schema import ImportResult
+from svd.schema import ImportResult, RefusedFile, check_xlsx
 
 FORMATS = ("mps_ward", "mps_borough", "police_uk_street", "svd_incidents")
 
@@ -18,6 +18,7 @@ def _header(path: Path) -> list[str]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        check_xlsx(path)  # before openpyxl parses any part of it
         wb = load_workbook(path, read_only=True)
         try:
             row = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
@@ -132,6 +133,11 @@ def validate_with_result(path: Path, check_release: bool = True) -> tuple[dict, 
     }
     if not path.is_file():
         return base | {"problems": [{"row": None, "column": None, "reason": "file not found"}]}, None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            check_xlsx(path)
+        except RefusedFile as exc:
+            return base | {"problems": [{"row": None, "column": None, "reason": f"refused: {exc}"}]}, None
     fmt = detect_format(path)
     if fmt == "unknown":
         reason = (
@@ -142,10 +148,17 @@ def validate_with_result(path: Path, check_release: bool = True) -> tuple[dict, 
         return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}, None
     try:
         result = import_file(path, fmt)
-    except Exception as exc:  # noqa: BLE001 — the command must never print a traceback
+    except RefusedFile as exc:
         return base | {
             "format": fmt,
-            "problems": [{"row": None, "column": None, "reason": f"could not be read: {exc}"}],
+            "problems": [{"row": None, "column": None, "reason": f"refused: {exc}"}],
+        }, None
+    except Exception as exc:  # noqa: BLE001 — the command must never print a traceback
+        # (nor the file's location: an upload's temporary folder is nobody's business)
+        text = str(exc).replace(str(path), path.name).replace(str(path.parent), "…")
+        return base | {
+            "format": fmt,
+            "problems": [{"row": None, "column": None, "reason": f"could not be read: {text}"}],
         }, None
     problems = [dict(p) for p in result.extra.get("file_problems", [])]
     problems += [

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from svd import incidents
+from svd import incidents, validate
+from svd.schema import RefusedFile
 from tests.test_incidents import HEADER, row, tiny_data_dir
 
 
@@ -40,3 +41,90 @@ def test_out_of_range_dates_and_huge_counts_quarantine_their_row_only(tmp_path, 
     assert "later than the current month" in q.loc[7, "reason"] and q.loc[7, "column"] == "offence_datetime"
     assert "'12345678901234567890'" in q.loc[8, "reason"]
     assert not any("Out of bounds" in x or "nanosecond" in x for x in q["reason"])
+
+
+# ------------------------------------------------------------------------------------------------ xlsx bombs
+
+
+def _workbook(path: Path, rows: list[list[str]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for r in [HEADER.split(","), *rows]:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _bomb(tmp_path: Path, empty_rows: int, numbered: bool = False) -> Path:
+    """A real workbook whose sheet is followed by ``empty_rows`` empty rows (``<row/>``, or ``<row r="n"/>``)."""
+    import zipfile
+
+    good = _workbook(tmp_path / "good.xlsx", [row().split(",")])
+    bomb = tmp_path / "bomb.xlsx"
+    with (
+        zipfile.ZipFile(good) as src,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                filler = (
+                    "".join(f'<row r="{n}"/>' for n in range(3, empty_rows + 3))
+                    if numbered
+                    else "<row/>" * empty_rows
+                )
+                text = text.replace("</sheetData>", filler + "</sheetData>")
+                data = text.encode()
+            dst.writestr(item, data)
+    return bomb
+
+
+def test_xlsx_zip_bomb_is_refused_before_parsing(tmp_path, tiny, monkeypatch):
+    import time
+
+    bomb = _bomb(tmp_path, 4_000_000)
+    assert bomb.stat().st_size < 1_000_000  # well under a megabyte on disk
+    t0 = time.monotonic()
+    with pytest.raises(RefusedFile, match="expands .* times"):
+        incidents.read_incidents(bomb, data_dir=tiny)
+    monkeypatch.setenv("SVD_DATA_DIR", str(tiny))
+    report = validate.validate_file(bomb)
+    assert time.monotonic() - t0 < 5  # refused from the zip directory alone, not after parsing
+    assert report["problems"][0]["reason"].startswith("refused: the Excel file's part sheet1.xml expands")
+    assert str(tmp_path) not in report["problems"][0]["reason"] and not validate.usable(report)
+
+    # Numbered empty rows compress less (a few MB), but are counted on the zip stream before any parsing.
+    numbered = _bomb(tmp_path, 2_000_000, numbered=True)
+    t0 = time.monotonic()
+    with pytest.raises(RefusedFile, match="has 2,000,002 rows"):
+        incidents.read_incidents(numbered, data_dir=tiny)
+    assert time.monotonic() - t0 < 5
+
+
+def test_xlsx_rows_cells_and_time_are_bounded_while_reading(tmp_path, tiny, monkeypatch):
+    from svd import schema
+
+    path = _workbook(tmp_path / "x.xlsx", [row(incident_id=f"X{i}").split(",") for i in range(60)])
+    assert incidents.read_incidents(path, data_dir=tiny).rows_in == 60
+    monkeypatch.setattr(schema, "XLSX_MAX_ROWS", 50)
+    with pytest.raises(RefusedFile, match="has 61 rows and 1,342 cells"):  # counted on the zip stream
+        incidents.read_incidents(path, data_dir=tiny)
+    # While reading, too (openpyxl pads rows to the sheet's declared width, which the stream count cannot see).
+    monkeypatch.setattr(schema, "_count_rows_and_cells", lambda *_: (0, 0))
+    with pytest.raises(RefusedFile, match="more than 50 rows"):
+        incidents.read_incidents(path, data_dir=tiny)
+    monkeypatch.setattr(schema, "XLSX_MAX_ROWS", 10**6)
+    monkeypatch.setattr(schema, "XLSX_MAX_CELLS", 100)
+    with pytest.raises(RefusedFile, match="more than 100 cells"):
+        incidents.read_incidents(path, data_dir=tiny)
+    monkeypatch.setattr(schema, "XLSX_MAX_CELLS", 10**9)
+    monkeypatch.setattr(schema, "XLSX_MAX_SECONDS", -1.0)
+    big = _workbook(tmp_path / "big.xlsx", [row(incident_id=f"X{i}").split(",") for i in range(1001)])
+    with pytest.raises(RefusedFile, match="took more than"):
+        incidents.read_incidents(big, data_dir=tiny)
+    monkeypatch.setenv("SVD_DATA_DIR", str(tiny))
+    report = validate.validate_file(big)
+    assert report["problems"][0]["reason"].startswith("refused: reading the Excel sheet took more than")
