@@ -893,3 +893,44 @@ def cube_has_coordinates(cube: Cube, mask: np.ndarray | None = None) -> bool:
 def cube_offence_groups(cube: Cube) -> list[str]:
     """``offence_groups`` for the cube."""
     return sorted(cube.labels["offence_group"])
+
+
+# ------------------------------------------------------------------------------------- the hotspots command
+
+
+def area_statistics(
+    records: pd.DataFrame, level: str, gdf, serious_violence: bool = True
+) -> tuple[pd.DataFrame, dict]:
+    """Every ward or LSOA with its count over the records' latest 12 months, Gi* (z, p, q, label) and the
+    emerging label (the 12 months to the latest month against the 12 before) — what ``python -m svd hotspots``
+    prints. ``serious_violence``: only the serious-violence proxy offences (the Hotspots page's default).
+
+    Returns (the table, the context: period, offences counted and the two methods).
+    """
+    code, _ = LEVELS[level]
+    recs = records
+    if serious_violence and "serious_violence_proxy" in recs.columns:
+        recs = recs[recs["serious_violence_proxy"].fillna(False).astype(bool).to_numpy()]
+    areas = area_frame(gdf, level)
+    latest = pd.Timestamp(records["month"].max())
+    periods = agg.latest_periods([latest])
+    current = record_counts(recs[recs["month"].isin(periods.current).to_numpy()], level)
+    counts = areas.merge(current, on="area_code", how="left").fillna({"count": 0})
+    counts = counts.astype({"count": "int64"})
+    shapes = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
+    shapes = shapes.assign(value=shapes["area_code"].map(counts.set_index("area_code")["count"]).fillna(0))
+    gi = gi_labels(shapes, "value")
+    em = emerging_labels(monthly_area_counts(recs, level), areas["area_code"], latest)
+    out = counts.merge(gi, on="area_code", how="left").merge(
+        em[["area_code", "last_12m", "prior_12m", "emerging", "emerging_p", "emerging_q"]],
+        on="area_code",
+        how="left",
+    )
+    context = {
+        "period": periods.label,
+        "emerging_period": f"{periods.label} against {periods.previous_label}",
+        "offences": "serious violence (MPS proxy categories)" if serious_violence else "all offences",
+        "gi_method": stats.GI_METHOD_DETAIL,
+        "emerging_method": str(em["emerging_method"].iloc[0]) if len(em) else "",
+    }
+    return out.sort_values("area_code").reset_index(drop=True), context

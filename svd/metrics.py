@@ -308,6 +308,7 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
         "serious_violence_12m": sv_fig.current,
         "serious_violence_prev_12m": sv_fig.previous,
         "serious_violence_change": sv_fig.change_label,
+        "serious_violence_change_method": sv_fig.change_method,
         "violence_with_injury_12m": figs["violence_with_injury"].current,
         "rape_12m": figs["rape"].current,
         "other_sexual_12m": figs["other_sexual"].current,
