@@ -163,7 +163,7 @@ def tile_text(fig: mx.Figure) -> Tile:
 
 
 def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.DataFrame:
-    """Serious-violence offences and rate per 1,000 (Byar 95% CI) per ward over the pack's latest 12 months."""
+    """Serious-violence offences and rate per 1,000 (95% CI, ``stats.count_interval``) per ward over the pack's latest 12 months."""
     from svd import aggregate as agg
     from svd.stats import rates_with_ci
 

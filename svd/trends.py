@@ -45,7 +45,7 @@ def ward_rates(table: pd.DataFrame, categories: Iterable[Category], ward_pop: pd
     """Offences per ward in the latest 12 months of ``table`` and the 12 before, with the rate per 1,000.
 
     ``ward_pop`` is ``svd.population.ward_population()``; every ward in it gets a row (zero where none).
-    Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (Byar 95%),
+    Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (95%, ``stats.count_interval``),
     highest rate first.
     """
     from svd.stats import rates_with_ci

@@ -175,7 +175,7 @@ def tasking_records(root: str, extract: str | None) -> pd.DataFrame:
 # hit; the frames are small, read-only and keyed by the values they were computed from.
 @st.cache_resource(show_spinner=False, max_entries=64)
 def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float], ...]) -> pd.DataFrame:
-    """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached because permutations take time."""
+    """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached per set of values."""
     from svd.hotspots import gi_labels
 
     gdf = wards(root) if level == "ward" else lsoas(root)
