@@ -24,18 +24,20 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MIN_MONTHS = 24  # the latest 12 months and the 12 before them
 
 POISSON_NOTE = (
-    "Change: the latest 12 months are compared with the 12 before by a two-sided exact test of equal Poisson "
-    "rates (the conditional binomial test). 'Significant' means p < 0.05; anything else is reported as no "
-    "significant change, however large the percentage looks."
+    "Change: the latest 12 months are compared with the 12 before by a two-sided quasi-Poisson test on the "
+    "24 monthly counts (the month-to-month variation beyond Poisson is estimated and allowed for; never "
+    "less cautious than the exact Poisson test). 'Significant' means p < 0.05; anything else is reported as "
+    "no significant change, however large the percentage looks. When a month of either window is missing, "
+    "the periods are not compared."
 )
 BYAR_NOTE = (
-    "Uncertainty: 95% confidence intervals for counts and rates use Byar's approximation to the exact "
-    "Poisson interval (the OHID method). Rates are per 1,000 residents (Census 2021 usual residents; ward "
+    "Uncertainty: 95% confidence intervals for counts and rates are exact Poisson (Garwood) limits below 10 "
+    "events and Byar's approximation from 10 (the PHE/OHID method). Rates are per 1,000 residents (Census 2021 usual residents; ward "
     "populations are the sum of their best-fit 2021 LSOAs)."
 )
 SHARE_NOTE = (
-    "Shares (such as the share of serious violence between 3pm and 9pm) are compared with a two-proportion "
-    "z-test on offences with a known time."
+    "Shares (such as the share of serious violence between 3pm and 9pm) are compared with a quasi-binomial "
+    "two-proportion test on the monthly shares of offences with a known time."
 )
 SUPPRESSION_NOTE = (
     'Small numbers: in public mode (SVD_PUBLIC=1) the dashboard shows counts of 1 to 4 as "<5" at LSOA level, '
@@ -161,7 +163,7 @@ def tile_text(fig: mx.Figure) -> Tile:
 
 
 def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.DataFrame:
-    """Serious-violence offences and rate per 1,000 (Byar 95% CI) per ward over the pack's latest 12 months."""
+    """Serious-violence offences and rate per 1,000 (95% CI, ``stats.count_interval``) per ward over the pack's latest 12 months."""
     from svd import aggregate as agg
     from svd.stats import rates_with_ci
 

@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``hotspots``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -84,6 +84,52 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     return main_board_pack(Path(args.out), args.month)
 
 
+def _number(x):
+    """A JSON-safe number: None for NaN."""
+    f = float(x)
+    return None if f != f else round(f, 6)
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    from svd import geo
+    from svd.hotspots import area_statistics
+    from svd.records import find_extract, load_records
+
+    rs = load_records(find_extract())
+    gdf = geo.wards() if args.level == "ward" else geo.lsoas()
+    table, context = area_statistics(rs.data, args.level, gdf, serious_violence=not args.all_offences)
+    source = "simulated" if rs.simulated else "partnership extract"
+    rows = [
+        {
+            "code": r.area_code,
+            "name": r.area_name,
+            "count": int(r.count),
+            "gi_z": _number(r.gi_z),
+            "gi_p": _number(r.gi_p),
+            "gi_q": _number(r.gi_q),
+            "hotspot": r.hotspot,
+            "last_12m": int(r.last_12m),
+            "prior_12m": int(r.prior_12m),
+            "emerging_p": _number(r.emerging_p),
+            "emerging_q": _number(r.emerging_q),
+            "emerging": r.emerging,
+        }
+        for r in table.itertuples(index=False)
+    ]
+    report = {"level": args.level, "source": source, "source_label": rs.label, **context, "areas": rows}
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{args.level} hotspots, {context['offences']}, {context['period']} ({source.upper()})")
+    print(f"Gi*: {context['gi_method']}")
+    print(f"Emerging: {context['emerging_method']}")
+    for r in rows:
+        print(
+            f"  {r['code']}  {r['name'][:28]:28}  {r['count']:6,}  z {r['gi_z']:6.2f}  q {r['gi_q']:.3f}  {r['hotspot']:18}  {r['emerging']}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     p = argparse.ArgumentParser(
@@ -110,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True)
     b.add_argument("--month", default=None, help="YYYY-MM: the last month the pack covers (default: latest)")
     b.set_defaults(func=cmd_board_pack)
+
+    h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%)")
+    h.add_argument("--level", choices=("ward", "lsoa"), default="ward")
+    h.add_argument("--json", action="store_true", help="print the areas as JSON")
+    h.add_argument("--all-offences", action="store_true", help="count every offence, not serious violence")
+    h.set_defaults(func=cmd_hotspots)
     return p
 
 

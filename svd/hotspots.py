@@ -20,7 +20,7 @@ from svd.filters import RecordFilter
 LEVELS = {"ward": ("ward_code", "ward_name"), "lsoa": ("lsoa_code", "lsoa_name")}
 LEVEL_LABELS = {"ward": "Ward", "lsoa": "Neighbourhood (LSOA)"}
 MEASURES = {"count": "Offences", "rate_per_1000": "Offences per 1,000 residents"}
-GI_SEED = 20240101
+GI_METHOD = stats.GI_METHOD
 # Columns the tasking pages filter, count or place; everything else stays in the cached record set.
 TASKING_COLUMNS = (
     "month",
@@ -174,7 +174,15 @@ def _change_shown(t) -> str:
 # Offence groups whose small area counts could identify a victim (public mode, ``svd.public``).
 SENSITIVE_GROUPS = frozenset({"Rape", "Other sexual offences"})
 PUBLIC_COUNTS = ("count", "previous", "last_12m", "prior_12m")
-PUBLIC_DERIVED = ("rate_per_1000", "change", "change_pct", "change_text", "emerging", "emerging_p")
+PUBLIC_DERIVED = (
+    "rate_per_1000",
+    "change",
+    "change_pct",
+    "change_text",
+    "emerging",
+    "emerging_p",
+    "emerging_q",
+)
 
 
 def is_sensitive(offence_groups: Sequence[str], domestic_abuse: bool | None) -> bool:
@@ -256,38 +264,85 @@ def monthly_area_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 def emerging_labels(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestamp) -> pd.DataFrame:
-    """'Emerging' / 'Declining' / 'Stable' per area: the 12 months to ``latest`` against the 12 before.
+    """The emerging label per area (``svd.stats.EMERGING_LABELS``): the 12 months to ``latest`` against the 12
+    before, a quasi-Poisson test per area with the false-discovery rate controlled across areas.
 
-    A Poisson test (``svd.stats.emerging``), not a raw percentage: 6 against 3 is 'Stable'.
+    A test, not a raw percentage: 6 against 3 is 'Not significant'.
     """
     return emerging_from_totals(emerging_totals(monthly, areas, latest))
 
 
+EMERGING_TOTALS_COLUMNS = ("area_code", "current", "previous", "dispersion", "dispersion_df", "complete")
+
+
+def _emerging_columns(
+    codes: pd.Series, current: np.ndarray, previous: np.ndarray, complete: bool
+) -> pd.DataFrame:
+    """area_code, current, previous (totals of the area × month windows), the dispersion pooled over areas
+    and months (``stats.pearson_dispersion``, raw; the test floors it at 1), its df, and ``complete``."""
+    raw, df = stats.pearson_dispersion([current, previous])
+    return pd.DataFrame(
+        {
+            "area_code": codes.to_numpy(),
+            "current": current.sum(axis=1).astype("int64"),
+            "previous": previous.sum(axis=1).astype("int64"),
+            "dispersion": float(raw) if np.isfinite(raw) else 1.0,
+            "dispersion_df": int(df),
+            "complete": bool(complete),
+        }
+    )
+
+
 def emerging_totals(monthly: pd.DataFrame, areas: pd.Series, latest: pd.Timestamp) -> pd.DataFrame:
-    """area_code, current (12 months to ``latest``), previous (the 12 before) for every area (0 when none)."""
+    """Per area (0 when none): current (12 months to ``latest``), previous (the 12 before), and the pooled
+    monthly dispersion with its df; ``complete`` is False when the data start after the first of the 24
+    months (a window would be short, so nothing is compared). Months inside the data's span with no row
+    count 0."""
     periods = agg.latest_periods([latest])
-    totals = agg.period_totals(monthly, periods, by=["area_code"])
-    base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
-    both = base.merge(totals[["area_code", "current", "previous"]], on="area_code", how="left")
-    return both.fillna({"current": 0, "previous": 0}).astype({"current": "int64", "previous": "int64"})
+    base = pd.Series(pd.Series(areas, dtype=str).unique())
+    months = periods.previous.append(periods.current)
+    if len(monthly):
+        grid = (
+            monthly.assign(area_code=monthly["area_code"].astype(str))
+            .pivot_table(index="area_code", columns="month", values="count", aggfunc="sum", observed=True)
+            .reindex(index=base, columns=months)
+            .fillna(0)
+            .to_numpy(dtype=float)
+        )
+        complete = bool(pd.Timestamp(monthly["month"].min()) <= months[0])
+    else:
+        grid = np.zeros((len(base), len(months)))
+        complete = False
+    return _emerging_columns(base, grid[:, 12:], grid[:, :12], complete)
 
 
 def emerging_from_totals(both: pd.DataFrame) -> pd.DataFrame:
-    """The emerging labels from ``emerging_totals`` (Poisson test per area)."""
-    out = stats.emerging(both)
+    """The emerging labels from ``emerging_totals`` (``stats.emerging_frame``: quasi-Poisson test per area,
+    Benjamini–Hochberg across areas): area_code, last_12m, prior_12m, emerging, emerging_p, emerging_q,
+    emerging_method."""
+    out = stats.emerging_frame(both)
     return out.rename(
-        columns={"label": "emerging", "p_value": "emerging_p", "current": "last_12m", "previous": "prior_12m"}
-    )[["area_code", "last_12m", "prior_12m", "emerging", "emerging_p"]]
+        columns={
+            "label": "emerging",
+            "p_value": "emerging_p",
+            "q_value": "emerging_q",
+            "method": "emerging_method",
+            "current": "last_12m",
+            "previous": "prior_12m",
+        }
+    )[["area_code", "last_12m", "prior_12m", "emerging", "emerging_p", "emerging_q", "emerging_method"]]
 
 
-def gi_labels(gdf, value_col: str, seed: int = GI_SEED) -> pd.DataFrame:
-    """Gi* hotspot label per area (queen contiguity, 999 permutations, fixed seed): area_code, gi_z, gi_p, hotspot."""
-    res = stats.getis_ord(gdf, value_col, seed=seed)
+def gi_labels(gdf, value_col: str) -> pd.DataFrame:
+    """Gi* hotspot label per area (``stats.getis_ord``: queen contiguity, exact two-sided p, Benjamini–Hochberg
+    FDR 5%): area_code, gi_z, gi_p, gi_q, hotspot."""
+    res = stats.getis_ord(gdf, value_col)
     return pd.DataFrame(
         {
             "area_code": res["area_code"].astype(str).to_numpy(),
             "gi_z": res["z"].to_numpy(),
-            "gi_p": res["p_sim"].to_numpy(),
+            "gi_p": res["p"].to_numpy(),
+            "gi_q": res["q"].to_numpy(),
             "hotspot": res["label"].to_numpy(),
         }
     )
@@ -349,23 +404,56 @@ def summarise(table: pd.DataFrame) -> Summary:
     return Summary(total, prev, str(names[top]), int(count[top]), float(count[top]) / total)
 
 
+def period_change(
+    monthly: pd.Series, start: pd.Timestamp, end: pd.Timestamp, available: Sequence | pd.Index
+) -> stats.ChangeResult:
+    """``stats.change_test`` of the months ``start``..``end`` against the period before (``previous_period``).
+
+    ``monthly``: offences by month (index: month); ``available``: the months the data cover — a month of
+    either window outside them makes the result "not compared: a month is missing".
+    """
+    pstart, pend = previous_period(pd.Timestamp(start), pd.Timestamp(end))
+    cur = stats.monthly_window(monthly, pd.date_range(start, end, freq="MS"), available)
+    prev = stats.monthly_window(monthly, pd.date_range(pstart, pend, freq="MS"), available)
+    return stats.change_test(cur, prev)
+
+
+def mps_period_change(table: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> stats.ChangeResult:
+    """``period_change`` for a (filtered, any-month) tidy MPS table; the months it covers are its own."""
+    monthly = table.groupby("month", observed=True)["count"].sum()
+    return period_change(monthly, start, end, table["month"].unique())
+
+
+def _significance(change: stats.ChangeResult) -> str:
+    if not change.compared:
+        return f"{change.label} ({change.method})"
+    return f"{'a significant change' if change.significant else 'not a significant change'} ({change.method})"
+
+
 def headline_sentence(
-    s: Summary, level: str, period_label: str, what: str, scope: str | None = None, hide_small: bool = False
+    s: Summary,
+    level: str,
+    period_label: str,
+    what: str,
+    scope: str | None = None,
+    hide_small: bool = False,
+    change: stats.ChangeResult | None = None,
 ) -> str:
     """'Abbey was the busiest ward with 1,234 of the 10,210 offences in Apr 2025 to Mar 2026 (12%); …'.
 
     ``scope`` (e.g. ``svd.filters.describe`` of the map's filter) replaces "in <period>" with "matching the
     map's filters (<scope>)", so the sentence describes exactly what the map shows. ``hide_small``: public
-    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5".
+    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5". ``change``: the test of
+    the total against the period before (``period_change``); without it the sentence makes no claim of
+    significance.
     """
     where = f"matching the map's filters ({scope})" if scope else f"in {period_label}"
     if s.total == 0 or s.top_name is None:
         return f"No {what} {where}."
     area = "ward" if level == "ward" else "neighbourhood (LSOA)"
-    res = stats.poisson_change(s.total, s.previous)
     trend = (
-        f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before — "
-        f"{'a significant change' if res.significant else 'not a significant change'}"
+        f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before"
+        + (f" — {_significance(change)}" if change is not None else "")
         if s.previous
         else "no data for the period before"
     )
@@ -663,6 +751,7 @@ class TaskingCounts:
     emerging: pd.DataFrame
     cells: pd.DataFrame
     latest: pd.Timestamp | None
+    change: stats.ChangeResult | None = None
 
 
 def cube_tasking_counts(cube: Cube, f: RecordFilter, level: str, areas: pd.Series) -> TaskingCounts:
@@ -687,7 +776,17 @@ def cube_tasking_counts(cube: Cube, f: RecordFilter, level: str, areas: pd.Serie
         emerging=_emerging_frame(cube, by_area, level, areas),
         cells=_cell_frame(cube, cells),
         latest=cube_latest_month(cube),
+        change=_cube_change(cube, by_area, f),
     )
+
+
+def _cube_change(cube: Cube, by_area: np.ndarray, f: RecordFilter) -> stats.ChangeResult | None:
+    """``period_change`` of the filter's period from the area × month matrix (the months the cube spans)."""
+    if f.start is None or f.end is None or cube.month0 is None:
+        return None
+    span = pd.date_range(cube.month0, periods=cube.months, freq="MS")
+    monthly = pd.Series(by_area.sum(axis=0), index=span) if len(by_area) else pd.Series(0, index=span)
+    return period_change(monthly, f.start, f.end, span)
 
 
 def cube_area_counts(cube: Cube, mask: np.ndarray, level: str) -> pd.DataFrame:
@@ -761,22 +860,23 @@ def cube_emerging_totals(cube: Cube, mask: np.ndarray, level: str, areas: pd.Ser
 
 
 def _emerging_frame(cube: Cube, by_area: np.ndarray, level: str, areas: pd.Series) -> pd.DataFrame:
-    """area_code, current (12 months to the latest month with records), previous (the 12 before)."""
-    base = pd.DataFrame({"area_code": pd.Series(areas, dtype=str).unique()})
+    """``emerging_totals`` from an area × month matrix of the cube: the 12 months to the latest month with
+    records and the 12 before (``complete`` False when the records start later than the first of them)."""
+    base = pd.Series(pd.Series(areas, dtype=str).unique())
     m = cube.codes["month"]
     if cube.month0 is None or not (m >= 0).any():
-        return base.assign(current=0, previous=0).astype({"current": "int64", "previous": "int64"})
+        z = np.zeros((len(base), 12))
+        return _emerging_columns(base, z, z, False)
     last = int(m.max())
     # Each area's row in ``by_area`` (by code); areas the records never mention count 0.
-    idx = pd.Index(cube.labels[LEVELS[level][0]], dtype=object).get_indexer(base["area_code"].to_numpy())
+    idx = pd.Index(cube.labels[LEVELS[level][0]], dtype=object).get_indexer(base.to_numpy())
     found = idx >= 0
     rows = by_area[np.maximum(idx, 0)] if len(by_area) else np.zeros((len(idx), cube.months), np.int64)
-    current = rows[:, max(last - 11, 0) : last + 1].sum(axis=1)
-    previous = rows[:, max(last - 23, 0) : max(last - 11, 0)].sum(axis=1)
-    return base.assign(
-        current=np.where(found, current, 0).astype("int64"),
-        previous=np.where(found, previous, 0).astype("int64"),
-    )
+    rows = np.where(found[:, None], rows, 0).astype(float)
+    # Pad on the left so a short history gives zero columns (and complete=False), not a shorter window.
+    pad = max(23 - last, 0)
+    rows = np.hstack([np.zeros((len(rows), pad)), rows[:, : last + 1]])[:, -24:]
+    return _emerging_columns(base, rows[:, 12:], rows[:, :12], last >= 23)
 
 
 def cube_has_times(cube: Cube) -> bool:
@@ -793,3 +893,44 @@ def cube_has_coordinates(cube: Cube, mask: np.ndarray | None = None) -> bool:
 def cube_offence_groups(cube: Cube) -> list[str]:
     """``offence_groups`` for the cube."""
     return sorted(cube.labels["offence_group"])
+
+
+# ------------------------------------------------------------------------------------- the hotspots command
+
+
+def area_statistics(
+    records: pd.DataFrame, level: str, gdf, serious_violence: bool = True
+) -> tuple[pd.DataFrame, dict]:
+    """Every ward or LSOA with its count over the records' latest 12 months, Gi* (z, p, q, label) and the
+    emerging label (the 12 months to the latest month against the 12 before) — what ``python -m svd hotspots``
+    prints. ``serious_violence``: only the serious-violence proxy offences (the Hotspots page's default).
+
+    Returns (the table, the context: period, offences counted and the two methods).
+    """
+    code, _ = LEVELS[level]
+    recs = records
+    if serious_violence and "serious_violence_proxy" in recs.columns:
+        recs = recs[recs["serious_violence_proxy"].fillna(False).astype(bool).to_numpy()]
+    areas = area_frame(gdf, level)
+    latest = pd.Timestamp(records["month"].max())
+    periods = agg.latest_periods([latest])
+    current = record_counts(recs[recs["month"].isin(periods.current).to_numpy()], level)
+    counts = areas.merge(current, on="area_code", how="left").fillna({"count": 0})
+    counts = counts.astype({"count": "int64"})
+    shapes = gdf[[code, gdf.geometry.name]].rename(columns={code: "area_code"})
+    shapes = shapes.assign(value=shapes["area_code"].map(counts.set_index("area_code")["count"]).fillna(0))
+    gi = gi_labels(shapes, "value")
+    em = emerging_labels(monthly_area_counts(recs, level), areas["area_code"], latest)
+    out = counts.merge(gi, on="area_code", how="left").merge(
+        em[["area_code", "last_12m", "prior_12m", "emerging", "emerging_p", "emerging_q"]],
+        on="area_code",
+        how="left",
+    )
+    context = {
+        "period": periods.label,
+        "emerging_period": f"{periods.label} against {periods.previous_label}",
+        "offences": "serious violence (MPS proxy categories)" if serious_violence else "all offences",
+        "gi_method": stats.GI_METHOD_DETAIL,
+        "emerging_method": str(em["emerging_method"].iloc[0]) if len(em) else "",
+    }
+    return out.sort_values("area_code").reset_index(drop=True), context

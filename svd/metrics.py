@@ -150,6 +150,7 @@ class Figure:
     change_label: str | None = None
     p_value: float | None = None
     pct_change: float | None = None
+    change_method: str | None = None  # the test behind change_label, in words (ChangeResult.method)
     simulated: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -162,12 +163,19 @@ def mps_figure(
     london_population: float | None = None,
 ) -> Figure:
     """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
-    from svd.stats import poisson_change
+    from svd.stats import change_test, monthly_window
 
     rows = select_mps(borough, m)
     periods = agg.latest_periods(borough["month"])
     tot = agg.period_totals(rows, periods).iloc[0]
-    change = poisson_change(int(tot["current"]), int(tot["previous"]))
+    # The test sees each window month by month: a month the data lack (never published, or a partial
+    # month set aside by the merge) makes it refuse to compare rather than compare 11 months with 12.
+    monthly = rows.groupby("month", observed=True)["count"].sum()
+    available = borough["month"].unique()
+    change = change_test(
+        monthly_window(monthly, periods.current, available),
+        monthly_window(monthly, periods.previous, available),
+    )
     london_rate = None
     if london is not None and london_population:
         lrows = select_mps(london, m)
@@ -184,23 +192,43 @@ def mps_figure(
         change_label=change.label,
         p_value=change.p_value,
         pct_change=change.pct_change,
+        change_method=change.method,
     )
+
+
+def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
+    """Records where ``mask`` is True, by month (index: month)."""
+    return records.loc[mask, "month"].value_counts().sort_index()
 
 
 def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
     """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
 
-    A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous).
+    A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous), and
+    month by month in ``extra["monthly"]`` (the same keys, NaN for a month the records do not cover) for
+    ``svd.stats.share_change_test``.
     """
-    from svd.stats import poisson_change
+    from svd.stats import change_test, monthly_window
 
     periods = agg.latest_periods(records["month"])
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
+    # The months the records cover: a window month with no record at all is missing, not zero.
+    available = month.dropna().unique()
+
+    def window(mask: np.ndarray, months) -> list[float]:
+        return monthly_window(monthly_record_counts(records, mask), months, available).tolist()
+
     if m.unit == "percent":
         num, base = share_masks(records, m)  # once for both periods
         k1, n1 = int((num & in_cur).sum()), int((base & in_cur).sum())
         k0, n0 = int((num & in_prev).sum()), int((base & in_prev).sum())
+        monthly = {
+            "numerator": window(num, periods.current),
+            "base": window(base, periods.current),
+            "numerator_previous": window(num, periods.previous),
+            "base_previous": window(base, periods.previous),
+        }
         return Figure(
             metric=m,
             current=100 * k1 / n1 if n1 else None,
@@ -208,11 +236,17 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
             period=periods.label,
             previous_period=periods.previous_label,
             simulated=simulated,
-            extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+            extra={
+                "numerator": k1,
+                "base": n1,
+                "numerator_previous": k0,
+                "base_previous": n0,
+                "monthly": monthly,
+            },
         )
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
-    change = poisson_change(c, p)
+    change = change_test(window(counted, periods.current), window(counted, periods.previous))
     return Figure(
         metric=m,
         current=c,
@@ -223,6 +257,7 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
         change_label=change.label,
         p_value=change.p_value,
         pct_change=change.pct_change,
+        change_method=change.method,
         simulated=simulated,
     )
 
@@ -274,6 +309,7 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
         "serious_violence_12m": sv_fig.current,
         "serious_violence_prev_12m": sv_fig.previous,
         "serious_violence_change": sv_fig.change_label,
+        "serious_violence_change_method": sv_fig.change_method,
         "violence_with_injury_12m": figs["violence_with_injury"].current,
         "rape_12m": figs["rape"].current,
         "other_sexual_12m": figs["other_sexual"].current,

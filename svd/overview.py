@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from svd import metrics as mx
+from svd import stats
 from svd.config import BOROUGH_CODE
 
 # Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
@@ -99,9 +100,11 @@ def for_wards(
 
 
 def share_change(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05) -> tuple[str, float]:
-    """Two-proportion z-test of k1/n1 (current) against k0/n0 (previous): (label, p-value).
+    """Two-proportion z-test of k1/n1 (current) against k0/n0 (previous): (label, p-value), totals only.
 
-    The labels are the Poisson test's (``stats.CHANGE_LABELS``) so every tile reads the same way.
+    The labels are the change test's (``stats.CHANGE_LABELS``) so every tile reads the same way. Tiles use
+    ``stats.share_change_test`` on the monthly numerators and bases, which allows for overdispersion and
+    refuses incomplete windows; this is its test with the dispersion at 1.
     """
     if min(n1, n0) == 0:
         return "no significant change", 1.0
@@ -141,11 +144,11 @@ def tile_figures(
         elif records is not None and len(records):
             fig = mx.records_figure(m, records, population, simulated)
             if m.unit == "percent":
-                x = fig.extra
-                label, p = share_change(
+                x = fig.extra.get("monthly", {})
+                res = stats.share_change_test(
                     x["numerator"], x["base"], x["numerator_previous"], x["base_previous"]
                 )
-                fig = replace(fig, change_label=label, p_value=p)
+                fig = replace(fig, change_label=res.label, p_value=res.p_value, change_method=res.method)
             out[mid] = fig
     return out
 
@@ -222,6 +225,8 @@ def significance_words(label: str | None) -> str:
     """'a significant decrease' / 'not a significant change' from a change label."""
     if not label:
         return "not tested"
+    if label in stats.NOT_COMPARED_LABELS:
+        return label.replace(": ", " (", 1) + ")"  # "not compared (a month is missing)"
     return "not a significant change" if label == "no significant change" else f"a {label}"
 
 

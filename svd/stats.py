@@ -1,7 +1,11 @@
-"""Statistics done properly: Poisson change tests, Byar's intervals, small-number suppression, Gi* hotspots.
+"""Statistics done properly: change tests that allow for overdispersion, exact/Byar intervals, small-number
+suppression, Gi* hotspots and emerging areas with the false-discovery rate controlled across areas.
 
-Every function is pure. Counts are treated as Poisson; percentages are reported but never used on their own to
-call a change, because a 50% rise from 2 to 3 is noise and a 5% rise from 3,500 to 3,670 may not be.
+Every function is pure. Percentages are reported but never used on their own to call a change, because a 50%
+rise from 2 to 3 is noise and a 5% rise from 3,500 to 3,670 may not be. Monthly crime counts vary more than
+Poisson allows, so changes are tested on the monthly series (``change_test``), and only when both windows are
+complete. The error rates of these labels are measured by ``bench/error_rates.py`` (README, "Error rates of the
+statistical labels").
 """
 
 from __future__ import annotations
@@ -16,9 +20,6 @@ from typing import overload
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-
-CHANGE_LABELS = ("significant increase", "significant decrease", "no significant change")
-EMERGING_LABELS = ("Emerging", "Declining", "Stable")
 
 
 def _z(alpha: float) -> float:
@@ -41,23 +42,53 @@ def _count(x: object, name: str) -> int:
 
 # --- change between two periods -------------------------------------------------------------------------
 
+INCREASE = "significant increase"
+DECREASE = "significant decrease"
+NO_CHANGE = "no significant change"
+NOT_COMPARED_MISSING = "not compared: a month is missing"
+NOT_COMPARED_LENGTH = "not compared: the periods differ in length"
+CHANGE_LABELS = (INCREASE, DECREASE, NO_CHANGE)
+NOT_COMPARED_LABELS = (NOT_COMPARED_MISSING, NOT_COMPARED_LENGTH)
+
+
+def fdr_words(alpha: float = 0.05) -> str:
+    """'FDR 5%': the false-discovery rate a label is controlled at, as the labels print it."""
+    return f"FDR {alpha:.0%}" if round(alpha * 100, 6).is_integer() else f"FDR {alpha:.1%}"
+
+
+EMERGING = "Emerging (FDR 5%)"
+DECLINING = "Declining (FDR 5%)"
+NOT_SIGNIFICANT = "Not significant"
+EMERGING_NOT_COMPARED = "Not compared: a month is missing"
+EMERGING_LABELS = (EMERGING, DECLINING, NOT_SIGNIFICANT, EMERGING_NOT_COMPARED)
+
 
 @dataclass(frozen=True)
 class ChangeResult:
-    """The outcome of comparing two Poisson counts.
+    """The outcome of comparing two periods' counts.
 
     ``change`` is ``current - previous`` (raw counts); ``pct_change`` is the percentage change in the *rate*
     (identical to the count change when the periods are the same length) and is None when ``previous`` is 0.
+    ``method`` says in words which test was run (the UI shows it); ``p_value`` is None when the periods were
+    not compared (a month missing, or windows of different lengths) — ``label`` then says why.
     """
 
     current: int
     previous: int
     change: int
     pct_change: float | None
-    p_value: float
+    p_value: float | None
     significant: bool
     label: str
     exposure_ratio: float = 1.0
+    method: str = "exact Poisson test (conditional binomial)"
+    dispersion: float | None = None
+    months: int | None = None
+
+    @property
+    def compared(self) -> bool:
+        """False when the test refused to compare the periods (``label`` says why)."""
+        return self.label not in NOT_COMPARED_LABELS
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,15 +97,30 @@ def _binom_p(k: int, n: int, prob: float) -> float:
     return float(sps.binomtest(k, n, prob).pvalue)
 
 
+def _pct(c: float, p: float, exposure_ratio: float = 1.0) -> float | None:
+    return None if p == 0 else 100.0 * ((c / exposure_ratio) / p - 1.0)
+
+
+def _direction(significant: bool, current: float, expected: float) -> str:
+    if significant and current > expected:
+        return INCREASE
+    if significant and current < expected:
+        return DECREASE
+    return NO_CHANGE
+
+
 def poisson_change(
     current: int, previous: int, alpha: float = 0.05, exposure_ratio: float = 1.0
 ) -> ChangeResult:
-    """Two-sided test of equal Poisson rates in two periods (conditional binomial test).
+    """Two-sided test of equal Poisson rates in two periods (conditional binomial test) — totals only.
 
     Under the null hypothesis of equal rates, and given the total ``n = current + previous``, ``current``
     is Binomial(n, r / (1 + r)) where ``r = exposure_ratio`` is the current period's exposure (months,
     population-years) divided by the previous period's; for two 12-month periods r = 1 and the
     probability is 0.5. The p-value is scipy's exact two-sided binomial test.
+
+    Crime counts vary more from month to month than Poisson allows, so this test alone calls chance
+    "significant" too often: figures use ``change_test`` on the monthly counts, which allows for it.
     """
     c, p = _count(current, "current"), _count(previous, "previous")
     if not exposure_ratio > 0 or not math.isfinite(exposure_ratio):
@@ -83,32 +129,241 @@ def poisson_change(
     n = c + p
     # With no events in either period there is no evidence of anything: p = 1 by convention.
     p_value = 1.0 if n == 0 else _binom_p(c, n, exposure_ratio / (1 + exposure_ratio))
-    pct = None if p == 0 else 100.0 * ((c / exposure_ratio) / p - 1.0)
     significant = p_value < alpha
-    expected = p * exposure_ratio  # the current count if the previous rate had held
-    if significant and c > expected:
-        label = "significant increase"
-    elif significant and c < expected:
-        label = "significant decrease"
-    else:
-        label = "no significant change"
     return ChangeResult(
         current=c,
         previous=p,
         change=c - p,
-        pct_change=pct,
+        pct_change=_pct(c, p, exposure_ratio),
         p_value=p_value,
         significant=significant,
-        label=label,
+        label=_direction(significant, c, p * exposure_ratio),
         exposure_ratio=float(exposure_ratio),
     )
 
 
-_EMERGING = {
-    "significant increase": "Emerging",
-    "significant decrease": "Declining",
-    "no significant change": "Stable",
-}
+def pearson_dispersion(windows: Sequence[np.ndarray]) -> tuple[float, int]:
+    """(Pearson X² / df, df) of monthly counts around each window's own mean level (no seasonal terms).
+
+    ``windows`` are arrays of monthly counts, each of shape (months,) or (areas, months) for several areas:
+    every (area, window) row is a group with its own fitted mean m, and X² = Σ (y − m)² / m. Each group with
+    m > 0 costs one degree of freedom for its mean; a group of zeros carries no information and is left out.
+    Seasonality and trend inside a window count as extra variation, which can only make the test more
+    cautious. Returns (nan, 0) when there is nothing to estimate from.
+    """
+    x2, df = 0.0, 0
+    for w in windows:
+        y = np.atleast_2d(np.asarray(w, dtype=float))
+        if y.size == 0:
+            continue
+        m = y.mean(axis=1, keepdims=True)
+        used = m[:, 0] > 0
+        if not used.any():
+            continue
+        yy, mm = y[used], m[used]
+        x2 += float(((yy - mm) ** 2 / mm).sum())
+        df += int(yy.size - yy.shape[0])
+    return (x2 / df if df > 0 else math.nan), df
+
+
+def floored_dispersion(raw: float) -> float:
+    """The dispersion a test uses: the estimate floored at 1 (less variation than Poisson is not assumed)."""
+    return 1.0 if not math.isfinite(raw) or raw < 1 else float(raw)
+
+
+def quasi_poisson_p(
+    current: np.ndarray, previous: np.ndarray, dispersion: float, df: float | None
+) -> np.ndarray:
+    """Two-sided p-values for equal rates in two equal-length periods, allowing for overdispersion.
+
+    With dispersion φ the variance of ``current − previous`` given their total n is φ n (Poisson: φ = 1), so
+    z = (current − previous) / √(φ n), referred to Student's t on ``df`` degrees of freedom (φ is estimated;
+    None or 0 means the normal). The p-value is never smaller than the exact Poisson (binomial) test's, so
+    allowing for overdispersion can only make a change less significant; at φ = 1 it is the exact test.
+    """
+    c = np.asarray(current, dtype=np.int64)
+    p = np.asarray(previous, dtype=np.int64)
+    exact = two_sided_half_p(c, c + p)
+    if dispersion <= 1:
+        return exact
+    n = (c + p).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(n > 0, (c - p) / np.sqrt(dispersion * np.where(n > 0, n, 1)), 0.0)
+    tail = sps.t.sf(np.abs(z), df) if df else sps.norm.sf(np.abs(z))
+    return np.maximum(exact, np.minimum(2 * tail, 1.0))
+
+
+def _monthly(values: object, name: str) -> tuple[np.ndarray, bool]:
+    """Monthly counts as floats and whether any month is missing (None/NaN); ValueError for non-counts."""
+    arr = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
+    missing = bool(np.isnan(arr).any())
+    ok = arr[~np.isnan(arr)]
+    if (ok < 0).any() or (ok != np.round(ok)).any():
+        raise ValueError(f"{name} must hold non-negative whole monthly counts")
+    return arr, missing
+
+
+def change_test(
+    current_monthly: Sequence[float] | np.ndarray | pd.Series,
+    previous_monthly: Sequence[float] | np.ndarray | pd.Series,
+    alpha: float = 0.05,
+) -> ChangeResult:
+    """Compare two windows of monthly counts (like-for-like months), allowing for overdispersion.
+
+    A quasi-Poisson test: the dispersion φ is the Pearson X²/df of the monthly counts around each window's
+    mean (``pearson_dispersion``), floored at 1; the two totals are compared by ``quasi_poisson_p``. When
+    either window has a missing month (None or NaN: a month not published, or a partial month set aside)
+    or the windows differ in length, nothing is compared: the label says so and is never "significant".
+
+    Worked example: current [3, 5, 4], previous [2, 2, 2]: means 4 and 2, X² = (1 + 1 + 0)/4 + 0 = 0.5 on
+    df = 6 − 2 = 4, so φ = 0.125, floored at 1: the exact Poisson test of 12 against 6 (p = 0.238).
+    """
+    _z(alpha)
+    cur, cur_missing = _monthly(current_monthly, "current_monthly")
+    prev, prev_missing = _monthly(previous_monthly, "previous_monthly")
+    c = int(np.nansum(cur))
+    p = int(np.nansum(prev))
+    refused = (
+        NOT_COMPARED_LENGTH
+        if len(cur) != len(prev)
+        else NOT_COMPARED_MISSING
+        if cur_missing or prev_missing or len(cur) == 0
+        else None
+    )
+    if refused:
+        return ChangeResult(
+            current=c,
+            previous=p,
+            change=c - p,
+            pct_change=_pct(c, p),
+            p_value=None,
+            significant=False,
+            label=refused,
+            method=f"not tested: {refused.removeprefix('not compared: ')}",
+            months=len(cur) + len(prev),
+        )
+    raw, df = pearson_dispersion([cur, prev])
+    phi = floored_dispersion(raw)
+    p_value = float(quasi_poisson_p(np.array([c]), np.array([p]), phi, df)[0])
+    significant = p_value < alpha
+    return ChangeResult(
+        current=c,
+        previous=p,
+        change=c - p,
+        pct_change=_pct(c, p),
+        p_value=p_value,
+        significant=significant,
+        label=_direction(significant, c, p),
+        method=dispersion_words(raw, len(cur) + len(prev)),
+        dispersion=phi,
+        months=len(cur) + len(prev),
+    )
+
+
+def dispersion_words(raw: float, months: int, what: str = "quasi-Poisson test") -> str:
+    """'quasi-Poisson test, dispersion 2.3 estimated from 24 monthly counts' (the floor at 1 said when used)."""
+    phi = floored_dispersion(raw)
+    if math.isfinite(raw) and raw < 1:
+        return f"{what}, dispersion 1.0 (estimate {raw:.1f}, floored at 1) from {months} monthly counts"
+    if not math.isfinite(raw):
+        return f"{what}, dispersion 1.0 (nothing to estimate it from in {months} monthly counts)"
+    return f"{what}, dispersion {phi:.1f} estimated from {months} monthly counts"
+
+
+def share_change_test(
+    current_k: Sequence[float],
+    current_n: Sequence[float],
+    previous_k: Sequence[float],
+    previous_n: Sequence[float],
+    alpha: float = 0.05,
+) -> ChangeResult:
+    """A share (k of n) in two windows of monthly numerators and bases, allowing for overdispersion.
+
+    Quasi-binomial: φ is the Pearson X²/df of the monthly numerators around each window's share
+    (Σ (k − n π)² / (n π (1 − π)), one df per window), floored at 1; the two-proportion z-test's z is
+    divided by √φ and referred to Student's t. A missing month or windows of different lengths: not compared.
+    ``current``/``previous`` of the result are the numerators; ``pct_change`` the change in the share.
+    """
+    _z(alpha)
+    k1, m1 = _monthly(current_k, "current_k")
+    n1, m2 = _monthly(current_n, "current_n")
+    k0, m3 = _monthly(previous_k, "previous_k")
+    n0, m4 = _monthly(previous_n, "previous_n")
+    K1, N1, K0, N0 = (int(np.nansum(a)) for a in (k1, n1, k0, n0))
+    s1, s0 = (K1 / N1 if N1 else None), (K0 / N0 if N0 else None)
+    pct = None if not s0 or s1 is None else 100.0 * (s1 / s0 - 1)
+    months = len(k1) + len(k0)
+    refused = (
+        NOT_COMPARED_LENGTH
+        if len(k1) != len(k0) or len(k1) != len(n1) or len(k0) != len(n0)
+        else NOT_COMPARED_MISSING
+        if m1 or m2 or m3 or m4 or len(k1) == 0
+        else None
+    )
+    if refused:
+        return ChangeResult(
+            K1,
+            K0,
+            K1 - K0,
+            pct,
+            None,
+            False,
+            refused,
+            method=f"not tested: {refused.removeprefix('not compared: ')}",
+        )
+    x2, df = 0.0, 0
+    for k, n, K, N in ((k1, n1, K1, N1), (k0, n0, K0, N0)):
+        pi = K / N if N else 0.0
+        used = n > 0
+        if 0 < pi < 1 and used.any():
+            x2 += float(((k[used] - n[used] * pi) ** 2 / (n[used] * pi * (1 - pi))).sum())
+            df += int(used.sum()) - 1
+    raw = x2 / df if df > 0 else math.nan
+    phi = floored_dispersion(raw)
+    method = dispersion_words(raw, months, "quasi-binomial two-proportion test")
+    if min(N1, N0) == 0:
+        return ChangeResult(K1, K0, K1 - K0, pct, 1.0, False, NO_CHANGE, method=method, dispersion=phi)
+    pooled = (K1 + K0) / (N1 + N0)
+    se = math.sqrt(phi * pooled * (1 - pooled) * (1 / N1 + 1 / N0))
+    if se == 0:
+        return ChangeResult(K1, K0, K1 - K0, pct, 1.0, False, NO_CHANGE, method=method, dispersion=phi)
+    z = (K1 / N1 - K0 / N0) / se
+    p_value = float(2 * (sps.t.sf(abs(z), df) if phi > 1 and df else sps.norm.sf(abs(z))))
+    significant = p_value < alpha
+    return ChangeResult(
+        K1,
+        K0,
+        K1 - K0,
+        pct,
+        p_value,
+        significant,
+        _direction(significant, K1 / N1, K0 / N0),
+        method=method,
+        dispersion=phi,
+        months=months,
+    )
+
+
+def monthly_window(
+    counts_by_month: pd.Series, months: Sequence | pd.DatetimeIndex, available: Sequence | pd.Index
+) -> np.ndarray:
+    """The counts of ``months`` (a window) as floats: 0 for an available month with no count, NaN for a
+    month the data do not cover (not in ``available``), so ``change_test`` refuses to compare it."""
+    idx = pd.DatetimeIndex(months)
+    have = pd.DatetimeIndex(pd.to_datetime(pd.Index(available))).unique()
+    s = counts_by_month.groupby(level=0).sum() if len(counts_by_month) else counts_by_month
+    vals = s.reindex(idx).fillna(0).to_numpy(dtype=float)
+    return np.where(idx.isin(have), vals, np.nan)
+
+
+def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q): reject where q ≤ the false-discovery rate. NaN stays NaN."""
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        q[ok] = sps.false_discovery_control(np.clip(p[ok], 0, 1), method="bh")
+    return q
 
 
 @overload
@@ -118,45 +373,86 @@ def emerging(current_12m: pd.DataFrame, previous_12m: None = None, alpha: float 
 
 
 def emerging(current_12m, previous_12m=None, alpha: float = 0.05):
-    """'Emerging', 'Declining' or 'Stable' by the Poisson test on the latest 12 months against the 12 before.
+    """The emerging label by the latest 12 months against the 12 before (``EMERGING_LABELS``).
 
-    Given two counts, returns the label. Given a frame with columns ``current`` and ``previous`` (one row
-    per area), returns a new frame with ``change``, ``pct_change``, ``p_value`` and ``label`` added.
-    No correction is made for testing many areas at once: with 17 wards at alpha 0.05 a spurious
-    'Emerging' is plausible, so pages should present the label as a prompt to look, not a finding.
+    Given two counts (one area, so no multiple testing, and no monthly series, so dispersion 1), returns the
+    label. Given a frame with columns ``current`` and ``previous`` (one row per area), returns
+    ``emerging_frame``: overdispersion allowed for and the false-discovery rate controlled across areas.
     """
     if isinstance(current_12m, pd.DataFrame):
         return emerging_frame(current_12m, alpha=alpha)
     if previous_12m is None:
         raise ValueError("emerging() needs previous_12m when current_12m is a count")
-    return _EMERGING[poisson_change(current_12m, previous_12m, alpha).label]
+    return str(
+        emerging_frame(pd.DataFrame({"current": [current_12m], "previous": [previous_12m]}), alpha=alpha)[
+            "label"
+        ].iloc[0]
+    )
+
+
+def emerging_method(dispersion: float, areas: int, months: int = 24, alpha: float = 0.05) -> str:
+    """The method sentence behind the emerging labels."""
+    return (
+        f"quasi-Poisson test per area (dispersion {dispersion:.1f}, pooled over {areas} areas × {months} "
+        f"months), two-sided, Benjamini–Hochberg {fdr_words(alpha)}"
+    )
 
 
 def emerging_frame(
-    df: pd.DataFrame, current_col: str = "current", previous_col: str = "previous", alpha: float = 0.05
+    df: pd.DataFrame,
+    current_col: str = "current",
+    previous_col: str = "previous",
+    alpha: float = 0.05,
+    dispersion: float | None = None,
+    dispersion_df: float | None = None,
+    complete: bool | None = None,
 ) -> pd.DataFrame:
-    """Per row of ``df`` (e.g. one per ward): the Poisson change test and its Emerging/Declining/Stable label.
+    """Per row of ``df`` (one per area): the change test and its emerging label, FDR-controlled across rows.
 
-    The same test as ``poisson_change`` for two periods of equal length, for all rows at once: a scipy
-    binomtest per area takes a millisecond or two, and a map of 115 LSOAs asks for 115 of them.
+    ``quasi_poisson_p`` with the dispersion (default: ``df["dispersion"]`` when present, else 1) on
+    ``dispersion_df`` degrees of freedom, then Benjamini–Hochberg across the areas: "Emerging (FDR 5%)" or
+    "Declining (FDR 5%)" where q ≤ ``alpha``, else "Not significant". When the windows are not complete
+    (``complete`` False, or ``df["complete"]`` False) every area is "Not compared: a month is missing".
+    Adds change, pct_change, p_value, q_value, label and method.
     """
     _z(alpha)
     cur = np.array([_count(c, "current") for c in df[current_col]], dtype=np.int64)
     prev = np.array([_count(p, "previous") for p in df[previous_col]], dtype=np.int64)
-    p_value = two_sided_half_p(cur, cur + prev)
-    significant = p_value < alpha
-    label = np.where(
-        significant & (cur > prev), "Emerging", np.where(significant & (cur < prev), "Declining", "Stable")
-    )
+
+    def first(col: str, given, default):
+        if given is not None:
+            return given
+        return df[col].iloc[0] if col in df.columns and len(df) else default
+
+    phi = floored_dispersion(float(first("dispersion", dispersion, 1.0)))
+    ddf = first("dispersion_df", dispersion_df, 0)
+    whole = bool(first("complete", complete, True))
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(prev > 0, 100.0 * (cur / np.where(prev > 0, prev, 1) - 1.0), np.nan)
+    fdr = fdr_words(alpha)
+    if whole:
+        p_value = quasi_poisson_p(cur, prev, phi, float(ddf) if ddf else None)
+        q_value = benjamini_hochberg(p_value)
+        sig = q_value <= alpha
+        label = np.where(
+            sig & (cur > prev),
+            f"Emerging ({fdr})",
+            np.where(sig & (cur < prev), f"Declining ({fdr})", NOT_SIGNIFICANT),
+        )
+        method = emerging_method(phi, len(df), alpha=alpha)
+    else:
+        p_value = q_value = np.full(len(df), np.nan)
+        label = np.full(len(df), EMERGING_NOT_COMPARED, dtype=object)
+        method = "not tested: a month is missing"
     return df.assign(
         change=cur - prev,
         pct_change=pd.array(
             [float(x) if q > 0 else None for x, q in zip(pct, prev, strict=True)], dtype="Float64"
         ),
         p_value=p_value,
+        q_value=q_value,
         label=label.tolist(),
+        method=method,
     )
 
 
@@ -188,6 +484,9 @@ def two_sided_half_p(k: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 # --- confidence intervals for counts and rates ----------------------------------------------------------
 
+EXACT_BELOW = 10  # PHE/OHID: exact (Garwood) limits below 10 events, Byar's approximation from 10 up
+INTERVAL_METHOD = "95% interval: exact Poisson (Garwood) below 10 events, Byar from 10 (PHE/OHID practice)"
+
 
 def _byar(count: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     z = _z(alpha)
@@ -200,8 +499,25 @@ def _byar(count: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
+def _garwood(count: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson limits: χ²(α/2; 2O)/2 and χ²(1 − α/2; 2O + 2)/2 (lower 0 for O = 0)."""
+    _z(alpha)
+    o = count.astype(float)
+    lower = np.where(o == 0, 0.0, sps.chi2.ppf(alpha / 2, 2 * np.maximum(o, 1)) / 2)
+    upper = sps.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
+    return lower, upper
+
+
+def _interval(count: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Garwood below ``EXACT_BELOW`` events, Byar from there up."""
+    bl, bu = _byar(count, alpha)
+    gl, gu = _garwood(count, alpha)
+    exact = count < EXACT_BELOW
+    return np.where(exact, gl, bl), np.where(exact, gu, bu)
+
+
 def byar_ci(count: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Byar's approximate confidence interval for a Poisson count (the PHE/OHID method).
+    """Byar's approximate confidence interval for a Poisson count (always Byar; see ``count_interval``).
 
     lower = O (1 - 1/(9O) - z/(3 sqrt O))^3 and upper = (O+1) (1 - 1/(9(O+1)) + z/(3 sqrt(O+1)))^3;
     for O = 0 the lower limit is exactly 0.
@@ -210,22 +526,40 @@ def byar_ci(count: int, alpha: float = 0.05) -> tuple[float, float]:
     return float(lo[0]), float(up[0])
 
 
+def garwood_ci(count: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The exact Poisson (Garwood) interval for a count: χ²(α/2; 2O)/2 to χ²(1 − α/2; 2O + 2)/2."""
+    lo, up = _garwood(np.array([_count(count, "count")]), alpha)
+    return float(lo[0]), float(up[0])
+
+
+def count_interval(count: int, alpha: float = 0.05) -> tuple[float, float]:
+    """The interval figures show for a count: exact (Garwood) below 10 events, Byar from 10 (PHE/OHID)."""
+    lo, up = _interval(np.array([_count(count, "count")]), alpha)
+    return float(lo[0]), float(up[0])
+
+
 def rate_ci(
     count: int, population: float, per: float = 1000, alpha: float = 0.05
 ) -> tuple[float, float, float]:
-    """A rate per ``per`` residents with Byar's interval: (rate, lower, upper)."""
+    """A rate per ``per`` residents with its interval (``count_interval``): (rate, lower, upper)."""
     if not population > 0:
         raise ValueError(f"population must be positive, got {population}")
-    lo, up = byar_ci(count, alpha)
+    lo, up = count_interval(count, alpha)
     scale = per / float(population)
     return _count(count, "count") * scale, lo * scale, up * scale
 
 
+rate_interval = rate_ci
+
+
 def byar_ci_frame(counts: Sequence[int] | np.ndarray | pd.Series, alpha: float = 0.05) -> pd.DataFrame:
-    """Byar's interval for many counts: a frame with ``count``, ``lower`` and ``upper`` (index kept)."""
+    """``count_interval`` for many counts: a frame with ``count``, ``lower`` and ``upper`` (index kept).
+
+    (The name is historical: counts below 10 get the exact interval, as ``count_interval``.)
+    """
     s = pd.Series(counts) if not isinstance(counts, pd.Series) else counts
     arr = np.array([_count(x, "count") for x in s], dtype=float)
-    lo, up = _byar(arr, alpha)
+    lo, up = _interval(arr, alpha)
     return pd.DataFrame({"count": arr.astype("int64"), "lower": lo, "upper": up}, index=s.index)
 
 
@@ -236,7 +570,7 @@ def rates_with_ci(
     per: float = 1000,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Add ``rate``, ``rate_lower`` and ``rate_upper`` (per ``per`` residents, Byar's interval) to a copy of df.
+    """Add ``rate``, ``rate_lower`` and ``rate_upper`` (per ``per`` residents, ``count_interval``) to a copy.
 
     Rows with a missing or non-positive population get NA rates rather than an error.
     """
@@ -368,26 +702,25 @@ def overrepresentation(
 
 # --- Getis-Ord Gi* hotspots ------------------------------------------------------------------------------
 
-HOTSPOT_LABELS = (
-    "Hot spot (99%)",
-    "Hot spot (95%)",
-    "Hot spot (90%)",
-    "Not significant",
-    "Cold spot (90%)",
-    "Cold spot (95%)",
-    "Cold spot (99%)",
+HOT_SPOT = "Hot spot (FDR 5%)"
+COLD_SPOT = "Cold spot (FDR 5%)"
+HOTSPOT_LABELS = (HOT_SPOT, NOT_SIGNIFICANT, COLD_SPOT)
+GI_METHOD = "Getis-Ord Gi*, queen contiguity, two-sided, Benjamini–Hochberg FDR 5%"
+GI_METHOD_DETAIL = (
+    GI_METHOD
+    + " (exact conditional-permutation p-values: each area's neighbourhood sum against every way of "
+    "drawing its neighbours' values from the other areas)"
 )
+# The subset-sum distribution is computed on a grid of at most this many units of the total (exact for
+# whole counts up to it; non-whole values such as rates are put on the grid).
+GI_GRID = 50_000
 
 
-def hotspot_label(z: float, p: float) -> str:
-    """The conventional Gi* category for a z-score and pseudo p-value."""
-    if pd.isna(z) or pd.isna(p):
-        return "Not significant"
-    side = "Hot spot" if z > 0 else "Cold spot"
-    for cut, conf in ((0.01, "99%"), (0.05, "95%"), (0.10, "90%")):
-        if p <= cut:
-            return f"{side} ({conf})"
-    return "Not significant"
+def hotspot_label(z: float, q: float, alpha: float = 0.05) -> str:
+    """'Hot spot (FDR 5%)' / 'Cold spot (FDR 5%)' where the FDR-adjusted q is at most ``alpha``, by z's sign."""
+    if pd.isna(z) or pd.isna(q) or q > alpha or z == 0:
+        return NOT_SIGNIFICANT
+    return f"{'Hot spot' if z > 0 else 'Cold spot'} ({fdr_words(alpha)})"
 
 
 def _build_contiguity(wkb: tuple[bytes, ...]):
@@ -425,19 +758,122 @@ def contiguity_graph(gdf, cache: bool = True):
     return _cached_contiguity(key) if cache else _build_contiguity(key)
 
 
-def getis_ord(gdf, value_col: str, seed: int = 12345, permutations: int = 999, graph=None) -> pd.DataFrame:
-    """Local Getis-Ord Gi* on queen contiguity: a frame (gdf's index and non-geometry columns) plus z, p_sim, label.
+def _neighbours(graph, n: int) -> list[np.ndarray]:
+    """Each area's neighbours (itself excluded) from a binary graph; ValueError for other weights."""
+    m = graph.sparse.tocsr()
+    if m.shape != (n, n):
+        raise ValueError(f"the graph has {m.shape[0]} areas but gdf has {n} rows")
+    if m.nnz and not np.allclose(m.data[m.data != 0], 1):
+        raise ValueError("Gi* here needs binary (contiguity) weights")
+    out = []
+    for i in range(n):
+        cols = m.indices[m.indptr[i] : m.indptr[i + 1]]
+        vals = m.data[m.indptr[i] : m.indptr[i + 1]]
+        out.append(np.unique(cols[(cols != i) & (vals != 0)]))
+    return out
 
-    Uses ``libpysal.graph.Graph.build_contiguity`` (the current API; ``weights.Queen`` is the legacy one)
-    with a self-weight of 1 so the area itself counts (the star in Gi*), row-standardised, and esda's
-    conditional permutation test with a fixed ``seed`` so the same data always give the same map.
-    The graph comes from ``contiguity_graph(gdf)`` (cached per geometry set) unless ``graph`` is given; a
-    given graph must have one node per row of gdf, in row order.
-    ``p_sim`` is esda's one-sided ("directed") pseudo p-value; the sign of ``z`` says hot or cold.
-    Areas with no neighbours are scored on themselves alone and will rarely be significant.
+
+def _on_grid(y: np.ndarray) -> np.ndarray:
+    """``y`` as non-negative whole grid units: unchanged when whole with a total up to ``GI_GRID``."""
+    lo = y - y.min() if y.min() < 0 else y
+    whole = np.allclose(lo, np.round(lo))
+    total = float(lo.sum())
+    if whole and total <= GI_GRID:
+        return np.round(lo).astype(np.int64)
+    return np.round(lo * (GI_GRID / total / 1.0) if total > 0 else lo).astype(np.int64)
+
+
+def gi_star_exact(y: np.ndarray, neighbours: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(z, two-sided p) of local Gi* for each area, by the exact conditional-permutation distribution.
+
+    With binary contiguity weights plus the area itself, row-standardised, Gi*_i = (y_i + S_i) / ((k_i + 1)
+    Σy), where S_i is the sum over the k_i neighbours. Holding y_i fixed and permuting the other n − 1
+    values (esda's conditional randomisation), Gi*_i is a rising function of S_i, whose null distribution is
+    the sum of k_i values drawn without replacement from the other areas. That distribution is counted
+    exactly (subsets by size and sum, one pass over all areas, then each area's own value divided out), so
+    p = min(1, 2 min(P(S ≥ s), P(S ≤ s))) needs no random permutations and no seed. z is (s − E S) / sd S
+    with E S = k μ and Var S = k σ² (N − k)/(N − 1) over the N = n − 1 other values. An area without
+    neighbours gets z = 0, p = 1.
     """
-    import esda
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    k = np.array([len(nb) for nb in neighbours], dtype=np.int64)
+    z = np.zeros(n)
+    p = np.ones(n)
+    if n < 2 or k.max(initial=0) == 0:
+        return z, p
+    # z from the real values.
+    total, sq = y.sum(), (y**2).sum()
+    for i in range(n):
+        if k[i] == 0:
+            continue
+        others = n - 1
+        mu = (total - y[i]) / others
+        var = (sq - y[i] ** 2) / others - mu**2
+        v = k[i] * var * (others - k[i]) / (others - 1) if others > 1 else 0.0
+        s = y[neighbours[i]].sum()
+        z[i] = 0.0 if v <= 1e-12 * max(1.0, mu**2) else (s - k[i] * mu) / math.sqrt(v)
+    # p from the exact subset-sum counts on the grid.
+    g = _on_grid(y)
+    big = int(g.sum())
+    kmax = int(k.max())
+    if math.comb(n, kmax) >= 2**62:  # int64 counts would overflow: count each area afresh, as probabilities
+        return z, _gi_p_direct(g, neighbours, k)
+    f = np.zeros((kmax + 1, big + 1), dtype=np.int64)
+    f[0, 0] = 1
+    for v in g.tolist():
+        for j in range(kmax, 0, -1):
+            f[j, v:] += f[j - 1, : big + 1 - v]
+    for i in range(n):
+        ki = int(k[i])
+        if ki == 0:
+            continue
+        v = int(g[i])
+        # Divide area i out: f_j = h_j + shift(h_{j-1}, v), so h_j = f_j - shift(h_{j-1}, v).
+        h = f[0].copy()
+        for j in range(1, ki + 1):
+            nxt = f[j].copy()
+            nxt[v:] -= h[: big + 1 - v]
+            h = nxt
+        p[i] = _two_sided(h, int(g[neighbours[i]].sum()), math.comb(n - 1, ki))
+    return z, p
 
+
+def _two_sided(dist: np.ndarray, s: int, ways: int | float) -> float:
+    upper = float(dist[s:].sum()) / ways
+    lower = float(dist[: s + 1].sum()) / ways
+    return min(1.0, 2 * min(upper, lower))
+
+
+def _gi_p_direct(g: np.ndarray, neighbours: Sequence[np.ndarray], k: np.ndarray) -> np.ndarray:
+    """The same p-values, one area at a time in probabilities (for graphs too large for int64 counts)."""
+    n, big = len(g), int(g.sum())
+    p = np.ones(n)
+    for i in range(n):
+        ki = int(k[i])
+        if ki == 0:
+            continue
+        f = np.zeros((ki + 1, big + 1))
+        f[0, 0] = 1.0
+        for idx, v in enumerate(g.tolist()):
+            if idx == i:
+                continue
+            for j in range(ki, 0, -1):
+                f[j, v:] += f[j - 1, : big + 1 - v]
+        p[i] = _two_sided(f[ki], int(g[neighbours[i]].sum()), float(f[ki].sum()))
+    return p
+
+
+def getis_ord(gdf, value_col: str, graph=None, alpha: float = 0.05) -> pd.DataFrame:
+    """Local Getis-Ord Gi* on queen contiguity with the false-discovery rate controlled across areas.
+
+    Returns a frame (gdf's index and non-geometry columns) plus ``z``, ``p`` (two-sided, exact conditional
+    permutation: ``gi_star_exact``), ``q`` (Benjamini–Hochberg across all areas) and ``label``
+    ("Hot spot (FDR 5%)", "Cold spot (FDR 5%)" where q ≤ ``alpha``, else "Not significant"). The p-values
+    are exact, so the labels cannot change with a random seed. The graph comes from
+    ``contiguity_graph(gdf)`` (cached per geometry set) unless ``graph`` is given; a given graph must have
+    one node per row of gdf, in row order, and binary weights.
+    """
     if len(gdf) < 3:
         raise ValueError("Gi* needs at least three areas")
     y = pd.to_numeric(gdf[value_col], errors="coerce").astype(float).to_numpy()
@@ -446,17 +882,11 @@ def getis_ord(gdf, value_col: str, seed: int = 12345, permutations: int = 999, g
     out = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).copy()
     if np.ptp(y) == 0:
         # Identical values everywhere: Gi* is 0/0; no area can stand out.
-        return out.assign(z=0.0, p_sim=1.0, label="Not significant")
+        return out.assign(z=0.0, p=1.0, q=1.0, label=NOT_SIGNIFICANT)
     if graph is None:
         graph = contiguity_graph(gdf)
     elif graph.n != len(gdf):
         raise ValueError(f"the graph has {graph.n} areas but gdf has {len(gdf)} rows")
-    with warnings.catch_warnings():
-        # esda's own future-change notices are about defaults we do not rely on.
-        warnings.filterwarnings("ignore", message=".*islands.*")
-        warnings.filterwarnings("ignore", message=".*alternative hypothesis.*", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", message=".*row_stack.*", category=DeprecationWarning)
-        g = esda.G_Local(y, graph, transform="R", permutations=permutations, star=True, seed=seed, n_jobs=1)
-    z = np.asarray(g.Zs, dtype=float)
-    p = np.asarray(g.p_sim, dtype=float)
-    return out.assign(z=z, p_sim=p, label=[hotspot_label(a, b) for a, b in zip(z, p, strict=True)])
+    z, p = gi_star_exact(y, _neighbours(graph, len(gdf)))
+    q = benjamini_hochberg(p)
+    return out.assign(z=z, p=p, q=q, label=[hotspot_label(a, b, alpha) for a, b in zip(z, q, strict=True)])

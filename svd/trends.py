@@ -45,7 +45,7 @@ def ward_rates(table: pd.DataFrame, categories: Iterable[Category], ward_pop: pd
     """Offences per ward in the latest 12 months of ``table`` and the 12 before, with the rate per 1,000.
 
     ``ward_pop`` is ``svd.population.ward_population()``; every ward in it gets a row (zero where none).
-    Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (Byar 95%),
+    Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (95%, ``stats.count_interval``),
     highest rate first.
     """
     from svd.stats import rates_with_ci
@@ -179,6 +179,7 @@ class Comparison:
     label: str
     p_value: float
     significant: bool
+    method: str = ""  # the test, in words (svd.stats.ChangeResult.method)
 
     @property
     def current_period(self) -> str:
@@ -246,8 +247,9 @@ def _covered_window(series: pd.DataFrame, end: pd.Timestamp) -> bool:
 
 def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison | None:
     """The 12 months to ``end`` (default: the latest month whose comparison is fully covered) against the 12
-    months ``lag_months`` earlier, with the Poisson test's label; None when no pair of windows is covered."""
-    from svd.stats import poisson_change
+    months ``lag_months`` earlier, with ``svd.stats.change_test``'s label (quasi-Poisson on the 12 + 12 monthly
+    counts); None when no pair of windows is covered."""
+    from svd.stats import change_test
 
     if series.empty:
         return None
@@ -260,17 +262,19 @@ def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison 
         earlier = e - pd.DateOffset(months=lag_months)
         if _covered_window(series, e) and _covered_window(series, earlier):
             s = series.set_index("month")["count"]
-            cur = int(s.reindex(agg.month_range(e, 12)).sum())
-            prev = int(s.reindex(agg.month_range(earlier, 12)).sum())
-            res = poisson_change(cur, prev)
+            cur_m = s.reindex(agg.month_range(e, 12)).to_numpy(dtype=float)
+            prev_m = s.reindex(agg.month_range(earlier, 12)).to_numpy(dtype=float)
+            res = change_test(cur_m, prev_m)
+            cur, prev = res.current, res.previous
             return Comparison(
                 end=e,
                 lag_months=lag_months,
                 current=cur,
                 previous=prev,
                 label=res.label,
-                p_value=float(res.p_value),
+                p_value=float("nan") if res.p_value is None else float(res.p_value),
                 significant=bool(res.significant),
+                method=res.method,
             )
     return None
 
@@ -290,13 +294,24 @@ def comparison_table(comparisons: Iterable[Comparison | None]) -> pd.DataFrame:
             "offences then": c.previous,
             "change %": None if c.pct_change is None else round(c.pct_change, 1),
             "test": c.label,
+            "method": c.method,
             "note": "the earlier 12 months include COVID-19 lockdowns" if c.covid else "",
         }
         for c in comparisons
         if c is not None
     ]
     return pd.DataFrame(
-        rows, columns=["12 months", "offences", "compared with", "offences then", "change %", "test", "note"]
+        rows,
+        columns=[
+            "12 months",
+            "offences",
+            "compared with",
+            "offences then",
+            "change %",
+            "test",
+            "method",
+            "note",
+        ],
     )
 
 

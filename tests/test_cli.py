@@ -90,3 +90,27 @@ def test_simulate_then_validate_accepts_every_row(tmp_path):
     assert report["format"] == "svd_incidents"
     assert report["rows_in"] == report["rows_accepted"] > 30000
     assert report["rows_quarantined"] == 0 and report["problems"] == []
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_hotspots_json_real_data():
+    """Every ward with its Gi* z, p, BH q and label, and its emerging label; the counts are the records' latest
+    12 months of serious violence (simulated here: the ward totals are the real MPS ones)."""
+    from svd import stats
+
+    p = run("hotspots", "--level", "ward", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["level"] == "ward" and r["source"] == "simulated" and len(r["areas"]) == 19
+    assert "Benjamini–Hochberg FDR 5%" in r["gi_method"] and "quasi-Poisson" in r["emerging_method"]
+    a = r["areas"][0]
+    assert set(a) >= {"code", "name", "count", "gi_z", "gi_p", "gi_q", "hotspot", "emerging", "emerging_q"}
+    qs = stats.benjamini_hochberg([x["gi_p"] for x in r["areas"]])
+    assert [x["gi_q"] for x in r["areas"]] == pytest.approx(qs.tolist(), abs=1e-5)
+    for x in r["areas"]:
+        assert x["hotspot"] in stats.HOTSPOT_LABELS and x["emerging"] in stats.EMERGING_LABELS
+        assert (x["hotspot"] != "Not significant") == (x["gi_q"] <= 0.05)
+    summary = json.loads(run("summary", "--json").stdout)["by_ward_serious_violence_12m"]
+    assert {x["code"]: x["count"] for x in r["areas"]} == summary
+    assert run("hotspots", "--level", "county").returncode != 0

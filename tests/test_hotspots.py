@@ -72,7 +72,7 @@ def test_area_table_fills_zero_areas_and_computes_rates():
     assert "One" in tips["tip"][0] and "10 offences" in tips["tip"][0] and "10.00 per 1,000" in tips["tip"][0]
 
 
-def test_emerging_uses_a_poisson_test_not_percentages():
+def test_emerging_uses_a_test_not_percentages():
     months = pd.date_range("2023-04-01", "2025-03-01", freq="MS")
     rows = []
     for m in months:
@@ -86,10 +86,30 @@ def test_emerging_uses_a_poisson_test_not_percentages():
     out = hs.emerging_labels(monthly, pd.Series(["BIG", "SMALL", "NONE"]), M("2025-03-01")).set_index(
         "area_code"
     )
-    assert out.loc["BIG", "emerging"] == "Emerging"
-    assert out.loc["SMALL", "emerging"] == "Stable"
+    assert out.loc["BIG", "emerging"] == "Emerging (FDR 5%)"
+    assert out.loc["SMALL", "emerging"] == "Not significant"
     assert out.loc["NONE", "last_12m"] == 0
     assert out.loc["BIG", "last_12m"] == 480 and out.loc["BIG", "prior_12m"] == 240
+    # q: BIG's p times 3 areas (Benjamini–Hochberg); SMALL's 2 against 0 has p = 0.5.
+    assert out.loc["SMALL", "emerging_p"] == pytest.approx(0.5)
+    assert out.loc["BIG", "emerging_q"] == pytest.approx(3 * out.loc["BIG", "emerging_p"])
+    assert "Benjamini–Hochberg FDR 5%" in out.loc["BIG", "emerging_method"]
+
+
+def test_emerging_totals_pool_the_monthly_dispersion_and_check_the_windows():
+    """Two areas, 24 months. A alternates 2, 6 (mean 4 in each window: X² = 12 × 4/4 = 12 per window), B is
+    steady at 5 (X² = 0): X² = 24 on df = 4 × 11 = 44 (four area-windows of 12 months, one mean each), 0.545.
+    Data that start a month too late cannot fill the earlier window: nothing is compared."""
+    months = pd.date_range("2023-04-01", "2025-03-01", freq="MS")
+    rows = [{"area_code": "A", "month": m, "count": 2 if i % 2 else 6} for i, m in enumerate(months)]
+    rows += [{"area_code": "B", "month": m, "count": 5} for m in months]
+    monthly = pd.DataFrame(rows)
+    t = hs.emerging_totals(monthly, pd.Series(["A", "B"]), M("2025-03-01")).set_index("area_code")
+    assert t.loc["A", "dispersion"] == pytest.approx(24 / 44) and t.loc["A", "dispersion_df"] == 44
+    assert t["complete"].all() and t.loc["A", "current"] == 48
+    late = hs.emerging_totals(monthly[monthly["month"] > months[0]], pd.Series(["A", "B"]), M("2025-03-01"))
+    assert not late["complete"].any()
+    assert (hs.emerging_from_totals(late)["emerging"] == "Not compared: a month is missing").all()
 
 
 def test_gi_labels_flag_a_cluster_of_high_values():
@@ -107,7 +127,8 @@ def test_gi_labels_flag_a_cluster_of_high_values():
     out = hs.gi_labels(gdf, "value").set_index("area_code")
     assert out.loc["A00", "hotspot"].startswith("Hot spot")
     assert out.loc["A44", "hotspot"] in ("Not significant",) or out.loc["A44", "hotspot"].startswith("Cold")
-    # fixed seed: the same data give the same p-values
+    assert out.loc["A00", "gi_q"] <= 0.05 and {"gi_z", "gi_p", "gi_q"} <= set(out.columns)
+    # exact p-values: the same data give the same p-values
     again = hs.gi_labels(gdf, "value").set_index("area_code")
     assert (again["gi_p"] == out["gi_p"]).all()
 
@@ -123,18 +144,20 @@ def test_ranked_orders_by_measure_and_attaches_labels():
             "change_text": ["", "", ""],
         }
     )
-    gi = pd.DataFrame({"area_code": ["A", "B", "C"], "hotspot": ["Hot spot (95%)", "Not significant", "x"]})
+    gi = pd.DataFrame(
+        {"area_code": ["A", "B", "C"], "hotspot": ["Hot spot (FDR 5%)", "Not significant", "x"]}
+    )
     em = pd.DataFrame(
         {
             "area_code": ["A", "B", "C"],
-            "emerging": ["Stable", "Emerging", "Stable"],
+            "emerging": ["Not significant", "Emerging (FDR 5%)", "Not significant"],
             "last_12m": [1, 2, 3],
             "prior_12m": [1, 1, 1],
         }
     )
     by_count = hs.ranked(table, gi, em, "count", n=2)
     assert list(by_count["area_code"]) == ["B", "A"] and list(by_count["rank"]) == [1, 2]
-    assert by_count.loc[0, "emerging"] == "Emerging"
+    assert by_count.loc[0, "emerging"] == "Emerging (FDR 5%)"
     assert list(hs.ranked(table, gi, em, "rate_per_1000")["area_code"]) == ["A", "C", "B"]
 
 
@@ -142,8 +165,21 @@ def test_headline_sentence_names_the_top_area_and_the_test():
     t = pd.DataFrame({"area_name": ["Abbey", "Alibon"], "count": [300, 100], "previous": [100, 100]})
     s = hs.summarise(t)
     assert (s.total, s.top_name, s.top_count) == (400, "Abbey", 300)
-    text = hs.headline_sentence(s, "ward", "Jan 2025", "offences")
+    months = pd.date_range("2024-01-01", "2025-12-01", freq="MS")
+    # 200 then 400 (months of 16 or 18, then 33 or 34): dispersion under 1, so the exact test, p far below 0.05.
+    first = [18 if i % 3 == 0 else 16 for i in range(12)]
+    second = [34 if i % 3 == 0 else 33 for i in range(12)]
+    monthly = pd.Series(first + second, index=months)
+    change = hs.period_change(monthly, M("2025-01-01"), M("2025-12-01"), months)
+    assert change.compared and change.significant
+    text = hs.headline_sentence(s, "ward", "Jan 2025", "offences", change=change)
     assert "Abbey" in text and "300 of the 400" in text and "75%" in text and "a significant change" in text
+    assert "quasi-Poisson test" in text
+    # No test given: no claim either way. A month missing: the sentence says so, never "significant".
+    assert "significant" not in hs.headline_sentence(s, "ward", "Jan 2025", "offences")
+    gap = hs.period_change(monthly, M("2025-01-01"), M("2025-12-01"), months.delete(3))
+    assert not gap.significant
+    assert "not compared: a month is missing" in hs.headline_sentence(s, "ward", "x", "offences", change=gap)
     empty = hs.summarise(t.assign(count=0))
     assert "No offences" in hs.headline_sentence(empty, "ward", "Jan 2025", "offences")
 

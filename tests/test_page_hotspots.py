@@ -117,7 +117,15 @@ def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     at = _app()
     top = at.dataframe[-1].value
     assert {"hotspot", "emerging", "count", "rate_per_1000", "change_text"} <= set(top.columns)
-    assert top["hotspot"].notna().all() and top["emerging"].isin(["Emerging", "Declining", "Stable"]).all()
+    from svd import stats
+
+    assert (
+        top["hotspot"].isin(stats.HOTSPOT_LABELS).all() and top["emerging"].isin(stats.EMERGING_LABELS).all()
+    )
+    # The caption states both methods (and where their error rates are measured).
+    captions = " ".join(c.value for c in at.caption)
+    assert "Getis-Ord Gi*, queen contiguity, two-sided, Benjamini–Hochberg FDR 5%" in captions
+    assert "quasi-Poisson test per area" in captions and "Error rates of the statistical labels" in captions
     assert list(top["count"]) == sorted(top["count"], reverse=True)
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "Excel", "Map (PNG)", "All areas (CSV)"} <= set(labels)

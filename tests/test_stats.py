@@ -88,21 +88,139 @@ def test_poisson_change_rejects_bad_alpha_and_exposure():
 
 
 def test_emerging_labels_a_pair_of_counts():
-    assert stats.emerging(10, 0) == "Emerging"
-    assert stats.emerging(1, 9) == "Declining"
-    assert stats.emerging(6, 2) == "Stable"
+    """One area: no multiple testing (q = p) and no monthly series (dispersion 1): the exact test's verdict."""
+    assert stats.emerging(10, 0) == "Emerging (FDR 5%)"
+    assert stats.emerging(1, 9) == "Declining (FDR 5%)"
+    assert stats.emerging(6, 2) == "Not significant"
 
 
-def test_emerging_over_a_frame_returns_a_new_frame():
-    df = pd.DataFrame({"area": ["A", "B", "C"], "current": [10, 1, 6], "previous": [0, 9, 2]})
+def test_emerging_over_a_frame_adjusts_for_many_areas():
+    """p = 2/1024 = 0.001953, 22/1024 = 0.021484, 74/256 = 0.289 (the hand-worked tests above). Benjamini–
+    Hochberg with m = 3: sorted p × m / rank = 0.005859, 0.032227, 0.289; running minimum from the top leaves
+    them so: q = [0.005859, 0.032227, 0.289] — two labels at FDR 5%."""
+    df = pd.DataFrame({"current": [10, 1, 6], "previous": [0, 9, 2]})
     before = df.copy()
     out = stats.emerging(df)
-    assert out["label"].tolist() == ["Emerging", "Declining", "Stable"]
+    assert out["label"].tolist() == ["Emerging (FDR 5%)", "Declining (FDR 5%)", "Not significant"]
     assert out["p_value"].tolist() == pytest.approx([2 / 1024, 22 / 1024, 74 / 256])
+    assert out["q_value"].tolist() == pytest.approx([3 * 2 / 1024, 1.5 * 22 / 1024, 74 / 256])
     assert pd.isna(out.loc[0, "pct_change"]) and out.loc[2, "pct_change"] == pytest.approx(200.0)
+    assert "Benjamini–Hochberg FDR 5%" in out.loc[0, "method"]
     pd.testing.assert_frame_equal(df, before)  # argument untouched
     with pytest.raises(ValueError):
         stats.emerging(3)
+
+
+def test_emerging_frame_with_overdispersion_and_incomplete_windows():
+    """Dispersion 2 on 22 df: area (10, 0) has z = 10 / √(2 × 10) = 2.2361, two-sided t(22) p = 0.0358 (larger
+    than the exact 0.00195, so it is used); BH over one area keeps it: still 'Emerging'. Twenty such areas
+    with 19 of no change: q = 20 × 0.0358 = 0.716, not significant. An incomplete window labels nothing."""
+    one = stats.emerging_frame(
+        pd.DataFrame({"current": [10], "previous": [0]}), dispersion=2.0, dispersion_df=22
+    )
+    assert one["p_value"].iloc[0] == pytest.approx(0.035812, abs=1e-5)
+    assert one["label"].iloc[0] == "Emerging (FDR 5%)" and "dispersion 2.0" in one["method"].iloc[0]
+    many = pd.DataFrame({"current": [10] + [5] * 19, "previous": [0] + [5] * 19})
+    out = stats.emerging_frame(many, dispersion=2.0, dispersion_df=22)
+    assert out["q_value"].iloc[0] == pytest.approx(20 * 0.035812, abs=1e-4)
+    assert (out["label"] == "Not significant").all()
+    missing = stats.emerging_frame(pd.DataFrame({"current": [100], "previous": [0]}), complete=False)
+    assert (
+        missing["label"].tolist() == ["Not compared: a month is missing"] and missing["p_value"].isna().all()
+    )
+    # Columns from hotspots.emerging_totals carry the dispersion and completeness.
+    cols = pd.DataFrame(
+        {"current": [10], "previous": [0], "dispersion": [0.5], "dispersion_df": [22], "complete": [True]}
+    )
+    assert stats.emerging_frame(cols)["p_value"].iloc[0] == pytest.approx(2 / 1024)  # floored at 1: exact
+
+
+def test_benjamini_hochberg_by_hand():
+    """p = [0.01, 0.04, 0.03, 0.5], m = 4. Sorted 0.01, 0.03, 0.04, 0.5 times m/rank: 0.04, 0.06, 0.0533, 0.5;
+    the running minimum from the largest: 0.5, 0.0533, 0.0533, 0.04. In the input order: [0.04, 0.0533,
+    0.0533, 0.5]. NaN is left out of m and stays NaN."""
+    q = stats.benjamini_hochberg([0.01, 0.04, 0.03, 0.5, np.nan])
+    assert q[:4] == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    assert np.isnan(q[4])
+
+
+# --- change test with overdispersion --------------------------------------------------------------------
+
+
+def test_pearson_dispersion_by_hand_on_six_numbers():
+    """Current [2, 10, 6]: mean 6, X² = (16 + 16 + 0)/6 = 5.3333. Previous [1, 5, 3]: mean 3,
+    X² = (4 + 4 + 0)/3 = 2.6667. Total 8.0 on df = 6 − 2 = 4: dispersion 2.0. A window of zeros adds nothing."""
+    raw, df = stats.pearson_dispersion([np.array([2, 10, 6]), np.array([1, 5, 3])])
+    assert raw == pytest.approx(2.0) and df == 4
+    assert stats.pearson_dispersion([np.array([2, 10, 6]), np.array([0, 0, 0])]) == (
+        pytest.approx(5.3333 / 2, abs=1e-4),
+        2,
+    )
+    # Several areas (rows) pool: two copies of the same series give the same ratio on twice the df.
+    two = stats.pearson_dispersion([np.array([[2, 10, 6], [2, 10, 6]]), np.array([[1, 5, 3], [1, 5, 3]])])
+    assert two == (pytest.approx(2.0), 8)
+    assert stats.floored_dispersion(0.4) == 1.0 and stats.floored_dispersion(float("nan")) == 1.0
+
+
+def test_change_test_allows_for_the_dispersion():
+    """The six numbers above: 18 against 9, dispersion 2.0 on 4 df. z = (18 − 9)/√(2 × 27) = 9/7.3485 = 1.2247;
+    two-sided t(4) p = 0.2879, larger than the exact Poisson test's 0.1221: no significant change."""
+    r = stats.change_test([2, 10, 6], [1, 5, 3])
+    assert (r.current, r.previous, r.change) == (18, 9, 9)
+    assert r.p_value == pytest.approx(0.287864, abs=1e-5) and not r.significant
+    assert r.label == "no significant change" and r.dispersion == pytest.approx(2.0)
+    assert r.method == "quasi-Poisson test, dispersion 2.0 estimated from 6 monthly counts"
+
+
+def test_change_test_with_little_variation_is_the_exact_poisson_test():
+    """Current [3, 5, 4], previous [2, 2, 2]: X² = (1 + 1 + 0)/4 + 0 = 0.5 on 4 df, 0.125, floored at 1: the
+    exact test of 12 against 6, p = binomtest(12, 18).pvalue = 0.2379; and ten months of 1 against ten of 0
+    is 10 against 0, p = 2/1024 as by hand above (dispersion 0, floored)."""
+    r = stats.change_test([3, 5, 4], [2, 2, 2])
+    assert r.p_value == pytest.approx(0.237885, abs=1e-5) and r.dispersion == 1.0
+    assert "floored at 1" in r.method
+    r = stats.change_test([1] * 10, [0] * 10)
+    assert r.p_value == pytest.approx(2 / 1024) and r.label == "significant increase"
+
+
+def test_change_test_refuses_incomplete_or_unequal_windows():
+    """A missing month (None or NaN) or windows of different lengths: never significant, and the label says why."""
+    for cur, prev in (([100, None, 100], [1, 1, 1]), ([100, 100, 100], [1, float("nan"), 1])):
+        r = stats.change_test(cur, prev)
+        assert r.label == stats.NOT_COMPARED_MISSING == "not compared: a month is missing"
+        assert not r.significant and r.p_value is None and not r.compared
+    r = stats.change_test([100] * 12, [1] * 11)
+    assert r.label == stats.NOT_COMPARED_LENGTH and not r.significant
+    assert r.label not in stats.CHANGE_LABELS
+    with pytest.raises(ValueError):
+        stats.change_test([1.5, 2], [1, 2])
+
+
+def test_monthly_window_marks_uncovered_months_missing():
+    months = pd.date_range("2025-01-01", periods=3, freq="MS")
+    counts = pd.Series([5, 7], index=[months[0], months[2]])
+    got = stats.monthly_window(counts, months, available=months)
+    assert got.tolist() == [5.0, 0.0, 7.0]  # a covered month with no offences is 0
+    got = stats.monthly_window(counts, months, available=months[[0, 2]])
+    assert got[0] == 5 and np.isnan(got[1]) and got[2] == 7
+
+
+def test_share_change_test_by_hand():
+    """Current 2/10 and 8/10 (share 0.5; X² = 9/2.5 + 9/2.5 = 7.2 on 1 df), previous 2/10 and 2/10 (0.2; X² = 0,
+    1 df): dispersion 7.2/2 = 3.6. Pooled 14/40 = 0.35; se = √(3.6 × 0.35 × 0.65 × (1/20 + 1/20)) = 0.28618;
+    z = 0.3/0.28618 = 1.0483, two-sided t(2). With steady months (dispersion floored at 1) it is the plain
+    two-proportion test (``overview.share_change``)."""
+    from scipy import stats as sps
+
+    r = stats.share_change_test([2, 8], [10, 10], [2, 2], [10, 10])
+    assert r.dispersion == pytest.approx(3.6)
+    assert r.p_value == pytest.approx(2 * sps.t.sf(0.3 / math.sqrt(3.6 * 0.35 * 0.65 * 0.1), 2))
+    assert r.label == "no significant change" and r.method.startswith("quasi-binomial")
+    steady = stats.share_change_test([5, 5], [10, 10], [2, 2], [10, 10])
+    from svd.overview import share_change
+
+    assert (steady.label, steady.p_value) == pytest.approx(share_change(10, 20, 4, 20))
+    assert stats.share_change_test([5, None], [10, 10], [2, 2], [10, 10]).label == stats.NOT_COMPARED_MISSING
 
 
 # --- Byar's interval ------------------------------------------------------------------------------------
@@ -137,12 +255,28 @@ def test_rate_ci_scales_the_count_interval():
         stats.rate_ci(3, 0)
 
 
+def test_exact_interval_below_ten_events():
+    """Garwood: lower χ²(0.025; 2O)/2, upper χ²(0.975; 2O + 2)/2. O = 0: (0, −ln 0.025 = 3.6889); O = 1:
+    (−ln 0.975 = 0.0253, 5.5716); O = 9: (4.1154, 17.0848) (the published exact table). From 10: Byar."""
+    assert stats.count_interval(0) == pytest.approx((0.0, -math.log(0.025)))
+    assert stats.count_interval(1) == pytest.approx((-math.log(0.975), 5.5716), abs=1e-4)
+    assert stats.count_interval(9) == pytest.approx((4.1154, 17.0848), abs=1e-4)
+    assert stats.count_interval(9) == stats.garwood_ci(9)
+    assert stats.count_interval(10) == stats.byar_ci(10)
+    rate, lo, up = stats.rate_interval(1, 500)  # 1 offence in 500 residents: 2 per 1,000
+    assert (
+        rate == 2.0
+        and lo == pytest.approx(2 * 0.025318, abs=1e-5)
+        and up == pytest.approx(2 * 5.5716, abs=1e-3)
+    )
+
+
 def test_vectorised_intervals_match_the_scalar_ones():
-    counts = pd.Series([0, 10, 250], index=["a", "b", "c"])
+    counts = pd.Series([0, 10, 250, 4], index=["a", "b", "c", "d"])
     ci = stats.byar_ci_frame(counts)
-    assert list(ci.index) == ["a", "b", "c"]
+    assert list(ci.index) == ["a", "b", "c", "d"]
     for k, c in counts.items():
-        assert (ci.loc[k, "lower"], ci.loc[k, "upper"]) == pytest.approx(stats.byar_ci(c))
+        assert (ci.loc[k, "lower"], ci.loc[k, "upper"]) == pytest.approx(stats.count_interval(c))
     df = pd.DataFrame({"ward": ["W1", "W2", "W3"], "count": [10, 0, 4], "population": [2000, 500, 0]})
     out = stats.rates_with_ci(df)
     assert out.loc[0, "rate"] == 5.0 and out.loc[1, "rate"] == 0.0 and out.loc[1, "rate_lower"] == 0.0
@@ -266,32 +400,58 @@ def _corner_cluster() -> gpd.GeoDataFrame:
 
 
 def test_getis_ord_finds_the_corner_cluster():
-    """Cell (0,0) and its queen neighbours (1,0), (0,1), (1,1) are all 20: its Gi* neighbourhood is the
-    highest possible, so it is a hot spot; the opposite corner (4,4) sees only 1s and cannot be hot."""
+    """Cell (0,0) has 3 queen neighbours, all 20; the other 24 cells hold three 20s and twenty-one 1s. Holding
+    (0,0) fixed, its neighbourhood sum reaches 60 only when all three 20s are drawn: P = 1/C(24,3) = 1/2024,
+    two-sided p = 2/2024. z: μ = 81/24 = 3.375, σ² = 1221/24 − 3.375² = 39.484375, Var S = 3 σ² × 21/23 =
+    108.150, z = (60 − 10.125)/10.3995 = 4.7959. The opposite corner (4,4) sees only 1s: z < 0."""
     out = stats.getis_ord(_corner_cluster(), "value")
     by_cell = out.set_index("cell")
-    assert by_cell.loc["0,0", "label"] == "Hot spot (99%)" and by_cell.loc["0,0", "z"] > 0
+    assert by_cell.loc["0,0", "p"] == pytest.approx(2 / 2024)
+    assert by_cell.loc["0,0", "z"] == pytest.approx(4.7959, abs=1e-4)
+    assert by_cell.loc["0,0", "label"] == "Hot spot (FDR 5%)" and by_cell.loc["0,0", "q"] <= 0.05
     assert not by_cell.loc["4,4", "label"].startswith("Hot spot")
     assert by_cell.loc["4,4", "z"] < 0
     assert set(out["label"]) <= set(stats.HOTSPOT_LABELS)
-    assert list(out.columns) == ["cell", "value", "z", "p_sim", "label"]
+    assert list(out.columns) == ["cell", "value", "z", "p", "q", "label"]
+
+
+def test_gi_star_exact_matches_enumerating_every_permutation():
+    """On a 3×3 rook grid, every way of drawing each area's neighbours from the other eight values is listed:
+    the p-values (two-sided, 2 × the smaller tail) and z (standardised neighbourhood sum) agree exactly."""
+    import itertools
+
+    rng = np.random.default_rng(1)
+    for values in (rng.poisson(3, 9).astype(float), rng.uniform(0, 5, 9).round(2)):
+        nbrs = [
+            np.array([j for j in range(9) if abs(j // 3 - i // 3) + abs(j % 3 - i % 3) == 1])
+            for i in range(9)
+        ]
+        z, p = stats.gi_star_exact(values, nbrs)
+        for i in range(9):
+            others = [j for j in range(9) if j != i]
+            sums = np.array([values[list(c)].sum() for c in itertools.combinations(others, len(nbrs[i]))])
+            s = values[nbrs[i]].sum()
+            eps = 1e-9
+            want = min(1.0, 2 * min((sums >= s - eps).mean(), (sums <= s + eps).mean()))
+            assert p[i] == pytest.approx(want, abs=1e-12)
+            assert z[i] == pytest.approx((s - sums.mean()) / sums.std(), abs=1e-9)
 
 
 def test_getis_ord_is_deterministic_and_quiet():
     gdf = _corner_cluster()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        a = stats.getis_ord(gdf, "value", permutations=199)
-    b = stats.getis_ord(gdf, "value", permutations=199)
+        a = stats.getis_ord(gdf, "value")
+    b = stats.getis_ord(gdf, "value")
     pd.testing.assert_frame_equal(a, b)
     assert "geometry" in gdf  # the argument keeps its geometry
 
 
 def test_getis_ord_on_flat_values_finds_nothing_hot():
-    """All cells equal: no area can stand out; z = 0, p = 1 everywhere, without esda dividing by zero."""
+    """All cells equal: no area can stand out; z = 0, p = 1 everywhere, without dividing by zero."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = stats.getis_ord(_grid([5.0] * 25), "value", permutations=99)
+        out = stats.getis_ord(_grid([5.0] * 25), "value")
     assert (out["label"] == "Not significant").all() and (out["z"] == 0).all()
 
 
@@ -303,18 +463,16 @@ def test_getis_ord_rejects_missing_values():
 
 
 def test_getis_ord_cached_graph_gives_the_same_result_as_a_fresh_one():
-    """The contiguity graph is cached per geometry set; z and p_sim must be identical to building it afresh,
+    """The contiguity graph is cached per geometry set; z and p must be identical to building it afresh,
     on every call, whatever the values (the page reruns Gi* with new values on the same LSOAs)."""
     rng = np.random.default_rng(7)
     base = _corner_cluster()
     for _ in range(3):
         gdf = base.assign(value=rng.poisson(5, len(base)).astype(float))
-        fresh = stats.getis_ord(
-            gdf, "value", permutations=199, graph=stats.contiguity_graph(gdf, cache=False)
-        )
-        cached = stats.getis_ord(gdf, "value", permutations=199)
+        fresh = stats.getis_ord(gdf, "value", graph=stats.contiguity_graph(gdf, cache=False))
+        cached = stats.getis_ord(gdf, "value")
         np.testing.assert_array_equal(cached["z"].to_numpy(), fresh["z"].to_numpy())
-        np.testing.assert_array_equal(cached["p_sim"].to_numpy(), fresh["p_sim"].to_numpy())
+        np.testing.assert_array_equal(cached["p"].to_numpy(), fresh["p"].to_numpy())
         pd.testing.assert_frame_equal(cached, fresh)
 
 
@@ -341,11 +499,12 @@ def test_getis_ord_rejects_a_graph_of_another_size():
 
 
 def test_hotspot_label_thresholds():
-    assert stats.hotspot_label(2.0, 0.004) == "Hot spot (99%)"
-    assert stats.hotspot_label(2.0, 0.03) == "Hot spot (95%)"
-    assert stats.hotspot_label(-2.0, 0.03) == "Cold spot (95%)"
-    assert stats.hotspot_label(-2.0, 0.08) == "Cold spot (90%)"
-    assert stats.hotspot_label(2.0, 0.2) == "Not significant"
+    """The label follows the FDR-adjusted q (at most 0.05) and the sign of z; nothing else."""
+    assert stats.hotspot_label(2.0, 0.004) == "Hot spot (FDR 5%)"
+    assert stats.hotspot_label(2.0, 0.05) == "Hot spot (FDR 5%)"
+    assert stats.hotspot_label(-2.0, 0.03) == "Cold spot (FDR 5%)"
+    assert stats.hotspot_label(-2.0, 0.051) == "Not significant"
+    assert stats.hotspot_label(2.0, 0.08, alpha=0.1) == "Hot spot (FDR 10%)"
     assert stats.hotspot_label(np.nan, 0.01) == "Not significant"
 
 
@@ -363,11 +522,21 @@ def test_two_sided_half_p_is_scipys_binomtest():
 
 
 def test_emerging_frame_matches_the_test_row_by_row():
+    """At dispersion 1 each area's p is the exact Poisson test's; the labels follow Benjamini–Hochberg's q."""
     rng = np.random.default_rng(3)
     df = pd.DataFrame({"current": rng.integers(0, 90, 200), "previous": rng.integers(0, 90, 200)})
     out = stats.emerging_frame(df)
-    for row in out.itertuples():
+    q = stats.benjamini_hochberg(out["p_value"])
+    for row, qq in zip(out.itertuples(), q, strict=True):
         r = stats.poisson_change(row.current, row.previous)
-        assert row.label == stats.emerging(row.current, row.previous)
         assert row.change == r.change and abs(row.p_value - r.p_value) < 1e-9
+        assert row.q_value == pytest.approx(qq)
+        want = (
+            "Not significant"
+            if qq > 0.05
+            else "Emerging (FDR 5%)"
+            if row.current > row.previous
+            else "Declining (FDR 5%)"
+        )
+        assert row.label == want
         assert (pd.isna(row.pct_change) and r.pct_change is None) or abs(row.pct_change - r.pct_change) < 1e-9

@@ -175,7 +175,7 @@ def tasking_records(root: str, extract: str | None) -> pd.DataFrame:
 # hit; the frames are small, read-only and keyed by the values they were computed from.
 @st.cache_resource(show_spinner=False, max_entries=64)
 def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float], ...]) -> pd.DataFrame:
-    """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached because permutations take time."""
+    """Gi* labels for (area_code, value) pairs at ward or LSOA level; cached per set of values."""
     from svd.hotspots import gi_labels
 
     gdf = wards(root) if level == "ward" else lsoas(root)
@@ -248,11 +248,11 @@ def map_labels(root: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def emerging(totals: tuple[tuple[str, int, int], ...]) -> pd.DataFrame:
-    """svd.hotspots.emerging_from_totals for (area_code, current, previous) rows; cached (a test per area)."""
-    from svd.hotspots import emerging_from_totals
+def emerging(totals: tuple[tuple, ...]) -> pd.DataFrame:
+    """svd.hotspots.emerging_from_totals for rows of svd.hotspots.emerging_totals (EMERGING_TOTALS_COLUMNS)."""
+    from svd.hotspots import EMERGING_TOTALS_COLUMNS, emerging_from_totals
 
-    return emerging_from_totals(pd.DataFrame(list(totals), columns=["area_code", "current", "previous"]))
+    return emerging_from_totals(pd.DataFrame(list(totals), columns=list(EMERGING_TOTALS_COLUMNS)))
 
 
 @st.cache_data(show_spinner="Checking the data directory…")

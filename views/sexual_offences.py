@@ -116,7 +116,7 @@ def body() -> None:
     period_label = change["All sexual offences"].current_period
     st.caption(
         f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
-        "(Byar 95% interval). MPS ward data (real); every ward, whatever the sidebar's ward choice."
+        "(95% interval: exact Poisson below 10 offences, Byar from 10). MPS ward data (real); every ward, whatever the sidebar's ward choice."
     )
     ward_tabs = st.tabs(list(OFFENCES))
     for tab, (name, t) in zip(ward_tabs, shown.items(), strict=True):
