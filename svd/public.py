@@ -464,13 +464,14 @@ def hidden_rows(shown: pd.DataFrame, count_cols: Sequence[str] = ("count",)) -> 
 
 
 def suppress_objectives(
-    table: pd.DataFrame, figs: Mapping, level: str, hidden: Mapping[str, bool] | None = None
+    table: pd.DataFrame, figs: Mapping, level: str, hidden: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """The overview's objective table as its tiles show it (``tile_display``): a sensitive count of 1-4 as
     "<5", and no change where either period is small — "8, rose by 167%" would give away a previous 3.
 
     ``figs`` maps metric id to its figure (``svd.metrics.Figure``, whose metric says if it is sensitive);
-    ``hidden`` marks metrics hidden because a chosen ward is hidden in a sensitive part (``ward_selection_hidden``).
+    ``hidden`` (``svd.overview.public_hidden``) marks metrics summed over chosen wards of which one is hidden in
+    a sensitive part: "current" hides the figure and its change, "previous" the change.
     """
     value = table["value"].astype(object).copy()
     change = table["change"].astype(object).copy()
@@ -479,9 +480,12 @@ def suppress_objectives(
         fig = figs.get(mid) if isinstance(mid, str) else None
         if fig is None or fig.metric.unit == "percent":
             continue
-        if hidden and hidden.get(mid) and needs_suppression(level, True):
+        why = (hidden or {}).get(mid) if needs_suppression(level, True) else None
+        if why == "current":
             value[i], change[i], touched = "[c]", None, True
             continue
+        if why == "previous":
+            change[i], touched = None, True
         shown = tile_display(fig.current, fig.previous, level, bool(fig.metric.sensitive), public=True)
         if shown.value is not None:
             value[i], touched = shown.value, True
@@ -507,13 +511,20 @@ def tile_display(
     level: str,
     sensitive: bool,
     public: bool | None = None,
-    threshold: int = 5,
+    threshold: int = THRESHOLD,
+    hidden: str | None = None,
 ) -> TileDisplay:
     """Suppression for a tile of counts: a count of 1-4 shows as "<5", and neither the change nor the rate is
-    shown when either period is small, since the change plus the shown count would give the hidden one away."""
+    shown when either period is small, since the change plus the shown count would give the hidden one away.
+    ``hidden`` (``svd.overview.public_hidden``): "current" when the figure sums chosen wards of which one is
+    hidden in a sensitive part ("[c]"), "previous" when only the period before is."""
     on = is_public() if public is None else public
     if not on or not needs_suppression(level, sensitive):
         return TileDisplay(None, True, True)
+    if hidden == "current":
+        return TileDisplay("[c]", False, False)
+    if hidden == "previous":
+        return TileDisplay(None, False, True)
 
     def small(x: float | None) -> bool:
         return x is not None and 0 < x < threshold

@@ -172,7 +172,7 @@ def test_objective_table_blanks_a_change_whose_previous_count_is_hidden():
     assert out["value"].tolist() == ["8"] and out["change"].isna().all()
     # A chosen ward hidden in a sensitive part hides the figure however large the sum.
     hid = public.suppress_objectives(
-        table, {"rape": SimpleNamespace(current=8, previous=30, metric=m)}, "ward", hidden={"rape": True}
+        table, {"rape": SimpleNamespace(current=8, previous=30, metric=m)}, "ward", hidden={"rape": "current"}
     )
     assert hid["value"].tolist() == ["[c]"] and hid["change"].isna().all()
 
