@@ -162,12 +162,15 @@ def tile_text(fig: mx.Figure) -> Tile:
 # ------------------------------------------------------------------------------------------------ gather
 
 
-def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.DataFrame:
-    """Serious-violence offences and rate per 1,000 (95% CI, ``stats.count_interval``) per ward over the pack's latest 12 months."""
+def _ward_rates(
+    borough: pd.DataFrame, ward_pop: pd.DataFrame, periods, metric_id: str = "serious_violence"
+) -> pd.DataFrame:
+    """A metric's offences (serious violence by default) and rate per 1,000 (95% CI, ``stats.count_interval``)
+    per ward over the pack's latest 12 months."""
     from svd import aggregate as agg
     from svd.stats import rates_with_ci
 
-    sv = mx.select_mps(borough, mx.metric("serious_violence"))
+    sv = mx.select_mps(borough, mx.metric(metric_id))
     tot = agg.period_totals(sv, periods, by=["area_code"]).rename(columns={"area_code": "ward_code"})
     out = ward_pop[["ward_code", "ward_name", "all_ages"]].merge(
         tot[["ward_code", "current", "previous"]], on="ward_code", how="left"
@@ -177,11 +180,18 @@ def _ward_rates(borough: pd.DataFrame, ward_pop: pd.DataFrame, periods) -> pd.Da
     return out.sort_values("rate", ascending=False).reset_index(drop=True)
 
 
-def public_ward_table(table: pd.DataFrame, public: bool | None = None) -> pd.DataFrame:
-    """The ward table as a public pack prints it (``svd.public``: the proxy includes sexual offences)."""
+def public_ward_table(
+    table: pd.DataFrame, public: bool | None = None, parts: dict[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """The ward table as a public pack prints it (``svd.public``: the proxy includes sexual offences).
+
+    ``parts``: the same table for each sensitive offence inside the proxy (rape, other sexual offences), so a
+    ward is hidden wherever one of them is, as on the Sexual offences page.
+    """
     from svd import public as pub
 
-    return pub.apply(table, "ward", sensitive=True, count_cols=["current", "previous"], public=public)
+    tables = {**(parts or {}), "proxy": table}
+    return pub.split_tables(tables, {"proxy": list(parts or {})}, public=public)["proxy"]
 
 
 def ward_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
@@ -294,7 +304,8 @@ def gather(
 
     periods = agg.latest_periods(borough["month"])
     ward_pop = population.ward_population(data_dir)
-    rates = public_ward_table(_ward_rates(borough, ward_pop, periods), public)
+    parts = {m: _ward_rates(borough, ward_pop, periods, m) for m in ("rape", "other_sexual")}
+    rates = public_ward_table(_ward_rates(borough, ward_pop, periods), public, parts)
     wards = geo.wards(data_dir).merge(rates, on=["ward_code"], how="left", suffixes=("", "_pop"))
     attribution = tuple(catalogue.attribution_lines())
     ward_map = map_png(

@@ -171,9 +171,7 @@ def _change_shown(t) -> str:
     return t if isinstance(t, str) else "–"
 
 
-# Offence groups whose small area counts could identify a victim (public mode, ``svd.public``).
-SENSITIVE_GROUPS = frozenset({"Rape", "Other sexual offences"})
-PUBLIC_COUNTS = ("count", "previous", "last_12m", "prior_12m")
+PUBLIC_COUNTS = ("count", "previous")
 PUBLIC_DERIVED = (
     "rate_per_1000",
     "change",
@@ -183,26 +181,172 @@ PUBLIC_DERIVED = (
     "emerging_p",
     "emerging_q",
 )
+# Counts of other windows (the 12 months to the latest month and the 12 before): not published in public mode,
+# since their difference with the chosen period's counts would undo the suppression.
+PUBLIC_DROPPED = ("last_12m", "prior_12m")
 
 
 def is_sensitive(offence_groups: Sequence[str], domestic_abuse: bool | None) -> bool:
-    """Whether the selection is sensitive: only sexual-offence groups chosen, or domestic abuse only."""
-    groups = set(offence_groups)
-    return domestic_abuse is True or bool(groups and groups <= SENSITIVE_GROUPS)
+    """Whether the selection is sensitive (``svd.public.is_sensitive``: ANY sensitive group, or only flagged)."""
+    from svd import public
+
+    return public.is_sensitive(offence_groups, domestic_abuse)
 
 
-def public_areas(table: pd.DataFrame, level: str, sensitive: bool, public_on: bool) -> pd.DataFrame:
-    """Every area as public mode may show it (``svd.public.apply``): counts 1–4 "<5", a second "[c]".
+@dataclass(frozen=True)
+class AreaCounts:
+    """Counts by area code of one selection in the chosen period and the period before, by ward and (from
+    records) by LSOA: what public mode protects together."""
 
-    Run on all areas (not the top ten) so the secondary suppression is against the published total. Count
-    columns present among ``PUBLIC_COUNTS`` are suppressed; rates, changes and labels of a row with any
-    hidden count are blanked (a change plus a shown count would give the hidden one away).
+    ward_now: pd.Series
+    ward_before: pd.Series
+    lsoa_now: pd.Series | None = None
+    lsoa_before: pd.Series | None = None
+
+
+@dataclass(frozen=True)
+class PublicPattern:
+    """The hidden and the primary ("<5") area codes of a selection, per period (``"now"``, ``"before"``)."""
+
+    hidden: Mapping[str, frozenset[str]]
+    primary: Mapping[str, frozenset[str]]
+
+
+def sensitive_part_filters(f: RecordFilter, all_groups: Sequence[str], flags: bool) -> list[RecordFilter]:
+    """The sensitive parts of a selection a reader could isolate by changing the offence or flag filter: each
+    sensitive offence group in it (split by the domestic-abuse flag where records carry it), and each group's
+    flagged records (``flags``) unless the selection excludes them — "All" less "Exclude flagged" is the
+    flagged part. Periods, times and places are kept."""
+    from dataclasses import replace
+
+    from svd import public
+
+    sens = public.sensitive_groups()
+    groups = list(f.offence_groups) or list(all_groups)
+    da_sensitive = flags and "domestic_abuse" in public.sensitive_flags()
+    states = [f.domestic_abuse] if f.domestic_abuse is not None or not flags else [True, False]
+    out = []
+    for g in groups:
+        for st in states:
+            if g in sens or (st is True and da_sensitive):
+                out.append(replace(f, offence_groups=(g,), domestic_abuse=st))
+    return out
+
+
+def _series(labels: Sequence[str], counts: np.ndarray, codes: Sequence[str]) -> pd.Series:
+    """Counts by ``codes`` (zero where a code has none) from per-label counts."""
+    s = pd.Series(counts, index=pd.Index(labels, dtype=object).astype(str))
+    return s.groupby(level=0).sum().reindex(pd.Index(codes, dtype=object).astype(str), fill_value=0)
+
+
+def cube_area_pair(
+    cube: Cube, f: RecordFilter, ward_codes: Sequence[str], lsoa_codes: Sequence[str] | None
+) -> AreaCounts:
+    """``AreaCounts`` of ``f`` (period and period before) from the cube, by ward and LSOA."""
+    from dataclasses import replace
+
+    mask = cube_mask(cube, replace(f, start=None, end=None))
+    now = month_columns(cube, f.start, f.end)
+    before = (
+        month_columns(cube, *previous_period(f.start, f.end))
+        if f.start is not None and f.end is not None
+        else slice(0, 0)
+    )
+    out = {}
+    for level, codes in (("ward", ward_codes), ("lsoa", lsoa_codes)):
+        if codes is None:
+            out[level] = (None, None)
+            continue
+        dim = LEVELS[level][0]
+        by = cube_area_months(cube, mask, dim)
+        labels = cube.labels[dim]
+        out[level] = (
+            _series(labels, by[:, now].sum(axis=1), codes),
+            _series(labels, by[:, before].sum(axis=1), codes),
+        )
+    return AreaCounts(*out["ward"], *out["lsoa"])
+
+
+def mps_area_pair(table: pd.DataFrame, f: RecordFilter, ward_codes: Sequence[str]) -> AreaCounts:
+    """``AreaCounts`` of ``f`` (period and period before) from a tidy MPS ward table (no LSOAs)."""
+    from dataclasses import replace
+
+    from svd import filters as sf
+
+    def counts(ff: RecordFilter) -> pd.Series:
+        c = mps_counts(sf.apply_mps(table, ff))
+        return _series(c["area_code"].tolist(), c["count"].to_numpy(), ward_codes)
+
+    before = (
+        replace(f, start=previous_period(f.start, f.end)[0], end=previous_period(f.start, f.end)[1])
+        if f.start is not None and f.end is not None
+        else replace(f, start=pd.Timestamp.max, end=pd.Timestamp.max)
+    )
+    return AreaCounts(counts(f), counts(before))
+
+
+def public_pattern(
+    whole: AreaCounts,
+    parts: Sequence[AreaCounts],
+    lsoa_ward: Mapping[str, str] | pd.Series | None,
+    sensitive: bool,
+) -> PublicPattern:
+    """Which areas public mode hides for a selection (``svd.public.selection_hidden``), each period on its own:
+    every sensitive part protected by ward and LSOA, the selection hidden wherever a part is, then itself
+    protected (LSOAs within wards within the borough)."""
+    from svd import public
+
+    hidden, primary = {}, {}
+    for key, w_attr, l_attr in (("now", "ward_now", "lsoa_now"), ("before", "ward_before", "lsoa_before")):
+        h, p = public.selection_hidden(
+            (getattr(whole, w_attr), getattr(whole, l_attr)),
+            [(getattr(x, w_attr), getattr(x, l_attr)) for x in parts],
+            lsoa_ward,
+            sensitive,
+        )
+        hidden[key], primary[key] = frozenset(h), frozenset(p)
+    return PublicPattern(hidden, primary)
+
+
+def public_areas(
+    table: pd.DataFrame,
+    level: str,
+    sensitive: bool,
+    public_on: bool,
+    pattern: PublicPattern | None = None,
+) -> pd.DataFrame:
+    """Every area as public mode may show it: counts hidden as "<5" or "[c]" as ``pattern`` says (the same
+    pattern for the map, tooltips, table and downloads), rates, changes and labels of a row with a hidden count
+    blanked, and other windows' counts (``PUBLIC_DROPPED``) left out.
+
+    Without ``pattern`` the table alone is protected (``svd.public.apply``: its own total only).
     """
     from svd import public
 
-    counts = [c for c in PUBLIC_COUNTS if c in table.columns]
     derived = [c for c in PUBLIC_DERIVED if c in table.columns]
-    return public.apply(table, level, sensitive, count_cols=counts, derived_cols=derived, public=public_on)
+    if not public_on:
+        return table
+    if pattern is None:
+        counts = [c for c in (*PUBLIC_COUNTS, *PUBLIC_DROPPED) if c in table.columns]
+        return public.apply(table, level, sensitive, count_cols=counts, derived_cols=derived, public=True)
+    out = table.drop(columns=[c for c in PUBLIC_DROPPED if c in table.columns])
+    codes = set(out["area_code"].astype(str))
+    if not (codes & (pattern.hidden["now"] | pattern.hidden["before"])):
+        return out  # nothing hidden: the counts stay numbers
+    mask = np.zeros(len(out), dtype=bool)
+    for col, key in (("count", "now"), ("previous", "before")):
+        if col not in out.columns:
+            continue
+        mask |= out["area_code"].astype(str).isin(pattern.hidden[key]).to_numpy()
+        out = out.assign(
+            **{col: public.show_hidden(out, "area_code", col, pattern.hidden[key], pattern.primary[key])}
+        )
+    return public.blank_derived(out, mask, derived)
+
+
+def _plain(x):
+    """A shown count as a number where it is one ("1,234" -> "1234"); hidden text stays text."""
+    return x.replace(",", "") if isinstance(x, str) else x
 
 
 def map_values(shown: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -210,7 +354,8 @@ def map_values(shown: pd.DataFrame, measure: str) -> pd.DataFrame:
 
     ``label`` is the text the static map prints on each area: the shown count or rate, "<5" where hidden.
     """
-    count = pd.to_numeric(shown["count"], errors="coerce")
+    # Public mode's counts are text ("1,234", "<5", "[c]"): the separators go before the conversion.
+    count = pd.to_numeric(shown["count"].astype(object).map(_plain), errors="coerce")
     value = count if measure == "count" else pd.to_numeric(shown[measure], errors="coerce")
     hidden = count.isna() & shown["count"].notna()
     text = value.map(lambda v: "–" if pd.isna(v) else (f"{v:,.0f}" if measure == "count" else f"{v:.2f}"))
@@ -443,9 +588,9 @@ def headline_sentence(
 
     ``scope`` (e.g. ``svd.filters.describe`` of the map's filter) replaces "in <period>" with "matching the
     map's filters (<scope>)", so the sentence describes exactly what the map shows. ``hide_small``: public
-    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5". ``change``: the test of
-    the total against the period before (``period_change``); without it the sentence makes no claim of
-    significance.
+    mode hides the leading area's count ("fewer than 5" for 1–4, else "a hidden number") and its share.
+    ``change``: the test of the total against the period before (``period_change``); without it the sentence
+    makes no claim of significance.
     """
     where = f"matching the map's filters ({scope})" if scope else f"in {period_label}"
     if s.total == 0 or s.top_name is None:
@@ -460,9 +605,11 @@ def headline_sentence(
     top = (
         f"fewer than 5 of the {s.total:,}"
         if hide_small and 0 < s.top_count < 5
+        else f"a hidden number of the {s.total:,}"
+        if hide_small
         else f"{s.top_count:,} of the {s.total:,}"
     )
-    share = "" if hide_small and 0 < s.top_count < 5 else f" ({s.top_share:.0%})"
+    share = "" if hide_small else f" ({s.top_share:.0%})"
     return f"{s.top_name} was the busiest {area} with {top} {what}{share} {where}; the total is {trend}."
 
 
@@ -934,3 +1081,29 @@ def area_statistics(
         "emerging_method": str(em["emerging_method"].iloc[0]) if len(em) else "",
     }
     return out.sort_values("area_code").reset_index(drop=True), context
+
+
+def selection_pattern(
+    f: RecordFilter,
+    all_groups: Sequence[str],
+    ward_codes: Sequence[str],
+    lsoa_codes: Sequence[str] | None = None,
+    lsoa_ward: Mapping[str, str] | pd.Series | None = None,
+    cube: Cube | None = None,
+    table: pd.DataFrame | None = None,
+) -> tuple[PublicPattern, bool]:
+    """Public mode's pattern for the selection ``f`` (from the record ``cube`` by ward and LSOA, else the MPS
+    ward ``table``) and whether it has sensitive parts (then the 250 m squares are not drawn: a square of
+    "All" less the same square of "Exclude flagged" would give a hidden flagged count away)."""
+    from svd import public
+
+    flags = cube is not None
+    parts = sensitive_part_filters(f, all_groups, flags)
+    if cube is not None:
+        whole = cube_area_pair(cube, f, ward_codes, lsoa_codes)
+        part_counts = [cube_area_pair(cube, p, ward_codes, lsoa_codes) for p in parts]
+    else:
+        whole = mps_area_pair(table, f, ward_codes)
+        part_counts = [mps_area_pair(table, p, ward_codes) for p in parts]
+    sensitive = public.is_sensitive(f.offence_groups or all_groups, f.domestic_abuse)
+    return public_pattern(whole, part_counts, lsoa_ward, sensitive), bool(parts)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
+from svd import public
 from svd.config import BOROUGH_CODE, definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
@@ -46,7 +47,7 @@ def _read(path: Path) -> tuple[Metric, ...]:
             caption=m["caption"],
             page=m["page"],
             objectives=tuple(m["objectives"]),
-            sensitive=m["sensitive"],
+            sensitive=public.metric_sensitive(m.get("categories", []), m.get("filter")),
             categories=tuple(tuple(c) for c in m.get("categories", [])),
             filter=m.get("filter"),
             numerator=m.get("numerator"),

@@ -412,3 +412,27 @@ def strategy_headline(reviews: pd.DataFrame, objectives: int, published: str) ->
         f"{'has' if len(overdue) == 1 else 'have'} passed, the earliest on "
         f"{pd.Timestamp(first['review_due']):%-d %B %Y}, {abs(int(first['days_to_review'])):,} days ago."
     )
+
+
+def public_hidden(ward_table: pd.DataFrame, ward_pop: pd.DataFrame, wards) -> dict[str, str]:
+    """Public mode with wards chosen: which MPS metrics must be hidden ("current": the figure and its change;
+    "previous": the change only) because a chosen ward is hidden in the
+    protected ward table of a sensitive offence inside them (``svd.public.split_tables``, as on the Sexual
+    offences page). Otherwise the sum over two wards less one of them would give the other away."""
+    from svd import public, trends
+
+    if not wards:
+        return {}
+    sens = sorted(public.sensitive_categories())
+    parts = {f"{a}/{b}": trends.ward_rates(ward_table, [(a, b)], ward_pop) for a, b in sens}
+    shown = public.split_tables(parts, {}, public=True)
+    out = {}
+    for mid, m in mx.load_metrics().items():
+        inside = {f"{a}/{b}" for a, b in m.categories} & set(shown)
+        if m.source == "mps" and inside:
+            mine = {k: shown[k] for k in inside}
+            if public.ward_selection_hidden(mine, wards):
+                out[mid] = "current"
+            elif public.ward_selection_hidden(mine, wards, col="previous"):
+                out[mid] = "previous"
+    return out

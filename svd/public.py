@@ -1,25 +1,42 @@
-"""Public mode: small-number suppression applied identically on screen, in downloads and in the board pack.
+"""Public mode: the one module that decides which counts the public may see, on screen, in downloads, in
+tooltips and in the board pack.
 
-Public mode is on when the environment variable ``SVD_PUBLIC`` is 1, true or yes. The rule: counts at LSOA
-level are always suppressed; at ward level only for sensitive offences (sexual offences, domestic abuse),
-whose small ward counts could identify a victim. Borough figures are never suppressed. The arithmetic
-(primary "<5", secondary "[c]" against a published total) is ``svd.stats.suppress``; this module decides
-when it applies and turns a table into what the public may see.
+Public mode is on when the environment variable ``SVD_PUBLIC`` is 1, true or yes. Which offences are sensitive
+is data: the ``sensitive`` column of ``data/taxonomy.csv`` (offence groups) and ``data/disclosure.json``
+(record flags such as domestic abuse, and the threshold). A selection containing ANY sensitive offence group,
+or only flagged records, is sensitive; a metric is sensitive when it counts any sensitive group or flag.
+
+The rule: counts from 1 to 4 are hidden ("<5", primary suppression) at LSOA level always and at ward level
+for sensitive offences; borough figures are never hidden. Secondary suppression ("[c]") holds across every
+published total a reader can see together: a hidden cell never stands alone in a row whose total is shown,
+and a row holding a "<5" cell also hides a cell of 5 or more (so two hidden cells of 1 cannot be worked out
+from a total of 2). Totals are LSOAs within their ward, wards within the borough, and offence splits (all
+sexual offences = rape + other sexual offences): a combined figure is hidden wherever one of its sensitive
+parts is hidden, with the parts protected first (``protect_areas``, ``split_tables``, ``selection_hidden``).
+Changes, rates and shares derived from a hidden count are blanked.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from svd.stats import suppress
-
 ENV = "SVD_PUBLIC"
-THRESHOLD = 5
+
+
+def definitions() -> dict:
+    """``data/disclosure.json``: the threshold and the sensitive record flags."""
+    from svd.config import definitions_dir
+
+    return json.loads((definitions_dir() / "disclosure.json").read_text(encoding="utf-8"))
+
+
+THRESHOLD = int(definitions()["threshold"])
 LEVELS = ("lsoa", "ward", "borough")
 PUBLIC_NOTE = (
     "Public mode: to protect victims, counts of 1 to 4 are shown as \u201c<5\u201d for LSOAs, and for sexual "
@@ -46,6 +63,334 @@ def needs_suppression(level: str, sensitive: bool) -> bool:
 def area_level(wards: Sequence[str] | None) -> str:
     """The level of figures filtered to ``wards``: 'ward' when any ward is chosen, else 'borough'."""
     return "ward" if wards else "borough"
+
+
+# --- sensitivity, defined once (data/taxonomy.csv "sensitive", data/disclosure.json "sensitive_flags") ------
+
+
+def sensitive_groups() -> frozenset[str]:
+    """The offence groups whose small counts could identify a victim (``sensitive`` in data/taxonomy.csv)."""
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    return frozenset(tax.loc[tax["sensitive"].astype(bool), "offence_group"])
+
+
+def sensitive_categories() -> frozenset[tuple[str, str]]:
+    """The MPS (major, minor) categories of the sensitive offence groups."""
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    rows = tax[(tax["source"] == "mps") & tax["sensitive"].astype(bool)]
+    return frozenset(zip(rows["major"], rows["minor"], strict=True))
+
+
+def sensitive_flags() -> frozenset[str]:
+    """The record flags (columns such as ``domestic_abuse``) whose flagged records are sensitive."""
+    return frozenset(definitions()["sensitive_flags"])
+
+
+def is_sensitive(offence_groups: Iterable[str] = (), domestic_abuse: bool | None = None) -> bool:
+    """Whether a selection is sensitive: it contains ANY sensitive offence group (no groups chosen means
+    every group), or only records flagged as domestic abuse."""
+    groups = set(offence_groups)
+    sens = sensitive_groups()
+    if domestic_abuse is True and "domestic_abuse" in sensitive_flags():
+        return True
+    return bool(groups & sens) if groups else bool(sens)
+
+
+def metric_sensitive(categories: Iterable[Sequence[str]] = (), record_filter: str | None = None) -> bool:
+    """Whether a metric is sensitive: it counts any sensitive MPS category, or a sensitive record flag."""
+    cats = sensitive_categories()
+    return any(tuple(c) in cats for c in categories) or record_filter in sensitive_flags()
+
+
+def sensitive_parts(offence_groups: Iterable[str], all_groups: Iterable[str]) -> list[str]:
+    """The sensitive offence groups inside a selection (no groups chosen means ``all_groups``)."""
+    chosen = list(offence_groups) or list(all_groups)
+    return sorted(set(chosen) & sensitive_groups())
+
+
+# --- the arithmetic: primary and secondary suppression over cells linked by published totals ---------------
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Which cells are hidden: ``primary`` (1 to 4, "<5"), ``hidden`` (primary or secondary "[c]") and
+    ``exposed`` (cells of a row that could not be protected because nothing else in it could be hidden)."""
+
+    hidden: np.ndarray
+    primary: np.ndarray
+    exposed: np.ndarray
+
+
+def _partner(
+    v: np.ndarray, hid: np.ndarray, fixed: np.ndarray, total: int, parts: np.ndarray, threshold: int
+) -> int | None:
+    """The cell to hide next in a row: the smallest part of ``threshold`` or more, else the total, else the
+    smallest non-zero part, else any part."""
+    free = parts[~hid[parts] & ~fixed[parts]]
+    order = free[np.lexsort((free, v[free]))]
+    wide = order[v[order] >= threshold]
+    if len(wide):
+        return int(wide[0])
+    if not hid[total] and not fixed[total]:
+        return int(total)
+    nonzero = order[v[order] > 0]
+    if len(nonzero):
+        return int(nonzero[0])
+    return int(order[0]) if len(order) else None
+
+
+def protect(
+    values: Sequence[float],
+    protectable: Sequence[bool],
+    rows: Sequence[tuple[int, Sequence[int]]],
+    fixed: Sequence[bool] | None = None,
+    hidden: Sequence[bool] | None = None,
+    threshold: int = THRESHOLD,
+) -> Protection:
+    """Primary and secondary suppression of ``values`` (cells) linked by published totals.
+
+    ``rows``: (total cell, part cells) with total = sum of parts; a total can itself be a part of another row
+    (a ward in the borough, its LSOAs in the ward). ``protectable`` cells of 1 to ``threshold - 1`` are
+    primary; ``fixed`` cells are never hidden (borough totals); ``hidden`` cells start hidden.
+    Secondary rule, repeated until nothing changes, in every row with a hidden cell: at least two cells are
+    hidden, and a row holding a primary part also hides a cell of ``threshold`` or more (or its total), so
+    the hidden cells of the row sum to at least ``threshold`` more than the primary ones and each primary
+    cell can still be anything from 1 to ``threshold - 1``. Zero is shown (ONS practice). ``tests/
+    test_public_attack.py`` checks the result with a linear-programming attacker.
+    """
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    prot = np.asarray(protectable, dtype=bool)
+    fix = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    primary = prot & ~fix & (v >= 1) & (v < threshold)
+    hid = primary.copy() if hidden is None else primary | np.asarray(hidden, dtype=bool)
+    exposed = np.zeros(n, dtype=bool)
+    arrs = [(int(t), np.asarray(p, dtype=int)) for t, p in rows]
+    for _ in range(4 * n + 4):
+        changed = False
+        for t, parts in arrs:
+            cells = np.append(parts, t)
+            h = hid[cells]
+            if not h.any():
+                continue
+            wide = bool((h & ~primary[cells] & (v[cells] >= threshold)).any()) or bool(hid[t])
+            if h.sum() >= 2 and (not (primary[parts] & hid[parts]).any() or wide):
+                continue
+            pick = _partner(v, hid, fix, t, parts, threshold)
+            if pick is None:
+                exposed[cells] = True
+                continue
+            hid[pick] = True
+            changed = True
+        if not changed:
+            break
+    return Protection(hidden=hid, primary=primary, exposed=exposed & hid)
+
+
+def suppress(
+    df: pd.DataFrame, value_col: str = "count", threshold: int = THRESHOLD, group_cols: Sequence[str] = ()
+) -> pd.DataFrame:
+    """``df`` with ``value_col`` suppressed, a total assumed published for each group of ``group_cols`` (the
+    whole frame when empty): ``value_col`` (Int64, NA where hidden), ``suppressed``, ``suppression``
+    ("", "primary", "secondary"), ``display`` ("12", "<5", "[c]", "[x]" when missing) and
+    ``total_discloses`` (rows of a group that could not be protected: its total must not be published)."""
+    values = pd.to_numeric(df[value_col], errors="coerce").astype("Float64")
+    v = values.fillna(0).to_numpy(dtype=float)
+    n = len(df)
+    keys = list(group_cols) if group_cols else pd.Series(0, index=df.index)
+    gid = df.groupby(keys, sort=False, dropna=False).ngroup().to_numpy() if n else np.zeros(0, int)
+    groups = np.unique(gid)
+    # One virtual total cell per group (published, so fixed) after the n real cells.
+    rows = [(n + i, np.flatnonzero(gid == g)) for i, g in enumerate(groups)]
+    allv = np.concatenate([v, [v[gid == g].sum() for g in groups]])
+    known = np.concatenate([values.notna().to_numpy(dtype=bool), np.ones(len(groups), dtype=bool)])
+    fixed = np.concatenate([~known[:n], np.ones(len(groups), dtype=bool)])
+    res = protect(allv, known, rows, fixed=fixed, threshold=threshold)
+    hidden, primary = res.hidden[:n], res.primary[:n]
+    secondary = hidden & ~primary
+    display = values.map(
+        lambda x: "[x]" if pd.isna(x) else f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
+    ).astype(object)
+    display[primary] = f"<{threshold}"
+    display[secondary] = "[c]"
+    kept = values.mask(hidden)
+    numeric = kept.astype("Int64") if bool((kept.dropna() % 1 == 0).all()) else kept
+    return df.assign(
+        **{
+            value_col: numeric,
+            "suppressed": hidden,
+            "suppression": np.select([primary, secondary], ["primary", "secondary"], ""),
+            "display": display.to_numpy(dtype=object),
+            "total_discloses": res.exposed[:n],
+        }
+    )
+
+
+def protect_areas(
+    wards: pd.Series,
+    lsoas: pd.Series | None = None,
+    lsoa_ward: Mapping[str, str] | pd.Series | None = None,
+    ward_protected: bool = True,
+    hidden: Iterable[str] = (),
+    threshold: int = THRESHOLD,
+) -> tuple[set[str], set[str]]:
+    """(hidden codes, primary codes) of an area table: LSOAs within their ward, wards within the borough.
+
+    ``wards``/``lsoas``: counts indexed by area code. LSOA counts of 1 to 4 are always primary, ward counts
+    only when ``ward_protected`` (a sensitive offence); the borough total is never hidden. A ward whose LSOAs
+    cannot otherwise be protected is hidden too ("[c]"), and then a second ward. ``hidden``: codes already
+    hidden (for example where a sensitive part of the figure is hidden).
+    """
+    wcodes = [str(c) for c in wards.index]
+    lcodes = [] if lsoas is None else [str(c) for c in lsoas.index]
+    values = np.concatenate([[float(wards.sum())], wards.to_numpy(dtype=float)])
+    if lsoas is not None:
+        values = np.concatenate([values, lsoas.to_numpy(dtype=float)])
+    nw = len(wcodes)
+    protectable = np.concatenate([[False], np.full(nw, ward_protected), np.full(len(lcodes), True)])
+    fixed = np.zeros(len(values), dtype=bool)
+    fixed[0] = True
+    rows: list[tuple[int, Sequence[int]]] = [(0, list(range(1, nw + 1)))]
+    if lsoas is not None and lsoa_ward is not None:
+        parent = pd.Series(lsoa_ward).astype(str)
+        pos = {c: i + 1 for i, c in enumerate(wcodes)}
+        members: dict[int, list[int]] = {}
+        for j, c in enumerate(lcodes):
+            w = parent.get(c)
+            if w in pos:
+                members.setdefault(pos[w], []).append(1 + nw + j)
+        rows += [(w, m) for w, m in members.items()]
+    elif lsoas is not None:
+        rows.append((0, list(range(1 + nw, 1 + nw + len(lcodes)))))
+    codes = ["", *wcodes, *lcodes]
+    pre = np.array([c in set(hidden) for c in codes], dtype=bool)
+    res = protect(values, protectable, rows, fixed=fixed, hidden=pre, threshold=threshold)
+    return (
+        {c for c, h in zip(codes, res.hidden, strict=True) if h and c},
+        {c for c, h in zip(codes, res.primary, strict=True) if h and c},
+    )
+
+
+def selection_hidden(
+    whole: tuple[pd.Series, pd.Series | None],
+    parts: Sequence[tuple[pd.Series, pd.Series | None]],
+    lsoa_ward: Mapping[str, str] | pd.Series | None,
+    sensitive: bool,
+    threshold: int = THRESHOLD,
+) -> tuple[set[str], set[str]]:
+    """(hidden, primary) area codes of a selection whose sensitive ``parts`` (ward and LSOA counts of each
+    sensitive offence group or flagged subset inside it) a reader could isolate by subtraction.
+
+    Each part is protected on its own (primary and secondary, at ward and LSOA level); the selection hides
+    every area where a part is hidden — so "Rape and homicide" minus "Homicide" never reveals a hidden rape
+    count, nor "All" minus "Exclude flagged" a hidden domestic-abuse count — and is then protected itself.
+    """
+    pre: set[str] = set()
+    for w, ls in parts:
+        h, _ = protect_areas(w, ls, lsoa_ward, ward_protected=True, threshold=threshold)
+        pre |= h
+    w, ls = whole
+    return protect_areas(w, ls, lsoa_ward, ward_protected=sensitive, hidden=pre, threshold=threshold)
+
+
+def show_hidden(
+    table: pd.DataFrame,
+    code_col: str,
+    count_col: str,
+    hidden: Iterable[str],
+    primary: Iterable[str],
+    threshold: int = THRESHOLD,
+) -> pd.Series:
+    """``table[count_col]`` as published: "<5" for primary codes, "[c]" for other hidden codes, else text."""
+    hidden, primary = set(hidden), set(primary)
+    out = []
+    for code, x in zip(table[code_col].astype(str), table[count_col], strict=True):
+        if code in primary:
+            out.append(f"<{threshold}")
+        elif code in hidden:
+            out.append("[c]")
+        else:
+            out.append("[x]" if pd.isna(x) else f"{int(x):,}")
+    return pd.Series(out, index=table.index, dtype=object)
+
+
+def blank_derived(table: pd.DataFrame, mask: np.ndarray, derived: Sequence[str]) -> pd.DataFrame:
+    """``derived`` columns blanked (NaN, or None for text) where ``mask``: figures computed from a hidden count."""
+    out = table
+    for col in derived:
+        if col not in out.columns:
+            continue
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            blanked = s.astype(float).mask(mask)
+        else:
+            blanked = s.astype(object).mask(mask, None)
+        out = out.assign(**{col: blanked.to_numpy()})
+    return out
+
+
+def split_tables(
+    tables: Mapping[str, pd.DataFrame],
+    parts: Mapping[str, Sequence[str]],
+    sensitive: bool = True,
+    count_cols: Sequence[str] = ("current", "previous"),
+    code_col: str = "ward_code",
+    derived_cols: Sequence[str] | None = None,
+    public: bool | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Ward tables of an offence and its parts (e.g. all sexual offences = rape + other sexual offences) as
+    public mode shows them together: each part protected within the borough, each combined table hidden
+    wherever one of its parts is, every period separately, derived columns blanked where a count is hidden.
+
+    ``parts`` maps a table name to the names of its parts (a part maps to itself or is absent).
+    """
+    on = is_public() if public is None else public
+    if not on or not sensitive:
+        return dict(tables)
+    out: dict[str, pd.DataFrame] = {}
+    done: dict[tuple[str, str], set[str]] = {}
+    atoms = [n for n in tables if list(parts.get(n, [n])) in ([n], [])]
+    order = atoms + [n for n in tables if n not in atoms]
+    shown: dict[str, pd.DataFrame] = {}
+    for name in order:
+        t = tables[name]
+        derived = _default_derived(t, count_cols) if derived_cols is None else list(derived_cols)
+        mask = np.zeros(len(t), dtype=bool)
+        view = t
+        for col in count_cols:
+            counts = pd.Series(t[col].to_numpy(dtype=float), index=t[code_col].astype(str))
+            pre: set[str] = set()
+            for p in parts.get(name, []):
+                if p != name:
+                    pre |= done.get((p, col), set())
+            hidden, primary = protect_areas(counts, ward_protected=True, hidden=pre)
+            done[(name, col)] = hidden
+            mask |= t[code_col].astype(str).isin(hidden).to_numpy()
+            view = view.assign(**{col: show_hidden(t, code_col, col, hidden, primary).to_numpy()})
+        shown[name] = blank_derived(view, mask, derived)
+    for name in tables:
+        out[name] = shown[name]
+    return out
+
+
+def ward_selection_hidden(
+    tables: Mapping[str, pd.DataFrame],
+    wards: Iterable[str],
+    col: str = "current",
+    code_col: str = "ward_code",
+) -> bool:
+    """Whether a figure summed over ``wards`` must be hidden: any chosen ward is hidden (primary or secondary)
+    in the protected ward table of any sensitive part (``split_tables`` output, one per part)."""
+    chosen = {str(w) for w in wards}
+    for t in tables.values():
+        rows = t[t[code_col].astype(str).isin(chosen)]
+        if rows[col].astype(str).isin([f"<{THRESHOLD}", "[c]"]).any():
+            return True
+    return False
 
 
 def _default_derived(df: pd.DataFrame, count_cols: Sequence[str]) -> list[str]:
@@ -118,32 +463,37 @@ def hidden_rows(shown: pd.DataFrame, count_cols: Sequence[str] = ("count",)) -> 
     return mask
 
 
-# Metrics whose small counts could identify a victim (metric ids in data/metrics.json).
-SENSITIVE_METRICS = frozenset({"rape", "other_sexual", "domestic_abuse"})
+def suppress_objectives(
+    table: pd.DataFrame, figs: Mapping, level: str, hidden: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The overview's objective table as its tiles show it (``tile_display``): a sensitive count of 1-4 as
+    "<5", and no change where either period is small — "8, rose by 167%" would give away a previous 3.
 
-
-def suppress_objectives(table: pd.DataFrame, figs: Mapping, level: str) -> pd.DataFrame:
-    """The overview's objective table with each sensitive count metric of 1-4 shown as "<5" (change blanked).
-
-    ``figs`` maps metric id to its figure (``svd.metrics.Figure``); one figure per row, no total across rows,
-    so no secondary suppression is needed.
+    ``figs`` maps metric id to its figure (``svd.metrics.Figure``, whose metric says if it is sensitive);
+    ``hidden`` (``svd.overview.public_hidden``) marks metrics summed over chosen wards of which one is hidden in
+    a sensitive part: "current" hides the figure and its change, "previous" the change.
     """
-    hide = []
-    for mid in table["metric_id"]:
+    value = table["value"].astype(object).copy()
+    change = table["change"].astype(object).copy()
+    touched = False
+    for i, mid in zip(table.index, table["metric_id"], strict=True):
         fig = figs.get(mid) if isinstance(mid, str) else None
-        small = (
-            fig is not None
-            and fig.metric.unit != "percent"
-            and fig.current is not None
-            and 1 <= fig.current < THRESHOLD
-        )
-        hide.append(bool(small and mid in SENSITIVE_METRICS and needs_suppression(level, True)))
-    mask = np.array(hide, dtype=bool)
-    if not mask.any():
+        if fig is None or fig.metric.unit == "percent":
+            continue
+        why = (hidden or {}).get(mid) if needs_suppression(level, True) else None
+        if why == "current":
+            value[i], change[i], touched = "[c]", None, True
+            continue
+        if why == "previous":
+            change[i], touched = None, True
+        shown = tile_display(fig.current, fig.previous, level, bool(fig.metric.sensitive), public=True)
+        if shown.value is not None:
+            value[i], touched = shown.value, True
+        if not shown.show_change:
+            change[i], touched = None, True
+    if not touched:
         return table
-    return table.assign(
-        value=table["value"].mask(mask, f"<{THRESHOLD}"), change=table["change"].mask(mask, None)
-    )
+    return table.assign(value=value, change=change)
 
 
 @dataclass(frozen=True)
@@ -161,13 +511,20 @@ def tile_display(
     level: str,
     sensitive: bool,
     public: bool | None = None,
-    threshold: int = 5,
+    threshold: int = THRESHOLD,
+    hidden: str | None = None,
 ) -> TileDisplay:
     """Suppression for a tile of counts: a count of 1-4 shows as "<5", and neither the change nor the rate is
-    shown when either period is small, since the change plus the shown count would give the hidden one away."""
+    shown when either period is small, since the change plus the shown count would give the hidden one away.
+    ``hidden`` (``svd.overview.public_hidden``): "current" when the figure sums chosen wards of which one is
+    hidden in a sensitive part ("[c]"), "previous" when only the period before is."""
     on = is_public() if public is None else public
     if not on or not needs_suppression(level, sensitive):
         return TileDisplay(None, True, True)
+    if hidden == "current":
+        return TileDisplay("[c]", False, False)
+    if hidden == "previous":
+        return TileDisplay(None, False, True)
 
     def small(x: float | None) -> bool:
         return x is not None and 0 < x < threshold

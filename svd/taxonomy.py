@@ -35,13 +35,14 @@ PROXY_NOTE = (
 @cache
 def _read(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for col in ("serious_violence_proxy", "simulated"):
+    for col in ("serious_violence_proxy", "simulated", "sensitive"):
         df[col] = df[col].map({"True": True, "False": False})
     return df
 
 
 def load_taxonomy(path: Path | None = None) -> pd.DataFrame:
-    """The taxonomy table: source, major, minor, offence_group, major_group, serious_violence_proxy, simulated."""
+    """The taxonomy table: source, major, minor, offence_group, major_group, serious_violence_proxy, simulated,
+    sensitive (small counts could identify a victim: public mode hides them, ``svd.public``)."""
     return _read((path or definitions_dir() / "taxonomy.csv").resolve()).copy()
 
 

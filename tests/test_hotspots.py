@@ -339,7 +339,11 @@ def _small_table():
 def test_sensitive_selection():
     assert hs.is_sensitive(["Rape", "Other sexual offences"], None)
     assert hs.is_sensitive([], True)
-    assert not hs.is_sensitive([], None) and not hs.is_sensitive(["Rape", "Theft"], False)
+    # Issue 12: ANY sensitive group makes the selection sensitive (Rape and homicide used to count as not);
+    # no groups chosen means every group, rape included.
+    assert hs.is_sensitive(["Rape", "Homicide"], None) and hs.is_sensitive(["Rape", "Theft"], False)
+    assert hs.is_sensitive([], None)
+    assert not hs.is_sensitive(["Homicide", "Theft"], None) and not hs.is_sensitive(["Theft"], False)
 
 
 def test_public_areas_hide_small_counts_with_a_secondary_and_blank_rates():

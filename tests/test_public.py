@@ -89,10 +89,10 @@ def test_ward_table_not_sensitive_is_unchanged_and_lsoa_always_suppressed():
     ]
 
 
-def test_two_small_cells_need_no_secondary_and_columns_suppress_separately():
-    """current: 2 and 4 are both primary (two hidden cells: the total does not reveal either).
-    previous: only 1 is small, so the smallest other non-zero (9) is hidden too. A row with any hidden
-    count loses its rate and interval."""
+def test_two_small_cells_still_need_a_secondary_and_columns_suppress_separately():
+    """current: 2 and 4 are both primary, but the total (46) less the shown 30 gives their sum 6, so each is
+    2 to 4, not 1 to 4: the smallest cell of 5 or more (10) is hidden too. previous: only 1 is small, so
+    the smallest other cell of 5 or more (9) is hidden. A row with any hidden count loses its rate."""
     df = pd.DataFrame(
         {
             "ward": ["A", "B", "C", "D"],
@@ -104,10 +104,10 @@ def test_two_small_cells_need_no_secondary_and_columns_suppress_separately():
         }
     )
     out = public.suppress_table(df, "ward", sensitive=True, count_cols=["current", "previous"])
-    assert out["current"].tolist() == ["<5", "<5", "30", "10"]
+    assert out["current"].tolist() == ["<5", "<5", "30", "[c]"]
     assert out["previous"].tolist() == ["[c]", "<5", "25", "11"]
     for col in ("rate", "rate_lower", "rate_upper"):
-        assert out[col].isna().tolist() == [True, True, False, False]
+        assert out[col].isna().tolist() == [True, True, False, True]
 
 
 def test_groups_are_suppressed_within_themselves():
@@ -136,8 +136,10 @@ def test_apply_only_in_public_mode_and_explicit_derived_columns(monkeypatch):
 def test_objective_table_hides_small_sensitive_ward_counts():
     from types import SimpleNamespace
 
-    def fig(current, unit="count"):
-        return SimpleNamespace(current=current, metric=SimpleNamespace(unit=unit))
+    def fig(current, previous=40, unit="count", sensitive=True):
+        return SimpleNamespace(
+            current=current, previous=previous, metric=SimpleNamespace(unit=unit, sensitive=sensitive)
+        )
 
     table = pd.DataFrame(
         {
@@ -146,11 +148,33 @@ def test_objective_table_hides_small_sensitive_ward_counts():
             "change": ["up 2", "down 1", "up 5", "no change", "monitored by X"],
         }
     )
-    figs = {"rape": fig(3), "personal_robbery": fig(2), "domestic_abuse": fig(40), "other_sexual": fig(4)}
+    figs = {
+        "rape": fig(3),
+        "personal_robbery": fig(2, sensitive=False),
+        "domestic_abuse": fig(40),
+        "other_sexual": fig(4),
+    }
     out = public.suppress_objectives(table, figs, "ward")
     assert out["value"].tolist()[:4] == ["<5", "2", "40", "<5"]  # robbery is not sensitive
     assert out["change"].isna().tolist() == [True, False, False, True, False]
     assert public.suppress_objectives(table, figs, "borough") is table
+
+
+def test_objective_table_blanks_a_change_whose_previous_count_is_hidden():
+    """Issue 12: "8 · rose by 167%" gave away a previous count of 3 (8 / 3 − 1 = 167%)."""
+    from types import SimpleNamespace
+
+    m = SimpleNamespace(unit="count", sensitive=True)
+    table = pd.DataFrame({"metric_id": ["rape"], "value": ["8"], "change": ["rose by 167%"]})
+    out = public.suppress_objectives(
+        table, {"rape": SimpleNamespace(current=8, previous=3, metric=m)}, "ward"
+    )
+    assert out["value"].tolist() == ["8"] and out["change"].isna().all()
+    # A chosen ward hidden in a sensitive part hides the figure however large the sum.
+    hid = public.suppress_objectives(
+        table, {"rape": SimpleNamespace(current=8, previous=30, metric=m)}, "ward", hidden={"rape": "current"}
+    )
+    assert hid["value"].tolist() == ["[c]"] and hid["change"].isna().all()
 
 
 # --- the board pack's ward table --------------------------------------------------------------------------

@@ -68,15 +68,17 @@ def fmt_pct(x: float | None, dp: int = 0) -> str:
     return "–" if x is None else f"{x:.{dp}f}%"
 
 
-def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
+def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: str | None = None) -> None:
     """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate.
 
     ``level`` is the area the figure covers ("borough" or "ward"): in public mode small counts of sensitive
-    metrics are hidden at ward level, as everywhere else.
+    metrics are hidden at ward level, as everywhere else; ``hidden`` is ``svd.overview.public_hidden``'s word.
     """
     m = fig.metric
     shown = (
-        public.tile_display(fig.current, fig.previous, level, m.sensitive) if m.unit != "percent" else None
+        public.tile_display(fig.current, fig.previous, level, m.sensitive, hidden=hidden)
+        if m.unit != "percent"
+        else None
     )
     with st.container(border=True):
         if m.unit == "percent":

@@ -158,6 +158,9 @@ def tasking_section(source: str, head) -> None:
         hours=hours,
         weekdays=days,
     )
+    if public.is_public() and f.wards:
+        # Public mode maps every ward: a total over chosen wards less the shown ones would reveal a hidden one.
+        f = replace(f, wards=())
     pstart, pend = hs.previous_period(start, end)
     gdf = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
     areas, population = cache.areas(ROOT, level)
@@ -179,16 +182,38 @@ def tasking_section(source: str, head) -> None:
     # Public mode: LSOAs always, wards when the selection is sensitive (sexual offences or domestic abuse).
     public_on = public.is_public()
     sensitive = hs.is_sensitive(chosen_groups, da)
-    hide = public_on and public.needs_suppression(level, sensitive)
+    pattern, has_parts = None, False
+    if public_on:
+        # One pattern for the map, tooltips, table, headline and downloads, at ward and LSOA level together.
+        pattern, has_parts = hs.selection_pattern(
+            f,
+            groups,
+            cache.areas(ROOT, "ward")[0]["area_code"].tolist(),
+            cache.areas(ROOT, "lsoa")[0]["area_code"].tolist() if records_mode else None,
+            cache.lsoas(ROOT).set_index("lsoa_code")["ward_code"] if records_mode else None,
+            cube=cube if records_mode else None,
+            table=None if records_mode else table,
+        )
 
     raw = hs.area_table(areas, population, counts, prev_counts)
     period = hs.period_label(start, end)
-    shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on))
+    shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on, pattern))
+    hidden_now = set(raw["area_code"].astype(str)) & pattern.hidden["now"] if pattern else set()
+    hide = bool(hidden_now or (pattern and set(raw["area_code"].astype(str)) & pattern.hidden["before"]))
+    top_hidden = bool(hidden_now) and hs.summarise(raw).top_name in set(
+        raw.loc[raw["area_code"].astype(str).isin(hidden_now), "area_name"]
+    )
     with head.container():
         frame.headline(
             "Hotspots",
             hs.headline_sentence(
-                hs.summarise(raw), level, period, "offences", sf.describe(f), hide_small=hide, change=change
+                hs.summarise(raw),
+                level,
+                period,
+                "offences",
+                sf.describe(f),
+                hide_small=top_hidden,
+                change=change,
             ),
         )
     st.caption(
@@ -207,7 +232,8 @@ def tasking_section(source: str, head) -> None:
         )
         cells = tc.cells if records_mode and show_grid and len(tc.cells) else None
         if cells is not None and public_on:
-            cells = hs.public_cells(cells)  # a 250 m square is finer than an LSOA
+            # A 250 m square is finer than an LSOA; none at all where the selection has sensitive parts.
+            cells = None if has_parts else hs.public_cells(cells)
         deck = maps.hotspot_deck(
             choropleth,
             cache.map_layer(ROOT, "borough", ()),
@@ -257,7 +283,7 @@ def tasking_section(source: str, head) -> None:
         emerging = cache.emerging(tuple(totals.itertuples(index=False, name=None)))
         # Rank every area, suppress against the published totals, then keep the top ten.
         ranked_all = hs.public_areas(
-            hs.ranked(raw, gi, emerging, measure, n=len(raw)), level, sensitive, public_on
+            hs.ranked(raw, gi, emerging, measure, n=len(raw)), level, sensitive, public_on, pattern
         )
         top = ranked_all.head(10)
         exports.show_table(

@@ -12,7 +12,7 @@ MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
 RECORD_TILES = ("domestic_abuse", "share_3pm_9pm")
 
 
-def _tile(figs: dict, metric_id: str, level: str = "borough") -> None:
+def _tile(figs: dict, metric_id: str, level: str = "borough", hidden: dict | None = None) -> None:
     """A tile, or a plain message when its data are unavailable."""
     fig = figs.get(metric_id)
     if fig is None:
@@ -20,7 +20,12 @@ def _tile(figs: dict, metric_id: str, level: str = "borough") -> None:
             st.markdown(f"**{mx.metric(metric_id).title}**")
             st.caption("Needs record-level data, which could not be loaded.")
         return
-    frame.tile(fig, on_click_page=overview.page_file(fig.metric.page), level=level)
+    frame.tile(
+        fig,
+        on_click_page=overview.page_file(fig.metric.page),
+        level=level,
+        hidden=(hidden or {}).get(metric_id),
+    )
 
 
 def body() -> None:
@@ -47,6 +52,8 @@ def body() -> None:
     )
 
     level = public.area_level(wards)
+    # Public mode: a sum over chosen wards is hidden where one of them is hidden on the Sexual offences page.
+    hidden = overview.public_hidden(borough, cache.ward_population(ROOT), wards) if public.is_public() else {}
     frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
     if record_set is not None:
         frame.records_notice(record_set)
@@ -72,14 +79,14 @@ def body() -> None:
 
     left, right = st.columns([1, 2])
     with left:
-        _tile(figs, "serious_violence", level)
+        _tile(figs, "serious_violence", level, hidden)
     with right, st.container(border=True):
         st.markdown("**A proxy, not the London definition**")
         st.markdown(PROXY_NOTE)
 
     for col, mid in zip(st.columns(len(MPS_TILES)), MPS_TILES, strict=True):
         with col:
-            _tile(figs, mid, level)
+            _tile(figs, mid, level, hidden)
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
     c1, c2, c3 = st.columns(3)
@@ -104,7 +111,7 @@ def body() -> None:
     st.subheader("Strategy objectives and the metrics that monitor them")
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
     if public.is_public():
-        table = public.suppress_objectives(table, figs, public.area_level(wards))
+        table = public.suppress_objectives(table, figs, public.area_level(wards), hidden)
     st.dataframe(
         table.drop(columns=["metric_id"]).fillna(""),
         hide_index=True,

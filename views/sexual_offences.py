@@ -109,10 +109,8 @@ def body() -> None:
     st.subheader("By ward")
     ward_pop = cache.ward_population(ROOT)
     by_ward = {name: trends.ward_rates(ward, cats, ward_pop) for name, cats in OFFENCES.items()}
-    shown = {
-        name: public.apply(t, "ward", sensitive=True, count_cols=["current", "previous"])
-        for name, t in by_ward.items()
-    }
+    # Public mode: the three tabs are protected together (all = rape + other sexual offences).
+    shown = public.split_tables(by_ward, {"All sexual offences": RECORD_GROUPS})
     period_label = change["All sexual offences"].current_period
     st.caption(
         f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
