@@ -12,7 +12,9 @@ import pandas as pd
 
 from svd import aggregate as agg
 from svd.config import BOROUGH_CODE, definitions_dir
+from svd import provenance as prov
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
+from svd.provenance import Provenance
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Metric:
     numerator: str | None = None
     window: tuple[int, int] | None = None
     reference: str | None = None
+    simulation_fixes: str | None = None  # what simulated records fix by construction for this metric
 
 
 @cache
@@ -52,6 +55,7 @@ def _read(path: Path) -> tuple[Metric, ...]:
             numerator=m.get("numerator"),
             window=tuple(m["window"]) if "window" in m else None,
             reference=m.get("reference"),
+            simulation_fixes=m.get("simulation_fixes"),
         )
         for m in raw
     )
@@ -152,6 +156,30 @@ class Figure:
     pct_change: float | None = None
     simulated: bool = False
     extra: dict = field(default_factory=dict)
+    provenance: Provenance | None = None  # where the figure comes from; every renderer shows it
+
+    @property
+    def change_tested(self) -> bool:
+        """False when the change is not tested because simulated records fix the quantity by construction."""
+        return not (self.simulated and self.metric.simulation_fixes)
+
+    @property
+    def change_note(self) -> str | None:
+        """Why no change test is shown ('change not tested: the simulation fixes …'), or None."""
+        if self.change_tested:
+            return None
+        return f"change not tested: the simulation fixes {self.metric.simulation_fixes}"
+
+
+def _change_method(change) -> str:
+    """The change test's method as ``stats`` names it (the exact Poisson test until it says otherwise)."""
+    return getattr(change, "method", "exact Poisson test")
+
+
+def count_method(change, with_rate: bool = True) -> str:
+    """The method statement of a count figure: the change test and the rate's denominator."""
+    text = f"change: {_change_method(change)} of the two 12-month counts, 5% level"
+    return text + (f"; rate {prov.RATE_DENOMINATOR}" if with_rate else "")
 
 
 def mps_figure(
@@ -160,6 +188,7 @@ def mps_figure(
     population: float,
     london: pd.DataFrame | None = None,
     london_population: float | None = None,
+    area: str = prov.BOROUGH_NAME,
 ) -> Figure:
     """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
     from svd.stats import poisson_change
@@ -184,13 +213,31 @@ def mps_figure(
         change_label=change.label,
         p_value=change.p_value,
         pct_change=change.pct_change,
+        provenance=prov.mps(
+            periods.label,
+            periods.previous_label,
+            area=area,
+            method=count_method(change)
+            + (
+                "; London: the 32 boroughs the MPS polices, without the City of London" if london_rate else ""
+            ),
+        ),
     )
 
 
-def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
+def records_figure(
+    m: Metric,
+    records: pd.DataFrame,
+    population: float,
+    simulated: bool,
+    area: str = prov.BOROUGH_NAME,
+    extract_name: str | None = None,
+) -> Figure:
     """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
 
     A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous).
+    With simulated records, a metric whose quantity the simulation fixes (``simulation_fixes``) gets no change
+    test: its "change" only follows the real category counts.
     """
     from svd.stats import poisson_change
 
@@ -209,10 +256,23 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
             previous_period=periods.previous_label,
             simulated=simulated,
             extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+            provenance=prov.records(
+                simulated,
+                periods.label,
+                periods.previous_label,
+                area=area,
+                filters=m.caption,
+                method=f"share of {n1:,} records with a known time"
+                if m.window
+                else f"share of {n1:,} records in the base",
+                fixes=m.simulation_fixes,
+                extract_name=extract_name,
+            ),
         )
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
     change = poisson_change(c, p)
+    fixed = simulated and bool(m.simulation_fixes)
     return Figure(
         metric=m,
         current=c,
@@ -220,10 +280,24 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
         period=periods.label,
         previous_period=periods.previous_label,
         rate_per_1000=float(agg.rate_per_1000(c, population)),
-        change_label=change.label,
-        p_value=change.p_value,
+        change_label=None if fixed else change.label,
+        p_value=None if fixed else change.p_value,
         pct_change=change.pct_change,
         simulated=simulated,
+        provenance=prov.records(
+            simulated,
+            periods.label,
+            periods.previous_label,
+            area=area,
+            filters=m.caption,
+            method=(
+                f"change not tested (the simulation fixes this share); rate {prov.RATE_DENOMINATOR}"
+                if fixed
+                else count_method(change)
+            ),
+            fixes=m.simulation_fixes,
+            extract_name=extract_name,
+        ),
     )
 
 

@@ -67,6 +67,7 @@ OBJECTIVE_COLUMNS = [
     "change",
     "period",
     "page",
+    "source",
 ]
 
 
@@ -125,6 +126,7 @@ def tile_figures(
     london_population: float | None = None,
     registry: Mapping[str, mx.Metric] | None = None,
     metric_ids: Sequence[str] = TILES,
+    area: str = "Barking and Dagenham",
 ) -> dict[str, mx.Figure]:
     """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
 
@@ -137,15 +139,18 @@ def tile_figures(
     for mid in metric_ids:
         m = reg[mid]
         if m.source == "mps":
-            out[mid] = mx.mps_figure(m, borough, population, london, london_population)
+            out[mid] = mx.mps_figure(m, borough, population, london, london_population, area=area)
         elif records is not None and len(records):
-            fig = mx.records_figure(m, records, population, simulated)
-            if m.unit == "percent":
+            fig = mx.records_figure(m, records, population, simulated, area=area)
+            if m.unit == "percent" and fig.change_tested:
                 x = fig.extra
                 label, p = share_change(
                     x["numerator"], x["base"], x["numerator_previous"], x["base_previous"]
                 )
-                fig = replace(fig, change_label=label, p_value=p)
+                method = f"{fig.provenance.method}; change: two-proportion z-test, 5% level"
+                fig = replace(
+                    fig, change_label=label, p_value=p, provenance=fig.provenance.but(method=method)
+                )
             out[mid] = fig
     return out
 
@@ -176,7 +181,7 @@ def board_figures(
         if len(wards) == 1:
             names = ward_population.loc[ward_population["ward_code"] == wards[0]].get("ward_name")
             area = str(names.iloc[0]) if names is not None and len(names) else "the selected ward"
-        return tile_figures(rows, recs, pop, simulated, metric_ids=ids), area
+        return tile_figures(rows, recs, pop, simulated, metric_ids=ids, area=area), area
     borough_pop, london_pop = populations(populations_table)
     # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.
     london_table = mx.london_rows(london) if london is not None else None
@@ -188,6 +193,7 @@ def board_figures(
         london_table,
         london_pop if london is not None else None,
         metric_ids=ids,
+        area="Barking and Dagenham",
     )
     return figs, "Barking and Dagenham"
 
@@ -218,8 +224,10 @@ def change_words(fig: mx.Figure) -> str:
     return f"{'rose' if fig.pct_change > 0 else 'fell'} by {abs(fig.pct_change):.0f}%"
 
 
-def significance_words(label: str | None) -> str:
-    """'a significant decrease' / 'not a significant change' from a change label."""
+def significance_words(label: str | None, fig: mx.Figure | None = None) -> str:
+    """'a significant decrease' / 'not a significant change' from a change label (or why it is not tested)."""
+    if fig is not None and fig.change_note:
+        return fig.change_note
     if not label:
         return "not tested"
     return "not a significant change" if label == "no significant change" else f"a {label}"
@@ -274,13 +282,15 @@ def objective_table(
                     "change": obj.get("monitored_by"),
                     "period": None,
                     "page": None,
+                    "source": None,
                 }
             )
         for mid in ids:
             m, fig = reg[mid], figs.get(mid)
             change = None
             if fig is not None:
-                change = change_words(fig) + (f" ({fig.change_label})" if fig.change_label else "")
+                note = fig.change_label or fig.change_note
+                change = change_words(fig) + (f" ({note})" if note else "")
             rows.append(
                 {
                     "objective": n,
@@ -291,6 +301,7 @@ def objective_table(
                     "change": change,
                     "period": fig.period if fig else None,
                     "page": m.page,
+                    "source": fig.provenance.kind_label() if fig and fig.provenance else None,
                 }
             )
     return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)
