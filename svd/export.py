@@ -9,7 +9,6 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-
 from datetime import date
 
 import numpy as np
@@ -46,7 +45,7 @@ def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int =
     title = out.get("title")
     if title is None and provenance is None:
         return out
-    if isinstance(title, str) or isinstance(title, list):
+    if isinstance(title, (str, list)):
         title = {"text": title}
     title = dict(title or {"text": ""})
     text = title.get("text", "")

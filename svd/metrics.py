@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
-from svd.config import BOROUGH_CODE, definitions_dir
 from svd import provenance as prov
+from svd.config import BOROUGH_CODE, definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 from svd.provenance import Provenance
 
