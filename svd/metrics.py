@@ -35,6 +35,7 @@ class Metric:
     window: tuple[int, int] | None = None
     reference: str | None = None
     simulation_fixes: str | None = None  # what simulated records fix by construction for this metric
+    simulation_fixes_short: str | None = None  # the same in a few words, for a tile
 
 
 @cache
@@ -56,6 +57,7 @@ def _read(path: Path) -> tuple[Metric, ...]:
             window=tuple(m["window"]) if "window" in m else None,
             reference=m.get("reference"),
             simulation_fixes=m.get("simulation_fixes"),
+            simulation_fixes_short=m.get("simulation_fixes_short", m.get("simulation_fixes")),
         )
         for m in raw
     )
@@ -168,7 +170,7 @@ class Figure:
         """Why no change test is shown ('change not tested: the simulation fixes …'), or None."""
         if self.change_tested:
             return None
-        return f"change not tested: the simulation fixes {self.metric.simulation_fixes}"
+        return f"change not tested: the simulation fixes {self.metric.simulation_fixes_short}"
 
 
 def _change_method(change) -> str:
@@ -355,3 +357,13 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
         "london_rate_per_1000_serious_violence_12m": round(sv_fig.london_rate_per_1000, 2),
         "by_ward_serious_violence_12m": {k: int(v) for k, v in by_ward.sort_index().items()},
     }
+
+
+def untested_note(metric_id: str, simulated: bool) -> str | None:
+    """'change not tested: the simulation fixes …' for a metric whose quantity simulated records fix; else None."""
+    m = metric(metric_id)
+    return (
+        f"change not tested: the simulation fixes {m.simulation_fixes_short}"
+        if simulated and m.simulation_fixes
+        else None
+    )

@@ -15,7 +15,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from svd import metrics as mx
+from svd import provenance as prov
 from svd.config import BOROUGH_CODE
+from svd.provenance import Provenance
 
 # Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
@@ -247,6 +249,14 @@ def headline(figs: Mapping[str, mx.Figure], area: str = "the borough") -> str:
             f"{fig.london_rate_per_1000:.1f}"
         )
     return sentence + "."
+
+
+def table_provenance(figs: Mapping[str, mx.Figure]) -> Provenance:
+    """One provenance for a table of several figures (simulated if any of them is), as its downloads state it."""
+    parts = [f.provenance for f in figs.values() if f.provenance is not None]
+    if not parts:
+        return prov.mps()
+    return prov.combine(*parts, method="per figure: see each row's source; change tests as on the tiles")
 
 
 def format_value(fig: mx.Figure) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
@@ -40,8 +39,11 @@ def headline(title: str, sentence: str, *, provenance: Provenance | None) -> Non
     """
     st.title(title)
     text = headline_text(sentence, provenance)
-    tip = f' title="{html.escape(provenance.text())}"' if provenance is not None else ""
-    st.markdown(f'<p class="svd-headline"{tip}>{text}</p>', unsafe_allow_html=True)
+    st.markdown(
+        f'<p class="svd-headline">{text}</p>',
+        unsafe_allow_html=True,
+        help=provenance.text() if provenance is not None else None,
+    )
 
 
 def records_notice(record_set) -> None:
@@ -119,7 +121,7 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
         if fig.change_label and (shown is None or shown.show_change):
             bits.append(fig.change_label.capitalize())
         elif fig.change_note:
-            bits.append(fig.change_note.capitalize())
+            bits.append(fig.change_note[0].upper() + fig.change_note[1:])
         if fig.rate_per_1000 is not None and (shown is None or shown.show_rate):
             bits.append(f"{fig.rate_per_1000:.2f} per 1,000 residents")
         if fig.london_rate_per_1000 is not None:

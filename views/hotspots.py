@@ -7,6 +7,7 @@ import streamlit as st
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
+from svd import provenance as prov
 from ui import cache, exports, frame
 from ui import filters as uf
 
@@ -180,6 +181,21 @@ def tasking_section(source: str, head) -> None:
 
     raw = hs.area_table(areas, population, counts, prev_counts)
     period = hs.period_label(start, end)
+    if records_mode:
+        recs = prov.for_record_set(
+            cache.records(ROOT, cache.extract_path()),
+            period=period,
+            comparison_period=hs.period_label(pstart, pend),
+            filters=sf.describe(f),
+            method=f"counts and rates {prov.RATE_DENOMINATOR}; change: {prov.POISSON_METHOD.split(': ')[1]}",
+        )
+    else:
+        recs = prov.mps(
+            period,
+            hs.period_label(pstart, pend),
+            filters=sf.describe(f),
+            method=f"rates {prov.RATE_DENOMINATOR}",
+        )
     shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on))
     with head.container():
         frame.headline(
@@ -187,9 +203,10 @@ def tasking_section(source: str, head) -> None:
             hs.headline_sentence(
                 hs.summarise(raw), level, period, "offences", sf.describe(f), hide_small=hide
             ),
+            provenance=recs,
         )
     st.caption(
-        f"**{int(raw['count'].sum()):,} offences** · {sf.describe(f)} · change against "
+        f"**{int(raw['count'].sum()):,} offences** ({tag}) · {sf.describe(f)} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
@@ -228,9 +245,11 @@ def tasking_section(source: str, head) -> None:
             label_col="label",
             legend_title=hs.MEASURES[measure],
             no_data_label="Hidden (fewer than 5)" if hide else "No data",
+            provenance=recs,
         )
     with legend_col:
         st.markdown(f"**{hs.MEASURES[measure]}**")
+        st.caption(recs.short())
         leg = maps.legend(breaks, values=values[measure], integer=measure == "count")
         # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
         st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
@@ -287,8 +306,11 @@ def tasking_section(source: str, head) -> None:
                 "last_12m": "Latest 12 months",
                 "prior_12m": "12 months before",
             },
+            provenance=recs,
         )
-        exports.table_downloads(ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas")
+        exports.table_downloads(
+            ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
+        )
         st.caption(
             f"'Last 12 months' compares the 12 months to {latest:%b %Y} with the 12 before, with the "
             "current offence and time filters. Labels are prompts to look, not findings: with many "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from svd import metrics as mx
 from svd import overview, public, strategy
+from svd import provenance as prov
 from svd.taxonomy import PROXY_NOTE
 from ui import cache, exports, frame
 
@@ -47,7 +48,11 @@ def body() -> None:
     )
 
     level = public.area_level(wards)
-    frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
+    frame.headline(
+        "Serious violence in Barking and Dagenham",
+        overview.headline(figs, area),
+        provenance=figs["serious_violence"].provenance,
+    )
     if record_set is not None:
         frame.records_notice(record_set)
     else:
@@ -81,6 +86,8 @@ def body() -> None:
             _tile(figs, mid, level)
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
+    if simulated:
+        st.caption(prov.simulation_sentence())
     c1, c2, c3 = st.columns(3)
     with c1:
         _tile(figs, "domestic_abuse", level)
@@ -116,9 +123,15 @@ def body() -> None:
             "change": "Change on the 12 before",
             "period": "Period",
             "page": "Page",
+            "source": "Source",
         },
     )
-    exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
+    exports.table_downloads(
+        table,
+        "Objectives and metrics",
+        label="Objectives and metrics",
+        provenance=overview.table_provenance(figs),
+    )
 
     kinds = ["mps", "census"]
     if record_set is not None:
