@@ -90,6 +90,23 @@ def table_csv(df: pd.DataFrame, provenance: Provenance | None = None, generated:
     return body.encode("utf-8-sig")
 
 
+def read_table_csv(raw: bytes, **read_csv_kwargs) -> pd.DataFrame:
+    """The table of a CSV written by ``table_csv``, its metadata block (if any) skipped."""
+    text = raw.decode("utf-8-sig")
+    if text.startswith("# "):
+        text = text.split("\n\n", 1)[1]
+    return pd.read_csv(io.StringIO(text), **read_csv_kwargs)
+
+
+def read_metadata_csv(raw: bytes) -> dict[str, str]:
+    """The metadata block of a CSV written by ``table_csv`` as {field: value} (empty when it has none)."""
+    text = raw.decode("utf-8-sig")
+    if not text.startswith("# "):
+        return {}
+    head = text.split("\n\n", 1)[0]
+    return dict(line[2:].split(": ", 1) for line in head.splitlines() if ": " in line)
+
+
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -269,8 +286,10 @@ def map_png(
         ax.set_aspect("equal")
         ax.set_axis_off()
         # A long title (offence, filters, "simulated") is wrapped into lines, never cut off at the figure edge.
-        title_lines = wrap_title(title, 72)
-        ax.set_title("\n".join(title_lines), fontsize=14 if len(title_lines) < 3 else 12, loc="left", pad=12)
+        # About 0.6 em per character: as many characters a line as the figure's width holds at that size.
+        title_size = 14 if len(title) <= 2 * size[0] * 72 / (14 * 0.6) else 12
+        title_lines = wrap_title(title, int(size[0] * 0.96 * 72 / (title_size * 0.6)))
+        ax.set_title("\n".join(title_lines), fontsize=title_size, loc="left", pad=12)
 
         handles = [
             Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))
