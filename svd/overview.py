@@ -129,6 +129,7 @@ def tile_figures(
     registry: Mapping[str, mx.Metric] | None = None,
     metric_ids: Sequence[str] = TILES,
     area: str = "Barking and Dagenham",
+    extract_name: str | None = None,
 ) -> dict[str, mx.Figure]:
     """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
 
@@ -143,7 +144,7 @@ def tile_figures(
         if m.source == "mps":
             out[mid] = mx.mps_figure(m, borough, population, london, london_population, area=area)
         elif records is not None and len(records):
-            fig = mx.records_figure(m, records, population, simulated, area=area)
+            fig = mx.records_figure(m, records, population, simulated, area=area, extract_name=extract_name)
             if m.unit == "percent" and fig.change_tested:
                 x = fig.extra
                 label, p = share_change(
@@ -166,6 +167,7 @@ def board_figures(
     ward_population: pd.DataFrame | None = None,
     wards: Sequence[str] = (),
     metric_ids: Sequence[str] | None = None,
+    extract_name: str | None = None,
 ) -> tuple[dict[str, mx.Figure], str]:
     """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
 
@@ -183,7 +185,8 @@ def board_figures(
         if len(wards) == 1:
             names = ward_population.loc[ward_population["ward_code"] == wards[0]].get("ward_name")
             area = str(names.iloc[0]) if names is not None and len(names) else "the selected ward"
-        return tile_figures(rows, recs, pop, simulated, metric_ids=ids, area=area), area
+        figs = tile_figures(rows, recs, pop, simulated, metric_ids=ids, area=area, extract_name=extract_name)
+        return figs, area
     borough_pop, london_pop = populations(populations_table)
     # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.
     london_table = mx.london_rows(london) if london is not None else None
@@ -196,6 +199,7 @@ def board_figures(
         london_pop if london is not None else None,
         metric_ids=ids,
         area="Barking and Dagenham",
+        extract_name=extract_name,
     )
     return figs, "Barking and Dagenham"
 

@@ -179,12 +179,17 @@ def records(
                       filters, method)  # fmt: skip
 
 
+def extract_name(record_set) -> str | None:
+    """The file name of a record set's extract (never its folder: no path reaches a user), else None."""
+    result = getattr(record_set, "import_result", None)
+    if record_set is None or record_set.source == SIMULATED or result is None or not result.path:
+        return None
+    return Path(str(result.path)).name
+
+
 def for_record_set(record_set, **kwargs) -> Provenance:
     """``records`` for a ``svd.records.RecordSet`` (its source and, for an extract, the file's name)."""
-    simulated = record_set.source == SIMULATED
-    result = getattr(record_set, "import_result", None)
-    name = Path(str(result.path)).name if not simulated and result is not None and result.path else None
-    return records(simulated, extract_name=name, **kwargs)
+    return records(record_set.source == SIMULATED, extract_name=extract_name(record_set), **kwargs)
 
 
 def reference(source: str, period: str | None = None, method: str | None = None) -> Provenance:

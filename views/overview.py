@@ -45,6 +45,7 @@ def body() -> None:
         london,
         cache.ward_population(ROOT),
         wards,
+        extract_name=prov.extract_name(record_set),
     )
 
     level = public.area_level(wards)
