@@ -55,8 +55,6 @@ def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int =
     sub_text = " ".join(sub) if isinstance(sub, list) else (sub or "")
     if provenance is not None and provenance.simulated and "simulated" not in f"{text} {sub_text}".lower():
         sub_text = f"Simulated records · {sub_text}" if sub_text else "Simulated records"
-    if provenance is not None and provenance.period and provenance.period not in f"{text} {sub_text}":
-        sub_text = f"{sub_text} · {provenance.period}" if sub_text else provenance.period
     if sub_text:
         title["subtitle"] = (
             wrap_title(sub_text, int(width * 1.3)) if len(sub_text) > width * 1.3 else sub_text

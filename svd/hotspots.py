@@ -350,13 +350,20 @@ def summarise(table: pd.DataFrame) -> Summary:
 
 
 def headline_sentence(
-    s: Summary, level: str, period_label: str, what: str, scope: str | None = None, hide_small: bool = False
+    s: Summary,
+    level: str,
+    period_label: str,
+    what: str,
+    scope: str | None = None,
+    hide_small: bool = False,
+    untested: str | None = None,
 ) -> str:
     """'Abbey was the busiest ward with 1,234 of the 10,210 offences in Apr 2025 to Mar 2026 (12%); …'.
 
     ``scope`` (e.g. ``svd.filters.describe`` of the map's filter) replaces "in <period>" with "matching the
     map's filters (<scope>)", so the sentence describes exactly what the map shows. ``hide_small``: public
-    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5".
+    mode at a suppressed level, where a leading count of 1–4 reads "fewer than 5". ``untested``: the reason no
+    change test is shown (``svd.provenance.untested_by_simulation``), in place of the test's verdict.
     """
     where = f"matching the map's filters ({scope})" if scope else f"in {period_label}"
     if s.total == 0 or s.top_name is None:
@@ -365,7 +372,7 @@ def headline_sentence(
     res = stats.poisson_change(s.total, s.previous)
     trend = (
         f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before — "
-        f"{'a significant change' if res.significant else 'not a significant change'}"
+        f"{untested or ('a significant change' if res.significant else 'not a significant change')}"
         if s.previous
         else "no data for the period before"
     )

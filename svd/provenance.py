@@ -216,6 +216,38 @@ def combine(*parts: Provenance, period: str | None = None, method: str | None = 
     )
 
 
+def untested_by_simulation(
+    simulated: bool,
+    hours: tuple[int, int] | None = None,
+    domestic_abuse: bool | None = None,
+    knife: bool | None = None,
+    weekdays: tuple[int, ...] = (),
+    level: str = "ward",
+) -> str | None:
+    """Why a change in simulated counts is not tested, when a filter uses what the simulation draws; else None.
+
+    Simulated records keep the real count of each ward, month and MPS category, so a ward count of all records
+    is real; the time of day, weekday, flags and LSOA are drawn in fixed shares, so a count filtered on them
+    changes only as the real category counts do, and a test of it would test the simulation's assumptions.
+    """
+    if not simulated:
+        return None
+    drawn = [
+        name
+        for name, used in (
+            ("time of day", hours is not None),
+            ("weekday", bool(weekdays)),
+            ("domestic-abuse flag", domestic_abuse is not None),
+            ("knife flag", knife is not None),
+            ("LSOA", level == "lsoa"),
+        )
+        if used
+    ]
+    if not drawn:
+        return None
+    return f"change not tested: the simulation draws the {', '.join(drawn)} in fixed shares"
+
+
 def ensure_simulated_word(text: str, prov: Provenance | None) -> str:
     """``text`` with "(simulated)" added when the provenance is simulated and the text does not say so."""
     if prov is not None and prov.simulated and "simulated" not in text.lower():

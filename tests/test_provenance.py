@@ -79,3 +79,39 @@ def test_time_of_day_fix_is_the_calibration_target():
     """The 46% the time-of-day note quotes is the SNA calibration target the simulation reproduces."""
     targets = {c.id: c for c in simulate.CALIBRATION}
     assert _pct(mx.metric("share_3pm_9pm").simulation_fixes) == [targets["vu25_15_to_21"].target]
+
+
+def test_untested_by_simulation_names_what_the_simulation_draws():
+    assert prov.untested_by_simulation(False, hours=(15, 21)) is None  # an extract: tested
+    assert prov.untested_by_simulation(True) is None  # all records, wards: the real MPS counts
+    text = prov.untested_by_simulation(True, hours=(15, 21), knife=True, level="lsoa")
+    assert text == "change not tested: the simulation draws the time of day, knife flag, LSOA in fixed shares"
+    assert "domestic-abuse flag" in prov.untested_by_simulation(True, domestic_abuse=False)
+    assert "weekday" in prov.untested_by_simulation(True, weekdays=(5, 6))
+
+
+def test_hotspots_headline_says_why_no_change_is_tested():
+    import pandas as pd
+
+    from svd import hotspots as hs
+
+    s = hs.summarise(
+        pd.DataFrame({"area_name": ["Abbey", "Alibon"], "count": [300, 100], "previous": [100, 100]})
+    )
+    reason = prov.untested_by_simulation(True, hours=(15, 21))
+    text = hs.headline_sentence(s, "ward", "Jan 2025", "offences", untested=reason)
+    assert text.endswith(f"up from 200 in the period before — {reason}.") and "significant" not in text
+
+
+def test_temporal_headline_says_simulated_and_by_construction():
+    import pandas as pd
+
+    from svd import temporal as tp
+
+    counts = [1] * 15 + [5] + [1] * 8  # busiest: 15:00
+    grid = pd.DataFrame({"weekday": [0] * 24, "day": ["Monday"] * 24, "hour": range(24), "count": counts})
+    text = tp.headline_sentence(2, 4, 0.5, 46.0, grid, "offences", sna_share=0.47, simulated=True)
+    assert "Monday 15:00" in text
+    assert tp.headline_sentence(2, 4, 0.5, 46.0, grid, "offences", sna_share=0.47).startswith("47%")
+    assert text.startswith("In simulated records, 47% of serious violence affecting under-25s")
+    assert "agree by construction" in text and text.endswith(").")

@@ -67,7 +67,8 @@ def body() -> None:
             delta_color="inverse",
             help=change.current_period if change else None,
         )
-        st.caption(((untested or change.label).capitalize() + f" · {tag.lower()}") if change else tag)
+        said = untested or change.label if change else ""
+        st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
     c2.metric(
         f"SNA published: {ref_n['period']}",
         frame.fmt_int(ref_n["value"]),

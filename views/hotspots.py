@@ -201,7 +201,13 @@ def tasking_section(source: str, head) -> None:
         frame.headline(
             "Hotspots",
             hs.headline_sentence(
-                hs.summarise(raw), level, period, "offences", sf.describe(f), hide_small=hide
+                hs.summarise(raw),
+                level,
+                period,
+                "offences",
+                sf.describe(f),
+                hide_small=hide,
+                untested=prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level),
             ),
             provenance=recs,
         )

@@ -183,9 +183,9 @@ def body() -> None:
     per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
     hub = profiles.share_of(robbery, "location_type", "transport_hub")
     m1, m2 = st.columns(2)
-    m1.metric(f"Personal robbery within {radius} m of a station", frame.fmt_pct(near.pct))
+    m1.metric(f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct))
     m1.caption(f"{near.text()} · {tag.lower()}")
-    m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
+    m2.metric(f"Recorded at a station or transport hub ({tag.lower()})", frame.fmt_pct(hub.pct))
     m2.caption(f"{hub.text()} · {tag.lower()}")
     with frame.friendly_errors("The station chart"):
         exports.show_chart(

@@ -164,12 +164,12 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     # The SNA measure sits beside the SNA figure, wide enough for its label.
     m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
     m1.metric(
-        "15:00–21:00 share, current filters",
+        f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
         frame.fmt_pct(None if share is None else share * 100),
         help=f"{inside:,} of the {known:,} offences with a known time in {where}, with the filters above.",
     )
     m2.metric(
-        "Serious violence affecting under-25s (the SNA's measure)",
+        f"Serious violence affecting under-25s (the SNA's measure; {recs.kind_label().lower()})",
         frame.fmt_pct(None if sna_share is None else sna_share * 100),
         help=f"{sna_inside:,} of the {sna_known:,} offences with a known time: the eight London "
         "serious-violence offence types, victim under 25, reported at the time (svd.metrics), for the "
