@@ -101,6 +101,8 @@ def affecting_under_25(records: pd.DataFrame) -> np.ndarray:
 
 # Record filters a metric may name: a boolean column of the canonical record frame, or a named predicate.
 RECORD_PREDICATES = {"affecting_under_25": affecting_under_25}
+# Filters whose rates need under-25 residents as the denominator, never all ages.
+UNDER_25_FILTERS = frozenset({"affecting_under_25"})
 
 
 def record_mask(records: pd.DataFrame, name: str) -> np.ndarray:
@@ -275,13 +277,16 @@ def records_figure(
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
     change = poisson_change(c, p)
     fixed = simulated and bool(m.simulation_fixes)
+    # ``population`` is all residents: a count of offences against under-25s over it would understate their
+    # rate, so such a metric shows no rate here (its rate needs under-25 residents, prov.UNDER_25_DENOMINATOR).
+    rate = None if m.filter in UNDER_25_FILTERS else float(agg.rate_per_1000(c, population))
     return Figure(
         metric=m,
         current=c,
         previous=p,
         period=periods.label,
         previous_period=periods.previous_label,
-        rate_per_1000=float(agg.rate_per_1000(c, population)),
+        rate_per_1000=rate,
         change_label=None if fixed else change.label,
         p_value=None if fixed else change.p_value,
         pct_change=change.pct_change,
@@ -293,9 +298,14 @@ def records_figure(
             area=area,
             filters=m.caption,
             method=(
-                f"change not tested (the simulation fixes this share); rate {prov.RATE_DENOMINATOR}"
+                "change not tested (the simulation fixes this share)"
                 if fixed
-                else count_method(change)
+                else count_method(change, False)
+            )
+            + (
+                f"; rate {prov.RATE_DENOMINATOR}"
+                if rate is not None
+                else "; no rate (needs under-25 residents)"
             ),
             fixes=m.simulation_fixes,
             extract_name=extract_name,
