@@ -287,7 +287,10 @@ def map_png(
         # About 0.6 em per character: as many characters a line as the figure's width holds at that size.
         title_size = 14 if len(title) <= 2 * size[0] * 72 / (14 * 0.6) else 12
         title_lines = wrap_title(title, int(size[0] * 0.96 * 72 / (title_size * 0.6)))
-        ax.set_title("\n".join(title_lines), fontsize=title_size, loc="left", pad=12)
+        # At the figure's left edge, not the map axes' (narrower: the map keeps its aspect), so the width
+        # the lines were wrapped to is the width they have.
+        fig.suptitle("\n".join(title_lines), x=0.02, y=0.98, ha="left", va="top", fontsize=title_size)
+        title_height = len(title_lines) * title_size * 1.3 / 72 / size[1]
 
         handles = [
             Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))
@@ -343,9 +346,7 @@ def map_png(
         fig.text(
             0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#333333", ha="left", va="bottom", wrap=True
         )
-        fig.subplots_adjust(
-            left=0.02, right=0.98, top=0.9 - 0.035 * (len(title_lines) - 1), bottom=0.04 + 0.022 * len(lines)
-        )
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.96 - title_height, bottom=0.04 + 0.022 * len(lines))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     finally:

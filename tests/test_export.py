@@ -228,12 +228,9 @@ def test_map_png_long_simulated_title_is_wrapped_not_cut(monkeypatch):
 
     def spy(fig, *a, **k):
         fig.canvas.draw()
-        for ax in fig.axes:
-            t = ax._left_title  # set_title(loc="left")
-            box = t.get_window_extent()
-            titles.append(
-                (t.get_text(), box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height)
-            )
+        t = fig._suptitle  # the title, at the figure's left edge
+        box = t.get_window_extent()
+        titles.append((t.get_text(), box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height))
         return real_savefig(fig, *a, **k)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
