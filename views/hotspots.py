@@ -220,7 +220,8 @@ def tasking_section(source: str, head) -> None:
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
-        values = hs.map_values(shown, measure).assign(tip=shown["tip"].to_numpy())
+        tips = shown["tip"] + ("<br><i>Simulated records</i>" if recs.simulated else "")
+        values = hs.map_values(shown, measure).assign(tip=tips.to_numpy())
         breaks = maps.class_breaks(values[measure])
         choropleth = maps.choropleth_rows(
             cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
