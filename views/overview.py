@@ -66,7 +66,8 @@ def body() -> None:
     sv = figs["serious_violence"]
     st.caption(
         f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
-        "(Poisson for counts, two-proportion for shares), the rate per 1,000 residents (Census 2021) and "
+        "(Poisson for counts, two-proportion for shares; none where simulated records fix the quantity), the "
+        f"rate {prov.RATE_DENOMINATOR} and "
         + ("London's rate. " if not wards else "no London rate while wards are selected. ")
         + (
             "Showing the wards chosen in the sidebar."

@@ -131,7 +131,7 @@ def body() -> None:
     }
     period_label = change["All sexual offences"].current_period
     st.caption(
-        f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
+        f"Offences in each ward, {period_label} and the 12 months before, with the rate {prov.RATE_DENOMINATOR} "
         "(Byar 95% interval). MPS ward data (real); every ward, whatever the sidebar's ward choice."
     )
     ward_tabs = st.tabs(list(OFFENCES))
