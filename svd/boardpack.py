@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from svd import metrics as mx
+from svd import provenance as prov
 from svd.config import BOROUGH_CODE, BOROUGH_NAME
 
 PARTNERSHIP = "Barking and Dagenham Community Safety Partnership"
@@ -78,6 +79,7 @@ class Tile:
     rate: str
     period: str
     simulated: bool
+    source: str = ""  # the figure's provenance in one line ("Simulated records · Apr 2025 to Mar 2026")
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,9 @@ def tile_text(fig: mx.Figure) -> Tile:
         change = "No earlier period to compare with."
     else:
         prev = f"{fig.previous:.0f}%" if m.unit == "percent" else f"{fig.previous:,.0f}"
-        change = f"{change_words(fig).capitalize()} (from {prev}) — {significance_words(fig.change_label)}."
+        change = (
+            f"{change_words(fig).capitalize()} (from {prev}) — {significance_words(fig.change_label, fig)}."
+        )
     rate = ""
     if fig.rate_per_1000 is not None:
         rate = f"{fig.rate_per_1000:.2f} per 1,000 residents"
@@ -156,6 +160,7 @@ def tile_text(fig: mx.Figure) -> Tile:
         rate=rate,
         period=fig.period,
         simulated=bool(fig.simulated),
+        source=fig.provenance.short() if fig.provenance is not None else fig.period,
     )
 
 
@@ -316,6 +321,7 @@ def gather(
         attribution,
         geo.borough_outline(data_dir),
         legend_title="Offences per 1,000 residents\n(quintiles)",
+        provenance=prov.mps(periods.label, method=f"rate {prov.RATE_DENOMINATOR}"),
     )
     used = [s for s in merged.sources if s.get("level", "ward") == "ward"]
     vintages = tuple(sorted({str(s.get("vintage")) for s in used if s.get("vintage")}))
@@ -407,7 +413,7 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         pdf.set_text_color(0)
         pdf.ln(2)
 
-    simulated_banner = ("SIMULATED record-level data. " + (data.records_label or "")).strip()
+    simulated_banner = ("SIMULATED record-level data. " + prov.simulation_sentence()).strip()
 
     # 1. Title page
     pdf.add_page()
@@ -445,7 +451,7 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         para(note, 9.5, colour=(170, 40, 0))
     gap = 5
     box_w = (width - gap) / 2
-    box_h = 42
+    box_h = 46
     for i, tile in enumerate(data.tiles):
         col = i % 2
         if col == 0:
@@ -470,7 +476,7 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         pdf.set_xy(x + 3, y + 20)
         pdf.set_font(family, "", 8.5)
         pdf.multi_cell(
-            box_w - 6, 4, t("\n".join(s for s in (tile.change, tile.rate, tile.period) if s)), align="L"
+            box_w - 6, 4, t("\n".join(s for s in (tile.change, tile.rate, tile.source) if s)), align="L"
         )
         if col == 1 or i == len(data.tiles) - 1:
             pdf.set_xy(pdf.l_margin, y + box_h + gap)

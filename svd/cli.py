@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``hotspots``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -130,6 +130,28 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_figures(args: argparse.Namespace) -> int:
+    """Every figure the pages show, with its provenance (SVD_DATA_DIR, SVD_EXTRACT and --public honoured)."""
+    from svd.catalogue import missing_required
+    from svd.figures import all_figures
+
+    missing = [c for c in missing_required() if c.dataset.id in ("mps_ward", "population_london")]
+    if missing:
+        for c in missing:
+            print("; ".join(c.problems), file=sys.stderr)
+        return 1
+    out = all_figures(public=True if args.public else None)
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    print(f"records: {out['records']}  period: {out['period']}  public: {out['public']}")
+    for f in out["figures"]:
+        p = f["provenance"]
+        kind = "SIMULATED" if p["simulated"] else p["kind"]
+        print(f"{f['page'] or 'overview'}: {f['label']}: {f['display']}  [{kind}; {p['period'] or '-'}]")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     p = argparse.ArgumentParser(
@@ -162,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--json", action="store_true", help="print the areas as JSON")
     h.add_argument("--all-offences", action="store_true", help="count every offence, not serious violence")
     h.set_defaults(func=cmd_hotspots)
+    fg = sub.add_parser("figures", help="every figure the pages show, with its source, period and method")
+    fg.add_argument("--json", action="store_true", help="print the figures as JSON")
+    fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
+    fg.set_defaults(func=cmd_figures)
     return p
 
 

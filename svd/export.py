@@ -9,9 +9,12 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from svd.provenance import Provenance, wrap_title
 
 METRIC_CRS = "EPSG:27700"  # British National Grid: metres, north up, so a scale bar is honest
 NO_DATA_COLOUR = "#d9d9d9"
@@ -35,12 +38,71 @@ def chart_svg(chart) -> str:
     return vlc.vegalite_to_svg(chart.to_json())
 
 
+def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int = 70) -> dict:
+    """A Vega-Lite spec whose title is wrapped into lines (never cut off in a PNG/SVG) and whose subtitle says
+    "Simulated records" when the provenance is simulated. The spec is copied at the top level, not changed."""
+    out = dict(spec)
+    title = out.get("title")
+    if title is None and provenance is None:
+        return out
+    if isinstance(title, (str, list)):
+        title = {"text": title}
+    title = dict(title or {"text": ""})
+    text = title.get("text", "")
+    if isinstance(text, str) and len(text) > width:
+        title["text"] = wrap_title(text, width)
+    sub = title.get("subtitle")
+    sub_text = " ".join(sub) if isinstance(sub, list) else (sub or "")
+    if provenance is not None and provenance.simulated and "simulated" not in f"{text} {sub_text}".lower():
+        sub_text = f"Simulated records · {sub_text}" if sub_text else "Simulated records"
+    if sub_text:
+        title["subtitle"] = (
+            wrap_title(sub_text, int(width * 1.3)) if len(sub_text) > width * 1.3 else sub_text
+        )
+    out["title"] = title
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ tables
 
 
-def table_csv(df: pd.DataFrame) -> bytes:
-    """A table as CSV bytes, UTF-8 with a byte-order mark so Excel shows "£" and "–" correctly; no index."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+ABOUT_SHEET = "About this data"
+
+
+def metadata_lines(provenance: Provenance, generated: date | None = None) -> list[str]:
+    """The CSV header comment block: '# Source kind: SIMULATED', '# Source: …', … (``pd.read_csv(comment="#")``)."""
+    rows = [("About this data", "")] + provenance.as_rows(generated)
+    lines = [f"# {k}: {v}".rstrip(": ") if v else f"# {k}" for k, v in rows]
+    return [line.replace("\n", " ").replace("\r", " ") for line in lines]
+
+
+def table_csv(df: pd.DataFrame, provenance: Provenance | None = None, generated: date | None = None) -> bytes:
+    """A table as CSV bytes, UTF-8 with a byte-order mark so Excel shows "£" and "–" correctly; no index.
+
+    With ``provenance`` the file opens with a comment block saying where the figures come from (source kind —
+    "SIMULATED" where it is — source, period, filters, method, generated date), then a blank line, then the table.
+    """
+    body = df.to_csv(index=False)
+    if provenance is not None:
+        body = "\n".join(metadata_lines(provenance, generated)) + "\n\n" + body
+    return body.encode("utf-8-sig")
+
+
+def read_table_csv(raw: bytes, **read_csv_kwargs) -> pd.DataFrame:
+    """The table of a CSV written by ``table_csv``, its metadata block (if any) skipped."""
+    text = raw.decode("utf-8-sig")
+    if text.startswith("# "):
+        text = text.split("\n\n", 1)[1]
+    return pd.read_csv(io.StringIO(text), **read_csv_kwargs)
+
+
+def read_metadata_csv(raw: bytes) -> dict[str, str]:
+    """The metadata block of a CSV written by ``table_csv`` as {field: value} (empty when it has none)."""
+    text = raw.decode("utf-8-sig")
+    if not text.startswith("# "):
+        return {}
+    head = text.split("\n\n", 1)[0]
+    return dict(line[2:].split(": ", 1) for line in head.splitlines() if ": " in line)
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -75,15 +137,30 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_xlsx(frames: Mapping[str, pd.DataFrame]) -> bytes:
-    """One .xlsx workbook with a sheet per frame (sheet name = key): bold header, frozen top row, sized columns."""
+def table_xlsx(
+    frames: Mapping[str, pd.DataFrame], provenance: Provenance | None = None, generated: date | None = None
+) -> bytes:
+    """One .xlsx workbook with a sheet per frame (sheet name = key): bold header, frozen top row, sized columns.
+
+    With ``provenance`` the first sheet is "About this data": source kind ("SIMULATED" where it is), source,
+    period, filters, method and the date the file was generated.
+    """
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     buf = io.BytesIO()
     names = sheet_names(list(frames))
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        if not frames:
+        if provenance is not None:
+            names = sheet_names([ABOUT_SHEET, *frames])[1:]
+            about = pd.DataFrame(provenance.as_rows(generated), columns=["Field", "Value"])
+            about.to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
+            ws = writer.sheets[ABOUT_SHEET]
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            ws.column_dimensions["A"].width = 16
+            ws.column_dimensions["B"].width = 100
+        if not frames and provenance is None:
             pd.DataFrame().to_excel(writer, sheet_name="Sheet", index=False)
         for name, df in zip(names, frames.values(), strict=True):
             data = _excel_ready(df)
@@ -161,6 +238,7 @@ def map_png(
     dpi: int = 150,
     size: tuple[float, float] = (10, 8),
     no_data_label: str = "No data",
+    provenance: Provenance | None = None,
 ) -> bytes:
     """A classed choropleth as PNG bytes: legend of class breaks, north arrow, scale bar and attribution.
 
@@ -169,6 +247,10 @@ def map_png(
     """
     import matplotlib
 
+    if provenance is not None and provenance.simulated and "simulated" not in title.lower():
+        title = f"{title} (simulated records)"
+    if provenance is not None:
+        attribution = [provenance.short(), *([attribution] if isinstance(attribution, str) else attribution)]
     matplotlib.use("Agg")  # no display on a server or in a scheduled job
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrow, Patch, Rectangle
@@ -201,7 +283,14 @@ def map_png(
             )
         ax.set_aspect("equal")
         ax.set_axis_off()
-        ax.set_title(title, fontsize=14, loc="left", pad=12)
+        # A long title (offence, filters, "simulated") is wrapped into lines, never cut off at the figure edge.
+        # About 0.6 em per character: as many characters a line as the figure's width holds at that size.
+        title_size = 14 if len(title) <= 2 * size[0] * 72 / (14 * 0.6) else 12
+        title_lines = wrap_title(title, int(size[0] * 0.96 * 72 / (title_size * 0.6)))
+        # At the figure's left edge, not the map axes' (narrower: the map keeps its aspect), so the width
+        # the lines were wrapped to is the width they have.
+        fig.suptitle("\n".join(title_lines), x=0.02, y=0.98, ha="left", va="top", fontsize=title_size)
+        title_height = len(title_lines) * title_size * 1.3 / 72 / size[1]
 
         handles = [
             Patch(facecolor=colour_list[i], edgecolor="grey", label=labels[i]) for i in range(len(labels))
@@ -257,7 +346,7 @@ def map_png(
         fig.text(
             0.01, 0.01, "\n".join(lines), fontsize=6.5, color="#333333", ha="left", va="bottom", wrap=True
         )
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.9, bottom=0.04 + 0.022 * len(lines))
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.96 - title_height, bottom=0.04 + 0.022 * len(lines))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     finally:

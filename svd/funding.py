@@ -138,3 +138,15 @@ def to_excel_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
                 ws.set_column(j, j, width, fmt)
             ws.freeze_panes(1, 0)
     return buf.getvalue()
+
+
+def provenance():
+    """Where the funding figures come from: the strategy's own table, as transcribed into ``data/funding.csv``."""
+    from svd.provenance import reference
+
+    return reference(
+        "Barking and Dagenham Serious Violence Duty Strategy (January 2024), table of identified funding "
+        "streams, transcribed in data/funding.csv",
+        period=" and ".join(YEARS),
+        method="amounts as published; change = later year minus earlier year",
+    )

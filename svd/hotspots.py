@@ -583,6 +583,7 @@ def headline_sentence(
     scope: str | None = None,
     hide_small: bool = False,
     change: stats.ChangeResult | None = None,
+    untested: str | None = None,
 ) -> str:
     """'Abbey was the busiest ward with 1,234 of the 10,210 offences in Apr 2025 to Mar 2026 (12%); …'.
 
@@ -590,7 +591,8 @@ def headline_sentence(
     map's filters (<scope>)", so the sentence describes exactly what the map shows. ``hide_small``: public
     mode hides the leading area's count ("fewer than 5" for 1–4, else "a hidden number") and its share.
     ``change``: the test of the total against the period before (``period_change``); without it the sentence
-    makes no claim of significance.
+    makes no claim of significance. ``untested``: the reason no change test is shown
+    (``svd.provenance.untested_by_simulation``), in place of the test's verdict.
     """
     where = f"matching the map's filters ({scope})" if scope else f"in {period_label}"
     if s.total == 0 or s.top_name is None:
@@ -598,7 +600,7 @@ def headline_sentence(
     area = "ward" if level == "ward" else "neighbourhood (LSOA)"
     trend = (
         f"{'up' if s.total > s.previous else 'down'} from {s.previous:,} in the period before"
-        + (f" — {_significance(change)}" if change is not None else "")
+        + (f" — {untested}" if untested else f" — {_significance(change)}" if change is not None else "")
         if s.previous
         else "no data for the period before"
     )

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
+from svd import provenance as prov
 from svd import public
 from svd.config import BOROUGH_CODE, definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
+from svd.provenance import Provenance
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Metric:
     numerator: str | None = None
     window: tuple[int, int] | None = None
     reference: str | None = None
+    simulation_fixes: str | None = None  # what simulated records fix by construction for this metric
+    simulation_fixes_short: str | None = None  # the same in a few words, for a tile
 
 
 @cache
@@ -53,6 +57,8 @@ def _read(path: Path) -> tuple[Metric, ...]:
             numerator=m.get("numerator"),
             window=tuple(m["window"]) if "window" in m else None,
             reference=m.get("reference"),
+            simulation_fixes=m.get("simulation_fixes"),
+            simulation_fixes_short=m.get("simulation_fixes_short", m.get("simulation_fixes")),
         )
         for m in raw
     )
@@ -96,6 +102,8 @@ def affecting_under_25(records: pd.DataFrame) -> np.ndarray:
 
 # Record filters a metric may name: a boolean column of the canonical record frame, or a named predicate.
 RECORD_PREDICATES = {"affecting_under_25": affecting_under_25}
+# Filters whose rates need under-25 residents as the denominator, never all ages.
+UNDER_25_FILTERS = frozenset({"affecting_under_25"})
 
 
 def record_mask(records: pd.DataFrame, name: str) -> np.ndarray:
@@ -154,6 +162,25 @@ class Figure:
     change_method: str | None = None  # the test behind change_label, in words (ChangeResult.method)
     simulated: bool = False
     extra: dict = field(default_factory=dict)
+    provenance: Provenance | None = None  # where the figure comes from; every renderer shows it
+
+    @property
+    def change_tested(self) -> bool:
+        """False when the change is not tested because simulated records fix the quantity by construction."""
+        return not (self.simulated and self.metric.simulation_fixes)
+
+    @property
+    def change_note(self) -> str | None:
+        """Why no change test is shown ('change not tested: the simulation fixes …'), or None."""
+        if self.change_tested:
+            return None
+        return f"change not tested: the simulation fixes {self.metric.simulation_fixes_short}"
+
+
+def count_method(change, with_rate: bool = True) -> str:
+    """The method statement of a count figure: the change test and the rate's denominator."""
+    text = f"change: {change.method}, 5% level"
+    return text + (f"; rate {prov.RATE_DENOMINATOR}" if with_rate else "")
 
 
 def mps_figure(
@@ -162,6 +189,7 @@ def mps_figure(
     population: float,
     london: pd.DataFrame | None = None,
     london_population: float | None = None,
+    area: str = prov.BOROUGH_NAME,
 ) -> Figure:
     """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
     from svd.stats import change_test, monthly_window
@@ -194,6 +222,15 @@ def mps_figure(
         p_value=change.p_value,
         pct_change=change.pct_change,
         change_method=change.method,
+        provenance=prov.mps(
+            periods.label,
+            periods.previous_label,
+            area=area,
+            method=count_method(change)
+            + (
+                "; London: the 32 boroughs the MPS polices, without the City of London" if london_rate else ""
+            ),
+        ),
     )
 
 
@@ -202,12 +239,20 @@ def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     return records.loc[mask, "month"].value_counts().sort_index()
 
 
-def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
+def records_figure(
+    m: Metric,
+    records: pd.DataFrame,
+    population: float,
+    simulated: bool,
+    area: str = prov.BOROUGH_NAME,
+    extract_name: str | None = None,
+) -> Figure:
     """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
 
     A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous), and
     month by month in ``extra["monthly"]`` (the same keys, NaN for a month the records do not cover) for
-    ``svd.stats.share_change_test``.
+    ``svd.stats.share_change_test``. With simulated records, a metric whose quantity the simulation fixes
+    (``simulation_fixes``) gets no change test: its "change" only follows the real category counts.
     """
     from svd.stats import change_test, monthly_window
 
@@ -244,22 +289,57 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
                 "base_previous": n0,
                 "monthly": monthly,
             },
+            provenance=prov.records(
+                simulated,
+                periods.label,
+                periods.previous_label,
+                area=area,
+                filters=m.caption,
+                method=f"share of {n1:,} records with a known time"
+                if m.window
+                else f"share of {n1:,} records in the base",
+                fixes=m.simulation_fixes,
+                extract_name=extract_name,
+            ),
         )
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
     change = change_test(window(counted, periods.current), window(counted, periods.previous))
+    fixed = simulated and bool(m.simulation_fixes)
+    # ``population`` is all residents: a count of offences against under-25s over it would understate their
+    # rate, so such a metric shows no rate here (its rate needs under-25 residents, prov.UNDER_25_DENOMINATOR).
+    rate = None if m.filter in UNDER_25_FILTERS else float(agg.rate_per_1000(c, population))
     return Figure(
         metric=m,
         current=c,
         previous=p,
         period=periods.label,
         previous_period=periods.previous_label,
-        rate_per_1000=float(agg.rate_per_1000(c, population)),
-        change_label=change.label,
-        p_value=change.p_value,
+        rate_per_1000=rate,
+        change_label=None if fixed else change.label,
+        p_value=None if fixed else change.p_value,
         pct_change=change.pct_change,
         change_method=change.method,
         simulated=simulated,
+        provenance=prov.records(
+            simulated,
+            periods.label,
+            periods.previous_label,
+            area=area,
+            filters=m.caption,
+            method=(
+                "change not tested (the simulation fixes this share)"
+                if fixed
+                else count_method(change, False)
+            )
+            + (
+                f"; rate {prov.RATE_DENOMINATOR}"
+                if rate is not None
+                else "; no rate (needs under-25 residents)"
+            ),
+            fixes=m.simulation_fixes,
+            extract_name=extract_name,
+        ),
     )
 
 
@@ -321,3 +401,13 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
         # Releases set aside as incomplete (none merged into the figures above), with the reason.
         "problems": merged.problems(),
     }
+
+
+def untested_note(metric_id: str, simulated: bool) -> str | None:
+    """'change not tested: the simulation fixes …' for a metric whose quantity simulated records fix; else None."""
+    m = metric(metric_id)
+    return (
+        f"change not tested: the simulation fixes {m.simulation_fixes_short}"
+        if simulated and m.simulation_fixes
+        else None
+    )

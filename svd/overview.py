@@ -15,8 +15,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from svd import metrics as mx
+from svd import provenance as prov
 from svd import stats
 from svd.config import BOROUGH_CODE
+from svd.provenance import Provenance
 
 # Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
@@ -68,6 +70,7 @@ OBJECTIVE_COLUMNS = [
     "change",
     "period",
     "page",
+    "source",
 ]
 
 
@@ -128,6 +131,8 @@ def tile_figures(
     london_population: float | None = None,
     registry: Mapping[str, mx.Metric] | None = None,
     metric_ids: Sequence[str] = TILES,
+    area: str = "Barking and Dagenham",
+    extract_name: str | None = None,
 ) -> dict[str, mx.Figure]:
     """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
 
@@ -140,15 +145,22 @@ def tile_figures(
     for mid in metric_ids:
         m = reg[mid]
         if m.source == "mps":
-            out[mid] = mx.mps_figure(m, borough, population, london, london_population)
+            out[mid] = mx.mps_figure(m, borough, population, london, london_population, area=area)
         elif records is not None and len(records):
-            fig = mx.records_figure(m, records, population, simulated)
-            if m.unit == "percent":
+            fig = mx.records_figure(m, records, population, simulated, area=area, extract_name=extract_name)
+            if m.unit == "percent" and fig.change_tested:
                 x = fig.extra.get("monthly", {})
                 res = stats.share_change_test(
                     x["numerator"], x["base"], x["numerator_previous"], x["base_previous"]
                 )
-                fig = replace(fig, change_label=res.label, p_value=res.p_value, change_method=res.method)
+                method = f"{fig.provenance.method}; change: {res.method}, 5% level"
+                fig = replace(
+                    fig,
+                    change_label=res.label,
+                    p_value=res.p_value,
+                    change_method=res.method,
+                    provenance=fig.provenance.but(method=method),
+                )
             out[mid] = fig
     return out
 
@@ -162,6 +174,7 @@ def board_figures(
     ward_population: pd.DataFrame | None = None,
     wards: Sequence[str] = (),
     metric_ids: Sequence[str] | None = None,
+    extract_name: str | None = None,
 ) -> tuple[dict[str, mx.Figure], str]:
     """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
 
@@ -179,7 +192,8 @@ def board_figures(
         if len(wards) == 1:
             names = ward_population.loc[ward_population["ward_code"] == wards[0]].get("ward_name")
             area = str(names.iloc[0]) if names is not None and len(names) else "the selected ward"
-        return tile_figures(rows, recs, pop, simulated, metric_ids=ids), area
+        figs = tile_figures(rows, recs, pop, simulated, metric_ids=ids, area=area, extract_name=extract_name)
+        return figs, area
     borough_pop, london_pop = populations(populations_table)
     # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.
     london_table = mx.london_rows(london) if london is not None else None
@@ -191,6 +205,8 @@ def board_figures(
         london_table,
         london_pop if london is not None else None,
         metric_ids=ids,
+        area="Barking and Dagenham",
+        extract_name=extract_name,
     )
     return figs, "Barking and Dagenham"
 
@@ -221,8 +237,10 @@ def change_words(fig: mx.Figure) -> str:
     return f"{'rose' if fig.pct_change > 0 else 'fell'} by {abs(fig.pct_change):.0f}%"
 
 
-def significance_words(label: str | None) -> str:
-    """'a significant decrease' / 'not a significant change' from a change label."""
+def significance_words(label: str | None, fig: mx.Figure | None = None) -> str:
+    """'a significant decrease' / 'not a significant change' from a change label (or why it is not tested)."""
+    if fig is not None and fig.change_note:
+        return fig.change_note
     if not label:
         return "not tested"
     if label in stats.NOT_COMPARED_LABELS:
@@ -244,6 +262,14 @@ def headline(figs: Mapping[str, mx.Figure], area: str = "the borough") -> str:
             f"{fig.london_rate_per_1000:.1f}"
         )
     return sentence + "."
+
+
+def table_provenance(figs: Mapping[str, mx.Figure]) -> Provenance:
+    """One provenance for a table of several figures (simulated if any of them is), as its downloads state it."""
+    parts = [f.provenance for f in figs.values() if f.provenance is not None]
+    if not parts:
+        return prov.mps()
+    return prov.combine(*parts, method="per figure: see each row's source; change tests as on the tiles")
 
 
 def format_value(fig: mx.Figure) -> str:
@@ -279,13 +305,15 @@ def objective_table(
                     "change": obj.get("monitored_by"),
                     "period": None,
                     "page": None,
+                    "source": None,
                 }
             )
         for mid in ids:
             m, fig = reg[mid], figs.get(mid)
             change = None
             if fig is not None:
-                change = change_words(fig) + (f" ({fig.change_label})" if fig.change_label else "")
+                note = fig.change_label or fig.change_note
+                change = change_words(fig) + (f" ({note})" if note else "")
             rows.append(
                 {
                     "objective": n,
@@ -296,6 +324,7 @@ def objective_table(
                     "change": change,
                     "period": fig.period if fig else None,
                     "page": m.page,
+                    "source": fig.provenance.kind_label() if fig and fig.provenance else None,
                 }
             )
     return pd.DataFrame(rows, columns=OBJECTIVE_COLUMNS)

@@ -43,6 +43,13 @@ class RecordSet:
         return self.source == "simulated"
 
 
+def simulated_count(data: pd.DataFrame) -> int:
+    """How many records say their source is the simulation (format v1's ``source`` column)."""
+    if "source" not in data:
+        return 0
+    return int(data["source"].astype("string").str.strip().str.lower().eq("simulated").fillna(False).sum())
+
+
 def find_extract(data_dir: Path | None = None) -> Path | None:
     """The partnership extract to load: the path in the SVD_EXTRACT environment variable, else None."""
     env = os.environ.get(EXTRACT_ENV, "").strip()
@@ -60,9 +67,19 @@ def load_records(
     """The extract's accepted records when ``extract`` is given, else the simulated records for ``seed``."""
     if extract is not None:
         result = read_incidents(Path(extract), data_dir=data_dir)
-        label = f"Partnership extract {Path(extract).name}: {result.rows_accepted:,} records" + (
+        set_aside = (
             f" ({result.rows_quarantined:,} rows set aside with problems)" if result.rows_quarantined else ""
         )
+        simulated_rows = simulated_count(result.data)
+        if simulated_rows:
+            # A file written by ``python -m svd simulate`` (or mixed with it) is simulated, whatever its name.
+            label = (
+                f"Simulated records in the extract {Path(extract).name}: {simulated_rows:,} of "
+                f"{result.rows_accepted:,} records say their source is simulated{set_aside}. "
+                + SIMULATED_NOTICE.split(". ", 1)[1]
+            )
+            return RecordSet(data=result.data, source="simulated", label=label, import_result=result)
+        label = f"Partnership extract {Path(extract).name}: {result.rows_accepted:,} records" + set_aside
         return RecordSet(data=result.data, source="extract", label=label, import_result=result)
     root = Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
     result = _simulated(int(seed), root)

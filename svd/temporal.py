@@ -310,12 +310,14 @@ def headline_sentence(
     grid: pd.DataFrame,
     what: str,
     sna_share: float | None = None,
+    simulated: bool = False,
 ) -> str:
     """'For serious violence affecting under-25s (the SNA's measure) 44% were between 15:00 and 21:00 (2023
     SNA: 46%); across all 3,210 offences with a known time it was 41%; …'.
 
     The SNA's 46% describes violence affecting under-25s, so it is set beside ``sna_share`` (the same measure
     on these records); the all-offence ``share`` is given as the current filters' figure, not compared.
+    With ``simulated`` records the sentence says so, and that the simulation draws times to match the SNA.
     """
     if not known or share is None:
         return f"No {what} with a known time of day match the current filters."
@@ -331,7 +333,13 @@ def headline_sentence(
             f"{sna_share:.0%} of serious violence affecting under-25s (the SNA's measure) was between 15:00 "
             f"and 21:00{ref}; for the current filters it was {filters}"
         )
-    return f"{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
+    sentence = f"{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
+    if simulated:
+        sentence = (
+            f"In simulated records, {sentence[0].lower()}{sentence[1:-1]} (the simulation draws times to match "
+            "the SNA, so the two agree by construction)."
+        )
+    return sentence
 
 
 # ------------------------------------------------------------------------------------------------- charts

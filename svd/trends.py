@@ -17,6 +17,7 @@ import pandas as pd
 
 from svd import aggregate as agg
 from svd.config import BOROUGH_CODE
+from svd.provenance import RATE_DENOMINATOR
 
 CITY_OF_LONDON = "E09000001"  # policed by the City of London Police, not the MPS: never part of "London" here
 # MPS moved to the CONNECT system; domestic abuse (and hate crime) figures before and after are not comparable.
@@ -214,8 +215,12 @@ class Comparison:
         first = agg.month_range(self.end - pd.DateOffset(months=self.lag_months), 12)[0]
         return bool(first < m <= self.end)
 
-    def sentence(self, what: str) -> str:
-        """A plain-English sentence, e.g. 'Rape rose by 8% in the 12 months to March 2026 (300 offences) …'."""
+    def sentence(self, what: str, untested: str | None = None) -> str:
+        """A plain-English sentence, e.g. 'Rape rose by 8% in the 12 months to March 2026 (300 offences) …'.
+
+        ``untested`` replaces the test's verdict with the reason no test is shown (e.g. "change not tested: the
+        simulation fixes the domestic-abuse share of each MPS category").
+        """
         pct = self.pct_change
         to = f"the 12 months to {self.end:%B %Y}"
         against = (
@@ -231,6 +236,8 @@ class Comparison:
         else:
             direction = f"{'rose' if pct > 0 else 'fell'} by {abs(pct):.0f}%"
         head = f"{what[0].upper()}{what[1:]} {direction} in {to} ({self.current:,} offences against {self.previous:,} in {against})"
+        if untested:
+            return head + f" — {untested}."
         tail = (
             " — a statistically significant change."
             if self.significant
@@ -391,4 +398,20 @@ def rank(
         rank=pos,
         of=n,
         table=rates,
+    )
+
+
+def rank_source_note(rk: Rank, ward_period: str) -> str:
+    """Why the London rank's rate differs from the tiles': it is a second source (the borough file), labelled.
+
+    The MPS borough file counts every offence in the borough, including those not assigned to a ward, and
+    ends at its own latest month; the tiles' rates come from the ward file's latest 12 months.
+    """
+    same = rk.period == ward_period
+    return (
+        f"Source: the MPS borough file, {rk.period}"
+        + ("" if same else f" (the ward file's tiles cover {ward_period})")
+        + ". The borough file also counts offences not assigned to a ward, so its rate can differ from the "
+        "ward-based rate; it is used here because it gives every London borough on one footing. "
+        f"Rates {RATE_DENOMINATOR}."
     )

@@ -196,6 +196,12 @@ def test_real_pack_contents(real_pack):
     assert data.tiles[0].value == f"{s['serious_violence_12m']:,}"
     assert data.latest_month == pd.Timestamp(f"{s['latest_month']}-01")
     assert len(data.ward_table) == 19 and data.ward_table["current"].sum() == s["serious_violence_12m"]
+    # Every tile says where it comes from; a simulated one says so and carries no test of a fixed quantity.
+    for tile in data.tiles:
+        assert tile.source.startswith("Simulated records" if tile.simulated else "Official data"), tile
+    da = next(t for t in data.tiles if t.title == "Domestic abuse offences")
+    if da.simulated:
+        assert "change not tested" in da.change and "significant" not in da.change
     if HAVE_PDFTOTEXT:
         text = " ".join(_text(out).split())
         assert data.period in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import altair as alt
 import geopandas as gpd
@@ -142,10 +143,100 @@ import pandas as pd
 from ui import exports
 df = pd.DataFrame({"x": [1, 2], "y": [3, 4]})
 exports.chart_downloads(alt.Chart(df).mark_bar().encode(x="x:O", y="y:Q"), "My chart, 2025")
-exports.table_downloads(df, "My table")
+from svd import provenance as prov
+exports.table_downloads(df, "My table", provenance=prov.records(True, "Apr 2025 to Mar 2026"))
 """
     at = AppTest.from_string(script, default_timeout=30).run()
     assert not at.exception
     buttons = at.get("download_button")
     assert len(buttons) == 4
     assert sorted(b.proto.label for b in buttons) == ["CSV", "Excel", "PNG", "SVG"]
+
+
+# ------------------------------------------------------------------------------------------------ provenance
+
+
+def _sim():
+    from svd import provenance as prov
+
+    return prov.records(True, "Apr 2025 to Mar 2026", "Apr 2024 to Mar 2025", filters="domestic abuse flag")
+
+
+def test_table_downloads_without_provenance_fails():
+    """The page cannot offer a download that does not say where its figures come from."""
+    from streamlit.testing.v1 import AppTest
+
+    script = """
+import pandas as pd
+from ui import exports
+exports.table_downloads(pd.DataFrame({"x": [1]}), "My table")
+"""
+    at = AppTest.from_string(script, default_timeout=30).run()
+    assert at.exception and "provenance" in at.exception[0].message
+    script_none = script.replace('"My table")', '"My table", provenance=None)')
+    at = AppTest.from_string(script_none, default_timeout=30).run()
+    assert at.exception and "provenance" in at.exception[0].message
+
+
+def test_csv_opens_with_the_metadata_block_and_reads_back():
+    df = pd.DataFrame({"ward": ["Abbey #1", "Eastbrook"], "n": [3, 4]})
+    raw = export.table_csv(df, _sim(), generated=date(2026, 4, 2))
+    text = raw.decode("utf-8-sig")
+    assert text.startswith("# About this data\n# Source kind: SIMULATED\n")
+    meta = export.read_metadata_csv(raw)
+    assert meta["Period"] == "Apr 2025 to Mar 2026" and meta["Compared with"] == "Apr 2024 to Mar 2025"
+    assert meta["Filters"] == "domestic abuse flag" and meta["Generated"] == "2026-04-02"
+    assert "real:" in meta["Notes"] and "assumed:" in meta["Notes"]
+    back = export.read_table_csv(raw)
+    assert back.to_dict("list") == df.to_dict("list")  # a "#" inside a value survives
+    assert export.read_metadata_csv(export.table_csv(df)) == {}
+
+
+def test_xlsx_has_an_about_sheet_first():
+    from openpyxl import load_workbook
+
+    raw = export.table_xlsx({"Wards": pd.DataFrame({"n": [1]})}, _sim(), generated=date(2026, 4, 2))
+    wb = load_workbook(io.BytesIO(raw))
+    assert wb.sheetnames == ["About this data", "Wards"]
+    rows = {r[0]: r[1] for r in wb["About this data"].iter_rows(min_row=2, values_only=True)}
+    assert rows["Source kind"] == "SIMULATED" and rows["Generated"] == "2026-04-02"
+
+
+def test_chart_title_wraps_and_a_simulated_subtitle_says_so():
+    long = (
+        "Personal robbery within 400 m of each station, Apr 2025 to Mar 2026, all wards, all days and hours"
+    )
+    spec = {"title": {"text": long, "subtitle": "Partnership data", "anchor": "start"}, "mark": "bar"}
+    out = export.spec_with_provenance(spec, _sim())
+    assert isinstance(out["title"]["text"], list) and all(len(line) <= 70 for line in out["title"]["text"])
+    assert " ".join(out["title"]["text"]) == long
+    assert out["title"]["subtitle"].startswith("Simulated records")
+    assert spec["title"]["text"] == long  # the input is not changed
+    official = export.spec_with_provenance({"title": "Short", "mark": "bar"}, None)
+    assert official["title"] == {"text": "Short"}
+
+
+def test_map_png_long_simulated_title_is_wrapped_not_cut(monkeypatch):
+    """The title is wrapped into lines and says "simulated"; nothing of it is drawn outside the image."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    titles = []
+    real_savefig = matplotlib.figure.Figure.savefig
+
+    def spy(fig, *a, **k):
+        fig.canvas.draw()
+        t = fig._suptitle  # the title, at the figure's left edge
+        box = t.get_window_extent()
+        titles.append((t.get_text(), box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height))
+        return real_savefig(fig, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    title = "Offences per 1,000 residents by ward: Apr 2025 to Mar 2026; violence against the person, robbery; 15:00 to 21:00"
+    export.map_png(_squares(), "rate", title, None, "attribution", dpi=40, size=(6, 5), provenance=_sim())
+    plt.close("all")
+    ((text, inside),) = titles
+    assert "\n" in text and text.replace("\n", " ").startswith(title) and "simulated" in text
+    assert inside

@@ -169,3 +169,28 @@ def test_affecting_under_25_is_the_sna_population():
     # row 0: ABH, victim 17, current -> in; row 1: victim 30 -> out; row 2: historical -> out;
     # row 3: not a London serious-violence type -> out; row 4: victim age unknown -> out
     assert mx.affecting_under_25(records).tolist() == [True, False, False, False, False]
+
+
+def test_under_25_counts_get_no_all_ages_rate():
+    """A count of offences against under-25s over all residents would understate their rate: none is given."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from svd import metrics as mx
+
+    recs = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2025-01-01"] * 2 + ["2024-01-01"]),
+            "offence": ["gbh", "gbh", "gbh"],
+            "victim_age": [17, 40, 20],
+            "historical": [False, False, False],
+            "domestic_abuse": [True, False, True],
+        }
+    )
+    young = replace(mx.metric("domestic_abuse"), filter="affecting_under_25", unit="offences")
+    fig = mx.records_figure(young, recs, 1000.0, simulated=False)
+    assert fig.current == 1 and fig.rate_per_1000 is None
+    assert "needs under-25 residents" in fig.provenance.method
+    da = mx.records_figure(mx.metric("domestic_abuse"), recs, 1000.0, simulated=False)
+    assert da.rate_per_1000 == 1.0 and "per 1,000 residents, all ages, Census 2021" in da.provenance.method

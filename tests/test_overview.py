@@ -86,6 +86,9 @@ def test_mps_tiles_count_the_registry_categories(borough: pd.DataFrame) -> None:
     # The proxy includes robbery and violence with injury but never drug offences.
     assert figs["serious_violence"].current == 48 + 60
     assert figs["violence_with_injury"].change_label == "no significant change"
+    p = rob.provenance
+    assert (p.kind, p.period, p.comparison_period) == ("official", rob.period, rob.previous_period)
+    assert "per 1,000 residents, all ages, Census 2021" in p.method and "Poisson" in p.method
 
 
 def test_record_tiles_need_records_and_are_marked_simulated(borough: pd.DataFrame) -> None:
@@ -104,9 +107,19 @@ def test_record_tiles_need_records_and_are_marked_simulated(borough: pd.DataFram
         "numerator_previous": 1,
         "base_previous": 3,
     }
-    # The fixture's records cover only a few months of each window: nothing is compared.
-    assert share.change_label == "not compared: a month is missing" and share.p_value is None
-    assert da.change_label == "not compared: a month is missing"
+    # Simulated records fix the time-of-day profile and the DA share per category: no change test on either.
+    assert share.change_label is None and share.change_note.startswith("change not tested")
+    assert da.change_label is None and da.p_value is None and "domestic-abuse share" in da.change_note
+    assert da.provenance.simulated and "simulated" in da.provenance.short().lower()
+    assert "real:" in da.provenance.notes and "assumed:" in da.provenance.notes
+    # The same records from the partnership's extract are tested; the fixture's records cover only a few
+    # months of each window, so nothing is compared.
+    real = ov.tile_figures(borough, _records(), 1000.0, False)
+    assert real["share_3pm_9pm"].change_label == "not compared: a month is missing"
+    assert real["share_3pm_9pm"].p_value is None
+    assert real["domestic_abuse"].change_label == "not compared: a month is missing"
+    assert real["domestic_abuse"].provenance.kind == "partnership extract"
+    assert "not tested" in real["share_3pm_9pm"].provenance.method
 
 
 def test_share_change_two_proportion_test() -> None:

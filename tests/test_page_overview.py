@@ -88,8 +88,31 @@ def test_simulated_records_are_labelled(at) -> None:
     if rs.source != "simulated":
         pytest.skip("an extract is configured")
     assert any("Simulated records" in w.value for w in at.warning)
-    assert sum("simulated records" in c.value for c in at.caption) == 2  # the DA and 3pm–9pm tiles
+    tiles = [c.value for c in at.caption if "  \n" in c.value]  # a tile's caption: figures, then its source
+    record_tiles = [c for c in tiles if "Simulated records ·" in c]
+    assert len(record_tiles) == 2  # the DA and 3pm–9pm tiles say where they come from
+    assert all("Official data" in c for c in tiles if c not in record_tiles)  # the five MPS tiles
     assert any("(simulated)" in s.value for s in at.subheader)
+    # What the simulation can and cannot tell, in plain words beside the simulated tiles.
+    assert any("real: the number of offences" in c.value and "assumed:" in c.value for c in at.caption)
+
+
+def test_simulated_quantities_carry_no_change_test(at) -> None:
+    """The domestic-abuse share per category is fixed by the simulation: its change is not tested."""
+    _, _, rs, _, _ = _inputs()
+    if rs.source != "simulated":
+        pytest.skip("an extract is configured")
+    table = at.dataframe[0].value
+    records_metrics = [m.title for m in mx.load_metrics().values() if m.source == "records"]
+    rows = table[table["metric"].isin(records_metrics)]
+    assert len(rows) and (rows["source"] == "Simulated records").all()
+    da = rows[rows["metric"] == "Domestic abuse offences"].iloc[0]
+    assert "change not tested: the simulation fixes the domestic-abuse share" in da["change"]
+    assert "significant" not in da["change"]
+    da_tile = next(
+        c.value for c in at.caption if "Simulated records ·" in c.value and "Change not" in c.value
+    )
+    assert "significant" not in da_tile.lower()
 
 
 def test_proxy_note_links_and_sources(at) -> None:

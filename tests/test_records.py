@@ -50,7 +50,7 @@ def test_default_is_the_simulation():
 
 @pytest.mark.realdata
 def test_extract_and_simulation_give_identical_columns_and_dtypes(tmp_path: Path):
-    path = write_csv(simulate(seed=5).head(500), tmp_path / "extract.csv")
+    path = write_csv(simulate(seed=5).head(500).assign(source="extract"), tmp_path / "extract.csv")
     rs = records.load_records(extract=path)
     sim = records.load_records()
     assert rs.source == "extract" and not rs.simulated
@@ -59,3 +59,15 @@ def test_extract_and_simulation_give_identical_columns_and_dtypes(tmp_path: Path
     assert rs.data.dtypes.astype(str).equals(sim.data.dtypes.astype(str))
     for col in ("offence", "ward_code", "lsoa_code", "mps_minor", "relationship"):
         assert list(rs.data[col].cat.categories) == list(sim.data[col].cat.categories), col
+
+
+def test_a_generated_extract_stays_simulated(tmp_path: Path):
+    """A file written by ``svd simulate`` and loaded as an extract is still simulated, and says so."""
+    path = write_csv(simulate(seed=5).head(300), tmp_path / "extract-2026-03.csv")
+    rs = records.load_records(extract=path)
+    assert rs.source == "simulated" and rs.simulated
+    assert "Simulated records in the extract extract-2026-03.csv: 300 of 300" in rs.label
+    mixed = simulate(seed=5).head(300)
+    mixed.loc[mixed.index[:299], "source"] = "extract"
+    rs = records.load_records(extract=write_csv(mixed, tmp_path / "mixed.csv"))
+    assert rs.simulated and "1 of 300" in rs.label  # one simulated row is enough to say so

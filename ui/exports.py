@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from svd import catalogue, export, public
+from svd.provenance import Provenance
 from ui import present
 
 PNG = "image/png"
@@ -42,7 +43,9 @@ def _svg_from_spec(spec: str) -> str:
     return vlc.vegalite_to_svg(spec)
 
 
-def chart_downloads(chart, name: str, key: str | None = None) -> None:
+def chart_downloads(
+    chart, name: str, key: str | None = None, *, provenance: Provenance | None = None
+) -> None:
     """'PNG' and 'SVG' download buttons for an altair chart or its Vega-Lite dict (rendered offline by vl-convert).
 
     A dict may carry its datasets as frames or Arrow tables (``svd.charts.spec_with_rows``); they are written
@@ -53,6 +56,7 @@ def chart_downloads(chart, name: str, key: str | None = None) -> None:
     try:
         # The spec fixes the file: theme and data are baked in now, as drawn.
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+        spec = export.spec_with_provenance(spec, provenance)
     except Exception as exc:  # noqa: BLE001 — an export problem never breaks the page
         st.caption(f"Chart downloads unavailable: {exc}")
         return
@@ -86,12 +90,21 @@ def chart_downloads(chart, name: str, key: str | None = None) -> None:
 
 
 def table_downloads(
-    df: pd.DataFrame | Mapping[str, pd.DataFrame], name: str, key: str | None = None, label: str | None = None
+    df: pd.DataFrame | Mapping[str, pd.DataFrame],
+    name: str,
+    key: str | None = None,
+    label: str | None = None,
+    *,
+    provenance: Provenance,
 ) -> None:
     """'CSV' and 'Excel' download buttons for a table (or several tables: one CSV of the first, all in xlsx).
 
     ``label`` names the table on the buttons ("Totals (CSV)") where the buttons do not sit under it.
+    ``provenance`` is required: every CSV opens with a metadata block and every workbook has an "About this
+    data" sheet (source, period, filters, generated date, "SIMULATED" where it is).
     """
+    if not isinstance(provenance, Provenance):
+        raise TypeError("table_downloads needs the table's provenance (svd.provenance.Provenance)")
     stem = slug(name)
     key = key or f"dl-table-{stem}"
     frames = dict(df) if isinstance(df, Mapping) else {name[:31] or "Table": df}
@@ -99,7 +112,7 @@ def table_downloads(
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             f"{label} (CSV)" if label else "CSV",
-            lambda: export.table_csv(first),
+            lambda: export.table_csv(first, provenance),
             file_name=f"{stem}.csv",
             mime=CSV,
             key=f"{key}-csv",
@@ -109,7 +122,7 @@ def table_downloads(
         )
         st.download_button(
             f"{label} (Excel)" if label else "Excel",
-            lambda: export.table_xlsx(frames),
+            lambda: export.table_xlsx(frames, provenance),
             file_name=f"{stem}.xlsx",
             mime=XLSX,
             key=f"{key}-xlsx",
@@ -128,6 +141,8 @@ def map_download(
     outline_gdf=None,
     attribution: Sequence[str] | None = None,
     key: str | None = None,
+    *,
+    provenance: Provenance,
     **map_kwargs,
 ) -> None:
     """A 'Map (PNG)' button: svd.export.map_png of ``gdf`` (legend, scale bar, north arrow, attribution).
@@ -140,7 +155,9 @@ def map_download(
 
     def data() -> bytes:
         shapes = gdf() if callable(gdf) else gdf
-        return export.map_png(shapes, value_col, title, breaks, lines, outline_gdf, **map_kwargs)
+        return export.map_png(
+            shapes, value_col, title, breaks, lines, outline_gdf, provenance=provenance, **map_kwargs
+        )
 
     st.download_button(
         "Map (PNG)",
@@ -154,7 +171,9 @@ def map_download(
     )
 
 
-def show_chart(chart, name: str, key: str | None = None, downloads: bool = True) -> None:
+def show_chart(
+    chart, name: str, key: str | None = None, downloads: bool = True, *, provenance: Provenance
+) -> None:
     """An altair chart (or its Vega-Lite dict) at full width with its PNG and SVG buttons underneath.
 
     In presentation mode the chart is drawn with ``theme=None`` so the large-type altair theme
@@ -162,27 +181,36 @@ def show_chart(chart, name: str, key: str | None = None, downloads: bool = True)
     built once without JSON-schema validation, which is most of altair's cost on a rerun: the chart builders
     in ``svd`` are fixed code whose specs the tests validate. A dict (e.g. ``svd.charts.spec_with_rows``: a
     template built once with this rerun's rows) is drawn as it is; it must not be changed afterwards.
+    ``provenance`` is required: a simulated chart's subtitle says so, and long titles wrap (never cut off).
     """
     try:
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+        spec = export.spec_with_provenance(spec, provenance)
     except Exception as exc:  # noqa: BLE001 — a chart that cannot be built is a message, not a traceback
         st.error(f"The chart '{name}' could not be drawn: {exc}", icon=":material/error:")
         return
     st.vega_lite_chart(spec, width="stretch", theme=None if present.is_presenting() else "streamlit")
     if downloads:
-        chart_downloads(spec, name, key)
+        chart_downloads(spec, name, key, provenance=provenance)
 
 
 def show_table(
-    df: pd.DataFrame, name: str, key: str | None = None, downloads: bool = True, **dataframe_kwargs
+    df: pd.DataFrame,
+    name: str,
+    key: str | None = None,
+    downloads: bool = True,
+    *,
+    provenance: Provenance | None,
+    **dataframe_kwargs,
 ) -> None:
     """A table (``st.dataframe``, index hidden) with its CSV and Excel buttons underneath.
 
     Pass the frame as the public may see it (``svd.public.apply``): the screen and the files then agree.
+    ``provenance`` goes into the downloads (None only with ``downloads=False``).
     """
     st.dataframe(df, **{"hide_index": True, **dataframe_kwargs})
     if downloads:
-        table_downloads(df, name, key)
+        table_downloads(df, name, key, provenance=provenance)
 
 
 def public_notice() -> None:

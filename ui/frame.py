@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from svd import catalogue, public
+from svd.provenance import Provenance
 
 SOURCE_TEXT = {
     "mps": "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
@@ -23,10 +24,26 @@ SOURCE_TEXT = {
 }
 
 
-def headline(title: str, sentence: str) -> None:
-    """The page title and its one-sentence, data-computed headline (large, for the room)."""
+def headline_text(sentence: str, provenance: Provenance | None) -> str:
+    """The headline as shown: a simulated one always says so (prefixed "Simulated data:" when it does not)."""
+    if provenance is not None and provenance.simulated and "simulated" not in sentence.lower():
+        return f"Simulated data: {sentence}"
+    return sentence
+
+
+def headline(title: str, sentence: str, *, provenance: Provenance | None) -> None:
+    """The page title and its one-sentence, data-computed headline (large, for the room).
+
+    ``provenance`` is required (None only for sentences that state no data figure, e.g. the strategy's): a
+    sentence built on simulated records then always says so, and its source is one hover away.
+    """
     st.title(title)
-    st.markdown(f'<p class="svd-headline">{sentence}</p>', unsafe_allow_html=True)
+    text = headline_text(sentence, provenance)
+    st.markdown(
+        f'<p class="svd-headline">{text}</p>',
+        unsafe_allow_html=True,
+        help=provenance.text() if provenance is not None else None,
+    )
 
 
 def records_notice(record_set) -> None:
@@ -99,20 +116,25 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: 
             delta=delta,
             delta_color="inverse",
             border=False,
-            help=f"{m.caption} {fig.period} against {fig.previous_period}.",
+            help=f"{m.caption} {fig.period} against {fig.previous_period}."
+            + (f" {fig.provenance.text()}" if fig.provenance else ""),
         )
         bits = []
         if fig.change_label and (shown is None or shown.show_change):
             bits.append(fig.change_label.capitalize())
+        elif fig.change_note:
+            bits.append(fig.change_note[0].upper() + fig.change_note[1:])
         if fig.rate_per_1000 is not None and (shown is None or shown.show_rate):
             bits.append(f"{fig.rate_per_1000:.2f} per 1,000 residents")
         if fig.london_rate_per_1000 is not None:
             bits.append(f"London {fig.london_rate_per_1000:.2f}")
-        if fig.simulated:
-            bits.append("simulated records")
         if shown is not None and (shown.value or not shown.show_change):
             bits.append("small numbers hidden (public mode)")
-        st.caption(" · ".join(bits) + f"  \n{fig.period}")
+        source = fig.provenance.short() if fig.provenance else fig.period
+        text = " · ".join(bits) + f"  \n{source}"
+        if fig.simulated and "simulated" not in text.lower():  # a simulated figure always says so
+            text += " · simulated records"
+        st.caption(text)
         if on_click_page:
             st.page_link(on_click_page, label="Open the page", icon=":material/arrow_forward:")
 

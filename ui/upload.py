@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from svd.provenance import EXTRACT, OFFICIAL, Provenance
 from svd.validate import usable
 from ui import cache, exports
 
@@ -68,7 +69,12 @@ def check_and_load() -> None:
     )
     if report["problems"]:
         problems = pd.DataFrame(report["problems"])
-        exports.show_table(problems, "Rows set aside", width="stretch")
+        checked = Provenance(
+            EXTRACT if report["format"] == "svd_incidents" else OFFICIAL,
+            f"the uploaded file {upload.name}, as checked",
+            method="the dashboard's file check (format, rows, months, problems)",
+        )
+        exports.show_table(problems, "Rows set aside", width="stretch", provenance=checked)
     if report["format"] == "svd_incidents" and ok:
         if st.button(
             "Use this extract on every page for this session", type="primary", icon=":material/upload:"

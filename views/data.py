@@ -3,6 +3,7 @@
 import streamlit as st
 
 from svd import dataquality as dq
+from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
 from ui import cache, exports, frame, upload
@@ -18,7 +19,10 @@ def body() -> None:
     borough_merge, _ = cache.mps_borough(ROOT)
     gaps = dq.gaps_table({**borough_merge.gaps_by_level, **ward_merge.gaps_by_level})
 
-    frame.headline("Data and methods", dq.headline(catalogue, totals, gaps))
+    files = prov.mps(
+        method="the dashboard's check of the reference files in the data directory against data/catalogue.json"
+    ).but(source="the reference files in the data directory (MPS, ONS, Census 2021, police.uk), as read")
+    frame.headline("Data and methods", dq.headline(catalogue, totals, gaps), provenance=files)
     exports.public_notice()
     st.markdown(f"Data directory in use: `{ROOT}` (set `SVD_DATA_DIR` to read another folder).")
 
@@ -28,7 +32,7 @@ def body() -> None:
         "columns and rows."
     )
     st.dataframe(catalogue, hide_index=True, width="stretch")
-    exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check")
+    exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check", provenance=files)
 
     st.subheader("Import report, per file")
     c = st.columns(4)
@@ -56,11 +60,12 @@ def body() -> None:
         },
     )
     quarantine = dq.quarantine_table(reports)
-    exports.table_downloads(table, "Import report", label="Import report")
+    exports.table_downloads(table, "Import report", label="Import report", provenance=files)
     exports.table_downloads(
         {"Quarantined rows": quarantine, "Import report": table},
         "Quarantined rows",
         label=f"{len(quarantine):,} quarantined rows",
+        provenance=files,
     )
     st.caption(
         "Every row read is either accepted or quarantined with its line number and the reason: "
@@ -74,7 +79,8 @@ def body() -> None:
     st.markdown(
         "Which monthly release supplies each month (the most recent release that has the month complete):"
     )
-    exports.show_table(sources, "MPS releases", width="stretch")
+    mps_files = prov.mps(method="releases merged: the most recent complete release wins for each month")
+    exports.show_table(sources, "MPS releases", width="stretch", provenance=mps_files)
     revisions = dq.revisions_for(ward_merge.revisions, BOROUGH_CODE)
     rs = dq.revision_summary(revisions)
     st.markdown(dq.revision_sentence(rs))
@@ -87,8 +93,9 @@ def body() -> None:
                     subtitle="Each point: one month in two consecutive releases; shape and colour name the pair.",
                 ),
                 "MPS revisions",
+                provenance=mps_files,
             )
-        exports.show_table(revisions, "MPS revisions table", width="stretch")
+        exports.show_table(revisions, "MPS revisions table", width="stretch", provenance=mps_files)
     if gaps.empty:
         st.markdown("No month is missing inside the span of either series.")
     else:
@@ -96,7 +103,7 @@ def body() -> None:
             "Months missing inside a series' span (not published in any release in the folder; charts "
             "show them as gaps, never as zero):"
         )
-        exports.show_table(gaps, "MPS gaps")
+        exports.show_table(gaps, "MPS gaps", provenance=mps_files)
 
     st.subheader("Record-level data")
     simulated = True
@@ -122,12 +129,23 @@ def body() -> None:
                     "tolerance_points": st.column_config.NumberColumn("Tolerance (± points)", format="%.1f"),
                 },
             )
-            exports.table_downloads(calibration, "Simulation calibration", label="Calibration")
+            exports.table_downloads(
+                calibration,
+                "Simulation calibration",
+                label="Calibration",
+                provenance=prov.for_record_set(record_set, method="calibration targets from the 2023 SNA"),
+            )
         elif record_set.import_result is not None:
             extract = dq.result_report(record_set.import_result)
-            exports.show_table(dq.report_table([extract]), "Extract import report", width="stretch")
+            ext = prov.for_record_set(record_set, method="import report of record format v1")
+            exports.show_table(
+                dq.report_table([extract]), "Extract import report", width="stretch", provenance=ext
+            )
             exports.table_downloads(
-                dq.quarantine_table([extract]), "Extract rows set aside", label="Extract: rows set aside"
+                dq.quarantine_table([extract]),
+                "Extract rows set aside",
+                label="Extract: rows set aside",
+                provenance=ext,
             )
 
     st.subheader("Check a file, or load the partnership's extract")

@@ -4,8 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, profiles, public, strategy, trends
+from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
+from svd import provenance as prov
 from ui import cache, exports, frame
 
 ROOT = cache.data_root()
@@ -30,10 +31,21 @@ def body() -> None:
         f"; {len(shared['wards'])} ward(s)" if shared["wards"] else "; whole borough"
     )
 
+    # Simulated records fix the domestic-abuse share of each MPS category: their "trend" is the categories'.
+    untested = metrics.untested_note("domestic_abuse", sim)
     sentence = (
-        change.sentence("domestic abuse") if change else f"{len(da):,} domestic abuse offences in the period."
+        change.sentence("domestic abuse", untested)
+        if change
+        else f"{len(da):,} domestic abuse offences in the period."
     )
-    frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}")
+    recs = prov.for_record_set(
+        rs,
+        period=change.current_period if change else None,
+        comparison_period=change.previous_period if change else None,
+        filters=f"domestic abuse flag; {where}",
+        fixes=metrics.metric("domestic_abuse").simulation_fixes,
+    )
+    frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}", provenance=recs)
     frame.records_notice(rs)
     exports.public_notice()
     if sim:
@@ -55,7 +67,8 @@ def body() -> None:
             delta_color="inverse",
             help=change.current_period if change else None,
         )
-        st.caption(change.label.capitalize() if change else "")
+        said = untested or change.label if change else ""
+        st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
     c2.metric(
         f"SNA published: {ref_n['period']}",
         frame.fmt_int(ref_n["value"]),
@@ -68,14 +81,14 @@ def body() -> None:
         f"DA share of all offences ({tag.lower()})",
         frame.fmt_pct(profiles.flag_share(in_period, "domestic_abuse").pct),
     )
-    c3.caption(where)
+    c3.caption(f"{where} · {tag.lower()}")
     c4.metric(
         f"At the victim's home ({tag.lower()})",
         frame.fmt_pct(home.pct),
         delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
         delta_color="off",
     )
-    c4.caption(rf.describe(replace(period, domestic_abuse=True)))
+    c4.caption(f"{rf.describe(replace(period, domestic_abuse=True))} · {tag.lower()}")
     if change and change.straddles(trends.CONNECT_MONTH):
         st.warning("The 12-month comparison crosses March 2024 (CONNECT): treat the change with caution.")
 
@@ -91,6 +104,7 @@ def body() -> None:
                 subtitle=tag,
             ),
             "Domestic abuse offences per month",
+            provenance=recs,
         )
     with right, frame.friendly_errors("The rolling chart"):
         exports.show_chart(
@@ -104,9 +118,12 @@ def body() -> None:
                 subtitle=tag,
             ),
             "Domestic abuse rolling 12-month total",
+            provenance=recs,
         )
     with st.expander("Monthly figures"):
-        exports.show_table(series, "Domestic abuse monthly")  # borough totals: never suppressed
+        exports.show_table(
+            series, "Domestic abuse monthly", provenance=recs
+        )  # borough totals: never suppressed
 
     st.subheader("Which offences are domestic abuse")
     groups = profiles.flag_share_by_group(in_period, "domestic_abuse", "major_group")
@@ -121,6 +138,7 @@ def body() -> None:
                 subtitle=f"{tag} · {where}",
             ),
             "Domestic abuse share by offence group",
+            provenance=recs,
         )
     refs = strategy.references()
     st.caption(
@@ -147,6 +165,7 @@ def body() -> None:
                         sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
                     ),
                     f"Domestic abuse {who} sex",
+                    provenance=recs,
                 )
                 st.caption(
                     "The Census files held give age only, so sex is shown without a population comparison."
@@ -162,6 +181,7 @@ def body() -> None:
                         subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
                     ),
                     f"Domestic abuse {who} age",
+                    provenance=recs,
                 )
                 # With wards chosen these are ward-level counts of a sensitive offence.
                 exports.table_downloads(
@@ -174,6 +194,7 @@ def body() -> None:
                     ),
                     f"Domestic abuse {who} age table",
                     label="Age table",
+                    provenance=recs,
                 )
 
     st.subheader("Relationship and place")
@@ -192,6 +213,7 @@ def body() -> None:
                 reference_label="SNA: 72% partner/ex",
             ),
             "Domestic abuse relationship",
+            provenance=recs,
         )
     with b, frame.friendly_errors("The location chart"):
         loc = profiles.shares(da, "location_type", profiles.LOCATION_LABELS)
@@ -205,6 +227,7 @@ def body() -> None:
                 reference_label="SNA: 66% victim's home",
             ),
             "Domestic abuse location",
+            provenance=recs,
         )
 
     st.subheader("Where in the borough")
@@ -242,6 +265,7 @@ def body() -> None:
                 label_values=level == "ward",
             ),
             map_title,
+            provenance=recs,
         )
         shapes = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
         exports.map_download(
@@ -251,9 +275,12 @@ def body() -> None:
             f"domestic abuse map {level}",
             legend_title="Offences per 1,000 residents",
             no_data_label="Hidden (small numbers)" if public.is_public() else "No data",
+            provenance=recs,
         )
     st.caption("The map shows every area for the chosen months (the ward filter is not applied here).")
-    exports.show_table(rates, f"Domestic abuse by {level}")
+    exports.show_table(
+        rates, f"Domestic abuse by {level}", provenance=recs.but(filters="domestic abuse flag; every ward")
+    )
 
     frame.sources(
         ["records_simulated" if sim else "records_extract", "census", "strategy", "geo"],

@@ -13,7 +13,10 @@ def body() -> None:
     change = funding.change_between_years(items)
     first, second = funding.YEARS
 
-    frame.headline("Funding", overview.funding_headline(change, first, second, funding.TOTAL_LABEL))
+    doc = funding.provenance()
+    frame.headline(
+        "Funding", overview.funding_headline(change, first, second, funding.TOTAL_LABEL), provenance=doc
+    )
     exports.public_notice()
     st.caption(
         "As transcribed from the strategy's table \"Identified funding streams or resources that can be used "
@@ -43,11 +46,11 @@ def body() -> None:
         }
     ).rename(columns={"fund": "Fund", "change": "Change", "pct_change": "Change (%)"})
     st.dataframe(shown, hide_index=True, width="stretch")
-    exports.table_downloads(change, "Funding change between years")
+    exports.table_downloads(change, "Funding change between years", provenance=doc)
 
     with frame.friendly_errors("The funding chart"):
         chart = overview.funding_chart(overview.funding_chart_frame(totals, funding.TOTAL_LABEL))
-        exports.show_chart(chart, "Funding per fund and year")
+        exports.show_chart(chart, "Funding per fund and year", provenance=doc)
 
     st.subheader("Line items")
     st.dataframe(
@@ -58,8 +61,10 @@ def body() -> None:
         width="stretch",
     )
 
-    exports.table_downloads(items.drop(columns=["amount_pence"]), "Funding line items")
-    exports.table_downloads(totals.drop(columns=["amount_pence"]), "Funding totals", label="Totals per fund")
+    exports.table_downloads(items.drop(columns=["amount_pence"]), "Funding line items", provenance=doc)
+    exports.table_downloads(
+        totals.drop(columns=["amount_pence"]), "Funding totals", label="Totals per fund", provenance=doc
+    )
     frame.sources(["strategy"], as_of="January 2024 (the strategy's funding table)")
 
 

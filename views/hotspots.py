@@ -7,6 +7,7 @@ import streamlit as st
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
+from svd import provenance as prov
 from ui import cache, exports, frame
 from ui import filters as uf
 
@@ -197,6 +198,21 @@ def tasking_section(source: str, head) -> None:
 
     raw = hs.area_table(areas, population, counts, prev_counts)
     period = hs.period_label(start, end)
+    if records_mode:
+        recs = prov.for_record_set(
+            cache.records(ROOT, cache.extract_path()),
+            period=period,
+            comparison_period=hs.period_label(pstart, pend),
+            filters=sf.describe(f),
+            method=f"counts and rates {prov.RATE_DENOMINATOR}; change: {change.method if change else 'not tested'}",
+        )
+    else:
+        recs = prov.mps(
+            period,
+            hs.period_label(pstart, pend),
+            filters=sf.describe(f),
+            method=f"rates {prov.RATE_DENOMINATOR}; change: {change.method if change else 'not tested'}",
+        )
     shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on, pattern))
     hidden_now = set(raw["area_code"].astype(str)) & pattern.hidden["now"] if pattern else set()
     hide = bool(hidden_now or (pattern and set(raw["area_code"].astype(str)) & pattern.hidden["before"]))
@@ -214,10 +230,12 @@ def tasking_section(source: str, head) -> None:
                 sf.describe(f),
                 hide_small=top_hidden,
                 change=change,
+                untested=prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level),
             ),
+            provenance=recs,
         )
     st.caption(
-        f"**{int(raw['count'].sum()):,} offences** · {sf.describe(f)} · change against "
+        f"**{int(raw['count'].sum()):,} offences** ({tag}) · {sf.describe(f)} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
@@ -225,7 +243,8 @@ def tasking_section(source: str, head) -> None:
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
-        values = hs.map_values(shown, measure).assign(tip=shown["tip"].to_numpy())
+        tips = shown["tip"] + ("<br><i>Simulated records</i>" if recs.simulated else "")
+        values = hs.map_values(shown, measure).assign(tip=tips.to_numpy())
         breaks = maps.class_breaks(values[measure])
         choropleth = maps.choropleth_rows(
             cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
@@ -257,9 +276,11 @@ def tasking_section(source: str, head) -> None:
             label_col="label",
             legend_title=hs.MEASURES[measure],
             no_data_label="Hidden (fewer than 5)" if hide else "No data",
+            provenance=recs,
         )
     with legend_col:
         st.markdown(f"**{hs.MEASURES[measure]}**")
+        st.caption(recs.short())
         leg = maps.legend(breaks, values=values[measure], integer=measure == "count")
         # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
         st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
@@ -314,8 +335,11 @@ def tasking_section(source: str, head) -> None:
                 "last_12m": "Latest 12 months",
                 "prior_12m": "12 months before",
             },
+            provenance=recs,
         )
-        exports.table_downloads(ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas")
+        exports.table_downloads(
+            ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
+        )
         st.caption(
             f"Gi* hotspot: {hs.GI_METHOD}. 'Last 12 months' compares the 12 months to {latest:%b %Y} "
             "with the 12 before, with the current offence and time filters: "

@@ -4,8 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, metrics, profiles, public, strategy, trends
+from svd import charts, metrics, overview, profiles, public, strategy, trends
 from svd import filters as rf
+from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
 
@@ -25,6 +26,22 @@ def body() -> None:
     tag = "Simulated records" if sim else "Partnership extract"
     shared = st.session_state["shared_filter"]
     period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
+    # The rate is the Overview's (svd.overview.board_figures): one source and period for the measure.
+    _, london = cache.mps_ward(ROOT, None)
+    figs, _ = overview.board_figures(
+        ward, None, sim, cache.london_populations(ROOT), london, metric_ids=("personal_robbery",)
+    )
+    rate = figs["personal_robbery"]
+    real = prov.mps(change.current_period, change.previous_period, method=metrics.count_method(change))
+    long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
+    rank_prov = prov.mps(
+        rk.period if rk else None,
+        method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
+        level="borough",
+    )
+    recs = prov.for_record_set(
+        rs, period=rf.describe(period), fixes=metrics.metric("knife_share_personal_robbery").simulation_fixes
+    )
     in_period = rf.apply(rs.data, period)
     robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
     knife = profiles.knife_personal_robbery_share(in_period)
@@ -35,6 +52,7 @@ def body() -> None:
         change.sentence("personal robbery")
         + f" {'In simulated records, ' if sim else ''}{frame.fmt_pct(knife.pct)} of knife-flagged offences "
         f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
+        provenance=prov.combine(real, recs),
     )
     frame.records_notice(rs)
     exports.public_notice()
@@ -48,21 +66,28 @@ def body() -> None:
         help=f"{change.current_period} against {change.previous_period}. MPS ward data summed.",
     )
     c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
-    if rk is not None:
-        c2.metric(
-            "Rate per 1,000 residents",
-            f"{rk.rate_per_1000:.2f}",
-            delta=f"London {rk.london_rate_per_1000:.2f}",
-            delta_color="off",
-        )
-        c2.caption(f"Rank {rk.rank} of {rk.of} London boroughs · {rk.period} · MPS borough file")
+    c2.metric(
+        "Rate per 1,000 residents",
+        f"{rate.rate_per_1000:.2f}",
+        delta=f"London {rate.london_rate_per_1000:.2f}",
+        delta_color="off",
+        help=rate.provenance.text(),
+    )
+    c2.caption(f"{rate.period} · MPS ward data · {prov.RATE_DENOMINATOR} · as on the Overview")
     c3.metric(
         f"Knife offences that are personal robbery ({tag.lower()})",
         frame.fmt_pct(knife.pct),
         delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})",
         delta_color="off",
     )
-    c3.caption(f"{knife.text()} · {rf.describe(period)}")
+    c3.caption(
+        f"{knife.text()} · {rf.describe(period)} · {tag.lower()}"
+        + (
+            f" — the simulation fixes {metrics.metric('knife_share_personal_robbery').simulation_fixes}"
+            if sim
+            else ""
+        )
+    )
     multi = profiles.multiple_suspects_share(robbery)
     c4.metric(
         f"Robberies with 2+ suspects ({tag.lower()})",
@@ -70,7 +95,7 @@ def body() -> None:
         delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
         delta_color="off",
     )
-    c4.caption(f"{multi.text()} with the number of suspects recorded")
+    c4.caption(f"{multi.text()} with the number of suspects recorded · {tag.lower()}")
 
     st.subheader("Trend (real data)")
     a, b = st.columns(2)
@@ -83,6 +108,7 @@ def body() -> None:
                 subtitle="Metropolitan Police, real data",
             ),
             "Personal robbery per month",
+            provenance=real,
         )
     with b, frame.friendly_errors("The long-term chart"):
         exports.show_chart(
@@ -95,10 +121,14 @@ def body() -> None:
                 subtitle="MPS borough files",
             ),
             "Personal robbery rolling 12-month total",
+            provenance=long_prov,
         )
     st.caption(trends.gap_text(long))
     if rk is not None:
-        with st.expander(f"All London boroughs, {rk.period}"):
+        with st.expander(f"All London boroughs, {rk.period} (MPS borough file)"):
+            st.caption(
+                trends.rank_source_note(rk, rate.period) + " " + rk.sentence("personal robbery offences")
+            )
             exports.show_chart(
                 charts.rank_chart(
                     rk.table,
@@ -108,8 +138,9 @@ def body() -> None:
                     subtitle="London excludes the City of London",
                 ),
                 "Personal robbery rate London boroughs",
+                provenance=rank_prov,
             )
-            exports.table_downloads(rk.table, "Personal robbery rate London boroughs")
+            exports.table_downloads(rk.table, "Personal robbery rate London boroughs", provenance=rank_prov)
 
     st.subheader(f"Victims and suspects of personal robbery ({tag.lower()})")
     pop = cache.ward_population(ROOT)
@@ -130,6 +161,7 @@ def body() -> None:
                     subtitle=f"{tag} · {over['unknown'].iloc[0]:,} with no age left out",
                 ),
                 f"Robbery {who} age",
+                provenance=recs,
             )
             ref = strategy.reference(refs[who])
             st.caption(
@@ -141,6 +173,7 @@ def body() -> None:
             exports.table_downloads(
                 public.apply(over, public.area_level(shared["wards"]), sensitive=False),
                 f"Robbery {who} age",
+                provenance=recs,
             )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
@@ -150,10 +183,10 @@ def body() -> None:
     per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
     hub = profiles.share_of(robbery, "location_type", "transport_hub")
     m1, m2 = st.columns(2)
-    m1.metric(f"Personal robbery within {radius} m of a station", frame.fmt_pct(near.pct))
-    m1.caption(near.text())
-    m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
-    m2.caption(hub.text())
+    m1.metric(f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct))
+    m1.caption(f"{near.text()} · {tag.lower()}")
+    m2.metric(f"Recorded at a station or transport hub ({tag.lower()})", frame.fmt_pct(hub.pct))
+    m2.caption(f"{hub.text()} · {tag.lower()}")
     with frame.friendly_errors("The station chart"):
         exports.show_chart(
             charts.bar_chart(
@@ -168,12 +201,13 @@ def body() -> None:
                 subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
             ),
             f"Robbery near stations {radius} m",
+            provenance=recs,
         )
     st.caption(
         "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
         "Barking and Dagenham are counted. An offence near two stations counts for each."
     )
-    exports.table_downloads(per_station, f"Robbery near stations {radius} m")
+    exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
 
     frame.sources(
         [

@@ -4,6 +4,7 @@ import streamlit as st
 
 from svd import metrics as mx
 from svd import overview, public, strategy
+from svd import provenance as prov
 from svd.taxonomy import PROXY_NOTE
 from ui import cache, exports, frame
 
@@ -49,12 +50,17 @@ def body() -> None:
         london,
         cache.ward_population(ROOT),
         wards,
+        extract_name=prov.extract_name(record_set),
     )
 
     level = public.area_level(wards)
     # Public mode: a sum over chosen wards is hidden where one of them is hidden on the Sexual offences page.
     hidden = overview.public_hidden(borough, cache.ward_population(ROOT), wards) if public.is_public() else {}
-    frame.headline("Serious violence in Barking and Dagenham", overview.headline(figs, area))
+    frame.headline(
+        "Serious violence in Barking and Dagenham",
+        overview.headline(figs, area),
+        provenance=figs["serious_violence"].provenance,
+    )
     if record_set is not None:
         frame.records_notice(record_set)
     else:
@@ -68,7 +74,8 @@ def body() -> None:
     st.caption(
         f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
         "(quasi-Poisson for counts, quasi-binomial for shares, both allowing for month-to-month variation; "
-        "not compared when a month is missing), the rate per 1,000 residents (Census 2021) and "
+        "not compared when a month is missing; none where simulated records fix the quantity), the "
+        f"rate {prov.RATE_DENOMINATOR} and "
         + ("London's rate. " if not wards else "no London rate while wards are selected. ")
         + (
             "Showing the wards chosen in the sidebar."
@@ -89,6 +96,8 @@ def body() -> None:
             _tile(figs, mid, level, hidden)
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
+    if simulated:
+        st.caption(prov.simulation_sentence())
     c1, c2, c3 = st.columns(3)
     with c1:
         _tile(figs, "domestic_abuse", level)
@@ -124,9 +133,15 @@ def body() -> None:
             "change": "Change on the 12 before",
             "period": "Period",
             "page": "Page",
+            "source": "Source",
         },
     )
-    exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
+    exports.table_downloads(
+        table,
+        "Objectives and metrics",
+        label="Objectives and metrics",
+        provenance=overview.table_provenance(figs),
+    )
 
     kinds = ["mps", "census"]
     if record_set is not None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
+from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
 
@@ -28,10 +29,16 @@ def body() -> None:
     change = {name: trends.compare(s) for name, s in recent.items()}
     long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
 
+    allc = change["All sexual offences"]
+    real = prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+    long_prov = prov.mps(
+        method="rolling 12-month totals; each window fully published; months not published are gaps",
+        level="borough",
+    )
     frame.headline(
         "Sexual offences",
-        change["All sexual offences"].sentence("sexual offences")
-        + " Sexual offences remain significantly under-reported.",
+        allc.sentence("sexual offences") + " Sexual offences remain significantly under-reported.",
+        provenance=real,
     )
     exports.public_notice()
 
@@ -59,6 +66,7 @@ def body() -> None:
                     subtitle="Metropolitan Police, real data",
                 ),
                 f"{name} per month",
+                provenance=real,
             )
     with frame.friendly_errors("The long-term chart"):
         exports.show_chart(
@@ -71,6 +79,7 @@ def body() -> None:
                 subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
             ),
             "Sexual offences rolling 12-month total",
+            provenance=long_prov,
         )
     st.caption(trends.gap_text(long) + " A 12-month total is drawn only where all 12 months are published.")
 
@@ -78,7 +87,7 @@ def body() -> None:
     latest = trends.five_year_change(long)
     pre_gap = trends.five_year_change(long, end=trends.last_before_gap(long))
     five = trends.comparison_table([latest, pre_gap])
-    exports.show_table(five, "Sexual offences five-year change", downloads=False)
+    exports.show_table(five, "Sexual offences five-year change", downloads=False, provenance=long_prov)
     ref5 = strategy.reference("sexual_offences_change_5y")
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
@@ -86,13 +95,19 @@ def body() -> None:
         "12 months before the gap against five years before that. "
         f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
     )
-    exports.table_downloads(five, "Sexual offences five-year change")
+    exports.table_downloads(five, "Sexual offences five-year change", provenance=long_prov)
 
     st.subheader("Rate and London rank")
     which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
     rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
     if rk is not None:
+        rank_prov = prov.mps(
+            rk.period,
+            method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
+            level="borough",
+        )
         st.markdown(rk.sentence(COUNTED[which]))
+        st.caption(trends.rank_source_note(rk, allc.current_period))
         with frame.friendly_errors("The rank chart"):
             exports.show_chart(
                 charts.rank_chart(
@@ -103,8 +118,9 @@ def body() -> None:
                     subtitle="MPS borough file; Census 2021; London excludes the City",
                 ),
                 f"{which} rate London boroughs",
+                provenance=rank_prov,
             )
-        exports.table_downloads(rk.table, f"{which} rate London boroughs")
+        exports.table_downloads(rk.table, f"{which} rate London boroughs", provenance=rank_prov)
 
     st.subheader("By ward")
     ward_pop = cache.ward_population(ROOT)
@@ -113,8 +129,9 @@ def body() -> None:
     shown = public.split_tables(by_ward, {"All sexual offences": RECORD_GROUPS})
     period_label = change["All sexual offences"].current_period
     st.caption(
-        f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
-        "(95% interval: exact Poisson below 10 offences, Byar from 10). MPS ward data (real); every ward, whatever the sidebar's ward choice."
+        f"Offences in each ward, {period_label} and the 12 months before, with the rate {prov.RATE_DENOMINATOR} "
+        "(95% interval: exact Poisson below 10 offences, Byar from 10). MPS ward data (real); every ward, "
+        "whatever the sidebar's ward choice."
     )
     ward_tabs = st.tabs(list(OFFENCES))
     for tab, (name, t) in zip(ward_tabs, shown.items(), strict=True):
@@ -133,6 +150,7 @@ def body() -> None:
                     "rate_lower": st.column_config.NumberColumn("95% lower", format="%.2f"),
                     "rate_upper": st.column_config.NumberColumn("95% upper", format="%.2f"),
                 },
+                provenance=real.but(method=f"rate {prov.RATE_DENOMINATOR}, Byar 95% interval"),
             )
 
     st.subheader("When and where (record-level)")
@@ -152,6 +170,7 @@ def body() -> None:
     everything = rf.apply(rs.data, base)
     chosen = replace(base, exclude_historical=exclude)
     recs = rf.apply(rs.data, chosen)
+    rec_prov = prov.for_record_set(rs, period=rf.describe(chosen))
     hist = profiles.historical_share(everything)
     noon = profiles.window_share(recs, (12, 18))
     home = profiles.share_of(recs, "location_type", "victim_home")
@@ -176,7 +195,7 @@ def body() -> None:
     )
     st.caption(
         f"{rf.describe(chosen)} · "
-        f"{len(recs):,} offences · historical share of all {len(everything):,}: {hist.text()}"
+        f"{len(recs):,} offences · historical share of all {len(everything):,}: {hist.text()} · {tag.lower()}"
     )
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour chart"):
@@ -190,6 +209,7 @@ def body() -> None:
                 highlight_label="12:00 to 17:59",
             ),
             "Sexual offences by hour",
+            provenance=rec_prov,
         )
     with b, frame.friendly_errors("The weekday chart"):
         exports.show_chart(
@@ -200,6 +220,7 @@ def body() -> None:
                 subtitle=tag,
             ),
             "Sexual offences by weekday",
+            provenance=rec_prov,
         )
     with frame.friendly_errors("The location chart"):
         loc = profiles.shares(recs, "location_type", profiles.LOCATION_LABELS)
@@ -213,6 +234,7 @@ def body() -> None:
                 reference_label="SNA: 33% victim's home",
             ),
             "Sexual offences location",
+            provenance=rec_prov,
         )
         exports.show_table(
             public.apply(loc, public.area_level(shared["wards"]), sensitive=True, derived_cols=["share"]),
@@ -223,6 +245,7 @@ def body() -> None:
                 "count": "Offences",
                 "share": st.column_config.NumberColumn("Share (%)", format="%.1f"),
             },
+            provenance=rec_prov,
         )
 
     frame.sources(

@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from svd import overview, strategy
+from svd import provenance as prov
 from ui import cache, exports, frame
 
 ROOT = cache.data_root()
@@ -15,7 +16,10 @@ def body() -> None:
     s = strategy.load_strategy()
     today = date.today()
     reviews = strategy.review_status(today, s)
-    frame.headline("Strategy", overview.strategy_headline(reviews, len(s["objectives"]), s["published"]))
+    doc = prov.reference(f"{s['title']} ({s['organisation']})", method="review dates as published")
+    frame.headline(
+        "Strategy", overview.strategy_headline(reviews, len(s["objectives"]), s["published"]), provenance=doc
+    )
     exports.public_notice()
     st.caption(f"{s['title']} · {s['organisation']} · {s['source']}. Review status as of {today:%-d %B %Y}.")
 
@@ -41,7 +45,7 @@ def body() -> None:
             "status": "Status",
         },
     )
-    exports.table_downloads(reviews, "Strategy review dates", label="Review dates")
+    exports.table_downloads(reviews, "Strategy review dates", label="Review dates", provenance=doc)
 
     d = s["definition"]
     st.subheader("The definition of serious violence")
@@ -91,7 +95,7 @@ def body() -> None:
                     st.caption(f"Monitored by: {obj['monitored_by']}")
                     continue
                 st.dataframe(
-                    rows[["metric", "value", "change", "period"]],
+                    rows[["metric", "value", "change", "period", "source"]],
                     hide_index=True,
                     width="stretch",
                     column_config={
@@ -99,6 +103,7 @@ def body() -> None:
                         "value": "Latest 12 months",
                         "change": "Change on the 12 before",
                         "period": "Period",
+                        "source": "Source",
                     },
                 )
                 for page in dict.fromkeys(rows["page"]):
@@ -107,7 +112,12 @@ def body() -> None:
                         label=f"Open {overview.PAGE_TITLES[page]}",
                         icon=":material/arrow_forward:",
                     )
-        exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
+        exports.table_downloads(
+            table,
+            "Objectives and metrics",
+            label="Objectives and metrics",
+            provenance=overview.table_provenance(figs),
+        )
 
     st.subheader("Needs assessment recommendations")
     st.markdown("\n".join(f"{i}. {r}" for i, r in enumerate(s["sna_recommendations"], start=1)))

@@ -4,6 +4,8 @@ import streamlit as st
 
 from svd import filters as sf
 from svd import hotspots as hs
+from svd import metrics as mx
+from svd import provenance as prov
 from svd import public
 from svd import temporal as tp
 from ui import cache, exports, frame
@@ -37,11 +39,20 @@ def body() -> None:
     inside, known, share = tp.time_window_share(counts)
     # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
     sna = sna_measure(start, end, wards)
+    recs = _provenance(record_set, start, end, wards)
     frame.headline(
         "Days and times",
         tp.headline_sentence(
-            inside, known, share, ref_value, tp.time_grid(counts), "offences", sna_share=sna[2]
+            inside,
+            known,
+            share,
+            ref_value,
+            tp.time_grid(counts),
+            "offences",
+            sna_share=sna[2],
+            simulated=record_set.source == "simulated",
         ),
+        provenance=recs,
     )
     frame.records_notice(record_set)
     exports.public_notice()
@@ -63,6 +74,23 @@ def body() -> None:
         ],
         as_of=f"{end:%B %Y}",
     )
+
+
+def _provenance(record_set, start, end, wards, filters: str | None = None) -> prov.Provenance:
+    """The record-level figures' provenance for the shared months and wards (and the section's filters)."""
+    return prov.for_record_set(
+        record_set,
+        period=f"{start:%b %Y} to {end:%b %Y}",
+        area=f"{len(wards)} selected ward(s)" if wards else prov.BOROUGH_NAME,
+        filters=filters,
+        method="offences with a known time of day",
+        fixes=mx.metric(REFERENCE_ID).simulation_fixes,
+    )
+
+
+def _shared_months():
+    shared = st.session_state["shared_filter"]
+    return shared["start"], shared["end"]
 
 
 def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | None]:
@@ -110,6 +138,9 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     grid = tp.time_grid(counts)
     inside, known, share = tp.time_window_share(counts)
     where = places[place] if place is not None else "the selection"
+    record_set = cache.records(ROOT, extract)
+    sim = record_set.source == "simulated"
+    recs = _provenance(record_set, shared["start"], shared["end"], shared["wards"], sf.describe(f))
     # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
     hide = public.is_public() and (place is not None or bool(shared["wards"]))
     grid_shown = tp.suppress_counts(grid, ("weekday",)) if hide else grid
@@ -121,6 +152,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
         f"{sf.describe(f)}"
         + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
         + (f"; {places[place]}" if place is not None else "")
+        + f" · {recs.kind_label().lower()}"
     )
     if hide:
         st.caption(
@@ -132,12 +164,12 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     # The SNA measure sits beside the SNA figure, wide enough for its label.
     m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
     m1.metric(
-        "15:00–21:00 share, current filters",
+        f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
         frame.fmt_pct(None if share is None else share * 100),
         help=f"{inside:,} of the {known:,} offences with a known time in {where}, with the filters above.",
     )
     m2.metric(
-        "Serious violence affecting under-25s (the SNA's measure)",
+        f"Serious violence affecting under-25s (the SNA's measure; {recs.kind_label().lower()})",
         frame.fmt_pct(None if sna_share is None else sna_share * 100),
         help=f"{sna_inside:,} of the {sna_known:,} offences with a known time: the eight London "
         "serious-violence offence types, victim under 25, reported at the time (svd.metrics), for the "
@@ -153,22 +185,33 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
             f"The published figure ('2023 SNA: {float(ref['value']):.0f}%') is from the Strategic Needs "
             "Assessment and measures violence and exploitation affecting under-25s: compare it with the "
             "middle figure, computed the same way on these records. The first figure is for the current filters."
+            + (
+                f" Simulated records: the simulation fixes {mx.metric(REFERENCE_ID).simulation_fixes}, so the "
+                "middle figure matches the SNA by construction and says nothing new about when offences happen."
+                if sim
+                else ""
+            )
         )
     else:
         st.caption("The SNA reference figure is not defined in data/strategy.json.")
 
     with frame.friendly_errors("The heatmap"):
-        exports.show_chart(tp.heatmap_spec(grid_shown), "Offences by hour and day", key="tp_heat")
+        exports.show_chart(
+            tp.heatmap_spec(grid_shown), "Offences by hour and day", key="tp_heat", provenance=recs
+        )
     if known:
         day, hour, count = tp.peak(grid)
         shown_count = "fewer than 5" if hide and count < 5 else f"{count:,}"
-        st.caption(f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({shown_count} offences).")
+        st.caption(
+            f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({shown_count} offences, "
+            f"{recs.kind_label().lower()})."
+        )
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        exports.show_chart(tp.hour_spec(hours_shown), "Offences by hour", key="tp_hour")
+        exports.show_chart(tp.hour_spec(hours_shown), "Offences by hour", key="tp_hour", provenance=recs)
     with b, frame.friendly_errors("The weekday profile"):
-        exports.show_chart(tp.weekday_spec(days_shown), "Offences by weekday", key="tp_day")
+        exports.show_chart(tp.weekday_spec(days_shown), "Offences by weekday", key="tp_day", provenance=recs)
     exports.table_downloads(
         {
             "Hour by day": tp.for_download(grid_shown),
@@ -178,12 +221,17 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
         "Offences by hour and day",
         key="tp_grid",
         label="Hour × day table",
+        provenance=recs,
     )
 
 
 def seasonality_section() -> None:
     """Month-of-year averages: the record set and the real MPS borough series (cached: shared inputs only)."""
     st.subheader("Seasonality")
+    real = prov.mps(method="average by calendar month; months not published are left out", level="borough")
+    recs = _provenance(
+        cache.records(ROOT, cache.extract_path()), *_shared_months(), (), "average by calendar month"
+    )
     groups = tuple(st.session_state.get("tp_groups") or ())
     a, b = st.columns(2)
     with a, frame.friendly_errors("The real seasonality"):
@@ -192,21 +240,27 @@ def seasonality_section() -> None:
             tp.seasonality_spec(season, "Real MPS recorded crime: average by calendar month"),
             "Seasonality MPS",
             key="tp_season_mps",
+            provenance=real,
         )
         st.caption(
             f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
             f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
             "series are left out, not counted as zero)."
         )
-        exports.table_downloads(season, "Seasonality MPS", key="tp_season_mps_t", label="Table")
+        exports.table_downloads(
+            season, "Seasonality MPS", key="tp_season_mps_t", label="Table", provenance=real
+        )
     with b, frame.friendly_errors("The record seasonality"):
         season_r = cache.records_seasonality(ROOT, cache.extract_path())
         exports.show_chart(
             tp.seasonality_spec(season_r, "Record-level data: average by calendar month"),
             "Seasonality records",
             key="tp_season_rec",
+            provenance=recs,
         )
-        exports.table_downloads(season_r, "Seasonality records", key="tp_season_rec_t", label="Table")
+        exports.table_downloads(
+            season_r, "Seasonality records", key="tp_season_rec_t", label="Table", provenance=recs
+        )
 
 
 frame.run_page(body)

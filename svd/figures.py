@@ -1,0 +1,307 @@
+"""Every figure the pages show as a tile, with its provenance: for ``python -m svd figures`` and its tests.
+
+One function per page computes that page's tiles from the same ``svd`` functions the page calls
+(``overview.board_figures``, ``trends.compare``, ``trends.rank``, ``profiles``), so the command line, the board
+pack and the screen agree; ``tests/test_figures.py`` compares them with what the pages show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from svd import metrics as mx
+from svd import provenance as prov
+from svd.config import BOROUGH_CODE
+from svd.provenance import Provenance
+
+
+@dataclass(frozen=True)
+class PageFigure:
+    """One figure as a page shows it: its label, value, the text on screen and where it comes from."""
+
+    page: str
+    id: str
+    label: str
+    value: float | None
+    display: str
+    provenance: Provenance
+    detail: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: numbers as numbers, the provenance as its fields."""
+        return {
+            "page": self.page,
+            "id": self.id,
+            "label": self.label,
+            "value": None if self.value is None else float(self.value),
+            "display": self.display,
+            "detail": self.detail,
+            "provenance": self.provenance.to_dict(),
+        }
+
+
+def _fmt_int(x) -> str:
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def _fmt_pct(x) -> str:
+    return "–" if x is None else f"{x:.0f}%"
+
+
+def default_period(months: Sequence) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The pages' default months: the latest 12 of the MPS ward series (the sidebar's default)."""
+    ordered = sorted(pd.Timestamp(m) for m in months)
+    return ordered[max(0, len(ordered) - 12)], ordered[-1]
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def overview_page(
+    borough: pd.DataFrame,
+    london: pd.DataFrame,
+    records: pd.DataFrame | None,
+    simulated: bool,
+    populations: pd.DataFrame,
+    ward_population: pd.DataFrame,
+    wards: Sequence[str] = (),
+    public: bool = False,
+    extract_name: str | None = None,
+) -> list[PageFigure]:
+    """The Overview's tiles (``overview.board_figures``), as the tiles show them (public mode applied)."""
+    from svd import overview
+    from svd import public as pub
+
+    figs, _ = overview.board_figures(
+        borough,
+        records,
+        simulated,
+        populations,
+        london,
+        ward_population,
+        tuple(wards),
+        extract_name=extract_name,
+    )
+    level = pub.area_level(wards)
+    out = []
+    for mid in overview.TILES:
+        fig = figs.get(mid)
+        if fig is None:
+            continue
+        m = fig.metric
+        display = overview.format_value(fig)
+        detail = {
+            "current": fig.current,
+            "previous": fig.previous,
+            "period": fig.period,
+            "previous_period": fig.previous_period,
+            "change": fig.change_label or fig.change_note,
+            "p_value": fig.p_value,
+            "rate_per_1000": fig.rate_per_1000,
+            "london_rate_per_1000": fig.london_rate_per_1000,
+        }
+        if m.unit != "percent":
+            shown = pub.tile_display(fig.current, fig.previous, level, m.sensitive, public=public)
+            display = shown.value or display
+            if shown.value:
+                detail.update(current=None, previous=None)
+            if not shown.show_change:
+                detail.update(change=None, p_value=None, previous=None)
+            if not shown.show_rate:
+                detail.update(rate_per_1000=None)
+        value = None if display.startswith("<") else fig.current
+        out.append(PageFigure("overview", mid, m.title, value, display, fig.provenance, detail))
+    return out
+
+
+def knife_crime_page(
+    ward: pd.DataFrame,
+    borough_file: pd.DataFrame,
+    london: pd.DataFrame,
+    populations: pd.DataFrame,
+    records: pd.DataFrame,
+    simulated: bool,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    wards: Sequence[str] = (),
+) -> list[PageFigure]:
+    """The Knife crime and robbery page's tiles: robbery count and rate (real), knife and suspect shares."""
+    from svd import filters as rf
+    from svd import overview, profiles, trends
+
+    robbery_cats = mx.metric("personal_robbery").categories
+    change = trends.compare(trends.monthly(ward, robbery_cats))
+    rate = overview.board_figures(
+        ward, None, simulated, populations, london, metric_ids=("personal_robbery",)
+    )[0]["personal_robbery"]
+    period = rf.RecordFilter(start=start, end=end, wards=tuple(wards))
+    in_period = rf.apply(records, period)
+    robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
+    knife = profiles.knife_personal_robbery_share(in_period)
+    multi = profiles.multiple_suspects_share(robbery)
+    recs = prov.records(
+        simulated,
+        rf.describe(period),
+        fixes=mx.metric("knife_share_personal_robbery").simulation_fixes,
+    )
+    real = prov.mps(change.current_period, change.previous_period, method=mx.count_method(change, False))
+    rk = trends.rank(borough_file, robbery_cats, populations)
+    ranked = []
+    if rk is not None:
+        ranked.append(
+            PageFigure(
+                "knife-crime-robbery",
+                "personal_robbery_rate_borough_file",
+                "Personal robbery rate, London rank (second source: the MPS borough file)",
+                rk.rate_per_1000,
+                f"{rk.rate_per_1000:.2f}",
+                prov.mps(
+                    rk.period,
+                    method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices",
+                    level="borough",
+                ).but(notes=trends.rank_source_note(rk, rate.period)),
+                {"london_rate_per_1000": rk.london_rate_per_1000, "rank": rk.rank, "of": rk.of},
+            )
+        )
+    return [
+        PageFigure(
+            "knife-crime-robbery",
+            "personal_robbery_12m",
+            "Personal robbery, 12 months",
+            change.current,
+            _fmt_int(change.current),
+            real,
+            {"previous": change.previous, "change": change.label, "p_value": change.p_value},
+        ),
+        PageFigure(
+            "knife-crime-robbery",
+            "personal_robbery_rate",
+            "Rate per 1,000 residents",
+            rate.rate_per_1000,
+            f"{rate.rate_per_1000:.2f}",
+            rate.provenance,
+            {"london_rate_per_1000": rate.london_rate_per_1000},
+        ),
+        PageFigure(
+            "knife-crime-robbery",
+            "knife_share_personal_robbery",
+            "Knife offences that are personal robbery",
+            knife.pct,
+            _fmt_pct(knife.pct),
+            recs,
+            {"numerator": knife.numerator, "base": knife.denominator},
+        ),
+        PageFigure(
+            "knife-crime-robbery",
+            "robbery_multiple_suspects",
+            "Robberies with 2+ suspects",
+            multi.pct,
+            _fmt_pct(multi.pct),
+            recs.but(filters="personal robbery with the number of suspects recorded"),
+            {"numerator": multi.numerator, "base": multi.denominator},
+        ),
+        *ranked,
+    ]
+
+
+SEXUAL_OFFENCES = {
+    "All sexual offences": ("rape", "other_sexual"),
+    "Rape": ("rape",),
+    "Other sexual offences": ("other_sexual",),
+}
+
+
+def sexual_offences_page(ward: pd.DataFrame) -> list[PageFigure]:
+    """The Sexual offences page's three tiles (MPS ward data summed, latest 12 months against the 12 before)."""
+    from svd import trends
+
+    out = []
+    for name, ids in SEXUAL_OFFENCES.items():
+        cats = tuple(c for mid in ids for c in mx.metric(mid).categories)
+        c = trends.compare(trends.monthly(ward, cats))
+        out.append(
+            PageFigure(
+                "sexual-offences",
+                "_".join(name.lower().split()) + "_12m",
+                f"{name}, 12 months",
+                c.current,
+                _fmt_int(c.current),
+                prov.mps(c.current_period, c.previous_period, method=mx.count_method(c, False)),
+                {"previous": c.previous, "change": c.label, "p_value": c.p_value},
+            )
+        )
+    return out
+
+
+def domestic_abuse_page(records: pd.DataFrame, simulated: bool) -> list[PageFigure]:
+    """The Domestic abuse page's 12-month count (not tested on simulated records, which fix the DA share)."""
+    from svd import filters as rf
+    from svd import trends
+
+    da = rf.apply(records, rf.RecordFilter(domestic_abuse=True))
+    change = trends.compare(trends.records_monthly(da, records["month"].min(), records["month"].max()))
+    if change is None:
+        return []
+    untested = mx.untested_note("domestic_abuse", simulated)
+    return [
+        PageFigure(
+            "domestic-abuse",
+            "domestic_abuse_12m",
+            "DA offences, 12 months",
+            change.current,
+            _fmt_int(change.current),
+            prov.records(
+                simulated,
+                change.current_period,
+                change.previous_period,
+                filters="domestic abuse flag",
+                method=untested or mx.count_method(change, False),
+                fixes=mx.metric("domestic_abuse").simulation_fixes,
+            ),
+            {"previous": change.previous, "change": untested or change.label},
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ all
+
+
+def all_figures(
+    data_dir: Path | None = None, extract: Path | str | None = None, public: bool | None = None
+) -> dict:
+    """Every page's tiles for the data directory and record set the dashboard would use (JSON-ready).
+
+    ``extract`` defaults to ``SVD_EXTRACT`` (else the simulation); ``public`` to ``SVD_PUBLIC``.
+    """
+    from svd import public as pub
+    from svd.mps import load_mps
+    from svd.population import london_populations, ward_population
+    from svd.records import find_extract, load_records
+    from svd.taxonomy import classify_mps
+
+    on = pub.is_public() if public is None else public
+    ward = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE).table)
+    london = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=None).table)
+    borough_file = classify_mps(load_mps(level="borough", data_dir=data_dir).table)
+    pops, wpop = london_populations(data_dir), ward_population(data_dir)
+    rs = load_records(extract=extract if extract is not None else find_extract(data_dir), data_dir=data_dir)
+    sim = rs.source == "simulated"
+    start, end = default_period(ward["month"].unique())
+    figures = [
+        *overview_page(ward, london, rs.data, sim, pops, wpop, public=on, extract_name=prov.extract_name(rs)),
+        *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, start, end),
+        *sexual_offences_page(ward),
+        *domestic_abuse_page(rs.data, sim),
+    ]
+    return {
+        "generated": f"{date.today():%Y-%m-%d}",
+        "public": on,
+        "records": "simulated" if sim else "partnership extract",
+        "period": f"{start:%Y-%m} to {end:%Y-%m}",
+        "figures": [f.to_dict() for f in figures],
+    }

@@ -1,0 +1,74 @@
+"""AppTest: with simulated records, no record-level figure on any page appears without the word "simulated"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pagetest import charts, headline, open_page
+
+pytestmark = pytest.mark.realdata
+
+# Tiles that show published figures (MPS, the needs assessment), not record-level ones: the only ones allowed
+# to leave the word out. Any new tile must either say "simulated records" or be added here with its reason.
+OFFICIAL_TILES = {
+    "knife_crime_robbery.py": ("Personal robbery, 12 months", "Rate per 1,000 residents"),
+    "sexual_offences.py": (
+        "All sexual offences, 12 months",
+        "Rape, 12 months",
+        "Other sexual offences, 12 months",
+    ),
+    "domestic_abuse.py": ("SNA published:",),
+    "temporal.py": ("2023 SNA figure",),
+    "hotspots.py": (),
+}
+# Headlines built on record-level figures.
+RECORD_HEADLINES = ("knife_crime_robbery.py", "domestic_abuse.py", "temporal.py", "hotspots.py")
+# Charts drawn from the published series on pages that also have record-level charts.
+OFFICIAL_CHARTS = ("Real MPS", "per month", "rolling 12-month total", "per 1,000 residents, ")
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    from svd.records import load_records
+
+    if not load_records().simulated:
+        pytest.skip("an extract is configured")
+
+
+def _chart_title(chart) -> str:
+    title = json.loads(chart.proto.spec).get("title") or {}
+    if isinstance(title, str):
+        return title
+    parts = []
+    for key in ("text", "subtitle"):
+        v = title.get(key) or ""
+        parts.append(" ".join(v) if isinstance(v, list) else v)
+    return " · ".join(parts)
+
+
+@pytest.mark.parametrize("page", sorted(OFFICIAL_TILES))
+def test_record_level_figures_say_simulated(page, simulated):
+    at = open_page(page)
+    if page in RECORD_HEADLINES:
+        assert "simulated" in headline(at).lower(), headline(at)
+    for m in at.metric:
+        if not m.label.startswith(OFFICIAL_TILES[page]):
+            assert "simulated" in m.label.lower(), m.label
+    record_charts = [
+        t
+        for t in map(_chart_title, charts(at))
+        if "Simulated" in t or not any(o in t for o in OFFICIAL_CHARTS)
+    ]
+    for title in record_charts:
+        assert "simulated" in title.lower(), title
+    if page in ("domestic_abuse.py", "temporal.py"):
+        assert record_charts  # the check above had charts to look at
+
+
+def test_hotspots_headline_tests_no_simulated_change(simulated):
+    """The default Hotspots view filters on the time of day, which the simulation draws: no change test."""
+    text = headline(open_page("hotspots.py"))
+    assert "change not tested: the simulation draws the time of day" in text
+    assert "significant" not in text
