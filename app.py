@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from svd.aggregate import periods_for
 from ui import cache, frame, present, share
 from ui import filters as shared
 
@@ -26,7 +27,13 @@ with st.sidebar:
     present.toggle()
     link_slot = st.empty()
 present.apply()
-st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
+# The chosen months and the same months a year earlier: one meaning of the period on every page.
+st.session_state["shared_filter"] = {
+    "start": start,
+    "end": end,
+    "wards": wards,
+    "periods": periods_for(start, end),
+}
 
 pages = {
     "For the board": [

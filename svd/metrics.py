@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -138,7 +138,7 @@ def window_mask(records: pd.DataFrame, window: tuple[int, int]) -> pd.Series:
 
 @dataclass(frozen=True)
 class Figure:
-    """A computed headline figure: the latest 12 months against the 12 before."""
+    """A computed headline figure: the chosen months against the same months a year earlier."""
 
     metric: Metric
     current: float
@@ -160,12 +160,18 @@ def mps_figure(
     population: float,
     london: pd.DataFrame | None = None,
     london_population: float | None = None,
+    periods: agg.Periods | None = None,
 ) -> Figure:
-    """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
+    """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate).
+
+    ``periods`` (``aggregate.periods_for``) are the chosen months and their comparison; by default the latest 12
+    months of the table. When either window is not inside the table, nothing is compared (``period_note``).
+    """
     from svd.stats import poisson_change
 
     rows = select_mps(borough, m)
-    periods = agg.latest_periods(borough["month"])
+    periods = periods or agg.latest_periods(borough["month"])
+    note = periods.problem(borough["month"], "the MPS ward counts")
     tot = agg.period_totals(rows, periods).iloc[0]
     change = poisson_change(int(tot["current"]), int(tot["previous"]))
     london_rate = None
@@ -173,7 +179,7 @@ def mps_figure(
         lrows = select_mps(london, m)
         ltot = agg.period_totals(lrows, periods).iloc[0]
         london_rate = float(agg.rate_per_1000(ltot["current"], london_population))
-    return Figure(
+    fig = Figure(
         metric=m,
         current=int(tot["current"]),
         previous=int(tot["previous"]),
@@ -185,35 +191,65 @@ def mps_figure(
         p_value=change.p_value,
         pct_change=change.pct_change,
     )
+    return _uncompared(fig, note)
 
 
-def records_figure(m: Metric, records: pd.DataFrame, population: float, simulated: bool) -> Figure:
-    """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
+def _uncompared(fig: Figure, note: str | None) -> Figure:
+    """The figure without its comparison when a window is not inside the data (``note`` says why)."""
+    if note is None:
+        return fig
+    return replace(
+        fig,
+        previous=None,
+        change_label=None,
+        p_value=None,
+        pct_change=None,
+        extra={**fig.extra, "period_note": note},
+    )
 
+
+def records_figure(
+    m: Metric,
+    records: pd.DataFrame,
+    population: float,
+    simulated: bool,
+    periods: agg.Periods | None = None,
+    available: pd.Series | None = None,
+) -> Figure:
+    """A figure for a record-level metric (counts, or a percentage share) over the chosen months.
+
+    ``periods`` default to the records' latest 12 months; ``available`` are the months the record set covers
+    (default: its first to its last month, a month without records inside being a zero; pass the whole set's
+    months when ``records`` is a subset, e.g. some wards).
     A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous).
     """
     from svd.stats import poisson_change
 
-    periods = agg.latest_periods(records["month"])
+    periods = periods or agg.latest_periods(records["month"])
+    span = records["month"] if available is None else available
+    note = periods.problem(pd.date_range(span.min(), span.max(), freq="MS"), "the record-level data")
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
     if m.unit == "percent":
         num, base = share_masks(records, m)  # once for both periods
         k1, n1 = int((num & in_cur).sum()), int((base & in_cur).sum())
         k0, n0 = int((num & in_prev).sum()), int((base & in_prev).sum())
-        return Figure(
-            metric=m,
-            current=100 * k1 / n1 if n1 else None,
-            previous=100 * k0 / n0 if n0 else None,
-            period=periods.label,
-            previous_period=periods.previous_label,
-            simulated=simulated,
-            extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+        return _uncompared(
+            Figure(
+                metric=m,
+                current=100 * k1 / n1 if n1 else None,
+                previous=100 * k0 / n0 if n0 else None,
+                period=periods.label,
+                previous_period=periods.previous_label,
+                simulated=simulated,
+                extra={"numerator": k1, "base": n1, "numerator_previous": k0, "base_previous": n0},
+            ),
+            note,
         )
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
     change = poisson_change(c, p)
-    return Figure(
+    fig = Figure(
         metric=m,
         current=c,
         previous=p,
@@ -225,6 +261,7 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
         pct_change=change.pct_change,
         simulated=simulated,
     )
+    return _uncompared(fig, note)
 
 
 CITY_OF_LONDON = "E09000001"

@@ -69,7 +69,7 @@ def fmt_pct(x: float | None, dp: int = 0) -> str:
 
 
 def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
-    """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate.
+    """A headline tile: the chosen months, change on the same months a year earlier, rate, London rate.
 
     ``level`` is the area the figure covers ("borough" or "ward"): in public mode small counts of sensitive
     metrics are hidden at ward level, as everywhere else.
@@ -88,7 +88,9 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
             )
         else:
             value = shown.value or fmt_int(fig.current)
-            delta = None if fig.previous is None else f"{fig.current - fig.previous:+,} on previous 12 months"
+            delta = (
+                None if fig.previous is None else f"{fig.current - fig.previous:+,} on {fig.previous_period}"
+            )
             if not shown.show_change:
                 delta = None
         st.metric(
@@ -97,7 +99,8 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough") -> None:
             delta=delta,
             delta_color="inverse",
             border=False,
-            help=f"{m.caption} {fig.period} against {fig.previous_period}.",
+            help=f"{m.caption} {fig.period} against {fig.previous_period}."
+            + (f" {fig.extra['period_note']}" if fig.extra.get("period_note") else ""),
         )
         bits = []
         if fig.change_label and (shown is None or shown.show_change):
