@@ -20,12 +20,13 @@ if missing:
     st.navigation([st.Page("views/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
     st.stop()
 
+share.begin()
 with st.sidebar:
     st.markdown("**Barking and Dagenham Community Safety Partnership**")
     start, end = shared.period(cache.ward_months(ROOT))
     wards = shared.wards(cache.ward_names(ROOT))
     present.toggle()
-    link_slot = st.empty()
+    link_slot = share.placeholder()
 present.apply()
 # The chosen months and the same months a year earlier: one meaning of the period on every page.
 st.session_state["shared_filter"] = {

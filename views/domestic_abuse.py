@@ -7,6 +7,7 @@ import streamlit as st
 from svd import charts, profiles, public, strategy, trends
 from svd import filters as rf
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 AGE_DERIVED = ["share", "ratio", "lower", "upper", "label"]
@@ -208,12 +209,14 @@ def body() -> None:
         )
 
     st.subheader("Where in the borough")
-    level = st.radio(
-        "Areas",
+    level = uf.choice(
+        st.radio,
+        "da_map_level",
         ["ward", "lsoa"],
+        "ward",
+        label="Areas",
         format_func={"ward": "Wards", "lsoa": "LSOAs"}.get,
         horizontal=True,
-        key="da_map_level",
     )
     da_borough = rf.apply(
         everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)

@@ -7,7 +7,7 @@ import streamlit as st
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
-from ui import cache, exports, frame
+from ui import cache, exports, frame, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -72,7 +72,7 @@ def body() -> None:
     )
 
 
-@st.fragment
+@share.fragment
 def tasking_section(source: str, head) -> None:
     """Headline, filters, map, legend and ranked table: a filter change reruns only this part of the page."""
     shared = st.session_state["shared_filter"]
@@ -133,18 +133,18 @@ def tasking_section(source: str, head) -> None:
             c3.caption("Time of day, weekdays and flags: not available in monthly ward counts.")
         with c4:
             # On for wards, off for LSOAs (already small areas): each level keeps its own choice.
-            show_grid = st.toggle(
+            show_grid = uf.switch(
                 "250 m squares (record locations)",
-                value=level == "ward",
-                key=f"hs_grid_{level}",
+                f"hs_grid_{level}",
+                level == "ward",
                 disabled=not records_mode,
                 help="Offences in each 250 m square, drawn as circles over the areas. Off by default for "
                 "neighbourhoods (LSOAs), which are already small.",
             )
-            basemap = st.toggle(
+            basemap = uf.switch(
                 "Street basemap (needs internet)",
-                value=False,
-                key="hs_basemap",
+                "hs_basemap",
+                False,
                 help="Off by default so the map works offline and with no map-service key.",
             )
 

@@ -8,6 +8,7 @@ from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 ROBBERY = metrics.metric("personal_robbery").categories
@@ -144,8 +145,12 @@ def body() -> None:
             )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
-    radius = st.select_slider(
-        "Distance from a station (metres)", [200, 300, 400, 500, 800], value=400, key="kr_radius"
+    radius = uf.choice(
+        st.select_slider,
+        "kr_radius",
+        [200, 300, 400, 500, 800],
+        400,
+        label="Distance from a station (metres)",
     )
     per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
     hub = profiles.share_of(robbery, "location_type", "transport_hub")

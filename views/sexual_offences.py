@@ -8,6 +8,7 @@ from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 RAPE = metrics.metric("rape").categories
@@ -89,7 +90,9 @@ def body() -> None:
     exports.table_downloads(five, "Sexual offences five-year change")
 
     st.subheader("Rate and London rank")
-    which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
+    which = uf.choice(
+        st.radio, "so_rank_offence", list(OFFENCES), "All sexual offences", label="Offence", horizontal=True
+    )
     rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
     if rk is not None:
         st.markdown(rk.sentence(COUNTED[which]))
@@ -142,10 +145,10 @@ def body() -> None:
     frame.records_notice(rs)
     tag = "Simulated records" if rs.source == "simulated" else "Partnership extract"
     shared = st.session_state["shared_filter"]
-    exclude = st.toggle(
+    exclude = uf.switch(
         "Exclude historical reports",
-        value=True,
-        key="so_exclude_historical",
+        "so_exclude_historical",
+        True,
         help="Offences reported long after they happened; the SNA analysed current offences only.",
     )
     base = rf.RecordFilter(

@@ -6,7 +6,7 @@ from svd import filters as sf
 from svd import hotspots as hs
 from svd import public
 from svd import temporal as tp
-from ui import cache, exports, frame
+from ui import cache, exports, frame, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -70,7 +70,7 @@ def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | N
     return cache.sna_window_share(ROOT, cache.extract_path(), start, end, tuple(wards))
 
 
-@st.fragment
+@share.fragment
 def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     """Filters and the hour × weekday charts: a filter change reruns only this section.
 
@@ -84,22 +84,26 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
         groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
-        offences = c1.multiselect(
-            "Offences",
-            sorted(cube.labels["offence"]),
-            format_func=tp.offence_label,
-            key="tp_offences",
-            placeholder="All offences",
-        )
+        with c1:
+            offences = uf.several(
+                "tp_offences",
+                sorted(cube.labels["offence"]),
+                label="Offences",
+                format_func=tp.offence_label,
+                placeholder="All offences",
+            )
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
-        place = c3.selectbox(
-            "Place",
-            [None, *places],
-            format_func=lambda p: "Whole borough (or the sidebar wards)" if p is None else places[p],
-            key="tp_place",
-            help="A priority place from the strategy; records are placed by their location.",
-        )
+        with c3:
+            place = uf.choice(
+                st.selectbox,
+                "tp_place",
+                [None, *places],
+                None,
+                label="Place",
+                format_func=lambda p: "Whole borough (or the sidebar wards)" if p is None else places[p],
+                help="A priority place from the strategy; records are placed by their location.",
+            )
 
     f = uf.record_filter(
         shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da, knife=knife
