@@ -310,15 +310,22 @@ def headline_sentence(
     grid: pd.DataFrame,
     what: str,
     sna_share: float | None = None,
+    period: str | None = None,
 ) -> str:
     """'For serious violence affecting under-25s (the SNA's measure) 44% were between 15:00 and 21:00 (2023
     SNA: 46%); across all 3,210 offences with a known time it was 41%; …'.
 
     The SNA's 46% describes violence affecting under-25s, so it is set beside ``sna_share`` (the same measure
     on these records); the all-offence ``share`` is given as the current filters' figure, not compared.
+    ``period`` (e.g. 'Apr 2025 to Mar 2026') opens the sentence when given.
     """
+    when = f"In {period}, " if period else ""
     if not known or share is None:
-        return f"No {what} with a known time of day match the current filters."
+        return (
+            f"{when}no {what} with a known time of day match the current filters."
+            if when
+            else (f"No {what} with a known time of day match the current filters.")
+        )
     ref = f" (2023 SNA: {reference:.0f}%)" if reference is not None else ""
     day, hour, _ = peak(grid)
     filters = f"{share:.0%} of the {known:,} {what} with a known time"
@@ -331,7 +338,7 @@ def headline_sentence(
             f"{sna_share:.0%} of serious violence affecting under-25s (the SNA's measure) was between 15:00 "
             f"and 21:00{ref}; for the current filters it was {filters}"
         )
-    return f"{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
+    return f"{when}{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
 
 
 # ------------------------------------------------------------------------------------------------- charts

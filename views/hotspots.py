@@ -194,6 +194,12 @@ def tasking_section(source: str, head) -> None:
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
 
+    months = hs.cube_months(cube) if records_mode else table["month"]
+    if note := shared["periods"].problem(
+        months, "the record-level data" if records_mode else "the MPS ward counts"
+    ):
+        st.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
+
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.

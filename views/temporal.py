@@ -31,21 +31,33 @@ def body() -> None:
     ref = sna_reference()
     ref_value = float(ref["value"]) if ref else None
 
-    # Everything outside the fragment depends only on the shared filters: cached by them (ui.cache), so a
-    # whole-script rerun after a change inside the fragment costs nothing here.
-    counts = cache.tasking_time_counts(ROOT, extract, start, end, tuple(wards))
-    inside, known, share = tp.time_window_share(counts)
     # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
     sna = sna_measure(start, end, wards)
-    frame.headline(
-        "Days and times",
-        tp.headline_sentence(
-            inside, known, share, ref_value, tp.time_grid(counts), "offences", sna_share=sna[2]
-        ),
-    )
+    period = shared["periods"].label
+    # The headline describes what the charts show, so the charts' section (a fragment, with the page's own
+    # filters) fills it in; without times, the shared filters' counts do.
+    head = st.empty()
+    has_times = cache.tasking_has_times(ROOT, extract)
+    if not has_times:
+        counts = cache.tasking_time_counts(ROOT, extract, start, end, tuple(wards))
+        inside, known, share = tp.time_window_share(counts)
+        with head.container():
+            frame.headline(
+                "Days and times",
+                tp.headline_sentence(
+                    inside,
+                    known,
+                    share,
+                    ref_value,
+                    tp.time_grid(counts),
+                    "offences",
+                    sna_share=sna[2],
+                    period=period,
+                ),
+            )
     frame.records_notice(record_set)
     exports.public_notice()
-    if not cache.tasking_has_times(ROOT, extract):
+    if not has_times:
         st.info(
             "These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
             "record-level data with the offence date and time (an extract in record format v1, or the "
@@ -53,7 +65,7 @@ def body() -> None:
             icon=":material/schedule:",
         )
     else:
-        times_section(ref, sna)
+        times_section(ref, sna, head)
     seasonality_section()
     frame.sources(
         [
@@ -71,8 +83,8 @@ def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | N
 
 
 @share.fragment
-def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
-    """Filters and the hour × weekday charts: a filter change reruns only this section.
+def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) -> None:
+    """Filters, the headline (into ``head``) and the hour × weekday charts: a filter change reruns only this.
 
     ``sna`` (``sna_measure``) depends only on the shared filters, whose change reruns the whole page.
     """
@@ -113,6 +125,20 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     counts = tp.cube_time_counts(cube, selected, cache.tasking_time_bins(ROOT, extract))
     grid = tp.time_grid(counts)
     inside, known, share = tp.time_window_share(counts)
+    with head.container():
+        frame.headline(
+            "Days and times",
+            tp.headline_sentence(
+                inside,
+                known,
+                share,
+                None if ref is None else float(ref["value"]),
+                grid,
+                "offences",
+                sna_share=sna[2],
+                period=shared["periods"].label,
+            ),
+        )
     where = places[place] if place is not None else "the selection"
     # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
     hide = public.is_public() and (place is not None or bool(shared["wards"]))
@@ -138,7 +164,8 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     m1.metric(
         "15:00–21:00 share, current filters",
         frame.fmt_pct(None if share is None else share * 100),
-        help=f"{inside:,} of the {known:,} offences with a known time in {where}, with the filters above.",
+        help=f"{inside:,} of the {known:,} offences with a known time in {where}, "
+        f"{shared['periods'].label}, with the filters above.",
     )
     m2.metric(
         "Serious violence affecting under-25s (the SNA's measure)",
@@ -200,7 +227,8 @@ def seasonality_section() -> None:
         st.caption(
             f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
             f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
-            "series are left out, not counted as zero)."
+            "series are left out, not counted as zero). Seasonality needs every calendar month, so these "
+            "charts use all the months published, not the months chosen in the sidebar."
         )
         exports.table_downloads(season, "Seasonality MPS", key="tp_season_mps_t", label="Table")
     with b, frame.friendly_errors("The record seasonality"):
@@ -210,6 +238,7 @@ def seasonality_section() -> None:
             "Seasonality records",
             key="tp_season_rec",
         )
+        st.caption("Every month of the record-level data, not only the months chosen in the sidebar.")
         exports.table_downloads(season_r, "Seasonality records", key="tp_season_rec_t", label="Table")
 
 
