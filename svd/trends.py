@@ -333,7 +333,11 @@ def comparison_table(comparisons: Iterable[Comparison | None]) -> pd.DataFrame:
 
 
 def london_rates(
-    table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame, months: Sequence
+    table: pd.DataFrame,
+    categories: Iterable[Category],
+    populations: pd.DataFrame,
+    months: Sequence,
+    code_col: str = "area_code",
 ) -> pd.DataFrame:
     """Offences in ``months`` and the rate per 1,000 residents for each London borough the MPS polices.
 
@@ -346,7 +350,7 @@ def london_rates(
     ]
     want = pd.DatetimeIndex([_month(m) for m in months])
     rows = select(table[table["month"].isin(want)], categories)
-    counts = rows.groupby("area_code")["count"].sum()
+    counts = rows.groupby(code_col, observed=True)["count"].sum()
     out = pops[["borough_code", "borough_name", "all_ages"]].rename(columns={"all_ages": "population"})
     out = out.assign(count=counts.reindex(out["borough_code"]).fillna(0).astype("int64").to_numpy())
     out = out.assign(rate_per_1000=agg.rate_per_1000(out["count"], out["population"]))
@@ -384,12 +388,14 @@ def rank(
     end=None,
     code: str = BOROUGH_CODE,
     length: int = 12,
+    code_col: str = "area_code",
 ) -> Rank | None:
     """Rate and London rank in the ``length`` months to ``end`` (default: the 12 to the latest month in the
     table); ``table`` holds every borough's count and rate, highest first. None when those months are not all
-    covered."""
+    covered. ``code_col`` names the borough code: ``area_code`` in the borough files, ``borough_code`` in
+    London's ward table (whose months may reach later than the borough files')."""
     boroughs = table[
-        table["area_code"].str.startswith("E09", na=False) & (table["area_code"] != CITY_OF_LONDON)
+        table[code_col].astype("string").str.startswith("E09", na=False) & (table[code_col] != CITY_OF_LONDON)
     ]
     if boroughs.empty:
         return None
@@ -398,7 +404,7 @@ def rank(
     window = agg.month_range(e, length)
     if not set(window).issubset(set(pd.DatetimeIndex(months))):
         return None
-    rates = london_rates(boroughs, categories, populations, window)
+    rates = london_rates(boroughs, categories, populations, window, code_col)
     pos, n = agg.london_rank(rates, code)
     row = rates[rates["borough_code"] == code].iloc[0]
     london = float(agg.rate_per_1000(rates["count"].sum(), rates["population"].sum()))

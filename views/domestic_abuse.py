@@ -23,7 +23,12 @@ def body() -> None:
     series = trends.add_rolling(
         trends.records_monthly(da_all, everything["month"].min(), everything["month"].max())
     )
-    change = trends.compare(series)
+    periods = shared["periods"]
+    # The chosen months against the same months a year earlier, in the chosen wards.
+    da_wards = rf.apply(da_all, rf.RecordFilter(wards=shared["wards"])) if shared["wards"] else da_all
+    change = trends.compare_periods(
+        trends.records_monthly(da_wards, everything["month"].min(), everything["month"].max()), periods
+    )
     period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
     in_period = rf.apply(everything, period)
     da = rf.apply(in_period, rf.RecordFilter(domestic_abuse=True))
@@ -32,7 +37,10 @@ def body() -> None:
     )
 
     sentence = (
-        change.sentence("domestic abuse") if change else f"{len(da):,} domestic abuse offences in the period."
+        change.sentence("domestic abuse")
+        if change
+        else f"{len(da):,} domestic abuse offences in {periods.label}. "
+        + (periods.problem(series["month"], "the record-level data") or "")
     )
     frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}")
     frame.records_notice(rs)
@@ -50,11 +58,13 @@ def body() -> None:
     c1, c2, c3, c4 = st.columns(4)
     with c1:
         st.metric(
-            f"DA offences, 12 months ({tag.lower()})",
+            f"DA offences, chosen months ({tag.lower()})",
             frame.fmt_int(change.current if change else None),
-            delta=None if change is None else f"{change.current - change.previous:+,} on previous 12 months",
+            delta=None
+            if change is None
+            else f"{change.current - change.previous:+,} on {change.previous_period}",
             delta_color="inverse",
-            help=change.current_period if change else None,
+            help=f"{change.current_period} against {change.previous_period}" if change else None,
         )
         st.caption(change.label.capitalize() if change else "")
     c2.metric(

@@ -17,23 +17,36 @@ ROBBERY = metrics.metric("personal_robbery").categories
 def body() -> None:
     _, ward = cache.mps_ward(ROOT)
     _, borough = cache.mps_borough(ROOT)
-    recent = trends.monthly(ward, ROBBERY)
-    change = trends.compare(recent)
+    shared = st.session_state["shared_filter"]
+    periods = shared["periods"]
+    # Every tile covers the months chosen in the sidebar, compared with the same months a year earlier.
+    recent = trends.monthly(ward, ROBBERY, shared["wards"] or None)
+    change = trends.compare_periods(recent, periods)
     long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
-    rk = trends.rank(borough, ROBBERY, cache.london_populations(ROOT))
+    # London's ward table reaches later than the borough files; the borough files reach further back.
+    rk = trends.rank(
+        cache.mps_ward(ROOT, None)[1],
+        ROBBERY,
+        cache.london_populations(ROOT),
+        end=periods.end,
+        length=len(periods.current),
+        code_col="borough_code",
+    ) or trends.rank(
+        borough, ROBBERY, cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    )
     rs = cache.records(ROOT, cache.extract_path())
     sim = rs.source == "simulated"
     tag = "Simulated records" if sim else "Partnership extract"
-    shared = st.session_state["shared_filter"]
     period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
     in_period = rf.apply(rs.data, period)
     robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
     knife = profiles.knife_personal_robbery_share(in_period)
     ref_knife = strategy.reference("knife_personal_robbery")
 
+    not_compared = periods.problem(trends.covered_months(recent), "the MPS ward counts")
     frame.headline(
         "Knife crime and personal robbery",
-        change.sentence("personal robbery")
+        (change.sentence("personal robbery") if change else not_compared)
         + f" {'In simulated records, ' if sim else ''}{frame.fmt_pct(knife.pct)} of knife-flagged offences "
         f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
     )
@@ -41,14 +54,24 @@ def body() -> None:
     exports.public_notice()
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(
-        "Personal robbery, 12 months",
-        frame.fmt_int(change.current),
-        delta=f"{change.current - change.previous:+,} on previous 12",
-        delta_color="inverse",
-        help=f"{change.current_period} against {change.previous_period}. MPS ward data summed.",
-    )
-    c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+    if change is not None:
+        c1.metric(
+            "Personal robbery, chosen months",
+            frame.fmt_int(change.current),
+            delta=f"{change.current - change.previous:+,} on {change.previous_period}",
+            delta_color="inverse",
+            help=f"{change.current_period} against {change.previous_period}. MPS ward data summed"
+            + (" for the wards chosen in the sidebar." if shared["wards"] else "."),
+        )
+        c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+    else:
+        c1.metric("Personal robbery, chosen months", "–")
+        c1.caption(not_compared)
+    if rk is None:
+        c2.metric("Rate per 1,000 residents", "–")
+        c2.caption(
+            f"The MPS borough files do not cover every month of {periods.label}, so no London rank is shown."
+        )
     if rk is not None:
         c2.metric(
             "Rate per 1,000 residents",
@@ -56,7 +79,9 @@ def body() -> None:
             delta=f"London {rk.london_rate_per_1000:.2f}",
             delta_color="off",
         )
-        c2.caption(f"Rank {rk.rank} of {rk.of} London boroughs · {rk.period} · MPS borough file")
+        c2.caption(
+            f"Rank {rk.rank} of {rk.of} London boroughs · {rk.period} · MPS recorded crime (whole borough)"
+        )
     c3.metric(
         f"Knife offences that are personal robbery ({tag.lower()})",
         frame.fmt_pct(knife.pct),
@@ -97,7 +122,11 @@ def body() -> None:
             ),
             "Personal robbery rolling 12-month total",
         )
-    st.caption(trends.gap_text(long))
+    st.caption(
+        trends.gap_text(long)
+        + " The trend charts show every month published; the tiles above cover the months "
+        f"chosen in the sidebar ({periods.label})."
+    )
     if rk is not None:
         with st.expander(f"All London boroughs, {rk.period}"):
             exports.show_chart(
