@@ -25,13 +25,19 @@ RECORD_GROUPS = ("Rape", "Other sexual offences")
 def body() -> None:
     _, ward = cache.mps_ward(ROOT)
     _, borough = cache.mps_borough(ROOT)
+    shared = st.session_state["shared_filter"]
+    periods = shared["periods"]
+    # The charts show the whole borough; the tiles and headline the chosen months and wards, against a year earlier.
     recent = {name: trends.monthly(ward, cats) for name, cats in OFFENCES.items()}
-    change = {name: trends.compare(s) for name, s in recent.items()}
+    chosen = {name: trends.monthly(ward, cats, shared["wards"] or None) for name, cats in OFFENCES.items()}
+    change = {name: trends.compare_periods(s, periods) for name, s in chosen.items()}
     long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
+    not_compared = periods.problem(trends.covered_months(recent["Rape"]), "the MPS ward counts")
 
+    all_change = change["All sexual offences"]
     frame.headline(
         "Sexual offences",
-        change["All sexual offences"].sentence("sexual offences")
+        (all_change.sentence("sexual offences") if all_change else not_compared)
         + " Sexual offences remain significantly under-reported.",
     )
     exports.public_notice()
@@ -39,14 +45,21 @@ def body() -> None:
     cols = st.columns(3)
     for col, name in zip(cols, OFFENCES, strict=True):
         c = change[name]
+        if c is None:
+            col.metric(f"{name}, chosen months", "–")
+            col.caption(not_compared)
+            continue
         col.metric(
-            f"{name}, 12 months",
+            f"{name}, chosen months",
             frame.fmt_int(c.current),
-            delta=f"{c.current - c.previous:+,} on previous 12",
+            delta=f"{c.current - c.previous:+,} on {c.previous_period}",
             delta_color="inverse",
             help=f"{c.current_period} against {c.previous_period}.",
         )
-        col.caption(f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed")
+        col.caption(
+            f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed"
+            + (" for the chosen wards" if shared["wards"] else "")
+        )
 
     st.subheader("Month by month")
     a, b = st.columns(2)
@@ -73,7 +86,11 @@ def body() -> None:
             ),
             "Sexual offences rolling 12-month total",
         )
-    st.caption(trends.gap_text(long) + " A 12-month total is drawn only where all 12 months are published.")
+    st.caption(
+        trends.gap_text(long)
+        + " A 12-month total is drawn only where all 12 months are published. The charts "
+        f"show every month published; the tiles above cover the months chosen in the sidebar ({periods.label})."
+    )
 
     st.subheader("Five-year change")
     latest = trends.five_year_change(long)
@@ -84,7 +101,8 @@ def body() -> None:
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
         "window touches that gap): the latest 12 months against the same months five years earlier, and the last "
-        "12 months before the gap against five years before that. "
+        "12 months before the gap against five years before that. A five-year comparison needs whole years, so "
+        "this table does not follow the months chosen in the sidebar. "
         f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
     )
     exports.table_downloads(five, "Sexual offences five-year change")
@@ -93,7 +111,19 @@ def body() -> None:
     which = uf.choice(
         st.radio, "so_rank_offence", list(OFFENCES), "All sexual offences", label="Offence", horizontal=True
     )
-    rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
+    # London's ward table reaches later than the borough files; the borough files reach further back.
+    rk = trends.rank(
+        cache.mps_ward(ROOT, None)[1],
+        OFFENCES[which],
+        cache.london_populations(ROOT),
+        end=periods.end,
+        length=len(periods.current),
+        code_col="borough_code",
+    ) or trends.rank(
+        borough, OFFENCES[which], cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    )
+    if rk is None:
+        st.caption(f"The MPS files do not cover every month of {periods.label}, so no London rank is shown.")
     if rk is not None:
         st.markdown(rk.sentence(COUNTED[which]))
         with frame.friendly_errors("The rank chart"):
@@ -111,14 +141,13 @@ def body() -> None:
 
     st.subheader("By ward")
     ward_pop = cache.ward_population(ROOT)
-    by_ward = {name: trends.ward_rates(ward, cats, ward_pop) for name, cats in OFFENCES.items()}
+    by_ward = {name: trends.ward_rates(ward, cats, ward_pop, periods) for name, cats in OFFENCES.items()}
     shown = {
         name: public.apply(t, "ward", sensitive=True, count_cols=["current", "previous"])
         for name, t in by_ward.items()
     }
-    period_label = change["All sexual offences"].current_period
     st.caption(
-        f"Offences in each ward, {period_label} and the 12 months before, with the rate per 1,000 residents "
+        f"Offences in each ward, {periods.label} and {periods.previous_label}, with the rate per 1,000 residents "
         "(Byar 95% interval). MPS ward data (real); every ward, whatever the sidebar's ward choice."
     )
     ward_tabs = st.tabs(list(OFFENCES))
@@ -131,8 +160,8 @@ def body() -> None:
                 column_config={
                     "ward_code": None,
                     "ward_name": "Ward",
-                    "current": "Latest 12 months",
-                    "previous": "12 months before",
+                    "current": periods.label,
+                    "previous": periods.previous_label,
                     "population": st.column_config.NumberColumn("Residents", format="localized"),
                     "rate": st.column_config.NumberColumn("Rate per 1,000", format="%.2f"),
                     "rate_lower": st.column_config.NumberColumn("95% lower", format="%.2f"),
