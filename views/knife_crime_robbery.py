@@ -96,7 +96,7 @@ def body() -> None:
         delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
         delta_color="off",
     )
-    c4.caption(f"{multi.text()} with the number of suspects recorded")
+    c4.caption(f"{multi.text()} with the number of suspects recorded · {periods.label}")
 
     st.subheader("Trend (real data)")
     a, b = st.columns(2)
