@@ -23,7 +23,8 @@ SLOT = "_svd_link_slot"  # the sidebar placeholder the link is drawn into
 def view_url(base_url: str, params: dict[str, str]) -> str:
     """The address of the current page with ``params`` as its query string (replacing any it had)."""
     parts = urlsplit(base_url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(sorted(params.items())), ""))
+    path = parts.path or ("/" if parts.netloc else "")
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(sorted(params.items())), ""))
 
 
 def begin() -> None:

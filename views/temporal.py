@@ -107,14 +107,18 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
         with c3:
-            place = uf.choice(
-                st.selectbox,
-                "tp_place",
-                [None, *places],
-                None,
-                label="Place",
-                format_func=lambda p: "Whole borough (or the sidebar wards)" if p is None else places[p],
-                help="A priority place from the strategy; records are placed by their location.",
+            # "" (not None, which a selectbox shows as "no choice") is the whole borough.
+            place = (
+                uf.choice(
+                    st.selectbox,
+                    "tp_place",
+                    ["", *places],
+                    "",
+                    label="Place",
+                    format_func=lambda p: places[p] if p else "Whole borough (or the sidebar wards)",
+                    help="A priority place from the strategy; records are placed by their location.",
+                )
+                or None
             )
 
     f = uf.record_filter(
