@@ -148,8 +148,20 @@ def period(
             format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
             help="The months included in maps, tables and profiles.",
         )
+        # Beside the control: what on this page does not follow the months (``period_note``).
+        st.session_state[PERIOD_NOTE] = st.empty()
     a, b = _as_range(value)
     return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
+
+
+PERIOD_NOTE = "_svd_period_note"
+
+
+def period_note(text: str) -> None:
+    """Say, just under the Months control, what on this page cannot follow the chosen months and why."""
+    slot = st.session_state.get(PERIOD_NOTE)
+    if slot is not None:
+        slot.caption(f":material/info: {text}")
 
 
 def wards(ward_names: dict[str, str], key: str = "wards", container=st.sidebar) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ def body() -> None:
         f"; {len(shared['wards'])} ward(s)" if shared["wards"] else "; whole borough"
     )
 
+    uf.period_note("The trend charts show every month of the records; everything else follows the months.")
     sentence = (
         change.sentence("domestic abuse")
         if change

@@ -43,6 +43,7 @@ def body() -> None:
     knife = profiles.knife_personal_robbery_share(in_period)
     ref_knife = strategy.reference("knife_personal_robbery")
 
+    uf.period_note("The trend charts show every month published; everything else follows the months.")
     not_compared = periods.problem(trends.covered_months(recent), "the MPS ward counts")
     frame.headline(
         "Knife crime and personal robbery",

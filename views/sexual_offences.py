@@ -32,6 +32,10 @@ def body() -> None:
     chosen = {name: trends.monthly(ward, cats, shared["wards"] or None) for name, cats in OFFENCES.items()}
     change = {name: trends.compare_periods(s, periods) for name, s in chosen.items()}
     long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
+    uf.period_note(
+        "The trend charts show every month published, and the five-year change needs whole years: they do "
+        "not follow the months."
+    )
     not_compared = periods.problem(trends.covered_months(recent["Rape"]), "the MPS ward counts")
 
     all_change = change["All sexual offences"]

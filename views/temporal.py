@@ -34,6 +34,9 @@ def body() -> None:
     # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
     sna = sna_measure(start, end, wards)
     period = shared["periods"].label
+    uf.period_note(
+        "Seasonality, at the foot of this page, needs every calendar month: it uses all months published."
+    )
     # The headline describes what the charts show, so the charts' section (a fragment, with the page's own
     # filters) fills it in; without times, the shared filters' counts do.
     head = st.empty()
