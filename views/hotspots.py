@@ -28,6 +28,9 @@ def _choice(options: list[str]):
 def body() -> None:
     shared = st.session_state["shared_filter"]
     end = shared["end"]
+    uf.period_note(
+        "The ranked table's 'Last 12 months' column always covers the 12 months to the latest month."
+    )
     # The headline describes exactly what the map shows, so the map's section (a fragment) fills it in.
     head = st.empty()
     source = (
