@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from svd.aggregate import periods_for
 from ui import cache, frame, present, share
 from ui import filters as shared
 
@@ -19,14 +20,21 @@ if missing:
     st.navigation([st.Page("views/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
     st.stop()
 
+share.begin()
 with st.sidebar:
     st.markdown("**Barking and Dagenham Community Safety Partnership**")
     start, end = shared.period(cache.ward_months(ROOT))
     wards = shared.wards(cache.ward_names(ROOT))
     present.toggle()
-    link_slot = st.empty()
+    link_slot = share.placeholder()
 present.apply()
-st.session_state["shared_filter"] = {"start": start, "end": end, "wards": wards}
+# The chosen months and the same months a year earlier: one meaning of the period on every page.
+st.session_state["shared_filter"] = {
+    "start": start,
+    "end": end,
+    "wards": wards,
+    "periods": periods_for(start, end),
+}
 
 pages = {
     "For the board": [

@@ -47,28 +47,116 @@ def rolling_12(df: pd.DataFrame, by: Sequence[str] = (), value: str = "count") -
 
 @dataclass(frozen=True)
 class Periods:
-    """The latest 12 months available and the 12 before them."""
+    """The chosen months (``current``) and the months they are compared with (``previous``).
+
+    One rule on every page (``periods_for``): the previous window is the same calendar months a year earlier,
+    so October to March is compared with October to March, never with the April to September before it.
+    """
 
     current: pd.DatetimeIndex
     previous: pd.DatetimeIndex
 
     @property
     def label(self) -> str:
-        """E.g. 'Apr 2025 to Mar 2026'."""
-        return f"{self.current[0]:%b %Y} to {self.current[-1]:%b %Y}"
+        """E.g. 'Apr 2025 to Mar 2026' ('Mar 2026' for a single month)."""
+        return _span_label(self.current)
 
     @property
     def previous_label(self) -> str:
         """E.g. 'Apr 2024 to Mar 2025'."""
-        return f"{self.previous[0]:%b %Y} to {self.previous[-1]:%b %Y}"
+        return _span_label(self.previous)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """The first chosen month."""
+        return self.current[0]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The last chosen month."""
+        return self.current[-1]
+
+    @property
+    def previous_start(self) -> pd.Timestamp:
+        """The first month of the comparison window."""
+        return self.previous[0]
+
+    @property
+    def previous_end(self) -> pd.Timestamp:
+        """The last month of the comparison window."""
+        return self.previous[-1]
+
+    def missing(self, available: pd.Series | Sequence) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+        """(chosen months, comparison months) that are not among the ``available`` months."""
+        # Distinct values first: ``available`` may be the month column of millions of records.
+        distinct = pd.unique(pd.Series(available))
+        have = pd.DatetimeIndex(pd.to_datetime(pd.Series(distinct)).dropna()).to_period("M").to_timestamp()
+        return self.current[~self.current.isin(have)], self.previous[~self.previous.isin(have)]
+
+    def comparable(self, available: pd.Series | Sequence) -> bool:
+        """Whether every chosen month and every comparison month is in the data."""
+        cur, prev = self.missing(available)
+        return len(cur) == 0 and len(prev) == 0
+
+    def problem(self, available: pd.Series | Sequence, what: str = "the data") -> str | None:
+        """A plain sentence saying which window is not inside ``available`` (None when both are)."""
+        cur, prev = self.missing(available)
+        what = what[:1].upper() + what[1:]
+        if len(cur):
+            return (
+                f"{what} do not cover every chosen month ({_months_text(cur)} missing), so figures for "
+                f"{self.label} are incomplete and not compared."
+            )
+        if len(prev):
+            return (
+                f"{what} do not reach back far enough ({_months_text(prev)} missing), so {self.label} "
+                f"cannot be compared with {self.previous_label}."
+            )
+        return None
+
+
+def _span_label(months: pd.DatetimeIndex) -> str:
+    if months[0] == months[-1]:
+        return f"{months[0]:%b %Y}"
+    return f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
+
+
+def _months_text(months: pd.DatetimeIndex) -> str:
+    """'Oct 2022 to Mar 2023' for a run, or 'Oct 2022, Dec 2022' for up to three scattered months."""
+    if len(months) == (months[-1].year - months[0].year) * 12 + months[-1].month - months[0].month + 1:
+        return _span_label(months)
+    shown = ", ".join(f"{m:%b %Y}" for m in months[:3])
+    return shown + (f" and {len(months) - 3} more" if len(months) > 3 else "")
+
+
+def months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Months from ``start`` to ``end`` inclusive (1 for the same month)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def periods_for(start: pd.Timestamp, end: pd.Timestamp) -> Periods:
+    """The months ``start``..``end`` and the same calendar months a year earlier.
+
+    A window longer than 12 months is compared with the same months whole years earlier (e.g. 18 months with
+    the 18 months two years before), so the two windows never overlap and hold the same seasons.
+    """
+    start = pd.Timestamp(start).to_period("M").to_timestamp()
+    end = pd.Timestamp(end).to_period("M").to_timestamp()
+    if end < start:
+        raise ValueError(f"the period ends ({end:%Y-%m}) before it starts ({start:%Y-%m})")
+    n = months_between(start, end)
+    years_back = -(-n // 12)  # ceil: 1 year for up to 12 months
+    current = pd.date_range(start, end, freq="MS")
+    return Periods(current=current, previous=current - pd.DateOffset(years=years_back))
 
 
 def latest_periods(months: pd.Series | Sequence, length: int = 12) -> Periods:
-    """The latest ``length`` months present in ``months`` and the ``length`` before them."""
+    """The latest ``length`` months present in ``months`` and the same months a year earlier."""
     # A Series' own max: the builtin would box every value (seconds and ~100 MB at 2M records).
     end = pd.Timestamp(months.max() if isinstance(months, pd.Series | pd.Index) else max(months))
-    span = month_range(end, 2 * length)
-    return Periods(current=span[length:], previous=span[:length])
+    end = end.to_period("M").to_timestamp()
+    return periods_for(end - pd.DateOffset(months=length - 1), end)
 
 
 def period_totals(

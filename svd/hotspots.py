@@ -67,9 +67,9 @@ def has_coordinates(records: pd.DataFrame) -> bool:
 
 
 def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The period of the same length immediately before [start, end] (months inclusive)."""
-    n = (end.year - start.year) * 12 + end.month - start.month + 1
-    return start - pd.DateOffset(months=n), start - pd.DateOffset(months=1)
+    """The comparison window of [start, end]: the same months a year earlier (``aggregate.periods_for``)."""
+    p = agg.periods_for(start, end)
+    return p.previous_start, p.previous_end
 
 
 def record_counts(records: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -804,6 +804,13 @@ def _lut(labels: Sequence[str], chosen: Sequence) -> np.ndarray:
 def _month_code(cube: Cube, month: pd.Timestamp) -> int:
     m = pd.Timestamp(month)
     return (m.year * 12 + m.month - 1) - (cube.month0.year * 12 + cube.month0.month - 1)
+
+
+def cube_months(cube: Cube) -> pd.DatetimeIndex:
+    """Every month from the cube's first to its last (a month without records inside is a zero)."""
+    if cube.month0 is None:
+        return pd.DatetimeIndex([])
+    return pd.date_range(cube.month0, periods=cube.months, freq="MS")
 
 
 def cube_mask(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -147,7 +147,7 @@ def window_mask(records: pd.DataFrame, window: tuple[int, int]) -> pd.Series:
 
 @dataclass(frozen=True)
 class Figure:
-    """A computed headline figure: the latest 12 months against the 12 before."""
+    """A computed headline figure: the chosen months against the same months a year earlier."""
 
     metric: Metric
     current: float
@@ -190,12 +190,18 @@ def mps_figure(
     london: pd.DataFrame | None = None,
     london_population: float | None = None,
     area: str = prov.BOROUGH_NAME,
+    periods: agg.Periods | None = None,
 ) -> Figure:
-    """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate)."""
+    """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate).
+
+    ``periods`` (``aggregate.periods_for``) are the chosen months and their comparison; by default the latest 12
+    months of the table. When either window is not inside the table, nothing is compared (``period_note``).
+    """
     from svd.stats import change_test, monthly_window
 
     rows = select_mps(borough, m)
-    periods = agg.latest_periods(borough["month"])
+    periods = periods or agg.latest_periods(borough["month"])
+    note = periods.problem(borough["month"], "the MPS ward counts")
     tot = agg.period_totals(rows, periods).iloc[0]
     # The test sees each window month by month: a month the data lack (never published, or a partial
     # month set aside by the merge) makes it refuse to compare rather than compare 11 months with 12.
@@ -210,7 +216,7 @@ def mps_figure(
         lrows = select_mps(london, m)
         ltot = agg.period_totals(lrows, periods).iloc[0]
         london_rate = float(agg.rate_per_1000(ltot["current"], london_population))
-    return Figure(
+    fig = Figure(
         metric=m,
         current=int(tot["current"]),
         previous=int(tot["previous"]),
@@ -232,11 +238,26 @@ def mps_figure(
             ),
         ),
     )
+    return _uncompared(fig, note)
 
 
 def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     """Records where ``mask`` is True, by month (index: month)."""
     return records.loc[mask, "month"].value_counts().sort_index()
+
+
+def _uncompared(fig: Figure, note: str | None) -> Figure:
+    """The figure without its comparison when a window is not inside the data (``note`` says why)."""
+    if note is None:
+        return fig
+    return replace(
+        fig,
+        previous=None,
+        change_label=None,
+        p_value=None,
+        pct_change=None,
+        extra={**fig.extra, "period_note": note},
+    )
 
 
 def records_figure(
@@ -246,9 +267,14 @@ def records_figure(
     simulated: bool,
     area: str = prov.BOROUGH_NAME,
     extract_name: str | None = None,
+    periods: agg.Periods | None = None,
+    available: pd.Series | None = None,
 ) -> Figure:
-    """A figure for a record-level metric (counts, or a percentage share) over the records' latest 12 months.
+    """A figure for a record-level metric (counts, or a percentage share) over the chosen months.
 
+    ``periods`` default to the records' latest 12 months; ``available`` are the months the record set covers
+    (default: the months of ``records``; pass the whole set's months when ``records`` is a subset, e.g. some
+    wards, so that a month without records in the subset counts as zero, not as missing).
     A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous), and
     month by month in ``extra["monthly"]`` (the same keys, NaN for a month the records do not cover) for
     ``svd.stats.share_change_test``. With simulated records, a metric whose quantity the simulation fixes
@@ -256,14 +282,16 @@ def records_figure(
     """
     from svd.stats import change_test, monthly_window
 
-    periods = agg.latest_periods(records["month"])
+    periods = periods or agg.latest_periods(records["month"])
+    span = records["month"] if available is None else available
+    note = periods.problem(pd.date_range(span.min(), span.max(), freq="MS"), "the record-level data")
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
-    # The months the records cover: a window month with no record at all is missing, not zero.
-    available = month.dropna().unique()
+    # The months the record set covers: a window month with no record at all in the set is missing, not zero.
+    covered = span.dropna().unique()
 
     def window(mask: np.ndarray, months) -> list[float]:
-        return monthly_window(monthly_record_counts(records, mask), months, available).tolist()
+        return monthly_window(monthly_record_counts(records, mask), months, covered).tolist()
 
     if m.unit == "percent":
         num, base = share_masks(records, m)  # once for both periods
@@ -275,7 +303,7 @@ def records_figure(
             "numerator_previous": window(num, periods.previous),
             "base_previous": window(base, periods.previous),
         }
-        return Figure(
+        fig = Figure(
             metric=m,
             current=100 * k1 / n1 if n1 else None,
             previous=100 * k0 / n0 if n0 else None,
@@ -302,6 +330,7 @@ def records_figure(
                 extract_name=extract_name,
             ),
         )
+        return _uncompared(fig, note)
     counted = metric_mask(records, m)
     c, p = int((counted & in_cur).sum()), int((counted & in_prev).sum())
     change = change_test(window(counted, periods.current), window(counted, periods.previous))
@@ -309,7 +338,7 @@ def records_figure(
     # ``population`` is all residents: a count of offences against under-25s over it would understate their
     # rate, so such a metric shows no rate here (its rate needs under-25 residents, prov.UNDER_25_DENOMINATOR).
     rate = None if m.filter in UNDER_25_FILTERS else float(agg.rate_per_1000(c, population))
-    return Figure(
+    fig = Figure(
         metric=m,
         current=c,
         previous=p,
@@ -341,6 +370,7 @@ def records_figure(
             extract_name=extract_name,
         ),
     )
+    return _uncompared(fig, note)
 
 
 CITY_OF_LONDON = "E09000001"

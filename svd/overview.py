@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 from scipy import stats as sps
 
+from svd import aggregate as agg
 from svd import metrics as mx
 from svd import provenance as prov
 from svd import stats
@@ -133,22 +134,37 @@ def tile_figures(
     metric_ids: Sequence[str] = TILES,
     area: str = "Barking and Dagenham",
     extract_name: str | None = None,
+    periods: agg.Periods | None = None,
+    record_months: pd.Series | None = None,
 ) -> dict[str, mx.Figure]:
     """The tile figures, keyed by metric id: MPS metrics from the ward table, record metrics from the records.
 
     ``borough`` is the borough's tidy MPS ward table (or a subset of its wards, with ``population`` theirs);
     ``london`` the London rows (``metrics.london_rows``) for the London rate (None when comparing a subset of wards). Percentage
-    metrics get a two-proportion significance label, which ``records_figure`` leaves empty.
+    metrics get a two-proportion significance label, which ``records_figure`` leaves empty. ``periods``
+    (``aggregate.periods_for``) are the chosen months for every tile (default: each source's latest 12);
+    ``record_months`` the months the whole record set covers, when ``records`` is a subset of it.
     """
     reg = registry or mx.load_metrics()
     out: dict[str, mx.Figure] = {}
     for mid in metric_ids:
         m = reg[mid]
         if m.source == "mps":
-            out[mid] = mx.mps_figure(m, borough, population, london, london_population, area=area)
+            out[mid] = mx.mps_figure(
+                m, borough, population, london, london_population, area=area, periods=periods
+            )
         elif records is not None and len(records):
-            fig = mx.records_figure(m, records, population, simulated, area=area, extract_name=extract_name)
-            if m.unit == "percent" and fig.change_tested:
+            fig = mx.records_figure(
+                m,
+                records,
+                population,
+                simulated,
+                area=area,
+                extract_name=extract_name,
+                periods=periods,
+                available=record_months,
+            )
+            if m.unit == "percent" and fig.change_tested and fig.previous is not None:
                 x = fig.extra.get("monthly", {})
                 res = stats.share_change_test(
                     x["numerator"], x["base"], x["numerator_previous"], x["base_previous"]
@@ -175,15 +191,18 @@ def board_figures(
     wards: Sequence[str] = (),
     metric_ids: Sequence[str] | None = None,
     extract_name: str | None = None,
+    periods: agg.Periods | None = None,
 ) -> tuple[dict[str, mx.Figure], str]:
     """Every registry metric's figure for the whole borough (with London's rate) or for the chosen wards.
 
     Returns the figures and the area's name as the headline says it ("Barking and Dagenham", "Abbey", "the 2
     selected wards"). ``london`` is the all-London MPS table (filtered here with ``metrics.london_rows``);
     ``populations_table`` is ``population.london_populations()``; ``ward_population`` is needed only
-    when ``wards`` are given.
+    when ``wards`` are given. ``periods`` (``aggregate.periods_for``): the chosen months and their comparison,
+    for every figure (default: the latest 12 months of each source).
     """
     ids = tuple(metric_ids) if metric_ids is not None else tuple(mx.load_metrics())
+    record_months = records["month"] if records is not None else None
     if wards:
         if ward_population is None:
             raise ValueError("ward_population is needed to compute figures for selected wards")
@@ -192,7 +211,17 @@ def board_figures(
         if len(wards) == 1:
             names = ward_population.loc[ward_population["ward_code"] == wards[0]].get("ward_name")
             area = str(names.iloc[0]) if names is not None and len(names) else "the selected ward"
-        figs = tile_figures(rows, recs, pop, simulated, metric_ids=ids, area=area, extract_name=extract_name)
+        figs = tile_figures(
+            rows,
+            recs,
+            pop,
+            simulated,
+            metric_ids=ids,
+            area=area,
+            extract_name=extract_name,
+            periods=periods,
+            record_months=record_months,
+        )
         return figs, area
     borough_pop, london_pop = populations(populations_table)
     # London as the MPS reports it (32 boroughs, no units without a borough), exactly as ``summary`` counts it.
@@ -207,6 +236,8 @@ def board_figures(
         metric_ids=ids,
         area="Barking and Dagenham",
         extract_name=extract_name,
+        periods=periods,
+        record_months=record_months,
     )
     return figs, "Barking and Dagenham"
 
@@ -214,11 +245,6 @@ def board_figures(
 def as_of(months: Iterable) -> str:
     """The latest month as the page says it: 'March 2026'."""
     return f"{max(pd.Timestamp(m) for m in months):%B %Y}"
-
-
-def _period_end(fig: mx.Figure) -> str:
-    """'March 2026' from a figure's period 'Apr 2025 to Mar 2026'."""
-    return f"{pd.to_datetime(fig.period.split(' to ')[-1], format='%b %Y'):%B %Y}"
 
 
 def change_words(fig: mx.Figure) -> str:
@@ -251,10 +277,16 @@ def significance_words(label: str | None, fig: mx.Figure | None = None) -> str:
 def headline(figs: Mapping[str, mx.Figure], area: str = "the borough") -> str:
     """The one-sentence headline from the serious-violence proxy figure (count, change, significance, London)."""
     fig = figs["serious_violence"]
-    sentence = (
-        f"Serious violence (the MPS-category proxy) in {area} {change_words(fig)} in the 12 months to "
-        f"{_period_end(fig)}, to {fig.current:,.0f} offences — {significance_words(fig.change_label)}"
-    )
+    if fig.previous is None:  # a window outside the data: the count alone, and why nothing is compared
+        note = fig.extra.get(
+            "period_note", f"There are no figures for {fig.previous_period} to compare with."
+        )
+        return f"Serious violence (the MPS-category proxy) in {area}: {fig.current:,.0f} offences in {fig.period}. {note}"
+    else:
+        sentence = (
+            f"Serious violence (the MPS-category proxy) in {area} {change_words(fig)} in {fig.period} against "
+            f"{fig.previous_period}, to {fig.current:,.0f} offences — {significance_words(fig.change_label)}"
+        )
     if fig.rate_per_1000 is not None and fig.london_rate_per_1000 is not None:
         side = "above" if fig.rate_per_1000 > fig.london_rate_per_1000 else "below"
         sentence += (

@@ -311,6 +311,7 @@ def headline_sentence(
     what: str,
     sna_share: float | None = None,
     simulated: bool = False,
+    period: str | None = None,
 ) -> str:
     """'For serious violence affecting under-25s (the SNA's measure) 44% were between 15:00 and 21:00 (2023
     SNA: 46%); across all 3,210 offences with a known time it was 41%; …'.
@@ -318,9 +319,15 @@ def headline_sentence(
     The SNA's 46% describes violence affecting under-25s, so it is set beside ``sna_share`` (the same measure
     on these records); the all-offence ``share`` is given as the current filters' figure, not compared.
     With ``simulated`` records the sentence says so, and that the simulation draws times to match the SNA.
+    ``period`` (e.g. 'Apr 2025 to Mar 2026') opens the sentence when given.
     """
+    when = f"In {period}, " if period else ""
     if not known or share is None:
-        return f"No {what} with a known time of day match the current filters."
+        return (
+            f"{when}no {what} with a known time of day match the current filters."
+            if when
+            else (f"No {what} with a known time of day match the current filters.")
+        )
     ref = f" (2023 SNA: {reference:.0f}%)" if reference is not None else ""
     day, hour, _ = peak(grid)
     filters = f"{share:.0%} of the {known:,} {what} with a known time"
@@ -333,7 +340,7 @@ def headline_sentence(
             f"{sna_share:.0%} of serious violence affecting under-25s (the SNA's measure) was between 15:00 "
             f"and 21:00{ref}; for the current filters it was {filters}"
         )
-    sentence = f"{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
+    sentence = f"{when}{lead}; the busiest hour was {day} {hour:02d}:00–{hour:02d}:59."
     if simulated:
         sentence = (
             f"In simulated records, {sentence[0].lower()}{sentence[1:-1]} (the simulation draws times to match "

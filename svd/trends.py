@@ -42,8 +42,14 @@ def select(table: pd.DataFrame, categories: Iterable[Category]) -> pd.DataFrame:
     return table[pd.MultiIndex.from_frame(table[["major", "minor"]]).isin(pairs)]
 
 
-def ward_rates(table: pd.DataFrame, categories: Iterable[Category], ward_pop: pd.DataFrame) -> pd.DataFrame:
-    """Offences per ward in the latest 12 months of ``table`` and the 12 before, with the rate per 1,000.
+def ward_rates(
+    table: pd.DataFrame,
+    categories: Iterable[Category],
+    ward_pop: pd.DataFrame,
+    periods: agg.Periods | None = None,
+) -> pd.DataFrame:
+    """Offences per ward in the chosen months (``periods``; default the latest 12 months of ``table``) and the
+    same months a year earlier, with the rate per 1,000.
 
     ``ward_pop`` is ``svd.population.ward_population()``; every ward in it gets a row (zero where none).
     Columns: ward_code, ward_name, current, previous, population, rate, rate_lower, rate_upper (95%, ``stats.count_interval``),
@@ -51,7 +57,7 @@ def ward_rates(table: pd.DataFrame, categories: Iterable[Category], ward_pop: pd
     """
     from svd.stats import rates_with_ci
 
-    periods = agg.latest_periods(table["month"])
+    periods = periods or agg.latest_periods(table["month"])
     tot = agg.period_totals(select(table, categories), periods, by=["area_code"])
     tot = tot.rename(columns={"area_code": "ward_code"})[["ward_code", "current", "previous"]]
     out = ward_pop[["ward_code", "ward_name", "all_ages"]].merge(tot, on="ward_code", how="left")
@@ -171,7 +177,7 @@ def last_before_gap(series: pd.DataFrame) -> pd.Timestamp | None:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Offences in the 12 months to ``end`` against the 12 months to ``end`` minus ``lag_months``."""
+    """Offences in the ``months`` months to ``end`` against the same months ``lag_months`` earlier."""
 
     end: pd.Timestamp
     lag_months: int
@@ -181,18 +187,24 @@ class Comparison:
     p_value: float
     significant: bool
     method: str = ""  # the test, in words (svd.stats.ChangeResult.method)
+    months: int = 12
+
+    def _window(self, end: pd.Timestamp) -> pd.DatetimeIndex:
+        return agg.month_range(end, self.months)
+
+    @staticmethod
+    def _label(months: pd.DatetimeIndex) -> str:
+        return f"{months[0]:%b %Y}" if len(months) == 1 else f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
 
     @property
     def current_period(self) -> str:
         """E.g. 'Apr 2025 to Mar 2026'."""
-        months = agg.month_range(self.end, 12)
-        return f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
+        return self._label(self._window(self.end))
 
     @property
     def previous_period(self) -> str:
         """The comparison window, same format."""
-        months = agg.month_range(self.end - pd.DateOffset(months=self.lag_months), 12)
-        return f"{months[0]:%b %Y} to {months[-1]:%b %Y}"
+        return self._label(self._window(self.end - pd.DateOffset(months=self.lag_months)))
 
     @property
     def pct_change(self) -> float | None:
@@ -204,7 +216,7 @@ class Comparison:
         """True when either window overlaps the COVID-19 lockdown months (March 2020 to June 2021)."""
         lo, hi = COVID_MONTHS
         for end in (self.end, self.end - pd.DateOffset(months=self.lag_months)):
-            months = agg.month_range(end, 12)
+            months = self._window(end)
             if months[-1] >= lo and months[0] <= hi:
                 return True
         return False
@@ -212,7 +224,7 @@ class Comparison:
     def straddles(self, month) -> bool:
         """True when the earlier window starts before ``month`` and the later one ends on or after it."""
         m = _month(month)
-        first = agg.month_range(self.end - pd.DateOffset(months=self.lag_months), 12)[0]
+        first = self._window(self.end - pd.DateOffset(months=self.lag_months))[0]
         return bool(first < m <= self.end)
 
     def sentence(self, what: str, untested: str | None = None) -> str:
@@ -222,12 +234,15 @@ class Comparison:
         simulation fixes the domestic-abuse share of each MPS category").
         """
         pct = self.pct_change
-        to = f"the 12 months to {self.end:%B %Y}"
-        against = (
-            "the previous 12 months"
-            if self.lag_months == 12
-            else f"the same months {self.lag_months // 12} years earlier"
-        )
+        if self.months == 12:
+            to = f"the 12 months to {self.end:%B %Y}"
+            against = (
+                "the previous 12 months"
+                if self.lag_months == 12
+                else f"the same months {self.lag_months // 12} years earlier"
+            )
+        else:  # a chosen period: name both windows, the same calendar months
+            to, against = self.current_period, self.previous_period
         if pct is None:
             move = f"there were {self.current:,} {what} offences in {to}"
             return move[0].upper() + move[1:] + f" against none in {against}."
@@ -246,16 +261,16 @@ class Comparison:
         return head + tail
 
 
-def _covered_window(series: pd.DataFrame, end: pd.Timestamp) -> bool:
-    months = agg.month_range(end, 12)
+def _covered_window(series: pd.DataFrame, end: pd.Timestamp, months: int = 12) -> bool:
+    window = agg.month_range(end, months)
     s = series.set_index("month")["covered"]
-    return bool(s.reindex(months).fillna(False).astype(bool).all())
+    return bool(s.reindex(window).fillna(False).astype(bool).all())
 
 
-def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison | None:
-    """The 12 months to ``end`` (default: the latest month whose comparison is fully covered) against the 12
-    months ``lag_months`` earlier, with ``svd.stats.change_test``'s label (quasi-Poisson on the 12 + 12 monthly
-    counts); None when no pair of windows is covered."""
+def compare(series: pd.DataFrame, end=None, lag_months: int = 12, months: int = 12) -> Comparison | None:
+    """The ``months`` months to ``end`` (default: the latest month whose comparison is fully covered) against
+    the same months ``lag_months`` earlier, with ``svd.stats.change_test``'s label (quasi-Poisson on the monthly
+    counts); None when no pair is covered."""
     from svd.stats import change_test
 
     if series.empty:
@@ -267,10 +282,10 @@ def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison 
     for e in candidates:
         e = pd.Timestamp(e)
         earlier = e - pd.DateOffset(months=lag_months)
-        if _covered_window(series, e) and _covered_window(series, earlier):
+        if _covered_window(series, e, months) and _covered_window(series, earlier, months):
             s = series.set_index("month")["count"]
-            cur_m = s.reindex(agg.month_range(e, 12)).to_numpy(dtype=float)
-            prev_m = s.reindex(agg.month_range(earlier, 12)).to_numpy(dtype=float)
+            cur_m = s.reindex(agg.month_range(e, months)).to_numpy(dtype=float)
+            prev_m = s.reindex(agg.month_range(earlier, months)).to_numpy(dtype=float)
             res = change_test(cur_m, prev_m)
             cur, prev = res.current, res.previous
             return Comparison(
@@ -282,8 +297,25 @@ def compare(series: pd.DataFrame, end=None, lag_months: int = 12) -> Comparison 
                 p_value=float("nan") if res.p_value is None else float(res.p_value),
                 significant=bool(res.significant),
                 method=res.method,
+                months=months,
             )
     return None
+
+
+def compare_periods(series: pd.DataFrame, periods: agg.Periods) -> Comparison | None:
+    """The chosen months against the same months a year earlier (``aggregate.periods_for``).
+
+    None when either window is not fully covered by the series; ``covered_months`` gives the months to pass to
+    ``Periods.problem`` to say why.
+    """
+    n = len(periods.current)
+    lag = agg.months_between(periods.previous_start, periods.start) - 1
+    return compare(series, end=periods.end, lag_months=lag, months=n)
+
+
+def covered_months(series: pd.DataFrame) -> pd.Series:
+    """The months a series covers (for ``aggregate.Periods.problem``)."""
+    return series.loc[series["covered"].astype(bool), "month"]
 
 
 def five_year_change(series: pd.DataFrame, end=None) -> Comparison | None:
@@ -323,7 +355,11 @@ def comparison_table(comparisons: Iterable[Comparison | None]) -> pd.DataFrame:
 
 
 def london_rates(
-    table: pd.DataFrame, categories: Iterable[Category], populations: pd.DataFrame, months: Sequence
+    table: pd.DataFrame,
+    categories: Iterable[Category],
+    populations: pd.DataFrame,
+    months: Sequence,
+    code_col: str = "area_code",
 ) -> pd.DataFrame:
     """Offences in ``months`` and the rate per 1,000 residents for each London borough the MPS polices.
 
@@ -336,7 +372,7 @@ def london_rates(
     ]
     want = pd.DatetimeIndex([_month(m) for m in months])
     rows = select(table[table["month"].isin(want)], categories)
-    counts = rows.groupby("area_code")["count"].sum()
+    counts = rows.groupby(code_col, observed=True)["count"].sum()
     out = pops[["borough_code", "borough_name", "all_ages"]].rename(columns={"all_ages": "population"})
     out = out.assign(count=counts.reindex(out["borough_code"]).fillna(0).astype("int64").to_numpy())
     out = out.assign(rate_per_1000=agg.rate_per_1000(out["count"], out["population"]))
@@ -373,25 +409,29 @@ def rank(
     populations: pd.DataFrame,
     end=None,
     code: str = BOROUGH_CODE,
+    length: int = 12,
+    code_col: str = "area_code",
 ) -> Rank | None:
-    """Rate and London rank in the 12 months to ``end`` (default: the latest month in the table); ``table`` holds
-    every borough's count and rate, highest first. None when those 12 months are not all covered."""
+    """Rate and London rank in the ``length`` months to ``end`` (default: the 12 to the latest month in the
+    table); ``table`` holds every borough's count and rate, highest first. None when those months are not all
+    covered. ``code_col`` names the borough code: ``area_code`` in the borough files, ``borough_code`` in
+    London's ward table (whose months may reach later than the borough files')."""
     boroughs = table[
-        table["area_code"].str.startswith("E09", na=False) & (table["area_code"] != CITY_OF_LONDON)
+        table[code_col].astype("string").str.startswith("E09", na=False) & (table[code_col] != CITY_OF_LONDON)
     ]
     if boroughs.empty:
         return None
     months = sorted(boroughs["month"].unique())
     e = _month(end) if end is not None else pd.Timestamp(months[-1])
-    window = agg.month_range(e, 12)
+    window = agg.month_range(e, length)
     if not set(window).issubset(set(pd.DatetimeIndex(months))):
         return None
-    rates = london_rates(boroughs, categories, populations, window)
+    rates = london_rates(boroughs, categories, populations, window, code_col)
     pos, n = agg.london_rank(rates, code)
     row = rates[rates["borough_code"] == code].iloc[0]
     london = float(agg.rate_per_1000(rates["count"].sum(), rates["population"].sum()))
     return Rank(
-        period=f"{window[0]:%b %Y} to {window[-1]:%b %Y}",
+        period=Comparison._label(window),
         count=int(row["count"]),
         rate_per_1000=float(row["rate_per_1000"]),
         london_rate_per_1000=london,

@@ -39,9 +39,11 @@ def test_tasking_columns_is_narrow_and_adds_grid_cells():
     assert "cell" not in recs.columns
 
 
-def test_previous_period_has_the_same_length():
+def test_previous_period_is_the_same_months_a_year_earlier():
     assert hs.previous_period(M("2025-04-01"), M("2026-03-01")) == (M("2024-04-01"), M("2025-03-01"))
-    assert hs.previous_period(M("2025-03-01"), M("2025-03-01")) == (M("2025-02-01"), M("2025-02-01"))
+    assert hs.previous_period(M("2025-03-01"), M("2025-03-01")) == (M("2024-03-01"), M("2024-03-01"))
+    # Oct–Mar against Oct–Mar a year before, not the Apr–Sep just before it.
+    assert hs.previous_period(M("2024-10-01"), M("2025-03-01")) == (M("2023-10-01"), M("2024-03-01"))
 
 
 def test_record_counts_by_level_skip_unlocated():

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from svd import aggregate as agg
 from svd import funding, strategy
 from svd import metrics as mx
 from svd import overview as ov
@@ -94,7 +95,11 @@ def test_mps_tiles_count_the_registry_categories(borough: pd.DataFrame) -> None:
 def test_record_tiles_need_records_and_are_marked_simulated(borough: pd.DataFrame) -> None:
     figs = ov.tile_figures(borough, None, 1000.0, True)
     assert "domestic_abuse" not in figs and "share_3pm_9pm" not in figs
-    figs = ov.tile_figures(borough, _records(), 1000.0, True)
+    # The chosen months are the MPS tiles' (Jan–Dec 2025 against Jan–Dec 2024); the record set spans both years.
+    periods = agg.periods_for(MONTHS[12], MONTHS[-1])
+    figs = ov.tile_figures(
+        borough, _records(), 1000.0, True, periods=periods, record_months=pd.Series(MONTHS)
+    )
     da = figs["domestic_abuse"]
     assert (da.current, da.previous, da.simulated) == (2, 2, True)
     share = figs["share_3pm_9pm"]
@@ -185,8 +190,8 @@ def _fig(current, previous, pct, label, rate=None, london=None, unit="offences")
 def test_headline_sentence() -> None:
     fig = _fig(920, 1000, -8.0, "significant decrease", 4.2, 3.1)
     assert ov.headline({"serious_violence": fig}) == (
-        "Serious violence (the MPS-category proxy) in the borough fell by 8% in the 12 months to March 2026, "
-        "to 920 offences — a significant decrease; at 4.2 per 1,000 residents it is above London's 3.1."
+        "Serious violence (the MPS-category proxy) in the borough fell by 8% in Apr 2025 to Mar 2026 against "
+        "Apr 2024 to Mar 2025, to 920 offences — a significant decrease; at 4.2 per 1,000 residents it is above London's 3.1."
     )
     rise = ov.headline({"serious_violence": _fig(1030, 1000, 3.0, "no significant change")}, "Abbey")
     assert "in Abbey rose by 3%" in rise and "not a significant change." in rise and "London" not in rise

@@ -49,8 +49,10 @@ def test_figures_equal_the_svd_results(at):
     from ui import cache
 
     ward = cache.mps_ward(cache.data_root())[1]
-    change = trends.compare(trends.monthly(ward, ROBBERY))
-    assert _metric(at, "Personal robbery, 12 months").value == f"{change.current:,}"
+    change = trends.compare_periods(
+        trends.monthly(ward, ROBBERY), at.session_state["shared_filter"]["periods"]
+    )
+    assert _metric(at, "Personal robbery, chosen months").value == f"{change.current:,}"
     assert change.sentence("personal robbery") in headline(at)
     recs = _period_records(at)
     knife = profiles.knife_personal_robbery_share(recs)

@@ -49,16 +49,22 @@ def test_figures_equal_the_svd_results(at, tables):
     from svd.population import london_populations
 
     ward, borough = tables
-    change = trends.compare(trends.monthly(ward, ALL))
+    periods = at.session_state["shared_filter"]["periods"]
+    change = trends.compare_periods(trends.monthly(ward, ALL), periods)
     assert change.sentence("sexual offences") in headline(at)
-    assert _metric(at, "All sexual offences, 12 months").value == f"{change.current:,}"
-    rape = trends.compare(trends.monthly(ward, metrics.metric("rape").categories))
-    assert _metric(at, "Rape, 12 months").value == f"{rape.current:,}"
+    assert _metric(at, "All sexual offences, chosen months").value == f"{change.current:,}"
+    rape = trends.compare_periods(trends.monthly(ward, metrics.metric("rape").categories), periods)
+    assert _metric(at, "Rape, chosen months").value == f"{rape.current:,}"
     long = trends.monthly(borough, ALL, [BOROUGH_CODE])
     five = at.dataframe[0].value
     assert five["offences"].tolist()[0] == trends.five_year_change(long).current
     assert five["offences then"].tolist()[1] == trends.five_year_change(long, end="2023-02").previous
-    rk = trends.rank(borough, ALL, london_populations())
+    from ui import cache
+
+    london_ward = cache.mps_ward(cache.data_root(), None)[1]
+    rk = trends.rank(
+        london_ward, ALL, london_populations(), end=periods.end, length=12, code_col="borough_code"
+    )
     assert any(rk.sentence("sexual offences") == m.value for m in at.markdown)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from svd.filters import PRIORITY_WINDOW, WEEKDAYS, RecordFilter
+from ui import share
 
 TIME_WINDOWS = {
     "15:00 to 21:00 (the strategy's priority window)": PRIORITY_WINDOW,
@@ -21,7 +22,7 @@ TIME_WINDOWS = {
 }
 
 
-def _bound(
+def bound(
     widget: Callable[..., Any],
     key: str,
     default: Any,
@@ -29,7 +30,11 @@ def _bound(
     decode: Callable[[str], Any],
     **kwargs: Any,
 ) -> Any:
-    """Render ``widget`` with its state seeded from, and written back to, the query string."""
+    """Render ``widget`` with its state seeded from, and written back to, the query string.
+
+    The one way a widget that changes a view is drawn: its value also goes to ``ui.share`` so the copied link
+    carries the full state of the page (the address bar keeps only values that differ from the defaults).
+    """
     if key not in st.session_state:
         raw = st.query_params.get(key)
         try:
@@ -37,12 +42,60 @@ def _bound(
         except (ValueError, KeyError, IndexError):
             st.session_state[key] = default  # a hand-edited link with a bad value falls back quietly
     value = widget(key=key, **kwargs)
+    share.remember(key, encode(value))
     if encode(value) == encode(default):
         if key in st.query_params:
             del st.query_params[key]
     else:
         st.query_params[key] = encode(value)
     return value
+
+
+_bound = bound  # the name the views used before it was public
+
+
+def _text(option: Any) -> str:
+    """An option as it is written in the address ("" for None)."""
+    return "" if option is None else str(option)
+
+
+def choice(widget: Callable[..., Any], key: str, options: Sequence[Any], default: Any, **kwargs: Any) -> Any:
+    """A one-of-``options`` widget (radio, selectbox, select_slider, segmented control) bound to the address."""
+    by_text = {_text(o): o for o in options}
+
+    def decode(raw: str) -> Any:
+        if raw not in by_text:
+            raise ValueError(raw)
+        return by_text[raw]
+
+    return bound(widget, key, default, _text, decode, options=list(options), **kwargs)
+
+
+def several(key: str, options: Sequence[Any], default: Sequence[Any] = (), **kwargs: Any) -> list[Any]:
+    """A multiselect over ``options`` bound to the address (empty usually means "all")."""
+    by_text = {_text(o): o for o in options}
+    return bound(
+        st.multiselect,
+        key,
+        list(default),
+        lambda v: _join([_text(o) for o in v]),
+        lambda r: [by_text[t] for t in _split(r) if t in by_text],
+        options=list(options),
+        **kwargs,
+    )
+
+
+def switch(label: str, key: str, default: bool = False, **kwargs: Any) -> bool:
+    """A toggle bound to the address (1 or 0)."""
+    return bound(
+        st.toggle,
+        key,
+        default,
+        lambda v: "1" if v else "0",
+        lambda r: {"1": True, "0": False}[r],
+        label=label,
+        **kwargs,
+    )
 
 
 def _join(values: Sequence[str]) -> str:
@@ -81,7 +134,7 @@ def period(
         return (a, b)
 
     with container if container is not None else nullcontext():
-        value = _bound(
+        value = bound(
             st.select_slider,
             key,
             default,
@@ -95,15 +148,27 @@ def period(
             format_func=lambda s: pd.Timestamp(s + "-01").strftime("%b %Y"),
             help="The months included in maps, tables and profiles.",
         )
+        # Beside the control: what on this page does not follow the months (``period_note``).
+        st.session_state[PERIOD_NOTE] = st.empty()
     a, b = _as_range(value)
     return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
+
+
+PERIOD_NOTE = "_svd_period_note"
+
+
+def period_note(text: str) -> None:
+    """Say, just under the Months control, what on this page cannot follow the chosen months and why."""
+    slot = st.session_state.get(PERIOD_NOTE)
+    if slot is not None:
+        slot.caption(f":material/info: {text}")
 
 
 def wards(ward_names: dict[str, str], key: str = "wards", container=st.sidebar) -> tuple[str, ...]:
     """Ward multiselect (empty = the whole borough)."""
     codes = sorted(ward_names, key=ward_names.get)
     with container if container is not None else nullcontext():
-        chosen = _bound(
+        chosen = bound(
             st.multiselect,
             key,
             [],
@@ -123,7 +188,7 @@ def offence_groups(
 ) -> tuple[str, ...]:
     """Offence-group multiselect (empty = all)."""
     with container if container is not None else nullcontext():
-        chosen = _bound(
+        chosen = bound(
             st.multiselect,
             key,
             list(default),
@@ -140,7 +205,7 @@ def flag(label: str, key: str, container=None) -> bool | None:
     """A three-way flag filter: all, only flagged, exclude flagged."""
     options = ["All", "Only flagged", "Exclude flagged"]
     with container if container is not None else nullcontext():
-        choice = _bound(
+        choice = bound(
             st.selectbox,
             key,
             "All",
@@ -156,7 +221,7 @@ def time_window(key: str = "hours", container=None) -> tuple[int, int] | None:
     """Time-of-day window; the default is the strategy's 15:00–21:00 window."""
     names = list(TIME_WINDOWS)
     with container if container is not None else nullcontext():
-        choice = _bound(
+        choice = bound(
             st.selectbox,
             key,
             names[0],
@@ -171,7 +236,7 @@ def time_window(key: str = "hours", container=None) -> tuple[int, int] | None:
 def weekdays(key: str = "days", container=None) -> tuple[int, ...]:
     """Weekday multiselect (empty = every day)."""
     with container if container is not None else nullcontext():
-        chosen = _bound(
+        chosen = bound(
             st.multiselect,
             key,
             [],

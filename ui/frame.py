@@ -86,7 +86,7 @@ def fmt_pct(x: float | None, dp: int = 0) -> str:
 
 
 def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: str | None = None) -> None:
-    """A headline tile: latest 12 months, change on the 12 before with its significance, rate, London rate.
+    """A headline tile: the chosen months, change on the same months a year earlier, rate, London rate.
 
     ``level`` is the area the figure covers ("borough" or "ward"): in public mode small counts of sensitive
     metrics are hidden at ward level, as everywhere else; ``hidden`` is ``svd.overview.public_hidden``'s word.
@@ -107,7 +107,9 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: 
             )
         else:
             value = shown.value or fmt_int(fig.current)
-            delta = None if fig.previous is None else f"{fig.current - fig.previous:+,} on previous 12 months"
+            delta = (
+                None if fig.previous is None else f"{fig.current - fig.previous:+,} on {fig.previous_period}"
+            )
             if not shown.show_change:
                 delta = None
         st.metric(
@@ -117,6 +119,7 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: 
             delta_color="inverse",
             border=False,
             help=f"{m.caption} {fig.period} against {fig.previous_period}."
+            + (f" {fig.extra['period_note']}" if fig.extra.get("period_note") else "")
             + (f" {fig.provenance.text()}" if fig.provenance else ""),
         )
         bits = []

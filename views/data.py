@@ -7,12 +7,16 @@ from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
 from ui import cache, exports, frame, upload
+from ui import filters as uf
 
 ROOT = cache.data_root()
 
 
 def body() -> None:
     """Lay out the data page."""
+    uf.period_note(
+        "The data checks cover every file and month: the months and wards do not apply on this page."
+    )
     catalogue, reports = cache.data_checks(ROOT)
     totals = dq.import_totals(reports)
     ward_merge, ward_table = cache.mps_ward(ROOT)

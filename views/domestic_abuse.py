@@ -8,6 +8,7 @@ from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 AGE_DERIVED = ["share", "ratio", "lower", "upper", "label"]
@@ -23,7 +24,12 @@ def body() -> None:
     series = trends.add_rolling(
         trends.records_monthly(da_all, everything["month"].min(), everything["month"].max())
     )
-    change = trends.compare(series)
+    periods = shared["periods"]
+    # The chosen months against the same months a year earlier, in the chosen wards.
+    da_wards = rf.apply(da_all, rf.RecordFilter(wards=shared["wards"])) if shared["wards"] else da_all
+    change = trends.compare_periods(
+        trends.records_monthly(da_wards, everything["month"].min(), everything["month"].max()), periods
+    )
     period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
     in_period = rf.apply(everything, period)
     da = rf.apply(in_period, rf.RecordFilter(domestic_abuse=True))
@@ -31,12 +37,14 @@ def body() -> None:
         f"; {len(shared['wards'])} ward(s)" if shared["wards"] else "; whole borough"
     )
 
+    uf.period_note("The trend charts show every month of the records; everything else follows the months.")
     # Simulated records fix the domestic-abuse share of each MPS category: their "trend" is the categories'.
     untested = metrics.untested_note("domestic_abuse", sim)
     sentence = (
         change.sentence("domestic abuse", untested)
         if change
-        else f"{len(da):,} domestic abuse offences in the period."
+        else f"{len(da):,} domestic abuse offences in {periods.label}. "
+        + (periods.problem(series["month"], "the record-level data") or "")
     )
     recs = prov.for_record_set(
         rs,
@@ -61,11 +69,13 @@ def body() -> None:
     c1, c2, c3, c4 = st.columns(4)
     with c1:
         st.metric(
-            f"DA offences, 12 months ({tag.lower()})",
+            f"DA offences, chosen months ({tag.lower()})",
             frame.fmt_int(change.current if change else None),
-            delta=None if change is None else f"{change.current - change.previous:+,} on previous 12 months",
+            delta=None
+            if change is None
+            else f"{change.current - change.previous:+,} on {change.previous_period}",
             delta_color="inverse",
-            help=change.current_period if change else None,
+            help=f"{change.current_period} against {change.previous_period}" if change else None,
         )
         said = untested or change.label if change else ""
         st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
@@ -231,12 +241,14 @@ def body() -> None:
         )
 
     st.subheader("Where in the borough")
-    level = st.radio(
-        "Areas",
+    level = uf.choice(
+        st.radio,
+        "da_map_level",
         ["ward", "lsoa"],
+        "ward",
+        label="Areas",
         format_func={"ward": "Wards", "lsoa": "LSOAs"}.get,
         horizontal=True,
-        key="da_map_level",
     )
     da_borough = rf.apply(
         everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)

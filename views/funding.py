@@ -4,10 +4,14 @@ import streamlit as st
 
 from svd import funding, overview
 from ui import exports, frame
+from ui import filters as uf
 
 
 def body() -> None:
     """Lay out the funding page."""
+    uf.period_note(
+        "The funding table is by financial year for the whole borough: the months and wards do not apply on this page."
+    )
     items = funding.load_funding()
     totals = funding.totals(items)
     change = funding.change_between_years(items)

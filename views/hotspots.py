@@ -8,7 +8,7 @@ from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
 from svd import provenance as prov
-from ui import cache, exports, frame
+from ui import cache, exports, frame, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -29,6 +29,9 @@ def _choice(options: list[str]):
 def body() -> None:
     shared = st.session_state["shared_filter"]
     end = shared["end"]
+    uf.period_note(
+        "The ranked table's 'Last 12 months' column always covers the 12 months to the latest month."
+    )
     # The headline describes exactly what the map shows, so the map's section (a fragment) fills it in.
     head = st.empty()
     source = (
@@ -73,7 +76,7 @@ def body() -> None:
     )
 
 
-@st.fragment
+@share.fragment
 def tasking_section(source: str, head) -> None:
     """Headline, filters, map, legend and ranked table: a filter change reruns only this part of the page."""
     shared = st.session_state["shared_filter"]
@@ -134,18 +137,18 @@ def tasking_section(source: str, head) -> None:
             c3.caption("Time of day, weekdays and flags: not available in monthly ward counts.")
         with c4:
             # On for wards, off for LSOAs (already small areas): each level keeps its own choice.
-            show_grid = st.toggle(
+            show_grid = uf.switch(
                 "250 m squares (record locations)",
-                value=level == "ward",
-                key=f"hs_grid_{level}",
+                f"hs_grid_{level}",
+                level == "ward",
                 disabled=not records_mode,
                 help="Offences in each 250 m square, drawn as circles over the areas. Off by default for "
                 "neighbourhoods (LSOAs), which are already small.",
             )
-            basemap = st.toggle(
+            basemap = uf.switch(
                 "Street basemap (needs internet)",
-                value=False,
-                key="hs_basemap",
+                "hs_basemap",
+                False,
                 help="Off by default so the map works offline and with no map-service key.",
             )
 
@@ -239,6 +242,12 @@ def tasking_section(source: str, head) -> None:
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
+
+    months = hs.cube_months(cube) if records_mode else table["month"]
+    if note := shared["periods"].problem(
+        months, "the record-level data" if records_mode else "the MPS ward counts"
+    ):
+        st.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
 
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):

@@ -9,6 +9,7 @@ from svd import filters as rf
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 ROBBERY = metrics.metric("personal_robbery").categories
@@ -17,19 +18,39 @@ ROBBERY = metrics.metric("personal_robbery").categories
 def body() -> None:
     _, ward = cache.mps_ward(ROOT)
     _, borough = cache.mps_borough(ROOT)
-    recent = trends.monthly(ward, ROBBERY)
-    change = trends.compare(recent)
+    shared = st.session_state["shared_filter"]
+    periods = shared["periods"]
+    # Every tile covers the months chosen in the sidebar, compared with the same months a year earlier.
+    recent = trends.monthly(ward, ROBBERY, shared["wards"] or None)
+    change = trends.compare_periods(recent, periods)
     long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
-    rk = trends.rank(borough, ROBBERY, cache.london_populations(ROOT))
+    # London's ward table reaches later than the borough files; the borough files reach further back.
+    rk = trends.rank(
+        cache.mps_ward(ROOT, None)[1],
+        ROBBERY,
+        cache.london_populations(ROOT),
+        end=periods.end,
+        length=len(periods.current),
+        code_col="borough_code",
+    ) or trends.rank(
+        borough, ROBBERY, cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    )
     rs = cache.records(ROOT, cache.extract_path())
     sim = rs.source == "simulated"
     tag = "Simulated records" if sim else "Partnership extract"
-    shared = st.session_state["shared_filter"]
     period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
     # The rate is the Overview's (svd.overview.board_figures): one source and period for the measure.
     _, london = cache.mps_ward(ROOT, None)
     figs, _ = overview.board_figures(
-        ward, None, sim, cache.london_populations(ROOT), london, metric_ids=("personal_robbery",)
+        ward,
+        None,
+        sim,
+        cache.london_populations(ROOT),
+        london,
+        cache.ward_population(ROOT),
+        shared["wards"],
+        metric_ids=("personal_robbery",),
+        periods=periods,
     )
     rate = figs["personal_robbery"]
     real = prov.mps(change.current_period, change.previous_period, method=metrics.count_method(change))
@@ -47,9 +68,11 @@ def body() -> None:
     knife = profiles.knife_personal_robbery_share(in_period)
     ref_knife = strategy.reference("knife_personal_robbery")
 
+    uf.period_note("The trend charts show every month published; everything else follows the months.")
+    not_compared = periods.problem(trends.covered_months(recent), "the MPS ward counts")
     frame.headline(
         "Knife crime and personal robbery",
-        change.sentence("personal robbery")
+        (change.sentence("personal robbery") if change else not_compared)
         + f" {'In simulated records, ' if sim else ''}{frame.fmt_pct(knife.pct)} of knife-flagged offences "
         f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
         provenance=prov.combine(real, recs),
@@ -58,22 +81,30 @@ def body() -> None:
     exports.public_notice()
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(
-        "Personal robbery, 12 months",
-        frame.fmt_int(change.current),
-        delta=f"{change.current - change.previous:+,} on previous 12",
-        delta_color="inverse",
-        help=f"{change.current_period} against {change.previous_period}. MPS ward data summed.",
-    )
-    c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+    if change is not None:
+        c1.metric(
+            "Personal robbery, chosen months",
+            frame.fmt_int(change.current),
+            delta=f"{change.current - change.previous:+,} on {change.previous_period}",
+            delta_color="inverse",
+            help=f"{change.current_period} against {change.previous_period}. MPS ward data summed"
+            + (" for the wards chosen in the sidebar." if shared["wards"] else "."),
+        )
+        c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+    else:
+        c1.metric("Personal robbery, chosen months", "–")
+        c1.caption(not_compared)
     c2.metric(
         "Rate per 1,000 residents",
-        f"{rate.rate_per_1000:.2f}",
-        delta=f"London {rate.london_rate_per_1000:.2f}",
+        frame.fmt_int(None) if rate.rate_per_1000 is None else f"{rate.rate_per_1000:.2f}",
+        delta=None if rate.london_rate_per_1000 is None else f"London {rate.london_rate_per_1000:.2f}",
         delta_color="off",
         help=rate.provenance.text(),
     )
-    c2.caption(f"{rate.period} · MPS ward data · {prov.RATE_DENOMINATOR} · as on the Overview")
+    c2.caption(
+        f"{rate.period} · MPS ward data · {prov.RATE_DENOMINATOR} · as on the Overview"
+        + (f" · rank {rk.rank} of {rk.of} London boroughs ({rk.period})" if rk is not None else "")
+    )
     c3.metric(
         f"Knife offences that are personal robbery ({tag.lower()})",
         frame.fmt_pct(knife.pct),
@@ -95,7 +126,7 @@ def body() -> None:
         delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
         delta_color="off",
     )
-    c4.caption(f"{multi.text()} with the number of suspects recorded · {tag.lower()}")
+    c4.caption(f"{multi.text()} with the number of suspects recorded · {periods.label} · {tag.lower()}")
 
     st.subheader("Trend (real data)")
     a, b = st.columns(2)
@@ -123,7 +154,11 @@ def body() -> None:
             "Personal robbery rolling 12-month total",
             provenance=long_prov,
         )
-    st.caption(trends.gap_text(long))
+    st.caption(
+        trends.gap_text(long)
+        + " The trend charts show every month published; the tiles above cover the months "
+        f"chosen in the sidebar ({periods.label})."
+    )
     if rk is not None:
         with st.expander(f"All London boroughs, {rk.period} (MPS borough file)"):
             st.caption(
@@ -177,8 +212,12 @@ def body() -> None:
             )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
-    radius = st.select_slider(
-        "Distance from a station (metres)", [200, 300, 400, 500, 800], value=400, key="kr_radius"
+    radius = uf.choice(
+        st.select_slider,
+        "kr_radius",
+        [200, 300, 400, 500, 800],
+        400,
+        label="Distance from a station (metres)",
     )
     per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
     hub = profiles.share_of(robbery, "location_type", "transport_hub")

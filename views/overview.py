@@ -31,7 +31,8 @@ def _tile(figs: dict, metric_id: str, level: str = "borough", hidden: dict | Non
 
 def body() -> None:
     """Lay out the overview."""
-    wards = tuple(st.session_state.get("shared_filter", {}).get("wards", ()))
+    shared = st.session_state.get("shared_filter", {})
+    wards = tuple(shared.get("wards", ()))
     _, borough = cache.mps_ward(ROOT)
     _, london = cache.mps_ward(ROOT, None)
 
@@ -51,6 +52,7 @@ def body() -> None:
         cache.ward_population(ROOT),
         wards,
         extract_name=prov.extract_name(record_set),
+        periods=shared.get("periods"),
     )
 
     level = public.area_level(wards)
@@ -71,8 +73,13 @@ def body() -> None:
         )
     exports.public_notice()
     sv = figs["serious_violence"]
+    if sv.extra.get("period_note"):
+        st.warning(
+            sv.extra["period_note"] + " Choose later months in the sidebar.", icon=":material/event_busy:"
+        )
     st.caption(
-        f"Each tile: the latest 12 months ({sv.period}) against the 12 before, with a significance test "
+        f"Each tile: the months chosen in the sidebar ({sv.period}) against the same months a year earlier "
+        f"({sv.previous_period}), with a significance test "
         "(quasi-Poisson for counts, quasi-binomial for shares, both allowing for month-to-month variation; "
         "not compared when a month is missing; none where simulated records fix the quantity), the "
         f"rate {prov.RATE_DENOMINATOR} and "
@@ -129,8 +136,8 @@ def body() -> None:
             "objective": st.column_config.NumberColumn("Objective", width="small"),
             "objective_title": st.column_config.TextColumn("Objective title", width="large"),
             "metric": "Metric",
-            "value": "Latest 12 months",
-            "change": "Change on the 12 before",
+            "value": "Chosen months",
+            "change": "Change on the same months a year earlier",
             "period": "Period",
             "page": "Page",
             "source": "Source",

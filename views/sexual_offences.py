@@ -9,6 +9,7 @@ from svd import filters as rf
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame
+from ui import filters as uf
 
 ROOT = cache.data_root()
 RAPE = metrics.metric("rape").categories
@@ -25,19 +26,33 @@ RECORD_GROUPS = ("Rape", "Other sexual offences")
 def body() -> None:
     _, ward = cache.mps_ward(ROOT)
     _, borough = cache.mps_borough(ROOT)
+    shared = st.session_state["shared_filter"]
+    periods = shared["periods"]
+    # The charts show the whole borough; the tiles and headline the chosen months and wards, against a year earlier.
     recent = {name: trends.monthly(ward, cats) for name, cats in OFFENCES.items()}
-    change = {name: trends.compare(s) for name, s in recent.items()}
+    chosen = {name: trends.monthly(ward, cats, shared["wards"] or None) for name, cats in OFFENCES.items()}
+    change = {name: trends.compare_periods(s, periods) for name, s in chosen.items()}
     long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
+    uf.period_note(
+        "The trend charts show every month published, and the five-year change needs whole years: they do "
+        "not follow the months."
+    )
+    not_compared = periods.problem(trends.covered_months(recent["Rape"]), "the MPS ward counts")
 
     allc = change["All sexual offences"]
-    real = prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+    real = (
+        prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+        if allc
+        else prov.mps(periods.label, periods.previous_label, method=not_compared or "")
+    )
     long_prov = prov.mps(
         method="rolling 12-month totals; each window fully published; months not published are gaps",
         level="borough",
     )
     frame.headline(
         "Sexual offences",
-        allc.sentence("sexual offences") + " Sexual offences remain significantly under-reported.",
+        (allc.sentence("sexual offences") if allc else not_compared)
+        + " Sexual offences remain significantly under-reported.",
         provenance=real,
     )
     exports.public_notice()
@@ -45,14 +60,21 @@ def body() -> None:
     cols = st.columns(3)
     for col, name in zip(cols, OFFENCES, strict=True):
         c = change[name]
+        if c is None:
+            col.metric(f"{name}, chosen months", "–")
+            col.caption(not_compared)
+            continue
         col.metric(
-            f"{name}, 12 months",
+            f"{name}, chosen months",
             frame.fmt_int(c.current),
-            delta=f"{c.current - c.previous:+,} on previous 12",
+            delta=f"{c.current - c.previous:+,} on {c.previous_period}",
             delta_color="inverse",
             help=f"{c.current_period} against {c.previous_period}.",
         )
-        col.caption(f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed")
+        col.caption(
+            f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed"
+            + (" for the chosen wards" if shared["wards"] else "")
+        )
 
     st.subheader("Month by month")
     a, b = st.columns(2)
@@ -81,7 +103,11 @@ def body() -> None:
             "Sexual offences rolling 12-month total",
             provenance=long_prov,
         )
-    st.caption(trends.gap_text(long) + " A 12-month total is drawn only where all 12 months are published.")
+    st.caption(
+        trends.gap_text(long)
+        + " A 12-month total is drawn only where all 12 months are published. The charts "
+        f"show every month published; the tiles above cover the months chosen in the sidebar ({periods.label})."
+    )
 
     st.subheader("Five-year change")
     latest = trends.five_year_change(long)
@@ -92,14 +118,29 @@ def body() -> None:
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
         "window touches that gap): the latest 12 months against the same months five years earlier, and the last "
-        "12 months before the gap against five years before that. "
+        "12 months before the gap against five years before that. A five-year comparison needs whole years, so "
+        "this table does not follow the months chosen in the sidebar. "
         f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
     )
     exports.table_downloads(five, "Sexual offences five-year change", provenance=long_prov)
 
     st.subheader("Rate and London rank")
-    which = st.radio("Offence", list(OFFENCES), horizontal=True, key="so_rank_offence")
-    rk = trends.rank(borough, OFFENCES[which], cache.london_populations(ROOT))
+    which = uf.choice(
+        st.radio, "so_rank_offence", list(OFFENCES), "All sexual offences", label="Offence", horizontal=True
+    )
+    # London's ward table reaches later than the borough files; the borough files reach further back.
+    rk = trends.rank(
+        cache.mps_ward(ROOT, None)[1],
+        OFFENCES[which],
+        cache.london_populations(ROOT),
+        end=periods.end,
+        length=len(periods.current),
+        code_col="borough_code",
+    ) or trends.rank(
+        borough, OFFENCES[which], cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    )
+    if rk is None:
+        st.caption(f"The MPS files do not cover every month of {periods.label}, so no London rank is shown.")
     if rk is not None:
         rank_prov = prov.mps(
             rk.period,
@@ -107,7 +148,7 @@ def body() -> None:
             level="borough",
         )
         st.markdown(rk.sentence(COUNTED[which]))
-        st.caption(trends.rank_source_note(rk, allc.current_period))
+        st.caption(trends.rank_source_note(rk, periods.label))
         with frame.friendly_errors("The rank chart"):
             exports.show_chart(
                 charts.rank_chart(
@@ -124,14 +165,13 @@ def body() -> None:
 
     st.subheader("By ward")
     ward_pop = cache.ward_population(ROOT)
-    by_ward = {name: trends.ward_rates(ward, cats, ward_pop) for name, cats in OFFENCES.items()}
+    by_ward = {name: trends.ward_rates(ward, cats, ward_pop, periods) for name, cats in OFFENCES.items()}
     # Public mode: the three tabs are protected together (all = rape + other sexual offences).
     shown = public.split_tables(by_ward, {"All sexual offences": RECORD_GROUPS})
-    period_label = change["All sexual offences"].current_period
     st.caption(
-        f"Offences in each ward, {period_label} and the 12 months before, with the rate {prov.RATE_DENOMINATOR} "
-        "(95% interval: exact Poisson below 10 offences, Byar from 10). MPS ward data (real); every ward, "
-        "whatever the sidebar's ward choice."
+        f"Offences in each ward, {periods.label} and {periods.previous_label}, with the rate "
+        f"{prov.RATE_DENOMINATOR} (95% interval: exact Poisson below 10 offences, Byar from 10). MPS ward data "
+        "(real); every ward, whatever the sidebar's ward choice."
     )
     ward_tabs = st.tabs(list(OFFENCES))
     for tab, (name, t) in zip(ward_tabs, shown.items(), strict=True):
@@ -143,8 +183,8 @@ def body() -> None:
                 column_config={
                     "ward_code": None,
                     "ward_name": "Ward",
-                    "current": "Latest 12 months",
-                    "previous": "12 months before",
+                    "current": periods.label,
+                    "previous": periods.previous_label,
                     "population": st.column_config.NumberColumn("Residents", format="localized"),
                     "rate": st.column_config.NumberColumn("Rate per 1,000", format="%.2f"),
                     "rate_lower": st.column_config.NumberColumn("95% lower", format="%.2f"),
@@ -158,10 +198,10 @@ def body() -> None:
     frame.records_notice(rs)
     tag = "Simulated records" if rs.source == "simulated" else "Partnership extract"
     shared = st.session_state["shared_filter"]
-    exclude = st.toggle(
+    exclude = uf.switch(
         "Exclude historical reports",
-        value=True,
-        key="so_exclude_historical",
+        "so_exclude_historical",
+        True,
         help="Offences reported long after they happened; the SNA analysed current offences only.",
     )
     base = rf.RecordFilter(

@@ -81,8 +81,16 @@ def body() -> None:
         _, london = cache.mps_ward(ROOT, None)
         record_set = cache.records(ROOT, cache.extract_path())
         kinds.append("records_simulated" if record_set.source == "simulated" else "records_extract")
+        shared = st.session_state.get("shared_filter", {})
         figs, _ = overview.board_figures(
-            borough, record_set.data, record_set.source == "simulated", cache.london_populations(ROOT), london
+            borough,
+            record_set.data,
+            record_set.source == "simulated",
+            cache.london_populations(ROOT),
+            london,
+            cache.ward_population(ROOT),
+            tuple(shared.get("wards", ())),
+            periods=shared.get("periods"),
         )
         table = overview.objective_table(s["objectives"], figs)
         frame.records_notice(record_set)
@@ -100,8 +108,8 @@ def body() -> None:
                     width="stretch",
                     column_config={
                         "metric": "Metric",
-                        "value": "Latest 12 months",
-                        "change": "Change on the 12 before",
+                        "value": "Chosen months",
+                        "change": "Change on the same months a year earlier",
                         "period": "Period",
                         "source": "Source",
                     },

@@ -8,7 +8,7 @@ from svd import metrics as mx
 from svd import provenance as prov
 from svd import public
 from svd import temporal as tp
-from ui import cache, exports, frame
+from ui import cache, exports, frame, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -33,30 +33,39 @@ def body() -> None:
     ref = sna_reference()
     ref_value = float(ref["value"]) if ref else None
 
-    # Everything outside the fragment depends only on the shared filters: cached by them (ui.cache), so a
-    # whole-script rerun after a change inside the fragment costs nothing here.
-    counts = cache.tasking_time_counts(ROOT, extract, start, end, tuple(wards))
-    inside, known, share = tp.time_window_share(counts)
     # The SNA's 46% is for serious violence affecting under-25s: the same measure on these records, this period.
     sna = sna_measure(start, end, wards)
-    recs = _provenance(record_set, start, end, wards)
-    frame.headline(
-        "Days and times",
-        tp.headline_sentence(
-            inside,
-            known,
-            share,
-            ref_value,
-            tp.time_grid(counts),
-            "offences",
-            sna_share=sna[2],
-            simulated=record_set.source == "simulated",
-        ),
-        provenance=recs,
+    period = shared["periods"].label
+    uf.period_note(
+        "Seasonality, at the foot of this page, needs every calendar month: it uses all months published."
     )
+    recs = _provenance(record_set, start, end, wards)
+    # The headline describes what the charts show, so the charts' section (a fragment, with the page's own
+    # filters) fills it in; without times, the shared filters' counts do.
+    head = st.empty()
+    has_times = cache.tasking_has_times(ROOT, extract)
+    if not has_times:
+        counts = cache.tasking_time_counts(ROOT, extract, start, end, tuple(wards))
+        inside, known, share = tp.time_window_share(counts)
+        with head.container():
+            frame.headline(
+                "Days and times",
+                tp.headline_sentence(
+                    inside,
+                    known,
+                    share,
+                    ref_value,
+                    tp.time_grid(counts),
+                    "offences",
+                    sna_share=sna[2],
+                    simulated=record_set.source == "simulated",
+                    period=period,
+                ),
+                provenance=recs,
+            )
     frame.records_notice(record_set)
     exports.public_notice()
-    if not cache.tasking_has_times(ROOT, extract):
+    if not has_times:
         st.info(
             "These records have no times of day, so the hour and weekday charts cannot be drawn. They need "
             "record-level data with the offence date and time (an extract in record format v1, or the "
@@ -64,7 +73,7 @@ def body() -> None:
             icon=":material/schedule:",
         )
     else:
-        times_section(ref, sna)
+        times_section(ref, sna, head)
     seasonality_section()
     frame.sources(
         [
@@ -98,9 +107,9 @@ def sna_measure(start, end, wards: tuple[str, ...]) -> tuple[int, int, float | N
     return cache.sna_window_share(ROOT, cache.extract_path(), start, end, tuple(wards))
 
 
-@st.fragment
-def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
-    """Filters and the hour × weekday charts: a filter change reruns only this section.
+@share.fragment
+def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) -> None:
+    """Filters, the headline (into ``head``) and the hour × weekday charts: a filter change reruns only this.
 
     ``sna`` (``sna_measure``) depends only on the shared filters, whose change reruns the whole page.
     """
@@ -112,22 +121,30 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
         groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
-        offences = c1.multiselect(
-            "Offences",
-            sorted(cube.labels["offence"]),
-            format_func=tp.offence_label,
-            key="tp_offences",
-            placeholder="All offences",
-        )
+        with c1:
+            offences = uf.several(
+                "tp_offences",
+                sorted(cube.labels["offence"]),
+                label="Offences",
+                format_func=tp.offence_label,
+                placeholder="All offences",
+            )
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
-        place = c3.selectbox(
-            "Place",
-            [None, *places],
-            format_func=lambda p: "Whole borough (or the sidebar wards)" if p is None else places[p],
-            key="tp_place",
-            help="A priority place from the strategy; records are placed by their location.",
-        )
+        with c3:
+            # "" (not None, which a selectbox shows as "no choice") is the whole borough.
+            place = (
+                uf.choice(
+                    st.selectbox,
+                    "tp_place",
+                    ["", *places],
+                    "",
+                    label="Place",
+                    format_func=lambda p: places[p] if p else "Whole borough (or the sidebar wards)",
+                    help="A priority place from the strategy; records are placed by their location.",
+                )
+                or None
+            )
 
     f = uf.record_filter(
         shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da, knife=knife
@@ -137,10 +154,26 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     counts = tp.cube_time_counts(cube, selected, cache.tasking_time_bins(ROOT, extract))
     grid = tp.time_grid(counts)
     inside, known, share = tp.time_window_share(counts)
-    where = places[place] if place is not None else "the selection"
     record_set = cache.records(ROOT, extract)
     sim = record_set.source == "simulated"
     recs = _provenance(record_set, shared["start"], shared["end"], shared["wards"], sf.describe(f))
+    with head.container():
+        frame.headline(
+            "Days and times",
+            tp.headline_sentence(
+                inside,
+                known,
+                share,
+                None if ref is None else float(ref["value"]),
+                grid,
+                "offences",
+                sna_share=sna[2],
+                simulated=sim,
+                period=shared["periods"].label,
+            ),
+            provenance=recs,
+        )
+    where = places[place] if place is not None else "the selection"
     # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
     hide = public.is_public() and (place is not None or bool(shared["wards"]))
     grid_shown = tp.suppress_counts(grid, ("weekday",)) if hide else grid
@@ -166,7 +199,8 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     m1.metric(
         f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
         frame.fmt_pct(None if share is None else share * 100),
-        help=f"{inside:,} of the {known:,} offences with a known time in {where}, with the filters above.",
+        help=f"{inside:,} of the {known:,} offences with a known time in {where}, "
+        f"{shared['periods'].label}, with the filters above.",
     )
     m2.metric(
         f"Serious violence affecting under-25s (the SNA's measure; {recs.kind_label().lower()})",
@@ -245,7 +279,8 @@ def seasonality_section() -> None:
         st.caption(
             f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
             f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
-            "series are left out, not counted as zero)."
+            "series are left out, not counted as zero). Seasonality needs every calendar month, so these "
+            "charts use all the months published, not the months chosen in the sidebar."
         )
         exports.table_downloads(
             season, "Seasonality MPS", key="tp_season_mps_t", label="Table", provenance=real
@@ -261,6 +296,7 @@ def seasonality_section() -> None:
         exports.table_downloads(
             season_r, "Seasonality records", key="tp_season_rec_t", label="Table", provenance=recs
         )
+        st.caption("Every month of the record-level data, not only the months chosen in the sidebar.")
 
 
 frame.run_page(body)
