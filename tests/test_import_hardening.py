@@ -128,3 +128,74 @@ def test_xlsx_rows_cells_and_time_are_bounded_while_reading(tmp_path, tiny, monk
     monkeypatch.setenv("SVD_DATA_DIR", str(tiny))
     report = validate.validate_file(big)
     assert report["problems"][0]["reason"].startswith("refused: reading the Excel sheet took more than")
+
+
+# ------------------------------------------------------------------------------------------------ all-bad files
+
+
+def test_vectorised_checks_find_what_the_pandera_schema_finds():
+    import pandas as pd
+    import pandera.pandas as pa
+
+    lines = [
+        row(incident_id="A"),
+        row(incident_id="B", offence="stabbing", victim_age="130", lsoa21_code="W01000001"),
+        row(incident_id="C", victim_sex="x", suspects_count="-1", mps_major=""),
+        row(incident_id="", location_type="moon", relationship="rival"),
+    ]
+    raw = pd.DataFrame([ln.split(",") for ln in lines], columns=HEADER.split(","), dtype="str")
+    typed, _, _ = incidents._parse(raw)
+    ours = {(int(i), f.column) for f in incidents._pandera_failures(typed, raw) for i in f.idx}
+    try:
+        incidents.incident_schema().validate(typed, lazy=True)
+        theirs = set()
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases[err.failure_cases["index"].notna()]
+        theirs = {(int(i), c) for i, c in zip(fc["index"], fc["column"], strict=True)}
+    assert ours == theirs and len(ours) >= 8
+
+
+def _all_bad(n: int) -> str:
+    # Every row wrong the way real exports go wrong: UK dates, ages with words, unknown categories.
+    bad = [
+        row(
+            incident_id=f"B{i}",
+            offence_datetime="17/05/2024 15:40",
+            victim_age="15 years",
+            mps_major="Robery",
+            victim_sex="x",
+        )
+        for i in range(n)
+    ]
+    return "\n".join([HEADER, *bad]) + "\n"
+
+
+def test_an_all_bad_file_gives_each_row_its_reasons_without_writing_thousands(tmp_path, tiny):
+    path = tmp_path / "bad.csv"
+    path.write_text(_all_bad(50))
+    r = incidents.read_incidents(path, data_dir=tiny)
+    assert (r.rows_in, r.rows_quarantined) == (50, 50)
+    first = r.quarantine.iloc[0]
+    assert first["row"] == 2 and first["column"] == "offence_datetime"
+    assert first["reason"].count(";") <= incidents.MAX_REASONS_PER_ROW
+    assert "'17/05/2024 15:40' is not valid" in first["reason"]
+    # Four problems (date, major, age, sex): three written, the fourth counted.
+    assert first["reason"].endswith("and 1 more problem")
+
+
+@pytest.mark.slow
+def test_quarantining_costs_no_more_than_accepting(tmp_path, tiny):
+    import time
+
+    n = 60_000
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("\n".join([HEADER, *(row(incident_id=f"G{i}") for i in range(n))]) + "\n")
+    bad.write_text(_all_bad(n))
+
+    def cpu(path: Path) -> float:
+        t = time.process_time()
+        incidents.read_incidents(path, data_dir=tiny)
+        return time.process_time() - t
+
+    cpu(good)  # warm
+    assert cpu(bad) <= 3 * cpu(good) + 0.5
