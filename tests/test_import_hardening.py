@@ -199,3 +199,64 @@ def test_quarantining_costs_no_more_than_accepting(tmp_path, tiny):
 
     cpu(good)  # warm
     assert cpu(bad) <= 3 * cpu(good) + 0.5
+
+
+# ------------------------------------------------------------------------------------------------ unknown formats
+
+
+def _three_rows() -> list[str]:
+    return [row(incident_id=f"U{i}") for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "cause"),
+    [
+        (
+            "utf16.csv",
+            lambda p: p.write_bytes(("\n".join([HEADER, *_three_rows()]) + "\n").encode("utf-16")),
+            "encoded as UTF-16",
+        ),
+        (
+            "semi.csv",
+            lambda p: p.write_text("\n".join(x.replace(",", ";") for x in [HEADER, *_three_rows()]) + "\n"),
+            "separated by semicolons",
+        ),
+        (
+            "banner.csv",
+            lambda p: p.write_text(
+                "\n".join(["Extract from CRIS, run 2024-06-01", "", HEADER, *_three_rows()]) + "\n"
+            ),
+            "column names are on line 3, below 2 banner lines",
+        ),
+    ],
+)
+def test_unknown_csv_formats_say_the_likely_cause_and_count_rows(tmp_path, monkeypatch, name, write, cause):
+    monkeypatch.setenv("SVD_DATA_DIR", str(tmp_path / "no-data"))
+    path = tmp_path / name
+    write(path)
+    report = validate.validate_file(path)
+    assert report["format"] == "unknown"
+    reason = report["problems"][0]["reason"]
+    assert "looks like a svd_incidents file" in reason and cause in reason, reason
+    assert (report["rows_in"], report["rows_accepted"], report["rows_quarantined"]) == (3, 0, 3)
+
+
+def test_unknown_xlsx_with_data_on_the_second_sheet_says_so(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Prepared by the analyst"])
+    wb.active.append(["Data on the next sheet"])
+    data = wb.create_sheet("Incidents")
+    for r in [HEADER, *_three_rows()]:
+        data.append(r.split(","))
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    report = validate.validate_file(path)
+    reason = report["problems"][0]["reason"]
+    assert report["format"] == "unknown" and "on sheet 2 (“Incidents”)" in reason, reason
+    assert (report["rows_in"], report["rows_quarantined"]) == (
+        1,
+        1,
+    )  # the first sheet's rows, read and set aside
