@@ -260,3 +260,48 @@ def test_unknown_xlsx_with_data_on_the_second_sheet_says_so(tmp_path):
         1,
         1,
     )  # the first sheet's rows, read and set aside
+
+
+# ------------------------------------------------------------------------------------------------ formulas
+
+
+def test_downloads_neutralise_formula_cells_in_csv_and_excel():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from svd import export
+    from svd.hotspots import change_text
+
+    df = pd.DataFrame(
+        {
+            "area": pd.Series(
+                ["=HYPERLINK('http://x')", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "Abbey"], dtype="str"
+            ),
+            "kind": pd.Categorical(["=1+1", "ok", "ok", "ok", "ok", "ok", "ok"]),
+            "obj": pd.Series([change_text(2, 0), None, 3, "a=b", "", "-", "x"], dtype=object),
+            "count": [1, -2, 3, 4, 5, 6, 7],
+        }
+    )
+    csv_text = export.table_csv(df).decode("utf-8-sig")
+    for cell in (
+        "'=HYPERLINK('http://x')",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'=1+1",
+        "'+2 (none before)",
+    ):
+        assert cell in csv_text, cell
+    lines = csv_text.split("\n")
+    assert lines[1].startswith("'=HYPERLINK") and lines[2] == "'+1,ok,,-2"  # -2 in 'count' is a number
+    assert ",a=b," in csv_text and "\n'-,ok,'-," not in csv_text
+    assert "\n=" not in csv_text and ",=" not in csv_text and ",+" not in csv_text and ",@" not in csv_text
+    wb = load_workbook(io.BytesIO(export.table_xlsx({"t": df})))
+    cells = [c.value for c in wb["t"]["A"]][1:]
+    assert cells[0] == "'=HYPERLINK('http://x')" and all(not str(v).startswith("=") for v in cells)
+    assert wb["t"]["B2"].data_type == "s" and wb["t"]["D3"].value == -2
+    assert df["area"].iloc[0].startswith("=")  # the caller's table is not changed
