@@ -328,7 +328,7 @@ def records_sentence(source: str, rows: int, extract: str | None = None) -> str:
     """Where the record-level figures come from, in words."""
     if source == "extract":
         return (
-            f"Record-level figures come from the partnership's extract `{extract}` ({rows:,} records), "
+            f"Record-level figures come from the partnership's extract `{Path(extract or '').name}` ({rows:,} records), "
             "read with the svd incident format v1."
         )
     return (

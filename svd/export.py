@@ -66,6 +66,43 @@ def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int =
 # ------------------------------------------------------------------------------------------------ tables
 
 
+# A cell starting with one of these is run as a formula by Excel and other spreadsheets ("CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def _neutral(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table safe to open in a spreadsheet: every text cell (and column name) starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return gets a leading single quote, as OWASP advises, so it is shown as
+    text and never run as a formula. Numbers stay numbers (−3 is a number, not a formula)."""
+    out = df.copy()
+    out.columns = [_neutral(c) for c in out.columns]
+    for k in range(out.shape[1]):
+        s = out.iloc[:, k]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = list(s.cat.categories)
+            new = [_neutral(c) for c in cats]
+            if new != cats:
+                # Renaming the few categories is cheap; two that collide (x and 'x) fall back to objects.
+                s = (
+                    s.cat.rename_categories(new)
+                    if len(set(new)) == len(new)
+                    else s.astype(object).map(_neutral)
+                )
+                out.isetitem(k, s)
+        elif pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            risky = s.str.match(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if risky.any():
+                out.isetitem(k, s.where(~risky, "'" + s))
+        elif s.dtype == object:
+            out.isetitem(k, s.map(_neutral))
+    return out
+
+
 ABOUT_SHEET = "About this data"
 
 
@@ -82,7 +119,7 @@ def table_csv(df: pd.DataFrame, provenance: Provenance | None = None, generated:
     With ``provenance`` the file opens with a comment block saying where the figures come from (source kind —
     "SIMULATED" where it is — source, period, filters, method, generated date), then a blank line, then the table.
     """
-    body = df.to_csv(index=False)
+    body = neutralise_formulas(df).to_csv(index=False)
     if provenance is not None:
         body = "\n".join(metadata_lines(provenance, generated)) + "\n\n" + body
     return body.encode("utf-8-sig")
@@ -148,6 +185,7 @@ def table_xlsx(
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    frames = {name: neutralise_formulas(df) for name, df in frames.items()}
     buf = io.BytesIO()
     names = sheet_names(list(frames))
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:

@@ -567,12 +567,20 @@ _SYNONYMS = {
 
 
 def _parse_category(s: pd.Series, col: str) -> pd.Series:
+    # pyarrow's regex kernels: pandas fell back to Python's re once per value (1.4M calls on an all-bad file).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
     if col in ("mps_major", "mps_minor"):
-        return s.str.upper().str.replace(r"\s+", " ", regex=True)
-    low = s.str.lower()
+        out = pc.replace_substring_regex(pc.utf8_upper(arr), r"\s+", " ")
+        return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
+    low = pd.Series(pc.utf8_lower(arr).to_numpy(zero_copy_only=False), index=s.index, dtype="str")
     if col in _SYNONYMS:
         low = low.replace(_SYNONYMS[col])
-    return low.str.replace(r"[\s\-/]+", "_", regex=True)
+    arr = pa.array(low.to_numpy(dtype=object, na_value=None), type=pa.string())
+    out = pc.replace_substring_regex(arr, r"[\s\-/]+", "_")
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="str")
 
 
 def _uniques(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -636,50 +644,80 @@ def _parse(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series], list[
             )
             failures.append((c.name, bad, f"{c.name} {{value!r}} is not valid: expected {c.rule()}"))
             parsed[c.name] = parsed[c.name].where(~bad)
-            extras["_raw_" + c.name] = _expand(u, codes, idx)
+            # The file's values, looked up only for the failing rows when their reasons are written.
+            extras["_raw_" + c.name] = (u.to_numpy(dtype=object), codes)
     return pd.DataFrame(parsed, index=idx), extras, failures
 
 
-def _failure_rows(
-    mask: pd.Series, column: str | None, reason: str, values: pd.Series | None = None
-) -> pd.DataFrame:
-    idx = np.flatnonzero(mask.to_numpy(dtype=bool))
-    if "{value!r}" in reason and values is not None:
-        vals = values.to_numpy(dtype=object)[idx]
-        reasons = [reason.format(value=v) for v in vals]
-    else:
-        reasons = [reason] * len(idx)
-    return pd.DataFrame({"idx": idx, "column": column, "reason": reasons})
+@dataclass(frozen=True)
+class _Fail:
+    """Failing rows of one check: positions, the column, and the reason, written only when it is shown.
+
+    ``template`` may quote the value (``{value!r}``), looked up in ``values`` (or ``values[codes]`` when
+    ``codes`` maps rows to distinct values); ``reasons`` holds reasons already written, one per failing row.
+    """
+
+    idx: np.ndarray
+    column: str | None
+    template: str = ""
+    values: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    reasons: np.ndarray | None = None
+
+    def reasons_at(self, ks: np.ndarray) -> np.ndarray:
+        """The reasons of this check's failing rows number ``ks`` (positions in ``idx``), as text."""
+        if self.reasons is not None:
+            return np.asarray(self.reasons, dtype=object)[ks]
+        if self.values is None or "{value" not in self.template:
+            return np.full(len(ks), self.template, dtype=object)
+        # Without codes, ``values`` holds the failing rows' values only (in ``idx`` order).
+        vals = self.values[ks] if self.codes is None else self.values[self.codes[self.idx[ks]]]
+        fmt = self.template.format
+        return np.array([fmt(value=v) for v in vals], dtype=object)
 
 
-def _pandera_failures(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
-    """Row failures of the pandera schema as (idx, column, reason), quoting the value as the file has it."""
-    try:
-        incident_schema().validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        fc = err.failure_cases
-        fc = fc[fc["index"].notna()]
-        reasons = []
-        for col, check, value, i in zip(
-            fc["column"], fc["check"], fc["failure_case"], fc["index"], strict=True
-        ):
-            spec = _SPEC.get(col)
-            if col in text.columns:
-                value = text[col].iloc[int(i)]
-            if check == "not_nullable":
-                reasons.append(f"{col} is empty but required")
-            elif spec is not None:
-                reasons.append(f"{col} {value!r} is not allowed: expected {spec.rule()}")
-            else:
-                reasons.append(f"{col} {value!r} failed {check}")
-        return pd.DataFrame(
-            {
-                "idx": fc["index"].astype("int64").to_numpy(),
-                "column": fc["column"].to_numpy(),
-                "reason": reasons,
-            }
+def _failure_rows(mask: pd.Series | np.ndarray, column: str | None, reason: str, values=None) -> _Fail:
+    """The rows where ``mask`` holds, failing with ``reason`` (``values``: the file's values, for ``{value!r}``,
+    as an array by row or a (distinct values, codes) pair)."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if isinstance(values, tuple):
+        return _Fail(idx, column, reason, values=values[0], codes=values[1])
+    if values is None or not len(idx):
+        return _Fail(idx, column, reason)
+    # Only the failing rows' values are kept (a whole column as Python objects would cost ~100 MB per 1M rows).
+    taken = values.iloc[idx] if isinstance(values, pd.Series) else np.asarray(values)[idx]
+    return _Fail(idx, column, reason, values=np.asarray(taken, dtype=object))
+
+
+def _pandera_failures(typed: pd.DataFrame, text: pd.DataFrame) -> list[_Fail]:
+    """Row failures of the pandera schema, per column, quoting the value as the file has it.
+
+    The checks of ``incident_schema`` are evaluated column by column as vectorised masks (pandera's own
+    failure report costs a Python object per failing cell: an all-bad 200k-row file took minutes and GBs);
+    ``tests/test_import_hardening.py`` checks that both find the same failures.
+    """
+    parts = []
+    for c in INCIDENT_COLUMNS:
+        if c.name not in typed.columns:
+            continue
+        v = typed[c.name]
+        present = v.notna().to_numpy(dtype=bool)
+        if c.kind == "category":
+            bad = present & ~v.isin(list(c.allowed)).to_numpy(dtype=bool)
+        elif c.kind in ("int", "float"):
+            num = v.astype("Float64")
+            bad = present & ~num.between(c.minimum, c.maximum).fillna(False).to_numpy(dtype=bool)
+        elif c.kind == "lsoa":
+            bad = present & ~v.astype("str").str.match(r"^E01\d{6}$").fillna(False).to_numpy(dtype=bool)
+        else:
+            bad = np.zeros(len(v), dtype=bool)
+        if c.required:
+            parts.append(_failure_rows(~present, c.name, f"{c.name} is empty but required"))
+        quoted = text[c.name] if c.name in text.columns else v
+        parts.append(
+            _failure_rows(bad, c.name, f"{c.name} {{value!r}} is not allowed: expected {c.rule()}", quoted)
         )
-    return pd.DataFrame({"idx": pd.Series(dtype="int64"), "column": [], "reason": []})
+    return parts
 
 
 def _categorical(values: pd.Series | np.ndarray, categories) -> pd.Series:
@@ -713,20 +751,55 @@ def _place(typed: pd.DataFrame, data_dir: Path | None) -> pd.DataFrame:
     return pd.DataFrame({"lsoa_code": lsoa}, index=typed.index)
 
 
-def _combine(failures: list[pd.DataFrame], lines: np.ndarray) -> pd.DataFrame:
-    """One quarantine row per rejected input row: the first failing column and all reasons joined."""
-    parts = [f for f in failures if len(f)]
+# At most this many reasons are written for one row; the rest are counted ("and 3 more problems"). An all-bad
+# file has a reason for every cell: written out, they cost more than the file itself.
+MAX_REASONS_PER_ROW = 3
+
+
+def _combine(failures: list[_Fail], lines: np.ndarray) -> pd.DataFrame:
+    """One quarantine row per rejected input row: the first failing column and its reasons in column order.
+
+    Vectorised over all failing cells: only the reasons shown are ever written as text.
+    """
+    parts = [f for f in failures if len(f.idx)]
     if not parts:
         return empty_quarantine()
     order = {name: i for i, name in enumerate(COLUMN_NAMES)}
-    allf = pd.concat(parts, ignore_index=True).drop_duplicates(["idx", "column"], keep="first")
-    allf = allf.assign(_o=allf["column"].map(order).fillna(-1)).sort_values(["idx", "_o"], kind="stable")
-    grouped = allf.groupby("idx", sort=True).agg(column=("column", "first"), reason=("reason", "; ".join))
+    idx = np.concatenate([f.idx for f in parts]).astype(np.int64)
+    col_order = np.concatenate([np.full(len(f.idx), order.get(f.column, -1), dtype=np.int64) for f in parts])
+    part = np.concatenate([np.full(len(f.idx), k, dtype=np.int64) for k, f in enumerate(parts)])
+    pos = np.concatenate([np.arange(len(f.idx), dtype=np.int64) for f in parts])
+    # Sorted by row, then column order, then check order (stable): the first check of a column wins.
+    sort = np.lexsort((part, col_order, idx))
+    idx, col_order, part, pos = idx[sort], col_order[sort], part[sort], pos[sort]
+    first_of_cell = np.r_[True, (idx[1:] != idx[:-1]) | (col_order[1:] != col_order[:-1])]
+    idx, part, pos = idx[first_of_cell], part[first_of_cell], pos[first_of_cell]
+    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+    ends = np.r_[starts[1:], len(idx)]
+    # Rank of each failing cell within its row; only the first MAX_REASONS_PER_ROW are written, check by check.
+    rank = np.arange(len(idx)) - np.repeat(starts, ends - starts)
+    shown = rank < MAX_REASONS_PER_ROW
+    text = np.empty(len(idx), dtype=object)
+    for k, f in enumerate(parts):
+        sel = np.flatnonzero(shown & (part == k))
+        if len(sel):
+            text[sel] = f.reasons_at(pos[sel])
+    reasons = []
+    for a, b in zip(starts, ends, strict=True):
+        if b - a == 1:
+            reasons.append(text[a])
+            continue
+        words = list(text[a : min(b, a + MAX_REASONS_PER_ROW)])
+        if b - a > MAX_REASONS_PER_ROW:
+            more = b - a - MAX_REASONS_PER_ROW
+            words.append(f"and {more} more problem{'s' if more > 1 else ''}")
+        reasons.append("; ".join(words))
+    columns = np.array([f.column for f in parts], dtype=object)
     out = pd.DataFrame(
         {
-            "row": lines[grouped.index.to_numpy()].astype("int64"),
-            "column": grouped["column"].to_numpy(dtype=object),
-            "reason": grouped["reason"].to_numpy(dtype=object),
+            "row": lines[idx[starts]].astype("int64"),
+            "column": columns[part[starts]],
+            "reason": np.asarray(reasons, dtype=object),
         }
     )
     return out[QUARANTINE_COLUMNS]
@@ -799,13 +872,11 @@ def from_frame(
 
     typed, extras, parse_fail = _parse(raw[present])
     failures = [_failure_rows(bad, col, reason, extras.get("_raw_" + col)) for col, bad, reason in parse_fail]
-    failures.append(_pandera_failures(typed, raw[present]))
+    failures.extend(_pandera_failures(typed, raw[present]))
     if PROBLEM_COLUMN in raw.columns:
         note = raw[PROBLEM_COLUMN].fillna("").astype("str")
         idx = np.flatnonzero(note.ne("").to_numpy())
-        failures.append(
-            pd.DataFrame({"idx": idx, "column": None, "reason": note.iloc[idx].to_numpy(dtype=object)})
-        )
+        failures.append(_Fail(idx, None, reasons=note.iloc[idx].to_numpy(dtype=object)))
 
     tax = load_taxonomy()
     mps = tax[tax["source"] == "mps"]
@@ -846,12 +917,10 @@ def from_frame(
         if col in typed:
             future = (typed[col] >= next_month).fillna(False).astype(bool)
             if future.any():
-                month = typed[col].dt.strftime("%Y-%m")
-                reasons = _failure_rows(future, col, "")
-                reasons["reason"] = [
-                    f"{col}: " + future_month_reason(m) for m in month.to_numpy(dtype=object)[reasons["idx"]]
-                ]
-                failures.append(reasons)
+                idx = np.flatnonzero(future.to_numpy(dtype=bool))
+                months = typed[col].iloc[idx].dt.strftime("%Y-%m").to_numpy(dtype=object)
+                reasons = np.array([f"{col}: " + future_month_reason(m) for m in months], dtype=object)
+                failures.append(_Fail(idx, col, reasons=reasons))
 
     placed = _place(typed, data_dir)
     unplaced = placed["lsoa_code"].isna()
@@ -864,13 +933,7 @@ def from_frame(
     idx = np.flatnonzero(first_line > 0)
     if idx.size:
         failures.append(
-            pd.DataFrame(
-                {
-                    "idx": idx,
-                    "column": "incident_id",
-                    "reason": [f"duplicate incident_id (first at line {int(f)})" for f in first_line[idx]],
-                }
-            )
+            _Fail(idx, "incident_id", "duplicate incident_id (first at line {value})", values=first_line[idx])
         )
 
     quarantine = _combine(failures, lines)

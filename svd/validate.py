@@ -35,6 +35,11 @@ def detect_format(path: Path) -> str:
         header = _header(Path(path))
     except Exception:  # noqa: BLE001 — an unreadable file is simply of unknown format
         return "unknown"
+    return format_of(header)
+
+
+def format_of(header: list[str]) -> str:
+    """One of ``FORMATS`` for a header row (column names), or ``unknown``."""
     cols = set(header)
     has_months = any(_MONTH_COL.match(c) for c in header)
     if {"MajorText", "MinorText"} <= cols and ("WardCode" in cols or "WardName" in cols):
@@ -48,6 +53,114 @@ def detect_format(path: Path) -> str:
     if "incident_id" in cols and "offence_datetime" in cols:
         return "svd_incidents"
     return "unknown"
+
+
+# How far down a file the column names are looked for when they are not on the first line.
+_BANNER_SEARCH_ROWS = 30
+
+
+def _text_rows(text: str, delimiter: str = ",") -> list[list[str]]:
+    rows = csv.reader(text.splitlines()[:_BANNER_SEARCH_ROWS], delimiter=delimiter)
+    return [[c.strip().lstrip("\ufeff") for c in r] for r in rows]
+
+
+def _decode(raw: bytes) -> tuple[str, str | None]:
+    """The text and, when it is not UTF-8 (with or without BOM) or cp1252, the encoding found."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 20:
+        for enc in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return raw.decode(enc), "UTF-16"
+            except UnicodeDecodeError:
+                continue
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), None
+
+
+def _count_csv_rows(text: str, delimiter: str, skip: int = 1) -> int:
+    rows = csv.reader(text.splitlines(), delimiter=delimiter)
+    return sum(1 for k, r in enumerate(rows) if k >= skip and any(c.strip() for c in r))
+
+
+def diagnose_unknown(path: Path) -> tuple[str, int]:
+    """Why a file's format was not recognised, as the likely cause and what to do, and the data rows read.
+
+    Tries what goes wrong with exported files: a UTF-16 encoding ("Unicode text" in Excel), a semicolon or tab
+    delimiter (Excel in many European locales), banner rows above the column names, and (Excel) the data on a
+    sheet other than the first. Rows read are the lines (or sheet rows) after the header, blank ones aside.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _diagnose_xlsx(path)
+    raw = path.read_bytes()
+    text, encoding = _decode(raw)
+    for delimiter, name in ((",", None), (";", "semicolons"), ("\t", "tabs")):
+        rows = _text_rows(text, delimiter)
+        for k, header in enumerate(rows):
+            fmt = format_of(header)
+            if fmt == "unknown":
+                continue
+            n = _count_csv_rows(text, delimiter, skip=k + 1)
+            causes = []
+            if encoding:
+                causes.append(f"it is encoded as {encoding}, not UTF-8")
+            if name:
+                causes.append(f"its columns are separated by {name}, not commas")
+            if k:
+                causes.append(
+                    f"the column names are on line {k + 1}, below {k} banner line{'s' if k > 1 else ''}"
+                )
+            fix = (
+                "Save it again as “CSV UTF-8 (comma delimited)”"
+                + (f" after deleting the line{'s' if k > 1 else ''} above the column names" if k else "")
+                + "."
+            )
+            return f"it looks like a {fmt} file, but {' and '.join(causes)}. {fix}", n
+    n = _count_csv_rows(text, ",")
+    hint = f" It is encoded as {encoding}; save it as CSV UTF-8." if encoding else ""
+    return "none of the known column layouts was found in its first lines." + hint, n
+
+
+def _diagnose_xlsx(path: Path) -> tuple[str, int]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        first_rows = 0
+        for number, ws in enumerate(wb.worksheets, start=1):
+            rows = [
+                [("" if c is None else str(c).strip()) for c in r]
+                for r in ws.iter_rows(max_row=_BANNER_SEARCH_ROWS, values_only=True)
+            ]
+            count = sum(1 for r in ws.iter_rows(values_only=True) if any(c is not None for c in r))
+            if number == 1:
+                first_rows = max(count - 1, 0)
+            for k, header in enumerate(rows):
+                fmt = format_of([c for c in header if c])
+                if fmt == "unknown":
+                    continue
+                causes = []
+                if number > 1:
+                    causes.append(
+                        f"its data are on sheet {number} (“{ws.title}”), and only the first sheet is read"
+                    )
+                if k:
+                    causes.append(
+                        f"the column names are on row {k + 1}, below {k} banner row{'s' if k > 1 else ''}"
+                    )
+                if not causes:
+                    break
+                fix = (
+                    "Move that sheet first (or save it alone as CSV UTF-8)"
+                    if number > 1
+                    else "Delete the rows"
+                )
+                fix += " above the column names." if k else "."
+                return f"it looks like a {fmt} file, but {' and '.join(causes)}. {fix}", first_rows
+        return "none of the known column layouts was found on any sheet.", first_rows
+    finally:
+        wb.close()
 
 
 def import_file(path: Path, fmt: str | None = None) -> ImportResult | None:
@@ -145,7 +258,17 @@ def validate_with_result(path: Path, check_release: bool = True) -> tuple[dict, 
             + ", ".join(FORMATS)
             + " (MPS ward or borough CSV, police.uk street CSV, or the svd incident format v1)"
         )
-        return base | {"problems": [{"row": 1, "column": None, "reason": reason}]}, None
+        try:
+            cause, n = diagnose_unknown(path)
+            reason += f". Likely cause: {cause}"
+        except Exception:  # noqa: BLE001 — the diagnosis is a courtesy; the report stands without it
+            n = 0
+        # Every row read is set aside, none accepted: rows read = accepted + set aside, as for any file.
+        return base | {
+            "rows_in": n,
+            "rows_quarantined": n,
+            "problems": [{"row": 1, "column": None, "reason": reason}],
+        }, None
     try:
         result = import_file(path, fmt)
     except RefusedFile as exc:

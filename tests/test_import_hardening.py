@@ -128,3 +128,180 @@ def test_xlsx_rows_cells_and_time_are_bounded_while_reading(tmp_path, tiny, monk
     monkeypatch.setenv("SVD_DATA_DIR", str(tiny))
     report = validate.validate_file(big)
     assert report["problems"][0]["reason"].startswith("refused: reading the Excel sheet took more than")
+
+
+# ------------------------------------------------------------------------------------------------ all-bad files
+
+
+def test_vectorised_checks_find_what_the_pandera_schema_finds():
+    import pandas as pd
+    import pandera.pandas as pa
+
+    lines = [
+        row(incident_id="A"),
+        row(incident_id="B", offence="stabbing", victim_age="130", lsoa21_code="W01000001"),
+        row(incident_id="C", victim_sex="x", suspects_count="-1", mps_major=""),
+        row(incident_id="", location_type="moon", relationship="rival"),
+    ]
+    raw = pd.DataFrame([ln.split(",") for ln in lines], columns=HEADER.split(","), dtype="str")
+    typed, _, _ = incidents._parse(raw)
+    ours = {(int(i), f.column) for f in incidents._pandera_failures(typed, raw) for i in f.idx}
+    try:
+        incidents.incident_schema().validate(typed, lazy=True)
+        theirs = set()
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases[err.failure_cases["index"].notna()]
+        theirs = {(int(i), c) for i, c in zip(fc["index"], fc["column"], strict=True)}
+    assert ours == theirs and len(ours) >= 8
+
+
+def _all_bad(n: int) -> str:
+    # Every row wrong the way real exports go wrong: UK dates, ages with words, unknown categories.
+    bad = [
+        row(
+            incident_id=f"B{i}",
+            offence_datetime="17/05/2024 15:40",
+            victim_age="15 years",
+            mps_major="Robery",
+            victim_sex="x",
+        )
+        for i in range(n)
+    ]
+    return "\n".join([HEADER, *bad]) + "\n"
+
+
+def test_an_all_bad_file_gives_each_row_its_reasons_without_writing_thousands(tmp_path, tiny):
+    path = tmp_path / "bad.csv"
+    path.write_text(_all_bad(50))
+    r = incidents.read_incidents(path, data_dir=tiny)
+    assert (r.rows_in, r.rows_quarantined) == (50, 50)
+    first = r.quarantine.iloc[0]
+    assert first["row"] == 2 and first["column"] == "offence_datetime"
+    assert first["reason"].count(";") <= incidents.MAX_REASONS_PER_ROW
+    assert "'17/05/2024 15:40' is not valid" in first["reason"]
+    # Four problems (date, major, age, sex): three written, the fourth counted.
+    assert first["reason"].endswith("and 1 more problem")
+
+
+@pytest.mark.slow
+def test_quarantining_costs_no_more_than_accepting(tmp_path, tiny):
+    import time
+
+    n = 60_000
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("\n".join([HEADER, *(row(incident_id=f"G{i}") for i in range(n))]) + "\n")
+    bad.write_text(_all_bad(n))
+
+    def cpu(path: Path) -> float:
+        t = time.process_time()
+        incidents.read_incidents(path, data_dir=tiny)
+        return time.process_time() - t
+
+    cpu(good)  # warm
+    assert cpu(bad) <= 3 * cpu(good) + 0.5
+
+
+# ------------------------------------------------------------------------------------------------ unknown formats
+
+
+def _three_rows() -> list[str]:
+    return [row(incident_id=f"U{i}") for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "cause"),
+    [
+        (
+            "utf16.csv",
+            lambda p: p.write_bytes(("\n".join([HEADER, *_three_rows()]) + "\n").encode("utf-16")),
+            "encoded as UTF-16",
+        ),
+        (
+            "semi.csv",
+            lambda p: p.write_text("\n".join(x.replace(",", ";") for x in [HEADER, *_three_rows()]) + "\n"),
+            "separated by semicolons",
+        ),
+        (
+            "banner.csv",
+            lambda p: p.write_text(
+                "\n".join(["Extract from CRIS, run 2024-06-01", "", HEADER, *_three_rows()]) + "\n"
+            ),
+            "column names are on line 3, below 2 banner lines",
+        ),
+    ],
+)
+def test_unknown_csv_formats_say_the_likely_cause_and_count_rows(tmp_path, monkeypatch, name, write, cause):
+    monkeypatch.setenv("SVD_DATA_DIR", str(tmp_path / "no-data"))
+    path = tmp_path / name
+    write(path)
+    report = validate.validate_file(path)
+    assert report["format"] == "unknown"
+    reason = report["problems"][0]["reason"]
+    assert "looks like a svd_incidents file" in reason and cause in reason, reason
+    assert (report["rows_in"], report["rows_accepted"], report["rows_quarantined"]) == (3, 0, 3)
+
+
+def test_unknown_xlsx_with_data_on_the_second_sheet_says_so(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Prepared by the analyst"])
+    wb.active.append(["Data on the next sheet"])
+    data = wb.create_sheet("Incidents")
+    for r in [HEADER, *_three_rows()]:
+        data.append(r.split(","))
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    report = validate.validate_file(path)
+    reason = report["problems"][0]["reason"]
+    assert report["format"] == "unknown" and "on sheet 2 (“Incidents”)" in reason, reason
+    assert (report["rows_in"], report["rows_quarantined"]) == (
+        1,
+        1,
+    )  # the first sheet's rows, read and set aside
+
+
+# ------------------------------------------------------------------------------------------------ formulas
+
+
+def test_downloads_neutralise_formula_cells_in_csv_and_excel():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from svd import export
+    from svd.hotspots import change_text
+
+    df = pd.DataFrame(
+        {
+            "area": pd.Series(
+                ["=HYPERLINK('http://x')", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "Abbey"], dtype="str"
+            ),
+            "kind": pd.Categorical(["=1+1", "ok", "ok", "ok", "ok", "ok", "ok"]),
+            "obj": pd.Series([change_text(2, 0), None, 3, "a=b", "", "-", "x"], dtype=object),
+            "count": [1, -2, 3, 4, 5, 6, 7],
+        }
+    )
+    csv_text = export.table_csv(df).decode("utf-8-sig")
+    for cell in (
+        "'=HYPERLINK('http://x')",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'=1+1",
+        "'+2 (none before)",
+    ):
+        assert cell in csv_text, cell
+    lines = csv_text.split("\n")
+    assert lines[1].startswith("'=HYPERLINK") and lines[2] == "'+1,ok,,-2"  # -2 in 'count' is a number
+    assert ",a=b," in csv_text and "\n'-,ok,'-," not in csv_text
+    assert "\n=" not in csv_text and ",=" not in csv_text and ",+" not in csv_text and ",@" not in csv_text
+    wb = load_workbook(io.BytesIO(export.table_xlsx({"t": df})))
+    cells = [c.value for c in wb["t"]["A"]][1:]
+    assert cells[0] == "'=HYPERLINK('http://x')" and all(not str(v).startswith("=") for v in cells)
+    assert wb["t"]["B2"].data_type == "s" and wb["t"]["D3"].value == -2
+    assert df["area"].iloc[0].startswith("=")  # the caller's table is not changed
