@@ -196,6 +196,28 @@ def mps_figure(
     )
 
 
+PARTIAL_MONTH_DAYS = 3  # a latest month whose last offence is earlier than this before its end is partial
+
+
+def covered_months(records: pd.DataFrame) -> pd.DatetimeIndex:
+    """The months the records cover: every month with a record, except a latest month that looks partial.
+
+    An extract taken part-way through a month ends early: when the latest offence date falls more than
+    ``PARTIAL_MONTH_DAYS`` days before the end of its month (a borough sees offences every day), that month is
+    left out, so a change test over it says "not compared: a month is missing" instead of calling a short
+    month a fall.
+    """
+    months = pd.DatetimeIndex(records["month"].dropna().unique()).sort_values()
+    if len(months) == 0 or "offence_date" not in records.columns:
+        return months
+    last = pd.to_datetime(records["offence_date"], errors="coerce").max()
+    if pd.isna(last) or pd.Timestamp(last).to_period("M").to_timestamp() != months[-1]:
+        return months
+    if last.days_in_month - last.day > PARTIAL_MONTH_DAYS:
+        return months[:-1]
+    return months
+
+
 def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     """Records where ``mask`` is True, by month (index: month)."""
     return records.loc[mask, "month"].value_counts().sort_index()
@@ -213,8 +235,9 @@ def records_figure(m: Metric, records: pd.DataFrame, population: float, simulate
     periods = agg.latest_periods(records["month"])
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
-    # The months the records cover: a window month with no record at all is missing, not zero.
-    available = month.dropna().unique()
+    # The months the records cover: a window month with no record at all, or a partial latest month, is
+    # missing, not zero.
+    available = covered_months(records)
 
     def window(mask: np.ndarray, months) -> list[float]:
         return monthly_window(monthly_record_counts(records, mask), months, available).tolist()
