@@ -241,6 +241,28 @@ def mps_figure(
     return _uncompared(fig, note)
 
 
+PARTIAL_MONTH_DAYS = 3  # a latest month whose last offence is earlier than this before its end is partial
+
+
+def covered_months(records: pd.DataFrame) -> pd.DatetimeIndex:
+    """The months the records cover: every month with a record, except a latest month that looks partial.
+
+    An extract taken part-way through a month ends early: when the latest offence date falls more than
+    ``PARTIAL_MONTH_DAYS`` days before the end of its month (a borough sees offences every day), that month is
+    left out, so a change test over it says "not compared: a month is missing" instead of calling a short
+    month a fall.
+    """
+    months = pd.DatetimeIndex(records["month"].dropna().unique()).sort_values()
+    if len(months) == 0 or "offence_date" not in records.columns:
+        return months
+    last = pd.to_datetime(records["offence_date"], errors="coerce").max()
+    if pd.isna(last) or pd.Timestamp(last).to_period("M").to_timestamp() != months[-1]:
+        return months
+    if last.days_in_month - last.day > PARTIAL_MONTH_DAYS:
+        return months[:-1]
+    return months
+
+
 def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     """Records where ``mask`` is True, by month (index: month)."""
     return records.loc[mask, "month"].value_counts().sort_index()
@@ -273,8 +295,8 @@ def records_figure(
     """A figure for a record-level metric (counts, or a percentage share) over the chosen months.
 
     ``periods`` default to the records' latest 12 months; ``available`` are the months the record set covers
-    (default: the months of ``records``; pass the whole set's months when ``records`` is a subset, e.g. some
-    wards, so that a month without records in the subset counts as zero, not as missing).
+    (default: ``covered_months(records)``; pass the whole set's ``covered_months`` when ``records`` is a subset,
+    e.g. some wards, so that a month without records in the subset counts as zero, not as missing).
     A share's numerators and bases are in ``extra`` (numerator, base, numerator_previous, base_previous), and
     month by month in ``extra["monthly"]`` (the same keys, NaN for a month the records do not cover) for
     ``svd.stats.share_change_test``. With simulated records, a metric whose quantity the simulation fixes
@@ -287,8 +309,9 @@ def records_figure(
     note = periods.problem(pd.date_range(span.min(), span.max(), freq="MS"), "the record-level data")
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
-    # The months the record set covers: a window month with no record at all in the set is missing, not zero.
-    covered = span.dropna().unique()
+    # The months the record set covers: a window month with no record at all in the set, or a partial latest
+    # month, is missing, not zero (``covered_months``; of the whole set when ``records`` is a subset).
+    covered = covered_months(records) if available is None else pd.DatetimeIndex(pd.unique(available))
 
     def window(mask: np.ndarray, months) -> list[float]:
         return monthly_window(monthly_record_counts(records, mask), months, covered).tolist()

@@ -202,7 +202,7 @@ def board_figures(
     for every figure (default: the latest 12 months of each source).
     """
     ids = tuple(metric_ids) if metric_ids is not None else tuple(mx.load_metrics())
-    record_months = records["month"] if records is not None else None
+    record_months = mx.covered_months(records) if records is not None else None
     if wards:
         if ward_population is None:
             raise ValueError("ward_population is needed to compute figures for selected wards")

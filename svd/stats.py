@@ -815,8 +815,9 @@ def gi_star_exact(y: np.ndarray, neighbours: Sequence[np.ndarray]) -> tuple[np.n
         z[i] = 0.0 if v <= 1e-12 * max(1.0, mu**2) else (s - k[i] * mu) / math.sqrt(v)
     # p from the exact subset-sum counts on the grid.
     g = _on_grid(y)
-    big = int(g.sum())
     kmax = int(k.max())
+    # No subset of at most kmax areas sums to more than the kmax largest values: count sums up to there only.
+    big = int(np.sort(g)[-kmax:].sum())
     if math.comb(n, kmax) >= 2**62:  # int64 counts would overflow: count each area afresh, as probabilities
         return z, _gi_p_direct(g, neighbours, k)
     f = np.zeros((kmax + 1, big + 1), dtype=np.int64)
@@ -847,7 +848,7 @@ def _two_sided(dist: np.ndarray, s: int, ways: int | float) -> float:
 
 def _gi_p_direct(g: np.ndarray, neighbours: Sequence[np.ndarray], k: np.ndarray) -> np.ndarray:
     """The same p-values, one area at a time in probabilities (for graphs too large for int64 counts)."""
-    n, big = len(g), int(g.sum())
+    n, big = len(g), int(np.sort(g)[-int(k.max()) :].sum())
     p = np.ones(n)
     for i in range(n):
         ki = int(k[i])

@@ -114,3 +114,26 @@ def test_hotspots_json_real_data():
     summary = json.loads(run("summary", "--json").stdout)["by_ward_serious_violence_12m"]
     assert {x["code"]: x["count"] for x in r["areas"]} == summary
     assert run("hotspots", "--level", "county").returncode != 0
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_hotspots_reads_the_extract_named_by_svd_extract(tmp_path):
+    """With SVD_EXTRACT set, the areas are counted from that extract and the report says so."""
+    import os
+
+    extract = tmp_path / "extract.csv"
+    assert run("simulate", "--out", str(extract)).returncode == 0
+    env = dict(os.environ, SVD_EXTRACT=str(extract))
+    p = subprocess.run(
+        [sys.executable, "-m", "svd", "hotspots", "--level", "lsoa", "--json"],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert r["source"] == "partnership extract" and "extract.csv" in r["source_label"]
+    assert len(r["areas"]) == 115 and sum(a["count"] for a in r["areas"]) > 0

@@ -194,3 +194,33 @@ def test_under_25_counts_get_no_all_ages_rate():
     assert "needs under-25 residents" in fig.provenance.method
     da = mx.records_figure(mx.metric("domestic_abuse"), recs, 1000.0, simulated=False)
     assert da.rate_per_1000 == 1.0 and "per 1,000 residents, all ages, Census 2021" in da.provenance.method
+
+
+def test_covered_months_leave_out_a_partial_latest_month():
+    """Records to 12 March: March is partial (19 days short of its end); to 30 March it is complete."""
+    from svd.metrics import covered_months
+
+    dates = pd.to_datetime(["2025-01-15", "2025-02-28", "2025-03-12"])
+    recs = pd.DataFrame({"month": dates.to_period("M").to_timestamp(), "offence_date": dates})
+    assert list(covered_months(recs)) == list(pd.to_datetime(["2025-01-01", "2025-02-01"]))
+    recs.loc[2, "offence_date"] = pd.Timestamp("2025-03-30")
+    assert len(covered_months(recs)) == 3
+    assert len(covered_months(recs.drop(columns="offence_date"))) == 3
+
+
+def test_records_figure_does_not_compare_a_partial_month():
+    """24 months of 10 domestic-abuse records; the extract stops on 10 March (3 records that month): the
+    change is not compared, where the totals alone (120 against 113) would have been tested."""
+    months = pd.date_range("2024-04-01", "2026-03-01", freq="MS")
+    rows = []
+    for m in months:
+        n = 3 if m == months[-1] else 10
+        day = 10 if m == months[-1] else m.days_in_month
+        rows += [{"month": m, "offence_date": m + pd.Timedelta(days=day - 1), "domestic_abuse": True}] * n
+    recs = pd.DataFrame(rows)
+    fig = mx.records_figure(mx.metric("domestic_abuse"), recs, 1000.0, simulated=False)
+    assert (fig.current, fig.previous) == (113, 120)
+    assert fig.change_label == "not compared: a month is missing" and fig.p_value is None
+    full = recs.assign(offence_date=recs["month"] + pd.offsets.MonthEnd(0))
+    fig = mx.records_figure(mx.metric("domestic_abuse"), full, 1000.0, simulated=False)
+    assert fig.change_label == "no significant change" and "quasi-Poisson" in fig.change_method
