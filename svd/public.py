@@ -45,12 +45,22 @@ PUBLIC_NOTE = (
     "Rates, changes and shares of a hidden count are left blank. Downloads and the board pack follow the "
     "same rule."
 )
+LSOA_NOTE = (
+    "Public mode: sexual offences and domestic abuse are shown by ward, not by neighbourhood (LSOA). With "
+    "most neighbourhoods holding 1 to 4 such offences a year, hiding them would also hide most wards."
+)
 
 
 def is_public(env: Mapping[str, str] | None = None) -> bool:
     """True when ``SVD_PUBLIC`` (in ``env``, default the process environment) is 1, true or yes."""
     raw = (os.environ if env is None else env).get(ENV, "")
     return str(raw).strip().lower() in ("1", "true", "yes")
+
+
+def level_allowed(level: str, sensitive: bool, public: bool | None = None) -> bool:
+    """Whether figures at ``level`` may be shown: in public mode, sensitive offences not by LSOA (``LSOA_NOTE``)."""
+    on = is_public() if public is None else public
+    return not (on and sensitive and level.lower() == "lsoa")
 
 
 def needs_suppression(level: str, sensitive: bool) -> bool:
@@ -206,6 +216,41 @@ def _narrowed(
     from scipy.optimize import linprog
 
     targets = np.flatnonzero(hid & (v >= 1) & (v < threshold))
+    if not len(targets):
+        return []
+    # Cheap proof first: a feasible move of the cell to 1 and to 4, passed along the rows (each row it breaks
+    # is mended by another hidden cell with room, and so on down the tree). Only where none is found does
+    # the linear programme decide.
+    rows_of: dict[int, list[int]] = {}
+    for r, (t, parts) in enumerate(arrs):
+        for c in (int(t), *map(int, parts)):
+            rows_of.setdefault(c, []).append(r)
+    lo_b = np.where(bounded, 1.0, 0.0)
+    hi_b = np.where(bounded, float(threshold - 1), np.inf)
+
+    def mend(r: int, moved: int, delta: float, used: set[int], depth: int) -> bool:
+        t, parts = arrs[r]
+        side = moved == int(t)
+        for y in (int(t), *map(int, parts)):
+            if y == moved or not hid[y] or fix[y] or y in used:
+                continue
+            step = -delta if (y == int(t)) == side else delta
+            if not lo_b[y] <= v[y] + step <= hi_b[y]:
+                continue
+            if depth > 0 and all(
+                mend(r2, y, step, used | {y}, depth - 1) for r2 in rows_of.get(y, []) if r2 != r
+            ):
+                return True
+            if depth == 0 and len(rows_of.get(y, [])) == 1:
+                return True
+        return False
+
+    def shiftable(c: int) -> bool:
+        cap = float(v[fix].max()) if fix.any() else np.inf
+        goals = [1.0 - v[c], min(threshold - 1, cap) - v[c]]
+        return all(d == 0 or all(mend(r, c, d, {c}, 4) for r in rows_of.get(c, [])) for d in goals)
+
+    targets = np.array([c for c in targets if not shiftable(int(c))], dtype=int)
     if not len(targets):
         return []
     var = np.flatnonzero(hid)

@@ -215,6 +215,9 @@ def body() -> None:
         horizontal=True,
         key="da_map_level",
     )
+    if not public.level_allowed(level, sensitive=True):
+        level = "ward"
+        st.info(public.LSOA_NOTE, icon=":material/visibility_off:")
     da_borough = rf.apply(
         everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)
     )
