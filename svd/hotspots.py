@@ -213,10 +213,10 @@ class PublicPattern:
 
 
 def sensitive_part_filters(f: RecordFilter, all_groups: Sequence[str], flags: bool) -> list[RecordFilter]:
-    """The sensitive parts of a selection a reader could isolate by changing the offence or flag filter: each
-    sensitive offence group in it (split by the domestic-abuse flag where records carry it), and each group's
-    flagged records (``flags``) unless the selection excludes them — "All" less "Exclude flagged" is the
-    flagged part. Periods, times and places are kept."""
+    """The sensitive parts of a selection a reader could isolate by changing the offence filter: each sensitive
+    offence group in it and, when only flagged records are chosen (``flags``: records carry the flag), each
+    group's flagged records. Public mode offers no flag or time filter on Hotspots (``views/hotspots.py``):
+    "All" less "Exclude flagged" would give the flagged part away, so no selection here is split by them."""
     from dataclasses import replace
 
     from svd import public
@@ -224,12 +224,10 @@ def sensitive_part_filters(f: RecordFilter, all_groups: Sequence[str], flags: bo
     sens = public.sensitive_groups()
     groups = list(f.offence_groups) or list(all_groups)
     da_sensitive = flags and "domestic_abuse" in public.sensitive_flags()
-    states = [f.domestic_abuse] if f.domestic_abuse is not None or not flags else [True, False]
     out = []
     for g in groups:
-        for st in states:
-            if g in sens or (st is True and da_sensitive):
-                out.append(replace(f, offence_groups=(g,), domestic_abuse=st))
+        if g in sens or (f.domestic_abuse is True and da_sensitive):
+            out.append(replace(f, offence_groups=(g,)))
     return out
 
 

@@ -6,8 +6,8 @@ is data: the ``sensitive`` column of ``data/taxonomy.csv`` (offence groups) and 
 (record flags such as domestic abuse, and the threshold). A selection containing ANY sensitive offence group,
 or only flagged records, is sensitive; a metric is sensitive when it counts any sensitive group or flag.
 
-The rule: counts from 1 to 4 are hidden ("<5", primary suppression) at LSOA level always and at ward level
-for sensitive offences; borough figures are never hidden. Secondary suppression ("[c]") holds across every
+The rule: ward and LSOA counts from 1 to 4 of sensitive offences are hidden ("<5", primary suppression);
+borough figures are never hidden, nor counts of other offences (``needs_suppression`` says why). Secondary suppression ("[c]") holds across every
 published total a reader can see together: a hidden cell never stands alone in a row whose total is shown,
 and a row holding a "<5" cell also hides a cell of 5 or more (so two hidden cells of 1 cannot be worked out
 from a total of 2). Totals are LSOAs within their ward, wards within the borough, and offence splits (all
@@ -39,10 +39,15 @@ def definitions() -> dict:
 THRESHOLD = int(definitions()["threshold"])
 LEVELS = ("lsoa", "ward", "borough")
 PUBLIC_NOTE = (
-    "Public mode: to protect victims, counts of 1 to 4 are shown as \u201c<5\u201d for LSOAs, and for sexual "
-    "offences and domestic abuse also for wards. Where a total would let a hidden count be worked out, a "
-    "second count is hidden as \u201c[c]\u201d. Rates and shares of a hidden count are left blank. Downloads "
-    "and the board pack follow the same rule."
+    "Public mode: to protect victims, ward and LSOA counts of 1 to 4 of sexual offences and domestic abuse "
+    "are shown as \u201c<5\u201d, and so is any figure that includes them. Where a total, another tab or "
+    "another filter would let a hidden count be worked out, further counts are hidden as \u201c[c]\u201d. "
+    "Rates, changes and shares of a hidden count are left blank. Downloads and the board pack follow the "
+    "same rule."
+)
+LSOA_NOTE = (
+    "Public mode: sexual offences and domestic abuse are shown by ward, not by neighbourhood (LSOA). With "
+    "most neighbourhoods holding 1 to 4 such offences a year, hiding them would also hide most wards."
 )
 
 
@@ -52,12 +57,23 @@ def is_public(env: Mapping[str, str] | None = None) -> bool:
     return str(raw).strip().lower() in ("1", "true", "yes")
 
 
+def level_allowed(level: str, sensitive: bool, public: bool | None = None) -> bool:
+    """Whether figures at ``level`` may be shown: in public mode, sensitive offences not by LSOA (``LSOA_NOTE``)."""
+    on = is_public() if public is None else public
+    return not (on and sensitive and level.lower() == "lsoa")
+
+
 def needs_suppression(level: str, sensitive: bool) -> bool:
-    """Whether counts at ``level`` are suppressed in public mode: LSOA always, ward when sensitive, else not."""
+    """Whether counts at ``level`` are suppressed in public mode: ward and LSOA counts of sensitive offences.
+
+    Counts of other offences are not hidden at any level: a ward count of 1 to 4 (published in full, like
+    police.uk's street-level data) already says what its LSOAs hold, and "all offences" less "all but
+    homicide" gives any group's LSOA count, so hiding them would protect nothing (tests/test_public_attack.py).
+    """
     level = level.lower()
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, got {level!r}")
-    return level == "lsoa" or (level == "ward" and sensitive)
+    return level in ("ward", "lsoa") and sensitive
 
 
 def area_level(wards: Sequence[str] | None) -> str:
@@ -118,7 +134,7 @@ def sensitive_parts(offence_groups: Iterable[str], all_groups: Iterable[str]) ->
 @dataclass(frozen=True)
 class Protection:
     """Which cells are hidden: ``primary`` (1 to 4, "<5"), ``hidden`` (primary or secondary "[c]") and
-    ``exposed`` (cells of a row that could not be protected because nothing else in it could be hidden)."""
+    ``exposed`` (cells of a row with no cell of 5 or more to hide: all hidden, shown "[c]")."""
 
     hidden: np.ndarray
     primary: np.ndarray
@@ -143,6 +159,131 @@ def _partner(
     return int(order[0]) if len(order) else None
 
 
+def _row_rule(
+    v: np.ndarray,
+    hid: np.ndarray,
+    primary: np.ndarray,
+    fix: np.ndarray,
+    exposed: np.ndarray,
+    arrs: Sequence[tuple[int, np.ndarray]],
+    threshold: int,
+) -> None:
+    """The secondary rule, row by row until nothing changes (``hid`` and ``exposed`` updated in place)."""
+    for _ in range(4 * len(v) + 4):
+        changed = False
+        for t, parts in arrs:
+            cells = np.append(parts, t)
+            h = hid[cells]
+            if not h.any():
+                continue
+            wide = bool((h & ~primary[cells] & (v[cells] >= threshold)).any()) or bool(
+                hid[t] and not exposed[t]
+            )
+            if h.sum() >= 2 and (not (primary[parts] & hid[parts]).any() or wide):
+                continue
+            pick = _partner(v, hid, fix, t, parts, threshold)
+            if pick is None:
+                # Nothing of 5 or more to hide (a tiny total): hide every cell of the row, zeros too, all as
+                # "[c]", so the row says no more than its published total does; so do the rows below it.
+                free = cells[~fix[cells] & ~hid[cells]]
+                exposed[cells[~fix[cells]]] = True
+                if len(free):
+                    hid[free] = True
+                    changed = True
+                continue
+            hid[pick] = True
+            changed = True
+        for t, parts in arrs:
+            if exposed[t] and not exposed[parts[~fix[parts]]].all():
+                exposed[parts[~fix[parts]]] = True
+                hid[parts[~fix[parts]]] = True
+                changed = True
+        if not changed:
+            return
+
+
+def _narrowed(
+    v: np.ndarray,
+    hid: np.ndarray,
+    bounded: np.ndarray,
+    fix: np.ndarray,
+    arrs: Sequence[tuple[int, np.ndarray]],
+    threshold: int,
+) -> list[int]:
+    """Hidden cells of 1 to ``threshold - 1`` that the published cells pin to narrower than 1 to
+    ``threshold - 1`` (or to the published total, when smaller), by linear programming: each hidden cell is
+    at least 0, a "<5" cell (``bounded``) 1 to 4, and every row's total equals the sum of its parts."""
+    from scipy.optimize import linprog
+
+    targets = np.flatnonzero(hid & (v >= 1) & (v < threshold))
+    if not len(targets):
+        return []
+    # Cheap proof first: a feasible move of the cell to 1 and to 4, passed along the rows (each row it breaks
+    # is mended by another hidden cell with room, and so on down the tree). Only where none is found does
+    # the linear programme decide.
+    rows_of: dict[int, list[int]] = {}
+    for r, (t, parts) in enumerate(arrs):
+        for c in (int(t), *map(int, parts)):
+            rows_of.setdefault(c, []).append(r)
+    lo_b = np.where(bounded, 1.0, 0.0)
+    hi_b = np.where(bounded, float(threshold - 1), np.inf)
+
+    def mend(r: int, moved: int, delta: float, used: set[int], depth: int) -> bool:
+        t, parts = arrs[r]
+        side = moved == int(t)
+        for y in (int(t), *map(int, parts)):
+            if y == moved or not hid[y] or fix[y] or y in used:
+                continue
+            step = -delta if (y == int(t)) == side else delta
+            if not lo_b[y] <= v[y] + step <= hi_b[y]:
+                continue
+            if depth > 0 and all(
+                mend(r2, y, step, used | {y}, depth - 1) for r2 in rows_of.get(y, []) if r2 != r
+            ):
+                return True
+            if depth == 0 and len(rows_of.get(y, [])) == 1:
+                return True
+        return False
+
+    def shiftable(c: int) -> bool:
+        cap = float(v[fix].max()) if fix.any() else np.inf
+        goals = [1.0 - v[c], min(threshold - 1, cap) - v[c]]
+        return all(d == 0 or all(mend(r, c, d, {c}, 4) for r in rows_of.get(c, [])) for d in goals)
+
+    targets = np.array([c for c in targets if not shiftable(int(c))], dtype=int)
+    if not len(targets):
+        return []
+    var = np.flatnonzero(hid)
+    col = {int(c): i for i, c in enumerate(var)}
+    a_eq, b_eq = [], []
+    for t, parts in arrs:
+        row = np.zeros(len(var))
+        const = 0.0
+        for c, sign in [(int(p), 1.0) for p in parts] + [(int(t), -1.0)]:
+            if hid[c]:
+                row[col[c]] += sign
+            else:
+                const -= sign * v[c]
+        if row.any():
+            a_eq.append(row)
+            b_eq.append(const)
+    if not a_eq:
+        return []
+    bounds = [(1, threshold - 1) if bounded[c] else (0, None) for c in var]
+    cap = float(v[fix].max()) if fix.any() else np.inf
+    out = []
+    for c in targets:
+        obj = np.zeros(len(var))
+        obj[col[int(c)]] = 1
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if lo.status != 0 or hi.status != 0:
+            continue
+        if lo.fun > 1 + 1e-6 or -hi.fun < min(threshold - 1, cap) - 1e-6:
+            out.append(int(c))
+    return out
+
+
 def protect(
     values: Sequence[float],
     protectable: Sequence[bool],
@@ -150,6 +291,7 @@ def protect(
     fixed: Sequence[bool] | None = None,
     hidden: Sequence[bool] | None = None,
     threshold: int = THRESHOLD,
+    audit: bool = True,
 ) -> Protection:
     """Primary and secondary suppression of ``values`` (cells) linked by published totals.
 
@@ -166,29 +308,35 @@ def protect(
     n = len(v)
     prot = np.asarray(protectable, dtype=bool)
     fix = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
-    primary = prot & ~fix & (v >= 1) & (v < threshold)
-    hid = primary.copy() if hidden is None else primary | np.asarray(hidden, dtype=bool)
+    pre = np.zeros(n, dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool)
+    # A cell hidden already (one of its parts is) is shown "[c]": "<5" would tell a reader it is at least 1
+    # for each hidden part, narrowing it.
+    primary = prot & ~fix & ~pre & (v >= 1) & (v < threshold)
+    hid = primary | pre
     exposed = np.zeros(n, dtype=bool)
     arrs = [(int(t), np.asarray(p, dtype=int)) for t, p in rows]
-    for _ in range(4 * n + 4):
-        changed = False
-        for t, parts in arrs:
-            cells = np.append(parts, t)
-            h = hid[cells]
-            if not h.any():
-                continue
-            wide = bool((h & ~primary[cells] & (v[cells] >= threshold)).any()) or bool(hid[t])
-            if h.sum() >= 2 and (not (primary[parts] & hid[parts]).any() or wide):
-                continue
-            pick = _partner(v, hid, fix, t, parts, threshold)
-            if pick is None:
-                exposed[cells] = True
-                continue
-            hid[pick] = True
-            changed = True
-        if not changed:
+    for _ in range(2 * n + 2):
+        _row_rule(v, hid, primary, fix, exposed, arrs, threshold)
+        # The row rule is necessary, not sufficient (several "<5" cells tell a reader each is at least 1): the
+        # attacker's linear programme decides, and each cell it narrows gets one more cell hidden beside it.
+        narrowed = _narrowed(v, hid, primary & ~exposed, fix, arrs, threshold) if audit else []
+        if not narrowed:
             break
-    return Protection(hidden=hid, primary=primary, exposed=exposed & hid)
+        c = narrowed[0]
+        mine = [(t, p) for t, p in arrs if c == t or c in p]
+        near = np.unique(np.concatenate([np.append(p, t) for t, p in mine])) if mine else np.array([], int)
+        free = near[~hid[near] & ~fix[near]]
+        if len(free):
+            order = free[np.lexsort((free, v[free]))]
+            wide = order[v[order] >= threshold]
+            nonzero = order[v[order] > 0]
+            hid[int(wide[0] if len(wide) else nonzero[0] if len(nonzero) else order[0])] = True
+            continue
+        shown_small = near[hid[near] & ~exposed[near] & ~fix[near]]
+        if not len(shown_small):
+            break
+        exposed[shown_small] = True  # "[c]" instead of "<5": the reader loses the bounds 1 to 4
+    return Protection(hidden=hid, primary=primary & ~exposed, exposed=exposed & hid)
 
 
 def suppress(
@@ -240,10 +388,10 @@ def protect_areas(
 ) -> tuple[set[str], set[str]]:
     """(hidden codes, primary codes) of an area table: LSOAs within their ward, wards within the borough.
 
-    ``wards``/``lsoas``: counts indexed by area code. LSOA counts of 1 to 4 are always primary, ward counts
-    only when ``ward_protected`` (a sensitive offence); the borough total is never hidden. A ward whose LSOAs
-    cannot otherwise be protected is hidden too ("[c]"), and then a second ward. ``hidden``: codes already
-    hidden (for example where a sensitive part of the figure is hidden).
+    ``wards``/``lsoas``: counts indexed by area code. Ward and LSOA counts of 1 to 4 are primary when
+    ``ward_protected`` (a sensitive offence); the borough total is never hidden. A ward whose LSOAs cannot
+    otherwise be protected is hidden too ("[c]"), and then a second ward. ``hidden``: codes already hidden
+    (for example where a sensitive part of the figure is hidden), shown "[c]".
     """
     wcodes = [str(c) for c in wards.index]
     lcodes = [] if lsoas is None else [str(c) for c in lsoas.index]
@@ -251,7 +399,7 @@ def protect_areas(
     if lsoas is not None:
         values = np.concatenate([values, lsoas.to_numpy(dtype=float)])
     nw = len(wcodes)
-    protectable = np.concatenate([[False], np.full(nw, ward_protected), np.full(len(lcodes), True)])
+    protectable = np.concatenate([[False], np.full(nw + len(lcodes), ward_protected)])
     fixed = np.zeros(len(values), dtype=bool)
     fixed[0] = True
     rows: list[tuple[int, Sequence[int]]] = [(0, list(range(1, nw + 1)))]
@@ -290,11 +438,39 @@ def selection_hidden(
     count, nor "All" minus "Exclude flagged" a hidden domestic-abuse count — and is then protected itself.
     """
     pre: set[str] = set()
+    part_primary: list[tuple[dict[str, float], set[str]]] = []
     for w, ls in parts:
-        h, _ = protect_areas(w, ls, lsoa_ward, ward_protected=True, threshold=threshold)
+        h, p = protect_areas(w, ls, lsoa_ward, ward_protected=True, threshold=threshold)
         pre |= h
+        part_primary.append((_values(w, ls), p))
     w, ls = whole
-    return protect_areas(w, ls, lsoa_ward, ward_protected=sensitive, hidden=pre, threshold=threshold)
+    # With its sensitive parts given, the selection is hidden only where a part is: its own small count
+    # of other offences is published like any other.
+    hidden, primary = protect_areas(
+        w, ls, lsoa_ward, ward_protected=sensitive and not parts, hidden=pre, threshold=threshold
+    )
+    return hidden, primary | _single_part_primary(_values(w, ls), part_primary, hidden)
+
+
+def _values(wards: pd.Series, lsoas: pd.Series | None) -> dict[str, float]:
+    """Counts by code, wards and LSOAs together."""
+    out = {str(k): float(v) for k, v in wards.items()}
+    if lsoas is not None:
+        out |= {str(k): float(v) for k, v in lsoas.items()}
+    return out
+
+
+def _single_part_primary(
+    whole: Mapping[str, float], parts: Sequence[tuple[Mapping[str, float], set[str]]], hidden: set[str]
+) -> set[str]:
+    """Hidden codes where the figure is all one "<5" part (the rest zero): shown "<5" like that part. Where
+    two parts are hidden it stays "[c]", since "<5" would tell a reader it is at least 2."""
+    out = set()
+    for code in hidden:
+        for values, primary in parts:
+            if code in primary and values.get(code) == whole.get(code):
+                out.add(code)
+    return out
 
 
 def show_hidden(
@@ -353,6 +529,7 @@ def split_tables(
         return dict(tables)
     out: dict[str, pd.DataFrame] = {}
     done: dict[tuple[str, str], set[str]] = {}
+    prim: dict[tuple[str, str], set[str]] = {}
     atoms = [n for n in tables if list(parts.get(n, [n])) in ([n], [])]
     order = atoms + [n for n in tables if n not in atoms]
     shown: dict[str, pd.DataFrame] = {}
@@ -367,8 +544,18 @@ def split_tables(
             for p in parts.get(name, []):
                 if p != name:
                     pre |= done.get((p, col), set())
-            hidden, primary = protect_areas(counts, ward_protected=True, hidden=pre)
+            own = [p for p in parts.get(name, []) if p != name and (p, col) in done]
+            hidden, primary = protect_areas(counts, ward_protected=not own, hidden=pre)
+            singles = [
+                (
+                    dict(zip(tables[p][code_col].astype(str), tables[p][col].astype(float), strict=True)),
+                    prim[(p, col)],
+                )
+                for p in own
+            ]
+            primary = primary | _single_part_primary(dict(counts.items()), singles, hidden)
             done[(name, col)] = hidden
+            prim[(name, col)] = primary
             mask |= t[code_col].astype(str).isin(hidden).to_numpy()
             view = view.assign(**{col: show_hidden(t, code_col, col, hidden, primary).to_numpy()})
         shown[name] = blank_derived(view, mask, derived)

@@ -250,6 +250,9 @@ def body() -> None:
         format_func={"ward": "Wards", "lsoa": "LSOAs"}.get,
         horizontal=True,
     )
+    if not public.level_allowed(level, sensitive=True):
+        level = "ward"
+        st.info(public.LSOA_NOTE, icon=":material/visibility_off:")
     da_borough = rf.apply(
         everything, rf.RecordFilter(start=shared["start"], end=shared["end"], domestic_abuse=True)
     )

@@ -126,7 +126,13 @@ def tasking_section(source: str, head) -> None:
                 "have high rates.",
             )
         chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
-        if records_mode:
+        if records_mode and public.is_public():
+            # Public mode: flag and time filters would let "All" less "Exclude flagged" (or one hour window
+            # less another) give hidden counts away, so the map shows offence groups over the period only.
+            da = knife = hours = None
+            days = ()
+            c3.caption("Public mode: the domestic-abuse, knife, time-of-day and weekday filters are off.")
+        elif records_mode:
             da = uf.flag("Domestic abuse", key="hs_da", container=c2)
             knife = uf.flag("Knife or bladed article", key="hs_knife", container=c2)
             hours = uf.time_window(key="hs_hours", container=c3)
@@ -165,6 +171,9 @@ def tasking_section(source: str, head) -> None:
     if public.is_public() and f.wards:
         # Public mode maps every ward: a total over chosen wards less the shown ones would reveal a hidden one.
         f = replace(f, wards=())
+    if not public.level_allowed(level, hs.is_sensitive(chosen_groups, da)):
+        level = "ward"
+        st.info(public.LSOA_NOTE, icon=":material/visibility_off:")
     pstart, pend = hs.previous_period(start, end)
     gdf = cache.wards(ROOT) if level == "ward" else cache.lsoas(ROOT)
     areas, population = cache.areas(ROOT, level)
@@ -188,13 +197,11 @@ def tasking_section(source: str, head) -> None:
     sensitive = hs.is_sensitive(chosen_groups, da)
     pattern, has_parts = None, False
     if public_on:
-        # One pattern for the map, tooltips, table, headline and downloads, at ward and LSOA level together.
+        # One pattern for the map, tooltips, table, headline and downloads (sensitive offences: wards only).
         pattern, has_parts = hs.selection_pattern(
             f,
             groups,
             cache.areas(ROOT, "ward")[0]["area_code"].tolist(),
-            cache.areas(ROOT, "lsoa")[0]["area_code"].tolist() if records_mode else None,
-            cache.lsoas(ROOT).set_index("lsoa_code")["ward_code"] if records_mode else None,
             cube=cube if records_mode else None,
             table=None if records_mode else table,
         )
