@@ -118,7 +118,10 @@ def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     at = _app()
     top = at.dataframe[-1].value
     assert {"hotspot", "emerging", "count", "rate_per_1000", "change_text"} <= set(top.columns)
-    assert top["hotspot"].notna().all() and top["emerging"].isin(["Emerging", "Declining", "Stable"]).all()
+    assert (
+        top["hotspot"].notna().all()
+        and top["emerging"].isin(["Emerging", "Declining", "Stable", "Not tested (simulated)"]).all()
+    )
     assert list(top["count"]) == sorted(top["count"], reverse=True)
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "Excel", "Map (PNG)", "All areas (CSV)"} <= set(labels)

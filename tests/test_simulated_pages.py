@@ -69,6 +69,9 @@ def test_record_level_figures_say_simulated(page, simulated):
 
 def test_hotspots_headline_tests_no_simulated_change(simulated):
     """The default Hotspots view filters on the time of day, which the simulation draws: no change test."""
-    text = headline(open_page("hotspots.py"))
+    at = open_page("hotspots.py")
+    text = headline(at)
     assert "change not tested: the simulation draws the time of day" in text
     assert "significant" not in text
+    top = at.dataframe[0].value
+    assert (top["emerging"] == "Not tested (simulated)").all()  # nor the emerging areas' Poisson test

@@ -83,7 +83,7 @@ def body() -> None:
     c3.caption(
         f"{knife.text()} · {rf.describe(period)} · {tag.lower()}"
         + (
-            f" — the simulation fixes {metrics.metric('knife_share_personal_robbery').simulation_fixes}"
+            f" — the simulation fixes {metrics.metric('knife_share_personal_robbery').simulation_fixes_short}"
             if sim
             else ""
         )
