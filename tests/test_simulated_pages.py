@@ -65,6 +65,10 @@ def test_record_level_figures_say_simulated(page, simulated):
         assert "simulated" in title.lower(), title
     if page in ("domestic_abuse.py", "temporal.py"):
         assert record_charts  # the check above had charts to look at
+    # Captions that give a record-level share say where it comes from.
+    for c in at.caption:
+        if c.value.startswith(("Aged 0-17:", "Busiest hour", "Change not tested")) or " of " in c.value[:12]:
+            assert "simulated" in c.value.lower(), c.value
 
 
 def test_hotspots_headline_tests_no_simulated_change(simulated):
