@@ -45,6 +45,8 @@ def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int =
     title = out.get("title")
     if title is None and provenance is None:
         return out
+    if isinstance(out.get("width"), int | float):  # a fixed-width chart: about 7.5 px a character of title
+        width = max(40, min(width, int(out["width"] / 7.5)))
     if isinstance(title, (str, list)):
         title = {"text": title}
     title = dict(title or {"text": ""})

@@ -268,6 +268,76 @@ def domestic_abuse_page(records: pd.DataFrame, simulated: bool) -> list[PageFigu
     ]
 
 
+def temporal_page(
+    records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
+) -> list[PageFigure]:
+    """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure."""
+    from svd import filters as rf
+    from svd import temporal as tp
+
+    period = rf.RecordFilter(start=start, end=end, wards=tuple(wards))
+    shown = rf.apply(records, period)
+    known = shown[shown["hour"].notna().to_numpy()]
+    inside = int(rf.hour_mask(known["hour"], rf.PRIORITY_WINDOW).sum())
+    sna_inside, sna_known, sna_share = tp.table_window_share(
+        tp.under_25_hours(records), start, end, tuple(wards)
+    )
+    recs = prov.records(
+        simulated,
+        f"{start:%b %Y} to {end:%b %Y}",
+        area=f"{len(wards)} selected ward(s)" if wards else prov.BOROUGH_NAME,
+        method="offences with a known time of day",
+        fixes=mx.metric("share_3pm_9pm").simulation_fixes,
+    )
+    share = 100 * inside / len(known) if len(known) else None
+    sna_pct = None if sna_share is None else 100 * sna_share
+    return [
+        PageFigure(
+            "temporal",
+            "share_15_21_current_filters",
+            "15:00–21:00 share, current filters",
+            share,
+            _fmt_pct(share),
+            recs.but(filters=rf.describe(period)),
+            {"numerator": inside, "base": len(known)},
+        ),
+        PageFigure(
+            "temporal",
+            "share_15_21_sna_measure",
+            "Serious violence affecting under-25s (the SNA's measure)",
+            sna_pct,
+            _fmt_pct(sna_pct),
+            recs.but(filters=mx.metric("share_3pm_9pm").caption),
+            {"numerator": sna_inside, "base": sna_known},
+        ),
+    ]
+
+
+def hotspots_page(
+    records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
+) -> list[PageFigure]:
+    """The Hotspots headline's total: offences matching the map's default filters (the 15:00–21:00 window)."""
+    from svd import filters as rf
+
+    f = rf.RecordFilter(start=start, end=end, wards=tuple(wards), hours=rf.PRIORITY_WINDOW)
+    n = len(rf.apply(records, f))
+    return [
+        PageFigure(
+            "hotspots",
+            "offences_matching_map",
+            "Offences matching the map's filters",
+            n,
+            _fmt_int(n),
+            prov.records(
+                simulated,
+                f"{start:%b %Y} to {end:%b %Y}",
+                filters=rf.describe(f),
+                method=prov.untested_by_simulation(simulated, hours=f.hours) or "count of records",
+            ),
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ all
 
 
@@ -297,6 +367,8 @@ def all_figures(
         *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, start, end),
         *sexual_offences_page(ward),
         *domestic_abuse_page(rs.data, sim),
+        *temporal_page(rs.data, sim, start, end),
+        *hotspots_page(rs.data, sim, start, end),
     ]
     return {
         "generated": f"{date.today():%Y-%m-%d}",

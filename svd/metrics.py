@@ -290,7 +290,7 @@ def records_figure(
     area: str = prov.BOROUGH_NAME,
     extract_name: str | None = None,
     periods: agg.Periods | None = None,
-    available: pd.Series | None = None,
+    available: pd.Series | pd.DatetimeIndex | None = None,
 ) -> Figure:
     """A figure for a record-level metric (counts, or a percentage share) over the chosen months.
 

@@ -132,9 +132,10 @@ class Provenance:
 
 
 def _short_source(source: str) -> str:
-    if source.startswith(MPS_WARD_SOURCE[:40]):
-        return "MPS ward data" if "ward" in source else "MPS borough data"
-    if source.startswith("Metropolitan Police Service recorded crime by borough"):
+    """'MPS ward data', 'MPS borough file', or the source's name before any parenthesis."""
+    if source == MPS_WARD_SOURCE:
+        return "MPS ward data"
+    if source == MPS_BOROUGH_SOURCE:
         return "MPS borough file"
     return source.split(" (")[0]
 

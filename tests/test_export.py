@@ -240,3 +240,23 @@ def test_map_png_long_simulated_title_is_wrapped_not_cut(monkeypatch):
     ((text, inside),) = titles
     assert "\n" in text and text.replace("\n", " ").startswith(title) and "simulated" in text
     assert inside
+
+
+def test_chart_png_is_no_wider_than_its_plot_for_a_long_title():
+    """A fixed-width chart's long title wraps to the chart's width: the PNG is not stretched nor cut."""
+    import json
+
+    import vl_convert as vlc
+
+    long = "A very long title about personal robbery within 400 m of each station in the chosen months"
+    spec = {
+        "width": 200,
+        "height": 100,
+        "title": {"text": long, "anchor": "start"},
+        "data": {"values": [{"a": 1}]},
+        "mark": "bar",
+        "encoding": {"x": {"field": "a", "type": "quantitative"}},
+    }
+    wide = Image.open(io.BytesIO(vlc.vegalite_to_png(json.dumps(spec))))
+    wrapped = Image.open(io.BytesIO(vlc.vegalite_to_png(json.dumps(export.spec_with_provenance(spec, None)))))
+    assert wrapped.size[0] < 300 < wide.size[0]  # the plot is 200 px; the unwrapped title made it ~640 px

@@ -115,6 +115,19 @@ def test_domestic_abuse_tile_equals_figures(figures):
     assert "change not tested" in f["detail"]["change"]
 
 
+def test_temporal_and_hotspots_figures_equal_the_pages(figures):
+    at = open_page("temporal.py")
+    shown = {m.label: m.value for m in at.metric}
+    for f in _by_page(figures, "temporal").values():
+        # The page adds the source to the label: "(the SNA's measure; simulated records)".
+        (value,) = [v for label, v in shown.items() if label.startswith(f["label"].rstrip(")"))]
+        assert value == f["display"], f["id"]
+    (total,) = _by_page(figures, "hotspots").values()
+    at = open_page("hotspots.py")
+    assert any(c.value.startswith(f"**{total['display']} offences**") for c in at.caption)
+    assert total["provenance"]["method"].startswith("change not tested")
+
+
 @pytest.mark.slow
 def test_extract_env_is_honoured(tmp_path):
     """A generated (simulated) extract stays simulated; the same rows marked as an extract are tested."""

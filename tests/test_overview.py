@@ -303,3 +303,34 @@ def test_board_figures_equal_the_summary() -> None:
     assert figs["personal_robbery"].current == summary["robbery_personal_12m"]
     assert figs["rape"].current == summary["rape_12m"]
     assert sv.period == "Apr 2025 to Mar 2026"
+
+
+def test_figures_overview_page_is_what_the_tiles_show_public_or_not(borough: pd.DataFrame) -> None:
+    """``svd figures`` reads the same board figures; in public mode a ward's small sensitive count is '<5'."""
+    from svd import figures
+
+    pops = pd.DataFrame({"ward_code": ["W1", "W2"], "ward_name": ["Abbey", "Alibon"], "all_ages": [100, 200]})
+    rape = ("SEXUAL OFFENCES", "RAPE")
+    table = pd.concat([borough, _mps([("W2", rape, 0, 0)])], ignore_index=True)
+    table.loc[(table["minor"] == "RAPE") & (table["month"] == MONTHS[-1]), "count"] = (
+        3  # 3 in the latest year
+    )
+    kw = dict(
+        records=_records().assign(knife=False),
+        simulated=True,
+        populations=pd.DataFrame(),
+        ward_population=pops,
+        wards=["W2"],
+    )
+    shown = {f.id: f for f in figures.overview_page(table, None, **kw)}
+    assert shown["rape"].display == "3" and shown["rape"].detail["current"] == 3
+    assert (
+        shown["domestic_abuse"].provenance.simulated and shown["domestic_abuse"].provenance.area == "Alibon"
+    )
+    assert shown["domestic_abuse"].detail["change"].startswith("change not tested")
+    public = {f.id: f for f in figures.overview_page(table, None, public=True, **kw)}
+    rape_shown = public["rape"]
+    assert rape_shown.display == "<5" and rape_shown.value is None
+    assert rape_shown.detail["current"] is None and rape_shown.detail["change"] is None
+    assert public["personal_robbery"].display == shown["personal_robbery"].display  # not sensitive
+    assert shown["personal_robbery"].to_dict()["provenance"]["kind"] == "official"

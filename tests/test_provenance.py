@@ -115,3 +115,13 @@ def test_temporal_headline_says_simulated_and_by_construction():
     assert tp.headline_sentence(2, 4, 0.5, 46.0, grid, "offences", sna_share=0.47).startswith("47%")
     assert text.startswith("In simulated records, 47% of serious violence affecting under-25s")
     assert "agree by construction" in text and text.endswith(").")
+
+
+def test_short_names_the_official_file():
+    assert prov.mps("Jan 2025 to Dec 2025", level="borough").short() == (
+        "Official data (MPS borough file) · Jan 2025 to Dec 2025"
+    )
+    assert (
+        prov.reference("Barking and Dagenham strategy (2024)").short()
+        == "Official data (Barking and Dagenham strategy)"
+    )

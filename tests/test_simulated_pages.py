@@ -65,10 +65,51 @@ def test_record_level_figures_say_simulated(page, simulated):
         assert "simulated" in title.lower(), title
     if page in ("domestic_abuse.py", "temporal.py"):
         assert record_charts  # the check above had charts to look at
+    # Captions that give a record-level share say where it comes from.
+    for c in at.caption:
+        if c.value.startswith(("Aged 0-17:", "Busiest hour", "Change not tested")) or " of " in c.value[:12]:
+            assert "simulated" in c.value.lower(), c.value
 
 
 def test_hotspots_headline_tests_no_simulated_change(simulated):
     """The default Hotspots view filters on the time of day, which the simulation draws: no change test."""
-    text = headline(open_page("hotspots.py"))
+    at = open_page("hotspots.py")
+    text = headline(at)
     assert "change not tested: the simulation draws the time of day" in text
     assert "significant" not in text
+    top = at.dataframe[0].value
+    assert (top["emerging"] == "Not tested (simulated)").all()  # nor the emerging areas' Poisson test
+
+
+def test_every_download_says_where_its_figures_come_from(simulated, monkeypatch):
+    """Every CSV of the Domestic abuse page opens with the metadata block saying SIMULATED; every workbook has
+    the "About this data" sheet saying so."""
+    import io
+
+    from openpyxl import load_workbook
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from svd import export
+
+    deferred = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = open_page("domestic_abuse.py")
+    buttons = [b for b in at.get("download_button") if "CSV" in b.label or "Excel" in b.label]
+    assert len(buttons) >= 6  # the monthly table, two age tables and the area table, each as CSV and Excel
+    for b in buttons:
+        raw = deferred[b.proto.deferred_file_id]()
+        if "CSV" in b.label:
+            meta = export.read_metadata_csv(raw)
+            assert meta["Source kind"] == "SIMULATED" and "assumed:" in meta["Notes"], b.label
+            assert len(export.read_table_csv(raw)) > 0
+        else:
+            about = load_workbook(io.BytesIO(raw))["About this data"]
+            rows = {r[0]: r[1] for r in about.iter_rows(min_row=2, values_only=True)}
+            assert rows["Source kind"] == "SIMULATED", b.label

@@ -322,6 +322,9 @@ def tasking_section(source: str, head) -> None:
         ranked_all = hs.public_areas(
             hs.ranked(raw, gi, emerging, measure, n=len(raw)), level, sensitive, public_on, pattern
         )
+        untested = prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level)
+        if untested and "emerging" in ranked_all:  # the emerging test compares counts the simulation fixes
+            ranked_all = ranked_all.assign(emerging="Not tested (simulated)")
         top = ranked_all.head(10)
         exports.show_table(
             top,

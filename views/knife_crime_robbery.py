@@ -114,7 +114,7 @@ def body() -> None:
     c3.caption(
         f"{knife.text()} · {rf.describe(period)} · {tag.lower()}"
         + (
-            f" — the simulation fixes {metrics.metric('knife_share_personal_robbery').simulation_fixes}"
+            f" — the simulation fixes {metrics.metric('knife_share_personal_robbery').simulation_fixes_short}"
             if sim
             else ""
         )
@@ -200,8 +200,8 @@ def body() -> None:
             )
             ref = strategy.reference(refs[who])
             st.caption(
-                f"Aged 0-17: {over['share'].iloc[0]:.0f}% of {who}s, {over['population_share'].iloc[0]:.0f}% "
-                f"of residents. SNA: {ref['value']}% of {who}s (1-17), "
+                f"Aged 0-17: {over['share'].iloc[0]:.0f}% of {who}s ({tag.lower()}), "
+                f"{over['population_share'].iloc[0]:.0f}% of residents. SNA: {ref['value']}% of {who}s (1-17), "
                 f"{strategy.reference('population_under_18')['value']}% of residents."
             )
             # Robbery is not a sensitive offence: ward figures are shown in full even in public mode.
