@@ -187,6 +187,11 @@ def reopen_check(base_url: str, path: str, browser) -> tuple[str, dict, dict]:
     fresh.goto(link)
     _idle(fresh)
     after = _settled_figures(fresh)
+    for _ in range(60):  # a section still loading (e.g. the data checks) is given time to appear
+        if after == before:
+            break
+        fresh.wait_for_timeout(1000)
+        after = _figures(fresh)
     fresh.context.close()
     return link, {"default": default, **before}, after
 
