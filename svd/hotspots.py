@@ -222,15 +222,6 @@ def map_shapes(gdf, values: pd.DataFrame, level: str):
     return joined.assign(**{c: joined[c].where(idx >= 0) for c in cols}) if (idx < 0).any() else joined
 
 
-def png_edges(breaks: Sequence[float]) -> list[float] | None:
-    """``svd.maps.class_breaks`` (upper bounds) as the class edges ``svd.export.map_png`` wants (from 0 or the
-    lowest bound); None (quantiles) when there are too few values to class."""
-    if not breaks:
-        return None
-    edges = sorted({min(0.0, float(breaks[0])), *(float(b) for b in breaks)})
-    return edges if len(edges) >= 2 else None
-
-
 def public_cells(cells: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
     """The 250 m squares public mode may show: those with ``threshold`` or more offences (finer than an LSOA)."""
     return cells[cells["count"] >= threshold].reset_index(drop=True)

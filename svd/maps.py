@@ -51,18 +51,42 @@ _TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 _KEY_BASE = 10_000
 
 
-def class_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
-    """Upper bounds of up to ``k`` quantile classes (ascending, unique; the last is the maximum)."""
+def value_step(values: Sequence[float] | pd.Series) -> float:
+    """The resolution the legend shows: 1 for whole numbers (counts), else 0.01 (rates are given to 2 dp)."""
+    v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
+    return 1.0 if v.size == 0 or np.all(np.isclose(v, np.round(v))) else 0.01
+
+
+def _snap_down(x: float, step: float) -> float:
+    """``x`` rounded down to a multiple of ``step`` (guarding 3.45 * 100 = 344.999…)."""
+    return round(float(np.floor(round(x / step, 6)) * step), 10)
+
+
+def class_breaks(values: Sequence[float] | pd.Series, k: int = 5, step: float | None = None) -> list[float]:
+    """Upper bounds of up to ``k`` quantile classes (``mapclassify.Quantiles``), ascending and unique.
+
+    The one classifier of every map (on screen and the PNG export). Bounds are snapped down to the values'
+    ``step`` (``value_step``: 1 for counts) so that classes read as whole, non-overlapping ranges ("242–250",
+    "251–340"): with whole-number values nothing lies between 250 and a quantile of 250.4. The last bound is
+    the maximum.
+    """
     v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
     if v.size == 0:
         return []
-    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
-    # Ties (many zeros, few areas) collapse quantiles; repeated bounds would give empty classes.
-    return [float(b) for b in np.unique(qs)]
+    step = value_step(v) if step is None else step
+    import mapclassify  # imported here: only a map needs it (esda, already loaded for Gi*, imports it too)
+
+    # Ties (many zeros, few areas) collapse quantiles; mapclassify then returns fewer classes.
+    k = max(1, min(k, int(np.unique(v).size)))
+    bins = mapclassify.Quantiles(v, k=k).bins
+    return sorted({_snap_down(float(b), step) for b in bins} | {_snap_down(float(v.max()), step)})
 
 
 def classify(values: Sequence[float] | pd.Series, breaks: Sequence[float]) -> np.ndarray:
-    """Class index of each value (0 = lowest); -1 for missing values or when there are no breaks."""
+    """Class index of each value (0 = lowest); -1 for missing values or when there are no breaks.
+
+    A value equal to a bound joins the lower class; values above the last bound join the last class.
+    """
     v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").to_numpy()
     if not len(breaks):
         return np.full(v.size, -1, dtype=int)
@@ -79,8 +103,38 @@ def palette_for(n: int) -> list[tuple[int, int, int]]:
     return [VIRIDIS[min(i, len(VIRIDIS) - 1)] for i in picks]
 
 
-def _fmt(x: float, integer: bool) -> str:
-    return f"{x:,.0f}" if integer else f"{x:,.2f}"
+def _fmt(x: float, step: float) -> str:
+    decimals = 0 if step >= 1 else max(0, int(round(-np.log10(step))))
+    return f"{x:,.{decimals}f}"
+
+
+def class_labels(breaks: Sequence[float], lowest: float | None = None, step: float = 1.0) -> list[str]:
+    """The range of each class as text, never overlapping: "0–185", "186–225", … (``step`` apart).
+
+    ``lowest`` is the smallest value shown (the first class's lower bound); without it the first class reads
+    "up to 185". A class whose range is one value reads as that value.
+    """
+    labels = []
+    lo = None if lowest is None else _snap_down(float(lowest), step)
+    for i, hi in enumerate(breaks):
+        if i > 0:
+            lo = _snap_down(float(breaks[i - 1]), step) + step
+        if lo is None:
+            labels.append(f"up to {_fmt(hi, step)}")
+        elif _fmt(lo, step) == _fmt(hi, step) or lo > hi:
+            labels.append(_fmt(hi, step))
+        else:
+            labels.append(f"{_fmt(lo, step)}\u2013{_fmt(hi, step)}")
+    return labels
+
+
+def class_edges(values: Sequence[float] | pd.Series, breaks: Sequence[float]) -> list[float] | None:
+    """``breaks`` (upper bounds) with the lowest value first: the class edges ``svd.export.map_png`` takes,
+    so the PNG shows the classes of the screen. None when there is nothing to class."""
+    v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna()
+    if not len(breaks) or v.empty:
+        return None
+    return [min(float(v.min()), float(breaks[0])), *(float(b) for b in breaks)]
 
 
 def legend(
@@ -89,23 +143,23 @@ def legend(
     values: Sequence[float] | pd.Series | None = None,
     integer: bool = True,
 ) -> pd.DataFrame:
-    """The legend as a table: class, range label, colour (hex) and, when ``values`` are given, areas per class."""
+    """The legend as a table: class, range label, colour (hex) and, when ``values`` are given, areas per class.
+
+    Ranges come from ``class_labels``: from the lowest value when ``values`` are given, whole numbers when
+    ``integer``, else two decimals.
+    """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
+    step = 1.0 if integer else 0.01
+    v = None if values is None else pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce")
+    lowest = None if v is None or v.dropna().empty else float(v.min())
+    labels = class_labels(breaks, lowest, step)
     rows = []
-    lo = None
-    for i, hi in enumerate(breaks):
-        if lo is None:
-            label = f"up to {_fmt(hi, integer)}"
-        elif integer:
-            label = f"{_fmt(np.floor(lo) + 1, True)} to {_fmt(hi, True)}"
-        else:
-            label = f"over {_fmt(lo, False)} to {_fmt(hi, False)}"
+    for i, label in enumerate(labels):
         r, g, b = palette[i]
         rows.append({"class": i + 1, "range": label, "colour": f"#{r:02x}{g:02x}{b:02x}"})
-        lo = hi
     out = pd.DataFrame(rows, columns=["class", "range", "colour"])
-    if values is not None:
-        cls = classify(values, breaks)
+    if v is not None:
+        cls = classify(v, breaks)
         out = out.assign(areas=[int((cls == i).sum()) for i in range(len(breaks))])
     return out
 

@@ -329,9 +329,6 @@ def test_headline_with_scope_and_hidden_leader():
     assert "3 of the 4 offences (75%) matching" in hs.headline_sentence(s, "lsoa", "x", "offences", "x")
 
 
-def test_png_edges_and_public_cells():
-    assert hs.png_edges([2.0, 5.0, 9.0]) == [0.0, 2.0, 5.0, 9.0]
-    assert hs.png_edges([0.0, 5.0]) == [0.0, 5.0]
-    assert hs.png_edges([]) is None
+def test_public_cells():
     cells = pd.DataFrame({"key": [1, 2, 3], "count": [4, 5, 12]})
     assert hs.public_cells(cells)["key"].tolist() == [2, 3]

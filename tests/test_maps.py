@@ -20,10 +20,11 @@ def _layer(codes):
     }
 
 
-def test_class_breaks_are_quantile_upper_bounds():
-    assert maps.class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == pytest.approx(
-        [2.8, 4.6, 6.4, 8.2, 10.0]
-    )
+def test_class_breaks_are_quantile_upper_bounds_snapped_to_whole_numbers():
+    # Quantiles 2.8, 4.6, 6.4, 8.2, 10 of whole numbers: nothing lies between 2 and 2.8, so the bound is 2.
+    assert maps.class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == [2, 4, 6, 8, 10]
+    assert maps.class_breaks([0.5, 1.0, 1.5, 2.0, 2.5], k=5) == pytest.approx([0.9, 1.3, 1.7, 2.1, 2.5])
+    assert maps.class_breaks([0.5, 1.0, 1.5, 2.0, 2.5], k=5, step=0.5) == pytest.approx([0.5, 1, 1.5, 2, 2.5])
 
 
 def test_class_breaks_collapse_ties_and_ignore_missing():
@@ -37,10 +38,35 @@ def test_classify_puts_each_value_in_its_class():
 
 def test_legend_labels_integer_ranges_and_counts_areas():
     leg = maps.legend([2, 5, 10], values=[0, 1, 2, 3, 10])
-    assert list(leg["range"]) == ["up to 2", "3 to 5", "6 to 10"]
+    assert list(leg["range"]) == ["0\u20132", "3\u20135", "6\u201310"]
     assert list(leg["areas"]) == [3, 1, 1]
     assert leg["colour"].str.match(r"^#[0-9a-f]{6}$").all()
     assert leg["colour"].nunique() == 3
+
+
+def test_legend_ranges_never_overlap_and_cover_every_value():
+    # The case: "242 to 251" then "251 to 340" put 251 in two classes.
+    values = [120, 150, 185, 190, 200, 210, 225, 226, 230, 241, 242, 245, 250, 251, 260, 280, 300, 333, 340]
+    breaks = maps.class_breaks(values)
+    leg = maps.legend(breaks, values=values)
+    spans = [tuple(int(x.replace(",", "")) for x in r.split("\u2013")) for r in leg["range"]]
+    assert spans[0][0] == 120 and spans[-1][1] == 340
+    for (_, hi), (lo, _) in zip(spans, spans[1:], strict=False):
+        assert lo == hi + 1
+    cls = maps.classify(values, breaks)
+    for v, c in zip(values, cls, strict=True):
+        assert spans[c][0] <= v <= spans[c][1]
+    assert leg["areas"].sum() == len(values)
+
+
+def test_legend_for_rates_uses_two_decimals_without_overlap():
+    leg = maps.legend([0.64, 1.73, 11.2], values=[0.0, 0.5, 1.23, 3.45, 11.2], integer=False)
+    assert list(leg["range"]) == ["0.00\u20130.64", "0.65\u20131.73", "1.74\u201311.20"]
+
+
+def test_class_labels_single_value_class_and_no_lowest():
+    assert maps.class_labels([0, 4], 0) == ["0", "1\u20134"]
+    assert maps.class_labels([5, 9]) == ["up to 5", "6\u20139"]
 
 
 def _polygons(codes):

@@ -222,7 +222,7 @@ def tasking_section(source: str, head) -> None:
             measure,
             f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
             f"hotspots map {level} {measure}",
-            breaks=hs.png_edges(breaks),
+            breaks=maps.class_edges(values[measure], breaks),
             outline_gdf=cache.borough_outline(ROOT),
             key="hs_map_png",
             label_col="label",
