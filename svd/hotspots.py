@@ -139,16 +139,16 @@ def _count_text(c) -> str:
 
 
 def with_tooltips(table: pd.DataFrame) -> pd.DataFrame:
-    """Add ``tip``: the map tooltip (area name, count, rate, change on the period before).
+    """Add ``tip``: the map tooltip's lines under the area's name (count and rate, change on the period before).
 
-    The period is the same for every area, so the map's tooltip template adds it (``svd.maps.hotspot_deck``).
-    Works on the public-mode table too: a suppressed count reads "<5" and its blanked rate and change "–".
+    Plain text, one line per row ("\\n"): the map's tooltip template sets the name in bold and escapes both, so
+    no tag ever shows as text. The period is the same for every area, so the template adds it
+    (``svd.maps.hotspot_deck``). Works on the public-mode table too: a suppressed count reads "<5" and its
+    blanked rate and change "–".
     """
     tips = [
-        f"<b>{n}</b><br>{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents<br>"
-        f"{_change_shown(ch)} on the period before"
-        for n, c, r, ch in zip(
-            table["area_name"].tolist(),
+        f"{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents\n{_change_shown(ch)} on the period before"
+        for c, r, ch in zip(
             table["count"].tolist(),
             table["rate_per_1000"].tolist(),
             table["change_text"].tolist(),
@@ -369,12 +369,15 @@ def headline_sentence(
     return f"{s.top_name} was the busiest {area} with {top} {what}{share} {where}; the total is {trend}."
 
 
-def area_frame(gdf: pd.DataFrame, level: str) -> pd.DataFrame:
-    """area_code, area_name of the ward or LSOA boundaries."""
+def area_frame(gdf: pd.DataFrame, level: str, names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """area_code, area_name of the ward or LSOA boundaries; ``names`` (area_code, area_name: the display
+    names of ``svd.geo.area_display_names``) replace the boundary file's names where given."""
     code, name = LEVELS[level]
-    return pd.DataFrame(
-        {"area_code": gdf[code].astype(str).to_numpy(), "area_name": gdf[name].astype(str).to_numpy()}
-    )
+    codes = gdf[code].astype(str)
+    shown = gdf[name].astype(str)
+    if names is not None:
+        shown = codes.map(dict(zip(names["area_code"], names["area_name"], strict=True))).fillna(shown)
+    return pd.DataFrame({"area_code": codes.to_numpy(), "area_name": shown.to_numpy()})
 
 
 def population_frame(pop: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import json
 from collections.abc import Sequence
 
@@ -265,14 +266,14 @@ def choropleth_rows(
     """The rows of the map's PolygonLayer: ``deck_polygons`` joined to ``values_df`` by code, with a fill colour.
 
     Each row carries polygon, fill ([r, g, b] from the class of ``value_col``; grey for no row or a missing
-    value), code, count and tip when ``values_df`` has them. The fill's transparency is the layer's
+    value), code, and count, name and tip when ``values_df`` has them. The fill's transparency is the layer's
     ``opacity`` (``FILL_ALPHA``), not repeated on every row.
     """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
     rows = values_df.drop_duplicates(key)
     codes = rows[key].astype(str).tolist()
     cls = dict(zip(codes, classify(rows[value_col], breaks).tolist(), strict=True))
-    extra = [c for c in ("count", "tip") if c in rows.columns]
+    extra = [c for c in ("count", "name", "tip") if c in rows.columns]
     props = {c: [_whole(_clean(v)) for v in rows[c].tolist()] for c in extra}
     by_code = {code: {c: props[c][i] for c in extra} for i, code in enumerate(codes)}
     out = []
@@ -401,7 +402,7 @@ def hotspot_deck(
             pydeck.Layer(
                 "ScatterplotLayer",
                 data=[
-                    {"p": [x, y], "r": r, "tip": t}
+                    {"p": [x, y], "r": r, "name": GRID_NAME, "tip": t}
                     for x, y, r, t in zip(
                         np.round(dx / POLYGON_UNIT_M).astype(int).tolist(),
                         np.round(dy / POLYGON_UNIT_M).astype(int).tolist(),
@@ -467,11 +468,43 @@ def hotspot_deck(
         )
     deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
     deck.layers = layers
-    deck._tooltip = {  # what st.pydeck_chart reads
-        "html": "{tip}" + (f"<br><i>{period}</i>" if period else ""),
-        "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
-    }
+    deck._tooltip = tooltip(period)  # what st.pydeck_chart reads
     return deck
+
+
+GRID_NAME = f"{GRID_CELL_M} m square"
+# The tooltip is a panel in the map's top-left corner rather than a box beside the pointer: deck.gl places
+# its tooltip at the pointer with no regard for the map's edge, so near the east of the borough it was cut
+# off. The corner is empty at the default view (the borough's narrow north lies east of it); the panel
+# ignores the pointer, so the area under it can still be hovered. ``transform`` overrides deck.gl's
+# translate(pointer) because the style is applied after it.
+TOOLTIP_STYLE = {
+    "transform": "none",
+    "top": "8px",
+    "left": "8px",
+    "maxWidth": "min(320px, calc(100% - 16px))",
+    "whiteSpace": "pre-line",
+    "overflowWrap": "anywhere",
+    "backgroundColor": "#0b0c0c",
+    "color": "white",
+    "fontSize": "13px",
+    "lineHeight": "1.4",
+    "padding": "8px 10px",
+    "borderRadius": "4px",
+    "boxShadow": "0 1px 4px rgba(0, 0, 0, 0.4)",
+}
+
+
+def tooltip(period: str = "") -> dict:
+    """The deck's tooltip: every pickable object's ``name`` in bold over its ``tip`` lines, then the period.
+
+    Streamlit fills the ``{name}`` and ``{tip}`` placeholders of an "html" template HTML-escaped, so the data
+    cannot inject markup and only this template's own tags are tags; line breaks inside ``tip`` show because
+    of ``white-space: pre-line``. Every pickable layer's rows must have both fields (a missing one would print
+    as "{name}").
+    """
+    tail = f"<br><i>{html.escape(period)}</i>" if period else ""
+    return {"html": "<b>{name}</b><br>{tip}" + tail, "style": dict(TOOLTIP_STYLE)}
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -193,7 +194,9 @@ def test_deck_has_no_basemap_by_default_and_all_layers():
     want = np.round(np.ravel(maps.metre_offsets([0.1], [51.5])) / maps.POLYGON_UNIT_M)
     assert grid["data"][0]["p"] == [int(v) for v in want]
     assert areas["opacity"] == round(maps.FILL_ALPHA / 255, 3)  # the fill colours carry no alpha
-    assert deck._tooltip["html"] == "{tip}<br><i>Jan 2025</i>"  # st.pydeck_chart sends it beside the spec
+    # st.pydeck_chart sends the tooltip beside the spec; the tags are the template's, the data are placeholders
+    assert deck._tooltip["html"] == "<b>{name}</b><br>{tip}<br><i>Jan 2025</i>"
+    assert grid["data"][0]["name"] == "250 m square" and grid["data"][0]["tip"] == "x"
     # Streamlit replaces a missing mapStyle with a hosted basemap; pydeck's sentinel means "none".
     assert spec.get("mapStyle") == "__MAP_STYLE__"
     assert deck.map_provider is None and "mapProvider" not in spec
@@ -227,3 +230,33 @@ def test_labels_frame_keeps_in_borough_stations_and_unnamed_priority_places():
     assert list(out["name"]) == ["Barking", "Mayesbrook Park"]
     assert list(out["kind"]) == ["priority place", "priority place"]
     assert np.isfinite(out[["lon", "lat"]].to_numpy(dtype=float)).all()
+
+
+def test_tooltip_template_has_only_its_own_tags_and_every_pickable_row_fills_it():
+    rows = maps.choropleth_rows(
+        _polygons("AB"),
+        pd.DataFrame(
+            {"code": ["A"], "count": [3], "name": ["015F \u00b7 Abbey"], "tip": ["3 offences\nnew"]}
+        ),
+        "code",
+        "count",
+        [3],
+    )
+    cells = pd.DataFrame(
+        {"lon": [0.1], "lat": [51.5], "count": [4], "radius": [125.0], "tip": ["4 offences"]}
+    )
+    deck = maps.hotspot_deck(rows, _layer(["B"]), None, pd.DataFrame(), cells=cells, period="<Jan> & Feb")
+    tip = deck._tooltip
+    # The period is the template's own text, so it is escaped here; {name} and {tip} are escaped by Streamlit.
+    assert tip["html"].endswith("<i>&lt;Jan&gt; &amp; Feb</i>")
+    assert set(re.findall(r"{(\w+)}", tip["html"])) == {"name", "tip"}
+    # A row with data fills both placeholders (a missing one would print as "{name}" in the browser).
+    spec = json.loads(deck.to_json())
+    pickable = [lay for lay in spec["layers"] if lay.get("pickable")]
+    assert [lay["id"] for lay in pickable] == ["areas", "grid"]
+    assert {"name", "tip"} <= set(spec["layers"][0]["data"][0]) and {"name", "tip"} <= set(
+        pickable[1]["data"][0]
+    )
+    # Lines break on "\n" and the panel stays inside the map, whatever the pointer.
+    assert tip["style"]["whiteSpace"] == "pre-line" and tip["style"]["transform"] == "none"
+    assert "100%" in tip["style"]["maxWidth"]

@@ -216,8 +216,8 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     rows = _areas(_deck(at)).values()
     values = [row.get("count") for row in rows]
     assert not any(v is not None and 1 <= v <= 4 for v in values)
-    assert any("<br><5 offences" in (row.get("tip") or "") for row in rows)
-    assert not any(re.search(r"<br>[1-4] offences", row.get("tip") or "") for row in rows)
+    assert any((row.get("tip") or "").startswith("<5 offences") for row in rows)
+    assert not any(re.search(r"(^|\n)[1-4] offences", row.get("tip") or "") for row in rows)
     # the downloads: every CSV the page offers (top ten and all areas) has no count of 1-4
     csv_ids = [b.proto.deferred_file_id for b in at.get("download_button") if "CSV" in b.label]
     assert len(csv_ids) == 2

@@ -226,7 +226,7 @@ def areas(root: str, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     gdf, pop = (
         (wards(root), ward_population(root)) if level == "ward" else (lsoas(root), lsoa_population(root))
     )
-    return area_frame(gdf, level), population_frame(pop, level)
+    return area_frame(gdf, level, geo.area_display_names(level, Path(root))), population_frame(pop, level)
 
 
 @st.cache_resource(show_spinner=False)

@@ -197,7 +197,9 @@ def tasking_section(source: str, head) -> None:
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
-        values = hs.map_values(shown, measure).assign(tip=shown["tip"].to_numpy())
+        values = hs.map_values(shown, measure).assign(
+            name=shown["area_name"].to_numpy(), tip=shown["tip"].to_numpy()
+        )
         breaks = maps.class_breaks(values[measure])
         choropleth = maps.choropleth_rows(
             cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
@@ -218,7 +220,7 @@ def tasking_section(source: str, head) -> None:
         area_word = "ward" if level == "ward" else "LSOA"
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
-            lambda: hs.map_shapes(gdf, values.drop(columns="tip"), level),
+            lambda: hs.map_shapes(gdf, values.drop(columns=["name", "tip"]), level),
             measure,
             f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
             f"hotspots map {level} {measure}",
