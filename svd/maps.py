@@ -319,6 +319,36 @@ def grid_counts(keys: np.ndarray | pd.Series, cell_m: int = GRID_CELL_M) -> pd.D
     )
 
 
+def cells_inside(cells: pd.DataFrame, outline, cell_m: int = GRID_CELL_M) -> pd.DataFrame:
+    """``cells`` (key, lon, lat…) with each square whose centre lies outside ``outline`` (the borough, a
+    GeoDataFrame) drawn at a point of the part of the square inside it, so no circle sits in the Thames or a
+    neighbouring borough. Every square keeps its row and count (its records are inside the borough); squares
+    with no part inside keep their centre.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if cells.empty:
+        return cells.copy()
+    area = outline.to_crs("EPSG:27700").geometry.union_all()
+    shapely.prepare(area)
+    keys = cells["key"].to_numpy(dtype=np.int64)
+    c, r = keys // _KEY_BASE, keys % _KEY_BASE
+    centres = shapely.points((c + 0.5) * cell_m, (r + 0.5) * cell_m)
+    outside = ~shapely.contains_xy(area, (c + 0.5) * cell_m, (r + 0.5) * cell_m)
+    if not outside.any():
+        return cells.copy()
+    squares = shapely.box(
+        c[outside] * cell_m, r[outside] * cell_m, (c[outside] + 1) * cell_m, (r[outside] + 1) * cell_m
+    )
+    inside = shapely.intersection(squares, area)
+    points = np.where(shapely.is_empty(inside), centres[outside], shapely.point_on_surface(inside))
+    lonlat = gpd.GeoSeries(points, crs="EPSG:27700").to_crs("EPSG:4326")
+    lon, lat = cells["lon"].to_numpy(dtype=float).copy(), cells["lat"].to_numpy(dtype=float).copy()
+    lon[outside], lat[outside] = np.round(lonlat.x.to_numpy(), 5), np.round(lonlat.y.to_numpy(), 5)
+    return cells.assign(lon=lon, lat=lat)
+
+
 def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[list[float]]]:
     """The square outline (lon/lat ring) of each grid cell, for a PolygonLayer."""
     rings = []
@@ -331,21 +361,76 @@ def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[l
     return rings
 
 
-def labels_frame(places, priority) -> pd.DataFrame:
-    """Text labels for the map: stations (from places) and priority places (label at the polygon's centre)."""
+LABEL_SIZE = 13  # px, the TextLayer's size
+LABEL_FONT = "'Source Sans', 'Source Sans Pro', Arial, sans-serif"  # the page's own font (Streamlit's)
+# Width of a character of the label font at weight 600 as a share of its size (a little over the average
+# of Source Sans, so an estimate errs towards dropping a label rather than printing two on top of each other).
+LABEL_CHAR_EM = 0.56
+LABEL_GAP_PX = 3
+
+
+def labels_frame(places, priority, zoom: float = VIEW["zoom"]) -> pd.DataFrame:
+    """Text labels for the map: priority places (label at the polygon's centre) and stations, laid out so no
+    two overlap at ``zoom`` (``place_labels``); priority places first, so a station gives way to them."""
     st_ = places[(places["place_type"] == "station") & places["in_borough"]]
-    rows = [
-        {"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"}
-        for n, g in zip(st_["name"], st_.geometry, strict=True)
-    ]
+    rows = []
     pr = priority[(priority["kind"] == "priority") & ~priority.geometry.is_empty]
-    names = [n.casefold() for n in pr["name"]]
-    # A station named inside a priority place ("Barking" in "Barking Town Centre") would print on top of it.
-    rows = [r for r in rows if not any(r["name"].casefold() in n for n in names)]
     for name, geom in zip(pr["name"], pr.geometry, strict=True):
         pt = geom.representative_point()
         rows.append({"name": name, "lon": round(pt.x, 5), "lat": round(pt.y, 5), "kind": "priority place"})
-    return pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"])
+    names = [n.casefold() for n in pr["name"]]
+    for n, g in zip(st_["name"], st_.geometry, strict=True):
+        # A station named inside a priority place ("Barking" in "Barking Town Centre") would print on it.
+        if not any(n.casefold() in m for m in names):
+            rows.append({"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"})
+    return place_labels(pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"]), zoom)
+
+
+def label_boxes(labels: pd.DataFrame, zoom: float = VIEW["zoom"], size: float = LABEL_SIZE) -> np.ndarray:
+    """Each label's box on screen at ``zoom`` as (left, top, right, bottom) in pixels of the web-mercator
+    world, centred on its point and moved by its ``offset`` ([dx, dy] pixels) when it has one."""
+    x, y = _mercator(labels["lon"].to_numpy(dtype=float), labels["lat"].to_numpy(dtype=float))
+    scale = 2.0**zoom
+    cx, cy = x * scale, -y * scale  # screen y grows downwards
+    if "offset" in labels.columns and len(labels):
+        off = np.array(labels["offset"].tolist(), dtype=float).reshape(-1, 2)
+        cx, cy = cx + off[:, 0], cy + off[:, 1]
+    half_w = labels["name"].astype(str).str.len().to_numpy() * size * LABEL_CHAR_EM / 2
+    half_h = size * 1.2 / 2
+    return np.column_stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h])
+
+
+def _overlaps(box: np.ndarray, kept: list[np.ndarray], gap: float) -> bool:
+    return any(
+        box[0] < k[2] + gap and k[0] < box[2] + gap and box[1] < k[3] + gap and k[1] < box[3] + gap
+        for k in kept
+    )
+
+
+def place_labels(labels: pd.DataFrame, zoom: float = VIEW["zoom"], size: float = LABEL_SIZE) -> pd.DataFrame:
+    """The labels that fit at ``zoom``, in the given order of priority, with a pixel ``offset`` each.
+
+    Each label is tried on its point, then just above it, just below, then wholly to the left or right of
+    it; the first place where it overlaps no label already placed wins, and a label that fits nowhere is
+    dropped (a lower-priority label gives way, never a higher one).
+    """
+    if labels.empty:
+        return labels.assign(offset=pd.Series(dtype=object))
+    step = size * 1.2 + LABEL_GAP_PX + 1  # a label's height and the gap (+1: clear of rounding)
+    kept_boxes: list[np.ndarray] = []
+    kept_rows, offsets = [], []
+    for i in range(len(labels)):
+        row = labels.iloc[[i]]
+        # Left or right: the label ends (or starts) just beside its point.
+        half = len(str(row["name"].iloc[0])) * size * LABEL_CHAR_EM / 2 + LABEL_GAP_PX
+        for dx, dy in ((0, 0), (0, -step), (0, step), (-half, 0), (half, 0)):
+            box = label_boxes(row.assign(offset=[[dx, dy]]), zoom, size)[0]
+            if not _overlaps(box, kept_boxes, LABEL_GAP_PX):
+                kept_boxes.append(box)
+                kept_rows.append(i)
+                offsets.append([round(dx), round(dy)])
+                break
+    return labels.iloc[kept_rows].assign(offset=offsets).reset_index(drop=True)
 
 
 class CompactDeck(pydeck.Deck):
@@ -453,7 +538,10 @@ def hotspot_deck(
                 pickable=False,
                 get_position=["lon", "lat"],
                 get_text="name",
-                get_size=13,
+                get_size=LABEL_SIZE,
+                # Moved up or down by place_labels where two labels would overlap at the default zoom.
+                get_pixel_offset="offset" if "offset" in labels.columns else [0, 0],
+                font_family=LABEL_FONT,
                 get_color=[11, 12, 12, 255],
                 get_text_anchor="'middle'",
                 get_alignment_baseline="'center'",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -260,3 +261,109 @@ def test_tooltip_template_has_only_its_own_tags_and_every_pickable_row_fills_it(
     # Lines break on "\n" and the panel stays inside the map, whatever the pointer.
     assert tip["style"]["whiteSpace"] == "pre-line" and tip["style"]["transform"] == "none"
     assert "100%" in tip["style"]["maxWidth"]
+
+
+def _labels(rows):
+    return pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"])
+
+
+def test_place_labels_move_or_drop_the_lower_priority_label():
+    # Labels on one point: the second (lower priority) moves above, the third below; beside the point they
+    # would still cover the first, so the fourth is dropped.
+    same = [(f"Place {i}", 0.13, 51.54, "station") for i in range(4)]
+    out = maps.place_labels(_labels(same))
+    assert out["name"].tolist() == ["Place 0", "Place 1", "Place 2"]
+    step = round(maps.LABEL_SIZE * 1.2 + maps.LABEL_GAP_PX + 1)
+    assert out["offset"].tolist() == [[0, 0], [0, -step], [0, step]]
+    # A short label whose point the end of a long one covers, with labels above and below it, goes right.
+    width = len("A much longer label") * maps.LABEL_SIZE * maps.LABEL_CHAR_EM
+    lon_per_px = 360 / (512 * 2 ** maps.VIEW["zoom"])
+    lon = 0.13 + 0.52 * width * lon_per_px
+    dlat = (
+        (maps.LABEL_SIZE * 1.2 + maps.LABEL_GAP_PX + 1)
+        / (512 * 2 ** maps.VIEW["zoom"] / 360)
+        * math.cos(math.radians(51.54))
+    )
+    rows = [
+        ("A much longer label", 0.13, 51.54, "station"),
+        ("Top", lon, 51.54 + dlat, "x"),
+        ("Bottom", lon, 51.54 - dlat, "x"),
+        ("Short", lon, 51.54, "x"),
+    ]
+    out = maps.place_labels(_labels(rows)).set_index("name")
+    assert out.loc["Top", "offset"] == [0, 0] and out.loc["Bottom", "offset"] == [0, 0]
+    assert out.loc["Short", "offset"][0] > 0 and out.loc["Short", "offset"][1] == 0
+    # Far apart (2 km), nothing moves.
+    apart = maps.place_labels(_labels([("A", 0.10, 51.54, "station"), ("B", 0.13, 51.54, "station")]))
+    assert apart["offset"].tolist() == [[0, 0], [0, 0]]
+    assert maps.place_labels(_labels([])).empty
+
+
+def test_label_boxes_of_placed_labels_never_overlap():
+    rows = [(f"Label number {i}", 0.13 + 0.002 * (i % 3), 51.54 + 0.001 * i, "station") for i in range(8)]
+    out = maps.place_labels(_labels(rows))
+    boxes = maps.label_boxes(out)
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (
+                out["name"][i],
+                out["name"][j],
+            )
+    # The first label is never the one to give way.
+    assert out["name"].iloc[0] == "Label number 0" and out["offset"].iloc[0] == [0, 0]
+
+
+def test_label_layer_uses_the_offsets():
+    labels = maps.place_labels(_labels([("A", 0.13, 51.54, "station"), ("B", 0.13, 51.54, "station")]))
+    rows = maps.choropleth_rows(
+        _polygons("A"), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3]
+    )
+    spec = json.loads(maps.hotspot_deck(rows, _layer(["B"]), None, labels).to_json())
+    text = next(lay for lay in spec["layers"] if lay["@@type"] == "TextLayer")
+    assert (
+        text["getPixelOffset"] == "@@=offset"
+        and [d["offset"] for d in text["data"]] == labels["offset"].tolist()
+    )
+
+
+def test_cells_inside_moves_squares_whose_centre_is_outside_the_outline():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    # Outline: 1 km square in BNG from (545000, 184000); a 250 m square straddling its south edge (centre
+    # 125 m outside, 125 m x 250 m of it inside) and one wholly inside.
+    outline = gpd.GeoDataFrame(geometry=[box(545_000, 184_000, 546_000, 185_000)], crs="EPSG:27700").to_crs(
+        "EPSG:4326"
+    )
+    straddle = (545_250 // 250) * maps._KEY_BASE + (183_875 // 250)  # row from 183,750 to 184,000: wholly out
+    edge = (545_250 // 250) * maps._KEY_BASE + int((184_000 - 125) // 250)
+    inside = (545_500 // 250) * maps._KEY_BASE + (184_500 // 250)
+    cells = maps.grid_counts(np.array([edge, inside, straddle], dtype=np.int64))
+    out = maps.cells_inside(cells, outline)
+    assert out["key"].tolist() == cells["key"].tolist() and out["count"].tolist() == cells["count"].tolist()
+    pts = gpd.GeoSeries(gpd.points_from_xy(out["lon"], out["lat"]), crs="EPSG:4326").to_crs("EPSG:27700")
+    area = outline.to_crs("EPSG:27700").geometry.iloc[0]
+    moved = out.set_index("key")
+    # the square wholly inside keeps its centre
+    assert (moved.loc[inside, ["lon", "lat"]] == cells.set_index("key").loc[inside, ["lon", "lat"]]).all()
+    for key, pt in zip(out["key"], pts, strict=True):
+        if key != straddle:
+            assert area.buffer(1).contains(pt), key
+
+
+@pytest.mark.realdata
+def test_real_map_labels_do_not_overlap_and_keep_every_priority_place():
+    from svd import geo
+
+    out = maps.labels_frame(geo.places(), geo.priority_places())
+    pp = geo.priority_places()
+    assert set(pp.loc[pp["kind"] == "priority", "name"]) <= set(out["name"])
+    boxes = maps.label_boxes(out)
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (
+                out["name"][i],
+                out["name"][j],
+            )

@@ -199,11 +199,16 @@ def tasking_cube(root: str, extract: str | None):
     The narrow frame it is built from is not kept: pages work from the cube, so a filter change costs the
     same at 20k or 2M records (the cube has at most one row per distinct combination).
     """
+    from dataclasses import replace
+
     from svd.hotspots import tasking_columns, tasking_cube
+    from svd.maps import cells_inside
     from svd.temporal import place_masks
 
     narrow = tasking_columns(records(root, extract).data)
     cube = tasking_cube(narrow, place_masks(narrow, priority_places(root), place_lsoas(root)))
+    # The 250 m squares' circles are drawn inside the borough (a square on the boundary spilled into the Thames).
+    cube = replace(cube, cells=cells_inside(cube.cells, borough_outline(root)))
     del narrow
     release_memory()
     return cube
