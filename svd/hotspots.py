@@ -659,13 +659,16 @@ class TaskingCounts:
     latest: pd.Timestamp | None
 
 
-def cube_tasking_counts(cube: Cube, f: RecordFilter, level: str, areas: pd.Series) -> TaskingCounts:
-    """``cube_area_counts`` for ``f`` and for the period before it, ``cube_emerging_totals`` and
-    ``cube_cell_table`` — from one mask and two bincounts (area × month, cell × month) rather than a mask and
-    a bincount each, since the three periods differ only in their months."""
+def cube_tasking_counts(
+    cube: Cube, f: RecordFilter, level: str, areas: pd.Series, offences: Sequence[str] = ()
+) -> TaskingCounts:
+    """``cube_area_counts`` for ``f`` (and ``offences``, the offence types; empty = all) and for the period
+    before it, ``cube_emerging_totals`` and ``cube_cell_table`` — from one mask and two bincounts (area ×
+    month, cell × month) rather than a mask and a bincount each, since the three periods differ only in
+    their months."""
     from dataclasses import replace
 
-    any_month = cube_mask(cube, replace(f, start=None, end=None))
+    any_month = cube_mask(cube, replace(f, start=None, end=None), offences=tuple(offences))
     code = LEVELS[level][0]
     by_area = cube_area_months(cube, any_month, code)
     now = month_columns(cube, f.start, f.end)
@@ -784,6 +787,55 @@ def cube_has_coordinates(cube: Cube, mask: np.ndarray | None = None) -> bool:
     return bool((ok if mask is None else ok & mask).any())
 
 
+def _label_totals(cube: Cube, dim: str) -> np.ndarray:
+    """Records per label of ``dim`` (``n`` summed over the cube rows with each code)."""
+    codes = cube.codes[dim]
+    ok = codes >= 0
+    return np.bincount(codes[ok], weights=cube.weight[ok], minlength=len(cube.labels[dim]))
+
+
 def cube_offence_groups(cube: Cube) -> list[str]:
-    """``offence_groups`` for the cube."""
-    return sorted(cube.labels["offence_group"])
+    """``offence_groups`` for the cube: the groups with at least one record, sorted.
+
+    Groups the taxonomy knows but the records do not have (burglary, drugs, fraud: no record-level data in
+    the simulation) are left out; chosen, they would draw an empty map ("up to 0").
+    """
+    totals = _label_totals(cube, "offence_group")
+    return sorted(g for g, t in zip(cube.labels["offence_group"], totals, strict=True) if t > 0)
+
+
+def cube_groups_without_records(cube: Cube) -> list[str]:
+    """The offence groups the records have no row for ("Unclassified" aside), sorted: for a note beside the
+    filter, so a user looking for them knows why they are missing."""
+    totals = _label_totals(cube, "offence_group")
+    return sorted(
+        g for g, t in zip(cube.labels["offence_group"], totals, strict=True) if t == 0 and g != "Unclassified"
+    )
+
+
+def serious_violence_offences(cube: Cube) -> list[str]:
+    """The London serious-violence definition's offence types (``svd.incidents.SERIOUS_VIOLENCE_OFFENCES``)
+    that the records have, in the definition's order: the tasking pages' default offence filter."""
+    from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
+
+    present = set(cube.labels.get("offence", ()))
+    return [o for o in SERIOUS_VIOLENCE_OFFENCES if o in present]
+
+
+def describe(f: RecordFilter, offences: Sequence[str] = (), serious_violence: Sequence[str] = ()) -> str:
+    """``svd.filters.describe`` of ``f`` followed by the offence types (``offences_text``) when chosen."""
+    from svd.filters import describe as describe_filter
+
+    return "; ".join(p for p in (describe_filter(f), offences_text(offences, serious_violence)) if p)
+
+
+def offences_text(offences: Sequence[str], serious_violence: Sequence[str]) -> str:
+    """The offence filter in words: "" for all offences, "serious violence (London definition)" for the
+    definition's offence types, else their names ("GBH, ABH")."""
+    from svd.temporal import offence_label
+
+    if not offences:
+        return ""
+    if serious_violence and set(offences) == set(serious_violence):
+        return "serious violence (London definition)"
+    return ", ".join(offence_label(o) for o in offences)

@@ -7,6 +7,7 @@ import streamlit as st
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
+from svd import temporal as tp
 from ui import cache, exports, frame
 from ui import filters as uf
 
@@ -122,7 +123,31 @@ def tasking_section(source: str, head) -> None:
                 "have high rates.",
             )
         chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+        offences: list[str] = []
+        serious: list[str] = []
         if records_mode:
+            # Tasking starts from serious violence: the London definition's offence types, preset.
+            serious = hs.serious_violence_offences(cube)
+            offence_options = sorted(cube.labels["offence"])
+            with c2:
+                offences = uf._bound(
+                    st.multiselect,
+                    "hs_offences",
+                    serious,
+                    ",".join,
+                    lambda r: [o for o in r.split(",") if o in offence_options],
+                    label="Offences",
+                    options=offence_options,
+                    format_func=tp.offence_label,
+                    placeholder="All offences",
+                    help="Preset to serious violence, the London definition's offence types. Clear it to map "
+                    "every offence.",
+                )
+            missing = hs.cube_groups_without_records(cube)
+            if missing:
+                c2.caption(
+                    f"No record-level data for {', '.join(missing).lower()}: choose the MPS ward counts."
+                )
             da = uf.flag("Domestic abuse", key="hs_da", container=c2)
             knife = uf.flag("Knife or bladed article", key="hs_knife", container=c2)
             hours = uf.time_window(key="hs_hours", container=c3)
@@ -164,7 +189,7 @@ def tasking_section(source: str, head) -> None:
     if records_mode:
         # One mask and two bincounts over the count cube (svd.hotspots.Cube) give the period, the period
         # before, the emerging totals and the 250 m squares: the same figures as filtering the records.
-        tc = hs.cube_tasking_counts(cube, f, level, areas["area_code"])
+        tc = hs.cube_tasking_counts(cube, f, level, areas["area_code"], offences=offences)
         counts, prev_counts, totals, latest = tc.current, tc.previous, tc.emerging, tc.latest
     else:
         counts = hs.mps_counts(sf.apply_mps(table, f))
@@ -179,17 +204,16 @@ def tasking_section(source: str, head) -> None:
     hide = public_on and public.needs_suppression(level, sensitive)
 
     raw = hs.area_table(areas, population, counts, prev_counts)
+    what = hs.describe(f, offences, serious if records_mode else ())
     period = hs.period_label(start, end)
     shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on))
     with head.container():
         frame.headline(
             "Hotspots",
-            hs.headline_sentence(
-                hs.summarise(raw), level, period, "offences", sf.describe(f), hide_small=hide
-            ),
+            hs.headline_sentence(hs.summarise(raw), level, period, "offences", what, hide_small=hide),
         )
     st.caption(
-        f"**{int(raw['count'].sum()):,} offences** · {sf.describe(f)} · change against "
+        f"**{int(raw['count'].sum()):,} offences** · {what} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
@@ -222,7 +246,7 @@ def tasking_section(source: str, head) -> None:
         exports.map_download(
             lambda: hs.map_shapes(gdf, values.drop(columns=["name", "tip"]), level),
             measure,
-            f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
+            f"{hs.MEASURES[measure]} by {area_word}: {what} ({tag})",
             f"hotspots map {level} {measure}",
             breaks=maps.class_edges(values[measure], breaks),
             outline_gdf=cache.borough_outline(ROOT),

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from svd import filters as sf
 from svd import hotspots as hs
 from svd import public
 from svd import temporal as tp
@@ -87,10 +86,16 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
         offences = c1.multiselect(
             "Offences",
             sorted(cube.labels["offence"]),
+            # Tasking starts from serious violence: the London definition's offence types, preset.
+            default=hs.serious_violence_offences(cube),
             format_func=tp.offence_label,
             key="tp_offences",
             placeholder="All offences",
+            help="Preset to serious violence, the London definition's offence types. Clear it for every offence.",
         )
+        missing = hs.cube_groups_without_records(cube)
+        if missing:
+            c1.caption(f"No record-level data for {', '.join(missing).lower()}.")
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
         place = c3.selectbox(
@@ -118,8 +123,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     if hide:
         hours_shown, days_shown = tp.suppress_counts(hours_shown), tp.suppress_counts(days_shown)
     st.caption(
-        f"{sf.describe(f)}"
-        + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
+        hs.describe(f, offences, hs.serious_violence_offences(cube))
         + (f"; {places[place]}" if place is not None else "")
     )
     if hide:
