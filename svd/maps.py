@@ -322,8 +322,9 @@ def grid_counts(keys: np.ndarray | pd.Series, cell_m: int = GRID_CELL_M) -> pd.D
 def cells_inside(cells: pd.DataFrame, outline, cell_m: int = GRID_CELL_M) -> pd.DataFrame:
     """``cells`` (key, lon, lat…) with each square whose centre lies outside ``outline`` (the borough, a
     GeoDataFrame) drawn at a point of the part of the square inside it, so no circle sits in the Thames or a
-    neighbouring borough. Every square keeps its row and count (its records are inside the borough); squares
-    with no part inside keep their centre.
+    neighbouring borough. Every square keeps its row and count (the cube indexes them); a square with no part
+    inside (records placed in an LSOA's full-extent boundary, out on the river) gets no position (NaN), and
+    ``hotspot_deck`` does not draw it.
     """
     import geopandas as gpd
     import shapely
@@ -342,10 +343,12 @@ def cells_inside(cells: pd.DataFrame, outline, cell_m: int = GRID_CELL_M) -> pd.
         c[outside] * cell_m, r[outside] * cell_m, (c[outside] + 1) * cell_m, (r[outside] + 1) * cell_m
     )
     inside = shapely.intersection(squares, area)
-    points = np.where(shapely.is_empty(inside), centres[outside], shapely.point_on_surface(inside))
+    empty = shapely.area(inside) < 1.0  # m²: touching the boundary along an edge is not being inside
+    points = np.where(empty, centres[outside], shapely.point_on_surface(inside))
     lonlat = gpd.GeoSeries(points, crs="EPSG:27700").to_crs("EPSG:4326")
     lon, lat = cells["lon"].to_numpy(dtype=float).copy(), cells["lat"].to_numpy(dtype=float).copy()
-    lon[outside], lat[outside] = np.round(lonlat.x.to_numpy(), 5), np.round(lonlat.y.to_numpy(), 5)
+    lon[outside] = np.where(empty, np.nan, np.round(lonlat.x.to_numpy(), 5))
+    lat[outside] = np.where(empty, np.nan, np.round(lonlat.y.to_numpy(), 5))
     return cells.assign(lon=lon, lat=lat)
 
 
@@ -362,10 +365,10 @@ def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[l
 
 
 LABEL_SIZE = 13  # px, the TextLayer's size
-LABEL_FONT = "'Source Sans', 'Source Sans Pro', Arial, sans-serif"  # the page's own font (Streamlit's)
-# Width of a character of the label font at weight 600 as a share of its size (a little over the average
-# of Source Sans, so an estimate errs towards dropping a label rather than printing two on top of each other).
-LABEL_CHAR_EM = 0.56
+# Width of a character of the label font (deck.gl's default, Monaco or the system monospace: 0.6 em) as a
+# share of its size, a little over, so an estimate errs towards moving a label rather than printing two on
+# top of each other. (A web font here drew tiny labels: the glyph atlas is built before the font loads.)
+LABEL_CHAR_EM = 0.62
 LABEL_GAP_PX = 3
 
 
@@ -480,6 +483,8 @@ def hotspot_deck(
             **offsets,
         ),
     ]
+    if cells is not None:
+        cells = cells.dropna(subset=["lon", "lat"])  # squares wholly outside the borough (cells_inside)
     if cells is not None and len(cells):
         dx, dy = metre_offsets(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         layers.append(
@@ -541,7 +546,6 @@ def hotspot_deck(
                 get_size=LABEL_SIZE,
                 # Moved up or down by place_labels where two labels would overlap at the default zoom.
                 get_pixel_offset="offset" if "offset" in labels.columns else [0, 0],
-                font_family=LABEL_FONT,
                 get_color=[11, 12, 12, 255],
                 get_text_anchor="'middle'",
                 get_alignment_baseline="'center'",

@@ -331,25 +331,34 @@ def test_cells_inside_moves_squares_whose_centre_is_outside_the_outline():
     import geopandas as gpd
     from shapely.geometry import box
 
-    # Outline: 1 km square in BNG from (545000, 184000); a 250 m square straddling its south edge (centre
-    # 125 m outside, 125 m x 250 m of it inside) and one wholly inside.
-    outline = gpd.GeoDataFrame(geometry=[box(545_000, 184_000, 546_000, 185_000)], crs="EPSG:27700").to_crs(
+    # Outline: 1 km square in BNG from (545000, 184200). Square row 736 (184000 to 184250) has its centre
+    # 75 m outside and a 50 m strip inside; row 735 (183750 to 184000) is wholly outside; row 738 inside.
+    outline = gpd.GeoDataFrame(geometry=[box(545_000, 184_200, 546_000, 185_200)], crs="EPSG:27700").to_crs(
         "EPSG:4326"
     )
-    straddle = (545_250 // 250) * maps._KEY_BASE + (183_875 // 250)  # row from 183,750 to 184,000: wholly out
-    edge = (545_250 // 250) * maps._KEY_BASE + int((184_000 - 125) // 250)
-    inside = (545_500 // 250) * maps._KEY_BASE + (184_500 // 250)
+    edge = 2181 * maps._KEY_BASE + 736
+    straddle = 2181 * maps._KEY_BASE + 735
+    inside = 2182 * maps._KEY_BASE + 738
     cells = maps.grid_counts(np.array([edge, inside, straddle], dtype=np.int64))
     out = maps.cells_inside(cells, outline)
     assert out["key"].tolist() == cells["key"].tolist() and out["count"].tolist() == cells["count"].tolist()
     pts = gpd.GeoSeries(gpd.points_from_xy(out["lon"], out["lat"]), crs="EPSG:4326").to_crs("EPSG:27700")
     area = outline.to_crs("EPSG:27700").geometry.iloc[0]
     moved = out.set_index("key")
-    # the square wholly inside keeps its centre
+    # the square on the edge is drawn in its strip inside; the square wholly inside keeps its centre
+    assert 184_200 <= pts[out["key"] == edge].y.iloc[0] <= 184_250
     assert (moved.loc[inside, ["lon", "lat"]] == cells.set_index("key").loc[inside, ["lon", "lat"]]).all()
     for key, pt in zip(out["key"], pts, strict=True):
         if key != straddle:
             assert area.buffer(1).contains(pt), key
+    # the square wholly outside has no position, and the deck does not draw it
+    assert moved.loc[straddle, ["lon", "lat"]].isna().all()
+    drawn = out.assign(radius=50.0, tip="x")
+    rows = maps.choropleth_rows(
+        _polygons("A"), pd.DataFrame({"code": ["A"], "count": [3]}), "code", "count", [3]
+    )
+    spec = json.loads(maps.hotspot_deck(rows, _layer(["B"]), None, pd.DataFrame(), cells=drawn).to_json())
+    assert len(next(lay for lay in spec["layers"] if lay["id"] == "grid")["data"]) == 2
 
 
 @pytest.mark.realdata

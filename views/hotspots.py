@@ -265,7 +265,8 @@ def tasking_section(source: str, head) -> None:
             + (" or a hidden count (1 to 4)" if hide else "")
             + ". Orange outlines: the strategy's priority places; black: the borough boundary."
             + (
-                " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it)."
+                " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it),"
+                " drawn inside the borough; a square wholly on the river is not drawn."
                 + (" Public mode: squares with fewer than 5 offences are not drawn." if public_on else "")
                 if cells is not None
                 else ""
