@@ -222,14 +222,16 @@ def metre_offsets(lon, lat, origin: tuple[float, float] = ORIGIN) -> tuple[np.nd
 
 
 def deck_polygons(
-    gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M, gap_m: float = AREA_GAP_M
+    gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M, gap_m: float = AREA_GAP_M, clip=None
 ) -> pd.DataFrame:
     """code, polygon: each polygon (one row per part of a multi-polygon) as a flat list of offsets in whole
     ``POLYGON_UNIT_M`` (tens of metres) from ``ORIGIN``.
 
     Coverage simplification in British National Grid moves each shared edge once, so neighbours keep a common
     border; each area is then shrunk by ``gap_m / 2`` (mitred corners) to leave a ``gap_m`` gap between
-    neighbours. Holes are dropped (none of the ward or LSOA boundaries has one). Built once per boundary set.
+    neighbours. Holes are dropped (none of the ward or LSOA boundaries has one). With ``clip`` (the borough
+    outline, a GeoDataFrame) each area is cut to it: the LSOAs' full-extent boundaries reach into the Thames,
+    past the outline drawn over them. Built once per boundary set.
     """
     import geopandas as gpd
     import shapely
@@ -238,10 +240,14 @@ def deck_polygons(
     simple = gpd.GeoSeries(metric.geometry.simplify_coverage(tolerance_m), crs=metric.crs)
     if gap_m:
         simple = simple.buffer(-gap_m / 2, join_style="mitre")
+    if clip is not None:
+        simple = simple.intersection(clip.to_crs("EPSG:27700").geometry.union_all())
     simple = simple.to_crs("EPSG:4326")
     rows = []
     for code, geom in zip(gdf[code_col].astype(str), simple, strict=True):
         for part in shapely.get_parts(geom):
+            if not isinstance(part, shapely.Polygon) or part.area <= 0:
+                continue  # a clip can leave a stray line or point where an area touches the outline
             xy = np.asarray(part.exterior.coords)[:-1]  # deck.gl closes rings itself
             dx, dy = metre_offsets(xy[:, 0], xy[:, 1])
             flat = (np.column_stack([dx, dy]) / POLYGON_UNIT_M).round().astype(int)

@@ -154,6 +154,22 @@ def test_deck_polygons_leave_a_gap_between_neighbours():
     assert max(west[0::2]) in (-1, -2) and min(east[0::2]) in (1, 2)
 
 
+def test_deck_polygons_clip_to_the_outline():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    lon0, lat0 = maps.ORIGIN
+    # An area reaching 0.01° south of the outline (into "the river") is cut at the outline's edge.
+    area = gpd.GeoDataFrame(
+        {"c": ["R"]}, geometry=[box(lon0, lat0 - 0.01, lon0 + 0.01, lat0 + 0.01)], crs=4326
+    )
+    outline = gpd.GeoDataFrame(geometry=[box(lon0 - 0.05, lat0, lon0 + 0.05, lat0 + 0.05)], crs=4326)
+    full = maps.deck_polygons(area, "c", gap_m=0)["polygon"][0]
+    cut = maps.deck_polygons(area, "c", gap_m=0, clip=outline)["polygon"][0]
+    assert min(full[1::2]) < -100 and min(cut[1::2]) >= 0  # tens of metres north of the origin
+    assert max(cut[1::2]) == max(full[1::2])
+
+
 def test_grid_counts_bin_points_into_250m_squares():
     # Two points ~20 m apart share a square; a third 1 km east is in another; a missing one is ignored.
     lon = [0.1300, 0.1302, 0.1445, None]

@@ -240,7 +240,9 @@ def deck_polygons(root: str, level: str) -> pd.DataFrame:
     from svd.maps import deck_polygons as build
 
     return build(
-        wards(root) if level == "ward" else lsoas(root), "ward_code" if level == "ward" else "lsoa_code"
+        wards(root) if level == "ward" else lsoas(root),
+        "ward_code" if level == "ward" else "lsoa_code",
+        clip=borough_outline(root),
     )
 
 
