@@ -366,6 +366,16 @@ def area_display_name(area_name: str, ward_name: str | None = None, place: str |
     return f"{head} ({place})" if place else head
 
 
+def with_display_names(
+    frame: pd.DataFrame, names: pd.DataFrame, code_col: str = "code", name_col: str = "name"
+) -> pd.DataFrame:
+    """A copy of ``frame`` whose ``name_col`` is the display name (``names``: area_code, area_name, as from
+    ``area_display_names``) of its ``code_col``; a code without one keeps its name."""
+    lookup = dict(zip(names["area_code"].astype(str), names["area_name"], strict=True))
+    shown = frame[code_col].astype(str).map(lookup)
+    return frame.assign(**{name_col: shown.fillna(frame[name_col]).to_numpy()})
+
+
 def area_display_names(
     level: str,
     data_dir: Path | None = None,

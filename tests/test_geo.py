@@ -383,6 +383,14 @@ def test_area_display_names_use_lookup_ward_and_the_place_covering_enough(tiny, 
         geo.area_display_names("msoa", tiny, definitions=defs)
 
 
+def test_with_display_names_replaces_names_by_code():
+    frame = pd.DataFrame({"code": ["E1", "E2"], "name": ["B and D 001A", "B and D 001B"], "n": [1, 2]})
+    names = pd.DataFrame({"area_code": ["E1"], "area_name": ["001A \u00b7 Abbey"]})
+    out = geo.with_display_names(frame, names)
+    assert out["name"].tolist() == ["001A \u00b7 Abbey", "B and D 001B"] and out["n"].tolist() == [1, 2]
+    assert frame["name"].iloc[0] == "B and D 001A"  # a new frame
+
+
 @pytest.mark.realdata
 def test_real_lsoa_display_names_name_ward_and_place():
     names = geo.area_display_names("lsoa").set_index("area_code")
