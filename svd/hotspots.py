@@ -822,6 +822,17 @@ def serious_violence_offences(cube: Cube) -> list[str]:
     return [o for o in SERIOUS_VIOLENCE_OFFENCES if o in present]
 
 
+def serious_violence_proxy_groups(groups: Sequence[str]) -> list[str]:
+    """The offence groups of the published serious-violence proxy (``data/taxonomy.csv``'s
+    serious_violence_proxy: homicide, violence with injury, rape, other sexual offences, personal robbery)
+    among ``groups``, in their order: the default of the MPS ward counts, which have no offence types."""
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    proxy = set(tax.loc[(tax["source"] == "mps") & tax["serious_violence_proxy"], "offence_group"])
+    return [g for g in groups if g in proxy]
+
+
 def describe(f: RecordFilter, offences: Sequence[str] = (), serious_violence: Sequence[str] = ()) -> str:
     """``svd.filters.describe`` of ``f`` followed by the offence types (``offences_text``) when chosen."""
     from svd.filters import describe as describe_filter

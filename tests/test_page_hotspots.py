@@ -139,10 +139,23 @@ def test_mps_source_is_ward_only_and_says_so():
 
     shared = at.session_state["shared_filter"]
     _, table = cache.mps_ward(cache.data_root())
+    # Preset to the serious-violence proxy: the taxonomy's proxy categories, by major and minor category.
+    from svd.taxonomy import SERIOUS_VIOLENCE_PROXY
+
+    proxy = table[
+        [(a, b) in SERIOUS_VIOLENCE_PROXY for a, b in zip(table["major"], table["minor"], strict=True)]
+    ]
     expected = int(
-        sf.apply_mps(table, sf.RecordFilter(start=shared["start"], end=shared["end"]))["count"].sum()
+        sf.apply_mps(proxy, sf.RecordFilter(start=shared["start"], end=shared["end"]))["count"].sum()
     )
     assert _areas_total(spec) == expected
+    assert set(_widget(at, "multiselect", "hs_mps_groups").value) == {
+        "Homicide",
+        "Violence with injury",
+        "Rape",
+        "Other sexual offences",
+        "Personal robbery",
+    }
     assert hs.LEVELS  # module import used
 
 

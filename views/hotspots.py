@@ -122,7 +122,14 @@ def tasking_section(source: str, head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
-        chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+        if records_mode:
+            chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+        else:
+            # Monthly ward counts have no offence types: serious violence is the proxy's groups, preset.
+            chosen_groups = uf.offence_groups(
+                groups, key="hs_mps_groups", container=c2, default=hs.serious_violence_proxy_groups(groups)
+            )
+            c2.caption("Preset to the serious-violence proxy from MPS categories.")
         offences: list[str] = []
         serious: list[str] = []
         if records_mode:
