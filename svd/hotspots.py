@@ -833,6 +833,30 @@ def serious_violence_proxy_groups(groups: Sequence[str]) -> list[str]:
     return [g for g in groups if g in proxy]
 
 
+SERIOUS_VIOLENCE = "serious_violence"
+ALL_OFFENCES = "all"
+
+
+def offence_choices(cube: Cube) -> dict[str, str]:
+    """The tasking pages' "Offences" choice, value → label: serious violence (the London definition's offence
+    types, the default) first, then all offences, then each offence type the records have on its own."""
+    from svd.temporal import offence_label
+
+    head = {SERIOUS_VIOLENCE: "Serious violence (London definition)", ALL_OFFENCES: "All offences"}
+    if not serious_violence_offences(cube):
+        head.pop(SERIOUS_VIOLENCE)
+    return head | {o: offence_label(o) for o in sorted(cube.labels.get("offence", ()))}
+
+
+def offences_for(choice: str, cube: Cube) -> list[str]:
+    """The offence types an "Offences" choice (``offence_choices``) stands for; empty for all offences."""
+    if choice == SERIOUS_VIOLENCE:
+        return serious_violence_offences(cube)
+    if choice == ALL_OFFENCES or choice not in cube.labels.get("offence", ()):
+        return []
+    return [choice]
+
+
 def describe(f: RecordFilter, offences: Sequence[str] = (), serious_violence: Sequence[str] = ()) -> str:
     """``svd.filters.describe`` of ``f`` followed by the offence types (``offences_text``) when chosen."""
     from svd.filters import describe as describe_filter

@@ -333,3 +333,63 @@ def test_headline_with_scope_and_hidden_leader():
 def test_public_cells():
     cells = pd.DataFrame({"key": [1, 2, 3], "count": [4, 5, 12]})
     assert hs.public_cells(cells)["key"].tolist() == [2, 3]
+
+
+def _cube_with_empty_groups():
+    recs = _records().assign(
+        offence=["personal_robbery", "gbh", "personal_robbery", "other"],
+        offence_group=pd.Categorical(
+            ["Robbery", "Violence", "Robbery", "Violence"],
+            categories=["Burglary", "Robbery", "Unclassified", "Violence"],
+        ),
+    )
+    return hs.tasking_cube(hs.tasking_columns(recs))
+
+
+def test_offence_groups_without_records_are_not_offered_but_named():
+    cube = _cube_with_empty_groups()
+    assert hs.cube_offence_groups(cube) == ["Robbery", "Violence"]
+    assert hs.cube_groups_without_records(cube) == ["Burglary"]  # "Unclassified" is not worth a note
+
+
+def test_offence_choice_defaults_to_serious_violence():
+    cube = _cube_with_empty_groups()
+    choices = hs.offence_choices(cube)
+    assert list(choices)[:2] == [hs.SERIOUS_VIOLENCE, hs.ALL_OFFENCES]
+    assert choices["gbh"] == "GBH" and set(choices) == {
+        hs.SERIOUS_VIOLENCE,
+        hs.ALL_OFFENCES,
+        "gbh",
+        "other",
+        "personal_robbery",
+    }
+    # Serious violence: the definition's types the records have, in the definition's order ("other" is not one).
+    assert hs.offences_for(hs.SERIOUS_VIOLENCE, cube) == ["gbh", "personal_robbery"]
+    assert hs.offences_for(hs.ALL_OFFENCES, cube) == [] and hs.offences_for("gbh", cube) == ["gbh"]
+    assert hs.offences_for("arson", cube) == []  # a type the records lack: all offences, not an empty map
+    # The choice filters the counts: serious violence drops the "other" record.
+    areas = pd.Series(["W1", "W2"])
+    sv = hs.cube_tasking_counts(cube, sf.RecordFilter(), "ward", areas, offences=["gbh", "personal_robbery"])
+    every = hs.cube_tasking_counts(cube, sf.RecordFilter(), "ward", areas)
+    assert sv.current["count"].sum() == 3 and every.current["count"].sum() == 4
+    serious = hs.serious_violence_offences(cube)
+    assert hs.describe(sf.RecordFilter(), serious, serious).endswith("; serious violence (London definition)")
+    assert hs.describe(sf.RecordFilter(), ["gbh"], serious).endswith("; GBH")
+    assert hs.describe(sf.RecordFilter(), [], serious) == sf.describe(sf.RecordFilter())
+
+
+def test_serious_violence_proxy_groups_come_from_the_taxonomy():
+    groups = [
+        "Burglary",
+        "Homicide",
+        "Personal robbery",
+        "Rape",
+        "Violence with injury",
+        "Violence without injury",
+    ]
+    assert hs.serious_violence_proxy_groups(groups) == [
+        "Homicide",
+        "Personal robbery",
+        "Rape",
+        "Violence with injury",
+    ]

@@ -254,8 +254,7 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
 
 def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
     at = _app()
-    offences = _widget(at, "multiselect", "hs_offences")
-    assert list(offences.value) == list(SERIOUS_VIOLENCE_OFFENCES)
+    assert _widget(at, "selectbox", "hs_offences").value == hs.SERIOUS_VIOLENCE
     assert "hs_offences" not in at.query_params  # the default is not written into the link
     groups = _widget(at, "multiselect", "hs_groups")
     # Groups with no record-level data are not offered; a note names them.
@@ -285,7 +284,7 @@ def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
     assert len(spans) >= 2 and all(b[0] == a[1] + 1 for a, b in zip(spans, spans[1:], strict=False))
     # Clearing the offences maps every offence: more than serious violence alone.
     before = _areas_total(_deck(at))
-    offences = _widget(at, "multiselect", "hs_offences")
-    offences.set_value([])
+    _widget(at, "selectbox", "hs_offences").set_value(hs.ALL_OFFENCES)
     at.run()
+    assert at.query_params["hs_offences"] == hs.ALL_OFFENCES
     assert _areas_total(_deck(at)) > before

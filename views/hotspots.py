@@ -7,7 +7,6 @@ import streamlit as st
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
-from svd import temporal as tp
 from ui import cache, exports, frame
 from ui import filters as uf
 
@@ -122,39 +121,41 @@ def tasking_section(source: str, head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
+        offences: list[str] = []
+        serious: list[str] = []
+        if records_mode:
+            # Tasking starts from serious violence: the London definition's offence types, preset.
+            serious = hs.serious_violence_offences(cube)
+            choices = hs.offence_choices(cube)
+            default = next(iter(choices))
+            with c2:
+                choice = uf._bound(
+                    st.selectbox,
+                    "hs_offences",
+                    default,
+                    str,
+                    _choice(list(choices)),
+                    label="Offences",
+                    options=list(choices),
+                    format_func=choices.get,
+                    help="Preset to serious violence: the London definition's offence types (homicide, GBH, "
+                    "ABH, rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
+                )
+            offences = hs.offences_for(choice, cube)
         if records_mode:
             chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+            missing = hs.cube_groups_without_records(cube)
+            if missing:
+                c2.caption(
+                    f"No record-level data for {', '.join(missing).lower()}: choose the MPS ward counts."
+                )
         else:
             # Monthly ward counts have no offence types: serious violence is the proxy's groups, preset.
             chosen_groups = uf.offence_groups(
                 groups, key="hs_mps_groups", container=c2, default=hs.serious_violence_proxy_groups(groups)
             )
             c2.caption("Preset to the serious-violence proxy from MPS categories.")
-        offences: list[str] = []
-        serious: list[str] = []
         if records_mode:
-            # Tasking starts from serious violence: the London definition's offence types, preset.
-            serious = hs.serious_violence_offences(cube)
-            offence_options = sorted(cube.labels["offence"])
-            with c2:
-                offences = uf._bound(
-                    st.multiselect,
-                    "hs_offences",
-                    serious,
-                    ",".join,
-                    lambda r: [o for o in r.split(",") if o in offence_options],
-                    label="Offences",
-                    options=offence_options,
-                    format_func=tp.offence_label,
-                    placeholder="All offences",
-                    help="Preset to serious violence, the London definition's offence types. Clear it to map "
-                    "every offence.",
-                )
-            missing = hs.cube_groups_without_records(cube)
-            if missing:
-                c2.caption(
-                    f"No record-level data for {', '.join(missing).lower()}: choose the MPS ward counts."
-                )
             da = uf.flag("Domestic abuse", key="hs_da", container=c2)
             knife = uf.flag("Knife or bladed article", key="hs_knife", container=c2)
             hours = uf.time_window(key="hs_hours", container=c3)

@@ -82,17 +82,23 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
 
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
+        choices = hs.offence_choices(cube)
+        default = next(iter(choices))
+        with c1:
+            choice = uf._bound(
+                st.selectbox,
+                "tp_offences",
+                default,
+                str,
+                lambda r: r if r in choices else default,
+                label="Offences",
+                options=list(choices),
+                format_func=choices.get,
+                help="Preset to serious violence: the London definition's offence types (homicide, GBH, ABH, "
+                "rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
+            )
+        offences = hs.offences_for(choice, cube)
         groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
-        offences = c1.multiselect(
-            "Offences",
-            sorted(cube.labels["offence"]),
-            # Tasking starts from serious violence: the London definition's offence types, preset.
-            default=hs.serious_violence_offences(cube),
-            format_func=tp.offence_label,
-            key="tp_offences",
-            placeholder="All offences",
-            help="Preset to serious violence, the London definition's offence types. Clear it for every offence.",
-        )
         missing = hs.cube_groups_without_records(cube)
         if missing:
             c1.caption(f"No record-level data for {', '.join(missing).lower()}.")
