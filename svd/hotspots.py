@@ -842,7 +842,8 @@ def offence_choices(cube: Cube) -> dict[str, str]:
     types, the default) first, then all offences, then each offence type the records have on its own."""
     from svd.temporal import offence_label
 
-    head = {SERIOUS_VIOLENCE: "Serious violence (London definition)", ALL_OFFENCES: "All offences"}
+    # Short enough for a narrow filter column; the help text and the captions name the definition.
+    head = {SERIOUS_VIOLENCE: "Serious violence", ALL_OFFENCES: "All offences"}
     if not serious_violence_offences(cube):
         head.pop(SERIOUS_VIOLENCE)
     return head | {o: offence_label(o) for o in sorted(cube.labels.get("offence", ()))}
@@ -865,12 +866,12 @@ def describe(f: RecordFilter, offences: Sequence[str] = (), serious_violence: Se
 
 
 def offences_text(offences: Sequence[str], serious_violence: Sequence[str]) -> str:
-    """The offence filter in words: "" for all offences, "serious violence (London definition)" for the
+    """The offence filter in words: "" for all offences, "London-definition serious violence" for the
     definition's offence types, else their names ("GBH, ABH")."""
     from svd.temporal import offence_label
 
     if not offences:
         return ""
     if serious_violence and set(offences) == set(serious_violence):
-        return "serious violence (London definition)"
+        return "London-definition serious violence"
     return ", ".join(offence_label(o) for o in offences)

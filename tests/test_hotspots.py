@@ -373,7 +373,7 @@ def test_offence_choice_defaults_to_serious_violence():
     every = hs.cube_tasking_counts(cube, sf.RecordFilter(), "ward", areas)
     assert sv.current["count"].sum() == 3 and every.current["count"].sum() == 4
     serious = hs.serious_violence_offences(cube)
-    assert hs.describe(sf.RecordFilter(), serious, serious).endswith("; serious violence (London definition)")
+    assert hs.describe(sf.RecordFilter(), serious, serious).endswith("; London-definition serious violence")
     assert hs.describe(sf.RecordFilter(), ["gbh"], serious).endswith("; GBH")
     assert hs.describe(sf.RecordFilter(), [], serious) == sf.describe(sf.RecordFilter())
 

@@ -260,7 +260,7 @@ def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
     # Groups with no record-level data are not offered; a note names them.
     assert not {"Burglary", "Drug offences", "Fraud and forgery"} & set(groups.options)
     assert any("No record-level data for" in c.value and "burglary" in c.value for c in at.caption)
-    assert any("serious violence (London definition)" in c.value for c in at.caption)
+    assert any("London-definition serious violence" in c.value for c in at.caption)
     spec = _deck(at)
     # Tooltips: a bold name from the template, plain-text data (no tag in any row), the period escaped.
     assert spec and at.get("deck_gl_json_chart")[0].proto.tooltip

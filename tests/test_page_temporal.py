@@ -125,7 +125,7 @@ def test_public_mode_blanks_small_cells_for_a_place(monkeypatch):
 def test_offences_default_to_serious_violence_and_groups_without_records_are_named():
     at = _app()
     assert next(w for w in at.selectbox if w.key == "tp_offences").value == "serious_violence"
-    assert any("serious violence (London definition)" in c.value for c in at.caption)
+    assert any("London-definition serious violence" in c.value for c in at.caption)
     groups = next(w for w in at.multiselect if w.key == "tp_groups")
     assert "Burglary" not in groups.options and "Violence with injury" in groups.options
     assert any("No record-level data for" in c.value and "burglary" in c.value for c in at.caption)

@@ -156,10 +156,11 @@ def tasking_section(source: str, head) -> None:
             )
             c2.caption("Preset to the serious-violence proxy from MPS categories.")
         if records_mode:
-            da = uf.flag("Domestic abuse", key="hs_da", container=c2)
-            knife = uf.flag("Knife or bladed article", key="hs_knife", container=c2)
             hours = uf.time_window(key="hs_hours", container=c3)
             days = uf.weekdays(key="hs_days", container=c3)
+            # The flags beside the times: the offence column holds the offence choices and their note.
+            da = uf.flag("Domestic abuse", key="hs_da", container=c3)
+            knife = uf.flag("Knife or bladed article", key="hs_knife", container=c3)
         else:
             da = knife = hours = None
             days = ()
