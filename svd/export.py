@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from svd.provenance import Provenance, wrap_title
@@ -219,13 +218,16 @@ def table_xlsx(
 
 
 def quantile_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
-    """Class edges (k classes, k+1 ascending unique edges from min to max) at quantiles of the values."""
+    """Class edges (up to k classes: the lowest value, then ascending upper bounds) from the maps' one classifier
+    (``svd.maps.class_breaks``)."""
+    from svd import maps
+
     v = pd.Series(values, dtype="float64").dropna()
     if v.empty:
         return [0.0, 1.0]
-    edges = np.unique(np.quantile(v.to_numpy(), np.linspace(0, 1, k + 1)))
-    if len(edges) == 1:
-        edges = np.array([edges[0], edges[0] + 1])
+    edges = maps.class_edges(v, maps.class_breaks(v, k))
+    if len(edges) < 2 or edges[0] == edges[-1]:
+        edges = [edges[0], edges[0] + 1]
     return [float(e) for e in edges]
 
 
@@ -238,20 +240,23 @@ def _decimals(breaks: Sequence[float]) -> int:
 
 
 def classify(values: pd.Series, breaks: Sequence[float]) -> tuple[pd.Series, list[str]]:
-    """Class index (0-based, NA for missing) per value and the legend label of each class ("2.5 – 4.0").
+    """Class index (0-based, NA for missing) per value and the legend label of each class ("186–225").
 
-    The first class includes its lower edge; values outside the edges fall in the nearest end class.
+    ``breaks`` are edges: the lowest value, then each class's upper bound. Classes and labels are the
+    on-screen map's (``svd.maps.classify`` and ``svd.maps.class_labels``): a value equal to an edge joins the
+    lower class, values outside the edges fall in the nearest end class, and ranges never overlap.
     """
+    from svd import maps
+
     edges = sorted(float(b) for b in breaks)
     if len(edges) < 2:
         raise ValueError("breaks need at least two edges")
     v = pd.Series(values, dtype="float64")
-    # A value equal to an edge joins the lower class.
-    idx = np.searchsorted(edges[1:-1], v.to_numpy(), side="left")
+    idx = maps.classify(v, edges[1:])
     cls = pd.Series(idx, index=v.index, dtype="Int64").where(v.notna())
-    dp = _decimals(edges)
-    labels = [f"{edges[i]:,.{dp}f} – {edges[i + 1]:,.{dp}f}" for i in range(len(edges) - 1)]
-    return cls, labels
+    whole = all(e.is_integer() for e in edges) and maps.value_step(v) == 1
+    step = 1.0 if whole else 10.0 ** -max(_decimals(edges), 2 if maps.value_step(v) < 1 else 0)
+    return cls, maps.class_labels(edges[1:], edges[0], step)
 
 
 def _scale_bar_length(width_m: float) -> float:
@@ -299,8 +304,14 @@ def map_png(
     values = pd.to_numeric(data[value_col], errors="coerce")
     edges = quantile_breaks(values) if breaks is None else sorted(float(b) for b in breaks)
     cls, labels = classify(values, edges)
-    colours = plt.get_cmap(cmap, len(labels))
-    colour_list = [matplotlib.colors.to_hex(colours(i)) for i in range(len(labels))]
+    if cmap == "viridis":
+        from svd.maps import palette_for
+
+        # The on-screen map's colours for the same classes.
+        colour_list = ["#{:02x}{:02x}{:02x}".format(*c) for c in palette_for(len(labels))]
+    else:
+        colours = plt.get_cmap(cmap, len(labels))
+        colour_list = [matplotlib.colors.to_hex(colours(i)) for i in range(len(labels))]
     face = [NO_DATA_COLOUR if pd.isna(c) else colour_list[int(c)] for c in cls]
 
     fig, ax = plt.subplots(figsize=size, dpi=dpi)

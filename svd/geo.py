@@ -348,6 +348,92 @@ def places_for_lsoas(
     return df.merge(pl, on=lsoa_col, how="inner")
 
 
+# A priority place names an area when it covers at least this share of it: a 500 m circle grazing a corner
+# of an LSOA does not make the LSOA part of the town centre.
+PLACE_NAME_MIN_SHARE = 0.1
+
+
+def area_display_name(area_name: str, ward_name: str | None = None, place: str | None = None) -> str:
+    """The name people read for an area: "015F · Abbey (Barking Town Centre)" for an LSOA, "Abbey (Barking
+    Town Centre)" for a ward.
+
+    ``area_name`` is the LSOA's ONS name ("Barking and Dagenham 015F": its last word is kept) or the ward's
+    name; ``ward_name`` is the LSOA's best-fit ward (None for a ward); ``place`` the priority place covering
+    it, if any. The one definition of an area's display name, for the map, tooltip, tables and downloads.
+    """
+    name = str(area_name).strip()
+    head = f"{name.rsplit(' ', 1)[-1]} \u00b7 {ward_name}" if ward_name else name
+    return f"{head} ({place})" if place else head
+
+
+def with_display_names(
+    frame: pd.DataFrame, names: pd.DataFrame, code_col: str = "code", name_col: str = "name"
+) -> pd.DataFrame:
+    """A copy of ``frame`` whose ``name_col`` is the display name (``names``: area_code, area_name, as from
+    ``area_display_names``) of its ``code_col``; a code without one keeps its name."""
+    lookup = dict(zip(names["area_code"].astype(str), names["area_name"], strict=True))
+    shown = frame[code_col].astype(str).map(lookup)
+    return frame.assign(**{name_col: shown.fillna(frame[name_col]).to_numpy()})
+
+
+def area_display_names(
+    level: str,
+    data_dir: Path | None = None,
+    definitions: Path | None = None,
+    min_share: float = PLACE_NAME_MIN_SHARE,
+) -> pd.DataFrame:
+    """area_code, area_name (``area_display_name``), ward_name and priority_place of every ward or LSOA.
+
+    An area's priority place is the one (kind "priority" in geo/places.json) covering the largest share of
+    it, when that share is at least ``min_share``; a ward's share is summed over its best-fit LSOAs.
+    """
+    if level not in ("ward", "lsoa"):
+        raise ValueError(f"unknown level {level!r}; expected 'ward' or 'lsoa'")
+    root = _resolve(data_dir)
+    defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
+    ls = _lsoas(root)
+    pp = _priority_places(root, defs)
+    shares = _place_lsoas(root, defs).merge(
+        pp.loc[pp["kind"] == "priority", ["place_id", "name"]], on="place_id"
+    )
+    if level == "lsoa":
+        areas = ls[["lsoa_code", "lsoa_name", "ward_name"]].set_axis(
+            ["area_code", "name", "ward_name"], axis=1
+        )
+        cover = shares.rename(columns={"lsoa_code": "area_code"})[["area_code", "name", "share"]]
+    else:
+        wd = _wards(root)
+        areas = wd[["ward_code", "ward_name"]].set_axis(["area_code", "name"], axis=1).assign(ward_name=None)
+        # A ward's share of a place: the covered area of its best-fit LSOAs over the area of those LSOAs.
+        size = ls[["lsoa_code", "ward_code"]].assign(m2=ls.to_crs(METRIC_CRS).area.to_numpy())
+        part = shares.merge(size, on="lsoa_code")
+        covered = part.assign(m2=part["share"] * part["m2"]).groupby(["ward_code", "name"], as_index=False)[
+            "m2"
+        ]
+        total = size.groupby("ward_code")["m2"].sum()
+        cover = covered.sum().assign(share=lambda d: d["m2"] / d["ward_code"].map(total).to_numpy())
+        cover = cover.rename(columns={"ward_code": "area_code"})[["area_code", "name", "share"]]
+    best = (
+        cover[cover["share"] >= min_share]
+        .sort_values(["share", "name"], ascending=[False, True])
+        .drop_duplicates("area_code")
+        .set_index("area_code")["name"]
+    )
+    place = areas["area_code"].map(best)
+    display = [
+        area_display_name(n, w if isinstance(w, str) else None, p if isinstance(p, str) else None)
+        for n, w, p in zip(areas["name"], areas["ward_name"], place, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "area_code": areas["area_code"].astype(str).to_numpy(),
+            "area_name": display,
+            "ward_name": areas["ward_name"].to_numpy(),
+            "priority_place": place.to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------- point-in-polygon
 
 

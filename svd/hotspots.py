@@ -139,16 +139,16 @@ def _count_text(c) -> str:
 
 
 def with_tooltips(table: pd.DataFrame) -> pd.DataFrame:
-    """Add ``tip``: the map tooltip (area name, count, rate, change on the period before).
+    """Add ``tip``: the map tooltip's lines under the area's name (count and rate, change on the period before).
 
-    The period is the same for every area, so the map's tooltip template adds it (``svd.maps.hotspot_deck``).
-    Works on the public-mode table too: a suppressed count reads "<5" and its blanked rate and change "–".
+    Plain text, one line per row ("\\n"): the map's tooltip template sets the name in bold and escapes both, so
+    no tag ever shows as text. The period is the same for every area, so the template adds it
+    (``svd.maps.hotspot_deck``). Works on the public-mode table too: a suppressed count reads "<5" and its
+    blanked rate and change "–".
     """
     tips = [
-        f"<b>{n}</b><br>{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents<br>"
-        f"{_change_shown(ch)} on the period before"
-        for n, c, r, ch in zip(
-            table["area_name"].tolist(),
+        f"{_count_text(c)} offences · {_rate_text(r)} per 1,000 residents\n{_change_shown(ch)} on the period before"
+        for c, r, ch in zip(
             table["count"].tolist(),
             table["rate_per_1000"].tolist(),
             table["change_text"].tolist(),
@@ -371,15 +371,6 @@ def map_shapes(gdf, values: pd.DataFrame, level: str):
     joined = shapes.reset_index(drop=True).assign(**cols)
     # Areas without a row get missing values, as a left merge would give them.
     return joined.assign(**{c: joined[c].where(idx >= 0) for c in cols}) if (idx < 0).any() else joined
-
-
-def png_edges(breaks: Sequence[float]) -> list[float] | None:
-    """``svd.maps.class_breaks`` (upper bounds) as the class edges ``svd.export.map_png`` wants (from 0 or the
-    lowest bound); None (quantiles) when there are too few values to class."""
-    if not breaks:
-        return None
-    edges = sorted({min(0.0, float(breaks[0])), *(float(b) for b in breaks)})
-    return edges if len(edges) >= 2 else None
 
 
 def public_cells(cells: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
@@ -613,12 +604,15 @@ def headline_sentence(
     return f"{s.top_name} was the busiest {area} with {top} {what}{share} {where}; the total is {trend}."
 
 
-def area_frame(gdf: pd.DataFrame, level: str) -> pd.DataFrame:
-    """area_code, area_name of the ward or LSOA boundaries."""
+def area_frame(gdf: pd.DataFrame, level: str, names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """area_code, area_name of the ward or LSOA boundaries; ``names`` (area_code, area_name: the display
+    names of ``svd.geo.area_display_names``) replace the boundary file's names where given."""
     code, name = LEVELS[level]
-    return pd.DataFrame(
-        {"area_code": gdf[code].astype(str).to_numpy(), "area_name": gdf[name].astype(str).to_numpy()}
-    )
+    codes = gdf[code].astype(str)
+    shown = gdf[name].astype(str)
+    if names is not None:
+        shown = codes.map(dict(zip(names["area_code"], names["area_name"], strict=True))).fillna(shown)
+    return pd.DataFrame({"area_code": codes.to_numpy(), "area_name": shown.to_numpy()})
 
 
 def population_frame(pop: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -908,13 +902,16 @@ class TaskingCounts:
     change: stats.ChangeResult | None = None
 
 
-def cube_tasking_counts(cube: Cube, f: RecordFilter, level: str, areas: pd.Series) -> TaskingCounts:
-    """``cube_area_counts`` for ``f`` and for the period before it, ``cube_emerging_totals`` and
-    ``cube_cell_table`` — from one mask and two bincounts (area × month, cell × month) rather than a mask and
-    a bincount each, since the three periods differ only in their months."""
+def cube_tasking_counts(
+    cube: Cube, f: RecordFilter, level: str, areas: pd.Series, offences: Sequence[str] = ()
+) -> TaskingCounts:
+    """``cube_area_counts`` for ``f`` (and ``offences``, the offence types; empty = all) and for the period
+    before it, ``cube_emerging_totals`` and ``cube_cell_table`` — from one mask and two bincounts (area ×
+    month, cell × month) rather than a mask and a bincount each, since the three periods differ only in
+    their months."""
     from dataclasses import replace
 
-    any_month = cube_mask(cube, replace(f, start=None, end=None))
+    any_month = cube_mask(cube, replace(f, start=None, end=None), offences=tuple(offences))
     code = LEVELS[level][0]
     by_area = cube_area_months(cube, any_month, code)
     now = month_columns(cube, f.start, f.end)
@@ -1044,9 +1041,94 @@ def cube_has_coordinates(cube: Cube, mask: np.ndarray | None = None) -> bool:
     return bool((ok if mask is None else ok & mask).any())
 
 
+def _label_totals(cube: Cube, dim: str) -> np.ndarray:
+    """Records per label of ``dim`` (``n`` summed over the cube rows with each code)."""
+    codes = cube.codes[dim]
+    ok = codes >= 0
+    return np.bincount(codes[ok], weights=cube.weight[ok], minlength=len(cube.labels[dim]))
+
+
 def cube_offence_groups(cube: Cube) -> list[str]:
-    """``offence_groups`` for the cube."""
-    return sorted(cube.labels["offence_group"])
+    """``offence_groups`` for the cube: the groups with at least one record, sorted.
+
+    Groups the taxonomy knows but the records do not have (burglary, drugs, fraud: no record-level data in
+    the simulation) are left out; chosen, they would draw an empty map ("up to 0").
+    """
+    totals = _label_totals(cube, "offence_group")
+    return sorted(g for g, t in zip(cube.labels["offence_group"], totals, strict=True) if t > 0)
+
+
+def cube_groups_without_records(cube: Cube) -> list[str]:
+    """The offence groups the records have no row for ("Unclassified" aside), sorted: for a note beside the
+    filter, so a user looking for them knows why they are missing."""
+    totals = _label_totals(cube, "offence_group")
+    return sorted(
+        g for g, t in zip(cube.labels["offence_group"], totals, strict=True) if t == 0 and g != "Unclassified"
+    )
+
+
+def serious_violence_offences(cube: Cube) -> list[str]:
+    """The London serious-violence definition's offence types (``svd.incidents.SERIOUS_VIOLENCE_OFFENCES``)
+    that the records have, in the definition's order: the tasking pages' default offence filter."""
+    from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
+
+    present = set(cube.labels.get("offence", ()))
+    return [o for o in SERIOUS_VIOLENCE_OFFENCES if o in present]
+
+
+def serious_violence_proxy_groups(groups: Sequence[str]) -> list[str]:
+    """The offence groups of the published serious-violence proxy (``data/taxonomy.csv``'s
+    serious_violence_proxy: homicide, violence with injury, rape, other sexual offences, personal robbery)
+    among ``groups``, in their order: the default of the MPS ward counts, which have no offence types."""
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    proxy = set(tax.loc[(tax["source"] == "mps") & tax["serious_violence_proxy"], "offence_group"])
+    return [g for g in groups if g in proxy]
+
+
+SERIOUS_VIOLENCE = "serious_violence"
+ALL_OFFENCES = "all"
+
+
+def offence_choices(cube: Cube) -> dict[str, str]:
+    """The tasking pages' "Offences" choice, value → label: serious violence (the London definition's offence
+    types, the default) first, then all offences, then each offence type the records have on its own."""
+    from svd.temporal import offence_label
+
+    # Short enough for a narrow filter column; the help text and the captions name the definition.
+    head = {SERIOUS_VIOLENCE: "Serious violence", ALL_OFFENCES: "All offences"}
+    if not serious_violence_offences(cube):
+        head.pop(SERIOUS_VIOLENCE)
+    return head | {o: offence_label(o) for o in sorted(cube.labels.get("offence", ()))}
+
+
+def offences_for(choice: str, cube: Cube) -> list[str]:
+    """The offence types an "Offences" choice (``offence_choices``) stands for; empty for all offences."""
+    if choice == SERIOUS_VIOLENCE:
+        return serious_violence_offences(cube)
+    if choice == ALL_OFFENCES or choice not in cube.labels.get("offence", ()):
+        return []
+    return [choice]
+
+
+def describe(f: RecordFilter, offences: Sequence[str] = (), serious_violence: Sequence[str] = ()) -> str:
+    """``svd.filters.describe`` of ``f`` followed by the offence types (``offences_text``) when chosen."""
+    from svd.filters import describe as describe_filter
+
+    return "; ".join(p for p in (describe_filter(f), offences_text(offences, serious_violence)) if p)
+
+
+def offences_text(offences: Sequence[str], serious_violence: Sequence[str]) -> str:
+    """The offence filter in words: "" for all offences, "London-definition serious violence" for the
+    definition's offence types, else their names ("GBH, ABH")."""
+    from svd.temporal import offence_label
+
+    if not offences:
+        return ""
+    if serious_violence and set(offences) == set(serious_violence):
+        return "London-definition serious violence"
+    return ", ".join(offence_label(o) for o in offences)
 
 
 # ------------------------------------------------------------------------------------- the hotspots command

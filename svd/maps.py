@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import json
 from collections.abc import Sequence
 
@@ -51,18 +52,42 @@ _TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 _KEY_BASE = 10_000
 
 
-def class_breaks(values: Sequence[float] | pd.Series, k: int = 5) -> list[float]:
-    """Upper bounds of up to ``k`` quantile classes (ascending, unique; the last is the maximum)."""
+def value_step(values: Sequence[float] | pd.Series) -> float:
+    """The resolution the legend shows: 1 for whole numbers (counts), else 0.01 (rates are given to 2 dp)."""
+    v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
+    return 1.0 if v.size == 0 or np.all(np.isclose(v, np.round(v))) else 0.01
+
+
+def _snap_down(x: float, step: float) -> float:
+    """``x`` rounded down to a multiple of ``step`` (guarding 3.45 * 100 = 344.999…)."""
+    return round(float(np.floor(round(x / step, 6)) * step), 10)
+
+
+def class_breaks(values: Sequence[float] | pd.Series, k: int = 5, step: float | None = None) -> list[float]:
+    """Upper bounds of up to ``k`` quantile classes (``mapclassify.Quantiles``), ascending and unique.
+
+    The one classifier of every map (on screen and the PNG export). Bounds are snapped down to the values'
+    ``step`` (``value_step``: 1 for counts) so that classes read as whole, non-overlapping ranges ("242–250",
+    "251–340"): with whole-number values nothing lies between 250 and a quantile of 250.4. The last bound is
+    the maximum.
+    """
     v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna().to_numpy()
     if v.size == 0:
         return []
-    qs = np.quantile(v, np.linspace(0, 1, k + 1)[1:])
-    # Ties (many zeros, few areas) collapse quantiles; repeated bounds would give empty classes.
-    return [float(b) for b in np.unique(qs)]
+    step = value_step(v) if step is None else step
+    import mapclassify  # imported here: only a map needs it (esda, already loaded for Gi*, imports it too)
+
+    # Ties (many zeros, few areas) collapse quantiles; mapclassify then returns fewer classes.
+    k = max(1, min(k, int(np.unique(v).size)))
+    bins = mapclassify.Quantiles(v, k=k).bins
+    return sorted({_snap_down(float(b), step) for b in bins} | {_snap_down(float(v.max()), step)})
 
 
 def classify(values: Sequence[float] | pd.Series, breaks: Sequence[float]) -> np.ndarray:
-    """Class index of each value (0 = lowest); -1 for missing values or when there are no breaks."""
+    """Class index of each value (0 = lowest); -1 for missing values or when there are no breaks.
+
+    A value equal to a bound joins the lower class; values above the last bound join the last class.
+    """
     v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").to_numpy()
     if not len(breaks):
         return np.full(v.size, -1, dtype=int)
@@ -79,8 +104,38 @@ def palette_for(n: int) -> list[tuple[int, int, int]]:
     return [VIRIDIS[min(i, len(VIRIDIS) - 1)] for i in picks]
 
 
-def _fmt(x: float, integer: bool) -> str:
-    return f"{x:,.0f}" if integer else f"{x:,.2f}"
+def _fmt(x: float, step: float) -> str:
+    decimals = 0 if step >= 1 else max(0, int(round(-np.log10(step))))
+    return f"{x:,.{decimals}f}"
+
+
+def class_labels(breaks: Sequence[float], lowest: float | None = None, step: float = 1.0) -> list[str]:
+    """The range of each class as text, never overlapping: "0–185", "186–225", … (``step`` apart).
+
+    ``lowest`` is the smallest value shown (the first class's lower bound); without it the first class reads
+    "up to 185". A class whose range is one value reads as that value.
+    """
+    labels = []
+    lo = None if lowest is None else _snap_down(float(lowest), step)
+    for i, hi in enumerate(breaks):
+        if i > 0:
+            lo = _snap_down(float(breaks[i - 1]), step) + step
+        if lo is None:
+            labels.append(f"up to {_fmt(hi, step)}")
+        elif _fmt(lo, step) == _fmt(hi, step) or lo > hi:
+            labels.append(_fmt(hi, step))
+        else:
+            labels.append(f"{_fmt(lo, step)}\u2013{_fmt(hi, step)}")
+    return labels
+
+
+def class_edges(values: Sequence[float] | pd.Series, breaks: Sequence[float]) -> list[float] | None:
+    """``breaks`` (upper bounds) with the lowest value first: the class edges ``svd.export.map_png`` takes,
+    so the PNG shows the classes of the screen. None when there is nothing to class."""
+    v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna()
+    if not len(breaks) or v.empty:
+        return None
+    return [min(float(v.min()), float(breaks[0])), *(float(b) for b in breaks)]
 
 
 def legend(
@@ -89,23 +144,23 @@ def legend(
     values: Sequence[float] | pd.Series | None = None,
     integer: bool = True,
 ) -> pd.DataFrame:
-    """The legend as a table: class, range label, colour (hex) and, when ``values`` are given, areas per class."""
+    """The legend as a table: class, range label, colour (hex) and, when ``values`` are given, areas per class.
+
+    Ranges come from ``class_labels``: from the lowest value when ``values`` are given, whole numbers when
+    ``integer``, else two decimals.
+    """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
+    step = 1.0 if integer else 0.01
+    v = None if values is None else pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce")
+    lowest = None if v is None or v.dropna().empty else float(v.min())
+    labels = class_labels(breaks, lowest, step)
     rows = []
-    lo = None
-    for i, hi in enumerate(breaks):
-        if lo is None:
-            label = f"up to {_fmt(hi, integer)}"
-        elif integer:
-            label = f"{_fmt(np.floor(lo) + 1, True)} to {_fmt(hi, True)}"
-        else:
-            label = f"over {_fmt(lo, False)} to {_fmt(hi, False)}"
+    for i, label in enumerate(labels):
         r, g, b = palette[i]
         rows.append({"class": i + 1, "range": label, "colour": f"#{r:02x}{g:02x}{b:02x}"})
-        lo = hi
     out = pd.DataFrame(rows, columns=["class", "range", "colour"])
-    if values is not None:
-        cls = classify(values, breaks)
+    if v is not None:
+        cls = classify(v, breaks)
         out = out.assign(areas=[int((cls == i).sum()) for i in range(len(breaks))])
     return out
 
@@ -115,7 +170,7 @@ def legend_html(legend_table: pd.DataFrame) -> str:
     rows = "".join(
         f"<tr><td>{int(r['class'])}</td><td><span style='display:inline-block;width:1.4em;height:0.9em;"
         f"background:{r['colour']};border:1px solid #0b0c0c' aria-hidden='true'></span></td>"
-        f"<td>{r['range']}</td><td style='text-align:right'>{r.get('areas', '')}</td></tr>"
+        f"<td style='white-space:nowrap'>{html.escape(str(r['range']))}</td><td style='text-align:right'>{r.get('areas', '')}</td></tr>"
         for r in legend_table.to_dict(orient="records")
     )
     return (
@@ -167,14 +222,16 @@ def metre_offsets(lon, lat, origin: tuple[float, float] = ORIGIN) -> tuple[np.nd
 
 
 def deck_polygons(
-    gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M, gap_m: float = AREA_GAP_M
+    gdf, code_col: str, tolerance_m: float = DECK_TOLERANCE_M, gap_m: float = AREA_GAP_M, clip=None
 ) -> pd.DataFrame:
     """code, polygon: each polygon (one row per part of a multi-polygon) as a flat list of offsets in whole
     ``POLYGON_UNIT_M`` (tens of metres) from ``ORIGIN``.
 
     Coverage simplification in British National Grid moves each shared edge once, so neighbours keep a common
     border; each area is then shrunk by ``gap_m / 2`` (mitred corners) to leave a ``gap_m`` gap between
-    neighbours. Holes are dropped (none of the ward or LSOA boundaries has one). Built once per boundary set.
+    neighbours. Holes are dropped (none of the ward or LSOA boundaries has one). With ``clip`` (the borough
+    outline, a GeoDataFrame) each area is cut to it: the LSOAs' full-extent boundaries reach into the Thames,
+    past the outline drawn over them. Built once per boundary set.
     """
     import geopandas as gpd
     import shapely
@@ -183,10 +240,14 @@ def deck_polygons(
     simple = gpd.GeoSeries(metric.geometry.simplify_coverage(tolerance_m), crs=metric.crs)
     if gap_m:
         simple = simple.buffer(-gap_m / 2, join_style="mitre")
+    if clip is not None:
+        simple = simple.intersection(clip.to_crs("EPSG:27700").geometry.union_all())
     simple = simple.to_crs("EPSG:4326")
     rows = []
     for code, geom in zip(gdf[code_col].astype(str), simple, strict=True):
         for part in shapely.get_parts(geom):
+            if not isinstance(part, shapely.Polygon) or part.area <= 0:
+                continue  # a clip can leave a stray line or point where an area touches the outline
             xy = np.asarray(part.exterior.coords)[:-1]  # deck.gl closes rings itself
             dx, dy = metre_offsets(xy[:, 0], xy[:, 1])
             flat = (np.column_stack([dx, dy]) / POLYGON_UNIT_M).round().astype(int)
@@ -211,14 +272,14 @@ def choropleth_rows(
     """The rows of the map's PolygonLayer: ``deck_polygons`` joined to ``values_df`` by code, with a fill colour.
 
     Each row carries polygon, fill ([r, g, b] from the class of ``value_col``; grey for no row or a missing
-    value), code, count and tip when ``values_df`` has them. The fill's transparency is the layer's
+    value), code, and count, name and tip when ``values_df`` has them. The fill's transparency is the layer's
     ``opacity`` (``FILL_ALPHA``), not repeated on every row.
     """
     palette = list(palette) if palette is not None else palette_for(len(breaks))
     rows = values_df.drop_duplicates(key)
     codes = rows[key].astype(str).tolist()
     cls = dict(zip(codes, classify(rows[value_col], breaks).tolist(), strict=True))
-    extra = [c for c in ("count", "tip") if c in rows.columns]
+    extra = [c for c in ("count", "name", "tip") if c in rows.columns]
     props = {c: [_whole(_clean(v)) for v in rows[c].tolist()] for c in extra}
     by_code = {code: {c: props[c][i] for c in extra} for i, code in enumerate(codes)}
     out = []
@@ -264,6 +325,39 @@ def grid_counts(keys: np.ndarray | pd.Series, cell_m: int = GRID_CELL_M) -> pd.D
     )
 
 
+def cells_inside(cells: pd.DataFrame, outline, cell_m: int = GRID_CELL_M) -> pd.DataFrame:
+    """``cells`` (key, lon, lat…) with each square whose centre lies outside ``outline`` (the borough, a
+    GeoDataFrame) drawn at a point of the part of the square inside it, so no circle sits in the Thames or a
+    neighbouring borough. Every square keeps its row and count (the cube indexes them); a square with no part
+    inside (records placed in an LSOA's full-extent boundary, out on the river) gets no position (NaN), and
+    ``hotspot_deck`` does not draw it.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if cells.empty:
+        return cells.copy()
+    area = outline.to_crs("EPSG:27700").geometry.union_all()
+    shapely.prepare(area)
+    keys = cells["key"].to_numpy(dtype=np.int64)
+    c, r = keys // _KEY_BASE, keys % _KEY_BASE
+    centres = shapely.points((c + 0.5) * cell_m, (r + 0.5) * cell_m)
+    outside = ~shapely.contains_xy(area, (c + 0.5) * cell_m, (r + 0.5) * cell_m)
+    if not outside.any():
+        return cells.copy()
+    squares = shapely.box(
+        c[outside] * cell_m, r[outside] * cell_m, (c[outside] + 1) * cell_m, (r[outside] + 1) * cell_m
+    )
+    inside = shapely.intersection(squares, area)
+    empty = shapely.area(inside) < 1.0  # m²: touching the boundary along an edge is not being inside
+    points = np.where(empty, centres[outside], shapely.point_on_surface(inside))
+    lonlat = gpd.GeoSeries(points, crs="EPSG:27700").to_crs("EPSG:4326")
+    lon, lat = cells["lon"].to_numpy(dtype=float).copy(), cells["lat"].to_numpy(dtype=float).copy()
+    lon[outside] = np.where(empty, np.nan, np.round(lonlat.x.to_numpy(), 5))
+    lat[outside] = np.where(empty, np.nan, np.round(lonlat.y.to_numpy(), 5))
+    return cells.assign(lon=lon, lat=lat)
+
+
 def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[list[float]]]:
     """The square outline (lon/lat ring) of each grid cell, for a PolygonLayer."""
     rings = []
@@ -276,21 +370,76 @@ def cell_polygons(cells: pd.DataFrame, cell_m: int = GRID_CELL_M) -> list[list[l
     return rings
 
 
-def labels_frame(places, priority) -> pd.DataFrame:
-    """Text labels for the map: stations (from places) and priority places (label at the polygon's centre)."""
+LABEL_SIZE = 13  # px, the TextLayer's size
+# Width of a character of the label font (deck.gl's default, Monaco or the system monospace: 0.6 em) as a
+# share of its size, a little over, so an estimate errs towards moving a label rather than printing two on
+# top of each other. (A web font here drew tiny labels: the glyph atlas is built before the font loads.)
+LABEL_CHAR_EM = 0.62
+LABEL_GAP_PX = 3
+
+
+def labels_frame(places, priority, zoom: float = VIEW["zoom"]) -> pd.DataFrame:
+    """Text labels for the map: priority places (label at the polygon's centre) and stations, laid out so no
+    two overlap at ``zoom`` (``place_labels``); priority places first, so a station gives way to them."""
     st_ = places[(places["place_type"] == "station") & places["in_borough"]]
-    rows = [
-        {"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"}
-        for n, g in zip(st_["name"], st_.geometry, strict=True)
-    ]
+    rows = []
     pr = priority[(priority["kind"] == "priority") & ~priority.geometry.is_empty]
-    names = [n.casefold() for n in pr["name"]]
-    # A station named inside a priority place ("Barking" in "Barking Town Centre") would print on top of it.
-    rows = [r for r in rows if not any(r["name"].casefold() in n for n in names)]
     for name, geom in zip(pr["name"], pr.geometry, strict=True):
         pt = geom.representative_point()
         rows.append({"name": name, "lon": round(pt.x, 5), "lat": round(pt.y, 5), "kind": "priority place"})
-    return pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"])
+    names = [n.casefold() for n in pr["name"]]
+    for n, g in zip(st_["name"], st_.geometry, strict=True):
+        # A station named inside a priority place ("Barking" in "Barking Town Centre") would print on it.
+        if not any(n.casefold() in m for m in names):
+            rows.append({"name": n, "lon": round(g.x, 5), "lat": round(g.y, 5), "kind": "station"})
+    return place_labels(pd.DataFrame(rows, columns=["name", "lon", "lat", "kind"]), zoom)
+
+
+def label_boxes(labels: pd.DataFrame, zoom: float = VIEW["zoom"], size: float = LABEL_SIZE) -> np.ndarray:
+    """Each label's box on screen at ``zoom`` as (left, top, right, bottom) in pixels of the web-mercator
+    world, centred on its point and moved by its ``offset`` ([dx, dy] pixels) when it has one."""
+    x, y = _mercator(labels["lon"].to_numpy(dtype=float), labels["lat"].to_numpy(dtype=float))
+    scale = 2.0**zoom
+    cx, cy = x * scale, -y * scale  # screen y grows downwards
+    if "offset" in labels.columns and len(labels):
+        off = np.array(labels["offset"].tolist(), dtype=float).reshape(-1, 2)
+        cx, cy = cx + off[:, 0], cy + off[:, 1]
+    half_w = labels["name"].astype(str).str.len().to_numpy() * size * LABEL_CHAR_EM / 2
+    half_h = size * 1.2 / 2
+    return np.column_stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h])
+
+
+def _overlaps(box: np.ndarray, kept: list[np.ndarray], gap: float) -> bool:
+    return any(
+        box[0] < k[2] + gap and k[0] < box[2] + gap and box[1] < k[3] + gap and k[1] < box[3] + gap
+        for k in kept
+    )
+
+
+def place_labels(labels: pd.DataFrame, zoom: float = VIEW["zoom"], size: float = LABEL_SIZE) -> pd.DataFrame:
+    """The labels that fit at ``zoom``, in the given order of priority, with a pixel ``offset`` each.
+
+    Each label is tried on its point, then just above it, just below, then wholly to the left or right of
+    it; the first place where it overlaps no label already placed wins, and a label that fits nowhere is
+    dropped (a lower-priority label gives way, never a higher one).
+    """
+    if labels.empty:
+        return labels.assign(offset=pd.Series(dtype=object))
+    step = size * 1.2 + LABEL_GAP_PX + 1  # a label's height and the gap (+1: clear of rounding)
+    kept_boxes: list[np.ndarray] = []
+    kept_rows, offsets = [], []
+    for i in range(len(labels)):
+        row = labels.iloc[[i]]
+        # Left or right: the label ends (or starts) just beside its point.
+        half = len(str(row["name"].iloc[0])) * size * LABEL_CHAR_EM / 2 + LABEL_GAP_PX
+        for dx, dy in ((0, 0), (0, -step), (0, step), (-half, 0), (half, 0)):
+            box = label_boxes(row.assign(offset=[[dx, dy]]), zoom, size)[0]
+            if not _overlaps(box, kept_boxes, LABEL_GAP_PX):
+                kept_boxes.append(box)
+                kept_rows.append(i)
+                offsets.append([round(dx), round(dy)])
+                break
+    return labels.iloc[kept_rows].assign(offset=offsets).reset_index(drop=True)
 
 
 class CompactDeck(pydeck.Deck):
@@ -340,6 +489,8 @@ def hotspot_deck(
             **offsets,
         ),
     ]
+    if cells is not None:
+        cells = cells.dropna(subset=["lon", "lat"])  # squares wholly outside the borough (cells_inside)
     if cells is not None and len(cells):
         dx, dy = metre_offsets(cells["lon"].to_numpy(), cells["lat"].to_numpy())
         layers.append(
@@ -347,7 +498,7 @@ def hotspot_deck(
             pydeck.Layer(
                 "ScatterplotLayer",
                 data=[
-                    {"p": [x, y], "r": r, "tip": t}
+                    {"p": [x, y], "r": r, "name": GRID_NAME, "tip": t}
                     for x, y, r, t in zip(
                         np.round(dx / POLYGON_UNIT_M).astype(int).tolist(),
                         np.round(dy / POLYGON_UNIT_M).astype(int).tolist(),
@@ -398,7 +549,9 @@ def hotspot_deck(
                 pickable=False,
                 get_position=["lon", "lat"],
                 get_text="name",
-                get_size=13,
+                get_size=LABEL_SIZE,
+                # Moved up or down by place_labels where two labels would overlap at the default zoom.
+                get_pixel_offset="offset" if "offset" in labels.columns else [0, 0],
                 get_color=[11, 12, 12, 255],
                 get_text_anchor="'middle'",
                 get_alignment_baseline="'center'",
@@ -413,11 +566,43 @@ def hotspot_deck(
         )
     deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
     deck.layers = layers
-    deck._tooltip = {  # what st.pydeck_chart reads
-        "html": "{tip}" + (f"<br><i>{period}</i>" if period else ""),
-        "style": {"backgroundColor": "#0b0c0c", "color": "white", "fontSize": "13px"},
-    }
+    deck._tooltip = tooltip(period)  # what st.pydeck_chart reads
     return deck
+
+
+GRID_NAME = f"{GRID_CELL_M} m square"
+# The tooltip is a panel in the map's top-left corner rather than a box beside the pointer: deck.gl places
+# its tooltip at the pointer with no regard for the map's edge, so near the east of the borough it was cut
+# off. The corner is empty at the default view (the borough's narrow north lies east of it); the panel
+# ignores the pointer, so the area under it can still be hovered. ``transform`` overrides deck.gl's
+# translate(pointer) because the style is applied after it.
+TOOLTIP_STYLE = {
+    "transform": "none",
+    "top": "8px",
+    "left": "8px",
+    "maxWidth": "min(320px, calc(100% - 16px))",
+    "whiteSpace": "pre-line",
+    "overflowWrap": "anywhere",
+    "backgroundColor": "#0b0c0c",
+    "color": "white",
+    "fontSize": "13px",
+    "lineHeight": "1.4",
+    "padding": "8px 10px",
+    "borderRadius": "4px",
+    "boxShadow": "0 1px 4px rgba(0, 0, 0, 0.4)",
+}
+
+
+def tooltip(period: str = "") -> dict:
+    """The deck's tooltip: every pickable object's ``name`` in bold over its ``tip`` lines, then the period.
+
+    Streamlit fills the ``{name}`` and ``{tip}`` placeholders of an "html" template HTML-escaped, so the data
+    cannot inject markup and only this template's own tags are tags; line breaks inside ``tip`` show because
+    of ``white-space: pre-line``. Every pickable layer's rows must have both fields (a missing one would print
+    as "{name}").
+    """
+    tail = f"<br><i>{html.escape(period)}</i>" if period else ""
+    return {"html": "<b>{name}</b><br>{tip}" + tail, "style": dict(TOOLTIP_STYLE)}
 
 
 @functools.cache

@@ -82,12 +82,15 @@ def test_sheet_names_are_valid_and_unique():
 def test_classify_puts_values_in_classes_and_labels_edges():
     cls, labels = export.classify(pd.Series([0, 5, 5.1, 20, None, 99]), [0, 5, 10, 20])
     assert cls.tolist() == [0, 0, 1, 2, pd.NA, 2]
-    assert labels == ["0 – 5", "5 – 10", "10 – 20"]
+    # 5.1 is not a whole number, so the ranges are given to two decimals and do not overlap.
+    assert labels == ["0.00\u20135.00", "5.01\u201310.00", "10.01\u201320.00"]
+    _, whole = export.classify(pd.Series([0, 5, 20]), [0, 5, 10, 20])
+    assert whole == ["0\u20135", "6\u201310", "11\u201320"]
 
 
 def test_classify_labels_rates_with_decimals():
     _, labels = export.classify(pd.Series([1.0]), [0.5, 1.25, 2.0])
-    assert labels == ["0.50 – 1.25", "1.25 – 2.00"]
+    assert labels == ["0.50\u20131.25", "1.26\u20132.00"]
 
 
 def test_quantile_breaks():

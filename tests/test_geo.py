@@ -355,6 +355,60 @@ def test_places_for_lsoas(tiny, tmp_path, monkeypatch):
     assert sorted(zip(out["n"], out["place_id"], strict=True)) == [(1, "ab"), (2, "w2")]
 
 
+def test_area_display_name():
+    assert geo.area_display_name("Barking and Dagenham 015F", "Abbey", "Barking Town Centre") == (
+        "015F \u00b7 Abbey (Barking Town Centre)"
+    )
+    assert geo.area_display_name("Barking and Dagenham 015F", "Abbey") == "015F \u00b7 Abbey"
+    assert geo.area_display_name("Abbey", None, "Barking Town Centre") == "Abbey (Barking Town Centre)"
+    assert geo.area_display_name("Valence") == "Valence"
+
+
+def test_area_display_names_use_lookup_ward_and_the_place_covering_enough(tiny, tmp_path):
+    defs = _defs(tmp_path, TINY_PLACES)
+    ls = geo.area_display_names("lsoa", tiny, definitions=defs).set_index("area_code")
+    # The park's 200 m circle covers 12.6% of A (over the 10% bar); the 100 m circle on the corner covers
+    # 0.8% of each square, too little to name any. C takes its ward from the lookup (W2), not the polygon (W1).
+    assert ls.loc["E01900001", "area_name"] == "1 \u00b7 W1 (Toy Park)"
+    assert ls.loc["E01900003", "area_name"] == "3 \u00b7 W2"
+    assert ls["priority_place"].isna().sum() == 3
+    # Outreach areas (w2, ab) never name an area: only priority places do.
+    assert not ls["area_name"].str.contains("Ward two").any()
+    wd = geo.area_display_names("ward", tiny, definitions=defs).set_index("area_code")
+    # W1's only best-fit LSOA is A, so the park covers 12.6% of W1 too; a higher bar drops it.
+    assert wd["area_name"].to_dict() == {"E05900001": "W1 (Toy Park)", "E05900002": "W2"}
+    strict = geo.area_display_names("ward", tiny, definitions=defs, min_share=0.2)
+    assert strict["area_name"].tolist() == ["W1", "W2"]
+    with pytest.raises(ValueError):
+        geo.area_display_names("msoa", tiny, definitions=defs)
+
+
+def test_with_display_names_replaces_names_by_code():
+    frame = pd.DataFrame({"code": ["E1", "E2"], "name": ["B and D 001A", "B and D 001B"], "n": [1, 2]})
+    names = pd.DataFrame({"area_code": ["E1"], "area_name": ["001A \u00b7 Abbey"]})
+    out = geo.with_display_names(frame, names)
+    assert out["name"].tolist() == ["001A \u00b7 Abbey", "B and D 001B"] and out["n"].tolist() == [1, 2]
+    assert frame["name"].iloc[0] == "B and D 001A"  # a new frame
+
+
+@pytest.mark.realdata
+def test_real_lsoa_display_names_name_ward_and_place():
+    names = geo.area_display_names("lsoa").set_index("area_code")
+    lookup = geo.lsoa_ward_lookup().set_index("lsoa_code")
+    assert len(names) == 115 and names.index.is_unique
+    for code, row in names.iterrows():
+        suffix = lookup.loc[code, "lsoa_name"].split()[-1]
+        assert row["area_name"].startswith(f"{suffix} \u00b7 {lookup.loc[code, 'ward_name']}")
+    # Computed independently: the priority place covering the largest share (>= 10%) of each LSOA.
+    pl = geo.place_lsoas().merge(geo.priority_places()[["place_id", "name", "kind"]], on="place_id")
+    pl = pl[(pl["kind"] == "priority") & (pl["share"] >= 0.1)].sort_values("share", ascending=False)
+    want = pl.drop_duplicates("lsoa_code").set_index("lsoa_code")["name"]
+    got = names["priority_place"].dropna()
+    assert got.sort_index().to_dict() == want.sort_index().to_dict() and len(got) > 0
+    for code, place in got.items():
+        assert names.loc[code, "area_name"].endswith(f"({place})")
+
+
 # ------------------------------------------------------------------------------------------ geojson
 
 

@@ -71,7 +71,8 @@ def test_area_table_fills_zero_areas_and_computes_rates():
     assert t.loc["W1", "change_pct"] == pytest.approx(100.0)
     assert pd.isna(t.loc["W2", "change_pct"])
     tips = hs.with_tooltips(t.reset_index())
-    assert "One" in tips["tip"][0] and "10 offences" in tips["tip"][0] and "10.00 per 1,000" in tips["tip"][0]
+    assert tips["tip"][0] == "10 offences · 10.00 per 1,000 residents\n+5 (+100%) on the period before"
+    assert not any("<" in t for t in tips["tip"])  # plain text: the map's template does the formatting
 
 
 def test_emerging_uses_a_test_not_percentages():
@@ -371,9 +372,66 @@ def test_headline_with_scope_and_hidden_leader():
     assert "3 of the 4 offences (75%) matching" in hs.headline_sentence(s, "lsoa", "x", "offences", "x")
 
 
-def test_png_edges_and_public_cells():
-    assert hs.png_edges([2.0, 5.0, 9.0]) == [0.0, 2.0, 5.0, 9.0]
-    assert hs.png_edges([0.0, 5.0]) == [0.0, 5.0]
-    assert hs.png_edges([]) is None
+def test_public_cells():
     cells = pd.DataFrame({"key": [1, 2, 3], "count": [4, 5, 12]})
     assert hs.public_cells(cells)["key"].tolist() == [2, 3]
+
+
+def _cube_with_empty_groups():
+    recs = _records().assign(
+        offence=["personal_robbery", "gbh", "personal_robbery", "other"],
+        offence_group=pd.Categorical(
+            ["Robbery", "Violence", "Robbery", "Violence"],
+            categories=["Burglary", "Robbery", "Unclassified", "Violence"],
+        ),
+    )
+    return hs.tasking_cube(hs.tasking_columns(recs))
+
+
+def test_offence_groups_without_records_are_not_offered_but_named():
+    cube = _cube_with_empty_groups()
+    assert hs.cube_offence_groups(cube) == ["Robbery", "Violence"]
+    assert hs.cube_groups_without_records(cube) == ["Burglary"]  # "Unclassified" is not worth a note
+
+
+def test_offence_choice_defaults_to_serious_violence():
+    cube = _cube_with_empty_groups()
+    choices = hs.offence_choices(cube)
+    assert list(choices)[:2] == [hs.SERIOUS_VIOLENCE, hs.ALL_OFFENCES]
+    assert choices["gbh"] == "GBH" and set(choices) == {
+        hs.SERIOUS_VIOLENCE,
+        hs.ALL_OFFENCES,
+        "gbh",
+        "other",
+        "personal_robbery",
+    }
+    # Serious violence: the definition's types the records have, in the definition's order ("other" is not one).
+    assert hs.offences_for(hs.SERIOUS_VIOLENCE, cube) == ["gbh", "personal_robbery"]
+    assert hs.offences_for(hs.ALL_OFFENCES, cube) == [] and hs.offences_for("gbh", cube) == ["gbh"]
+    assert hs.offences_for("arson", cube) == []  # a type the records lack: all offences, not an empty map
+    # The choice filters the counts: serious violence drops the "other" record.
+    areas = pd.Series(["W1", "W2"])
+    sv = hs.cube_tasking_counts(cube, sf.RecordFilter(), "ward", areas, offences=["gbh", "personal_robbery"])
+    every = hs.cube_tasking_counts(cube, sf.RecordFilter(), "ward", areas)
+    assert sv.current["count"].sum() == 3 and every.current["count"].sum() == 4
+    serious = hs.serious_violence_offences(cube)
+    assert hs.describe(sf.RecordFilter(), serious, serious).endswith("; London-definition serious violence")
+    assert hs.describe(sf.RecordFilter(), ["gbh"], serious).endswith("; GBH")
+    assert hs.describe(sf.RecordFilter(), [], serious) == sf.describe(sf.RecordFilter())
+
+
+def test_serious_violence_proxy_groups_come_from_the_taxonomy():
+    groups = [
+        "Burglary",
+        "Homicide",
+        "Personal robbery",
+        "Rape",
+        "Violence with injury",
+        "Violence without injury",
+    ]
+    assert hs.serious_violence_proxy_groups(groups) == [
+        "Homicide",
+        "Personal robbery",
+        "Rape",
+        "Violence with injury",
+    ]

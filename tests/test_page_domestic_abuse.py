@@ -84,5 +84,7 @@ def test_map_switches_between_wards_and_lsoas(at):
     at.radio(key="da_map_level").set_value("lsoa").run()
     assert not at.exception
     assert len(at.dataframe[-1].value) == 115
+    # LSOAs by their display names, with the best-fit ward ("015F · Abbey (Barking Town Centre)")
+    assert at.dataframe[-1].value["name"].str.match(r"^\d{3}[A-Z] \u00b7 \S").all()
     spec = json.loads(charts(at)[-1].proto.spec)
     assert spec["title"]["text"] == "Domestic abuse offences per 1,000 residents"

@@ -11,6 +11,7 @@ import pytest
 from svd import export
 from svd import filters as sf
 from svd import hotspots as hs
+from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -59,7 +60,8 @@ def _expected_total(at) -> int:
     f = sf.RecordFilter(
         start=shared["start"], end=shared["end"], wards=shared["wards"], hours=sf.PRIORITY_WINDOW
     )
-    return len(sf.apply(data, f))
+    # The page's default offences: serious violence, the London definition's offence types.
+    return int(sf.apply(data, f)["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).sum())
 
 
 def test_page_renders_with_notice_headline_and_no_errors():
@@ -145,10 +147,23 @@ def test_mps_source_is_ward_only_and_says_so():
 
     shared = at.session_state["shared_filter"]
     _, table = cache.mps_ward(cache.data_root())
+    # Preset to the serious-violence proxy: the taxonomy's proxy categories, by major and minor category.
+    from svd.taxonomy import SERIOUS_VIOLENCE_PROXY
+
+    proxy = table[
+        [(a, b) in SERIOUS_VIOLENCE_PROXY for a, b in zip(table["major"], table["minor"], strict=True)]
+    ]
     expected = int(
-        sf.apply_mps(table, sf.RecordFilter(start=shared["start"], end=shared["end"]))["count"].sum()
+        sf.apply_mps(proxy, sf.RecordFilter(start=shared["start"], end=shared["end"]))["count"].sum()
     )
     assert _areas_total(spec) == expected
+    assert set(_widget(at, "multiselect", "hs_mps_groups").value) == {
+        "Homicide",
+        "Violence with injury",
+        "Rape",
+        "Other sexual offences",
+        "Personal robbery",
+    }
     assert hs.LEVELS  # module import used
 
 
@@ -224,8 +239,8 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     rows = _areas(_deck(at)).values()
     values = [row.get("count") for row in rows]
     assert not any(v is not None and 1 <= v <= 4 for v in values)
-    assert any("<br><5 offences" in (row.get("tip") or "") for row in rows)
-    assert not any(re.search(r"<br>[1-4] offences", row.get("tip") or "") for row in rows)
+    assert any((row.get("tip") or "").startswith("<5 offences") for row in rows)
+    assert not any(re.search(r"(^|\n)[1-4] offences", row.get("tip") or "") for row in rows)
     # the downloads: every CSV the page offers (top ten and all areas) has no count of 1-4
     csv_ids = [b.proto.deferred_file_id for b in at.get("download_button") if "CSV" in b.label]
     assert len(csv_ids) == 2
@@ -240,3 +255,41 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     # rates of hidden counts are blanked (a rate times the population would give the count back)
     hidden = all_areas["count"].isin(["<5", "[c]"])
     assert all_areas.loc[hidden, "rate_per_1000"].isna().all()
+
+
+def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
+    at = _app()
+    assert _widget(at, "selectbox", "hs_offences").value == hs.SERIOUS_VIOLENCE
+    assert "hs_offences" not in at.query_params  # the default is not written into the link
+    groups = _widget(at, "multiselect", "hs_groups")
+    # Groups with no record-level data are not offered; a note names them.
+    assert not {"Burglary", "Drug offences", "Fraud and forgery"} & set(groups.options)
+    assert any("No record-level data for" in c.value and "burglary" in c.value for c in at.caption)
+    assert any("London-definition serious violence" in c.value for c in at.caption)
+    spec = _deck(at)
+    # Tooltips: a bold name from the template, plain-text data (no tag in any row), the period escaped.
+    assert spec and at.get("deck_gl_json_chart")[0].proto.tooltip
+    tip = json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert tip["html"].startswith("<b>{name}</b><br>{tip}")
+    rows = list(_areas(spec).values())
+    assert all("<" not in r["name"] and "<" not in r["tip"] for r in rows)
+    assert any(r["name"].startswith("Abbey") for r in rows)
+    # LSOA level: display names with the ward and, where one covers it, the priority place.
+    _widget(at, "radio", "hs_level").set_value("lsoa")
+    at.run()
+    names = [r["name"] for r in _areas(_deck(at)).values()]
+    assert len(names) == 115 and all(re.match(r"^\d{3}[A-Z] \u00b7 \S", n) for n in names)
+    assert any(n.endswith("(Barking Town Centre)") for n in names)
+    top = at.dataframe[-1].value
+    assert top["area_name"].str.match(r"^\d{3}[A-Z] \u00b7 ").all()
+    # The legend's ranges do not overlap: each class starts one above the last one's end.
+    legend = next(m.value for m in at.markdown if "svd-legend" in m.value)
+    ranges = re.findall(r"<td style='white-space:nowrap'>([^<]*)</td>", legend)
+    spans = [tuple(int(x.replace(",", "")) for x in (r.split("\u2013") * 2)[:2]) for r in ranges]
+    assert len(spans) >= 2 and all(b[0] == a[1] + 1 for a, b in zip(spans, spans[1:], strict=False))
+    # Clearing the offences maps every offence: more than serious violence alone.
+    before = _areas_total(_deck(at))
+    _widget(at, "selectbox", "hs_offences").set_value(hs.ALL_OFFENCES)
+    at.run()
+    assert at.query_params["hs_offences"] == hs.ALL_OFFENCES
+    assert _areas_total(_deck(at)) > before

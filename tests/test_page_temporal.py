@@ -8,6 +8,7 @@ import pytest
 
 from svd import filters as sf
 from svd import temporal as tp
+from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -52,6 +53,8 @@ def test_share_matches_svd_on_the_filtered_records():
     shared = at.session_state["shared_filter"]
     data = cache.tasking_records(cache.data_root(), cache.extract_path())
     recs = sf.apply(data, sf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"]))
+    # The page's default offences: serious violence, the London definition's offence types.
+    recs = recs[recs["offence"].isin(SERIOUS_VIOLENCE_OFFENCES)]
     _, _, share = tp.window_share(recs)
     assert _metric(at, SHARE).value == f"{share * 100:.0f}%"
 
@@ -117,3 +120,12 @@ def test_public_mode_blanks_small_cells_for_a_place(monkeypatch):
     assert len(cells) == 7 * 24
     assert not cells["count"].between(1, 4).any()
     assert (cells["shown"] == "<5").any() and cells.loc[cells["shown"] == "<5", "count"].isna().all()
+
+
+def test_offences_default_to_serious_violence_and_groups_without_records_are_named():
+    at = _app()
+    assert next(w for w in at.selectbox if w.key == "tp_offences").value == "serious_violence"
+    assert any("London-definition serious violence" in c.value for c in at.caption)
+    groups = next(w for w in at.multiselect if w.key == "tp_groups")
+    assert "Burglary" not in groups.options and "Violence with injury" in groups.options
+    assert any("No record-level data for" in c.value and "burglary" in c.value for c in at.caption)

@@ -199,11 +199,16 @@ def tasking_cube(root: str, extract: str | None):
     The narrow frame it is built from is not kept: pages work from the cube, so a filter change costs the
     same at 20k or 2M records (the cube has at most one row per distinct combination).
     """
+    from dataclasses import replace
+
     from svd.hotspots import tasking_columns, tasking_cube
+    from svd.maps import cells_inside
     from svd.temporal import place_masks
 
     narrow = tasking_columns(records(root, extract).data)
     cube = tasking_cube(narrow, place_masks(narrow, priority_places(root), place_lsoas(root)))
+    # The 250 m squares' circles are drawn inside the borough (a square on the boundary spilled into the Thames).
+    cube = replace(cube, cells=cells_inside(cube.cells, borough_outline(root)))
     del narrow
     release_memory()
     return cube
@@ -226,7 +231,7 @@ def areas(root: str, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     gdf, pop = (
         (wards(root), ward_population(root)) if level == "ward" else (lsoas(root), lsoa_population(root))
     )
-    return area_frame(gdf, level), population_frame(pop, level)
+    return area_frame(gdf, level, geo.area_display_names(level, Path(root))), population_frame(pop, level)
 
 
 @st.cache_resource(show_spinner=False)
@@ -235,7 +240,9 @@ def deck_polygons(root: str, level: str) -> pd.DataFrame:
     from svd.maps import deck_polygons as build
 
     return build(
-        wards(root) if level == "ward" else lsoas(root), "ward_code" if level == "ward" else "lsoa_code"
+        wards(root) if level == "ward" else lsoas(root),
+        "ward_code" if level == "ward" else "lsoa_code",
+        clip=borough_outline(root),
     )
 
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, metrics, profiles, public, strategy, trends
+from svd import charts, geo, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame
@@ -259,7 +259,8 @@ def body() -> None:
     area_pop = cache.ward_population(ROOT) if level == "ward" else cache.lsoa_population(ROOT)
     # Public mode: LSOA and ward counts of domestic abuse are sensitive; map, table and files agree.
     rates = public.apply(
-        profiles.area_rates(da_borough, area_pop, level),
+        # LSOAs and wards by their display names ("015F · Abbey (Barking Town Centre)"), as on Hotspots.
+        geo.with_display_names(profiles.area_rates(da_borough, area_pop, level), cache.areas(ROOT, level)[0]),
         level,
         sensitive=True,
         derived_cols=["rate_per_1000"],

@@ -125,7 +125,41 @@ def tasking_section(source: str, head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
-        chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+        offences: list[str] = []
+        serious: list[str] = []
+        if records_mode and not public.is_public():
+            # Tasking starts from serious violence: the London definition's offence types, preset. (Public
+            # mode counts offence groups only: one offence type less another would give hidden counts away.)
+            serious = hs.serious_violence_offences(cube)
+            choices = hs.offence_choices(cube)
+            default = next(iter(choices))
+            with c2:
+                choice = uf._bound(
+                    st.selectbox,
+                    "hs_offences",
+                    default,
+                    str,
+                    _choice(list(choices)),
+                    label="Offences",
+                    options=list(choices),
+                    format_func=choices.get,
+                    help="Preset to serious violence: the London definition's offence types (homicide, GBH, "
+                    "ABH, rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
+                )
+            offences = hs.offences_for(choice, cube)
+        if records_mode:
+            chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)
+            missing = hs.cube_groups_without_records(cube)
+            if missing:
+                c2.caption(
+                    f"No record-level data for {', '.join(missing).lower()}: choose the MPS ward counts."
+                )
+        else:
+            # Monthly ward counts have no offence types: serious violence is the proxy's groups, preset.
+            chosen_groups = uf.offence_groups(
+                groups, key="hs_mps_groups", container=c2, default=hs.serious_violence_proxy_groups(groups)
+            )
+            c2.caption("Preset to the serious-violence proxy from MPS categories.")
         if records_mode and public.is_public():
             # Public mode: flag and time filters would let "All" less "Exclude flagged" (or one hour window
             # less another) give hidden counts away, so the map shows offence groups over the period only.
@@ -133,10 +167,11 @@ def tasking_section(source: str, head) -> None:
             days = ()
             c3.caption("Public mode: the domestic-abuse, knife, time-of-day and weekday filters are off.")
         elif records_mode:
-            da = uf.flag("Domestic abuse", key="hs_da", container=c2)
-            knife = uf.flag("Knife or bladed article", key="hs_knife", container=c2)
             hours = uf.time_window(key="hs_hours", container=c3)
             days = uf.weekdays(key="hs_days", container=c3)
+            # The flags beside the times: the offence column holds the offence choices and their note.
+            da = uf.flag("Domestic abuse", key="hs_da", container=c3)
+            knife = uf.flag("Knife or bladed article", key="hs_knife", container=c3)
         else:
             da = knife = hours = None
             days = ()
@@ -180,7 +215,7 @@ def tasking_section(source: str, head) -> None:
     if records_mode:
         # One mask and two bincounts over the count cube (svd.hotspots.Cube) give the period, the period
         # before, the emerging totals and the 250 m squares: the same figures as filtering the records.
-        tc = hs.cube_tasking_counts(cube, f, level, areas["area_code"])
+        tc = hs.cube_tasking_counts(cube, f, level, areas["area_code"], offences=offences)
         counts, prev_counts, totals, latest = tc.current, tc.previous, tc.emerging, tc.latest
         change = tc.change
     else:
@@ -207,20 +242,21 @@ def tasking_section(source: str, head) -> None:
         )
 
     raw = hs.area_table(areas, population, counts, prev_counts)
+    what = hs.describe(f, offences, serious if records_mode else ())
     period = hs.period_label(start, end)
     if records_mode:
         recs = prov.for_record_set(
             cache.records(ROOT, cache.extract_path()),
             period=period,
             comparison_period=hs.period_label(pstart, pend),
-            filters=sf.describe(f),
+            filters=what,
             method=f"counts and rates {prov.RATE_DENOMINATOR}; change: {change.method if change else 'not tested'}",
         )
     else:
         recs = prov.mps(
             period,
             hs.period_label(pstart, pend),
-            filters=sf.describe(f),
+            filters=what,
             method=f"rates {prov.RATE_DENOMINATOR}; change: {change.method if change else 'not tested'}",
         )
     shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on, pattern))
@@ -237,7 +273,7 @@ def tasking_section(source: str, head) -> None:
                 level,
                 period,
                 "offences",
-                sf.describe(f),
+                what,
                 hide_small=top_hidden,
                 change=change,
                 untested=prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level),
@@ -245,7 +281,7 @@ def tasking_section(source: str, head) -> None:
             provenance=recs,
         )
     st.caption(
-        f"**{int(raw['count'].sum()):,} offences** ({tag}) · {sf.describe(f)} · change against "
+        f"**{int(raw['count'].sum()):,} offences** ({tag}) · {what} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
     )
@@ -259,8 +295,8 @@ def tasking_section(source: str, head) -> None:
     map_col, legend_col = st.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
-        tips = shown["tip"] + ("<br><i>Simulated records</i>" if recs.simulated else "")
-        values = hs.map_values(shown, measure).assign(tip=tips.to_numpy())
+        tips = shown["tip"] + ("\nSimulated records" if recs.simulated else "")
+        values = hs.map_values(shown, measure).assign(name=shown["area_name"].to_numpy(), tip=tips.to_numpy())
         breaks = maps.class_breaks(values[measure])
         choropleth = maps.choropleth_rows(
             cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
@@ -282,11 +318,11 @@ def tasking_section(source: str, head) -> None:
         area_word = "ward" if level == "ward" else "LSOA"
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
-            lambda: hs.map_shapes(gdf, values.drop(columns="tip"), level),
+            lambda: hs.map_shapes(gdf, values.drop(columns=["name", "tip"]), level),
             measure,
-            f"{hs.MEASURES[measure]} by {area_word}: {sf.describe(f)} ({tag})",
+            f"{hs.MEASURES[measure]} by {area_word}: {what} ({tag})",
             f"hotspots map {level} {measure}",
-            breaks=hs.png_edges(breaks),
+            breaks=maps.class_edges(values[measure], breaks),
             outline_gdf=cache.borough_outline(ROOT),
             key="hs_map_png",
             label_col="label",
@@ -305,7 +341,8 @@ def tasking_section(source: str, head) -> None:
             + (" or a hidden count (1 to 4)" if hide else "")
             + ". Orange outlines: the strategy's priority places; black: the borough boundary."
             + (
-                " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it)."
+                " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it),"
+                " drawn inside the borough; a square wholly on the river is not drawn."
                 + (" Public mode: squares with fewer than 5 offences are not drawn." if public_on else "")
                 if cells is not None
                 else ""

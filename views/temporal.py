@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from svd import filters as sf
 from svd import hotspots as hs
 from svd import metrics as mx
 from svd import provenance as prov
@@ -120,15 +119,26 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 
     with st.container(border=True):
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
-        groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
+        choices = hs.offence_choices(cube)
+        default = next(iter(choices))
         with c1:
-            offences = uf.several(
+            choice = uf._bound(
+                st.selectbox,
                 "tp_offences",
-                sorted(cube.labels["offence"]),
+                default,
+                str,
+                lambda r: r if r in choices else default,
                 label="Offences",
-                format_func=tp.offence_label,
-                placeholder="All offences",
+                options=list(choices),
+                format_func=choices.get,
+                help="Preset to serious violence: the London definition's offence types (homicide, GBH, ABH, "
+                "rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
             )
+        offences = hs.offences_for(choice, cube)
+        groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
+        missing = hs.cube_groups_without_records(cube)
+        if missing:
+            c1.caption(f"No record-level data for {', '.join(missing).lower()}.")
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
         with c3:
@@ -182,8 +192,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     if hide:
         hours_shown, days_shown = tp.suppress_counts(hours_shown), tp.suppress_counts(days_shown)
     st.caption(
-        f"{sf.describe(f)}"
-        + (f"; {', '.join(map(tp.offence_label, offences))}" if offences else "")
+        hs.describe(f, offences, hs.serious_violence_offences(cube))
         + (f"; {places[place]}" if place is not None else "")
         + f" · {recs.kind_label().lower()}"
     )
