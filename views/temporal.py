@@ -166,7 +166,13 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     inside, known, share = tp.time_window_share(counts)
     record_set = cache.records(ROOT, extract)
     sim = record_set.source == "simulated"
-    recs = _provenance(record_set, shared["start"], shared["end"], shared["wards"], sf.describe(f))
+    recs = _provenance(
+        record_set,
+        shared["start"],
+        shared["end"],
+        shared["wards"],
+        hs.describe(f, offences, hs.serious_violence_offences(cube)),
+    )
     with head.container():
         frame.headline(
             "Days and times",
