@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from svd import catalogue as cat
+from svd.charts import NORMAL, ChartStyle, finish
 from svd.validate import FORMATS, usable, validate_file
 
 REPORT_COLUMNS = [
@@ -56,7 +57,7 @@ REFRESH_STEPS = (
     "releases: overlapping months are merged, the most recent release wins and revisions are reported on this page.",
     'Check it before the dashboard reads it: `python -m svd validate "{root}/crime/mps/<new file>.csv"` '
     "(rows read, accepted and quarantined, the months covered and any partial month ignored).",
-    "Restart the dashboard (or clear its cache from the ⋮ menu) so it reloads the data directory.",
+    'Press "Reload the data" below (or restart the dashboard) so it reads the data directory again.',
 )
 
 
@@ -244,7 +245,9 @@ def revision_sentence(summary: dict) -> str:
     return text + "."
 
 
-def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = None) -> alt.LayerChart:
+def revisions_chart(
+    revisions: pd.DataFrame, title: str, subtitle: str | None = None, style: ChartStyle = NORMAL
+) -> alt.LayerChart:
     """Revision (%) per month, one point per pair of releases (shape and colour both name the pair), a 0 line."""
     data = revisions.assign(pair=revisions["older_vintage"] + " → " + revisions["newer_vintage"])[
         ["month", "pair", "old_count", "new_count", "diff", "pct"]
@@ -262,7 +265,7 @@ def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = 
     shapes = ["circle", "triangle-up", "square", "diamond", "cross", "triangle-down"]
     points = (
         alt.Chart(data)
-        .mark_point(filled=True, size=70)
+        .mark_point(filled=True, size=style.h(style.h(70)))
         .encode(
             x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("pct:Q", title="Revision of the borough total (%)"),
@@ -291,7 +294,7 @@ def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = 
         )
     )
     zero = alt.Chart(data).mark_rule(color="#444", strokeDash=[4, 3]).encode(y=alt.datum(0))
-    return alt.layer(zero, points).properties(
+    return finish(alt.layer(zero, points).properties(height=style.h(220)), style).properties(
         title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
         description=(
             "Points: for each month present in two consecutive MPS releases, the percentage change of the "

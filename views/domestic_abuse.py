@@ -6,7 +6,7 @@ import streamlit as st
 
 from svd import charts, profiles, public, strategy, trends
 from svd import filters as rf
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 AGE_DERIVED = ["share", "ratio", "lower", "upper", "label"]
@@ -61,6 +61,7 @@ def body() -> None:
         frame.fmt_int(ref_n["value"]),
         delta=f"+{ref_pct['value']:g}% on previous year",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
         help=f"{ref_n['source']}. Quote: “{ref_n['quote']}”",
     )
     c2.caption("Published reference (real). The SNA also reports the highest DA rate per 1,000 in London.")
@@ -74,6 +75,7 @@ def body() -> None:
         frame.fmt_pct(home.pct),
         delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c4.caption(rf.describe(replace(period, domestic_abuse=True)))
     if change and change.straddles(trends.CONNECT_MONTH):
@@ -89,6 +91,7 @@ def body() -> None:
                 "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
+                style=present.chart_style(),
             ),
             "Domestic abuse offences per month",
         )
@@ -102,6 +105,7 @@ def body() -> None:
                 value_title="12-month total",
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
+                style=present.chart_style(),
             ),
             "Domestic abuse rolling 12-month total",
         )
@@ -119,6 +123,7 @@ def body() -> None:
                 category="group",
                 value="share",
                 subtitle=f"{tag} · {where}",
+                style=present.chart_style(),
             ),
             "Domestic abuse share by offence group",
         )
@@ -144,7 +149,11 @@ def body() -> None:
             with a:
                 exports.show_chart(
                     charts.bar_chart(
-                        sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
+                        sex,
+                        f"{who.capitalize()} sex",
+                        f"Bar chart of {who} sex shares.",
+                        subtitle=tag,
+                        style=present.chart_style(),
                     ),
                     f"Domestic abuse {who} sex",
                 )
@@ -160,6 +169,7 @@ def body() -> None:
                         f"Dot plot of each age band's share of {who}s divided by its share of residents, "
                         "with 95% intervals.",
                         subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
+                        style=present.chart_style(),
                     ),
                     f"Domestic abuse {who} age",
                 )
@@ -190,6 +200,7 @@ def body() -> None:
                 subtitle=tag,
                 reference=strategy.reference("da_suspect_partner")["value"],
                 reference_label="SNA: 72% partner/ex",
+                style=present.chart_style(),
             ),
             "Domestic abuse relationship",
         )
@@ -203,6 +214,7 @@ def body() -> None:
                 subtitle=tag,
                 reference=strategy.reference("da_victim_home")["value"],
                 reference_label="SNA: 66% victim's home",
+                style=present.chart_style(),
             ),
             "Domestic abuse location",
         )
@@ -240,6 +252,7 @@ def body() -> None:
                 "Per 1,000",
                 subtitle=f"{tag} · {rf.describe(period).split(';')[0]}",
                 label_values=level == "ward",
+                style=present.chart_style(),
             ),
             map_title,
         )

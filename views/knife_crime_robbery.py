@@ -7,7 +7,7 @@ import streamlit as st
 from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd.config import BOROUGH_CODE
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 ROBBERY = metrics.metric("personal_robbery").categories
@@ -54,6 +54,7 @@ def body() -> None:
             f"{rk.rate_per_1000:.2f}",
             delta=f"London {rk.london_rate_per_1000:.2f}",
             delta_color="off",
+            delta_arrow="off",  # a published reference, not a change
         )
         c2.caption(f"Rank {rk.rank} of {rk.of} London boroughs · {rk.period} · MPS borough file")
     c3.metric(
@@ -61,6 +62,7 @@ def body() -> None:
         frame.fmt_pct(knife.pct),
         delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c3.caption(f"{knife.text()} · {rf.describe(period)}")
     multi = profiles.multiple_suspects_share(robbery)
@@ -69,6 +71,7 @@ def body() -> None:
         frame.fmt_pct(multi.pct),
         delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c4.caption(f"{multi.text()} with the number of suspects recorded")
 
@@ -81,6 +84,7 @@ def body() -> None:
                 "Personal robbery per month",
                 "Line chart of personal robbery per month, MPS ward data summed.",
                 subtitle="Metropolitan Police, real data",
+                style=present.chart_style(),
             ),
             "Personal robbery per month",
         )
@@ -93,6 +97,7 @@ def body() -> None:
                 value="rolling_12m",
                 value_title="12-month total",
                 subtitle="MPS borough files",
+                style=present.chart_style(),
             ),
             "Personal robbery rolling 12-month total",
         )
@@ -106,6 +111,7 @@ def body() -> None:
                     f"Personal robbery per 1,000 residents, {rk.period}",
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="London excludes the City of London",
+                    style=present.chart_style(),
                 ),
                 "Personal robbery rate London boroughs",
             )
@@ -128,6 +134,7 @@ def body() -> None:
                     f"{who.capitalize()} age against the Census population",
                     f"Dot plot of each age band's share of robbery {who}s over its share of residents, 95% intervals.",
                     subtitle=f"{tag} · {over['unknown'].iloc[0]:,} with no age left out",
+                    style=present.chart_style(),
                 ),
                 f"Robbery {who} age",
             )
@@ -166,6 +173,7 @@ def body() -> None:
                 fmt=",.0f",
                 suffix="",
                 subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
+                style=present.chart_style(),
             ),
             f"Robbery near stations {radius} m",
         )

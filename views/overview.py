@@ -5,7 +5,7 @@ import streamlit as st
 from svd import metrics as mx
 from svd import overview, public, strategy
 from svd.taxonomy import PROXY_NOTE
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
@@ -104,10 +104,11 @@ def body() -> None:
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
     if public.is_public():
         table = public.suppress_objectives(table, figs, public.area_level(wards))
-    st.dataframe(
-        table.drop(columns=["metric_id"]).fillna(""),
-        hide_index=True,
-        width="stretch",
+    # Page titles, not their addresses; the whole text of every cell (a static table wraps, never cuts).
+    shown = table.drop(columns=["metric_id"]).assign(page=table["page"].map(overview.PAGE_TITLES))
+    present.table(
+        shown,
+        static=True,
         column_config={
             "objective": st.column_config.NumberColumn("Objective", width="small"),
             "objective_title": st.column_config.TextColumn("Objective title", width="large"),
@@ -118,7 +119,7 @@ def body() -> None:
             "page": "Page",
         },
     )
-    exports.table_downloads(table, "Objectives and metrics", label="Objectives and metrics")
+    exports.table_downloads(shown, "Objectives and metrics", label="Objectives and metrics")
 
     kinds = ["mps", "census"]
     if record_set is not None:

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from svd import overview, strategy
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 
@@ -29,10 +29,9 @@ def body() -> None:
             }
         )
     )
-    st.dataframe(
+    present.table(
         shown,
-        hide_index=True,
-        width="stretch",
+        static=True,
         column_config={
             "element": st.column_config.TextColumn("Strategy element", width="large"),
             "published": st.column_config.DateColumn("Published", format="D MMM YYYY"),
@@ -90,10 +89,9 @@ def body() -> None:
                 if rows.empty:
                     st.caption(f"Monitored by: {obj['monitored_by']}")
                     continue
-                st.dataframe(
+                present.table(
                     rows[["metric", "value", "change", "period"]],
-                    hide_index=True,
-                    width="stretch",
+                    static=True,
                     column_config={
                         "metric": "Metric",
                         "value": "Latest 12 months",

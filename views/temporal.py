@@ -6,7 +6,7 @@ from svd import filters as sf
 from svd import hotspots as hs
 from svd import public
 from svd import temporal as tp
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -158,7 +158,11 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
         st.caption("The SNA reference figure is not defined in data/strategy.json.")
 
     with frame.friendly_errors("The heatmap"):
-        exports.show_chart(tp.heatmap_spec(grid_shown), "Offences by hour and day", key="tp_heat")
+        exports.show_chart(
+            tp.heatmap_spec(grid_shown, style=present.chart_style()),
+            "Offences by hour and day",
+            key="tp_heat",
+        )
     if known:
         day, hour, count = tp.peak(grid)
         shown_count = "fewer than 5" if hide and count < 5 else f"{count:,}"
@@ -166,9 +170,13 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        exports.show_chart(tp.hour_spec(hours_shown), "Offences by hour", key="tp_hour")
+        exports.show_chart(
+            tp.hour_spec(hours_shown, style=present.chart_style()), "Offences by hour", key="tp_hour"
+        )
     with b, frame.friendly_errors("The weekday profile"):
-        exports.show_chart(tp.weekday_spec(days_shown), "Offences by weekday", key="tp_day")
+        exports.show_chart(
+            tp.weekday_spec(days_shown, style=present.chart_style()), "Offences by weekday", key="tp_day"
+        )
     exports.table_downloads(
         {
             "Hour by day": tp.for_download(grid_shown),
@@ -189,7 +197,9 @@ def seasonality_section() -> None:
     with a, frame.friendly_errors("The real seasonality"):
         season = cache.mps_seasonality(ROOT, groups)
         exports.show_chart(
-            tp.seasonality_spec(season, "Real MPS recorded crime: average by calendar month"),
+            tp.seasonality_spec(
+                season, "Real MPS recorded crime: average by calendar month", style=present.chart_style()
+            ),
             "Seasonality MPS",
             key="tp_season_mps",
         )
@@ -202,7 +212,9 @@ def seasonality_section() -> None:
     with b, frame.friendly_errors("The record seasonality"):
         season_r = cache.records_seasonality(ROOT, cache.extract_path())
         exports.show_chart(
-            tp.seasonality_spec(season_r, "Record-level data: average by calendar month"),
+            tp.seasonality_spec(
+                season_r, "Record-level data: average by calendar month", style=present.chart_style()
+            ),
             "Seasonality records",
             key="tp_season_rec",
         )
