@@ -8,6 +8,7 @@ and gaps carry text, and the palette is colour-blind safe (Okabe-Ito; viridis fo
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ class ChartStyle:
     label_limit: int  # widest category label before Vega truncates it (px)
     config: dict | None = field(default=None, hash=False, compare=False)
     renderer: str | None = None  # "svg": text stays text in the page (measurable, sharp on a projector)
+    title_chars: int | None = None  # titles wrapped to lines of this many characters (half a 1280 px screen)
 
     def h(self, px: float) -> int:
         """A plot height (or mark size) in this style."""
@@ -71,7 +73,7 @@ def _presentation_config() -> dict:
     }
     return {
         "background": "#ffffff",
-        "font": "Source Sans Pro, DejaVu Sans, Verdana, Arial, sans-serif",
+        "font": "'Source Sans', 'Source Sans Pro', 'DejaVu Sans', sans-serif",  # the page's own type
         "axis": axis,
         "axisX": axis,
         "axisY": axis,
@@ -117,13 +119,34 @@ PRESENT = ChartStyle(
     label_limit=400,
     config=_presentation_config(),
     renderer="svg",
+    title_chars=34,
 )
 STYLES = {s.name: s for s in (NORMAL, PRESENT)}
 
 
+def _lines(text, width: int):
+    """``text`` as a list of lines of at most ``width`` characters (Vega draws a list as lines)."""
+    if not isinstance(text, str) or len(text) <= width:
+        return text
+    return textwrap.wrap(text, width, break_on_hyphens=False)
+
+
 def finish(chart: alt.TopLevelMixin, style: ChartStyle = NORMAL) -> alt.TopLevelMixin:
-    """The chart as drawn in ``style``: heights are the plot's own (fit the width only), plus its config."""
+    """The chart as drawn in ``style``: heights are the plot's own (fit the width only), plus its config; long
+    titles wrapped rather than cut off with "…" where the type is large."""
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    title = getattr(chart, "title", alt.Undefined)
+    if style.title_chars and title is not alt.Undefined:
+        if isinstance(title, str):
+            title = alt.TitleParams(text=title, anchor="start")
+        sub = title.subtitle
+        chart = chart.properties(
+            title=alt.TitleParams(
+                text=_lines(title.text, style.title_chars),
+                subtitle=_lines(sub, round(style.title_chars * 1.25)) if isinstance(sub, str) else sub,
+                anchor="start",
+            )
+        )
     if style.renderer:
         chart = chart.properties(usermeta={"embedOptions": {"renderer": style.renderer}})
     if style.config:
@@ -279,7 +302,14 @@ def trend_chart(
         layers.append(gap.mark_rect(color=MUTED, opacity=0.25).encode(x="start:T", x2="stop:T"))
         layers.append(
             gap.mark_text(
-                align="right", baseline="top", dx=3, dy=4, fontSize=style.small_text, color="#444", angle=270
+                align="right",
+                baseline="top",
+                dx=3,
+                dy=4,
+                fontSize=style.small_text,
+                color="#444",
+                angle=270,
+                clip=True,
             ).encode(x="start:T", y=alt.value(0), text="label:N")
         )
     lo, hi = series["month"].min(), series["month"].max()
@@ -290,7 +320,8 @@ def trend_chart(
         for e in shown:
             # Label on the side with more room, so it stays inside the plot.
             right_half = e.month > lo + (hi - lo) / 2
-            one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [e.label]}))
+            label = e.label.replace(" — ", "\n") if style.title_chars else e.label
+            one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [label]}))
             layers.append(
                 one.mark_text(
                     align="right" if right_half else "left",
@@ -299,6 +330,9 @@ def trend_chart(
                     dy=2,
                     fontSize=style.small_text,
                     color="#222",
+                    lineBreak="\n",
+                    # Inside the plot: a label wider than its side never squeezes the plot (autosize).
+                    clip=True,
                 ).encode(x="month:T", y=alt.value(0), text="label:N")
             )
     return finish(

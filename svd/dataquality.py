@@ -294,15 +294,18 @@ def revisions_chart(
         )
     )
     zero = alt.Chart(data).mark_rule(color="#444", strokeDash=[4, 3]).encode(y=alt.datum(0))
-    return finish(alt.layer(zero, points).properties(height=style.h(220)), style).properties(
-        title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
-        description=(
-            "Points: for each month present in two consecutive MPS releases, the percentage change of the "
-            "borough's monthly total from the older release to the newer one; the point's shape and colour "
-            "name the pair of releases; a dashed line marks no change."
+    return finish(
+        alt.layer(zero, points).properties(
+            title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
+            description=(
+                "Points: for each month present in two consecutive MPS releases, the percentage change of the "
+                "borough's monthly total from the older release to the newer one; the point's shape and colour "
+                "name the pair of releases; a dashed line marks no change."
+            ),
+            # The plot's own height (svd.charts.finish): title, legend and month labels are drawn around it.
+            height=style.h(260),
         ),
-        # Streamlit fits the whole chart (title, legend, rotated month labels) into this height.
-        height=440,
+        style,
     )
 
 

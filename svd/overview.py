@@ -381,15 +381,18 @@ def funding_chart(
         ],
     )
     text = base.mark_text(align="left", dx=4, fontSize=style.label_size, color="#222").encode(text="label:N")
-    return finish(alt.layer(bars, text), style).properties(
-        title=alt.TitleParams(
-            title, subtitle="Each bar is labelled with its year and amount.", anchor="start"
+    return finish(
+        alt.layer(bars, text).properties(
+            title=alt.TitleParams(
+                title, subtitle="Each bar is labelled with its year and amount.", anchor="start"
+            ),
+            description=(
+                f"Grouped horizontal bars: for each of the {len(funds)} funds, one bar per year "
+                f"({', '.join(years)}) showing the amount in pounds, labelled with the year and amount."
+            ),
+            height=alt.Step(style.h(22)),
         ),
-        description=(
-            f"Grouped horizontal bars: for each of the {len(funds)} funds, one bar per year "
-            f"({', '.join(years)}) showing the amount in pounds, labelled with the year and amount."
-        ),
-        height=alt.Step(style.h(22)),
+        style,
     )
 
 

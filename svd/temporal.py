@@ -481,7 +481,7 @@ def _weekday(data, style: ChartStyle = NORMAL) -> alt.LayerChart:
             alt.Tooltip("share:Q", title="Share", format=".1%"),
         ]
     )
-    text = base.mark_text(dy=-6, color="#0b0c0c", fontSize=style.label_size).encode(
+    text = base.mark_text(baseline="bottom", dy=-3, color="#0b0c0c", fontSize=style.label_size).encode(
         text=alt.Text("share:Q", format=".0%")
     )
     return alt.layer(bars, text).properties(

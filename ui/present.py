@@ -66,7 +66,8 @@ header[data-testid="stHeader"] {{ display: none !important; }}
 .stApp h3 {{ font-size: 2rem !important; color: #000000 !important; }}
 .stApp .stMarkdown p.svd-headline, .stApp p.svd-headline {{ font-size: 2.2rem !important; line-height: 1.35 !important; font-weight: 600;
   color: #000000 !important; max-width: none !important; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {{ font-size: 3.5rem !important;
+.stApp [data-testid="stMain"] [data-testid="stMetricValue"],
+.stApp [data-testid="stMain"] [data-testid="stMetricValue"] :is(div, p) {{ font-size: 3.5rem !important;
   color: #000000 !important; }}
 .stApp [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; color: #000000 !important;
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
