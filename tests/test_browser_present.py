@@ -39,7 +39,7 @@ MIN_CHART_PX = 150  # a chart's drawn height: below this it has collapsed
 
 # Everything measured on a page, in one script (one round trip).
 MEASURE = """
-() => {
+(L) => {
   const main = document.querySelector('[data-testid="stMain"]');
   const px = (el) => parseFloat(getComputedStyle(el).fontSize);
   const seen = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
@@ -52,21 +52,21 @@ MEASURE = """
     if (!svg) { out.canvases += 1; continue; }
     const h = svg.getBoundingClientRect().height;
     const title = say(c.querySelector('.role-title-text') || c);
-    if (h < %(MIN_CHART)d) out.collapsed.push([title, Math.round(h)]);
+    if (h < L.chart_height) out.collapsed.push([title, Math.round(h)]);
     for (const t of svg.querySelectorAll('text')) {
       if (!say(t) || !seen(t)) continue;
-      if (px(t) < %(CHART)d) out.chartText.push([say(t), px(t), title]);
+      if (px(t) < L.chart_text) out.chartText.push([say(t), px(t), title]);
     }
   }
   out.grids = [...main.querySelectorAll('[data-testid="stDataFrame"]')].filter(seen).length;
   for (const cell of main.querySelectorAll('[data-testid="stTable"] :is(td, th), .stMarkdown :is(td, th)')) {
-    if (say(cell) && seen(cell) && px(cell) < %(TABLE)d) out.tableText.push([say(cell), px(cell)]);
+    if (say(cell) && seen(cell) && px(cell) < L.table) out.tableText.push([say(cell), px(cell)]);
   }
   const body = main.querySelectorAll(
     '.stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"] p, [data-testid="stWidgetLabel"] p,' +
     ' [data-testid="stMetricLabel"] p, button p, summary p, [data-baseweb="select"] div');
   for (const el of body) {
-    if (el.children.length === 0 && say(el) && seen(el) && px(el) < %(BODY)d) out.bodyText.push([say(el), px(el)]);
+    if (el.children.length === 0 && say(el) && seen(el) && px(el) < L.body) out.bodyText.push([say(el), px(el)]);
   }
   for (const el of main.querySelectorAll('*')) {
     if (!seen(el) || !say(el)) continue;
@@ -77,7 +77,8 @@ MEASURE = """
   if (deck) { const r = deck.getBoundingClientRect(); out.map = {top: r.top, height: r.height}; }
   return out;
 }
-""" % {"MIN_CHART": MIN_CHART_PX, "CHART": CHART_TEXT_PX, "TABLE": TABLE_PX, "BODY": BODY_PX}
+"""
+LIMITS = {"chart_height": MIN_CHART_PX, "chart_text": CHART_TEXT_PX, "table": TABLE_PX, "body": BODY_PX}
 
 
 def _need_browser():
@@ -152,7 +153,7 @@ def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, 
         page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=30_000)
     page.wait_for_timeout(600)
     assert "could not be shown" not in page.inner_text("[data-testid='stMain']")
-    return page.evaluate(MEASURE), list(failed)
+    return page.evaluate(MEASURE, LIMITS), list(failed)
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
