@@ -453,6 +453,8 @@ def overrepresentation_chart(
     # Every band labelled: never thinned out as "overlapping" (the age bands are the point of the chart).
     y = alt.Y("category:N", title=None, sort=list(data["category"]), axis=_category_axis(style))
     x_title = "Share of people ÷ share of residents (1 = in line with the population)"
+    if style.title_chars:  # two lines, and the legend in a column: both fit half a 1280 px screen
+        x_title = ["Share of people ÷ share of residents", "(1 = in line with the population)"]
     tooltip = [
         alt.Tooltip("category:N", title="Group"),
         alt.Tooltip("share:Q", title="Share (%)", format=".1f"),
@@ -465,7 +467,7 @@ def overrepresentation_chart(
     shape = alt.Shape(
         "label:N",
         title=None,
-        legend=alt.Legend(orient="bottom", direction="horizontal"),
+        legend=alt.Legend(orient="bottom", direction="vertical" if style.title_chars else "horizontal"),
         scale=alt.Scale(
             domain=["Over-represented", "In line with population", "Under-represented"],
             range=["triangle-right", "circle", "triangle-left"],
@@ -474,7 +476,11 @@ def overrepresentation_chart(
     layers = [
         alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#444", strokeDash=[4, 3]).encode(x="x:Q"),
         base.mark_rule(color=MAIN, strokeWidth=2).encode(
-            y=y, x=alt.X("lower:Q", title=x_title), x2="upper:Q"
+            y=y,
+            x=alt.X(
+                "lower:Q", title=x_title, axis=alt.Axis(tickCount=5) if style.title_chars else alt.Undefined
+            ),
+            x2="upper:Q",
         ),
         base.mark_point(color=MAIN, filled=True, size=style.h(style.h(90))).encode(
             y=y, x="ratio:Q", shape=shape, tooltip=tooltip

@@ -45,7 +45,7 @@ MEASURE = """
   const seen = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const say = (el) => (el.textContent || '').trim().slice(0, 60);
   const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(seen);
-  const out = {charts: charts.length, canvases: 0, chartText: [], collapsed: [], tableText: [], grids: 0,
+  const out = {charts: charts.length, canvases: 0, chartText: [], chartClipped: [], collapsed: [], tableText: [], grids: 0,
                bodyText: [], clipped: [], map: null, viewport: innerHeight};
   for (const c of charts) {
     const svg = c.querySelector('svg.marks');
@@ -53,9 +53,13 @@ MEASURE = """
     const h = svg.getBoundingClientRect().height;
     const title = say(c.querySelector('.role-title-text') || c);
     if (h < L.chart_height) out.collapsed.push([title, Math.round(h)]);
+    const box = c.getBoundingClientRect();
     for (const t of svg.querySelectorAll('text')) {
       if (!say(t) || !seen(t)) continue;
       if (px(t) < L.chart_text) out.chartText.push([say(t), px(t), title]);
+      // Text outside the chart's own box is cut off by the page (a title or axis title wider than the chart).
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left - 2 || r.right > box.right + 2) out.chartClipped.push([say(t), title]);
     }
   }
   out.grids = [...main.querySelectorAll('[data-testid="stDataFrame"]')].filter(seen).length;
@@ -72,6 +76,9 @@ MEASURE = """
     if (!seen(el) || !say(el)) continue;
     const s = getComputedStyle(el);
     if (s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.clipped.push(say(el));
+    // A chosen filter value cut off without an ellipsis ("Whole borough (or the sidebar w").
+    else if (el.closest('[data-baseweb="select"]') && el.children.length === 0 && el.scrollWidth > el.clientWidth + 1)
+      out.clipped.push(say(el));
   }
   const deck = main.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
   if (deck) { const r = deck.getBoundingClientRect(); out.map = {top: r.top, height: r.height}; }
@@ -165,6 +172,7 @@ def test_presentation_mode_is_readable_from_the_back_of_the_room(tabs, path, scr
     assert m["canvases"] == 0, f"{where}: {m['canvases']} chart(s) drawn on a canvas, not measurable"
     assert not m["collapsed"], (where, "collapsed charts", m["collapsed"])
     assert not m["chartText"], (where, f"chart text under {CHART_TEXT_PX}px", m["chartText"][:10])
+    assert not m["chartClipped"], (where, "chart text cut off at the chart's edge", m["chartClipped"][:10])
     assert m["grids"] == 0, f"{where}: a canvas data grid (its text cannot be sized for the room)"
     assert not m["tableText"], (where, f"table text under {TABLE_PX}px", m["tableText"][:10])
     assert not m["bodyText"], (where, f"text under {BODY_PX}px", m["bodyText"][:10])

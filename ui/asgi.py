@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-PAGE_PATH = re.compile(r"^/(?!_stcore/|static/|media/|component/|app/static/)[^.]*$")
+# A page's address: not Streamlit's own endpoints (also under a page, as the frontend probes them), nor a file.
+PAGE_PATH = re.compile(r"^/(?!(?:[^/]*/)*_stcore/|static/|media/|component/|app/static/)[^.]*$")
 
 
 def base_url_path() -> str:

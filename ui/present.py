@@ -60,6 +60,8 @@ header[data-testid="stHeader"] {{ display: none !important; }}
 .stApp [data-testid="stTable"] th {{ color: #000000 !important; font-weight: 700; }}
 /* Controls: big enough to hit and to read from the back of the room. */
 .stApp [data-baseweb="select"] > div {{ min-height: 3rem; }}
+.stApp [data-baseweb="select"] div {{ white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
 .stApp [data-testid="stRadio"] label, .stApp [data-testid="stCheckbox"] label {{ align-items: center; }}
 .stApp h1 {{ font-size: 3rem !important; color: #000000 !important; }}
 .stApp h2 {{ font-size: 2.4rem !important; color: #000000 !important; }}

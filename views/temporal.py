@@ -81,7 +81,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None]) -> None:
     cube = cache.tasking_cube(ROOT, extract)
     places = cache.priority_place_options(ROOT)
 
-    with st.container(border=True):
+    with present.filters_box():
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
         groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
         offences = c1.multiselect(
