@@ -105,20 +105,22 @@ def test_lsoa_level_has_115_features_and_the_same_total():
 def test_changing_a_filter_changes_the_map_and_the_table():
     at = _app()
     before = _areas_total(_deck(at))
-    table_before = at.dataframe[-1].value.copy()
+    table_before = at.table[-1].value.copy()
     _widget(at, "selectbox", "hs_hours").set_value("All hours")
     at.run()
     after = _areas_total(_deck(at))
     assert after > before
-    assert not at.dataframe[-1].value.equals(table_before)
+    assert not at.table[-1].value.equals(table_before)
 
 
 def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     at = _app()
-    top = at.dataframe[-1].value
-    assert {"hotspot", "emerging", "count", "rate_per_1000", "change_text"} <= set(top.columns)
-    assert top["hotspot"].notna().all() and top["emerging"].isin(["Emerging", "Declining", "Stable"]).all()
-    assert list(top["count"]) == sorted(top["count"], reverse=True)
+    top = at.table[-1].value  # a static table: every word shown, none cut off
+    gi = "Gi\\* hotspot"  # cells and headers are markdown: the star is escaped, and shown as "Gi* hotspot"
+    assert {gi, "Last 12 months", "Offences", "Per 1,000 residents", "Change"} <= set(top.columns)
+    assert top[gi].ne("").all() and top["Last 12 months"].isin(["Emerging", "Declining", "Stable"]).all()
+    counts = [int(v.replace(",", "")) for v in top["Offences"]]
+    assert counts == sorted(counts, reverse=True)
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "Excel", "Map (PNG)", "All areas (CSV)"} <= set(labels)
 
@@ -209,8 +211,8 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     _widget(at, "selectbox", "hs_hours").set_value("All hours")
     at.run()
     assert not at.exception
-    top = at.dataframe[-1].value
-    shown = [str(v) for v in top["count"]]
+    top = at.table[-1].value
+    shown = [str(v).replace("\\", "") for v in top["Offences"]]
     assert all(v in ("<5", "[c]") or int(v.replace(",", "")) >= 5 for v in shown)
     # the map's properties and tooltips carry no count of 1-4 either
     rows = _areas(_deck(at)).values()
@@ -228,10 +230,10 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     all_areas = None
     for fid in csv_ids:
         table = pd.read_csv(io.BytesIO(deferred[fid]()), dtype=str)
-        assert not table["count"].isin(["1", "2", "3", "4"]).any()
-        assert not table["previous"].isin(["1", "2", "3", "4"]).any()
+        assert not table["Offences"].isin(["1", "2", "3", "4"]).any()  # plain column names in downloads
+        assert not table["Previous period"].isin(["1", "2", "3", "4"]).any()
         all_areas = table if len(table) > 10 else all_areas
-    assert all_areas is not None and (all_areas["count"] == "<5").any()
+    assert all_areas is not None and (all_areas["Offences"] == "<5").any()
     # rates of hidden counts are blanked (a rate times the population would give the count back)
-    hidden = all_areas["count"].isin(["<5", "[c]"])
-    assert all_areas.loc[hidden, "rate_per_1000"].isna().all()
+    hidden = all_areas["Offences"].isin(["<5", "[c]"])
+    assert all_areas.loc[hidden, "Per 1,000 residents"].isna().all()
