@@ -8,8 +8,9 @@ and gaps carry text, and the palette is colour-blind safe (Okabe-Ito; viridis fo
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
@@ -25,6 +26,132 @@ ACCENT = OKABE_ITO[3]
 MUTED = "#9a9a9a"
 MAX_ROWS = 5000
 _SHORT = {"Over-represented": "over", "Under-represented": "under", "In line with population": "in line"}
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    """How a chart is drawn for one screen: type sizes, the scale of plot heights, and its Vega-Lite config.
+
+    Passed to every builder (never set process-wide), so one session's presentation mode cannot restyle
+    another session's charts. ``config`` None leaves the styling to the host (Streamlit's own theme).
+    Plot heights are the plot's own (autosize "fit-x"): titles, axes and legends are added around the plot,
+    so large type never squeezes a chart flat.
+    """
+
+    name: str
+    label_size: int  # axis and legend labels, value labels on marks (px)
+    small_text: int  # annotations (event labels, ratios beside points) (px)
+    scale: float  # plot heights and mark sizes against the normal style
+    label_limit: int  # widest category label before Vega truncates it (px)
+    config: dict | None = field(default=None, hash=False, compare=False)
+    renderer: str | None = None  # "svg": text stays text in the page (measurable, sharp on a projector)
+    title_chars: int | None = None  # titles wrapped to lines of this many characters (half a 1280 px screen)
+
+    def h(self, px: float) -> int:
+        """A plot height (or mark size) in this style."""
+        return round(px * self.scale)
+
+
+# Chart type sizes in presentation mode (px). At 1280×720 a half-width chart is ~580 px wide: 20 px labels fit.
+PRESENT_LABEL_SIZE = 20
+PRESENT_TITLE_SIZE = 26
+PRESENT_AXIS_TITLE_SIZE = 22
+
+
+def _presentation_config() -> dict:
+    """Large labels and titles, black on white, Okabe–Ito categories, viridis sequences (for the projector)."""
+    axis = {
+        "labelFontSize": PRESENT_LABEL_SIZE,
+        "titleFontSize": PRESENT_AXIS_TITLE_SIZE,
+        "labelColor": "#000000",
+        "titleColor": "#000000",
+        "domainColor": "#000000",
+        "tickColor": "#000000",
+        "gridColor": "#bdbdbd",
+        "labelLimit": 400,
+        "titleLimit": 1000,
+    }
+    return {
+        "background": "#ffffff",
+        "font": "'Source Sans', 'Source Sans Pro', 'DejaVu Sans', sans-serif",  # the page's own type
+        "axis": axis,
+        "axisX": axis,
+        "axisY": axis,
+        "header": {"labelFontSize": PRESENT_LABEL_SIZE, "titleFontSize": PRESENT_AXIS_TITLE_SIZE},
+        "legend": {
+            "labelFontSize": PRESENT_LABEL_SIZE,
+            "titleFontSize": PRESENT_AXIS_TITLE_SIZE,
+            "symbolSize": 250,
+            "labelColor": "#000000",
+            "titleColor": "#000000",
+            "labelLimit": 600,
+            "titleLimit": 1000,
+            "gradientLength": 260,
+            "gradientThickness": 22,
+        },
+        "title": {
+            "fontSize": PRESENT_TITLE_SIZE,
+            "subtitleFontSize": PRESENT_LABEL_SIZE,
+            "color": "#000000",
+            "subtitleColor": "#1a1a1a",
+            "anchor": "start",
+            "offset": 12,
+        },
+        "text": {"fontSize": PRESENT_LABEL_SIZE, "color": "#000000"},
+        "line": {"strokeWidth": 4},
+        "point": {"size": 120, "filled": True},
+        "range": {
+            "category": list(OKABE_ITO),
+            "ordinal": {"scheme": "viridis"},
+            "ramp": {"scheme": "viridis"},
+            "heatmap": {"scheme": "viridis"},
+        },
+        "view": {"stroke": None},
+    }
+
+
+NORMAL = ChartStyle("normal", label_size=12, small_text=11, scale=1.0, label_limit=260)
+PRESENT = ChartStyle(
+    "present",
+    label_size=PRESENT_LABEL_SIZE,
+    small_text=PRESENT_LABEL_SIZE,
+    scale=1.5,
+    label_limit=400,
+    config=_presentation_config(),
+    renderer="svg",
+    title_chars=34,
+)
+STYLES = {s.name: s for s in (NORMAL, PRESENT)}
+
+
+def _lines(text, width: int):
+    """``text`` as a list of lines of at most ``width`` characters (Vega draws a list as lines)."""
+    if not isinstance(text, str) or len(text) <= width:
+        return text
+    return textwrap.wrap(text, width, break_on_hyphens=False)
+
+
+def finish(chart: alt.TopLevelMixin, style: ChartStyle = NORMAL) -> alt.TopLevelMixin:
+    """The chart as drawn in ``style``: heights are the plot's own (fit the width only), plus its config; long
+    titles wrapped rather than cut off with "…" where the type is large."""
+    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    title = getattr(chart, "title", alt.Undefined)
+    if style.title_chars and title is not alt.Undefined:
+        if isinstance(title, str):
+            title = alt.TitleParams(text=title, anchor="start")
+        sub = title.subtitle
+        chart = chart.properties(
+            title=alt.TitleParams(
+                text=_lines(title.text, style.title_chars),
+                subtitle=_lines(sub, round(style.title_chars * 1.25)) if isinstance(sub, str) else sub,
+                anchor="start",
+            )
+        )
+    if style.renderer:
+        chart = chart.properties(usermeta={"embedOptions": {"renderer": style.renderer}})
+    if style.config:
+        chart = chart.configure(**style.config)
+    return chart
 
 
 @dataclass(frozen=True)
@@ -47,18 +174,20 @@ CONNECT_EVENT = Event(
 ROWS = "rows"
 
 
-def spec_template(build: Callable[..., alt.TopLevelMixin], *args) -> dict:
-    """``build(alt.NamedData(ROWS), *args)`` as an unvalidated Vega-Lite spec, built once per ``args`` and
-    altair theme (the theme is baked into the spec). Its own fixed datasets (e.g. a band) are Arrow tables.
+def spec_template(build: Callable[..., alt.TopLevelMixin], *args, style: ChartStyle = NORMAL) -> dict:
+    """``finish(build(alt.NamedData(ROWS), *args, style), style)`` as an unvalidated Vega-Lite spec, built once
+    per ``args``, style and altair theme (both baked into the spec). Its own fixed datasets are Arrow tables.
 
     The result is shared: never change it in place (``spec_with_rows`` makes a new top-level dict).
     """
-    return _spec_template(build, args, alt.theme.active)
+    return _spec_template(build, args, style, alt.theme.active)
 
 
 @functools.lru_cache(maxsize=128)
-def _spec_template(build: Callable[..., alt.TopLevelMixin], args: tuple, theme: str) -> dict:
-    spec = build(alt.NamedData(ROWS), *args).to_dict(validate=False)
+def _spec_template(
+    build: Callable[..., alt.TopLevelMixin], args: tuple, style: ChartStyle, theme: str
+) -> dict:
+    spec = finish(build(alt.NamedData(ROWS), *args, style), style).to_dict(validate=False)
     if "datasets" in spec:
         spec["datasets"] = {
             name: pa.Table.from_pandas(pd.DataFrame(values), preserve_index=False)
@@ -118,10 +247,14 @@ def _titled(text: str, subtitle: str | None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, anchor="start")
 
 
-def _fit_height(rows: int, per_row: int, overhead: int = 110) -> int:
-    """Total chart height for ``rows`` bands: Streamlit sizes charts with autosize "fit", so the height must
-    also hold the title, subtitle and axis title (``overhead``), not only the plot."""
-    return overhead + per_row * max(rows, 2)
+def _fit_height(rows: int, per_row: int, style: ChartStyle = NORMAL) -> int:
+    """Plot height for ``rows`` bands (``finish`` makes the height the plot's own: titles and axes are extra)."""
+    return style.h(per_row * max(rows, 2))
+
+
+def _category_axis(style: ChartStyle) -> alt.Axis:
+    """A category axis whose every label is drawn in full (no thinning, no "…" up to ``label_limit``)."""
+    return alt.Axis(labelOverlap=False, labelLimit=style.label_limit)
 
 
 def _check(df: pd.DataFrame) -> pd.DataFrame:
@@ -138,9 +271,13 @@ def trend_chart(
     value_title: str = "Offences per month",
     events: Sequence[Event] = (),
     subtitle: str | None = None,
-    height: int = 280,
+    height: int = 200,
+    style: ChartStyle = NORMAL,
 ) -> alt.LayerChart:
-    """A monthly line (with points) of ``value``; uncovered months shaded and labelled, events as rules."""
+    """A monthly line (with points) of ``value``; uncovered months shaded and labelled, events as rules.
+
+    ``height`` is the plot's (normal style); ``style`` sets the type sizes and scales the height.
+    """
     data = _check(
         series[["month", value, "covered"]].assign(value=lambda d: d[value].astype("Float64").astype(float))
     )
@@ -152,8 +289,8 @@ def trend_chart(
         alt.Tooltip("value:Q", title=value_title, format=",.0f"),
     ]
     layers = [
-        base.mark_line(color=MAIN, strokeWidth=2).encode(x=x, y=y),
-        base.mark_point(color=MAIN, filled=True, size=18).encode(x=x, y=y, tooltip=tooltip),
+        base.mark_line(color=MAIN, strokeWidth=2 * style.scale).encode(x=x, y=y),
+        base.mark_point(color=MAIN, filled=True, size=style.h(18)).encode(x=x, y=y, tooltip=tooltip),
     ]
     g = trends.gaps(series)
     if not g.empty:
@@ -165,7 +302,14 @@ def trend_chart(
         layers.append(gap.mark_rect(color=MUTED, opacity=0.25).encode(x="start:T", x2="stop:T"))
         layers.append(
             gap.mark_text(
-                align="right", baseline="top", dx=3, dy=4, fontSize=11, color="#444", angle=270
+                align="right",
+                baseline="top",
+                dx=3,
+                dy=4,
+                fontSize=style.small_text,
+                color="#444",
+                angle=270,
+                clip=True,
             ).encode(x="start:T", y=alt.value(0), text="label:N")
         )
     lo, hi = series["month"].min(), series["month"].max()
@@ -176,19 +320,26 @@ def trend_chart(
         for e in shown:
             # Label on the side with more room, so it stays inside the plot.
             right_half = e.month > lo + (hi - lo) / 2
-            one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [e.label]}))
+            label = e.label.replace(" — ", "\n") if style.title_chars else e.label
+            one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [label]}))
             layers.append(
                 one.mark_text(
                     align="right" if right_half else "left",
                     baseline="top",
                     dx=-4 if right_half else 4,
                     dy=2,
-                    fontSize=11,
+                    fontSize=style.small_text,
                     color="#222",
+                    lineBreak="\n",
+                    # Inside the plot: a label wider than its side never squeezes the plot (autosize).
+                    clip=True,
                 ).encode(x="month:T", y=alt.value(0), text="label:N")
             )
-    return alt.layer(*layers).properties(
-        title=_titled(title, subtitle), description=description, height=height
+    return finish(
+        alt.layer(*layers).properties(
+            title=_titled(title, subtitle), description=description, height=style.h(height)
+        ),
+        style,
     )
 
 
@@ -205,19 +356,22 @@ def bar_chart(
     subtitle: str | None = None,
     reference: float | None = None,
     reference_label: str | None = None,
+    style: ChartStyle = NORMAL,
 ) -> alt.LayerChart:
     """Horizontal bars with their value written at the end; an optional labelled reference line."""
     data = _check(frame[[category, value]].rename(columns={category: "category", value: "value"}))
     data = data.assign(text=[("–" if pd.isna(v) else format(v, fmt) + suffix) for v in data["value"]])
     order = list(sort) if sort is not None else list(data["category"])
-    y = alt.Y("category:N", title=None, sort=order)
+    y = alt.Y("category:N", title=None, sort=order, axis=_category_axis(style))
     x = alt.X("value:Q", title=value_title, scale=alt.Scale(zero=True))
     base = alt.Chart(data)
     layers = [
         base.mark_bar(color=MAIN).encode(
             y=y, x=x, tooltip=[alt.Tooltip("category:N", title=" "), alt.Tooltip("text:N", title=value_title)]
         ),
-        base.mark_text(align="left", dx=3, color="#222").encode(y=y, x=x, text="text:N"),
+        base.mark_text(align="left", dx=3, color="#222", fontSize=style.label_size).encode(
+            y=y, x=x, text="text:N"
+        ),
     ]
     if reference is not None:
         ref = alt.Chart(pd.DataFrame({"value": [reference], "label": [reference_label or f"{reference:g}"]}))
@@ -225,12 +379,19 @@ def bar_chart(
         layers.append(
             # At the foot of the line, clear of the value labels at the ends of the bars.
             ref.mark_text(
-                align="left", baseline="bottom", dx=4, dy=-2, color=ACCENT, fontWeight="bold"
+                align="left",
+                baseline="bottom",
+                dx=4,
+                dy=-2,
+                color=ACCENT,
+                fontWeight="bold",
+                fontSize=style.label_size,
             ).encode(x="value:Q", y=alt.value(alt.expr("height")), text="label:N")
         )
-    height = _fit_height(len(data), 28)
-    return alt.layer(*layers).properties(
-        title=_titled(title, subtitle), description=description, height=height
+    height = _fit_height(len(data), 28, style)
+    return finish(
+        alt.layer(*layers).properties(title=_titled(title, subtitle), description=description, height=height),
+        style,
     )
 
 
@@ -244,6 +405,7 @@ def column_chart(
     subtitle: str | None = None,
     highlight: Sequence[str] = (),
     highlight_label: str | None = None,
+    style: ChartStyle = NORMAL,
 ) -> alt.Chart:
     """Vertical bars in the frame's order (e.g. hours, weekdays); ``highlight`` bars are also hatched by text."""
     data = _check(frame[[category, value]].rename(columns={category: "category", value: "value"}))
@@ -266,11 +428,18 @@ def column_chart(
     )
     if highlight and highlight_label:
         subtitle = f"{subtitle + ' · ' if subtitle else ''}Orange bars: {highlight_label}."
-    return chart.properties(title=_titled(title, subtitle), description=description, height=240)
+    return finish(
+        chart.properties(title=_titled(title, subtitle), description=description, height=style.h(180)), style
+    )
 
 
 def overrepresentation_chart(
-    frame: pd.DataFrame, title: str, description: str, category: str = "band", subtitle: str | None = None
+    frame: pd.DataFrame,
+    title: str,
+    description: str,
+    category: str = "band",
+    subtitle: str | None = None,
+    style: ChartStyle = NORMAL,
 ) -> alt.LayerChart:
     """Ratio of share of people to share of residents per group, with its interval, a line at 1 and labels."""
     data = _check(
@@ -281,8 +450,11 @@ def overrepresentation_chart(
     data = data.assign(
         text=[f"{r:.1f}× ({_SHORT[lab]})" for r, lab in zip(data["ratio"], data["label"], strict=True)]
     )
-    y = alt.Y("category:N", title=None, sort=list(data["category"]))
+    # Every band labelled: never thinned out as "overlapping" (the age bands are the point of the chart).
+    y = alt.Y("category:N", title=None, sort=list(data["category"]), axis=_category_axis(style))
     x_title = "Share of people ÷ share of residents (1 = in line with the population)"
+    if style.title_chars:  # two lines, and the legend in a column: both fit half a 1280 px screen
+        x_title = ["Share of people ÷ share of residents", "(1 = in line with the population)"]
     tooltip = [
         alt.Tooltip("category:N", title="Group"),
         alt.Tooltip("share:Q", title="Share (%)", format=".1f"),
@@ -295,7 +467,7 @@ def overrepresentation_chart(
     shape = alt.Shape(
         "label:N",
         title=None,
-        legend=alt.Legend(orient="bottom", direction="horizontal"),
+        legend=alt.Legend(orient="bottom", direction="vertical" if style.title_chars else "horizontal"),
         scale=alt.Scale(
             domain=["Over-represented", "In line with population", "Under-represented"],
             range=["triangle-right", "circle", "triangle-left"],
@@ -304,18 +476,23 @@ def overrepresentation_chart(
     layers = [
         alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#444", strokeDash=[4, 3]).encode(x="x:Q"),
         base.mark_rule(color=MAIN, strokeWidth=2).encode(
-            y=y, x=alt.X("lower:Q", title=x_title), x2="upper:Q"
+            y=y,
+            x=alt.X(
+                "lower:Q", title=x_title, axis=alt.Axis(tickCount=5) if style.title_chars else alt.Undefined
+            ),
+            x2="upper:Q",
         ),
-        base.mark_point(color=MAIN, filled=True, size=90).encode(
+        base.mark_point(color=MAIN, filled=True, size=style.h(style.h(90))).encode(
             y=y, x="ratio:Q", shape=shape, tooltip=tooltip
         ),
-        base.mark_text(align="left", dx=8, dy=-9, fontSize=11, color="#222").encode(
+        base.mark_text(align="left", dx=8, dy=-style.h(9), fontSize=style.small_text, color="#222").encode(
             y=y, x="ratio:Q", text="text:N"
         ),
     ]
-    height = _fit_height(len(data), 40)
-    return alt.layer(*layers).properties(
-        title=_titled(title, subtitle), description=description, height=height
+    height = _fit_height(len(data), 40, style)
+    return finish(
+        alt.layer(*layers).properties(title=_titled(title, subtitle), description=description, height=height),
+        style,
     )
 
 
@@ -326,6 +503,7 @@ def rank_chart(
     description: str,
     value: str = "rate_per_1000",
     subtitle: str | None = None,
+    style: ChartStyle = NORMAL,
 ) -> alt.LayerChart:
     """Boroughs by rate (highest first); the chosen borough is orange and named in a text label."""
     data = _check(rates[["borough_code", "borough_name", value]].rename(columns={value: "value"}))
@@ -340,7 +518,7 @@ def rank_chart(
         "borough_name:N",
         title=None,
         sort=list(data["borough_name"]),
-        axis=alt.Axis(labelOverlap=False, labelLimit=180),
+        axis=_category_axis(style),
     )
     x = alt.X("value:Q", title="Offences per 1,000 residents")
     base = alt.Chart(data)
@@ -359,10 +537,15 @@ def rank_chart(
                 alt.Tooltip("value:Q", title="Rate", format=".2f"),
             ],
         ),
-        base.mark_text(align="left", dx=3, fontWeight="bold", color="#222").encode(y=y, x=x, text="text:N"),
+        base.mark_text(align="left", dx=3, fontWeight="bold", color="#222", fontSize=style.label_size).encode(
+            y=y, x=x, text="text:N"
+        ),
     ]
-    return alt.layer(*layers).properties(
-        title=_titled(title, subtitle), description=description, height=_fit_height(len(data), 22)
+    return finish(
+        alt.layer(*layers).properties(
+            title=_titled(title, subtitle), description=description, height=_fit_height(len(data), 18, style)
+        ),
+        style,
     )
 
 
@@ -391,6 +574,7 @@ def choropleth(
     subtitle: str | None = None,
     label_values: bool = False,
     fmt: str = ".1f",
+    style: ChartStyle = NORMAL,
 ) -> alt.LayerChart:
     """An altair geoshape map of ``value`` (viridis, with legend and tooltips), joined on ``key``.
 
@@ -431,11 +615,14 @@ def choropleth(
             pts.append({"lon": p.x, "lat": p.y, "text": "–" if v is None else format(v, fmt)})
         layers.append(
             alt.Chart(pd.DataFrame(pts))
-            .mark_text(fontSize=10, fontWeight="bold", color="black", stroke="white", strokeWidth=0.3)
+            .mark_text(
+                fontSize=style.h(10), fontWeight="bold", color="black", stroke="white", strokeWidth=0.3
+            )
             .encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
         )
-    return (
+    return finish(
         alt.layer(*layers)
         .project(type="mercator")
-        .properties(title=_titled(title, subtitle), description=description, height=420)
+        .properties(title=_titled(title, subtitle), description=description, height=style.h(420)),
+        style,
     )

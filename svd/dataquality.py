@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from svd import catalogue as cat
+from svd.charts import NORMAL, ChartStyle, finish
 from svd.mps import release_problems
 from svd.validate import FORMATS, add_set_aside, usable, validate_with_result
 
@@ -57,7 +58,7 @@ REFRESH_STEPS = (
     "releases: overlapping months are merged, the most recent release wins and revisions are reported on this page.",
     'Check it before the dashboard reads it: `python -m svd validate "{root}/crime/mps/<new file>.csv"` '
     "(rows read, accepted and quarantined, the months covered and any partial month ignored).",
-    "Restart the dashboard (or clear its cache from the ⋮ menu) so it reloads the data directory.",
+    'Press "Reload the data" below (or restart the dashboard) so it reads the data directory again.',
 )
 
 
@@ -265,7 +266,9 @@ def revision_sentence(summary: dict) -> str:
     return text + "."
 
 
-def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = None) -> alt.LayerChart:
+def revisions_chart(
+    revisions: pd.DataFrame, title: str, subtitle: str | None = None, style: ChartStyle = NORMAL
+) -> alt.LayerChart:
     """Revision (%) per month, one point per pair of releases (shape and colour both name the pair), a 0 line."""
     data = revisions.assign(pair=revisions["older_vintage"] + " → " + revisions["newer_vintage"])[
         ["month", "pair", "old_count", "new_count", "diff", "pct"]
@@ -283,7 +286,7 @@ def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = 
     shapes = ["circle", "triangle-up", "square", "diamond", "cross", "triangle-down"]
     points = (
         alt.Chart(data)
-        .mark_point(filled=True, size=70)
+        .mark_point(filled=True, size=style.h(style.h(70)))
         .encode(
             x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("pct:Q", title="Revision of the borough total (%)"),
@@ -312,15 +315,18 @@ def revisions_chart(revisions: pd.DataFrame, title: str, subtitle: str | None = 
         )
     )
     zero = alt.Chart(data).mark_rule(color="#444", strokeDash=[4, 3]).encode(y=alt.datum(0))
-    return alt.layer(zero, points).properties(
-        title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
-        description=(
-            "Points: for each month present in two consecutive MPS releases, the percentage change of the "
-            "borough's monthly total from the older release to the newer one; the point's shape and colour "
-            "name the pair of releases; a dashed line marks no change."
+    return finish(
+        alt.layer(zero, points).properties(
+            title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
+            description=(
+                "Points: for each month present in two consecutive MPS releases, the percentage change of the "
+                "borough's monthly total from the older release to the newer one; the point's shape and colour "
+                "name the pair of releases; a dashed line marks no change."
+            ),
+            # The plot's own height (svd.charts.finish): title, legend and month labels are drawn around it.
+            height=style.h(260),
         ),
-        # Streamlit fits the whole chart (title, legend, rotated month labels) into this height.
-        height=440,
+        style,
     )
 
 

@@ -18,6 +18,7 @@ from svd import aggregate as agg
 from svd import metrics as mx
 from svd import provenance as prov
 from svd import stats
+from svd.charts import NORMAL, ChartStyle, finish
 from svd.config import BOROUGH_CODE
 from svd.provenance import Provenance
 
@@ -413,11 +414,18 @@ def funding_chart_frame(totals: pd.DataFrame, total_label: str = "Total") -> pd.
     )
 
 
-def funding_chart(frame: pd.DataFrame, title: str = "Funding per fund and year") -> alt.LayerChart:
+def funding_chart(
+    frame: pd.DataFrame, title: str = "Funding per fund and year", style: ChartStyle = NORMAL
+) -> alt.LayerChart:
     """Grouped horizontal bars, one group per fund, one bar per year; each bar names its year and amount."""
     years = list(dict.fromkeys(frame["year"]))
     funds = list(dict.fromkeys(frame["fund"]))
-    y = alt.Y("fund:N", title=None, sort=funds, axis=alt.Axis(labelLimit=320, labelFontSize=12))
+    y = alt.Y(
+        "fund:N",
+        title=None,
+        sort=funds,
+        axis=alt.Axis(labelLimit=style.label_limit + 60, labelFontSize=style.label_size),
+    )
     # Room on the right for the longest label, so no amount is clipped.
     top = float(frame["amount_gbp"].max()) * 1.3 if len(frame) else 1.0
     x = alt.X(
@@ -438,16 +446,19 @@ def funding_chart(frame: pd.DataFrame, title: str = "Funding per fund and year")
             alt.Tooltip("amount_gbp:Q", title="Amount (£)", format=",.2f"),
         ],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12, color="#222").encode(text="label:N")
-    return alt.layer(bars, text).properties(
-        title=alt.TitleParams(
-            title, subtitle="Each bar is labelled with its year and amount.", anchor="start"
+    text = base.mark_text(align="left", dx=4, fontSize=style.label_size, color="#222").encode(text="label:N")
+    return finish(
+        alt.layer(bars, text).properties(
+            title=alt.TitleParams(
+                title, subtitle="Each bar is labelled with its year and amount.", anchor="start"
+            ),
+            description=(
+                f"Grouped horizontal bars: for each of the {len(funds)} funds, one bar per year "
+                f"({', '.join(years)}) showing the amount in pounds, labelled with the year and amount."
+            ),
+            height=alt.Step(style.h(22)),
         ),
-        description=(
-            f"Grouped horizontal bars: for each of the {len(funds)} funds, one bar per year "
-            f"({', '.join(years)}) showing the amount in pounds, labelled with the year and amount."
-        ),
-        height=alt.Step(22),
+        style,
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from svd.charts import spec_template, spec_with_rows
+from svd.charts import NORMAL, ChartStyle, finish, spec_template, spec_with_rows
 from svd.filters import PRIORITY_WINDOW, WEEKDAYS, hour_mask
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -370,18 +370,20 @@ def heatmap_rows(grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def heatmap_chart(
-    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = ""
+    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "", style: ChartStyle = NORMAL
 ) -> alt.LayerChart:
     """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
-    return _heatmap(heatmap_rows(grid), window, title)
+    return finish(_heatmap(heatmap_rows(grid), window, title, style), style)
 
 
-def heatmap_spec(grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "") -> dict:
+def heatmap_spec(
+    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "", style: ChartStyle = NORMAL
+) -> dict:
     """``heatmap_chart``'s Vega-Lite spec, from a template built once (``svd.charts.spec_template``)."""
-    return spec_with_rows(spec_template(_heatmap, tuple(window), title), heatmap_rows(grid))
+    return spec_with_rows(spec_template(_heatmap, tuple(window), title, style=style), heatmap_rows(grid))
 
 
-def _heatmap(data, window: tuple[int, int], title: str) -> alt.LayerChart:
+def _heatmap(data, window: tuple[int, int], title: str, style: ChartStyle = NORMAL) -> alt.LayerChart:
     base = alt.Chart(data)
     y = alt.Y("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False))
     cells = base.mark_rect().encode(
@@ -405,36 +407,49 @@ def _heatmap(data, window: tuple[int, int], title: str) -> alt.LayerChart:
     band = alt.Chart(pd.DataFrame({"start": [start], "end": [end], "label": ["15:00–21:00 window"]}))
     outline = band.mark_rect(filled=False, stroke=BAND_COLOUR, strokeWidth=3).encode(x="start:Q", x2="end:Q")
     label = band.mark_text(
-        align="left", baseline="bottom", dy=-4, color=BAND_COLOUR, fontWeight="bold"
+        align="left",
+        baseline="bottom",
+        dy=-4,
+        color=BAND_COLOUR,
+        fontWeight="bold",
+        fontSize=style.label_size,
     ).encode(x="start:Q", text="label:N", y=alt.value(0))
     return alt.layer(cells, outline, label).properties(
         title=title or "Offences by hour and day of the week",
         description="Heatmap of offence counts by hour (0 to 23) and weekday; the 15:00 to 21:00 window is "
         "outlined.",
-        height=300,
+        height=style.h(7 * 30),
     )
 
 
-def hour_chart(profile: pd.DataFrame) -> alt.Chart:
+def hour_chart(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> alt.Chart:
     """Bars of offences by hour; the priority-window hours are hatched by outline and labelled in the legend."""
-    return _hour(profile)
+    return finish(_hour(profile, style), style)
 
 
-def hour_spec(profile: pd.DataFrame) -> dict:
+def hour_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> dict:
     """``hour_chart``'s Vega-Lite spec, from a template built once."""
-    return spec_with_rows(spec_template(_hour), profile)
+    return spec_with_rows(spec_template(_hour, style=style), profile)
 
 
-def _hour(data) -> alt.Chart:
+def _hour(data, style: ChartStyle = NORMAL) -> alt.Chart:
     return (
         alt.Chart(data)
         .mark_bar(stroke="#0b0c0c")
         .encode(
-            x=alt.X("hour:O", title="Hour of day"),
+            # Every third hour labelled in presentation mode: 24 upright labels of 20 px do not fit half a screen.
+            x=alt.X(
+                "hour:O",
+                title="Hour of day",
+                axis=alt.Axis(labelAngle=0, labelExpr="datum.value % 3 ? '' : datum.label")
+                if style.scale > 1
+                else alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("count:Q", title="Offences"),
             color=alt.Color(
                 "window:N",
                 title=None,
+                legend=alt.Legend(orient="top"),
                 scale=alt.Scale(domain=["15:00–21:00", "other hours"], range=[BAND_COLOUR, BAR_COLOUR]),
             ),
             strokeWidth=alt.condition("datum.window == '15:00–21:00'", alt.value(1.5), alt.value(0)),
@@ -448,24 +463,31 @@ def _hour(data) -> alt.Chart:
             title="By hour of day",
             description="Bar chart of offences by hour of day; bars inside the "
             "15:00 to 21:00 window are outlined and labelled in the legend.",
-            height=220,
+            height=style.h(160),
         )
     )
 
 
-def weekday_chart(profile: pd.DataFrame) -> alt.LayerChart:
+def weekday_chart(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> alt.LayerChart:
     """Bars of offences by weekday with the share printed on each bar."""
-    return _weekday(profile)
+    return finish(_weekday(profile, style), style)
 
 
-def weekday_spec(profile: pd.DataFrame) -> dict:
+def weekday_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> dict:
     """``weekday_chart``'s Vega-Lite spec, from a template built once."""
-    return spec_with_rows(spec_template(_weekday), profile)
+    return spec_with_rows(spec_template(_weekday, style=style), profile)
 
 
-def _weekday(data) -> alt.LayerChart:
+def _weekday(data, style: ChartStyle = NORMAL) -> alt.LayerChart:
+    # Three-letter days, upright: full names turned on their side squash the plot.
     base = alt.Chart(data).encode(
-        x=alt.X("day:N", sort=list(WEEKDAYS), title=None), y=alt.Y("count:Q", title="Offences")
+        x=alt.X(
+            "day:N",
+            sort=list(WEEKDAYS),
+            title=None,
+            axis=alt.Axis(labelAngle=0, labelExpr="slice(datum.label, 0, 3)"),
+        ),
+        y=alt.Y("count:Q", title="Offences"),
     )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
         tooltip=[
@@ -474,27 +496,34 @@ def _weekday(data) -> alt.LayerChart:
             alt.Tooltip("share:Q", title="Share", format=".1%"),
         ]
     )
-    text = base.mark_text(dy=-6, color="#0b0c0c").encode(text=alt.Text("share:Q", format=".0%"))
+    text = base.mark_text(baseline="bottom", dy=-3, color="#0b0c0c", fontSize=style.label_size).encode(
+        text=alt.Text("share:Q", format=".0%")
+    )
     return alt.layer(bars, text).properties(
         title="By day of the week",
         description="Bar chart of offences by weekday with each day's share labelled.",
-        height=220,
+        height=style.h(160),
     )
 
 
-def seasonality_chart(season: pd.DataFrame, title: str) -> alt.LayerChart:
+def seasonality_chart(season: pd.DataFrame, title: str, style: ChartStyle = NORMAL) -> alt.LayerChart:
     """Line of the month-of-year average with points, labelled with the number of years averaged."""
-    return _seasonality(season, title)
+    return finish(_seasonality(season, title, style), style)
 
 
-def seasonality_spec(season: pd.DataFrame, title: str) -> dict:
+def seasonality_spec(season: pd.DataFrame, title: str, style: ChartStyle = NORMAL) -> dict:
     """``seasonality_chart``'s Vega-Lite spec, from a template built once per title."""
-    return spec_with_rows(spec_template(_seasonality, title), season)
+    return spec_with_rows(spec_template(_seasonality, title, style=style), season)
 
 
-def _seasonality(data, title: str) -> alt.LayerChart:
+def _seasonality(data, title: str, style: ChartStyle = NORMAL) -> alt.LayerChart:
     base = alt.Chart(data).encode(
-        x=alt.X("month_name:N", sort=list(MONTHS), title=None),
+        x=alt.X(
+            "month_name:N",
+            sort=list(MONTHS),
+            title=None,
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("mean:Q", title="Average offences per month"),
     )
     line = base.mark_line(color=BAR_COLOUR, point=True).encode(
@@ -508,7 +537,7 @@ def _seasonality(data, title: str) -> alt.LayerChart:
         title=title,
         description="Line chart of the average number of offences in "
         "each calendar month, averaged over the years available.",
-        height=220,
+        height=style.h(160),
     )
 
 

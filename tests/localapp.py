@@ -33,14 +33,14 @@ def free_port() -> int:
 
 
 def start_app(port: int, timeout_s: float = 60, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """``streamlit run app.py`` on 127.0.0.1:``port`` (``env``: its environment), once its health check answers."""
+    """``streamlit run serve.py`` (app.py) on 127.0.0.1:``port`` (``env``: its environment), once its health check answers."""
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",  # app.py behind ui.asgi's middleware (no failing requests on a direct page load)
             "--server.port",
             str(port),
             "--server.headless",

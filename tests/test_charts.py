@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -143,6 +144,71 @@ def test_choropleth_rings_are_clockwise_for_vega():
     assert not ring.is_ccw
 
 
-def test_band_charts_leave_room_for_titles():
+def test_band_charts_give_every_band_its_height_whatever_the_titles():
     df = pd.DataFrame({"label": list("abcde"), "share": [1.0] * 5})
-    assert _spec(charts.bar_chart(df, "T", "D"))["height"] >= 110 + 5 * 28
+    spec = _spec(charts.bar_chart(df, "T", "D"))
+    # The height is the plot's own: titles, axes and legends are added around it, never squeezed into it.
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["height"] == 5 * 28
+    assert _spec(charts.bar_chart(df, "T", "D", style=charts.PRESENT))["height"] == 5 * 42
+
+
+def _builders(style: charts.ChartStyle) -> list:
+    """One chart of every builder in ``style``."""
+    bands = pd.DataFrame(
+        {
+            "band": ["0-17", "18-24", "25-34", "35+"],
+            "ratio": [1.6, 2.0, 1.0, 0.4],
+            "lower": [1.5, 1.7, 0.8, 0.3],
+            "upper": [1.8, 2.4, 1.2, 0.5],
+            "label": ["Over-represented"] * 2 + ["In line with population", "Under-represented"],
+            "share": [40.0, 30.0, 20.0, 10.0],
+            "population_share": [29.0, 10.0, 20.0, 41.0],
+        }
+    )
+    rates = pd.DataFrame(
+        {"borough_code": ["A", "B"], "borough_name": ["Aa", "Bb"], "rate_per_1000": [1.0, 2.0]}
+    )
+    cols = pd.DataFrame({"label": ["Mon", "Tue"], "count": [3, 4]})
+    return [
+        charts.trend_chart(_series(), "T", "D", events=[charts.CONNECT_EVENT], style=style),
+        charts.bar_chart(pd.DataFrame({"label": ["a"], "share": [1.0]}), "T", "D", style=style),
+        charts.column_chart(cols, "T", "D", style=style),
+        charts.overrepresentation_chart(bands, "T", "D", style=style),
+        charts.rank_chart(rates, "A", "T", "D", style=style),
+    ]
+
+
+def test_presentation_style_is_passed_not_global():
+    """The large type travels with each chart's spec; a chart built without it is unchanged by it."""
+    import altair as alt
+
+    before = alt.theme.active
+    for chart in _builders(charts.PRESENT):
+        spec = chart.to_dict()  # validates against the Vega-Lite schema
+        assert (
+            spec["config"]["axis"]["labelFontSize"] >= 20 and spec["config"]["legend"]["labelFontSize"] >= 20
+        )
+        assert spec["config"]["title"]["fontSize"] >= 20
+        assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+        text = json.dumps(spec)
+        # No mark text below the label size: every explicit fontSize in the spec is at least 20 px.
+        sizes = [int(float(x)) for x in re.findall(r'"fontSize": ([0-9.]+)', text)]
+        assert sizes and min(sizes) >= 20, sizes
+    assert alt.theme.active == before
+    for chart in _builders(charts.NORMAL):
+        spec = chart.to_dict()
+        assert "axis" not in spec.get("config", {}) and "usermeta" not in spec
+
+
+def test_every_age_band_is_labelled():
+    """Category axes never thin their labels out (the knife-crime age charts showed only two of four bands)."""
+    for style in (charts.NORMAL, charts.PRESENT):
+        spec = _builders(style)[3].to_dict()
+        axes = [
+            layer["encoding"]["y"].get("axis", {})
+            for layer in spec["layer"]
+            if "y" in layer.get("encoding", {})
+        ]
+        assert axes and all(a.get("labelOverlap") is False for a in axes)
+        assert spec["height"] >= 4 * 40

@@ -95,3 +95,19 @@ def test_record_source_and_calibration(at) -> None:
     calibration = _frame(at, "measured_pct")
     assert len(calibration) == len(CALIBRATION)
     assert any(dq.calibration_sentence(calibration) in md.value for md in at.markdown)
+
+
+def test_reload_button_clears_the_caches_the_refresh_steps_name(at, monkeypatch) -> None:
+    """Step 3 names a control that exists on the page (not a "⋮ menu" item the toolbar does not have)."""
+    import streamlit as st
+
+    text = " ".join(md.value for md in at.markdown)
+    assert "⋮" not in text and '"Reload the data"' in text
+    cleared = []
+    monkeypatch.setattr(st.cache_data, "clear", lambda: cleared.append("data"))
+    monkeypatch.setattr(st.cache_resource, "clear", lambda: cleared.append("resource"))
+    button = at.button(key="data-reload")
+    assert button.label == "Reload the data"
+    button.click().run()
+    assert not at.exception
+    assert cleared == ["data", "resource"]

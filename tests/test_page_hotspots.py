@@ -108,27 +108,29 @@ def test_lsoa_level_has_115_features_and_the_same_total():
 def test_changing_a_filter_changes_the_map_and_the_table():
     at = _app()
     before = _areas_total(_deck(at))
-    table_before = at.dataframe[-1].value.copy()
+    table_before = at.table[-1].value.copy()
     _widget(at, "selectbox", "hs_hours").set_value("All hours")
     at.run()
     after = _areas_total(_deck(at))
     assert after > before
-    assert not at.dataframe[-1].value.equals(table_before)
+    assert not at.table[-1].value.equals(table_before)
 
 
 def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     at = _app()
-    top = at.dataframe[-1].value
-    assert {"hotspot", "emerging", "count", "rate_per_1000", "change_text"} <= set(top.columns)
+    top = at.table[-1].value  # a static table: every word shown, none cut off
+    gi = "Gi\\* hotspot"  # cells and headers are markdown: the star is escaped, and shown as "Gi* hotspot"
+    assert {gi, "Last 12 months", "Offences", "Per 1,000 residents", "Change"} <= set(top.columns)
     from svd import stats
 
-    assert top["hotspot"].isin(stats.HOTSPOT_LABELS).all()
-    assert top["emerging"].isin([*stats.EMERGING_LABELS, "Not tested (simulated)"]).all()
+    assert top[gi].isin(stats.HOTSPOT_LABELS).all()
+    assert top["Last 12 months"].isin([*stats.EMERGING_LABELS, "Not tested (simulated)"]).all()
     # The caption states both methods (and where their error rates are measured).
     captions = " ".join(c.value for c in at.caption)
     assert "Getis-Ord Gi*, queen contiguity, two-sided, Benjamini–Hochberg FDR 5%" in captions
     assert "quasi-Poisson test per area" in captions and "Error rates of the statistical labels" in captions
-    assert list(top["count"]) == sorted(top["count"], reverse=True)
+    counts = [int(v.replace(",", "")) for v in top["Offences"]]
+    assert counts == sorted(counts, reverse=True)
     labels = [b.label for b in at.get("download_button")]
     assert {"CSV", "Excel", "Map (PNG)", "All areas (CSV)"} <= set(labels)
 
@@ -232,8 +234,8 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     _widget(at, "selectbox", "hs_hours").set_value("All hours")
     at.run()
     assert not at.exception
-    top = at.dataframe[-1].value
-    shown = [str(v) for v in top["count"]]
+    top = at.table[-1].value
+    shown = [str(v).replace("\\", "") for v in top["Offences"]]
     assert all(v in ("<5", "[c]") or int(v.replace(",", "")) >= 5 for v in shown)
     # the map's properties and tooltips carry no count of 1-4 either
     rows = _areas(_deck(at)).values()
@@ -248,13 +250,13 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     all_areas = None
     for fid in csv_ids:
         table = export.read_table_csv(deferred[fid](), dtype=str)
-        assert not table["count"].isin(["1", "2", "3", "4"]).any()
-        assert not table["previous"].isin(["1", "2", "3", "4"]).any()
+        assert not table["Offences"].isin(["1", "2", "3", "4"]).any()  # plain column names in downloads
+        assert not table["Previous period"].isin(["1", "2", "3", "4"]).any()
         all_areas = table if len(table) > 10 else all_areas
-    assert all_areas is not None and (all_areas["count"] == "<5").any()
+    assert all_areas is not None and (all_areas["Offences"] == "<5").any()
     # rates of hidden counts are blanked (a rate times the population would give the count back)
-    hidden = all_areas["count"].isin(["<5", "[c]"])
-    assert all_areas.loc[hidden, "rate_per_1000"].isna().all()
+    hidden = all_areas["Offences"].isin(["<5", "[c]"])
+    assert all_areas.loc[hidden, "Per 1,000 residents"].isna().all()
 
 
 def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
@@ -280,8 +282,8 @@ def test_defaults_are_serious_violence_with_display_names_and_no_empty_groups():
     names = [r["name"] for r in _areas(_deck(at)).values()]
     assert len(names) == 115 and all(re.match(r"^\d{3}[A-Z] \u00b7 \S", n) for n in names)
     assert any(n.endswith("(Barking Town Centre)") for n in names)
-    top = at.dataframe[-1].value
-    assert top["area_name"].str.match(r"^\d{3}[A-Z] \u00b7 ").all()
+    top = at.table[-1].value
+    assert top["Area"].str.match(r"^\d{3}[A-Z] \u00b7 ").all()
     # The legend's ranges do not overlap: each class starts one above the last one's end.
     legend = next(m.value for m in at.markdown if "svd-legend" in m.value)
     ranges = re.findall(r"<td style='white-space:nowrap'>([^<]*)</td>", legend)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
+import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from svd import charts
 from ui import present
 
 SCRIPT = """
@@ -17,6 +22,7 @@ with st.sidebar:
 on = present.apply()
 st.markdown('<p class="svd-headline">Headline</p>', unsafe_allow_html=True)
 st.write("presenting" if on else "not presenting")
+st.write("style " + present.chart_style().name)
 
 def a():
     st.write("page A")
@@ -31,12 +37,6 @@ present.page_nav(pages, pg)
 """
 
 
-@pytest.fixture(autouse=True)
-def _default_theme():
-    yield
-    alt.theme.enable("default")  # the registry is process-wide: leave it as other tests expect
-
-
 def _app() -> AppTest:
     return AppTest.from_string(SCRIPT, default_timeout=30)
 
@@ -45,12 +45,12 @@ def _css(at: AppTest) -> str:
     return "".join(m.value for m in at.markdown if "<style>" in m.value)
 
 
-def test_theme_has_large_labels_and_titles():
-    cfg = present.presentation_theme()["config"]
+def test_presentation_style_has_large_labels_and_titles():
+    cfg = charts.PRESENT.config
     for axis in ("axis", "axisX", "axisY"):
-        assert cfg[axis]["labelFontSize"] >= 18 and cfg[axis]["titleFontSize"] >= 22
-    assert cfg["legend"]["labelFontSize"] >= 18 and cfg["title"]["fontSize"] >= 22
-    assert present.THEME in alt.theme.names()
+        assert cfg[axis]["labelFontSize"] >= 20 and cfg[axis]["titleFontSize"] >= 22
+    assert cfg["legend"]["labelFontSize"] >= 20 and cfg["title"]["fontSize"] >= 22
+    assert present.LABEL_SIZE >= 20 and present.TABLE_SIZE >= 20 and present.BODY_SIZE >= 20
 
 
 def test_off_by_default():
@@ -58,6 +58,7 @@ def test_off_by_default():
     assert not at.exception
     assert at.toggle(key=present.KEY).value is False
     assert "not presenting" in [m.value for m in at.markdown]
+    assert "style normal" in [m.value for m in at.markdown]
     assert _css(at) == ""
     assert not [b for b in at.button if b.key in ("present-prev", "present-next")]
     assert "present" not in at.query_params
@@ -71,8 +72,9 @@ def test_query_param_turns_it_on():
     assert at.toggle(key=present.KEY).value is True
     css = _css(at)
     assert 'section[data-testid="stSidebar"]' in css and "display: none" in css
-    assert "font-size: 24px" in css and "2.2rem" in css
-    assert alt.theme.active == present.THEME
+    assert "font-size: 24px" in css and "font-size: 22px" in css and "2.2rem" in css
+    assert "style present" in [m.value for m in at.markdown]
+    assert alt.theme.active == "default"  # nothing process-wide: other sessions' charts keep their style
     assert at.button(key="present-next").disabled is False
     assert at.button(key="present-prev").disabled is True  # the first page has no previous page
 
@@ -87,7 +89,7 @@ def test_toggle_writes_the_url_and_exit_turns_it_off():
     assert at.toggle(key=present.KEY).value is False
     assert _css(at) == ""
     assert "present" not in at.query_params
-    assert alt.theme.active != present.THEME
+    assert "style normal" in [m.value for m in at.markdown]
 
 
 def test_next_goes_to_the_next_page():
@@ -107,3 +109,69 @@ def test_neighbours():
     assert present.neighbours(pages, "b") == ("a", "c")
     assert present.neighbours(pages, "c") == ("b", None)
     assert present.neighbours(pages, "z") == (None, None)
+
+
+def test_column_labels_are_plain_words():
+    assert present.column_label("rate_per_1000") == "Per 1,000 residents"
+    assert present.column_label("fund_source") == "Source of the fund"
+    assert present.column_label("lsoa_code") == "LSOA code"
+    assert present.column_label("months_ignored") == "Months ignored"
+    assert present.column_label("Already a label") == "Already a label"
+
+
+def test_readable_and_display_frames():
+    df = pd.DataFrame(
+        {
+            "ward_code": ["E1", "E2"],
+            "rate_per_1000": [1.23456, None],
+            "count": [1200, 3],
+            "note": [None, "a_b"],
+        }
+    )
+    out = present.readable(df)
+    assert list(out.columns) == ["Ward code", "Per 1,000 residents", "Offences", "Note"]
+    assert out["Per 1,000 residents"].iloc[0] == 1.23 and out["Note"].tolist() == ["", "a_b"]
+    shown = present.display_frame(
+        df,
+        {
+            "count": st.column_config.NumberColumn("Offences", format="localized"),
+            "rate_per_1000": st.column_config.NumberColumn("Rate", format="%.2f"),
+            "ward_code": None,
+        },
+    )
+    assert list(shown.columns) == ["Rate", "Offences", "Note"]
+    assert shown["Offences"].tolist() == ["1,200", "3"]
+    assert shown["Rate"].tolist() == ["1.23", ""]
+    assert shown["Note"].tolist() == ["", "a\\_b"]  # escaped: st.table reads cells as markdown
+
+
+TABLE_SCRIPT = """
+import pandas as pd
+import streamlit as st
+from ui import present
+
+present.apply()
+df = pd.DataFrame({"fund_source": ["A", None], "amount_gbp": [1.5, 2.25]})
+present.table(df)
+present.table(df, static=True)
+"""
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_tables_are_static_and_large_in_presentation_mode(presenting):
+    at = AppTest.from_string(TABLE_SCRIPT, default_timeout=30)
+    if presenting:
+        at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert len(at.table) == (
+        2 if presenting else 1
+    )  # st.table: HTML, styled by the CSS (a canvas grid is not)
+    assert len(at.dataframe) == (0 if presenting else 1)
+    if not presenting:
+        cfg = json.loads(at.dataframe[0].proto.columns)
+        assert cfg["fund_source"]["label"] == "Source of the fund"  # plain names on the grid too
+        assert (
+            cfg["amount_gbp"]["label"] == "Amount (£)"
+            and cfg["amount_gbp"]["type_config"]["format"] == "%.2f"
+        )

@@ -108,6 +108,8 @@ def table_downloads(
     stem = slug(name)
     key = key or f"dl-table-{stem}"
     frames = dict(df) if isinstance(df, Mapping) else {name[:31] or "Table": df}
+    # Plain column names and rounded values, as on screen (ui.present.readable).
+    frames = {sheet: present.readable(frame) for sheet, frame in frames.items()}
     first = next(iter(frames.values())) if frames else pd.DataFrame()
     with st.container(horizontal=True, gap="small"):
         st.download_button(
@@ -203,12 +205,12 @@ def show_table(
     provenance: Provenance | None,
     **dataframe_kwargs,
 ) -> None:
-    """A table (``st.dataframe``, index hidden) with its CSV and Excel buttons underneath.
+    """A table (``ui.present.table``: plain column names, index hidden) with its CSV and Excel buttons underneath.
 
     Pass the frame as the public may see it (``svd.public.apply``): the screen and the files then agree.
     ``provenance`` goes into the downloads (None only with ``downloads=False``).
     """
-    st.dataframe(df, **{"hide_index": True, **dataframe_kwargs})
+    present.table(df, dataframe_kwargs.pop("column_config", None), **dataframe_kwargs)
     if downloads:
         table_downloads(df, name, key, provenance=provenance)
 

@@ -143,10 +143,14 @@ def tile(fig, on_click_page: str | None = None, level: str = "borough", hidden: 
 
 
 def styles() -> None:
-    """Minimal CSS: a large headline sentence and readable captions."""
+    """Minimal CSS: a large headline sentence, readable captions, labels that wrap instead of ending in "…"."""
     st.markdown(
         """<style>
         .svd-headline { font-size: 1.35rem; line-height: 1.45; margin: 0 0 1rem 0; max-width: 60rem; }
+        /* Tile labels, changes and control labels wrap rather than end in "…" (no cut-off text at 1440 px). */
+        [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricDelta"],
+        [data-testid="stMetricDelta"] *, label[data-baseweb="checkbox"] *, [data-testid="stWidgetLabel"] * {
+          white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
         </style>""",
         unsafe_allow_html=True,
     )

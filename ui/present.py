@@ -1,75 +1,40 @@
 """Presentation mode for the projector: large type, high contrast, no sidebar, keyboard page-to-page navigation.
 
-On with the sidebar toggle or ``?present=1`` in the URL. ``apply()`` injects the CSS and switches altair to a
-large-type, colour-blind-safe theme; ``page_nav()`` draws Previous / Exit / Next at the foot of each page.
+On with the sidebar toggle or ``?present=1`` in the URL. ``apply()`` injects the CSS; ``chart_style()`` is the
+chart style this session's pages pass to the chart builders (``svd.charts.PRESENT`` or ``NORMAL``: never a
+process-wide altair theme, which would restyle other sessions' charts); ``page_nav()`` draws Previous / Exit /
+Next at the foot of each page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import math
+import re
+from collections.abc import Mapping, Sequence
 
-import altair as alt
+import pandas as pd
 import streamlit as st
 
+from svd import charts
+
 KEY = "present"  # the session-state key and the query parameter
-THEME = "svd_present"
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies, and on a washed-out projector.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+OKABE_ITO = list(charts.OKABE_ITO)
 
-# Chart type sizes (px, in the chart's own coordinates; Streamlit scales a stretched chart to the page).
-LABEL_SIZE = 20
-TITLE_SIZE = 26
-AXIS_TITLE_SIZE = 22
+# Chart type sizes (px): defined with the chart styles in svd.charts.
+LABEL_SIZE = charts.PRESENT_LABEL_SIZE
+TITLE_SIZE = charts.PRESENT_TITLE_SIZE
+AXIS_TITLE_SIZE = charts.PRESENT_AXIS_TITLE_SIZE
+# Table cells and body text on the projector (px).
+TABLE_SIZE = 22
+BODY_SIZE = 24
 
-
-@alt.theme.register(THEME, enable=False)
-def presentation_theme() -> alt.theme.ThemeConfig:
-    """Large labels and titles, thick marks, black on white, Okabe–Ito categories and viridis sequences."""
-    axis = {
-        "labelFontSize": LABEL_SIZE,
-        "titleFontSize": AXIS_TITLE_SIZE,
-        "labelColor": "#000000",
-        "titleColor": "#000000",
-        "domainColor": "#000000",
-        "tickColor": "#000000",
-        "gridColor": "#bdbdbd",
-        "labelLimit": 400,
-    }
-    return {
-        "config": {
-            "background": "#ffffff",
-            "font": "DejaVu Sans, Verdana, Arial, sans-serif",
-            "axis": axis,
-            "axisX": axis,
-            "axisY": axis,
-            "header": {"labelFontSize": LABEL_SIZE, "titleFontSize": AXIS_TITLE_SIZE},
-            "legend": {
-                "labelFontSize": LABEL_SIZE,
-                "titleFontSize": AXIS_TITLE_SIZE,
-                "symbolSize": 250,
-                "labelColor": "#000000",
-                "titleColor": "#000000",
-                "labelLimit": 400,
-            },
-            "title": {
-                "fontSize": TITLE_SIZE,
-                "subtitleFontSize": LABEL_SIZE,
-                "color": "#000000",
-                "anchor": "start",
-            },
-            "text": {"fontSize": LABEL_SIZE, "color": "#000000"},
-            "line": {"strokeWidth": 4},
-            "point": {"size": 120, "filled": True},
-            "range": {
-                "category": OKABE_ITO,
-                "ordinal": {"scheme": "viridis"},
-                "ramp": {"scheme": "viridis"},
-                "heatmap": {"scheme": "viridis"},
-            },
-            "view": {"stroke": None},
-        }
-    }
+# The map in presentation mode: what a 1920×1080 screen leaves under the headline, the view zoomed to fit it.
+# (A deck cannot refit itself to the window, and CSS zoom breaks its canvas: one height for both projectors.)
+MAP_HEIGHT = 620
+MAP_LABEL_SIZE = 20
 
 
 CSS = f"""<style>
@@ -77,24 +42,48 @@ CSS = f"""<style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], div[data-testid="stSidebarCollapseButton"],
 header[data-testid="stHeader"] {{ display: none !important; }}
-/* Body text 24px; rem (Streamlit's unit for headings and metrics) stays at the browser's 16px. */
-.stApp, .stMarkdown, .stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"],
-[data-testid="stCaptionContainer"] p, [data-testid="stWidgetLabel"] p, .stAlert p, .stButton p,
-[data-testid="stPageLink"] p, [data-testid="stDownloadButton"] p {{ font-size: 24px !important;
-  line-height: 1.5; }}
 .stApp {{ background: #ffffff !important; color: #000000 !important; }}
+/* Every piece of text in the page at {BODY_SIZE - 2}px or more: text, controls, their options, tables. */
+.stApp [data-testid="stMain"] :is(p, li, td, th, label, summary, input, textarea, button),
+.stApp [data-baseweb="select"] :is(div, span, input), .stApp [data-baseweb="tag"] span,
+.stApp [data-baseweb="popover"] :is(li, div, span), .stApp [data-testid="stSliderThumbValue"],
+.stApp [data-testid="stSliderTickBarMin"], .stApp [data-testid="stSliderTickBarMax"],
+.stApp [data-testid="stTooltipHoverTarget"] p {{ font-size: {BODY_SIZE - 2}px !important; }}
+/* Body text {BODY_SIZE}px; rem (Streamlit's unit for headings and metrics) stays at the browser's 16px. */
+.stApp .stMarkdown p, .stApp .stMarkdown li, .stApp [data-testid="stCaptionContainer"],
+.stApp [data-testid="stCaptionContainer"] p, .stApp .stAlert p {{ font-size: {BODY_SIZE}px !important;
+  line-height: 1.5; }}
+/* Tables: large cells that wrap, never cut off with "…". */
+.stApp [data-testid="stTable"] :is(td, th), .stApp .stMarkdown :is(td, th) {{
+  font-size: {TABLE_SIZE}px !important; line-height: 1.35; white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; padding: 0.35rem 0.6rem !important; }}
+.stApp [data-testid="stTable"] th {{ color: #000000 !important; font-weight: 700; }}
+/* Controls: big enough to hit and to read from the back of the room. */
+.stApp [data-baseweb="select"] > div {{ min-height: 3rem; }}
+.stApp [data-baseweb="select"] div {{ white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }}
+.stApp [data-testid="stRadio"] label, .stApp [data-testid="stCheckbox"] label {{ align-items: center; }}
 .stApp h1 {{ font-size: 3rem !important; color: #000000 !important; }}
 .stApp h2 {{ font-size: 2.4rem !important; color: #000000 !important; }}
 .stApp h3 {{ font-size: 2rem !important; color: #000000 !important; }}
-.stApp p.svd-headline, .stMarkdown p.svd-headline {{ font-size: 2.2rem !important; line-height: 1.35 !important; font-weight: 600;
+.stApp .stMarkdown p.svd-headline, .stApp p.svd-headline {{ font-size: 2.2rem !important; line-height: 1.35 !important; font-weight: 600;
   color: #000000 !important; max-width: none !important; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] div {{ font-size: 3.5rem !important;
+.stApp [data-testid="stMain"] [data-testid="stMetricValue"],
+.stApp [data-testid="stMain"] [data-testid="stMetricValue"] :is(div, p) {{ font-size: 3.5rem !important;
   color: #000000 !important; }}
-[data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; color: #000000 !important; }}
-[data-testid="stMetricDelta"] {{ font-size: 1.4rem !important; }}
+.stApp [data-testid="stMetricLabel"] p {{ font-size: 1.5rem !important; color: #000000 !important;
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+.stApp [data-testid="stMetricLabel"] div {{ overflow: visible !important; white-space: normal !important; }}
+.stApp [data-testid="stMetricDelta"], .stApp [data-testid="stMetricDelta"] div {{ font-size: 1.4rem !important; }}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p, .stApp [data-testid="stCaptionContainer"] * {{ color: #1a1a1a !important; opacity: 1 !important; }}
 .block-container, [data-testid="stMainBlockContainer"] {{ max-width: 100% !important;
-  padding: 2rem 3rem 3rem 3rem !important; }}
+  padding: 1.5rem 2.5rem 3rem 2.5rem !important; }}
+/* Short screens (1280×720): smaller title and headline, so the map and charts start higher. */
+@media (max-height: 800px) {{
+  .stApp h1 {{ font-size: 2.2rem !important; padding-top: 0 !important; }}
+  .stApp .stMarkdown p.svd-headline, .stApp p.svd-headline {{ font-size: 1.6rem !important; }}
+  .block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 0.5rem !important; }}
+}}
 a:focus-visible, button:focus-visible {{ outline: 4px solid {OKABE_ITO[1]} !important; outline-offset: 3px; }}
 </style>"""
 
@@ -136,17 +125,47 @@ def _exit() -> None:
 
 
 def apply() -> bool:
-    """Apply presentation mode when it is on (CSS + altair theme); restore the default theme when off."""
+    """Apply presentation mode when it is on (its CSS); the charts follow ``chart_style()``."""
     on = is_presenting()
-    # The altair theme registry is process-wide: it is set on every run of every session, so each session's
-    # charts are serialised under its own setting (Streamlit serialises charts while the script runs).
     if on:
-        alt.theme.enable(THEME)
         st.markdown(CSS, unsafe_allow_html=True)
         _sync_url(True)
-    elif alt.theme.active == THEME:
-        alt.theme.enable("default")
     return on
+
+
+def map_for_room(deck, height: int):
+    """(deck, height) for ``st.pydeck_chart``: as given normally; in presentation mode a copy ``MAP_HEIGHT``
+    tall, its view zoomed to fit, with labels and tooltips of 20 px."""
+    if not is_presenting():
+        return deck, height
+    room = copy.copy(deck)
+    view = copy.copy(deck.initial_view_state)
+    view.zoom = view.zoom - math.log2(height / MAP_HEIGHT)
+    room.initial_view_state = view
+    layers = []
+    for layer in deck.layers:
+        if getattr(layer, "type", None) == "TextLayer":
+            layer = copy.copy(layer)
+            layer.get_size = MAP_LABEL_SIZE
+        layers.append(layer)
+    room.layers = layers
+    tooltip = getattr(deck, "_tooltip", None)
+    if isinstance(tooltip, dict):
+        room._tooltip = {**tooltip, "style": {**tooltip.get("style", {}), "fontSize": f"{LABEL_SIZE}px"}}
+    return room, MAP_HEIGHT
+
+
+def filters_box():
+    """The box a page's filters sit in: bordered normally; folded away under the chart or map in presentation
+    mode (the room sees the figures; the presenter can still open it)."""
+    if is_presenting():
+        return st.expander("Filters", expanded=False, icon=":material/tune:")
+    return st.container(border=True)
+
+
+def chart_style() -> charts.ChartStyle:
+    """The chart style for this session: large type for the projector in presentation mode."""
+    return charts.PRESENT if is_presenting() else charts.NORMAL
 
 
 def _key(page) -> str:
@@ -198,3 +217,170 @@ def page_nav(pages_in_order: Sequence, current) -> None:
         st.switch_page(prev, query_params={KEY: "1"})
     if go_next and nxt is not None:
         st.switch_page(nxt, query_params={KEY: "1"})
+
+
+# ------------------------------------------------------------------------------------------------- tables
+# Column names as people read them, for every table on screen and in every download: one definition.
+COLUMN_LABELS = {
+    "code": "Area code",
+    "name": "Area",
+    "ward_code": "Ward code",
+    "ward_name": "Ward",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "Neighbourhood (LSOA)",
+    "borough_code": "Borough code",
+    "borough_name": "Borough",
+    "count": "Offences",
+    "rate_per_1000": "Per 1,000 residents",
+    "rate": "Per 1,000 residents",
+    "population": "Residents",
+    "fund": "Fund",
+    "fund_source": "Source of the fund",
+    "amount_gbp": "Amount (£)",
+    "pct_change": "Change (%)",
+    "change": "Change",
+    "share": "Share (%)",
+    "population_share": "Share of residents (%)",
+    "lower": "95% lower",
+    "upper": "95% upper",
+    "ratio": "Ratio",
+    "month": "Month",
+    "month_name": "Month",
+    "mean": "Average per month",
+    "years": "Years averaged",
+    "objective": "Objective",
+    "objective_title": "Objective title",
+    "metric": "Metric",
+    "value": "Latest 12 months",
+    "period": "Period",
+    "page": "Page",
+    "label": "Label",
+    "band": "Age band",
+    "hour": "Hour",
+    "day": "Day",
+    "weekday": "Day",
+    "area_code": "Area code",
+    "area_name": "Area",
+    "change_text": "Change",
+    "previous": "Previous period",
+    "rank": "Rank",
+    "hotspot": "Gi* hotspot",
+    "emerging": "Last 12 months (trend)",
+    "last_12m": "Latest 12 months",
+    "prior_12m": "12 months before",
+    "year": "Year",
+}
+_WORDS = {"lsoa": "LSOA", "mps": "MPS", "sna": "SNA", "gbp": "(£)", "pct": "(%)", "1000": "1,000", "da": "DA"}
+_MARKDOWN = re.compile(r"([\\`*_~$|#\[\]<>])")
+
+
+def column_label(name: str) -> str:
+    """'rate_per_1000' → 'Per 1,000 residents'; an unknown snake_case name in plain words."""
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    if "_" not in name and not name.islower():
+        return name  # already a label
+    words = [_WORDS.get(w, w) for w in str(name).split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _config_of(column_config: Mapping | None, col: str):
+    if not column_config or col not in column_config:
+        return {}
+    cfg = column_config[col]
+    if cfg is None:
+        return None
+    return {"label": cfg} if isinstance(cfg, str) else dict(cfg)
+
+
+def readable(df: pd.DataFrame, column_config: Mapping | None = None, dp: int = 2) -> pd.DataFrame:
+    """The table as people read it, for screens and downloads: plain column names (``column_config`` labels
+    first, then ``COLUMN_LABELS``), values rounded to ``dp`` places, no "None" text; columns configured None
+    are left out."""
+    out = {}
+    for col in df.columns:
+        cfg = _config_of(column_config, col)
+        if cfg is None:
+            continue
+        values = df[col]
+        if pd.api.types.is_float_dtype(values):
+            values = values.round(dp)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            values = values.astype(object).where(values.notna(), "")
+        label = cfg.get("label") or column_label(str(col))
+        out[label if label not in out else f"{label} ({col})"] = values.to_numpy()
+    return pd.DataFrame(out, index=df.index)
+
+
+def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
+    def one(v) -> str:
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
+            return ""
+        if isinstance(v, pd.Timestamp):
+            return f"{v.day} {v:%b %Y}" if fmt else f"{v:%Y-%m-%d}"
+        if isinstance(v, bool):
+            return "Yes" if v else "No"
+        if isinstance(v, (int, float)):
+            if fmt and "%" in fmt:
+                try:
+                    return fmt % v
+                except (TypeError, ValueError):
+                    return str(v)
+            return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+        return str(v)
+
+    return [one(v) for v in values.tolist()]
+
+
+def display_frame(df: pd.DataFrame, column_config: Mapping | None = None) -> pd.DataFrame:
+    """``readable(df)`` with every value as text in its column's format, markdown characters escaped (for
+    ``st.table``, which reads cells as markdown)."""
+    out = {}
+    for col in df.columns:
+        cfg = _config_of(column_config, col)
+        if cfg is None:
+            continue
+        fmt = (cfg.get("type_config") or {}).get("format")
+        label = cfg.get("label") or column_label(str(col))
+        text = _formatted(df[col], fmt)
+        out[_MARKDOWN.sub(r"\\\1", label)] = [_MARKDOWN.sub(r"\\\1", t) for t in text]
+    return pd.DataFrame(out)
+
+
+def table(
+    df: pd.DataFrame, column_config: Mapping | None = None, *, static: bool = False, **dataframe_kwargs
+) -> None:
+    """A table: ``st.dataframe`` normally; a static, wrapping ``st.table`` (large type, nothing cut off with
+    "…") in presentation mode, or always when ``static`` (short tables of long text).
+
+    ``column_config`` is ``st.dataframe``'s: its labels and number formats are used for the static table too.
+    """
+    if static or is_presenting():
+        st.table(display_frame(df, column_config), hide_index=True)
+    else:
+        kwargs = {"hide_index": True, "width": "stretch", **dataframe_kwargs}
+        st.dataframe(_blank_missing_text(df), column_config=human_config(df, column_config), **kwargs)
+
+
+def human_config(df: pd.DataFrame, column_config: Mapping | None = None) -> dict:
+    """``column_config`` for ``st.dataframe`` with every other column labelled in plain words and its decimals
+    rounded to 2 places."""
+    config = dict(column_config or {})
+    for col in df.columns:
+        if col in config:
+            continue
+        label = column_label(str(col))
+        if pd.api.types.is_float_dtype(df[col]):
+            config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        else:
+            config[col] = label
+    return config
+
+
+def _blank_missing_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Missing text as an empty cell, not "None"."""
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    if not text or not df[text].isna().any().any():
+        return df
+    return df.assign(**{c: df[c].astype(object).where(df[c].notna(), "") for c in text})

@@ -6,7 +6,7 @@ from svd import dataquality as dq
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
-from ui import cache, exports, frame, upload
+from ui import cache, exports, frame, present, upload
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -35,7 +35,7 @@ def body() -> None:
         "Each reference dataset the dashboard reads: whether its files are present with the expected "
         "columns and rows."
     )
-    st.dataframe(catalogue, hide_index=True, width="stretch")
+    present.table(catalogue)
     exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check", provenance=files)
 
     st.subheader("Import report, per file")
@@ -51,10 +51,8 @@ def body() -> None:
             icon=":material/warning:",
         )
     table = dq.report_table(reports)
-    st.dataframe(
+    present.table(
         table,
-        hide_index=True,
-        width="stretch",
         column_config={
             "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
             "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
@@ -95,6 +93,7 @@ def body() -> None:
                     revisions,
                     "How later releases revised Barking and Dagenham's monthly totals",
                     subtitle="Each point: one month in two consecutive releases; shape and colour name the pair.",
+                    style=present.chart_style(),
                 ),
                 "MPS revisions",
                 provenance=mps_files,
@@ -122,10 +121,8 @@ def body() -> None:
                 dq.calibration_sentence(calibration) + " Each target is a published figure from the "
                 "2023 needs assessment; shares are in percent and the tolerance in percentage points."
             )
-            st.dataframe(
+            present.table(
                 calibration,
-                hide_index=True,
-                width="stretch",
                 column_config={
                     "check": st.column_config.TextColumn("Target", width="large"),
                     "target_pct": st.column_config.NumberColumn("Target (%)", format="%.1f"),
@@ -159,6 +156,16 @@ def body() -> None:
     st.markdown(
         "\n".join(f"{i}. {step.format(root=ROOT)}" for i, step in enumerate(dq.REFRESH_STEPS, start=1))
     )
+    if st.button(
+        "Reload the data",
+        icon=":material/refresh:",
+        key="data-reload",
+        help="Forget everything the dashboard has read, for every user, and read the data directory again. "
+        "The next page takes a few seconds longer.",
+    ):
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        st.rerun()
 
     frame.sources(
         [

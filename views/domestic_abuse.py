@@ -7,7 +7,7 @@ import streamlit as st
 from svd import charts, geo, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -84,6 +84,7 @@ def body() -> None:
         frame.fmt_int(ref_n["value"]),
         delta=f"+{ref_pct['value']:g}% on previous year",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
         help=f"{ref_n['source']}. Quote: “{ref_n['quote']}”",
     )
     c2.caption("Published reference (real). The SNA also reports the highest DA rate per 1,000 in London.")
@@ -97,6 +98,7 @@ def body() -> None:
         frame.fmt_pct(home.pct),
         delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c4.caption(f"{rf.describe(replace(period, domestic_abuse=True))} · {tag.lower()}")
     if change and change.straddles(trends.CONNECT_MONTH):
@@ -112,6 +114,7 @@ def body() -> None:
                 "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
+                style=present.chart_style(),
             ),
             "Domestic abuse offences per month",
             provenance=recs,
@@ -126,6 +129,7 @@ def body() -> None:
                 value_title="12-month total",
                 events=[charts.CONNECT_EVENT],
                 subtitle=tag,
+                style=present.chart_style(),
             ),
             "Domestic abuse rolling 12-month total",
             provenance=recs,
@@ -146,6 +150,7 @@ def body() -> None:
                 category="group",
                 value="share",
                 subtitle=f"{tag} · {where}",
+                style=present.chart_style(),
             ),
             "Domestic abuse share by offence group",
             provenance=recs,
@@ -172,7 +177,11 @@ def body() -> None:
             with a:
                 exports.show_chart(
                     charts.bar_chart(
-                        sex, f"{who.capitalize()} sex", f"Bar chart of {who} sex shares.", subtitle=tag
+                        sex,
+                        f"{who.capitalize()} sex",
+                        f"Bar chart of {who} sex shares.",
+                        subtitle=tag,
+                        style=present.chart_style(),
                     ),
                     f"Domestic abuse {who} sex",
                     provenance=recs,
@@ -189,6 +198,7 @@ def body() -> None:
                         f"Dot plot of each age band's share of {who}s divided by its share of residents, "
                         "with 95% intervals.",
                         subtitle=f"{tag} · Census 2021 · {over['unknown'].iloc[0]:,} with no age left out",
+                        style=present.chart_style(),
                     ),
                     f"Domestic abuse {who} age",
                     provenance=recs,
@@ -221,6 +231,7 @@ def body() -> None:
                 subtitle=tag,
                 reference=strategy.reference("da_suspect_partner")["value"],
                 reference_label="SNA: 72% partner/ex",
+                style=present.chart_style(),
             ),
             "Domestic abuse relationship",
             provenance=recs,
@@ -235,6 +246,7 @@ def body() -> None:
                 subtitle=tag,
                 reference=strategy.reference("da_victim_home")["value"],
                 reference_label="SNA: 66% victim's home",
+                style=present.chart_style(),
             ),
             "Domestic abuse location",
             provenance=recs,
@@ -279,6 +291,7 @@ def body() -> None:
                 "Per 1,000",
                 subtitle=f"{tag} · {rf.describe(period).split(';')[0]}",
                 label_values=level == "ward",
+                style=present.chart_style(),
             ),
             map_title,
             provenance=recs,

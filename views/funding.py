@@ -3,7 +3,7 @@
 import streamlit as st
 
 from svd import funding, overview
-from ui import exports, frame
+from ui import exports, frame, present
 from ui import filters as uf
 
 
@@ -49,20 +49,21 @@ def body() -> None:
             "pct_change": change["pct_change"].map(lambda v: "–" if v != v else f"{v:+.1f}%"),
         }
     ).rename(columns={"fund": "Fund", "change": "Change", "pct_change": "Change (%)"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    present.table(shown, static=True)
     exports.table_downloads(change, "Funding change between years", provenance=doc)
 
     with frame.friendly_errors("The funding chart"):
-        chart = overview.funding_chart(overview.funding_chart_frame(totals, funding.TOTAL_LABEL))
+        chart = overview.funding_chart(
+            overview.funding_chart_frame(totals, funding.TOTAL_LABEL), style=present.chart_style()
+        )
         exports.show_chart(chart, "Funding per fund and year", provenance=doc)
 
     st.subheader("Line items")
-    st.dataframe(
+    present.table(
         items.drop(columns=["amount_pence"])
         .assign(amount_gbp=items["amount_gbp"].map(funding.format_gbp))
         .rename(columns={"amount_gbp": "amount"}),
-        hide_index=True,
-        width="stretch",
+        static=True,
     )
 
     exports.table_downloads(items.drop(columns=["amount_pence"]), "Funding line items", provenance=doc)

@@ -8,7 +8,7 @@ from svd import filters as sf
 from svd import hotspots as hs
 from svd import maps, public
 from svd import provenance as prov
-from ui import cache, exports, frame, share
+from ui import cache, exports, frame, present, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -34,33 +34,38 @@ def body() -> None:
     )
     # The headline describes exactly what the map shows, so the map's section (a fragment) fills it in.
     head = st.empty()
-    source = (
-        uf._bound(
-            st.segmented_control,
-            "hs_source",
-            "records",
-            lambda v: v or "records",
-            _choice(list(SOURCES)),
-            label="Data source",
-            options=list(SOURCES),
-            format_func=SOURCES.get,
-            help="Record-level data have times, flags and locations; the published "
-            "MPS ward counts are monthly totals by ward only.",
+    # Presentation mode: the map straight under the headline, the source and notices under the map.
+    first, second = st.container(), st.container()
+    notices, tasking = (second, first) if present.is_presenting() else (first, second)
+    with notices:
+        source = (
+            uf._bound(
+                st.segmented_control,
+                "hs_source",
+                "records",
+                lambda v: v or "records",
+                _choice(list(SOURCES)),
+                label="Data source",
+                options=list(SOURCES),
+                format_func=SOURCES.get,
+                help="Record-level data have times, flags and locations; the published "
+                "MPS ward counts are monthly totals by ward only.",
+            )
+            or "records"
         )
-        or "records"
-    )
-    record_set = cache.records(ROOT, cache.extract_path()) if source == "records" else None
-    if record_set is not None:
-        frame.records_notice(record_set)
-    else:
-        st.info(
-            "Real MPS ward counts: ward level only, monthly totals. Times of day, weekdays and the "
-            "domestic-abuse and knife flags need record-level data, so those filters are switched off.",
-            icon=":material/info:",
-        )
-    exports.public_notice()
+        record_set = cache.records(ROOT, cache.extract_path()) if source == "records" else None
+        if record_set is not None:
+            frame.records_notice(record_set)
+        else:
+            st.info(
+                "Real MPS ward counts: ward level only, monthly totals. Times of day, weekdays and the "
+                "domestic-abuse and knife flags need record-level data, so those filters are switched off.",
+                icon=":material/info:",
+            )
+        exports.public_notice()
 
-    tasking_section(source, head)
+    with tasking:
+        tasking_section(source, head)
     frame.sources(
         [
             "records_simulated"
@@ -95,7 +100,9 @@ def tasking_section(source: str, head) -> None:
         groups = hs.offence_groups(table)
         tag = "MPS ward counts"
 
-    with st.container(border=True):
+    first, second = st.container(), st.container()
+    map_area, filter_area = (first, second) if present.is_presenting() else (second, first)
+    with filter_area, present.filters_box():
         c1, c2, c3, c4 = st.columns([1.1, 1.1, 1.6, 1.4])
         with c1:
             levels = ["ward", "lsoa"] if records_mode else ["ward"]
@@ -280,7 +287,7 @@ def tasking_section(source: str, head) -> None:
             ),
             provenance=recs,
         )
-    st.caption(
+    map_area.caption(
         f"**{int(raw['count'].sum()):,} offences** ({tag}) · {what} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
@@ -290,9 +297,9 @@ def tasking_section(source: str, head) -> None:
     if note := shared["periods"].problem(
         months, "the record-level data" if records_mode else "the MPS ward counts"
     ):
-        st.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
+        map_area.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
 
-    map_col, legend_col = st.columns([3, 1])
+    map_col, legend_col = map_area.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
         tips = shown["tip"] + ("\nSimulated records" if recs.simulated else "")
@@ -314,7 +321,8 @@ def tasking_section(source: str, head) -> None:
             basemap=basemap,
             period=period,
         )
-        st.pydeck_chart(deck, height=560, key="hs_map")
+        deck, height = present.map_for_room(deck, 560)
+        st.pydeck_chart(deck, height=height, key="hs_map")
         area_word = "ward" if level == "ward" else "LSOA"
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
@@ -367,7 +375,7 @@ def tasking_section(source: str, head) -> None:
             top,
             "Hotspots top areas",
             key="hs_top",
-            width="stretch",
+            static=True,
             column_config={
                 "rank": "Rank",
                 "area_code": "Code",

@@ -8,7 +8,7 @@ from svd import charts, metrics, overview, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -99,6 +99,7 @@ def body() -> None:
         frame.fmt_int(None) if rate.rate_per_1000 is None else f"{rate.rate_per_1000:.2f}",
         delta=None if rate.london_rate_per_1000 is None else f"London {rate.london_rate_per_1000:.2f}",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
         help=rate.provenance.text(),
     )
     c2.caption(
@@ -110,6 +111,7 @@ def body() -> None:
         frame.fmt_pct(knife.pct),
         delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c3.caption(
         f"{knife.text()} · {rf.describe(period)} · {tag.lower()}"
@@ -125,6 +127,7 @@ def body() -> None:
         frame.fmt_pct(multi.pct),
         delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     c4.caption(f"{multi.text()} with the number of suspects recorded · {periods.label} · {tag.lower()}")
 
@@ -137,6 +140,7 @@ def body() -> None:
                 "Personal robbery per month",
                 "Line chart of personal robbery per month, MPS ward data summed.",
                 subtitle="Metropolitan Police, real data",
+                style=present.chart_style(),
             ),
             "Personal robbery per month",
             provenance=real,
@@ -150,6 +154,7 @@ def body() -> None:
                 value="rolling_12m",
                 value_title="12-month total",
                 subtitle="MPS borough files",
+                style=present.chart_style(),
             ),
             "Personal robbery rolling 12-month total",
             provenance=long_prov,
@@ -171,6 +176,7 @@ def body() -> None:
                     f"Personal robbery per 1,000 residents, {rk.period}",
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="London excludes the City of London",
+                    style=present.chart_style(),
                 ),
                 "Personal robbery rate London boroughs",
                 provenance=rank_prov,
@@ -194,6 +200,7 @@ def body() -> None:
                     f"{who.capitalize()} age against the Census population",
                     f"Dot plot of each age band's share of robbery {who}s over its share of residents, 95% intervals.",
                     subtitle=f"{tag} · {over['unknown'].iloc[0]:,} with no age left out",
+                    style=present.chart_style(),
                 ),
                 f"Robbery {who} age",
                 provenance=recs,
@@ -238,6 +245,7 @@ def body() -> None:
                 fmt=",.0f",
                 suffix="",
                 subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
+                style=present.chart_style(),
             ),
             f"Robbery near stations {radius} m",
             provenance=recs,

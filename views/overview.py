@@ -6,7 +6,7 @@ from svd import metrics as mx
 from svd import overview, public, strategy
 from svd import provenance as prov
 from svd.taxonomy import PROXY_NOTE
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
@@ -128,10 +128,11 @@ def body() -> None:
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
     if public.is_public():
         table = public.suppress_objectives(table, figs, public.area_level(wards), hidden)
-    st.dataframe(
-        table.drop(columns=["metric_id"]).fillna(""),
-        hide_index=True,
-        width="stretch",
+    # Page titles, not their addresses; the whole text of every cell (a static table wraps, never cuts).
+    shown = table.drop(columns=["metric_id"]).assign(page=table["page"].map(overview.PAGE_TITLES))
+    present.table(
+        shown,
+        static=True,
         column_config={
             "objective": st.column_config.NumberColumn("Objective", width="small"),
             "objective_title": st.column_config.TextColumn("Objective title", width="large"),
@@ -144,7 +145,7 @@ def body() -> None:
         },
     )
     exports.table_downloads(
-        table,
+        shown,
         "Objectives and metrics",
         label="Objectives and metrics",
         provenance=overview.table_provenance(figs),

@@ -8,7 +8,7 @@ from svd import charts, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -86,6 +86,7 @@ def body() -> None:
                     f"{name} per month",
                     f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
                     subtitle="Metropolitan Police, real data",
+                    style=present.chart_style(),
                 ),
                 f"{name} per month",
                 provenance=real,
@@ -99,6 +100,7 @@ def body() -> None:
                 value="rolling_12m",
                 value_title="12-month total",
                 subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
+                style=present.chart_style(),
             ),
             "Sexual offences rolling 12-month total",
             provenance=long_prov,
@@ -157,6 +159,7 @@ def body() -> None:
                     f"{which} per 1,000 residents, {rk.period}",
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="MPS borough file; Census 2021; London excludes the City",
+                    style=present.chart_style(),
                 ),
                 f"{which} rate London boroughs",
                 provenance=rank_prov,
@@ -220,18 +223,21 @@ def body() -> None:
         frame.fmt_pct(hist.pct),
         delta=f"SNA {strategy.reference('sexual_historical')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     m2.metric(
         f"Between 12:00 and 17:59 ({tag.lower()})",
         frame.fmt_pct(noon.pct),
         delta=f"SNA {strategy.reference('other_sexual_noon_6pm')['value']}% (other sexual)",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     m3.metric(
         f"At the victim's home ({tag.lower()})",
         frame.fmt_pct(home.pct),
         delta=f"SNA {strategy.reference('sexual_victim_home')['value']}%",
         delta_color="off",
+        delta_arrow="off",  # a published reference, not a change
     )
     st.caption(
         f"{rf.describe(chosen)} · "
@@ -247,6 +253,7 @@ def body() -> None:
                 subtitle=tag,
                 highlight=[f"{h:02d}:00" for h in range(12, 18)],
                 highlight_label="12:00 to 17:59",
+                style=present.chart_style(),
             ),
             "Sexual offences by hour",
             provenance=rec_prov,
@@ -258,6 +265,7 @@ def body() -> None:
                 "Day of the week",
                 "Bar chart of offences by weekday.",
                 subtitle=tag,
+                style=present.chart_style(),
             ),
             "Sexual offences by weekday",
             provenance=rec_prov,
@@ -272,6 +280,7 @@ def body() -> None:
                 subtitle=tag,
                 reference=strategy.reference("sexual_victim_home")["value"],
                 reference_label="SNA: 33% victim's home",
+                style=present.chart_style(),
             ),
             "Sexual offences location",
             provenance=rec_prov,

@@ -6,7 +6,7 @@ import streamlit as st
 
 from svd import overview, strategy
 from svd import provenance as prov
-from ui import cache, exports, frame
+from ui import cache, exports, frame, present
 
 ROOT = cache.data_root()
 
@@ -33,10 +33,9 @@ def body() -> None:
             }
         )
     )
-    st.dataframe(
+    present.table(
         shown,
-        hide_index=True,
-        width="stretch",
+        static=True,
         column_config={
             "element": st.column_config.TextColumn("Strategy element", width="large"),
             "published": st.column_config.DateColumn("Published", format="D MMM YYYY"),
@@ -102,10 +101,9 @@ def body() -> None:
                 if rows.empty:
                     st.caption(f"Monitored by: {obj['monitored_by']}")
                     continue
-                st.dataframe(
+                present.table(
                     rows[["metric", "value", "change", "period", "source"]],
-                    hide_index=True,
-                    width="stretch",
+                    static=True,
                     column_config={
                         "metric": "Metric",
                         "value": "Chosen months",

@@ -7,7 +7,7 @@ from svd import metrics as mx
 from svd import provenance as prov
 from svd import public
 from svd import temporal as tp
-from ui import cache, exports, frame, share
+from ui import cache, exports, frame, present, share
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -117,7 +117,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     cube = cache.tasking_cube(ROOT, extract)
     places = cache.priority_place_options(ROOT)
 
-    with st.container(border=True):
+    with present.filters_box():
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
         choices = hs.offence_choices(cube)
         default = next(iter(choices))
@@ -246,7 +246,10 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 
     with frame.friendly_errors("The heatmap"):
         exports.show_chart(
-            tp.heatmap_spec(grid_shown), "Offences by hour and day", key="tp_heat", provenance=recs
+            tp.heatmap_spec(grid_shown, style=present.chart_style()),
+            "Offences by hour and day",
+            key="tp_heat",
+            provenance=recs,
         )
     if known:
         day, hour, count = tp.peak(grid)
@@ -258,9 +261,19 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
-        exports.show_chart(tp.hour_spec(hours_shown), "Offences by hour", key="tp_hour", provenance=recs)
+        exports.show_chart(
+            tp.hour_spec(hours_shown, style=present.chart_style()),
+            "Offences by hour",
+            key="tp_hour",
+            provenance=recs,
+        )
     with b, frame.friendly_errors("The weekday profile"):
-        exports.show_chart(tp.weekday_spec(days_shown), "Offences by weekday", key="tp_day", provenance=recs)
+        exports.show_chart(
+            tp.weekday_spec(days_shown, style=present.chart_style()),
+            "Offences by weekday",
+            key="tp_day",
+            provenance=recs,
+        )
     exports.table_downloads(
         {
             "Hour by day": tp.for_download(grid_shown),
@@ -286,7 +299,9 @@ def seasonality_section() -> None:
     with a, frame.friendly_errors("The real seasonality"):
         season = cache.mps_seasonality(ROOT, groups)
         exports.show_chart(
-            tp.seasonality_spec(season, "Real MPS recorded crime: average by calendar month"),
+            tp.seasonality_spec(
+                season, "Real MPS recorded crime: average by calendar month", style=present.chart_style()
+            ),
             "Seasonality MPS",
             key="tp_season_mps",
             provenance=real,
@@ -303,7 +318,9 @@ def seasonality_section() -> None:
     with b, frame.friendly_errors("The record seasonality"):
         season_r = cache.records_seasonality(ROOT, cache.extract_path())
         exports.show_chart(
-            tp.seasonality_spec(season_r, "Record-level data: average by calendar month"),
+            tp.seasonality_spec(
+                season_r, "Record-level data: average by calendar month", style=present.chart_style()
+            ),
             "Seasonality records",
             key="tp_season_rec",
             provenance=recs,

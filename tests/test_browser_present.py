@@ -1,0 +1,194 @@
+"""Presentation mode in a real browser: every page at 1920×1080 and 1280×720, measured, not looked at.
+
+One server and one Chromium for the module; one tab per screen size, reused page after page. On every page:
+chart text (Vega draws SVG in presentation mode, so its text is in the page), table cells and body text are at
+least the projector sizes; no chart is collapsed; no table header, tile label or filter is cut off with "…";
+no request fails (the two 404s Streamlit's frontend made on every direct page load); the Hotspots map starts
+above the fold. At 1440×900 without presentation mode: nothing cut off with "…" and no 404 either.
+
+Skipped when Chromium or playwright is missing, unless SVD_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
+
+PAGES = [
+    "",
+    "domestic-abuse",
+    "sexual-offences",
+    "knife-crime-robbery",
+    "funding",
+    "strategy",
+    "hotspots",
+    "temporal",
+    "data",
+]
+SCREENS = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
+CHART_TEXT_PX = 20  # chart labels, legends, titles
+TABLE_PX = 20  # table cells and headers
+BODY_PX = 20  # paragraphs, captions, list items, control labels
+MIN_CHART_PX = 150  # a chart's drawn height: below this it has collapsed
+
+# Everything measured on a page, in one script (one round trip).
+MEASURE = """
+(L) => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+  const seen = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const say = (el) => (el.textContent || '').trim().slice(0, 60);
+  const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(seen);
+  const out = {charts: charts.length, canvases: 0, chartText: [], chartClipped: [], collapsed: [], tableText: [], grids: 0,
+               bodyText: [], clipped: [], map: null, viewport: innerHeight};
+  for (const c of charts) {
+    const svg = c.querySelector('svg.marks');
+    if (!svg) { out.canvases += 1; continue; }
+    const h = svg.getBoundingClientRect().height;
+    const title = say(c.querySelector('.role-title-text') || c);
+    if (h < L.chart_height) out.collapsed.push([title, Math.round(h)]);
+    const box = c.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      if (!say(t) || !seen(t)) continue;
+      if (px(t) < L.chart_text) out.chartText.push([say(t), px(t), title]);
+      // Text outside the chart's own box is cut off by the page (a title or axis title wider than the chart).
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left - 2 || r.right > box.right + 2) out.chartClipped.push([say(t), title]);
+    }
+  }
+  out.grids = [...main.querySelectorAll('[data-testid="stDataFrame"]')].filter(seen).length;
+  for (const cell of main.querySelectorAll('[data-testid="stTable"] :is(td, th), .stMarkdown :is(td, th)')) {
+    if (say(cell) && seen(cell) && px(cell) < L.table) out.tableText.push([say(cell), px(cell)]);
+  }
+  const body = main.querySelectorAll(
+    '.stMarkdown p, .stMarkdown li, [data-testid="stCaptionContainer"] p, [data-testid="stWidgetLabel"] p,' +
+    ' [data-testid="stMetricLabel"] p, button p, summary p, [data-baseweb="select"] div');
+  for (const el of body) {
+    if (el.children.length === 0 && say(el) && seen(el) && px(el) < L.body) out.bodyText.push([say(el), px(el)]);
+  }
+  for (const el of main.querySelectorAll('*')) {
+    if (!seen(el) || !say(el)) continue;
+    const s = getComputedStyle(el);
+    if (s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.clipped.push(say(el));
+    // A chosen filter value cut off without an ellipsis ("Whole borough (or the sidebar w").
+    else if (el.closest('[data-baseweb="select"]') && el.children.length === 0 && el.scrollWidth > el.clientWidth + 1)
+      out.clipped.push(say(el));
+  }
+  const deck = main.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
+  if (deck) { const r = deck.getBoundingClientRect(); out.map = {top: r.top, height: r.height}; }
+  return out;
+}
+"""
+LIMITS = {"chart_height": MIN_CHART_PX, "chart_text": CHART_TEXT_PX, "table": TABLE_PX, "body": BODY_PX}
+
+
+def _need_browser():
+    required = os.environ.get("SVD_REQUIRE_BROWSER") == "1"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if required:
+            pytest.fail("playwright is not installed and SVD_REQUIRE_BROWSER=1")
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"{CHROMIUM} is missing and SVD_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing")
+
+
+@pytest.fixture(scope="module")
+def tabs():
+    """One server, one browser, and a function giving the (reused) tab for a screen size."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    try:
+        proc = start_app(port)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    open_tabs: dict[tuple[int, int], tuple] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+            def tab(size: tuple[int, int]):
+                if size not in open_tabs:
+                    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+                    page = context.new_page()
+                    failed: list[str] = []
+                    page.on(
+                        "response",
+                        lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+                    )
+                    page.on(
+                        "console",
+                        lambda m: failed.append(f"console: {m.text}") if m.type == "error" else None,
+                    )
+                    open_tabs[size] = (page, failed)
+                return open_tabs[size]
+
+            yield f"http://127.0.0.1:{port}", tab
+            browser.close()
+    finally:
+        stop_app(proc)
+
+
+def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, list[str]]:
+    """Open ``path`` directly (as a link or a reload does) and measure it once it has settled."""
+    base, tab = tabs
+    page, failed = tab(size)
+    failed.clear()
+    page.goto(f"{base}/{path}" + ("?present=1" if present else ""), wait_until="domcontentloaded")
+    page.wait_for_selector("h1", timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+    # Charts draw after the script's last message: wait until every chart has its drawing.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+             .every(c => c.querySelector('svg.marks, canvas'))""",
+        timeout=30_000,
+    )
+    if path == "hotspots":
+        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=30_000)
+    page.wait_for_timeout(600)
+    assert "could not be shown" not in page.inner_text("[data-testid='stMain']")
+    return page.evaluate(MEASURE, LIMITS), list(failed)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("path", PAGES)
+def test_presentation_mode_is_readable_from_the_back_of_the_room(tabs, path, screen):
+    m, failed = _load(tabs, SCREENS[screen], path, present=True)
+    where = f"/{path} at {screen}"
+    assert not failed, (where, failed)
+    assert m["canvases"] == 0, f"{where}: {m['canvases']} chart(s) drawn on a canvas, not measurable"
+    assert not m["collapsed"], (where, "collapsed charts", m["collapsed"])
+    assert not m["chartText"], (where, f"chart text under {CHART_TEXT_PX}px", m["chartText"][:10])
+    assert not m["chartClipped"], (where, "chart text cut off at the chart's edge", m["chartClipped"][:10])
+    assert m["grids"] == 0, f"{where}: a canvas data grid (its text cannot be sized for the room)"
+    assert not m["tableText"], (where, f"table text under {TABLE_PX}px", m["tableText"][:10])
+    assert not m["bodyText"], (where, f"text under {BODY_PX}px", m["bodyText"][:10])
+    assert not m["clipped"], (where, "text cut off with an ellipsis", m["clipped"][:10])
+    if path == "hotspots":
+        assert m["map"] is not None and m["map"]["top"] < m["viewport"] * 0.6, (
+            where,
+            "map below the fold",
+            m["map"],
+        )
+        assert m["map"]["height"] >= 380, (where, "map too small", m["map"])
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_nothing_is_cut_off_at_1440(tabs, path):
+    m, failed = _load(tabs, (1440, 900), path, present=False)
+    assert not failed, (f"/{path}", failed)
+    assert not m["collapsed"], (f"/{path}", m["collapsed"])
+    assert not m["clipped"], (f"/{path}", "text cut off with an ellipsis", m["clipped"][:10])
