@@ -52,15 +52,36 @@ def missing_required(root: str) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(c.dataset.id, c.dataset.title, c.problems) for c in catalogue.missing_required(Path(root))]
 
 
-@st.cache_resource(show_spinner="Loading Metropolitan Police ward data…")
-def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
-    """The merged MPS ward series (``MergeResult``), classified into offence groups; all London when code is None."""
-    from svd.mps import load_mps
+@st.cache_resource(show_spinner="Loading Metropolitan Police ward data…", max_entries=4)
+def _mps_ward_parts(root: str, borough_code: str):
+    """(borough, London) ward series, each a (``MergeResult``, classified table), from one read of the files.
 
-    merged = load_mps(level="ward", data_dir=Path(root), borough_code=borough_code)
-    out = merged, taxonomy.classify_mps(merged.table)
+    The London-wide ward table (~665k rows) is read, cut to the borough's rows and summed to London's
+    (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
+    classified copy) was the largest block of the server's memory.
+    """
+    from dataclasses import replace
+
+    from svd import mps
+
+    merged = mps.load_mps(level="ward", data_dir=Path(root))
+    mine = mps.for_borough(merged, borough_code)
+    london = replace(merged, table=mps.london_summary(merged.table))
+    del merged
+    out = (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
     release_memory()
     return out
+
+
+def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
+    """The merged MPS ward series (``MergeResult``, classified table) of the borough.
+
+    With ``borough_code=None``: London as one area, the 32 boroughs summed by month and category
+    (``svd.mps.london_summary``; area and borough code ``E12000007``), for London rates and totals. Its
+    ``MergeResult`` has every borough's revisions and the files' sources.
+    """
+    borough, london = _mps_ward_parts(root, BOROUGH_CODE if borough_code is None else borough_code)
+    return london if borough_code is None else borough
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,7 +115,9 @@ def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
 
-    out = load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
+    # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
+    ward_table = None if extract else mps_ward(root)[0].table
+    out = load_records(extract=Path(extract) if extract else None, data_dir=Path(root), ward_table=ward_table)
     release_memory()
     return out
 
@@ -261,7 +284,9 @@ def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
     from svd import dataquality
 
     checks = catalogue.check(Path(root))
-    return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+    out = dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+    release_memory()  # reading every crime file again leaves ~40 MB of freed pages with glibc
+    return out
 
 
 @st.cache_data(show_spinner="Measuring the simulation against its calibration targets…")
