@@ -102,7 +102,7 @@ def _start(script: str, port: int, env: dict[str, str]) -> tuple[subprocess.Pope
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env={**env, "PYTHONUNBUFFERED": "1"},  # the ready line must reach the pipe when it is printed
     )
     ready = threading.Event()
 

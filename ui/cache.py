@@ -375,3 +375,39 @@ def tasking_has_times(root: str, extract: str | None) -> bool:
     from svd.hotspots import cube_has_times
 
     return cube_has_times(tasking_cube(root, extract))
+
+
+# ------------------------------------------------------------------------------------------ warming
+# ui/warmup.py runs this in a background thread when the server starts, so the first visitor finds the shared
+# data loaded. The same cached functions as the pages, with the same arguments: a page that asks for a value
+# while it is being warmed waits for it (Streamlit's per-key compute lock) instead of loading it twice.
+
+
+def warm(root: str, extract: str | None):
+    """Load the shared data in the order pages need it; yield (step, phase) after each step.
+
+    Phase "core" is what app.py and the Overview need; "rest" the other pages' data. The Data page's checks
+    (every crime file read again) are left to the analysts who open it.
+    """
+    import importlib
+
+    for module in ("ui.frame", "ui.filters", "ui.present", "ui.share", "ui.exports", "svd.overview"):
+        importlib.import_module(module)
+    yield "page modules", "imports"
+    if missing_required(root):
+        return
+    ward_months(root), ward_names(root)
+    yield "mps ward", "loading"
+    records(root, extract)
+    london_populations(root), ward_population(root)
+    yield "records", "core"
+    for module in ("svd.trends", "svd.charts", "svd.profiles", "svd.hotspots", "svd.temporal", "svd.maps"):
+        importlib.import_module(module)
+    mps_borough(root)
+    yield "mps borough", "rest"
+    tasking_cube(root, extract)
+    tasking_time_bins(root, extract), tasking_has_times(root, extract), under_25_hours(root, extract)
+    for level in ("ward", "lsoa"):
+        areas(root, level), deck_polygons(root, level)
+    map_labels(root), priority_place_options(root), borough_outline(root)
+    yield "tasking", "rest"
