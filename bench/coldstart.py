@@ -12,6 +12,8 @@ Per run, on a server process started for that run (so every cache is cold):
 * then every page is opened once (``PAGES``, each until its script has finished) and the server's RSS
   (VmRSS) is read after each, with its high-water mark (VmHWM) at the end.
 
+``--snapshots fresh`` (default) starts every server with an empty snapshot folder (``SVD_CACHE_DIR``), as on
+a first start; ``--snapshots restart`` keeps the snapshots an unmeasured first run wrote, as on a restart.
 ``--records N`` writes an N-row extract (the simulation resampled, as bench/benchmark.py does) and starts the
 server with ``SVD_EXTRACT`` set to it. Prints a Markdown table; ``--json`` prints the raw results too.
 """
@@ -169,6 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         "--records", type=int, default=0, help="serve an extract of N rows instead of the simulation"
     )
     ap.add_argument("--port", type=int, default=8561)
+    ap.add_argument(
+        "--snapshots",
+        choices=["fresh", "restart"],
+        default="fresh",
+        help="fresh: every server starts with no snapshots on disk (a first start); restart: snapshots kept "
+        "from an unmeasured first run (a restarted server, ui/snapshot.py)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -183,7 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             runs = []
+            if args.snapshots == "restart":
+                env["SVD_CACHE_DIR"] = str(Path(tmp) / "snapshots")
+                one_run(browser, args.script, args.port, env)  # writes the snapshots; not counted
             for i in range(args.runs):
+                if args.snapshots == "fresh":
+                    env["SVD_CACHE_DIR"] = str(Path(tmp) / f"snapshots-{i}")
                 runs.append(one_run(browser, args.script, args.port, env))
                 print(f"run {i + 1}: {json.dumps(runs[-1])}", file=sys.stderr, flush=True)
             browser.close()
@@ -193,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         return f"{statistics.median(vals):,.0f}" if vals else "–"
 
     data = f"a {args.records:,}-row extract" if args.records else "the default data (simulation)"
+    data += (
+        ", no snapshots on disk" if args.snapshots == "fresh" else ", snapshots on disk from an earlier run"
+    )
     load = os.getloadavg()
     print(
         f"`streamlit run {args.script}`, {data}, median of {len(runs)} cold servers; "

@@ -14,14 +14,17 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from svd import geo
 from svd.schema import QUARANTINE_COLUMNS, ImportResult, empty_quarantine
 from svd.taxonomy import classify_mps, load_taxonomy
+
+if TYPE_CHECKING:
+    import pandera.pandas
 
 FORMAT = "svd_incidents"
 FORMAT_VERSION = 1
@@ -210,12 +213,16 @@ def template_header() -> str:
 # ------------------------------------------------------------------------------------------------ schema
 
 
-def incident_schema() -> pa.DataFrameSchema:
+def incident_schema() -> pandera.pandas.DataFrameSchema:
     """The pandera schema for the parsed (typed, normalised) columns of an extract.
 
     Required columns may not be empty; enumerations must be one of the allowed values; numbers within range.
     Columns are optional so an extract may leave out any optional column.
     """
+    # Imported here, not at module level: pandera adds ~17 MB to every process that imports this module,
+    # and the dashboard needs it only when it checks a file.
+    import pandera.pandas as pa
+
     cols = {}
     for c in INCIDENT_COLUMNS:
         checks = []
@@ -629,9 +636,11 @@ def _failure_rows(
 
 def _pandera_failures(typed: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     """Row failures of the pandera schema as (idx, column, reason), quoting the value as the file has it."""
+    import pandera.errors
+
     try:
         incident_schema().validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as err:
+    except pandera.errors.SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[fc["index"].notna()]
         reasons = []

@@ -14,6 +14,7 @@ import streamlit as st
 
 from svd import catalogue, geo, population, taxonomy
 from svd.config import BOROUGH_CODE, data_dir
+from ui import snapshot
 
 
 def release_memory() -> None:
@@ -41,6 +42,11 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+def _inputs(root: str, *folders: str) -> list[Path]:
+    """The data directory's files a snapshot is built from (ui/snapshot.py keys it by their stats)."""
+    return snapshot.input_files(Path(root), folders)
+
+
 def data_root() -> str:
     """The data directory as a string (a cache key)."""
     return str(data_dir())
@@ -64,11 +70,14 @@ def _mps_ward_parts(root: str, borough_code: str):
 
     from svd import mps
 
-    merged = mps.load_mps(level="ward", data_dir=Path(root))
-    mine = mps.for_borough(merged, borough_code)
-    london = replace(merged, table=mps.london_summary(merged.table))
-    del merged
-    out = (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
+    def build():
+        merged = mps.load_mps(level="ward", data_dir=Path(root))
+        mine = mps.for_borough(merged, borough_code)
+        london = replace(merged, table=mps.london_summary(merged.table))
+        del merged
+        return (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
+
+    out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "crime/mps", "geo"), build)
     release_memory()
     return out
 
@@ -104,8 +113,11 @@ def mps_borough(root: str):
     """The merged MPS borough series (historical + recent) for all London boroughs, classified."""
     from svd.mps import load_mps
 
-    merged = load_mps(level="borough", data_dir=Path(root))
-    out = merged, taxonomy.classify_mps(merged.table)
+    def build():
+        merged = load_mps(level="borough", data_dir=Path(root))
+        return merged, taxonomy.classify_mps(merged.table)
+
+    out = snapshot.load_or_build("mps-borough", _inputs(root, "crime/mps", "geo"), build)
     release_memory()
     return out
 
@@ -115,9 +127,15 @@ def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
 
-    # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
-    ward_table = None if extract else mps_ward(root)[0].table
-    out = load_records(extract=Path(extract) if extract else None, data_dir=Path(root), ward_table=ward_table)
+    if extract:  # a partnership extract is never written to disk (no snapshot)
+        out = load_records(extract=Path(extract), data_dir=Path(root))
+    else:
+        # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
+        out = snapshot.load_or_build(
+            "simulated-records",
+            _inputs(root, "crime/mps", "geo", "population"),
+            lambda: load_records(data_dir=Path(root), ward_table=mps_ward(root)[0].table),
+        )
     release_memory()
     return out
 
@@ -165,7 +183,9 @@ def places(root: str):
 @st.cache_resource(show_spinner=False)
 def priority_places(root: str):
     """The strategy's priority places and outreach areas."""
-    return geo.priority_places(Path(root))
+    return snapshot.load_or_build(
+        "priority-places", _inputs(root, "geo"), lambda: geo.priority_places(Path(root))
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -212,7 +232,7 @@ def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float]
 @st.cache_resource(show_spinner=False)
 def place_lsoas(root: str) -> pd.DataFrame:
     """For each priority place, the LSOAs it covers and the share of each inside it."""
-    return geo.place_lsoas(Path(root))
+    return snapshot.load_or_build("place-lsoas", _inputs(root, "geo"), lambda: geo.place_lsoas(Path(root)))
 
 
 @st.cache_resource(show_spinner="Counting records for the tasking pages…")
@@ -283,9 +303,14 @@ def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
     """The catalogue table and the import report of every catalogued crime file (svd.dataquality)."""
     from svd import dataquality
 
-    checks = catalogue.check(Path(root))
-    out = dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
-    release_memory()  # reading every crime file again leaves ~40 MB of freed pages with glibc
+    def build():
+        checks = catalogue.check(Path(root))
+        return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+
+    # Reading every crime file again costs seconds and leaves ~25 MB of fragmented heap behind, for a result
+    # of a few KB: kept on disk (the reference files only, never an extract) and rebuilt when a file changes.
+    out = snapshot.load_or_build("data-checks", _inputs(root, "crime", "geo", "population"), build)
+    release_memory()
     return out
 
 
@@ -294,7 +319,13 @@ def simulation_calibration(root: str) -> pd.DataFrame:
     """svd.simulate.measure on the simulated records (the calibration targets, measured)."""
     from svd.simulate import measure
 
-    return measure(records(root, None).data, Path(root))
+    out = snapshot.load_or_build(
+        "simulation-calibration",
+        _inputs(root, "crime/mps", "geo", "population"),
+        lambda: measure(records(root, None).data, Path(root)),
+    )
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner=False)
