@@ -13,6 +13,7 @@ st.set_page_config(
 # On a cold server, say so at once: the imports and loads below take seconds the first time.
 loading = warmup.loading_message()
 warmup.start_under_server()
+warmup.wait_for_core()
 
 from ui import cache, frame, present, share  # noqa: E402 — after the loading message, which they would delay
 from ui import filters as shared  # noqa: E402

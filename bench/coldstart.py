@@ -9,6 +9,8 @@ Per run, on a server process started for that run (so every cache is cold):
 * Chromium (already launched, so its own start-up is left out) then opens ``/`` at once. An in-page observer
   (``performance.now()``, from navigation start) records the first element the app draws, the first loading
   message (any "Loading…" text or spinner) and the Overview's content (its title and all its tiles);
+* the server's CPU time (user + system) at ready and at the Overview's content: what the start costs,
+  whatever else the machine is doing;
 * then every page is opened once (``PAGES``, each until its script has finished) and the server's RSS
   (VmRSS) is read after each, with its high-water mark (VmHWM) at the end.
 
@@ -81,6 +83,12 @@ def _status_mb(pid: int, field: str) -> float:
     raise KeyError(field)
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used: insensitive to other load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start(script: str, port: int, env: dict[str, str]) -> tuple[subprocess.Popen, float]:
     """``streamlit run script`` and the seconds until it reports ready (its "You can now view" line)."""
     t0 = time.perf_counter()
@@ -137,9 +145,11 @@ def one_run(browser, script: str, port: int, env: dict[str, str]) -> dict:
     proc, ready_s = _start(script, port, env)
     try:
         t_ready = time.perf_counter()
+        cpu_ready = _cpu_s(proc.pid)
         page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
         nav_offset_ms = (time.perf_counter() - t_ready) * 1000  # ready → navigation committed (upper bound)
         page.wait_for_function("() => window.__cold && window.__cold.overview !== undefined", timeout=600_000)
+        cpu_overview = _cpu_s(proc.pid)
         cold = page.evaluate("() => window.__cold")
         _wait_idle(page)
         rss = {"(overview)": _status_mb(proc.pid, "VmRSS")}
@@ -150,6 +160,8 @@ def one_run(browser, script: str, port: int, env: dict[str, str]) -> dict:
         page.wait_for_timeout(2000)  # let background work (warming, collection) settle
         result = {
             "ready_s": ready_s,
+            "cpu_to_ready_s": cpu_ready,
+            "cpu_to_overview_s": cpu_overview,
             "nav_offset_ms": nav_offset_ms,
             **{f"{k}_ms": v for k, v in cold.items()},
             "rss_after_pages_mb": rss,
@@ -225,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| navigation → Overview content: title and tiles (ms) | {med('overview_ms')} |")
     ready_to_overview = [r["nav_offset_ms"] + r["overview_ms"] for r in runs]
     print(f"| ready → Overview content (ms) | {statistics.median(ready_to_overview):,.0f} |")
+    cpu = [(r["cpu_to_ready_s"], r["cpu_to_overview_s"]) for r in runs]
+    print(
+        "| server CPU time: start → ready / → Overview content (s) | "
+        f"{statistics.median(c[0] for c in cpu):.1f} / {statistics.median(c[1] for c in cpu):.1f} |"
+    )
     print(f"| server RSS after every page opened once (MB) | {med('rss_end_mb')} |")
     print(f"| server peak RSS, VmHWM (MB) | {med('hwm_mb')} |")
     print()

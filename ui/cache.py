@@ -42,9 +42,41 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _inputs(root: str, *folders: str) -> list[Path]:
-    """The data directory's files a snapshot is built from (ui/snapshot.py keys it by their stats)."""
-    return snapshot.input_files(Path(root), folders)
+# Snapshots on disk (ui/snapshot.py): each one's name → the data directory's folders it is built from. Only
+# public reference data and the simulation: nothing from a partnership extract is ever written.
+SNAPSHOT_INPUTS = {
+    "mps-ward": ("crime/mps", "geo"),
+    "mps-borough": ("crime/mps", "geo"),
+    "simulated-records": ("crime/mps", "geo", "population"),
+    "priority-places": ("geo",),
+    "place-lsoas": ("geo",),
+    "data-checks": ("crime", "geo", "population"),
+    "simulation-calibration": ("crime/mps", "geo", "population"),
+}
+
+
+def _inputs(root: str, name: str) -> list[Path]:
+    """The files snapshot ``name`` is built from (ui/snapshot.py keys it by their stats)."""
+    return snapshot.input_files(Path(root), SNAPSHOT_INPUTS[name])
+
+
+def snapshot_builders(root: str) -> dict[str, object]:
+    """Snapshot name (as ``SNAPSHOT_INPUTS``, and as saved) → a call that builds (or loads) it."""
+    return {
+        "mps-ward": lambda: _mps_ward_parts(root, BOROUGH_CODE),
+        "mps-borough": lambda: mps_borough(root),
+        "simulated-records": lambda: records(root, None),
+        "priority-places": lambda: priority_places(root),
+        "place-lsoas": lambda: place_lsoas(root),
+        "data-checks": lambda: data_checks(root),
+        "simulation-calibration": lambda: simulation_calibration(root),
+    }
+
+
+def snapshots_missing(root: str, names) -> list[str]:
+    """Those of ``names`` with no snapshot on disk for the current files and code."""
+    saved_as = {"mps-ward": f"mps-ward-{BOROUGH_CODE}"}
+    return [n for n in names if not snapshot.is_saved(saved_as.get(n, n), _inputs(root, n))]
 
 
 def data_root() -> str:
@@ -77,7 +109,7 @@ def _mps_ward_parts(root: str, borough_code: str):
         del merged
         return (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
 
-    out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "crime/mps", "geo"), build)
+    out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "mps-ward"), build)
     release_memory()
     return out
 
@@ -117,7 +149,7 @@ def mps_borough(root: str):
         merged = load_mps(level="borough", data_dir=Path(root))
         return merged, taxonomy.classify_mps(merged.table)
 
-    out = snapshot.load_or_build("mps-borough", _inputs(root, "crime/mps", "geo"), build)
+    out = snapshot.load_or_build("mps-borough", _inputs(root, "mps-borough"), build)
     release_memory()
     return out
 
@@ -133,7 +165,7 @@ def records(root: str, extract: str | None):
         # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
         out = snapshot.load_or_build(
             "simulated-records",
-            _inputs(root, "crime/mps", "geo", "population"),
+            _inputs(root, "simulated-records"),
             lambda: load_records(data_dir=Path(root), ward_table=mps_ward(root)[0].table),
         )
     release_memory()
@@ -184,7 +216,7 @@ def places(root: str):
 def priority_places(root: str):
     """The strategy's priority places and outreach areas."""
     return snapshot.load_or_build(
-        "priority-places", _inputs(root, "geo"), lambda: geo.priority_places(Path(root))
+        "priority-places", _inputs(root, "priority-places"), lambda: geo.priority_places(Path(root))
     )
 
 
@@ -232,7 +264,9 @@ def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float]
 @st.cache_resource(show_spinner=False)
 def place_lsoas(root: str) -> pd.DataFrame:
     """For each priority place, the LSOAs it covers and the share of each inside it."""
-    return snapshot.load_or_build("place-lsoas", _inputs(root, "geo"), lambda: geo.place_lsoas(Path(root)))
+    return snapshot.load_or_build(
+        "place-lsoas", _inputs(root, "place-lsoas"), lambda: geo.place_lsoas(Path(root))
+    )
 
 
 @st.cache_resource(show_spinner="Counting records for the tasking pages…")
@@ -309,7 +343,7 @@ def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
 
     # Reading every crime file again costs seconds and leaves ~25 MB of fragmented heap behind, for a result
     # of a few KB: kept on disk (the reference files only, never an extract) and rebuilt when a file changes.
-    out = snapshot.load_or_build("data-checks", _inputs(root, "crime", "geo", "population"), build)
+    out = snapshot.load_or_build("data-checks", _inputs(root, "data-checks"), build)
     release_memory()
     return out
 
@@ -321,7 +355,7 @@ def simulation_calibration(root: str) -> pd.DataFrame:
 
     out = snapshot.load_or_build(
         "simulation-calibration",
-        _inputs(root, "crime/mps", "geo", "population"),
+        _inputs(root, "simulation-calibration"),
         lambda: measure(records(root, None).data, Path(root)),
     )
     release_memory()
@@ -422,6 +456,11 @@ def warm(root: str, extract: str | None):
     """
     import importlib
 
+    core = ["mps-ward"] + ([] if extract else ["simulated-records"])
+    rest = ["mps-borough", "priority-places", "place-lsoas", "data-checks", "simulation-calibration"]
+    if missing := snapshots_missing(root, core):  # a first start: parse and simulate in a child process
+        snapshot.build_in_child(root, missing)
+        yield "snapshots built", "snapshots"
     for module in ("ui.frame", "ui.filters", "ui.present", "ui.share", "ui.exports", "svd.overview"):
         importlib.import_module(module)
     yield "page modules", "imports"
@@ -434,6 +473,9 @@ def warm(root: str, extract: str | None):
     yield "records", "core"
     for module in ("svd.trends", "svd.charts", "svd.profiles", "svd.hotspots", "svd.temporal", "svd.maps"):
         importlib.import_module(module)
+    if missing := snapshots_missing(root, rest):
+        snapshot.build_in_child(root, missing)
+        yield "snapshots built", "snapshots"
     mps_borough(root)
     yield "mps borough", "rest"
     tasking_cube(root, extract)

@@ -19,6 +19,8 @@ import logging
 import os
 import pickle
 import platform
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -78,13 +80,62 @@ def key(name: str, inputs: Iterable[Path]) -> str:
     return h.hexdigest()[:24]
 
 
+def _path(folder: Path, name: str, inputs: Iterable[Path]) -> Path:
+    return folder / f"{name}-{key(name, inputs)}.pickle"
+
+
+def is_saved(name: str, inputs: Iterable[Path]) -> bool:
+    """True if snapshot ``name`` for these inputs is on disk (always False when snapshots are off)."""
+    folder = cache_dir()
+    try:
+        return folder is not None and _path(folder, name, inputs).is_file()
+    except OSError:
+        return False
+
+
+def build_in_child(root: str, names: list[str], timeout_s: float = 900) -> bool:
+    """Build snapshots (``ui.cache.snapshot_builders`` names) in a fresh Python process; True if it succeeded.
+
+    Parsing the London-wide MPS files and simulating the records leave tens of MB of fragmented heap behind
+    (and load pandera): done in a child process, the server only ever loads the finished snapshots.
+    """
+    if cache_dir() is None or not names:
+        return False
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ui.snapshot", root, *names],
+            cwd=repo_root(),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        _LOG.warning("snapshots %s not built in a child process: %s", names, exc)
+        return False
+    if proc.returncode != 0:
+        _LOG.warning("snapshots %s not built in a child process: %s", names, proc.stderr[-2000:])
+    return proc.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ui.snapshot ROOT NAME...``: build the named snapshots (used by ``build_in_child``)."""
+    logging.disable(logging.WARNING)  # cached functions outside a server warn about the missing runtime
+    root, *names = sys.argv[1:] if argv is None else argv
+    from ui import cache
+
+    builders = cache.snapshot_builders(root)
+    for name in names:
+        builders[name]()
+    return 0
+
+
 def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
     """The snapshot ``name`` for these inputs if one is on disk, else ``build()`` (then saved for next time)."""
     folder = cache_dir()
     if folder is None:
         return build()
     try:
-        path = folder / f"{name}-{key(name, inputs)}.pickle"
+        path = _path(folder, name, inputs)
     except OSError:  # an input vanished: build, and let the builder report the problem
         return build()
     try:
@@ -111,3 +162,7 @@ def _save(folder: Path, path: Path, name: str, value: object) -> None:
                 old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only or full disk: serve without snapshots
         _LOG.warning("snapshot %s not saved: %s", name, exc)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -69,6 +69,16 @@ def is_warm() -> bool:
     return _core_ready.is_set() or _first_run_done.is_set()
 
 
+def wait_for_core(timeout: float = 180) -> None:
+    """While the warming thread loads the first page's data, wait for it rather than load it a second time.
+
+    On a first start it builds the snapshots in a child process (ui/snapshot.py); a page loading the same
+    data in the server meanwhile would undo that (its parsing garbage would stay in the server's heap).
+    """
+    if _thread and not _core_ready.is_set():
+        _core_ready.wait(timeout)
+
+
 def wait(timeout: float | None = None) -> bool:
     """Block until every page's shared data is warm (for tests and the benchmark); False on timeout."""
     return _all_ready.wait(timeout)
