@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from svd.aggregate import periods_for
-from ui import cache, frame, present, share
-from ui import filters as shared
+from ui import warmup
 
 st.set_page_config(
     page_title="Serious Violence Duty dashboard · Barking and Dagenham",
@@ -12,12 +10,22 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+# On a cold server, say so at once: the imports and loads below take seconds the first time.
+loading = warmup.loading_message()
+warmup.start_under_server()
+warmup.wait_for_core()
+
+from svd.aggregate import periods_for  # noqa: E402
+from ui import cache, frame, present, share  # noqa: E402 — after the loading message, which they would delay
+from ui import filters as shared  # noqa: E402
+
 frame.styles()
 
 ROOT = cache.data_root()
 missing = cache.missing_required(ROOT)
 if missing:
     st.navigation([st.Page("views/missing_data.py", title="Data needed", icon=":material/folder_off:")]).run()
+    warmup.done(loading)
     st.stop()
 
 share.begin()
@@ -74,3 +82,4 @@ page = st.navigation(pages)
 page.run()
 share.link_control(link_slot)
 present.page_nav([p for section in pages.values() for p in section], page)
+warmup.done(loading)

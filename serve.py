@@ -1,12 +1,28 @@
-"""The dashboard's server: Streamlit running app.py, with one middleware (ui.asgi.BaseUrlScript) that tells the
-frontend its server's address, so that a page opened directly makes no failing requests.
+"""The dashboard's server: ``streamlit run serve.py`` (what ``make run`` and the browser tests start).
 
-Started by ``make run`` and the browser tests as ``streamlit run serve.py`` (Streamlit's own command and options).
+It serves ``app.py`` as ``streamlit run app.py`` would, with two additions:
+- one middleware (``ui.asgi.BaseUrlScript``) that tells the frontend its server's address, so that a page
+  opened directly makes no failing requests;
+- a lifespan hook that loads the shared data in a background thread as soon as the server starts
+  (``ui/warmup.py``), so the first visitor does not wait for it. The server is ready, and shows a loading
+  message, while the warming runs.
 """
+
+from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.middleware import Middleware
 
 from ui.asgi import BaseUrlScript
 
-app = st.App("app.py", middleware=[Middleware(BaseUrlScript)])
+
+@asynccontextmanager
+async def warm_at_start_up(_app):
+    """Start warming the shared caches when the server starts; nothing to do when it stops."""
+    from ui import warmup
+
+    warmup.start()
+    yield
+
+
+app = st.App("app.py", middleware=[Middleware(BaseUrlScript)], lifespan=warm_at_start_up)

@@ -56,11 +56,22 @@ def _default_definitions() -> Path:
     return (config.geo_definitions_dir() / "places.json").resolve()
 
 
+def geojson_crs(doc: dict) -> str:
+    """The CRS a GeoJSON document declares (its legacy ``crs`` member), else WGS84 as RFC 7946 says."""
+    name = str(((doc.get("crs") or {}).get("properties") or {}).get("name", ""))
+    epsg = re.search(r"EPSG::?(\d+)$", name)
+    return f"EPSG:{epsg.group(1)}" if epsg else DISPLAY_CRS  # (OGC CRS84 is WGS84 lon/lat)
+
+
 def _read_geo(path: Path) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path, engine="pyogrio")
-    if gdf.crs is None:
-        # GeoJSON without a crs member is WGS84 by RFC 7946.
-        gdf = gdf.set_crs(DISPLAY_CRS)
+    # Read with json and shapely, not GDAL (pyogrio): loading GDAL's library alone adds ~45 MB to the server's
+    # memory, for a few small GeoJSON files.
+    with Path(path).open(encoding="utf-8") as fh:
+        doc = json.load(fh)
+    features = doc.get("features") or []
+    gdf = gpd.GeoDataFrame.from_features(features, crs=geojson_crs(doc))
+    props = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
+    gdf = gdf[[*props, "geometry"]] if features else gpd.GeoDataFrame(geometry=[], crs=geojson_crs(doc))
     return gdf.to_crs(DISPLAY_CRS)
 
 

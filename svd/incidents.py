@@ -14,10 +14,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from svd import geo
 from svd.schema import (
@@ -30,6 +30,9 @@ from svd.schema import (
     future_month_reason,
 )
 from svd.taxonomy import classify_mps, load_taxonomy
+
+if TYPE_CHECKING:
+    import pandera.pandas
 
 FORMAT = "svd_incidents"
 FORMAT_VERSION = 1
@@ -218,12 +221,16 @@ def template_header() -> str:
 # ------------------------------------------------------------------------------------------------ schema
 
 
-def incident_schema() -> pa.DataFrameSchema:
+def incident_schema() -> pandera.pandas.DataFrameSchema:
     """The pandera schema for the parsed (typed, normalised) columns of an extract.
 
     Required columns may not be empty; enumerations must be one of the allowed values; numbers within range.
     Columns are optional so an extract may leave out any optional column.
     """
+    # Imported here, not at module level: pandera adds ~17 MB to every process that imports this module,
+    # and the dashboard needs it only when it checks a file.
+    import pandera.pandas as pa
+
     cols = {}
     for c in INCIDENT_COLUMNS:
         checks = []

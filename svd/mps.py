@@ -28,6 +28,8 @@ WARD_ID_COLUMNS = (MAJOR, MINOR, "WardName", "WardCode", "LookUp_BoroughName")
 BOROUGH_ID_COLUMNS = (MAJOR, MINOR, "BoroughName")
 LEVELS = ("ward", "borough")
 CITY_OF_LONDON = "E09000001"
+# London as one area (the ONS region code), for tables summed over the 32 MPS boroughs.
+LONDON_CODE, LONDON_NAME = "E12000007", "London"
 # A month whose London-wide total is below this share of the file's median month total is partial.
 PARTIAL_MONTH_SHARE = 0.5
 # A release is complete when it agrees with the releases it overlaps: a month's London-wide total may be revised
@@ -765,26 +767,58 @@ def mps_files(level: str = "ward", data_dir: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and tag in p.name.lower())
 
 
-@functools.cache
+def for_borough(merged: MergeResult, borough_code: str) -> MergeResult:
+    """One borough's rows and revisions of a merged result, its categories narrowed to that borough's own."""
+    mine = merged.table[merged.table["borough_code"] == borough_code].reset_index(drop=True)
+    # Drop the other boroughs' areas from the categories too, so value_counts etc. list only this one's.
+    cats = [c for c in CATEGORY_COLUMNS if isinstance(mine[c].dtype, pd.CategoricalDtype)]
+    table = mine.assign(**{c: mine[c].cat.remove_unused_categories() for c in cats})
+    rev = merged.revisions[merged.revisions["area_code"] == borough_code].reset_index(drop=True)
+    return replace(merged, table=table, revisions=rev)
+
+
 def _load(level: str, root: Path, borough_code: str | None) -> MergeResult:
-    if borough_code is not None:
-        merged = _load(level, root, None)
-        mine = merged.table[merged.table["borough_code"] == borough_code].reset_index(drop=True)
-        # Drop the other boroughs' areas from the categories too, so value_counts etc. list only this one's.
-        cats = [c for c in CATEGORY_COLUMNS if isinstance(mine[c].dtype, pd.CategoricalDtype)]
-        table = mine.assign(**{c: mine[c].cat.remove_unused_categories() for c in cats})
-        rev = merged.revisions[merged.revisions["area_code"] == borough_code].reset_index(drop=True)
-        return replace(merged, table=table, revisions=rev)
-    return merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)], data_dir=root)
+    # No cache here: the dashboard caches in ui/cache.py (one owner), and a hidden copy of the London-wide
+    # table in this module would outlive every cache clear.
+    merged = merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)], data_dir=root)
+    return merged if borough_code is None else for_borough(merged, borough_code)
 
 
 def load_mps(
     level: str = "ward", data_dir: Path | None = None, borough_code: str | None = None
 ) -> MergeResult:
-    """All MPS files of a level in the data directory, vintages merged; optionally one borough (E09 code)."""
+    """All MPS files of a level in the data directory, vintages merged; optionally one borough (E09 code).
+
+    Each call reads the files again and returns a new result (callers own it); cache in the caller.
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    return _load(level, Path(data_dir or default_data_dir()).resolve(), borough_code).copy()
+    return _load(level, Path(data_dir or default_data_dir()).resolve(), borough_code)
+
+
+def london_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the 32 MPS boroughs: no City of London, no units without a borough (airports, "Unknown")."""
+    code = table["borough_code"]
+    return table[(code.notna() & (code != CITY_OF_LONDON)).to_numpy()]
+
+
+def london_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """London as one area (``LONDON_CODE``): the 32 MPS boroughs' counts summed by level, month, major, minor.
+
+    ``DATA_COLUMNS``, so it stands wherever "the London rows" of a tidy table are used for a London rate or
+    total (``metrics.london_rows`` keeps every row), at a few thousand rows instead of ~665k London ward rows;
+    ``vintage`` is the release each month came from.
+    """
+    rows = london_rows(table)
+    keys = ["level", "month", "major", "minor"]
+    out = rows.groupby(keys, observed=True, as_index=False, sort=True).agg(
+        count=("count", "sum"), vintage=("vintage", "first")
+    )
+    london = _constant(LONDON_NAME, len(out))
+    code = _constant(LONDON_CODE, len(out))
+    out = out.assign(area_code=code, area_name=london, borough_code=code, borough_name=london)
+    out["count"] = out["count"].astype("int64")
+    return out[DATA_COLUMNS]
 
 
 def london_totals(level: str = "borough", data_dir: Path | None = None) -> pd.DataFrame:
@@ -793,8 +827,5 @@ def london_totals(level: str = "borough", data_dir: Path | None = None) -> pd.Da
     Rows without a borough code (airports, Aviation Security, "Unknown") are left out, as MPS "London" is the
     32 boroughs. Columns: month, major, minor, count, vintage.
     """
-    table = load_mps(level=level, data_dir=data_dir).table
-    boroughs = table[table["borough_code"].notna() & (table["borough_code"] != CITY_OF_LONDON)]
-    return boroughs.groupby(["month", "major", "minor"], as_index=False).agg(
-        count=("count", "sum"), vintage=("vintage", "first")
-    )
+    table = london_summary(load_mps(level=level, data_dir=data_dir).table)
+    return table[["month", "major", "minor", "count", "vintage"]]

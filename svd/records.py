@@ -6,7 +6,6 @@ records have identical columns and dtypes and every view works on either.
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,15 +55,22 @@ def find_extract(data_dir: Path | None = None) -> Path | None:
     return Path(env).expanduser() if env else None
 
 
-@functools.cache
-def _simulated(seed: int, root: Path) -> ImportResult:
-    return from_frame(simulate(seed, data_dir=root), path=f"<simulated seed {seed}>", data_dir=root)
+def _simulated(seed: int, root: Path, ward_table: pd.DataFrame | None) -> ImportResult:
+    frame = simulate(seed, data_dir=root, ward_table=ward_table)
+    return from_frame(frame, path=f"<simulated seed {seed}>", data_dir=root)
 
 
 def load_records(
-    extract: Path | str | None = None, seed: int = DEFAULT_SEED, data_dir: Path | None = None
+    extract: Path | str | None = None,
+    seed: int = DEFAULT_SEED,
+    data_dir: Path | None = None,
+    ward_table: pd.DataFrame | None = None,
 ) -> RecordSet:
-    """The extract's accepted records when ``extract`` is given, else the simulated records for ``seed``."""
+    """The extract's accepted records when ``extract`` is given, else the simulated records for ``seed``.
+
+    Each call reads or simulates afresh (no cache here: the dashboard caches in ui/cache.py).
+    ``ward_table``: the borough's merged MPS ward table, which the simulation reproduces, if already loaded.
+    """
     if extract is not None:
         result = read_incidents(Path(extract), data_dir=data_dir)
         set_aside = (
@@ -82,5 +88,5 @@ def load_records(
         label = f"Partnership extract {Path(extract).name}: {result.rows_accepted:,} records" + set_aside
         return RecordSet(data=result.data, source="extract", label=label, import_result=result)
     root = Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
-    result = _simulated(int(seed), root)
-    return RecordSet(data=result.data.copy(), source="simulated", label=SIMULATED_NOTICE, import_result=None)
+    result = _simulated(int(seed), root, ward_table)
+    return RecordSet(data=result.data, source="simulated", label=SIMULATED_NOTICE, import_result=None)

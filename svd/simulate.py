@@ -297,11 +297,16 @@ def _calibrate(rng: np.random.Generator, out: np.ndarray, target: np.ndarray, fr
 # -------------------------------------------------------------------------------------------------- inputs
 
 
-def target_counts(data_dir: Path | None = None) -> pd.DataFrame:
-    """The real counts the simulation reproduces: month, ward_code, mps_major, mps_minor, count (> 0)."""
+def target_counts(data_dir: Path | None = None, ward_table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The real counts the simulation reproduces: month, ward_code, mps_major, mps_minor, count (> 0).
+
+    ``ward_table``: the borough's merged MPS ward table when the caller has it already (else read here).
+    """
     from svd.mps import load_mps
 
-    table = load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE).table
+    if ward_table is None:
+        ward_table = load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE).table
+    table = ward_table[["month", "area_code", "major", "minor", "count"]]
     cats = simulated_categories()[["major", "minor"]]
     t = table.merge(cats, on=["major", "minor"], how="inner")
     t = t[t["count"] > 0].rename(
@@ -383,14 +388,16 @@ def _text(values: np.ndarray, known: np.ndarray, labels=None) -> np.ndarray:
     return np.where(known, vals.astype(object), "")
 
 
-def simulate(seed: int = DEFAULT_SEED, data_dir: Path | None = None) -> pd.DataFrame:
+def simulate(
+    seed: int = DEFAULT_SEED, data_dir: Path | None = None, ward_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Simulated format-v1 records for the borough (string columns exactly as written to CSV).
 
     The same seed gives the same frame (and ``write_csv`` the same bytes). Every record has source
-    "simulated".
+    "simulated". ``ward_table``: the borough's merged MPS ward table, if the caller has it (``target_counts``).
     """
     rng = np.random.default_rng(seed)
-    counts = target_counts(data_dir)
+    counts = target_counts(data_dir, ward_table)
     reps = counts["count"].to_numpy()
     month = np.repeat(counts["month"].to_numpy().astype("datetime64[D]"), reps)
     ward = np.repeat(counts["ward_code"].to_numpy(dtype=object), reps)

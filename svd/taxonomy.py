@@ -55,11 +55,20 @@ def classify_mps(df: pd.DataFrame) -> pd.DataFrame:
     tax = tax[tax["source"] == "mps"][
         ["major", "minor", "offence_group", "major_group", "serious_violence_proxy"]
     ]
-    out = df.merge(tax, how="left", on=["major", "minor"])
-    return out.assign(
-        offence_group=out["offence_group"].fillna("Unclassified"),
-        major_group=out["major_group"].fillna("Unclassified"),
-        serious_violence_proxy=out["serious_violence_proxy"].fillna(False).astype(bool),
+    # Classified once per distinct (major, minor) pair, then spread to the rows by position: a row-level merge
+    # of a London-wide table turned its categorical columns into text (~85 MB instead of ~17 MB) and copied it.
+    keys = df[["major", "minor"]].astype("str")
+    pairs = keys.drop_duplicates().reset_index(drop=True)
+    labels = pairs.merge(tax.astype({"major": "str", "minor": "str"}), how="left", on=["major", "minor"])
+    labels = labels.drop_duplicates(["major", "minor"]).reset_index(drop=True)
+    pos = pd.MultiIndex.from_frame(labels[["major", "minor"]]).get_indexer(pd.MultiIndex.from_frame(keys))
+    group = labels["offence_group"].fillna("Unclassified").to_numpy(dtype=object)[pos]
+    major_group = labels["major_group"].fillna("Unclassified").to_numpy(dtype=object)[pos]
+    proxy = labels["serious_violence_proxy"].fillna(False).to_numpy(dtype=bool)[pos]
+    return df.reset_index(drop=True).assign(
+        offence_group=pd.Categorical(pd.Series(group, dtype="str")),
+        major_group=pd.Categorical(pd.Series(major_group, dtype="str")),
+        serious_violence_proxy=proxy,
     )
 
 

@@ -533,3 +533,45 @@ def test_real_london_totals_cover_32_boroughs():
     lt = mps.london_totals("borough")
     jan = lt[lt["month"] == "2024-01-01"]["count"].sum()
     assert 60_000 < jan < 80_000
+
+
+def test_london_summary_is_one_area_summing_the_32_boroughs_and_keeps_the_data_columns(tmp_path):
+    root = _data_dir(tmp_path)
+    _write(
+        root / "crime" / "mps" / "MPS Borough Level Crime x.csv",
+        [
+            "MajorText,MinorText,BoroughName,202401,202402",
+            "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Barking and Dagenham,40,41",
+            "ROBBERY,ROBBERY OF PERSONAL PROPERTY,Havering,30,31",
+            "ROBBERY,ROBBERY OF BUSINESS PROPERTY,Havering,1,2",
+            "ROBBERY,ROBBERY OF PERSONAL PROPERTY,City of London,5,5",
+            "ROBBERY,ROBBERY OF PERSONAL PROPERTY,London Heathrow and London City Airports,2,3",
+        ],
+    )
+    table = mps.load_mps("borough", data_dir=root).table
+    london = mps.london_summary(table)
+    assert list(london.columns) == mps.DATA_COLUMNS
+    assert set(london["area_code"]) == set(london["borough_code"]) == {mps.LONDON_CODE}
+    personal = london[london["minor"] == "ROBBERY OF PERSONAL PROPERTY"]
+    assert personal["count"].tolist() == [70, 72]  # no City of London, no airports
+    assert london["count"].sum() == 70 + 72 + 1 + 2
+    # Every row is a London row, so metrics.london_rows keeps it whole (the London rate's numerator).
+    from svd.metrics import london_rows
+
+    assert len(london_rows(london)) == len(london)
+
+
+def test_for_borough_narrows_rows_revisions_and_categories(tmp_path):
+    root = _data_dir(tmp_path)
+    _ward_file(
+        root,
+        "MPS Ward Level Crime (most recent 24 months) 2024-01 to 2024-03.csv",
+        ["202401", "202402", "202403"],
+        PARTIAL_ROWS,
+    )
+    merged = mps.load_mps("ward", data_dir=root)
+    bd = mps.for_borough(merged, BD)
+    assert set(bd.table["area_code"]) == {"E05014053", "E05014054"}
+    assert list(bd.table["area_code"].cat.categories) == ["E05014053", "E05014054"]
+    assert (bd.revisions["area_code"] == BD).all()
+    assert merged.table["area_code"].nunique() == 3  # the input is not changed

@@ -14,6 +14,7 @@ import streamlit as st
 
 from svd import catalogue, geo, population, taxonomy
 from svd.config import BOROUGH_CODE, data_dir
+from ui import snapshot
 
 
 def release_memory() -> None:
@@ -41,6 +42,43 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+# Snapshots on disk (ui/snapshot.py): each one's name → the data directory's folders it is built from. Only
+# public reference data and the simulation: nothing from a partnership extract is ever written.
+SNAPSHOT_INPUTS = {
+    "mps-ward": ("crime/mps", "geo"),
+    "mps-borough": ("crime/mps", "geo"),
+    "simulated-records": ("crime/mps", "geo", "population"),
+    "priority-places": ("geo",),
+    "place-lsoas": ("geo",),
+    "data-checks": ("crime", "geo", "population"),
+    "simulation-calibration": ("crime/mps", "geo", "population"),
+}
+
+
+def _inputs(root: str, name: str) -> list[Path]:
+    """The files snapshot ``name`` is built from (ui/snapshot.py keys it by their stats)."""
+    return snapshot.input_files(Path(root), SNAPSHOT_INPUTS[name])
+
+
+def snapshot_builders(root: str) -> dict[str, object]:
+    """Snapshot name (as ``SNAPSHOT_INPUTS``, and as saved) → a call that builds (or loads) it."""
+    return {
+        "mps-ward": lambda: _mps_ward_parts(root, BOROUGH_CODE),
+        "mps-borough": lambda: mps_borough(root),
+        "simulated-records": lambda: records(root, None),
+        "priority-places": lambda: priority_places(root),
+        "place-lsoas": lambda: place_lsoas(root),
+        "data-checks": lambda: data_checks(root),
+        "simulation-calibration": lambda: simulation_calibration(root),
+    }
+
+
+def snapshots_missing(root: str, names) -> list[str]:
+    """Those of ``names`` with no snapshot on disk for the current files and code."""
+    saved_as = {"mps-ward": f"mps-ward-{BOROUGH_CODE}"}
+    return [n for n in names if not snapshot.is_saved(saved_as.get(n, n), _inputs(root, n))]
+
+
 def data_root() -> str:
     """The data directory as a string (a cache key)."""
     return str(data_dir())
@@ -52,15 +90,39 @@ def missing_required(root: str) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(c.dataset.id, c.dataset.title, c.problems) for c in catalogue.missing_required(Path(root))]
 
 
-@st.cache_resource(show_spinner="Loading Metropolitan Police ward data…")
-def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
-    """The merged MPS ward series (``MergeResult``), classified into offence groups; all London when code is None."""
-    from svd.mps import load_mps
+@st.cache_resource(show_spinner="Loading Metropolitan Police ward data…", max_entries=4)
+def _mps_ward_parts(root: str, borough_code: str):
+    """(borough, London) ward series, each a (``MergeResult``, classified table), from one read of the files.
 
-    merged = load_mps(level="ward", data_dir=Path(root), borough_code=borough_code)
-    out = merged, taxonomy.classify_mps(merged.table)
+    The London-wide ward table (~665k rows) is read, cut to the borough's rows and summed to London's
+    (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
+    classified copy) was the largest block of the server's memory.
+    """
+    from dataclasses import replace
+
+    from svd import mps
+
+    def build():
+        merged = mps.load_mps(level="ward", data_dir=Path(root))
+        mine = mps.for_borough(merged, borough_code)
+        london = replace(merged, table=mps.london_summary(merged.table))
+        del merged
+        return (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
+
+    out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "mps-ward"), build)
     release_memory()
     return out
+
+
+def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
+    """The merged MPS ward series (``MergeResult``, classified table) of the borough.
+
+    With ``borough_code=None``: London as one area, the 32 boroughs summed by month and category
+    (``svd.mps.london_summary``; area and borough code ``E12000007``), for London rates and totals. Its
+    ``MergeResult`` has every borough's revisions and the files' sources.
+    """
+    borough, london = _mps_ward_parts(root, BOROUGH_CODE if borough_code is None else borough_code)
+    return london if borough_code is None else borough
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,8 +145,11 @@ def mps_borough(root: str):
     """The merged MPS borough series (historical + recent) for all London boroughs, classified."""
     from svd.mps import load_mps
 
-    merged = load_mps(level="borough", data_dir=Path(root))
-    out = merged, taxonomy.classify_mps(merged.table)
+    def build():
+        merged = load_mps(level="borough", data_dir=Path(root))
+        return merged, taxonomy.classify_mps(merged.table)
+
+    out = snapshot.load_or_build("mps-borough", _inputs(root, "mps-borough"), build)
     release_memory()
     return out
 
@@ -94,7 +159,15 @@ def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
 
-    out = load_records(extract=Path(extract) if extract else None, data_dir=Path(root))
+    if extract:  # a partnership extract is never written to disk (no snapshot)
+        out = load_records(extract=Path(extract), data_dir=Path(root))
+    else:
+        # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
+        out = snapshot.load_or_build(
+            "simulated-records",
+            _inputs(root, "simulated-records"),
+            lambda: load_records(data_dir=Path(root), ward_table=mps_ward(root)[0].table),
+        )
     release_memory()
     return out
 
@@ -142,7 +215,9 @@ def places(root: str):
 @st.cache_resource(show_spinner=False)
 def priority_places(root: str):
     """The strategy's priority places and outreach areas."""
-    return geo.priority_places(Path(root))
+    return snapshot.load_or_build(
+        "priority-places", _inputs(root, "priority-places"), lambda: geo.priority_places(Path(root))
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -189,7 +264,9 @@ def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float]
 @st.cache_resource(show_spinner=False)
 def place_lsoas(root: str) -> pd.DataFrame:
     """For each priority place, the LSOAs it covers and the share of each inside it."""
-    return geo.place_lsoas(Path(root))
+    return snapshot.load_or_build(
+        "place-lsoas", _inputs(root, "place-lsoas"), lambda: geo.place_lsoas(Path(root))
+    )
 
 
 @st.cache_resource(show_spinner="Counting records for the tasking pages…")
@@ -267,8 +344,15 @@ def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
     """The catalogue table and the import report of every catalogued crime file (svd.dataquality)."""
     from svd import dataquality
 
-    checks = catalogue.check(Path(root))
-    return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+    def build():
+        checks = catalogue.check(Path(root))
+        return dataquality.catalogue_table(checks), dataquality.import_reports(Path(root), checks)
+
+    # Reading every crime file again costs seconds and leaves ~25 MB of fragmented heap behind, for a result
+    # of a few KB: kept on disk (the reference files only, never an extract) and rebuilt when a file changes.
+    out = snapshot.load_or_build("data-checks", _inputs(root, "data-checks"), build)
+    release_memory()
+    return out
 
 
 @st.cache_data(show_spinner="Measuring the simulation against its calibration targets…")
@@ -276,7 +360,13 @@ def simulation_calibration(root: str) -> pd.DataFrame:
     """svd.simulate.measure on the simulated records (the calibration targets, measured)."""
     from svd.simulate import measure
 
-    return measure(records(root, None).data, Path(root))
+    out = snapshot.load_or_build(
+        "simulation-calibration",
+        _inputs(root, "simulation-calibration"),
+        lambda: measure(records(root, None).data, Path(root)),
+    )
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner=False)
@@ -357,3 +447,47 @@ def tasking_has_times(root: str, extract: str | None) -> bool:
     from svd.hotspots import cube_has_times
 
     return cube_has_times(tasking_cube(root, extract))
+
+
+# ------------------------------------------------------------------------------------------ warming
+# ui/warmup.py runs this in a background thread when the server starts, so the first visitor finds the shared
+# data loaded. The same cached functions as the pages, with the same arguments: a page that asks for a value
+# while it is being warmed waits for it (Streamlit's per-key compute lock) instead of loading it twice.
+
+
+def warm(root: str, extract: str | None):
+    """Load the shared data in the order pages need it; yield (step, phase) after each step.
+
+    Phase "core" is what app.py and the Overview need; "rest" the other pages' data. The Data page's checks
+    (every crime file read again) are left to the analysts who open it.
+    """
+    import importlib
+
+    core = ["mps-ward"] + ([] if extract else ["simulated-records"])
+    rest = ["mps-borough", "priority-places", "place-lsoas", "data-checks", "simulation-calibration"]
+    if missing := snapshots_missing(root, core):  # a first start: parse and simulate in a child process
+        snapshot.build_in_child(root, missing)
+        yield "snapshots built", "snapshots"
+    for module in ("ui.frame", "ui.filters", "ui.present", "ui.share", "ui.exports", "svd.overview"):
+        importlib.import_module(module)
+    yield "page modules", "imports"
+    if missing_required(root):
+        return
+    ward_months(root), ward_names(root)
+    yield "mps ward", "loading"
+    records(root, extract)
+    london_populations(root), ward_population(root)
+    yield "records", "core"
+    for module in ("svd.trends", "svd.charts", "svd.profiles", "svd.hotspots", "svd.temporal", "svd.maps"):
+        importlib.import_module(module)
+    if missing := snapshots_missing(root, rest):
+        snapshot.build_in_child(root, missing)
+        yield "snapshots built", "snapshots"
+    mps_borough(root)
+    yield "mps borough", "rest"
+    tasking_cube(root, extract)
+    tasking_time_bins(root, extract), tasking_has_times(root, extract), under_25_hours(root, extract)
+    for level in ("ward", "lsoa"):
+        areas(root, level), deck_polygons(root, level)
+    map_labels(root), priority_place_options(root), borough_outline(root)
+    yield "tasking", "rest"

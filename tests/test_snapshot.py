@@ -1,0 +1,98 @@
+"""ui/snapshot.py: derived public data kept on disk between server runs, keyed by inputs and code."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ui import snapshot
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    out = tmp_path / "snapshots"
+    monkeypatch.setenv(snapshot.CACHE_ENV, str(out))
+    return out
+
+
+def _counted(value):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return value
+
+    return build, calls
+
+
+def test_built_once_then_loaded_from_disk(folder, tmp_path):
+    src = tmp_path / "input.csv"
+    src.write_text("a,b\n1,2\n")
+    build, calls = _counted({"rows": [1, 2]})
+    assert snapshot.load_or_build("thing", [src], build) == {"rows": [1, 2]}
+    assert snapshot.is_saved("thing", [src])
+    assert snapshot.load_or_build("thing", [src], build) == {"rows": [1, 2]}
+    assert len(calls) == 1
+    (saved,) = folder.glob("thing-*.pickle")
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"  # the server's user only
+
+
+def test_a_changed_input_means_a_rebuild_and_the_stale_snapshot_goes(folder, tmp_path):
+    src = tmp_path / "input.csv"
+    src.write_text("a\n1\n")
+    build, calls = _counted("v1")
+    snapshot.load_or_build("thing", [src], build)
+    src.write_text("a\n1\n2\n")  # new size (and mtime): a new release of the file
+    os.utime(src, ns=(1, 1))
+    assert not snapshot.is_saved("thing", [src])
+    build2, calls2 = _counted("v2")
+    assert snapshot.load_or_build("thing", [src], build2) == "v2"
+    assert len(calls2) == 1
+    assert len(list(folder.glob("thing-*.pickle"))) == 1
+
+
+def test_a_damaged_snapshot_is_rebuilt_not_trusted(folder, tmp_path):
+    src = tmp_path / "input.csv"
+    src.write_text("a\n1\n")
+    snapshot.load_or_build("thing", [src], lambda: "good")
+    (saved,) = folder.glob("thing-*.pickle")
+    saved.write_bytes(b"not a pickle")
+    build, calls = _counted("rebuilt")
+    assert snapshot.load_or_build("thing", [src], build) == "rebuilt"
+    assert calls == [1]
+
+
+def test_off_means_always_built_and_nothing_written(tmp_path, monkeypatch):
+    monkeypatch.setenv(snapshot.CACHE_ENV, "off")
+    build, calls = _counted(3)
+    assert snapshot.load_or_build("thing", [], build) == 3
+    assert snapshot.load_or_build("thing", [], build) == 3
+    assert len(calls) == 2
+    assert not snapshot.is_saved("thing", [])
+    assert not snapshot.build_in_child(str(tmp_path), ["mps-ward"])
+
+
+def test_every_snapshot_is_built_from_public_files_only():
+    """No snapshot is keyed by, or built from, a partnership extract: only data-directory reference folders."""
+    from ui import cache
+
+    assert set(cache.SNAPSHOT_INPUTS) == set(cache.snapshot_builders("root"))
+    for folders in cache.SNAPSHOT_INPUTS.values():
+        assert set(folders) <= {"crime", "crime/mps", "geo", "population"}
+
+
+def test_records_of_an_extract_are_never_written(folder, tmp_path, monkeypatch):
+    from svd.records import RecordSet
+    from ui import cache
+
+    monkeypatch.setattr(
+        "svd.records.load_records", lambda **kw: RecordSet(data=None, source="extract", label="x")
+    )
+    cache.records.clear()
+    try:
+        out = cache.records(str(tmp_path), str(tmp_path / "extract.csv"))
+    finally:
+        cache.records.clear()
+    assert out.source == "extract"
+    assert not folder.exists() or not any(folder.iterdir())

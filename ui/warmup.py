@@ -1,0 +1,111 @@
+"""The shared caches warmed in a background thread, and the loading message shown until they are.
+
+Imports nothing heavy (no pandas, no svd): ``app.py`` imports this module first, so its first run can show
+"Loading the data…" within a fraction of a second on a cold server, before the imports and loads that take
+seconds. ``serve.py`` starts the warming when the server starts; ``app.py`` starts it (if not yet started) on
+its first run under a real server, so a plain ``streamlit run app.py`` warms the other pages' data too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import streamlit as st
+
+_LOG = logging.getLogger(__name__)
+
+LOADING_MESSAGE = "Loading the data… The first page after the dashboard starts takes a few seconds."
+
+# What the first page needs (app.py's filters, the Overview) is warmed first; then the other pages' data.
+_core_ready = threading.Event()
+_all_ready = threading.Event()
+_first_run_done = threading.Event()
+_started = threading.Lock()
+_thread: list[threading.Thread] = []
+timings: dict[str, float] = {}  # step → seconds, for the benchmark and the server log
+
+
+def _warm(root: str | None, extract: str | None) -> None:
+    t0 = time.perf_counter()
+    # Cached functions called outside a page run log "missing ScriptRunContext" for their spinners: expected here.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    try:
+        from ui import cache
+
+        root = root or cache.data_root()
+        timings["imports"] = time.perf_counter() - t0
+        for step, done in cache.warm(root, extract):
+            timings[step] = time.perf_counter() - t0
+            if done == "core":
+                _core_ready.set()
+    except Exception:  # noqa: BLE001 — a page loading the same data will show the problem to its user
+        _LOG.exception("warming the shared caches failed")
+    finally:
+        _core_ready.set()
+        _all_ready.set()
+        _LOG.info("shared caches warmed in %.1f s: %s", time.perf_counter() - t0, timings)
+
+
+def start(root: str | None = None, extract: str | None = None) -> bool:
+    """Warm the shared caches in a daemon thread, once per process; True if this call started it.
+
+    ``extract`` defaults to ``SVD_EXTRACT`` (the extract every session sees unless it loads its own).
+    """
+    with _started:
+        if _thread:
+            return False
+        extract = extract if extract is not None else (os.environ.get("SVD_EXTRACT") or None)
+        thread = threading.Thread(target=_warm, args=(root, extract), name="svd-warm-caches", daemon=True)
+        _thread.append(thread)
+    thread.start()
+    return True
+
+
+def is_warm() -> bool:
+    """True once the first page's data is loaded: by the warming thread, or by a completed run."""
+    return _core_ready.is_set() or _first_run_done.is_set()
+
+
+def wait_for_core(timeout: float = 180) -> None:
+    """While the warming thread loads the first page's data, wait for it rather than load it a second time.
+
+    On a first start it builds the snapshots in a child process (ui/snapshot.py); a page loading the same
+    data in the server meanwhile would undo that (its parsing garbage would stay in the server's heap).
+    """
+    if _thread and not _core_ready.is_set():
+        _core_ready.wait(timeout)
+
+
+def wait(timeout: float | None = None) -> bool:
+    """Block until every page's shared data is warm (for tests and the benchmark); False on timeout."""
+    return _all_ready.wait(timeout)
+
+
+def loading_message():
+    """A "Loading the data…" message at the top of the page while the caches are cold, else nothing.
+
+    Returns the placeholder to clear (``done``) once the page has run, or None.
+    """
+    if is_warm():
+        return None
+    slot = st.empty()
+    slot.info(LOADING_MESSAGE, icon=":material/hourglass_top:")
+    return slot
+
+
+def done(slot) -> None:
+    """The page has run: clear the loading message, and count the process as warm from now on."""
+    _first_run_done.set()
+    if slot is not None:
+        slot.empty()
+
+
+def start_under_server() -> None:
+    """Start warming from a page run, but only under a real server (not AppTest, which has no Runtime)."""
+    from streamlit import runtime
+
+    if runtime.exists():
+        start()
