@@ -144,36 +144,40 @@ def body() -> None:
             )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
-    radius = st.select_slider(
-        "Distance from a station (metres)", [200, 300, 400, 500, 800], value=400, key="kr_radius"
-    )
-    per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
-    hub = profiles.share_of(robbery, "location_type", "transport_hub")
-    m1, m2 = st.columns(2)
-    m1.metric(f"Personal robbery within {radius} m of a station", frame.fmt_pct(near.pct))
-    m1.caption(near.text())
-    m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
-    m2.caption(hub.text())
-    with frame.friendly_errors("The station chart"):
-        exports.show_chart(
-            charts.bar_chart(
-                per_station,
-                f"Personal robbery within {radius} m of each station",
-                "Bar chart of robbery counts near each station.",
-                category="name",
-                value="count",
-                value_title="Offences",
-                fmt=",.0f",
-                suffix="",
-                subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
-            ),
-            f"Robbery near stations {radius} m",
+    # The stations come from an optional reference file: if it is unreadable, only this section says so.
+    with frame.friendly_errors("The stations section"):
+        radius = st.select_slider(
+            "Distance from a station (metres)", [200, 300, 400, 500, 800], value=400, key="kr_radius"
         )
-    st.caption(
-        "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
-        "Barking and Dagenham are counted. An offence near two stations counts for each."
-    )
-    exports.table_downloads(per_station, f"Robbery near stations {radius} m")
+        per_station, near = profiles.near_points(
+            robbery, profiles.stations(cache.places(ROOT)), radius_m=radius
+        )
+        hub = profiles.share_of(robbery, "location_type", "transport_hub")
+        m1, m2 = st.columns(2)
+        m1.metric(f"Personal robbery within {radius} m of a station", frame.fmt_pct(near.pct))
+        m1.caption(near.text())
+        m2.metric("Recorded at a station or transport hub", frame.fmt_pct(hub.pct))
+        m2.caption(hub.text())
+        with frame.friendly_errors("The station chart"):
+            exports.show_chart(
+                charts.bar_chart(
+                    per_station,
+                    f"Personal robbery within {radius} m of each station",
+                    "Bar chart of robbery counts near each station.",
+                    category="name",
+                    value="count",
+                    value_title="Offences",
+                    fmt=",.0f",
+                    suffix="",
+                    subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
+                ),
+                f"Robbery near stations {radius} m",
+            )
+        st.caption(
+            "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
+            "Barking and Dagenham are counted. An offence near two stations counts for each."
+        )
+        exports.table_downloads(per_station, f"Robbery near stations {radius} m")
 
     frame.sources(
         [
