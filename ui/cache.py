@@ -328,7 +328,11 @@ def map_labels(root: str) -> pd.DataFrame:
     """Station and priority-place labels for the Hotspots map (svd.maps.labels_frame); fixed per data dir."""
     from svd.maps import labels_frame
 
-    return labels_frame(places(root), priority_places(root))
+    try:
+        stations = places(root)
+    except geo.PlacesUnavailable:  # an unreadable optional places file: the map keeps its other labels
+        stations = geo.no_places()
+    return labels_frame(stations, priority_places(root))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
