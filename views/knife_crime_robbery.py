@@ -32,7 +32,7 @@ def body() -> None:
         ward, None, sim, cache.london_populations(ROOT), london, metric_ids=("personal_robbery",)
     )
     rate = figs["personal_robbery"]
-    real = prov.mps(change.current_period, change.previous_period, method=metrics.count_method(change))
+    real = change.provenance()
     long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
     rank_prov = prov.mps(
         rk.period if rk else None,

@@ -30,7 +30,7 @@ def body() -> None:
     long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
 
     allc = change["All sexual offences"]
-    real = prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+    real = allc.provenance()
     long_prov = prov.mps(
         method="rolling 12-month totals; each window fully published; months not published are gaps",
         level="borough",
