@@ -149,7 +149,7 @@ def knife_crime_page(
         rf.describe(period),
         fixes=mx.metric("knife_share_personal_robbery").simulation_fixes,
     )
-    real = prov.mps(change.current_period, change.previous_period, method=mx.count_method(change, False))
+    real = change.provenance()
     rk = trends.rank(borough_file, robbery_cats, populations)
     ranked = []
     if rk is not None:
@@ -231,7 +231,7 @@ def sexual_offences_page(ward: pd.DataFrame) -> list[PageFigure]:
                 f"{name}, 12 months",
                 c.current,
                 _fmt_int(c.current),
-                prov.mps(c.current_period, c.previous_period, method=mx.count_method(c, False)),
+                c.provenance(),
                 {"previous": c.previous, "change": c.label, "p_value": c.p_value},
             )
         )

@@ -221,6 +221,18 @@ class Comparison:
                 return True
         return False
 
+    def provenance(self, level: str = "ward", area: str | None = None):
+        """Where the comparison comes from: the MPS ward (or borough) file, both windows, the test used."""
+        from svd import provenance as prov
+
+        return prov.mps(
+            self.current_period,
+            self.previous_period,
+            **({"area": area} if area else {}),
+            method=f"change: {self.method}, 5% level",
+            level=level,
+        )
+
     def straddles(self, month) -> bool:
         """True when the earlier window starts before ``month`` and the later one ends on or after it."""
         m = _month(month)

@@ -53,7 +53,7 @@ def body() -> None:
         periods=periods,
     )
     rate = figs["personal_robbery"]
-    real = prov.mps(change.current_period, change.previous_period, method=metrics.count_method(change))
+    real = change.provenance()
     long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
     rank_prov = prov.mps(
         rk.period if rk else None,

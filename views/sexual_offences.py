@@ -41,7 +41,7 @@ def body() -> None:
 
     allc = change["All sexual offences"]
     real = (
-        prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+        allc.provenance()
         if allc
         else prov.mps(periods.label, periods.previous_label, method=not_compared or "")
     )
