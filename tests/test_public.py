@@ -34,8 +34,10 @@ def test_is_public_defaults_to_the_process_environment(monkeypatch):
     assert not public.is_public()
 
 
-def test_rule_lsoa_always_ward_when_sensitive_borough_never():
-    assert public.needs_suppression("lsoa", sensitive=False)
+def test_rule_ward_and_lsoa_when_sensitive_borough_never():
+    """Counts of other offences are not hidden at any level: a ward count of 1 (shown) already says what its
+    LSOAs hold, so hiding them protected nothing (issue 12: a hidden LSOA was the ward count)."""
+    assert not public.needs_suppression("lsoa", sensitive=False)
     assert public.needs_suppression("LSOA", sensitive=True)
     assert public.needs_suppression("ward", sensitive=True)
     assert not public.needs_suppression("ward", sensitive=False)
@@ -77,10 +79,11 @@ def test_ward_table_sensitive_primary_and_secondary_by_hand():
     assert _wards()["count"].tolist() == [3, 12, 0, 40, 7]  # the argument is untouched
 
 
-def test_ward_table_not_sensitive_is_unchanged_and_lsoa_always_suppressed():
+def test_table_not_sensitive_is_unchanged_and_sensitive_lsoas_suppressed():
     df = _wards()
     assert public.suppress_table(df, "ward", sensitive=False) is df
-    assert public.suppress_table(df, "lsoa", sensitive=False)["count"].tolist() == [
+    assert public.suppress_table(df, "lsoa", sensitive=False) is df
+    assert public.suppress_table(df, "lsoa", sensitive=True)["count"].tolist() == [
         "<5",
         "12",
         "0",
@@ -246,16 +249,15 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
     # One month: small enough that many LSOAs (and some wards) have 1 to 4 offences to hide.
     at = _page("views/domestic_abuse.py", period=("2026-03", "2026-03"))
     assert any(public.PUBLIC_NOTE in i.value for i in at.info)
-    for level, rows in (("ward", 19), ("lsoa", 115)):
-        if level == "lsoa":
-            at.radio(key="da_map_level").set_value("lsoa").run()
-            assert not at.exception
-        table = at.dataframe[-1].value
-        assert len(table) == rows
-        assert not _small_counts(table), level
-    assert (table["count"].astype(str) == "<5").any()  # the test has teeth: there were counts to hide
+    table = at.dataframe[-1].value
+    assert len(table) == 19 and not _small_counts(table)
+    # Public mode maps domestic abuse by ward only: choosing LSOAs says so and still shows the wards.
+    at.radio(key="da_map_level").set_value("lsoa").run()
+    assert not at.exception
+    assert any(public.LSOA_NOTE in i.value for i in at.info)
+    assert len(at.dataframe[-1].value) == 19 and not _small_counts(at.dataframe[-1].value)
     csvs = {name: fn for name, fn in served.items() if str(name).endswith(".csv")}
-    assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" in csvs
+    assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" not in csvs
     for name, fn in csvs.items():
         if "-by-" in name:
             got = pd.read_csv(io.BytesIO(fn()), dtype=str)
