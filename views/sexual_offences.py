@@ -207,8 +207,12 @@ def body() -> None:
         True,
         help="Offences reported long after they happened; the SNA analysed current offences only.",
     )
+    # Public mode: the whole borough (svd.public.profile_wards), so no ward's small counts are printed.
+    wards = public.profile_wards(shared["wards"])
+    if shared["wards"] and not wards:
+        st.caption(public.PROFILE_NOTE)
     base = rf.RecordFilter(
-        start=shared["start"], end=shared["end"], wards=shared["wards"], offence_groups=RECORD_GROUPS
+        start=shared["start"], end=shared["end"], wards=wards, offence_groups=RECORD_GROUPS
     )
     everything = rf.apply(rs.data, base)
     chosen = replace(base, exclude_historical=exclude)
@@ -286,7 +290,7 @@ def body() -> None:
             provenance=rec_prov,
         )
         exports.show_table(
-            public.apply(loc, public.area_level(shared["wards"]), sensitive=True, derived_cols=["share"]),
+            public.apply(loc, public.area_level(wards), sensitive=True, derived_cols=["share"]),
             "Sexual offences locations",
             column_config={
                 "category": None,
