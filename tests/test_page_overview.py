@@ -129,7 +129,7 @@ def test_objective_table(at) -> None:
     shown = at.table[0].value  # a static table: every word shown, none cut off
     assert len(shown) == len(expected)
     assert sorted(set(shown["Objective"])) == ["1", "2", "3", "4", "5", "6"]
-    assert shown["Latest 12 months"].tolist() == expected["value"].fillna("").tolist()
+    assert shown["Chosen months"].tolist() == expected["value"].fillna("").tolist()
     # Page titles, not their addresses.
     assert (
         "knife-crime-robbery" not in shown["Page"].tolist()

@@ -95,7 +95,7 @@ def _mps_ward_parts(root: str, borough_code: str):
     """(borough, London) ward series, each a (``MergeResult``, classified table), from one read of the files.
 
     The London-wide ward table (~665k rows) is read, cut to the borough's rows and summed to London's
-    (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
+    boroughs (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
     classified copy) was the largest block of the server's memory.
     """
     from dataclasses import replace
@@ -117,8 +117,8 @@ def _mps_ward_parts(root: str, borough_code: str):
 def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
     """The merged MPS ward series (``MergeResult``, classified table) of the borough.
 
-    With ``borough_code=None``: London as one area, the 32 boroughs summed by month and category
-    (``svd.mps.london_summary``; area and borough code ``E12000007``), for London rates and totals. Its
+    With ``borough_code=None``: London by borough, each of the 32 boroughs summed over its wards by month and
+    category (``svd.mps.london_summary``; area code = borough code), for London rates, totals and ranks. Its
     ``MergeResult`` has every borough's revisions and the files' sources.
     """
     borough, london = _mps_ward_parts(root, BOROUGH_CODE if borough_code is None else borough_code)

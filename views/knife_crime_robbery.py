@@ -25,16 +25,10 @@ def body() -> None:
     change = trends.compare_periods(recent, periods)
     long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
     # London's ward table reaches later than the borough files; the borough files reach further back.
-    rk = trends.rank(
-        cache.mps_ward(ROOT, None)[1],
-        ROBBERY,
-        cache.london_populations(ROOT),
-        end=periods.end,
-        length=len(periods.current),
-        code_col="borough_code",
-    ) or trends.rank(
-        borough, ROBBERY, cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    lr = trends.london_rank(
+        cache.mps_ward(ROOT, None)[1], borough, ROBBERY, cache.london_populations(ROOT), periods
     )
+    rk = lr.rank if lr else None
     rs = cache.records(ROOT, cache.extract_path())
     sim = rs.source == "simulated"
     tag = "Simulated records" if sim else "Partnership extract"

@@ -131,26 +131,20 @@ def body() -> None:
         st.radio, "so_rank_offence", list(OFFENCES), "All sexual offences", label="Offence", horizontal=True
     )
     # London's ward table reaches later than the borough files; the borough files reach further back.
-    rk = trends.rank(
-        cache.mps_ward(ROOT, None)[1],
-        OFFENCES[which],
-        cache.london_populations(ROOT),
-        end=periods.end,
-        length=len(periods.current),
-        code_col="borough_code",
-    ) or trends.rank(
-        borough, OFFENCES[which], cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    lr = trends.london_rank(
+        cache.mps_ward(ROOT, None)[1], borough, OFFENCES[which], cache.london_populations(ROOT), periods
     )
+    rk = lr.rank if lr else None
     if rk is None:
         st.caption(f"The MPS files do not cover every month of {periods.label}, so no London rank is shown.")
     if rk is not None:
         rank_prov = prov.mps(
             rk.period,
             method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
-            level="borough",
+            level="borough" if lr.from_borough_file else "ward",
         )
         st.markdown(rk.sentence(COUNTED[which]))
-        st.caption(trends.rank_source_note(rk, periods.label))
+        st.caption(lr.note)
         with frame.friendly_errors("The rank chart"):
             exports.show_chart(
                 charts.rank_chart(
