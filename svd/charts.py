@@ -149,6 +149,10 @@ def finish(chart: alt.TopLevelMixin, style: ChartStyle = NORMAL) -> alt.TopLevel
         )
     if style.renderer:
         chart = chart.properties(usermeta={"embedOptions": {"renderer": style.renderer}})
+    if style.title_chars:
+        # Room at the edges: Vega's estimate of large text's extent is a few pixels short of the browser's, which
+        # would cut the end of a rotated axis title or of the last date label.
+        chart = chart.properties(padding={"left": 8, "right": 12, "top": 4, "bottom": 20})
     if style.config:
         chart = chart.configure(**style.config)
     return chart
