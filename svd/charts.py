@@ -313,7 +313,6 @@ def trend_chart(
                 fontSize=style.small_text,
                 color="#444",
                 angle=270,
-                clip=True,
             ).encode(x="start:T", y=alt.value(0), text="label:N")
         )
     lo, hi = series["month"].min(), series["month"].max()
