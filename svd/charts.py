@@ -261,6 +261,13 @@ def _category_axis(style: ChartStyle) -> alt.Axis:
     return alt.Axis(labelOverlap=False, labelLimit=style.label_limit)
 
 
+def _column_axis(style: ChartStyle) -> alt.Axis:
+    """Upright labels normally; in large type slanted, and thinned where they would still overlap (hours)."""
+    if style.title_chars:
+        return alt.Axis(labelAngle=-40, labelOverlap="greedy")
+    return alt.Axis(labelAngle=0)
+
+
 def _check(df: pd.DataFrame) -> pd.DataFrame:
     if len(df) > MAX_ROWS:
         raise ValueError(f"a chart may carry at most {MAX_ROWS} rows; aggregate first ({len(df)} given)")
@@ -420,7 +427,7 @@ def column_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("category:N", title=None, sort=list(data["category"]), axis=alt.Axis(labelAngle=0)),
+            x=alt.X("category:N", title=None, sort=list(data["category"]), axis=_column_axis(style)),
             y=alt.Y("value:Q", title=value_title),
             color=colour if highlight else alt.value(MAIN),
             tooltip=[
