@@ -261,10 +261,11 @@ def _category_axis(style: ChartStyle) -> alt.Axis:
     return alt.Axis(labelOverlap=False, labelLimit=style.label_limit)
 
 
-def _column_axis(style: ChartStyle) -> alt.Axis:
-    """Upright labels normally; in large type slanted, and thinned where they would still overlap (hours)."""
+def _column_axis(style: ChartStyle, n: int) -> alt.Axis:
+    """Upright labels normally; in large type slanted, every one shown for up to 12 columns (weekdays, months),
+    thinned where they would overlap beyond that (24 hours on half a 1280 px screen)."""
     if style.title_chars:
-        return alt.Axis(labelAngle=-40, labelOverlap="greedy")
+        return alt.Axis(labelAngle=-40, labelOverlap="greedy" if n > 12 else False)
     return alt.Axis(labelAngle=0)
 
 
@@ -427,7 +428,9 @@ def column_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("category:N", title=None, sort=list(data["category"]), axis=_column_axis(style)),
+            x=alt.X(
+                "category:N", title=None, sort=list(data["category"]), axis=_column_axis(style, len(data))
+            ),
             y=alt.Y("value:Q", title=value_title),
             color=colour if highlight else alt.value(MAIN),
             tooltip=[
