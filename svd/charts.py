@@ -629,7 +629,11 @@ def choropleth(
         layers.append(
             alt.Chart(pd.DataFrame(pts))
             .mark_text(
-                fontSize=style.h(10), fontWeight="bold", color="black", stroke="white", strokeWidth=0.3
+                fontSize=10 if style.scale == 1 else style.label_size,
+                fontWeight="bold",
+                color="black",
+                stroke="white",
+                strokeWidth=0.3,
             )
             .encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
         )
