@@ -351,11 +351,15 @@ def temporal_page(
 def hotspots_page(
     records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
 ) -> list[PageFigure]:
-    """The Hotspots headline's total: offences matching the map's default filters (the 15:00–21:00 window)."""
+    """The Hotspots headline's total: offences matching the map's default filters (serious violence in the
+    15:00–21:00 window)."""
     from svd import filters as rf
+    from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
     f = rf.RecordFilter(start=start, end=end, wards=tuple(wards), hours=rf.PRIORITY_WINDOW)
-    n = len(rf.apply(records, f))
+    # The map's default offence choice: serious violence, the London definition's offence types.
+    matching = rf.apply(records, f)
+    n = int(matching["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).sum())
     return [
         PageFigure(
             "hotspots",
@@ -366,7 +370,7 @@ def hotspots_page(
             prov.records(
                 simulated,
                 f"{start:%b %Y} to {end:%b %Y}",
-                filters=rf.describe(f),
+                filters=rf.describe(f) + "; London-definition serious violence",
                 method=prov.untested_by_simulation(simulated, hours=f.hours) or "count of records",
             ),
         )
