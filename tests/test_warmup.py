@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -31,9 +32,10 @@ def test_the_message_goes_when_the_page_has_run_and_the_process_counts_as_warm()
     assert warmup.loading_message() is None  # a warm process shows nothing
 
 
+@pytest.mark.slow
 def test_the_app_leaves_no_loading_message_behind():
     from tests.pagetest import APP
 
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = AppTest.from_file(APP, default_timeout=600).run()
     assert not at.exception
     assert not [i for i in at.info if "Loading the data" in i.value]
