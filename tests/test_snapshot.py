@@ -119,3 +119,19 @@ def test_a_snapshot_being_built_in_a_child_process_is_waited_for_not_built_again
     finally:
         snapshot._in_child.pop("waited", None)
     assert calls == []
+
+
+def test_every_cache_keyed_by_an_extract_is_bounded():
+    """An extract's records must leave memory when evicted: no unbounded cache takes an ``extract`` argument."""
+    import inspect
+
+    from ui import cache
+
+    keyed = [
+        name
+        for name, fn in vars(cache).items()
+        if hasattr(fn, "_info") and "extract" in inspect.signature(fn._info.func).parameters
+    ]
+    assert {"records", "tasking_cube", "tasking_time_counts"} <= set(keyed)
+    unbounded = [n for n in keyed if getattr(cache, n)._info.max_entries is None]
+    assert unbounded == []
