@@ -135,3 +135,14 @@ def test_every_cache_keyed_by_an_extract_is_bounded():
     assert {"records", "tasking_cube", "tasking_time_counts"} <= set(keyed)
     unbounded = [n for n in keyed if getattr(cache, n)._info.max_entries is None]
     assert unbounded == []
+
+
+def test_a_snapshot_others_could_have_written_is_not_loaded(folder, tmp_path):
+    src = tmp_path / "input.csv"
+    src.write_text("a\n1\n")
+    snapshot.load_or_build("thing", [src], lambda: "ours")
+    (saved,) = folder.glob("thing-*.pickle")
+    saved.chmod(0o666)
+    build, calls = _counted("rebuilt")
+    assert snapshot.load_or_build("thing", [src], build) == "rebuilt"
+    assert calls == [1]

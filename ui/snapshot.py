@@ -157,8 +157,9 @@ def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> 
     except OSError:  # an input vanished: build, and let the builder report the problem
         return build()
     try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
+        if _trusted(folder, path):
+            with path.open("rb") as fh:
+                return pickle.load(fh)
     except FileNotFoundError:
         pass
     except Exception:  # noqa: BLE001 — a damaged or foreign snapshot is rebuilt, never trusted
@@ -166,6 +167,16 @@ def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> 
     value = build()
     _save(folder, path, name, value)
     return value
+
+
+def _trusted(folder: Path, path: Path) -> bool:
+    """Only unpickle what this user wrote: folder and file owned by us, neither writable by anyone else."""
+    for p in (folder, path):
+        st = p.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            _LOG.warning("snapshot %s ignored: %s is writable by others or not ours", path.name, p)
+            return False
+    return True
 
 
 def _save(folder: Path, path: Path, name: str, value: object) -> None:
