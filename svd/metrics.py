@@ -281,8 +281,14 @@ def _uncompared(fig: Figure, note: str | None) -> Figure:
         extra={**fig.extra, "period_note": note},
         provenance=None
         if fig.provenance is None
-        else fig.provenance.but(method=f"change not compared: {note}"),
+        else fig.provenance.but(method=_uncompared_method(fig, note)),
     )
+
+
+def _uncompared_method(fig: Figure, note: str) -> str:
+    """The figure's method statement with its change test replaced by why nothing is compared."""
+    kept = [part for part in fig.provenance.method.split("; ") if not part.startswith("change")]
+    return "; ".join([f"change not compared: {note}", *kept])
 
 
 def records_figure(

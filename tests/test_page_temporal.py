@@ -103,26 +103,22 @@ def test_charts_and_tables_have_downloads():
     assert "Hour × day table (CSV)" in labels and "Hour × day table (Excel)" in labels
 
 
-def test_public_mode_blanks_small_cells_for_a_place(monkeypatch):
+def test_public_mode_shows_the_whole_borough_only(monkeypatch):
+    """A place's or a ward's grid, hour and weekday profiles, 15:00–21:00 share and busiest hour are four views
+    of the same small counts, which suppressing each table alone cannot hold together (issue 12): public mode
+    offers no place, ignores the sidebar wards and publishes the borough's figures, as every page does."""
     monkeypatch.setenv("SVD_PUBLIC", "1")
     at = _app()
-    assert any("Public mode" in i.value for i in at.info)
-    next(w for w in at.selectbox if w.key == "tp_place").set_value("barking_town_centre")
-    next(w for w in at.selectbox if w.key == "tp_knife").set_value("Only flagged")
-    at.run()
     assert not at.exception
-    assert any("cells and bars of 1 to 4 offences are left blank" in c.value for c in at.caption)
-    import pyarrow as pa
-
-    heatmap = _charts(at)[0]
-    frames = [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in heatmap.proto.datasets]
-    cells = next(f for f in frames if {"weekday", "hour", "shown"} <= set(f.columns))
-    assert len(cells) == 7 * 24
-    assert not cells["count"].between(1, 4).any()
-    # A day whose total is too small to pair a hidden cell with one of 5 or more is hidden whole, zeros too,
-    # as "[c]" (svd.public.protect): "<5" beside shown zeros would say where in the day the offences were.
-    hidden = cells["shown"].isin(["<5", "[c]"])
-    assert hidden.any() and cells.loc[hidden, "count"].isna().all()
+    assert any("Public mode" in i.value for i in at.info)
+    assert not [w for w in at.selectbox if w.key == "tp_place"]
+    assert any("the whole borough only" in c.value for c in at.caption)
+    label = "15:00–21:00 share, current filters"
+    borough = next(m.value for m in at.metric if m.label.startswith(label))
+    wards = next(w for w in at.multiselect if w.key == "wards")
+    wards.set_value(["E05014053"]).run()  # Abbey
+    assert not at.exception
+    assert next(m.value for m in at.metric if m.label.startswith(label)) == borough
 
 
 def test_offences_default_to_serious_violence_and_groups_without_records_are_named():

@@ -222,7 +222,7 @@ def _publish_hotspots(att: Attacker, cube, truth) -> int:
             hidden = str(r.count) in HIDDEN or str(r.previous) in HIDDEN
             # Figures derived from a hidden count are blank; the tooltip repeats only what the row shows.
             assert not hidden or (pd.isna(r.rate_per_1000) and pd.isna(r.change_text)), (where, r)
-            assert re.search(rf"<br>{re.escape(str(r.count))} offences", r.tip), (where, r.tip)
+            assert re.search(rf"(^|\n){re.escape(str(r.count))} offences", r.tip), (where, r.tip)
         top = hs.summarise(hs.area_table(*_areas(level), *_counts(cube, f, level)))
         if (
             top.top_name is not None

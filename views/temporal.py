@@ -26,7 +26,8 @@ def sna_reference() -> dict | None:
 
 def body() -> None:
     shared = st.session_state["shared_filter"]
-    start, end, wards = shared["start"], shared["end"], shared["wards"]
+    start, end = shared["start"], shared["end"]
+    wards = public.profile_wards(shared["wards"])  # public mode: the whole borough
     extract = cache.extract_path()
     record_set = cache.records(ROOT, extract)
     ref = sna_reference()
@@ -113,9 +114,14 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     ``sna`` (``sna_measure``) depends only on the shared filters, whose change reruns the whole page.
     """
     shared = st.session_state["shared_filter"]
+    # Public mode: the whole borough only. The hour × weekday grid of a place or a ward, its hour and weekday
+    # profiles, the 15:00–21:00 share and the busiest hour are four views of the same small counts, which no
+    # suppression of one table can hold together; borough figures are published in full (svd.public).
+    public_on = public.is_public()
+    wards = public.profile_wards(shared["wards"])
     extract = cache.extract_path()
     cube = cache.tasking_cube(ROOT, extract)
-    places = cache.priority_place_options(ROOT)
+    places = {} if public_on else cache.priority_place_options(ROOT)
 
     with present.filters_box():
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
@@ -141,23 +147,29 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             c1.caption(f"No record-level data for {', '.join(missing).lower()}.")
         da = uf.flag("Domestic abuse", key="tp_da", container=c2)
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
+        if public_on:
+            c3.caption("Public mode: the whole borough only, not a place or a ward (small counts).")
         with c3:
             # "" (not None, which a selectbox shows as "no choice") is the whole borough.
             place = (
-                uf.choice(
-                    st.selectbox,
-                    "tp_place",
-                    ["", *places],
-                    "",
-                    label="Place",
-                    format_func=lambda p: places[p] if p else "Whole borough (or the sidebar wards)",
-                    help="A priority place from the strategy; records are placed by their location.",
+                None
+                if public_on
+                else (
+                    uf.choice(
+                        st.selectbox,
+                        "tp_place",
+                        ["", *places],
+                        "",
+                        label="Place",
+                        format_func=lambda p: places[p] if p else "Whole borough (or the sidebar wards)",
+                        help="A priority place from the strategy; records are placed by their location.",
+                    )
+                    or None
                 )
-                or None
             )
 
     f = uf.record_filter(
-        shared["start"], shared["end"], shared["wards"], offence_groups=groups, domestic_abuse=da, knife=knife
+        shared["start"], shared["end"], wards, offence_groups=groups, domestic_abuse=da, knife=knife
     )
     # The place test (point in polygon, else the LSOA) was done once per record when the cube was built.
     selected = hs.cube_mask(cube, f, offences=tuple(offences), place=place)
@@ -170,7 +182,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
         record_set,
         shared["start"],
         shared["end"],
-        shared["wards"],
+        wards,
         hs.describe(f, offences, hs.serious_violence_offences(cube)),
     )
     with head.container():
@@ -190,23 +202,12 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             provenance=recs,
         )
     where = places[place] if place is not None else "the selection"
-    # Public mode, one simple rule: with a place or a ward chosen, counts of 1–4 are hidden whatever the offence.
-    hide = public.is_public() and (place is not None or bool(shared["wards"]))
-    grid_shown = tp.suppress_counts(grid, ("weekday",)) if hide else grid
-    hours_shown = tp.hour_profile(grid)
-    days_shown = tp.weekday_profile(grid)
-    if hide:
-        hours_shown, days_shown = tp.suppress_counts(hours_shown), tp.suppress_counts(days_shown)
+    hours, days = tp.hour_profile(grid), tp.weekday_profile(grid)
     st.caption(
         hs.describe(f, offences, hs.serious_violence_offences(cube))
         + (f"; {places[place]}" if place is not None else "")
         + f" · {recs.kind_label().lower()}"
     )
-    if hide:
-        st.caption(
-            "Public mode: with a place or ward chosen, cells and bars of 1 to 4 offences are left blank (and a "
-            "second one where a day's total would reveal it), for every offence type."
-        )
 
     sna_inside, sna_known, sna_share = sna
     # The SNA measure sits beside the SNA figure, wide enough for its label.
@@ -246,14 +247,14 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 
     with frame.friendly_errors("The heatmap"):
         exports.show_chart(
-            tp.heatmap_spec(grid_shown, style=present.chart_style()),
+            tp.heatmap_spec(grid, style=present.chart_style()),
             "Offences by hour and day",
             key="tp_heat",
             provenance=recs,
         )
     if known:
         day, hour, count = tp.peak(grid)
-        shown_count = "fewer than 5" if hide and count < 5 else f"{count:,}"
+        shown_count = f"{count:,}"
         st.caption(
             f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({shown_count} offences, "
             f"{recs.kind_label().lower()})."
@@ -262,23 +263,23 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     a, b = st.columns(2)
     with a, frame.friendly_errors("The hour profile"):
         exports.show_chart(
-            tp.hour_spec(hours_shown, style=present.chart_style()),
+            tp.hour_spec(hours, style=present.chart_style()),
             "Offences by hour",
             key="tp_hour",
             provenance=recs,
         )
     with b, frame.friendly_errors("The weekday profile"):
         exports.show_chart(
-            tp.weekday_spec(days_shown, style=present.chart_style()),
+            tp.weekday_spec(days, style=present.chart_style()),
             "Offences by weekday",
             key="tp_day",
             provenance=recs,
         )
     exports.table_downloads(
         {
-            "Hour by day": tp.for_download(grid_shown),
-            "By hour": tp.for_download(hours_shown),
-            "By weekday": tp.for_download(days_shown),
+            "Hour by day": tp.for_download(grid),
+            "By hour": tp.for_download(hours),
+            "By weekday": tp.for_download(days),
         },
         "Offences by hour and day",
         key="tp_grid",
