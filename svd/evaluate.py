@@ -823,3 +823,78 @@ def run(definition: Definition, data_dir_: Path | None = None) -> Evaluation:
     merged = mps.load_mps(level="ward", data_dir=data_dir_)
     table = mps.for_borough(merged, BOROUGH_CODE).table
     return evaluate(table, definition, geo.wards(data_dir_), population.ward_population(data_dir_))
+
+
+def its_chart(e: Evaluation, style=None):
+    """The interrupted-time-series chart: treated and (scaled) comparison monthly counts, the trend before the
+    start projected, and the start month marked (``svd.charts`` conventions: Okabe–Ito colours, ``finish``)."""
+    import altair as alt
+
+    from svd import charts
+
+    style = style or charts.NORMAL
+    data = e.chart.copy()
+    colours = alt.Scale(
+        domain=["Treated wards", "Comparison wards (scaled)", "Trend before the start"],
+        range=[charts.MAIN, charts.OKABE_ITO[1], charts.MUTED],
+    )
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    y = alt.Y("offences:Q", title="Offences a month", scale=alt.Scale(zero=True))
+    colour = alt.Color("series:N", scale=colours, legend=alt.Legend(title=None, orient="bottom"))
+    dash = alt.StrokeDash(
+        "series:N",
+        scale=alt.Scale(
+            domain=["Treated wards", "Comparison wards (scaled)", "Trend before the start"],
+            range=[[1, 0], [1, 0], [6, 4]],
+        ),
+        legend=None,
+    )
+    tooltip = [
+        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("offences:Q", title="Offences", format=",.1f"),
+    ]
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2 * style.scale, point=alt.OverlayMarkDef(size=style.h(14), filled=True))
+        .encode(x=x, y=y, color=colour, strokeDash=dash, tooltip=tooltip)
+    )
+    start = pd.Timestamp(e.definition.start + "-01")
+    marker = pd.DataFrame({"month": [start], "label": [f"Start: {start:%b %Y}"]})
+    rule = alt.Chart(marker).mark_rule(color="#222", strokeDash=[5, 3]).encode(x="month:T")
+    label = (
+        alt.Chart(marker)
+        .mark_text(
+            align="left", baseline="top", dx=4, dy=2, fontSize=style.small_text, color="#222", clip=True
+        )
+        .encode(x="month:T", y=alt.value(0), text="label:N")
+    )
+    treated = _names_words(e.treated, e.names)
+    return charts.finish(
+        alt.layer(lines, rule, label).properties(
+            title=alt.TitleParams(
+                text=f"{e.offence_title}: {treated} against the comparison wards, by month",
+                subtitle="Comparison scaled to the treated level before the start; dashed: the earlier trend, projected",
+                anchor="start",
+            ),
+            description=(
+                f"Monthly offences in {treated} and in the comparison wards, with the start month "
+                f"{start:%B %Y} marked and the trend before the start projected."
+            ),
+            height=style.h(240),
+        ),
+        style,
+    )
+
+
+def chosen_months(table: pd.DataFrame) -> list[str]:
+    """The start months an evaluation can use on this table (YYYY-MM): at least 3 months before, one after."""
+    months = sorted(pd.to_datetime(table["month"].unique()))
+    return [f"{m:%Y-%m}" for m in months[MIN_PRE_MONTHS:]]
+
+
+def offence_groups() -> dict[str, str]:
+    """Metric id → title for the offence groups the MPS ward series can count (serious violence first)."""
+    from svd import metrics
+
+    return {mid: m.title for mid, m in metrics.load_metrics().items() if m.categories}
