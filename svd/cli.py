@@ -81,7 +81,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_board_pack(args: argparse.Namespace) -> int:
     from svd.boardpack import main_board_pack
 
-    return main_board_pack(Path(args.out), args.month)
+    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()))
 
 
 def _number(x):
@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("board-pack", help="write the monthly board pack PDF")
     b.add_argument("--out", required=True)
     b.add_argument("--month", default=None, help="YYYY-MM: the last month the pack covers (default: latest)")
+    b.add_argument(
+        "--evaluation", action="append", metavar="NAME", help="add a saved evaluation's page (repeatable)"
+    )
     b.set_defaults(func=cmd_board_pack)
 
     h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%)")

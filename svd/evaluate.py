@@ -815,13 +815,18 @@ def evaluate(
     )
 
 
-def run(definition: Definition, data_dir_: Path | None = None) -> Evaluation:
-    """``evaluate`` on the data directory's merged MPS ward series for the borough (the CLI and board pack)."""
+def run(
+    definition: Definition, data_dir_: Path | None = None, month: pd.Timestamp | None = None
+) -> Evaluation:
+    """``evaluate`` on the data directory's merged MPS ward series for the borough (the CLI and board pack),
+    using months up to ``month`` when given (so an earlier month's board pack can be reproduced)."""
     from svd import geo, mps, population
     from svd.config import BOROUGH_CODE
 
     merged = mps.load_mps(level="ward", data_dir=data_dir_)
     table = mps.for_borough(merged, BOROUGH_CODE).table
+    if month is not None:
+        table = table[(table["month"] <= month).to_numpy()]
     return evaluate(table, definition, geo.wards(data_dir_), population.ward_population(data_dir_))
 
 

@@ -326,3 +326,37 @@ def test_page_shows_the_heathway_evaluation():
     comparison = next(m for m in at.multiselect if m.key == "ev_comparison")
     comparison.set_value(["E05014066"]).run()  # Northbury
     assert not at.exception and at.metric[0].value != first
+
+
+# --- Board pack ---------------------------------------------------------------------------------------------------
+
+
+def test_board_pack_page_for_an_evaluation(tmp_path):
+    import subprocess
+    from dataclasses import replace
+
+    from test_boardpack import _tiny_pack
+
+    from svd import boardpack as bp
+
+    pops = pd.DataFrame({"ward_code": [f"W{i}" for i in range(9)], "all_ages": [10000] * 9})
+    e = ev.evaluate(
+        tidy_table(), ev.Definition(name="Test team", wards=("W0",), start="2023-07"), grid(), pops
+    )
+    plain, with_page = tmp_path / "plain.pdf", tmp_path / "with.pdf"
+    bp.build_pdf(_tiny_pack()).output(str(plain))
+    bp.build_pdf(replace(_tiny_pack(), evaluations=(e,))).output(str(with_page))
+    text = subprocess.run(
+        ["pdftotext", str(with_page), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Evaluation: Test team" in text and "3a. Evaluations: Test team" in text
+    assert "Method: comparison wards proposed" in " ".join(text.split())
+    assert f"{e.did.treated_before:,}" in text
+    assert with_page.read_bytes().count(b"/Type /Page") > plain.read_bytes().count(b"/Type /Page")
+
+
+def test_board_pack_unknown_evaluation_is_one_line(tmp_path, capsys):
+    from svd.cli import main
+
+    assert main(["board-pack", "--out", str(tmp_path / "x.pdf"), "--evaluation", "No such thing"]) == 1
+    assert capsys.readouterr().err.startswith("error: no saved evaluation called 'No such thing'")
