@@ -607,6 +607,7 @@ class Evaluation:
     method: str
     provenance: Provenance
     notes: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)  # the methods one by one (``method`` joins them)
 
     def to_dict(self) -> dict:
         """JSON-ready: the definition, areas, periods, table, estimates, sentences and provenance."""
@@ -774,11 +775,14 @@ def evaluate(
     treated_words = _names_words(treated, names)
     power = power_sentence(did_r, len(before))
     conclusions = [did_sentence(did_r, treated_words), wdd_sentence(wdd_r), its_sentence(its_r, len(before))]
-    method = "; ".join([COMPARISON_METHOD, DID_METHOD, WDD_METHOD, ITS_METHOD])
+    methods = [COMPARISON_METHOD, DID_METHOD, WDD_METHOD, ITS_METHOD]
+    chosen_by_analyst = bool(definition.comparison) and set(comparison) != set(
+        candidates.loc[candidates["proposed"], "ward"]
+    )
     notes = [
         f"Rates are {RATE_WORDS}." if pops else "No ward populations: counts only.",
         "Comparison wards were chosen by the analyst."
-        if definition.comparison
+        if chosen_by_analyst
         else f"Comparison wards are the {len(comparison)} proposed as most similar before the start.",
         "The chart scales the comparison wards to the treated wards' level before the start.",
     ]
@@ -809,7 +813,8 @@ def evaluate(
         chart=chart,
         conclusions=conclusions,
         power_note=power,
-        method=method,
+        method="; ".join(methods),
+        methods=methods,
         provenance=provenance,
         notes=notes,
     )

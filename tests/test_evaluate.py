@@ -168,6 +168,7 @@ def test_evaluate_end_to_end_on_a_small_borough():
     assert e.did.treated_before == before
     # The buffer holds W4, whose fall is large: the WDD's buffer part is negative.
     assert e.wdd.buffer_part < 0
+    assert "Comparison wards were chosen by the analyst." in e.notes and len(e.methods) == 4
     assert e.provenance.kind == "official" and "Ward 0" in e.provenance.area and "Ward 8" in e.provenance.area
     assert "Jul 2023 to Dec 2023" in e.provenance.period
     json.dumps(e.to_dict())  # JSON-ready
@@ -176,6 +177,10 @@ def test_evaluate_end_to_end_on_a_small_borough():
     # Proposed comparison when none is given: never a treated or buffer ward.
     p = ev.evaluate(table, ev.Definition(name="Test", wards=("W0",), start="2023-07"), grid(), pops)
     assert len(p.comparison) == 3 and not set(p.comparison) & {"W0", "W1", "W3", "W4"}
+    # The proposed wards given back as the choice (as the page does) are still "proposed".
+    again = ev.evaluate(table, ev.Definition(name="T", wards=("W0",), start="2023-07", comparison=tuple(p.comparison)),
+                        grid(), pops)  # fmt: skip
+    assert any("proposed as most similar" in n for n in again.notes)
 
 
 def test_evaluate_refuses_plainly():

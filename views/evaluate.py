@@ -36,6 +36,7 @@ def body() -> None:
     starts = ev.chosen_months(table)
     groups = ev.offence_groups()
 
+    head = st.container()  # the headline goes first, though it is known only once the choices are made
     st.subheader("What to evaluate")
     options = [*saved, NEW]
     chosen = uf.choice(
@@ -69,9 +70,10 @@ def body() -> None:
             st.selectbox, "ev_group", list(groups), group_default, label="Offences", format_func=groups.get
         )
     if not wards:
-        frame.headline(
-            "Evaluate an intervention", "Choose the wards where the intervention ran.", provenance=None
-        )
+        with head:
+            frame.headline(
+                "Evaluate an intervention", "Choose the wards where the intervention ran.", provenance=None
+            )
         return
 
     # A different treated area, start or offence group means a different proposal: forget the old choice.
@@ -82,7 +84,10 @@ def body() -> None:
 
     proposal = cache.evaluation(ROOT, tuple(wards), start, group, ())
     if isinstance(proposal, str):
-        frame.headline("Evaluate an intervention", f"This cannot be evaluated: {proposal}", provenance=None)
+        with head:
+            frame.headline(
+                "Evaluate an intervention", f"This cannot be evaluated: {proposal}", provenance=None
+            )
         return
     candidates = proposal.candidates
     proposed = list(candidates.loc[candidates["proposed"], "ward"])
@@ -96,8 +101,7 @@ def body() -> None:
     )
     st.caption(
         f"Neighbouring wards, kept out of the comparison as the displacement buffer: "
-        f"{', '.join(names.get(c, c) for c in proposal.buffer) or 'none'}. How the comparison is proposed: "
-        f"{ev.COMPARISON_METHOD}."
+        f"{', '.join(names.get(c, c) for c in proposal.buffer) or 'none'}. Method: {ev.COMPARISON_METHOD}."
     )
     if not comparison:
         st.warning("Choose at least one comparison ward.", icon=":material/warning:")
@@ -107,11 +111,12 @@ def body() -> None:
         st.warning(f"This cannot be evaluated: {result}", icon=":material/warning:")
         return
 
-    frame.headline("Evaluate an intervention", result.conclusions[0], provenance=result.provenance)
-    if len(result.months_before) < ev.SHORT_PRE_MONTHS:
-        st.warning(result.power_note, icon=":material/info:")
-    else:
-        st.info(result.power_note, icon=":material/info:")
+    with head:
+        frame.headline("Evaluate an intervention", result.conclusions[0], provenance=result.provenance)
+        if len(result.months_before) < ev.SHORT_PRE_MONTHS:
+            st.warning(result.power_note, icon=":material/info:")
+        else:
+            st.info(result.power_note, icon=":material/info:")
 
     st.subheader("Before and after")
     st.caption(
@@ -141,7 +146,7 @@ def body() -> None:
     st.caption(f"Method: {result.its.method}; dispersion {result.its.dispersion:.2f}.")
 
     st.subheader("How this was worked out")
-    for line in [*result.method.split("; "), *result.notes]:
+    for line in [*result.methods, *result.notes]:
         st.markdown(f"- {line[0].upper()}{line[1:]}")
     st.caption(result.provenance.text())
 
