@@ -903,8 +903,17 @@ def chosen_months(table: pd.DataFrame) -> list[str]:
     return [f"{m:%Y-%m}" for m in months[MIN_PRE_MONTHS:]]
 
 
-def offence_groups() -> dict[str, str]:
-    """Metric id → title for the offence groups the MPS ward series can count (serious violence first)."""
-    from svd import metrics
+def offence_groups(public: bool = False) -> dict[str, str]:
+    """Metric id → title for the offence groups the MPS ward series can count (serious violence first).
 
-    return {mid: m.title for mid, m in metrics.load_metrics().items() if m.categories}
+    ``public``: only the groups whose ward counts public mode shows in full (``svd.public.needs_suppression``):
+    an evaluation shows a ward's monthly counts, which public mode hides for sensitive offences.
+    """
+    from svd import metrics
+    from svd import public as pub
+
+    return {
+        mid: m.title
+        for mid, m in metrics.load_metrics().items()
+        if m.categories and not (public and pub.needs_suppression("ward", m.sensitive))
+    }

@@ -221,6 +221,12 @@ def test_definitions_are_checked():
         ev.Definition.from_dict({"name": "x", "wards": ["A"]})
 
 
+def test_public_mode_offers_only_groups_shown_in_full_by_ward():
+    assert "serious_violence" in ev.offence_groups() and "rape" in ev.offence_groups()
+    shown = ev.offence_groups(public=True)
+    assert "serious_violence" not in shown and "rape" not in shown and "violence_with_injury" in shown
+
+
 def test_every_shipped_definition_reads():
     files = sorted(ev.project_evaluations_dir().glob("*.json"))
     assert files
@@ -331,6 +337,20 @@ def test_page_shows_the_heathway_evaluation():
     comparison = next(m for m in at.multiselect if m.key == "ev_comparison")
     comparison.set_value(["E05014066"]).run()  # Northbury
     assert not at.exception and at.metric[0].value != first
+
+
+@pytest.mark.realdata
+def test_page_in_public_mode_leaves_out_sensitive_offences(monkeypatch):
+    from pagetest import open_page
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = open_page("evaluate.py")
+    group = next(s for s in at.selectbox if s.key == "ev_group")
+    assert group.value == "violence_with_injury" and group.options == [
+        "Violence with injury",
+        "Personal robbery",
+    ]
+    assert any("Public mode" in i.value for i in at.info)
 
 
 # --- Board pack ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from svd import evaluate as ev
+from svd import public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -34,7 +35,7 @@ def body() -> None:
     names = cache.ward_names(ROOT)
     saved = ev.saved_evaluations()
     starts = ev.chosen_months(table)
-    groups = ev.offence_groups()
+    groups = ev.offence_groups(public=public.is_public())
 
     head = st.container()  # the headline goes first, though it is known only once the choices are made
     st.subheader("What to evaluate")
@@ -68,6 +69,12 @@ def body() -> None:
         group_default = base.offence_group if base and base.offence_group in groups else ev.DEFAULT_GROUP
         group = uf.choice(
             st.selectbox, "ev_group", list(groups), group_default, label="Offences", format_func=groups.get
+        )
+    if base and base.offence_group not in groups:
+        st.info(
+            "Public mode: monthly ward counts of sensitive offences (the serious-violence proxy includes sexual "
+            f"offences) are not shown, so this evaluation uses {groups[group].lower()} instead.",
+            icon=":material/visibility_off:",
         )
     if not wards:
         with head:
