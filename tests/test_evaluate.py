@@ -385,3 +385,27 @@ def test_board_pack_unknown_evaluation_is_one_line(tmp_path, capsys):
 
     assert main(["board-pack", "--out", str(tmp_path / "x.pdf"), "--evaluation", "No such thing"]) == 1
     assert capsys.readouterr().err.startswith("error: no saved evaluation called 'No such thing'")
+
+
+@pytest.mark.realdata
+def test_share_link_restores_the_evaluation():
+    from urllib.parse import parse_qsl, urlsplit
+
+    from pagetest import APP, headline, open_page
+    from streamlit.testing.v1 import AppTest
+
+    at = open_page("evaluate.py")
+    at.selectbox(key="ev_start").set_value("2024-06").run()
+    at.multiselect(key="ev_comparison").set_value(["E05014066", "E05014053"]).run()
+    assert not at.exception
+    shown = (headline(at), [m.value for m in at.metric])
+    params = dict(parse_qsl(urlsplit(at.code[-1].value).query, keep_blank_values=True))
+    assert params["ev_start"] == "2024-06" and params["ev_wards"] and params["ev_comparison"]
+    fresh = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        fresh.query_params[k] = v
+    fresh.run()
+    fresh.switch_page("views/evaluate.py")
+    fresh.run()
+    assert not fresh.exception, [e.message for e in fresh.exception]
+    assert (headline(fresh), [m.value for m in fresh.metric]) == shown
