@@ -149,6 +149,10 @@ def finish(chart: alt.TopLevelMixin, style: ChartStyle = NORMAL) -> alt.TopLevel
         )
     if style.renderer:
         chart = chart.properties(usermeta={"embedOptions": {"renderer": style.renderer}})
+    if style.title_chars:
+        # Room at the edges: Vega's estimate of large text's extent is a few pixels short of the browser's, which
+        # would cut the end of a rotated axis title or of the last date label.
+        chart = chart.properties(padding={"left": 8, "right": 12, "top": 4, "bottom": 20})
     if style.config:
         chart = chart.configure(**style.config)
     return chart
@@ -257,6 +261,14 @@ def _category_axis(style: ChartStyle) -> alt.Axis:
     return alt.Axis(labelOverlap=False, labelLimit=style.label_limit)
 
 
+def _column_axis(style: ChartStyle, n: int) -> alt.Axis:
+    """Upright labels normally; in large type slanted, every one shown for up to 12 columns (weekdays, months),
+    thinned where they would overlap beyond that (24 hours on half a 1280 px screen)."""
+    if style.title_chars:
+        return alt.Axis(labelAngle=-40, labelOverlap="greedy" if n > 12 else False)
+    return alt.Axis(labelAngle=0)
+
+
 def _check(df: pd.DataFrame) -> pd.DataFrame:
     if len(df) > MAX_ROWS:
         raise ValueError(f"a chart may carry at most {MAX_ROWS} rows; aggregate first ({len(df)} given)")
@@ -309,7 +321,6 @@ def trend_chart(
                 fontSize=style.small_text,
                 color="#444",
                 angle=270,
-                clip=True,
             ).encode(x="start:T", y=alt.value(0), text="label:N")
         )
     lo, hi = series["month"].min(), series["month"].max()
@@ -417,7 +428,9 @@ def column_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("category:N", title=None, sort=list(data["category"]), axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "category:N", title=None, sort=list(data["category"]), axis=_column_axis(style, len(data))
+            ),
             y=alt.Y("value:Q", title=value_title),
             color=colour if highlight else alt.value(MAIN),
             tooltip=[
@@ -616,7 +629,11 @@ def choropleth(
         layers.append(
             alt.Chart(pd.DataFrame(pts))
             .mark_text(
-                fontSize=style.h(10), fontWeight="bold", color="black", stroke="white", strokeWidth=0.3
+                fontSize=10 if style.scale == 1 else style.label_size,
+                fontWeight="bold",
+                color="black",
+                stroke="white",
+                strokeWidth=0.3,
             )
             .encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
         )

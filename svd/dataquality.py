@@ -245,7 +245,8 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
 def set_aside_notes(set_aside: Sequence[dict]) -> list[str]:
     """One sentence per MPS release set aside as incomplete (``MergeResult.set_aside``): file and reason."""
     return [
-        f"The {s['level']} release “{Path(s['path']).name}” ({s['vintage']}) supplies no month: {s['reason']}."
+        f"The {s['level']} release “{Path(s['path']).name}” ({s['vintage']}) was set aside as incomplete and "
+        f"supplies no month: {s['reason'].removeprefix('set aside as incomplete: ')}."
         for s in set_aside
     ]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from svd import aggregate as agg
 from svd import metrics as mx
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
@@ -72,6 +73,7 @@ def overview_page(
     wards: Sequence[str] = (),
     public: bool = False,
     extract_name: str | None = None,
+    periods: agg.Periods | None = None,
 ) -> list[PageFigure]:
     """The Overview's tiles (``overview.board_figures``), as the tiles show them (public mode applied)."""
     from svd import overview
@@ -86,6 +88,7 @@ def overview_page(
         ward_population,
         tuple(wards),
         extract_name=extract_name,
+        periods=periods,
     )
     level = pub.area_level(wards)
     out = []
@@ -126,20 +129,29 @@ def knife_crime_page(
     populations: pd.DataFrame,
     records: pd.DataFrame,
     simulated: bool,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
+    periods: agg.Periods,
+    ward_population: pd.DataFrame | None = None,
     wards: Sequence[str] = (),
 ) -> list[PageFigure]:
-    """The Knife crime and robbery page's tiles: robbery count and rate (real), knife and suspect shares."""
+    """The Knife crime and robbery page's tiles for the chosen months (``periods``) and wards: robbery count
+    and rate (real), knife and suspect shares."""
     from svd import filters as rf
     from svd import overview, profiles, trends
 
     robbery_cats = mx.metric("personal_robbery").categories
-    change = trends.compare(trends.monthly(ward, robbery_cats))
+    change = trends.compare_periods(trends.monthly(ward, robbery_cats, list(wards) or None), periods)
     rate = overview.board_figures(
-        ward, None, simulated, populations, london, metric_ids=("personal_robbery",)
+        ward,
+        None,
+        simulated,
+        populations,
+        london,
+        ward_population,
+        tuple(wards),
+        metric_ids=("personal_robbery",),
+        periods=periods,
     )[0]["personal_robbery"]
-    period = rf.RecordFilter(start=start, end=end, wards=tuple(wards))
+    period = rf.RecordFilter(start=periods.start, end=periods.end, wards=tuple(wards))
     in_period = rf.apply(records, period)
     robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
     knife = profiles.knife_personal_robbery_share(in_period)
@@ -149,35 +161,45 @@ def knife_crime_page(
         rf.describe(period),
         fixes=mx.metric("knife_share_personal_robbery").simulation_fixes,
     )
-    real = prov.mps(change.current_period, change.previous_period, method=mx.count_method(change, False))
-    rk = trends.rank(borough_file, robbery_cats, populations)
+    lr = trends.london_rank(london, borough_file, robbery_cats, populations, periods)
     ranked = []
-    if rk is not None:
+    if lr is not None:
+        rk = lr.rank
         ranked.append(
             PageFigure(
                 "knife-crime-robbery",
-                "personal_robbery_rate_borough_file",
-                "Personal robbery rate, London rank (second source: the MPS borough file)",
-                rk.rate_per_1000,
-                f"{rk.rate_per_1000:.2f}",
+                "personal_robbery_london_rank",
+                "Personal robbery, London rank",
+                rk.rank,
+                f"{rk.rank} of {rk.of}",
                 prov.mps(
                     rk.period,
                     method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices",
-                    level="borough",
-                ).but(notes=trends.rank_source_note(rk, rate.period)),
-                {"london_rate_per_1000": rk.london_rate_per_1000, "rank": rk.rank, "of": rk.of},
+                    level="borough" if lr.from_borough_file else "ward",
+                ).but(notes=lr.note),
+                {
+                    "rate_per_1000": rk.rate_per_1000,
+                    "london_rate_per_1000": rk.london_rate_per_1000,
+                    "rank": rk.rank,
+                    "of": rk.of,
+                },
+            )
+        )
+    robbery_tile = []
+    if change is not None:
+        robbery_tile.append(
+            PageFigure(
+                "knife-crime-robbery",
+                "personal_robbery_12m",
+                "Personal robbery, chosen months",
+                change.current,
+                _fmt_int(change.current),
+                change.provenance(),
+                {"previous": change.previous, "change": change.label, "p_value": change.p_value},
             )
         )
     return [
-        PageFigure(
-            "knife-crime-robbery",
-            "personal_robbery_12m",
-            "Personal robbery, 12 months",
-            change.current,
-            _fmt_int(change.current),
-            real,
-            {"previous": change.previous, "change": change.label, "p_value": change.p_value},
-        ),
+        *robbery_tile,
         PageFigure(
             "knife-crime-robbery",
             "personal_robbery_rate",
@@ -216,35 +238,45 @@ SEXUAL_OFFENCES = {
 }
 
 
-def sexual_offences_page(ward: pd.DataFrame) -> list[PageFigure]:
-    """The Sexual offences page's three tiles (MPS ward data summed, latest 12 months against the 12 before)."""
+def sexual_offences_page(
+    ward: pd.DataFrame, periods: agg.Periods, wards: Sequence[str] = ()
+) -> list[PageFigure]:
+    """The Sexual offences page's three tiles (MPS ward data summed, the chosen months against the same months
+    a year earlier)."""
     from svd import trends
 
     out = []
     for name, ids in SEXUAL_OFFENCES.items():
         cats = tuple(c for mid in ids for c in mx.metric(mid).categories)
-        c = trends.compare(trends.monthly(ward, cats))
+        c = trends.compare_periods(trends.monthly(ward, cats, list(wards) or None), periods)
+        if c is None:
+            continue
         out.append(
             PageFigure(
                 "sexual-offences",
                 "_".join(name.lower().split()) + "_12m",
-                f"{name}, 12 months",
+                f"{name}, chosen months",
                 c.current,
                 _fmt_int(c.current),
-                prov.mps(c.current_period, c.previous_period, method=mx.count_method(c, False)),
+                c.provenance(),
                 {"previous": c.previous, "change": c.label, "p_value": c.p_value},
             )
         )
     return out
 
 
-def domestic_abuse_page(records: pd.DataFrame, simulated: bool) -> list[PageFigure]:
-    """The Domestic abuse page's 12-month count (not tested on simulated records, which fix the DA share)."""
+def domestic_abuse_page(
+    records: pd.DataFrame, simulated: bool, periods: agg.Periods, wards: Sequence[str] = ()
+) -> list[PageFigure]:
+    """The Domestic abuse page's count for the chosen months (not tested on simulated records, which fix the
+    DA share)."""
     from svd import filters as rf
     from svd import trends
 
-    da = rf.apply(records, rf.RecordFilter(domestic_abuse=True))
-    change = trends.compare(trends.records_monthly(da, records["month"].min(), records["month"].max()))
+    da = rf.apply(records, rf.RecordFilter(domestic_abuse=True, wards=tuple(wards)))
+    change = trends.compare_periods(
+        trends.records_monthly(da, records["month"].min(), records["month"].max()), periods
+    )
     if change is None:
         return []
     untested = mx.untested_note("domestic_abuse", simulated)
@@ -252,7 +284,7 @@ def domestic_abuse_page(records: pd.DataFrame, simulated: bool) -> list[PageFigu
         PageFigure(
             "domestic-abuse",
             "domestic_abuse_12m",
-            "DA offences, 12 months",
+            "DA offences, chosen months",
             change.current,
             _fmt_int(change.current),
             prov.records(
@@ -274,9 +306,12 @@ def temporal_page(
     """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure."""
     from svd import filters as rf
     from svd import temporal as tp
+    from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
     period = rf.RecordFilter(start=start, end=end, wards=tuple(wards))
+    # The page's default offence choice: serious violence, the London definition's offence types.
     shown = rf.apply(records, period)
+    shown = shown[shown["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).to_numpy()]
     known = shown[shown["hour"].notna().to_numpy()]
     inside = int(rf.hour_mask(known["hour"], rf.PRIORITY_WINDOW).sum())
     sna_inside, sna_known, sna_share = tp.table_window_share(
@@ -316,11 +351,15 @@ def temporal_page(
 def hotspots_page(
     records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
 ) -> list[PageFigure]:
-    """The Hotspots headline's total: offences matching the map's default filters (the 15:00–21:00 window)."""
+    """The Hotspots headline's total: offences matching the map's default filters (serious violence in the
+    15:00–21:00 window)."""
     from svd import filters as rf
+    from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
     f = rf.RecordFilter(start=start, end=end, wards=tuple(wards), hours=rf.PRIORITY_WINDOW)
-    n = len(rf.apply(records, f))
+    # The map's default offence choice: serious violence, the London definition's offence types.
+    matching = rf.apply(records, f)
+    n = int(matching["offence"].isin(SERIOUS_VIOLENCE_OFFENCES).sum())
     return [
         PageFigure(
             "hotspots",
@@ -331,7 +370,7 @@ def hotspots_page(
             prov.records(
                 simulated,
                 f"{start:%b %Y} to {end:%b %Y}",
-                filters=rf.describe(f),
+                filters=rf.describe(f) + "; London-definition serious violence",
                 method=prov.untested_by_simulation(simulated, hours=f.hours) or "count of records",
             ),
         )
@@ -362,11 +401,22 @@ def all_figures(
     rs = load_records(extract=extract if extract is not None else find_extract(data_dir), data_dir=data_dir)
     sim = rs.source == "simulated"
     start, end = default_period(ward["month"].unique())
+    periods = agg.periods_for(start, end)
     figures = [
-        *overview_page(ward, london, rs.data, sim, pops, wpop, public=on, extract_name=prov.extract_name(rs)),
-        *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, start, end),
-        *sexual_offences_page(ward),
-        *domestic_abuse_page(rs.data, sim),
+        *overview_page(
+            ward,
+            london,
+            rs.data,
+            sim,
+            pops,
+            wpop,
+            public=on,
+            extract_name=prov.extract_name(rs),
+            periods=periods,
+        ),
+        *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, periods, wpop),
+        *sexual_offences_page(ward, periods),
+        *domestic_abuse_page(rs.data, sim, periods),
         *temporal_page(rs.data, sim, start, end),
         *hotspots_page(rs.data, sim, start, end),
     ]

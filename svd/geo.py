@@ -174,9 +174,33 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "y", "t"])
 
 
+class PlacesUnavailable(ValueError):
+    """The optional places file (stations and parks) cannot be read; the message says why, in plain words."""
+
+
+def _read_places(path: Path) -> pd.DataFrame:
+    """The places CSV as text, or ``PlacesUnavailable`` saying what is wrong (never a codec or parser dump)."""
+    what = f"The places file ({path.name}, stations and parks) could not be read"
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise PlacesUnavailable(f"{what}: it is missing.") from None
+    except UnicodeDecodeError:
+        raise PlacesUnavailable(
+            f"{what}: it is not UTF-8 text (damaged, or saved in another encoding)."
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError):
+        raise PlacesUnavailable(f"{what}: it is not a readable CSV table.") from None
+    needed = ["type", "name", "lat", "lon", "WD22CD", "WD22NM", "in_bd", "source"]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise PlacesUnavailable(f"{what}: it has no {', '.join(missing)} column.")
+    return raw
+
+
 @functools.cache
 def _places(root: Path) -> gpd.GeoDataFrame:
-    raw = pd.read_csv(root / PLACES_FILE, dtype=str, keep_default_na=False)
+    raw = _read_places(root / PLACES_FILE)
     lat = pd.to_numeric(raw["lat"], errors="coerce")
     lon = pd.to_numeric(raw["lon"], errors="coerce")
     # A row without usable coordinates cannot be a place on the map; it is left out (there are none today).
@@ -198,6 +222,16 @@ def _places(root: Path) -> gpd.GeoDataFrame:
     )
     gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs=DISPLAY_CRS)
     return gdf.reset_index(drop=True)
+
+
+def no_places() -> gpd.GeoDataFrame:
+    """``places()`` with no rows (same columns): what a map shows when the places file cannot be read."""
+    cols = {c: pd.Series(dtype="str") for c in ("place_type", "name", "ward_code", "ward_name", "source")}
+    cols |= {"in_borough": pd.Series(dtype=bool), "approximate": pd.Series(dtype=bool)}
+    frame = pd.DataFrame(cols)[
+        ["place_type", "name", "ward_code", "ward_name", "in_borough", "approximate", "source"]
+    ]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=DISPLAY_CRS), crs=DISPLAY_CRS)
 
 
 def places(data_dir: Path | None = None) -> gpd.GeoDataFrame:
@@ -253,14 +287,20 @@ def _describe(d: dict) -> str:
 @functools.cache
 def _priority_places(root: Path, definitions: Path) -> gpd.GeoDataFrame:
     defs = load_place_definitions(definitions)
-    pts = _places(root)
+    try:
+        pts = _places(root)
+    except PlacesUnavailable as exc:
+        # Places defined by a station or park cannot be located; the others (wards, LSOAs) still can.
+        pts, unavailable = None, str(exc)
     lsoa_m = _lsoas(root).to_crs(METRIC_CRS)
     outline = _borough(root).to_crs(METRIC_CRS).geometry.union_all()
     rows = []
     for d in defs:
         p = d["parameters"]
         approx = bool(d.get("approximate", False))
-        if d["method"] in ("station_buffer", "point_buffer"):
+        if d["method"] in ("station_buffer", "point_buffer") and pts is None:
+            geom, approx = shapely.Polygon(), True
+        elif d["method"] in ("station_buffer", "point_buffer"):
             key = p["station"] if d["method"] == "station_buffer" else p["place"]
             point, point_approx = _point_27700(pts, key, d["method"] == "station_buffer", d["id"])
             # Clipped because every count the dashboard has stops at the borough boundary.
@@ -286,7 +326,11 @@ def _priority_places(root: Path, definitions: Path) -> gpd.GeoDataFrame:
                 "name": d["name"],
                 "kind": d["kind"],
                 "method": d["method"],
-                "definition": _describe(d),
+                "definition": (
+                    f"Not located: {unavailable} {_describe(d)}"
+                    if pts is None and d["method"] in ("station_buffer", "point_buffer")
+                    else _describe(d)
+                ),
                 "approximate": approx,
                 "geometry": geom,
             }

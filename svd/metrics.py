@@ -279,6 +279,9 @@ def _uncompared(fig: Figure, note: str | None) -> Figure:
         p_value=None,
         pct_change=None,
         extra={**fig.extra, "period_note": note},
+        provenance=None
+        if fig.provenance is None
+        else fig.provenance.but(method=f"change not compared: {note}"),
     )
 
 

@@ -803,22 +803,21 @@ def london_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def london_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """London as one area (``LONDON_CODE``): the 32 MPS boroughs' counts summed by level, month, major, minor.
+    """London by borough: each of the 32 MPS boroughs' counts summed over its wards by level, month, major, minor.
 
-    ``DATA_COLUMNS``, so it stands wherever "the London rows" of a tidy table are used for a London rate or
-    total (``metrics.london_rows`` keeps every row), at a few thousand rows instead of ~665k London ward rows;
-    ``vintage`` is the release each month came from.
+    ``DATA_COLUMNS``, with each borough as one area (``area_code`` = ``borough_code``), so it stands wherever
+    "the London rows" of a tidy table are used: a London rate or total (``metrics.london_rows`` keeps every
+    row) and a borough's rank among the 32 (``trends.rank(..., code_col="borough_code")``), at ~60k rows
+    instead of ~665k London ward rows; ``vintage`` is the release each month came from.
     """
     rows = london_rows(table)
-    keys = ["level", "month", "major", "minor"]
+    keys = ["level", "month", "major", "minor", "borough_code", "borough_name"]
     out = rows.groupby(keys, observed=True, as_index=False, sort=True).agg(
         count=("count", "sum"), vintage=("vintage", "first")
     )
-    london = _constant(LONDON_NAME, len(out))
-    code = _constant(LONDON_CODE, len(out))
-    out = out.assign(area_code=code, area_name=london, borough_code=code, borough_name=london)
+    out = out.assign(area_code=out["borough_code"], area_name=out["borough_name"])
     out["count"] = out["count"].astype("int64")
-    return out[DATA_COLUMNS]
+    return out[DATA_COLUMNS].reset_index(drop=True)
 
 
 def london_totals(level: str = "borough", data_dir: Path | None = None) -> pd.DataFrame:
@@ -828,4 +827,8 @@ def london_totals(level: str = "borough", data_dir: Path | None = None) -> pd.Da
     32 boroughs. Columns: month, major, minor, count, vintage.
     """
     table = london_summary(load_mps(level=level, data_dir=data_dir).table)
-    return table[["month", "major", "minor", "count", "vintage"]]
+    keys = ["month", "major", "minor"]
+    out = table.groupby(keys, observed=True, as_index=False, sort=True).agg(
+        count=("count", "sum"), vintage=("vintage", "first")
+    )
+    return out.astype({"count": "int64"})[["month", "major", "minor", "count", "vintage"]]

@@ -509,4 +509,8 @@ def public_hidden(ward_table: pd.DataFrame, ward_pop: pd.DataFrame, wards) -> di
                 out[mid] = "current"
             elif public.ward_selection_hidden(mine, wards, col="previous"):
                 out[mid] = "previous"
+        elif m.source == "records" and m.sensitive and m.unit != "percent":
+            # Record-level counts of a sensitive flag by chosen wards: the Domestic abuse page protects them
+            # over its own period, not these 12 months, so the sum is not shown at all.
+            out[mid] = "current"
     return out

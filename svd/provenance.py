@@ -12,7 +12,6 @@ import json
 import textwrap
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 from svd.config import definitions_dir
@@ -32,14 +31,13 @@ UNDER_25_DENOMINATOR = "per 1,000 residents aged under 25, Census 2021"
 POISSON_METHOD = "change: exact Poisson test of the two 12-month counts, 5% level"
 
 
-@cache
-def _simulation_notes(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")).get("simulation", {})
-
-
 def simulation_notes() -> dict:
-    """``{"real": ..., "assumed": ...}``: what a simulated record-level figure rests on, in plain words."""
-    return dict(_simulation_notes((definitions_dir() / "metrics.json").resolve()))
+    """``{"real": ..., "assumed": ...}``: what a simulated record-level figure rests on, in plain words.
+
+    Read each time (a few kilobytes; no cache in ``svd``: caching belongs to ``ui/cache.py``).
+    """
+    raw = json.loads((definitions_dir() / "metrics.json").read_text(encoding="utf-8"))
+    return dict(raw.get("simulation", {}))
 
 
 def simulation_sentence(fixes: str | None = None) -> str:

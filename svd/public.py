@@ -57,6 +57,17 @@ def is_public(env: Mapping[str, str] | None = None) -> bool:
     return str(raw).strip().lower() in ("1", "true", "yes")
 
 
+def profile_wards(wards: Sequence[str], public: bool | None = None) -> tuple[str, ...]:
+    """The wards a record-level profile of a sensitive offence is drawn for: none (the whole borough) in public
+    mode, where a ward's profile would print its small counts beside the hidden ones ("1 offences", a bar of
+    1, "Other 100%"); else ``wards``."""
+    on = is_public() if public is None else public
+    return () if on else tuple(wards)
+
+
+PROFILE_NOTE = "Public mode: these record-level profiles cover the whole borough, whatever the ward choice."
+
+
 def level_allowed(level: str, sensitive: bool, public: bool | None = None) -> bool:
     """Whether figures at ``level`` may be shown: in public mode, sensitive offences not by LSOA (``LSOA_NOTE``)."""
     on = is_public() if public is None else public

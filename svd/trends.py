@@ -221,6 +221,18 @@ class Comparison:
                 return True
         return False
 
+    def provenance(self, level: str = "ward", area: str | None = None):
+        """Where the comparison comes from: the MPS ward (or borough) file, both windows, the test used."""
+        from svd import provenance as prov
+
+        return prov.mps(
+            self.current_period,
+            self.previous_period,
+            **({"area": area} if area else {}),
+            method=f"change: {self.method}, 5% level",
+            level=level,
+        )
+
     def straddles(self, month) -> bool:
         """True when the earlier window starts before ``month`` and the later one ends on or after it."""
         m = _month(month)
@@ -439,6 +451,51 @@ def rank(
         of=n,
         table=rates,
     )
+
+
+@dataclass(frozen=True)
+class LondonRank:
+    """A borough's London rank for the chosen months, with the source it came from and the note saying so."""
+
+    rank: Rank
+    from_borough_file: bool
+    note: str
+
+
+def london_rank(
+    london_wards: pd.DataFrame,
+    borough_file: pd.DataFrame,
+    categories: Iterable[Category],
+    populations: pd.DataFrame,
+    periods,
+    code: str = BOROUGH_CODE,
+) -> LondonRank | None:
+    """The borough's rate and London rank over ``periods.current`` (``aggregate.periods_for``).
+
+    From London's ward table summed by borough (the tiles' source, reaching the latest month) where it covers
+    the months; else from the MPS borough file (which reaches further back), labelled as a second source.
+    None when neither covers every month. The one rule for every page and ``svd.figures``.
+    """
+    months = len(periods.current)
+    by_ward = rank(
+        london_wards,
+        categories,
+        populations,
+        end=periods.end,
+        code=code,
+        length=months,
+        code_col="borough_code",
+    )
+    if by_ward is not None:
+        note = (
+            f"Source: the MPS ward file summed by borough, {by_ward.period}, the tiles' source. "
+            f"Rates {RATE_DENOMINATOR}."
+        )
+        return LondonRank(by_ward, False, note)
+    by_file = rank(borough_file, categories, populations, end=periods.end, code=code, length=months)
+    if by_file is None:
+        return None
+    return LondonRank(by_file, True, rank_source_note(by_file, periods.label))
 
 
 def rank_source_note(rk: Rank, ward_period: str) -> str:

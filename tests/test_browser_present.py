@@ -151,10 +151,12 @@ def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, 
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
     )
     # Charts draw after the script's last message: wait until every chart has its drawing.
+    # (charts in a tab not shown are not drawn: only charts on screen count)
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+             .filter(c => c.getBoundingClientRect().width > 0)
              .every(c => c.querySelector('svg.marks, canvas'))""",
-        timeout=30_000,
+        timeout=90_000,
     )
     if path == "hotspots":
         page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", timeout=30_000)

@@ -74,7 +74,7 @@ def test_knife_page_tiles_equal_figures_and_one_robbery_rate(figures):
     at = open_page("knife_crime_robbery.py")
     shown = _shown(at)
     knife = _by_page(figures, "knife-crime-robbery")
-    assert shown["Personal robbery, 12 months"] == knife["personal_robbery_12m"]["display"]
+    assert shown["Personal robbery, chosen months"] == knife["personal_robbery_12m"]["display"]
     assert shown["Rate per 1,000 residents"] == knife["personal_robbery_rate"]["display"]
     assert (
         shown["Knife offences that are personal robbery (simulated records)"]
@@ -90,12 +90,11 @@ def test_knife_page_tiles_equal_figures_and_one_robbery_rate(figures):
     assert rate["value"] == pytest.approx(over["detail"]["rate_per_1000"])
     assert rate["detail"]["london_rate_per_1000"] == pytest.approx(over["detail"]["london_rate_per_1000"])
     assert rate["provenance"]["period"] == over["provenance"]["period"]
-    # The borough file's rate is a second source, labelled as such on the page with its period and reason.
-    second = knife.get("personal_robbery_rate_borough_file")
-    if second is not None:
+    # The London rank (the ward table summed by borough, for the same months) is in the tile's caption.
+    rank = knife.get("personal_robbery_london_rank")
+    if rank is not None:
         captions = " ".join(c.value for c in at.caption)
-        assert f"Source: the MPS borough file, {second['provenance']['period']}" in captions
-        assert "not assigned to a ward" in captions
+        assert f"rank {rank['display']} London boroughs" in captions
 
 
 def test_sexual_offences_tiles_equal_figures(figures):
@@ -104,8 +103,10 @@ def test_sexual_offences_tiles_equal_figures(figures):
     for f in _by_page(figures, "sexual-offences").values():
         assert shown[f["label"]] == f["display"], f["id"]
     captions = " ".join(c.value for c in at.caption)
-    # The borough-file rank beside the ward sums is labelled with its own period.
-    assert re.search(r"Source: the MPS borough file, \w{3} \d{4} to \w{3} \d{4}", captions)
+    # The rank beside the ward sums is labelled with its source and period.
+    assert re.search(
+        r"Source: the MPS (ward file summed by borough|borough file), \w{3} \d{4} to \w{3} \d{4}", captions
+    )
 
 
 def test_domestic_abuse_tile_equals_figures(figures):

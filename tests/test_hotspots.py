@@ -351,9 +351,10 @@ def test_sensitive_selection():
 
 def test_public_areas_hide_small_counts_with_a_secondary_and_blank_rates():
     t = _small_table()
-    assert hs.public_areas(t, "lsoa", False, public_on=False) is t
-    assert hs.public_areas(t, "ward", False, public_on=True) is t  # ward, not sensitive: shown in full
-    shown = hs.with_tooltips(hs.public_areas(t, "lsoa", False, public_on=True)).set_index("area_code")
+    assert hs.public_areas(t, "lsoa", True, public_on=False) is t
+    assert hs.public_areas(t, "ward", False, public_on=True) is t  # not sensitive: shown in full
+    assert hs.public_areas(t, "lsoa", False, public_on=True) is t
+    shown = hs.with_tooltips(hs.public_areas(t, "lsoa", True, public_on=True)).set_index("area_code")
     assert shown["count"].tolist() == ["<5", "[c]", "20", "0"]
     assert pd.isna(shown.loc["A", "rate_per_1000"]) and pd.isna(shown.loc["B", "change_text"])
     assert "<5 offences" in shown.loc["A", "tip"] and "– per 1,000" in shown.loc["A", "tip"]

@@ -305,3 +305,83 @@ def test_downloads_neutralise_formula_cells_in_csv_and_excel():
     assert cells[0] == "'=HYPERLINK('http://x')" and all(not str(v).startswith("=") for v in cells)
     assert wb["t"]["B2"].data_type == "s" and wb["t"]["D3"].value == -2
     assert df["area"].iloc[0].startswith("=")  # the caller's table is not changed
+
+
+# ------------------------------------------------------------------------------------------------ optional files
+
+
+def _corrupt_places_dir(tmp_path: Path) -> Path:
+    """The real data directory, but with an unreadable places CSV (random bytes)."""
+    import random
+
+    from svd.config import data_dir
+
+    real = data_dir()
+    root = tmp_path / "data"
+    (root / "geo").mkdir(parents=True)
+    for item in real.iterdir():
+        if item.name != "geo":
+            (root / item.name).symlink_to(item)
+    for f in (real / "geo").iterdir():
+        (root / "geo" / f.name).symlink_to(f)
+    places = root / "geo" / "places_barking_dagenham.csv"
+    places.unlink()
+    places.write_bytes(bytes(random.Random(1).randrange(128, 256) for _ in range(3000)))
+    return root
+
+
+def test_unreadable_places_file_gives_a_plain_reason(tmp_path):
+    from svd import geo
+
+    path = tmp_path / "places.csv"
+    path.write_bytes(b"type,name\n\xff\xfe\xfa,broken\n")
+    with pytest.raises(geo.PlacesUnavailable, match="it is not UTF-8 text") as err:
+        geo._read_places(path)
+    assert str(tmp_path) not in str(err.value)
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(geo.PlacesUnavailable, match="it has no type, name, lat, lon"):
+        geo._read_places(path)
+
+
+@pytest.mark.realdata
+def test_corrupt_places_file_leaves_priority_places_and_the_simulation_standing(tmp_path):
+    from svd import geo
+
+    root = _corrupt_places_dir(tmp_path)
+    pp = geo.priority_places(root)
+    by_method = pp.groupby("method")["geometry"].apply(lambda g: g.is_empty.all())
+    assert by_method.get("station_buffer", True) and not by_method.get("ward", True)
+    assert (
+        pp.loc[pp["method"] == "station_buffer", "definition"]
+        .str.startswith("Not located: The places file")
+        .all()
+    )
+    assert not geo.place_lsoas(root).empty  # the ward- and LSOA-defined places still have their LSOAs
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_corrupt_places_file_degrades_one_section_not_the_pages(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pagetest import APP
+
+    monkeypatch.setenv("SVD_DATA_DIR", str(_corrupt_places_dir(tmp_path)))
+    for view in ("knife_crime_robbery", "hotspots", "temporal"):
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.run()
+        at.switch_page(f"views/{view}.py")
+        at.run()
+        assert not at.exception, view
+        errors = [e.value for e in at.error]
+        if view == "knife_crime_robbery":
+            assert errors == [
+                "The stations section could not be shown: The places file (places_barking_dagenham.csv, stations "
+                "and parks) could not be read: it is not UTF-8 text (damaged, or saved in another encoding)."
+            ]
+            assert any(
+                "Victims and suspects" in h.value for h in at.subheader
+            )  # the rest of the page is there
+        else:
+            assert errors == [], (view, errors)
+        assert not any("codec" in e or str(tmp_path) in e for e in errors)

@@ -117,14 +117,21 @@ def test_record_tiles_need_records_and_are_marked_simulated(borough: pd.DataFram
     assert da.change_label is None and da.p_value is None and "domestic-abuse share" in da.change_note
     assert da.provenance.simulated and "simulated" in da.provenance.short().lower()
     assert "real:" in da.provenance.notes and "assumed:" in da.provenance.notes
-    # The same records from the partnership's extract are tested; the fixture's records cover only a few
-    # months of each window, so nothing is compared.
-    real = ov.tile_figures(borough, _records(), 1000.0, False)
-    assert real["share_3pm_9pm"].change_label == "not compared: a month is missing"
-    assert real["share_3pm_9pm"].p_value is None
-    assert real["domestic_abuse"].change_label == "not compared: a month is missing"
+    # The same records from the partnership's extract are tested (quasi-Poisson / quasi-binomial).
+    real = ov.tile_figures(
+        borough, _records(), 1000.0, False, periods=periods, record_months=pd.Series(MONTHS)
+    )
+    assert real["share_3pm_9pm"].change_label == "no significant change"
+    assert "quasi-binomial" in real["share_3pm_9pm"].provenance.method
+    assert real["domestic_abuse"].change_label == "no significant change"
     assert real["domestic_abuse"].provenance.kind == "partnership extract"
-    assert "not tested" in real["share_3pm_9pm"].provenance.method
+    # By default the records' own latest 12 months are compared with the 12 before, which the records do
+    # not reach: nothing is compared, and the figure says why.
+    bare = ov.tile_figures(borough, _records(), 1000.0, False)
+    for k in ("share_3pm_9pm", "domestic_abuse"):
+        assert bare[k].change_label is None and bare[k].p_value is None and bare[k].previous is None
+        assert "do not reach back far enough" in bare[k].extra["period_note"]
+        assert bare[k].provenance.method.startswith("change not compared")
 
 
 def test_share_change_two_proportion_test() -> None:

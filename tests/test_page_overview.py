@@ -102,13 +102,16 @@ def test_simulated_quantities_carry_no_change_test(at) -> None:
     _, _, rs, _, _ = _inputs()
     if rs.source != "simulated":
         pytest.skip("an extract is configured")
-    table = at.dataframe[0].value
+    table = at.table[0].value  # static: every word shown
     records_metrics = [m.title for m in mx.load_metrics().values() if m.source == "records"]
-    rows = table[table["metric"].isin(records_metrics)]
-    assert len(rows) and (rows["source"] == "Simulated records").all()
-    da = rows[rows["metric"] == "Domestic abuse offences"].iloc[0]
-    assert "change not tested: the simulation fixes the domestic-abuse share" in da["change"]
-    assert "significant" not in da["change"]
+    rows = table[table["Metric"].isin(records_metrics)]
+    assert len(rows) and (rows["Source"] == "Simulated records").all()
+    da = rows[rows["Metric"] == "Domestic abuse offences"].iloc[0]
+    assert (
+        "change not tested: the simulation fixes the domestic-abuse share"
+        in da["Change on the same months a year earlier"]
+    )
+    assert "significant" not in da["Change on the same months a year earlier"]
     da_tile = next(
         c.value for c in at.caption if "Simulated records ·" in c.value and "Change not" in c.value
     )
@@ -129,7 +132,7 @@ def test_objective_table(at) -> None:
     shown = at.table[0].value  # a static table: every word shown, none cut off
     assert len(shown) == len(expected)
     assert sorted(set(shown["Objective"])) == ["1", "2", "3", "4", "5", "6"]
-    assert shown["Latest 12 months"].tolist() == expected["value"].fillna("").tolist()
+    assert shown["Chosen months"].tolist() == expected["value"].fillna("").tolist()
     # Page titles, not their addresses.
     assert (
         "knife-crime-robbery" not in shown["Page"].tolist()

@@ -92,7 +92,7 @@ def test_every_objective_with_its_metric_values(at) -> None:
     with_metrics = table[table["metric_id"].notna()]
     shown = [df.value for df in at.table[1:]]
     assert len(shown) == with_metrics["objective"].nunique()  # objectives 3, 4 and 5
-    values = [v for df in shown for v in df["Latest 12 months"]]
+    values = [v for df in shown for v in df["Chosen months"]]
     assert values == with_metrics["value"].tolist()
     assert len(at.get("page_link")) >= 4
     if rs.simulated:

@@ -125,3 +125,21 @@ def test_short_names_the_official_file():
         prov.reference("Barking and Dagenham strategy (2024)").short()
         == "Official data (Barking and Dagenham strategy)"
     )
+
+
+def test_a_comparison_states_its_source_and_test():
+    import pandas as pd
+
+    from svd import trends
+
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    series = pd.DataFrame({"month": months, "count": [10] * 12 + [12] * 12, "covered": True})
+    c = trends.compare(series)
+    p = c.provenance()
+    assert (p.kind, p.period, p.comparison_period) == (
+        "official",
+        "Jan 2025 to Dec 2025",
+        "Jan 2024 to Dec 2024",
+    )
+    assert "Poisson" in p.method and p.source == prov.MPS_WARD_SOURCE
+    assert c.provenance(level="borough").source == prov.MPS_BOROUGH_SOURCE

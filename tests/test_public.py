@@ -33,8 +33,10 @@ def test_is_public_defaults_to_the_process_environment(monkeypatch):
     assert not public.is_public()
 
 
-def test_rule_lsoa_always_ward_when_sensitive_borough_never():
-    assert public.needs_suppression("lsoa", sensitive=False)
+def test_rule_ward_and_lsoa_when_sensitive_borough_never():
+    """Counts of other offences are not hidden at any level: a ward count of 1 (shown) already says what its
+    LSOAs hold, so hiding them protected nothing (issue 12: a hidden LSOA was the ward count)."""
+    assert not public.needs_suppression("lsoa", sensitive=False)
     assert public.needs_suppression("LSOA", sensitive=True)
     assert public.needs_suppression("ward", sensitive=True)
     assert not public.needs_suppression("ward", sensitive=False)
@@ -76,10 +78,11 @@ def test_ward_table_sensitive_primary_and_secondary_by_hand():
     assert _wards()["count"].tolist() == [3, 12, 0, 40, 7]  # the argument is untouched
 
 
-def test_ward_table_not_sensitive_is_unchanged_and_lsoa_always_suppressed():
+def test_table_not_sensitive_is_unchanged_and_sensitive_lsoas_suppressed():
     df = _wards()
     assert public.suppress_table(df, "ward", sensitive=False) is df
-    assert public.suppress_table(df, "lsoa", sensitive=False)["count"].tolist() == [
+    assert public.suppress_table(df, "lsoa", sensitive=False) is df
+    assert public.suppress_table(df, "lsoa", sensitive=True)["count"].tolist() == [
         "<5",
         "12",
         "0",
@@ -249,16 +252,15 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
     # One month: small enough that many LSOAs (and some wards) have 1 to 4 offences to hide.
     at = _page("views/domestic_abuse.py", period=("2026-03", "2026-03"))
     assert any(public.PUBLIC_NOTE in i.value for i in at.info)
-    for level, rows in (("ward", 19), ("lsoa", 115)):
-        if level == "lsoa":
-            at.radio(key="da_map_level").set_value("lsoa").run()
-            assert not at.exception
-        table = at.dataframe[-1].value
-        assert len(table) == rows
-        assert not _small_counts(table), level
-    assert (table["count"].astype(str) == "<5").any()  # the test has teeth: there were counts to hide
+    table = at.dataframe[-1].value
+    assert len(table) == 19 and not _small_counts(table)
+    # Public mode maps domestic abuse by ward only: choosing LSOAs says so and still shows the wards.
+    at.radio(key="da_map_level").set_value("lsoa").run()
+    assert not at.exception
+    assert any(public.LSOA_NOTE in i.value for i in at.info)
+    assert len(at.dataframe[-1].value) == 19 and not _small_counts(at.dataframe[-1].value)
     csvs = {name: fn for name, fn in served.items() if str(name).endswith(".csv")}
-    assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" in csvs
+    assert "domestic-abuse-by-ward.csv" in csvs and "domestic-abuse-by-lsoa.csv" not in csvs
     for name, fn in csvs.items():
         if "-by-" in name:
             got = export.read_table_csv(fn(), dtype=str)
@@ -343,3 +345,111 @@ def test_tile_display(current, previous, level, sensitive, expected):
     assert public.tile_display(current, previous, level, sensitive, public=False) == public.TileDisplay(
         None, True, True
     )
+
+
+# --- issue 12: public mode could be undone by subtraction -------------------------------------------------
+
+
+def test_sensitivity_is_defined_once_as_data():
+    from svd import hotspots as hs
+    from svd import metrics as mx
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    assert set(tax.loc[tax["sensitive"], "offence_group"]) == public.sensitive_groups()
+    assert public.sensitive_groups() == {"Rape", "Other sexual offences"}
+    assert public.sensitive_flags() == {"domestic_abuse"} and public.THRESHOLD == 5
+    # Metrics read it: a metric counting any sensitive category or flag is sensitive (the proxy includes rape).
+    sens = {mid for mid, m in mx.load_metrics().items() if m.sensitive}
+    assert sens == {"serious_violence", "rape", "other_sexual", "domestic_abuse"}
+    assert not hasattr(hs, "SENSITIVE_GROUPS") and not hasattr(public, "SENSITIVE_METRICS")
+    raw = json.loads((Path(__file__).resolve().parents[1] / "data" / "metrics.json").read_text())
+    assert all("sensitive" not in m for m in raw["metrics"])  # no second definition
+
+
+def test_any_sensitive_group_makes_a_selection_sensitive():
+    """Rape and homicide together used to be "not sensitive" and showed rape counts of 1-4 by ward."""
+    assert public.is_sensitive(["Rape", "Homicide"])
+    assert public.is_sensitive([])  # every group, rape included
+    assert public.is_sensitive(["Theft"], domestic_abuse=True)
+    assert not public.is_sensitive(["Homicide", "Theft"])
+
+
+def test_two_hidden_cells_of_one_are_not_revealed_by_the_total():
+    """1 + 1 with a total of 32 and 30 shown: the pair's sum (2) gave both away; a cell of 5 or more joins them."""
+    df = pd.DataFrame({"count": [1, 1, 30, 9]})
+    out = public.suppress(df)
+    assert out["display"].tolist() == ["<5", "<5", "30", "[c]"]
+    assert out["suppression"].tolist() == ["primary", "primary", "", "secondary"]
+
+
+def test_offence_split_tabs_are_protected_together():
+    """Thames View: other sexual offences 3 was hidden, but all (10) less rape (7) on the next tab gave it."""
+    wards = ["T", "A", "B", "C"]
+    rape = pd.DataFrame({"ward_code": wards, "current": [7, 20, 30, 12], "previous": [6, 9, 8, 7]})
+    other = pd.DataFrame({"ward_code": wards, "current": [3, 25, 40, 15], "previous": [9, 12, 11, 10]})
+    both = rape.assign(
+        current=rape["current"] + other["current"], previous=rape["previous"] + other["previous"]
+    )
+    tabs = public.split_tables(
+        {"All": both, "Rape": rape, "Other": other}, {"All": ["Rape", "Other"]}, public=True
+    )
+    assert tabs["Other"]["current"].tolist() == ["<5", "25", "40", "[c]"]  # 3, and the smallest of 5 or more
+    assert tabs["All"]["current"].tolist() == ["[c]", "45", "70", "[c]"]  # hidden wherever a part is
+    assert tabs["Rape"]["current"].tolist() == ["7", "20", "30", "12"]
+    # All less Rape no longer gives Other in T; the previous period is protected on its own.
+    assert tabs["All"]["previous"].tolist() == ["15", "21", "19", "17"]
+    assert public.split_tables({"All": both}, {}, public=False)["All"] is both
+
+
+def test_lsoas_are_protected_within_their_ward_not_only_the_borough():
+    """A single hidden LSOA in a ward was the ward count less the shown LSOAs."""
+    wards = pd.Series({"W1": 23, "W2": 40})
+    lsoas = pd.Series({"L1": 3, "L2": 8, "L3": 12, "L4": 20, "L5": 20})
+    parent = {"L1": "W1", "L2": "W1", "L3": "W1", "L4": "W2", "L5": "W2"}
+    hidden, primary = public.protect_areas(wards, lsoas, parent)
+    assert primary == {"L1"}
+    assert "L2" in hidden and not hidden & {"L4", "L5", "W1", "W2"}  # the partner is in the same ward
+
+
+def test_a_tiny_total_hides_its_whole_row_as_c():
+    """Borough total 2 in two wards of 1: "<5" would say each is 1; all are "[c]" (zeros too)."""
+    hidden, primary = public.protect_areas(pd.Series({"A": 1, "B": 1, "C": 0}))
+    assert hidden == {"A", "B", "C"} and primary == set()
+
+
+def test_a_sum_over_chosen_wards_is_hidden_when_one_of_them_is():
+    rape = pd.DataFrame(
+        {"ward_code": ["A", "B", "C"], "current": ["<5", "[c]", "30"], "previous": ["9", "8", "7"]}
+    )
+    assert public.ward_selection_hidden({"rape": rape}, ["A", "C"])
+    assert not public.ward_selection_hidden({"rape": rape}, ["C"])
+    assert not public.ward_selection_hidden({"rape": rape}, ["A", "C"], col="previous")
+
+
+def test_sensitive_profiles_cover_the_borough_and_lsoas_are_not_offered_in_public_mode():
+    """Captions and charts beside a hidden cell printed it ("1 offences", a bar of 1, "Other 100%")."""
+    assert public.profile_wards(("A",), public=True) == ()
+    assert public.profile_wards(("A",), public=False) == ("A",)
+    assert not public.level_allowed("lsoa", sensitive=True, public=True)
+    assert public.level_allowed("lsoa", sensitive=False, public=True)
+    assert public.level_allowed("lsoa", sensitive=True, public=False)
+
+
+def test_a_combined_selection_is_hidden_where_its_sensitive_part_is():
+    """Rape and homicide by ward: the ward with 2 rapes is hidden however many homicides it adds."""
+    from svd import hotspots as hs
+
+    rape = pd.Series({"A": 2, "B": 9, "C": 30})
+    hom = pd.Series({"A": 40, "B": 1, "C": 0})
+    whole = hs.AreaCounts(rape + hom, rape + hom)
+    part = hs.AreaCounts(rape, rape)
+    pattern = hs.public_pattern(whole, [part], None, sensitive=True)
+    assert pattern.hidden["now"] == {"A", "B"} and pattern.primary["now"] == set()
+    table = pd.DataFrame({"area_code": ["A", "B", "C"], "area_name": ["a", "b", "c"], "count": [42, 10, 30]})
+    table = table.assign(previous=table["count"], rate_per_1000=1.0, change_text="no change")
+    shown = hs.public_areas(table, "ward", True, True, pattern)
+    assert shown["count"].tolist() == ["[c]", "[c]", "30"] and shown["rate_per_1000"].isna().tolist()[:2] == [
+        True,
+        True,
+    ]

@@ -340,6 +340,7 @@ def test_the_attacker_finds_what_the_old_rule_gave_away():
 
 
 @pytest.mark.realdata
+@pytest.mark.slow  # an AppTest render and some thousand linear programmes: about a minute
 def test_attacker_cannot_narrow_any_hidden_count_in_the_real_ward_data(monkeypatch):
     from pathlib import Path
 

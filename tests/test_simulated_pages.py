@@ -13,11 +13,11 @@ pytestmark = pytest.mark.realdata
 # Tiles that show published figures (MPS, the needs assessment), not record-level ones: the only ones allowed
 # to leave the word out. Any new tile must either say "simulated records" or be added here with its reason.
 OFFICIAL_TILES = {
-    "knife_crime_robbery.py": ("Personal robbery, 12 months", "Rate per 1,000 residents"),
+    "knife_crime_robbery.py": ("Personal robbery, chosen months", "Rate per 1,000 residents"),
     "sexual_offences.py": (
-        "All sexual offences, 12 months",
-        "Rape, 12 months",
-        "Other sexual offences, 12 months",
+        "All sexual offences, chosen months",
+        "Rape, chosen months",
+        "Other sexual offences, chosen months",
     ),
     "domestic_abuse.py": ("SNA published:",),
     "temporal.py": ("2023 SNA figure",),
@@ -77,8 +77,8 @@ def test_hotspots_headline_tests_no_simulated_change(simulated):
     text = headline(at)
     assert "change not tested: the simulation draws the time of day" in text
     assert "significant" not in text
-    top = at.dataframe[0].value
-    assert (top["emerging"] == "Not tested (simulated)").all()  # nor the emerging areas' Poisson test
+    top = at.table[-1].value  # the ranked areas: a static table
+    assert (top["Last 12 months"] == "Not tested (simulated)").all()  # nor the emerging areas' Poisson test
 
 
 def test_every_download_says_where_its_figures_come_from(simulated, monkeypatch):

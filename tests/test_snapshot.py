@@ -96,3 +96,53 @@ def test_records_of_an_extract_are_never_written(folder, tmp_path, monkeypatch):
         cache.records.clear()
     assert out.source == "extract"
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_snapshot_being_built_in_a_child_process_is_waited_for_not_built_again(folder, tmp_path):
+    import threading
+    import time
+
+    src = tmp_path / "input.csv"
+    src.write_text("a\n1\n")
+    ev = snapshot._in_child.setdefault("waited", threading.Event())
+    ev.clear()
+
+    def child():  # stands in for the child process: saves the snapshot, then says it has finished
+        time.sleep(0.2)
+        snapshot._save(folder, snapshot._path(folder, "waited", [src]), "waited", "from the child")
+        ev.set()
+
+    threading.Thread(target=child).start()
+    build, calls = _counted("built here")
+    try:
+        assert snapshot.load_or_build("waited", [src], build) == "from the child"
+    finally:
+        snapshot._in_child.pop("waited", None)
+    assert calls == []
+
+
+def test_every_cache_keyed_by_an_extract_is_bounded():
+    """An extract's records must leave memory when evicted: no unbounded cache takes an ``extract`` argument."""
+    import inspect
+
+    from ui import cache
+
+    keyed = [
+        name
+        for name, fn in vars(cache).items()
+        if hasattr(fn, "_info") and "extract" in inspect.signature(fn._info.func).parameters
+    ]
+    assert {"records", "tasking_cube", "tasking_time_counts"} <= set(keyed)
+    unbounded = [n for n in keyed if getattr(cache, n)._info.max_entries is None]
+    assert unbounded == []
+
+
+def test_a_snapshot_others_could_have_written_is_not_loaded(folder, tmp_path):
+    src = tmp_path / "input.csv"
+    src.write_text("a\n1\n")
+    snapshot.load_or_build("thing", [src], lambda: "ours")
+    (saved,) = folder.glob("thing-*.pickle")
+    saved.chmod(0o666)
+    build, calls = _counted("rebuilt")
+    assert snapshot.load_or_build("thing", [src], build) == "rebuilt"
+    assert calls == [1]

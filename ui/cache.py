@@ -42,6 +42,10 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+# Caches keyed by an extract hold at most this many record sets (the simulation, SVD_EXTRACT and a few
+# sessions' own uploads): each extract's records leave memory when it is evicted, not only at restart.
+EXTRACT_ENTRIES = 4
+
 # Snapshots on disk (ui/snapshot.py): each one's name → the data directory's folders it is built from. Only
 # public reference data and the simulation: nothing from a partnership extract is ever written.
 SNAPSHOT_INPUTS = {
@@ -95,7 +99,7 @@ def _mps_ward_parts(root: str, borough_code: str):
     """(borough, London) ward series, each a (``MergeResult``, classified table), from one read of the files.
 
     The London-wide ward table (~665k rows) is read, cut to the borough's rows and summed to London's
-    (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
+    boroughs (``svd.mps.london_summary``), then dropped: no page shows other boroughs' wards, and keeping it (with its
     classified copy) was the largest block of the server's memory.
     """
     from dataclasses import replace
@@ -117,8 +121,8 @@ def _mps_ward_parts(root: str, borough_code: str):
 def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
     """The merged MPS ward series (``MergeResult``, classified table) of the borough.
 
-    With ``borough_code=None``: London as one area, the 32 boroughs summed by month and category
-    (``svd.mps.london_summary``; area and borough code ``E12000007``), for London rates and totals. Its
+    With ``borough_code=None``: London by borough, each of the 32 boroughs summed over its wards by month and
+    category (``svd.mps.london_summary``; area code = borough code), for London rates, totals and ranks. Its
     ``MergeResult`` has every borough's revisions and the files' sources.
     """
     borough, london = _mps_ward_parts(root, BOROUGH_CODE if borough_code is None else borough_code)
@@ -154,7 +158,7 @@ def mps_borough(root: str):
     return out
 
 
-@st.cache_resource(show_spinner="Loading record-level data…")
+@st.cache_resource(show_spinner="Loading record-level data…", max_entries=EXTRACT_ENTRIES)
 def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
@@ -238,7 +242,7 @@ def london_populations(root: str) -> pd.DataFrame:
     return population.london_populations(Path(root))
 
 
-@st.cache_resource(show_spinner="Preparing records for the tasking pages…")
+@st.cache_resource(show_spinner="Preparing records for the tasking pages…", max_entries=EXTRACT_ENTRIES)
 def tasking_records(root: str, extract: str | None) -> pd.DataFrame:
     """The record set narrowed to the tasking columns with the 250 m grid cell (svd.hotspots.tasking_columns)."""
     from svd.hotspots import tasking_columns
@@ -269,7 +273,7 @@ def place_lsoas(root: str) -> pd.DataFrame:
     )
 
 
-@st.cache_resource(show_spinner="Counting records for the tasking pages…")
+@st.cache_resource(show_spinner="Counting records for the tasking pages…", max_entries=EXTRACT_ENTRIES)
 def tasking_cube(root: str, extract: str | None):
     """The record set collapsed to a count cube over the tasking filters (svd.hotspots.Cube), built once.
 
@@ -328,7 +332,11 @@ def map_labels(root: str) -> pd.DataFrame:
     """Station and priority-place labels for the Hotspots map (svd.maps.labels_frame); fixed per data dir."""
     from svd.maps import labels_frame
 
-    return labels_frame(places(root), priority_places(root))
+    try:
+        stations = places(root)
+    except geo.PlacesUnavailable:  # an unreadable optional places file: the map keeps its other labels
+        stations = geo.no_places()
+    return labels_frame(stations, priority_places(root))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -369,7 +377,7 @@ def simulation_calibration(root: str) -> pd.DataFrame:
     return out
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=EXTRACT_ENTRIES)
 def under_25_hours(root: str, extract: str | None) -> pd.DataFrame:
     """The SNA's population (serious violence affecting under-25s) by month, ward and hour; once per record set."""
     from svd.temporal import under_25_hours as build
@@ -388,7 +396,7 @@ def borough_outline(root: str):
 # the page shows (it depends on the shared filters and the data only), so a whole-script rerun is cheap too.
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=EXTRACT_ENTRIES)
 def tasking_time_bins(root: str, extract: str | None):
     """Each tasking-cube row's hour × weekday bin (svd.temporal.cube_time_bins), built once per record set."""
     from svd.temporal import cube_time_bins
@@ -433,7 +441,7 @@ def mps_seasonality(root: str, groups: tuple[str, ...]) -> pd.DataFrame:
     return seasonality(borough_monthly(table, BOROUGH_CODE, tuple(groups)))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=EXTRACT_ENTRIES)
 def records_seasonality(root: str, extract: str | None) -> pd.DataFrame:
     """Month-of-year averages of the record set (all records, from the tasking cube)."""
     from svd.temporal import cube_monthly, seasonality
@@ -441,7 +449,7 @@ def records_seasonality(root: str, extract: str | None) -> pd.DataFrame:
     return seasonality(cube_monthly(tasking_cube(root, extract)))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=EXTRACT_ENTRIES)
 def tasking_has_times(root: str, extract: str | None) -> bool:
     """Whether any record has a time of day (svd.hotspots.cube_has_times), once per record set."""
     from svd.hotspots import cube_has_times

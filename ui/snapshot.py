@@ -22,6 +22,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -31,6 +32,9 @@ from svd.config import definitions_dir, repo_root
 CACHE_ENV = "SVD_CACHE_DIR"
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+# Snapshots a child process is building now (name → set when it has finished): a page that needs one waits for
+# it rather than building it a second time in the server.
+_in_child: dict[str, threading.Event] = {}
 
 
 def cache_dir() -> Path | None:
@@ -101,6 +105,17 @@ def build_in_child(root: str, names: list[str], timeout_s: float = 900) -> bool:
     """
     if cache_dir() is None or not names:
         return False
+    events = {n: _in_child.setdefault(n, threading.Event()) for n in names}
+    for ev in events.values():
+        ev.clear()
+    try:
+        return _run_child(root, names, timeout_s)
+    finally:
+        for ev in events.values():
+            ev.set()
+
+
+def _run_child(root: str, names: list[str], timeout_s: float) -> bool:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "ui.snapshot", root, *names],
@@ -134,13 +149,17 @@ def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> 
     folder = cache_dir()
     if folder is None:
         return build()
+    building = _in_child.get(name) or _in_child.get(name.rsplit("-", 1)[0])  # ("mps-ward-E09…" → "mps-ward")
+    if building is not None:
+        building.wait(900)
     try:
         path = _path(folder, name, inputs)
     except OSError:  # an input vanished: build, and let the builder report the problem
         return build()
     try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
+        if _trusted(folder, path):
+            with path.open("rb") as fh:
+                return pickle.load(fh)
     except FileNotFoundError:
         pass
     except Exception:  # noqa: BLE001 — a damaged or foreign snapshot is rebuilt, never trusted
@@ -148,6 +167,16 @@ def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> 
     value = build()
     _save(folder, path, name, value)
     return value
+
+
+def _trusted(folder: Path, path: Path) -> bool:
+    """Only unpickle what this user wrote: folder and file owned by us, neither writable by anyone else."""
+    for p in (folder, path):
+        st = p.stat()
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            _LOG.warning("snapshot %s ignored: %s is writable by others or not ours", path.name, p)
+            return False
+    return True
 
 
 def _save(folder: Path, path: Path, name: str, value: object) -> None:

@@ -91,9 +91,9 @@ def loading_message():
     """
     if is_warm():
         return None
-    slot = st.empty()
-    slot.info(LOADING_MESSAGE, icon=":material/hourglass_top:")
-    return slot
+    # One markdown element (emptied by ``done``), not an empty placeholder then an alert: the browser would
+    # draw the placeholder first and fetch the alert's code on its first use (~0.3 s later on a cold page).
+    return st.markdown(f"⏳ **{LOADING_MESSAGE}**")
 
 
 def done(slot) -> None:

@@ -25,17 +25,17 @@ def body() -> None:
         trends.records_monthly(da_all, everything["month"].min(), everything["month"].max())
     )
     periods = shared["periods"]
+    # Public mode: the whole borough (svd.public.profile_wards), so no ward's small counts are printed.
+    wards = public.profile_wards(shared["wards"])
     # The chosen months against the same months a year earlier, in the chosen wards.
-    da_wards = rf.apply(da_all, rf.RecordFilter(wards=shared["wards"])) if shared["wards"] else da_all
+    da_wards = rf.apply(da_all, rf.RecordFilter(wards=wards)) if wards else da_all
     change = trends.compare_periods(
         trends.records_monthly(da_wards, everything["month"].min(), everything["month"].max()), periods
     )
-    period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=shared["wards"])
+    period = rf.RecordFilter(start=shared["start"], end=shared["end"], wards=wards)
     in_period = rf.apply(everything, period)
     da = rf.apply(in_period, rf.RecordFilter(domestic_abuse=True))
-    where = rf.describe(period) + (
-        f"; {len(shared['wards'])} ward(s)" if shared["wards"] else "; whole borough"
-    )
+    where = rf.describe(period) + (f"; {len(wards)} ward(s)" if wards else "; whole borough")
 
     uf.period_note("The trend charts show every month of the records; everything else follows the months.")
     # Simulated records fix the domestic-abuse share of each MPS category: their "trend" is the categories'.
@@ -56,6 +56,8 @@ def body() -> None:
     frame.headline("Domestic abuse", f"{'Simulated data: ' if sim else ''}{sentence}", provenance=recs)
     frame.records_notice(rs)
     exports.public_notice()
+    if shared["wards"] and not wards:
+        st.caption(public.PROFILE_NOTE)
     if sim:
         st.warning(
             "Every figure on this page comes from **simulated** records: no open dataset carries a domestic "
@@ -167,7 +169,7 @@ def body() -> None:
 
     st.subheader("Victims and suspects")
     pop = cache.ward_population(ROOT)
-    pop = pop[pop["ward_code"].isin(shared["wards"])] if shared["wards"] else pop
+    pop = pop[pop["ward_code"].isin(wards)] if wards else pop
     by_band = profiles.population_by_band(pop, profiles.AGE_BANDS)
     tabs = st.tabs(["Victims", "Suspects"])
     for tab, who in zip(tabs, ("victim", "suspect"), strict=True):
@@ -207,7 +209,7 @@ def body() -> None:
                 exports.table_downloads(
                     public.apply(
                         over,
-                        public.area_level(shared["wards"]),
+                        public.area_level(wards),
                         sensitive=True,
                         count_cols=["count", "unknown"],
                         derived_cols=AGE_DERIVED,

@@ -234,7 +234,7 @@ def tasking_section(source: str, head) -> None:
         totals = hs.emerging_totals(monthly, areas["area_code"], latest)
         change = hs.mps_period_change(any_month, start, end)
 
-    # Public mode: LSOAs always, wards when the selection is sensitive (sexual offences or domestic abuse).
+    # Public mode (svd.public): ward counts of sensitive offences, and any selection containing them.
     public_on = public.is_public()
     sensitive = hs.is_sensitive(chosen_groups, da)
     pattern, has_parts = None, False

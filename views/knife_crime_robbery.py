@@ -25,16 +25,10 @@ def body() -> None:
     change = trends.compare_periods(recent, periods)
     long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
     # London's ward table reaches later than the borough files; the borough files reach further back.
-    rk = trends.rank(
-        cache.mps_ward(ROOT, None)[1],
-        ROBBERY,
-        cache.london_populations(ROOT),
-        end=periods.end,
-        length=len(periods.current),
-        code_col="borough_code",
-    ) or trends.rank(
-        borough, ROBBERY, cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    lr = trends.london_rank(
+        cache.mps_ward(ROOT, None)[1], borough, ROBBERY, cache.london_populations(ROOT), periods
     )
+    rk = lr.rank if lr else None
     rs = cache.records(ROOT, cache.extract_path())
     sim = rs.source == "simulated"
     tag = "Simulated records" if sim else "Partnership extract"
@@ -53,7 +47,7 @@ def body() -> None:
         periods=periods,
     )
     rate = figs["personal_robbery"]
-    real = prov.mps(change.current_period, change.previous_period, method=metrics.count_method(change))
+    real = change.provenance()
     long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
     rank_prov = prov.mps(
         rk.period if rk else None,
@@ -219,42 +213,46 @@ def body() -> None:
             )
 
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
-    radius = uf.choice(
-        st.select_slider,
-        "kr_radius",
-        [200, 300, 400, 500, 800],
-        400,
-        label="Distance from a station (metres)",
-    )
-    per_station, near = profiles.near_points(robbery, profiles.stations(cache.places(ROOT)), radius_m=radius)
-    hub = profiles.share_of(robbery, "location_type", "transport_hub")
-    m1, m2 = st.columns(2)
-    m1.metric(f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct))
-    m1.caption(f"{near.text()} · {tag.lower()}")
-    m2.metric(f"Recorded at a station or transport hub ({tag.lower()})", frame.fmt_pct(hub.pct))
-    m2.caption(f"{hub.text()} · {tag.lower()}")
-    with frame.friendly_errors("The station chart"):
-        exports.show_chart(
-            charts.bar_chart(
-                per_station,
-                f"Personal robbery within {radius} m of each station",
-                "Bar chart of robbery counts near each station.",
-                category="name",
-                value="count",
-                value_title="Offences",
-                fmt=",.0f",
-                suffix="",
-                subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
-                style=present.chart_style(),
-            ),
-            f"Robbery near stations {radius} m",
-            provenance=recs,
+    # The stations come from an optional reference file: if it is unreadable, only this section says so.
+    with frame.friendly_errors("The stations section"):
+        radius = uf.choice(
+            st.select_slider,
+            "kr_radius",
+            [200, 300, 400, 500, 800],
+            400,
+            label="Distance from a station (metres)",
         )
-    st.caption(
-        "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
-        "Barking and Dagenham are counted. An offence near two stations counts for each."
-    )
-    exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
+        per_station, near = profiles.near_points(
+            robbery, profiles.stations(cache.places(ROOT)), radius_m=radius
+        )
+        hub = profiles.share_of(robbery, "location_type", "transport_hub")
+        m1, m2 = st.columns(2)
+        m1.metric(f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct))
+        m1.caption(f"{near.text()} · {tag.lower()}")
+        m2.metric(f"Recorded at a station or transport hub ({tag.lower()})", frame.fmt_pct(hub.pct))
+        m2.caption(f"{hub.text()} · {tag.lower()}")
+        with frame.friendly_errors("The station chart"):
+            exports.show_chart(
+                charts.bar_chart(
+                    per_station,
+                    f"Personal robbery within {radius} m of each station",
+                    "Bar chart of robbery counts near each station.",
+                    category="name",
+                    value="count",
+                    value_title="Offences",
+                    fmt=",.0f",
+                    suffix="",
+                    subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
+                    style=present.chart_style(),
+                ),
+                f"Robbery near stations {radius} m",
+                provenance=recs,
+            )
+        st.caption(
+            "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
+            "Barking and Dagenham are counted. An offence near two stations counts for each."
+        )
+        exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
 
     frame.sources(
         [

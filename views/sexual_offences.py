@@ -41,7 +41,7 @@ def body() -> None:
 
     allc = change["All sexual offences"]
     real = (
-        prov.mps(allc.current_period, allc.previous_period, method=metrics.count_method(allc, False))
+        allc.provenance()
         if allc
         else prov.mps(periods.label, periods.previous_label, method=not_compared or "")
     )
@@ -131,26 +131,20 @@ def body() -> None:
         st.radio, "so_rank_offence", list(OFFENCES), "All sexual offences", label="Offence", horizontal=True
     )
     # London's ward table reaches later than the borough files; the borough files reach further back.
-    rk = trends.rank(
-        cache.mps_ward(ROOT, None)[1],
-        OFFENCES[which],
-        cache.london_populations(ROOT),
-        end=periods.end,
-        length=len(periods.current),
-        code_col="borough_code",
-    ) or trends.rank(
-        borough, OFFENCES[which], cache.london_populations(ROOT), end=periods.end, length=len(periods.current)
+    lr = trends.london_rank(
+        cache.mps_ward(ROOT, None)[1], borough, OFFENCES[which], cache.london_populations(ROOT), periods
     )
+    rk = lr.rank if lr else None
     if rk is None:
         st.caption(f"The MPS files do not cover every month of {periods.label}, so no London rank is shown.")
     if rk is not None:
         rank_prov = prov.mps(
             rk.period,
             method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
-            level="borough",
+            level="borough" if lr.from_borough_file else "ward",
         )
         st.markdown(rk.sentence(COUNTED[which]))
-        st.caption(trends.rank_source_note(rk, periods.label))
+        st.caption(lr.note)
         with frame.friendly_errors("The rank chart"):
             exports.show_chart(
                 charts.rank_chart(
@@ -207,8 +201,12 @@ def body() -> None:
         True,
         help="Offences reported long after they happened; the SNA analysed current offences only.",
     )
+    # Public mode: the whole borough (svd.public.profile_wards), so no ward's small counts are printed.
+    wards = public.profile_wards(shared["wards"])
+    if shared["wards"] and not wards:
+        st.caption(public.PROFILE_NOTE)
     base = rf.RecordFilter(
-        start=shared["start"], end=shared["end"], wards=shared["wards"], offence_groups=RECORD_GROUPS
+        start=shared["start"], end=shared["end"], wards=wards, offence_groups=RECORD_GROUPS
     )
     everything = rf.apply(rs.data, base)
     chosen = replace(base, exclude_historical=exclude)
@@ -286,7 +284,7 @@ def body() -> None:
             provenance=rec_prov,
         )
         exports.show_table(
-            public.apply(loc, public.area_level(shared["wards"]), sensitive=True, derived_cols=["share"]),
+            public.apply(loc, public.area_level(wards), sensitive=True, derived_cols=["share"]),
             "Sexual offences locations",
             column_config={
                 "category": None,

@@ -1,0 +1,80 @@
+"""Where the server's memory goes: RSS after each shared loader, in a plain process calling ``ui.cache``.
+
+Not a test. ``.venv/bin/python bench/loaders_rss.py`` (set ``SVD_CACHE_DIR`` to an empty folder to build the
+snapshots in this process, or to a folder a server has filled to load them). Calls the same cached functions,
+in the order the pages need them, printing the RSS each adds and the seconds it took, then the process's
+anonymous and file-backed RSS and its 25 largest mappings (``/proc/self/smaps``).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+logging.disable(logging.WARNING)  # cached functions outside a server warn about the missing runtime
+
+
+def rss_mb() -> float:
+    """The process's resident set (VmRSS), MB."""
+    for line in Path(f"/proc/{os.getpid()}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> int:
+    """Print the RSS table."""
+    prev = rss_mb()
+
+    def step(name, f):
+        nonlocal prev
+        t = time.perf_counter()
+        out = f()
+        now = rss_mb()
+        print(f"| {name} | {now - prev:+.0f} | {now:.0f} | {time.perf_counter() - t:.2f} |", flush=True)
+        prev = now
+        return out
+
+    print("| step | RSS added (MB) | RSS (MB) | seconds |\n|---|---:|---:|---:|")
+    step("import streamlit", lambda: __import__("streamlit"))
+    cache = step("import ui.cache", lambda: __import__("ui.cache").cache)
+    step("import the page helpers", lambda: [__import__(m) for m in ("ui.frame", "ui.filters", "ui.exports")])
+    root = cache.data_root()
+    step("missing_required", lambda: cache.missing_required(root))
+    step("mps_ward (borough and London)", lambda: (cache.mps_ward(root), cache.mps_ward(root, None)))
+    step("ward_months, ward_names", lambda: (cache.ward_months(root), cache.ward_names(root)))
+    step("records (simulated)", lambda: cache.records(root, None))
+    step("populations", lambda: (cache.london_populations(root), cache.ward_population(root)))
+    step("mps_borough", lambda: cache.mps_borough(root))
+    step("wards, lsoas", lambda: (cache.wards(root), cache.lsoas(root)))
+    step("tasking_cube", lambda: cache.tasking_cube(root, None))
+    step(
+        "deck polygons, labels, areas",
+        lambda: [cache.deck_polygons(root, lv) for lv in ("ward", "lsoa")] + [cache.map_labels(root)],
+    )
+    step("under_25_hours", lambda: cache.under_25_hours(root, None))
+    step("data_checks", lambda: cache.data_checks(root))
+    step("simulation_calibration", lambda: cache.simulation_calibration(root))
+    status = Path(f"/proc/{os.getpid()}/status").read_text().splitlines()
+    print()
+    print(", ".join(ln.replace("\t", " ") for ln in status if ln.startswith(("VmRSS", "RssAnon", "RssFile"))))
+    sizes: collections.Counter = collections.Counter()
+    current = "[anon]"
+    for line in Path(f"/proc/{os.getpid()}/smaps").read_text().splitlines():
+        parts = line.split()
+        if parts and "-" in parts[0] and not parts[0].endswith(":"):
+            current = parts[5] if len(parts) > 5 else "[anon]"
+        elif parts and parts[0] == "Rss:":
+            sizes[current] += int(parts[1])
+    for name, kb in sizes.most_common(25):
+        print(f"{kb / 1024:7.1f} MB  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
