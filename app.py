@@ -76,6 +76,7 @@ pages = {
     ],
     "For analysts": [
         st.Page("views/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),
+        st.Page("views/evaluate.py", title="Evaluate", icon=":material/science:", url_path="evaluate"),
     ],
 }
 page = st.navigation(pages)

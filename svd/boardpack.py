@@ -103,6 +103,7 @@ class PackData:
     proxy_note: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     generated: dt.date = field(default_factory=dt.date.today)
+    evaluations: tuple = field(default_factory=tuple)  # svd.evaluate.Evaluation, one page each
 
     @property
     def as_of(self) -> str:
@@ -436,6 +437,11 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         "1. Headline figures",
         "2. Monthly trend",
         "3. Ward map and table",
+        *(
+            ["3a. Evaluations: " + "; ".join(e.definition.name for e in data.evaluations)]
+            if data.evaluations
+            else []
+        ),
         "4. Methods and notes",
         "5. Sources and attribution",
     ):
@@ -503,6 +509,8 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         pdf.image(_image(data.map_png), w=width)
     pdf.ln(2)
     _ward_table(pdf, family, t, data.ward_table, width, data.period)
+    for e in data.evaluations:
+        evaluation_page(pdf, family, t, e, width)
 
     # 5. Methods
     pdf.add_page()
@@ -545,6 +553,74 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
     for line in data.attribution:
         para(line, 10)
     return pdf
+
+
+def evaluation_page(pdf, family: str, t, e, width: float) -> None:
+    """A page for one evaluation (``svd.evaluate.Evaluation``): conclusions, before/after table, the
+    month-by-month chart, the power note, the method and the source, so a reader can reproduce the figures."""
+    from svd import evaluate as ev
+    from svd.export import chart_png
+
+    def para(
+        text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = (0, 0, 0)
+    ) -> None:
+        pdf.set_font(family, "B" if bold else "", size)
+        pdf.set_text_color(*colour)
+        pdf.multi_cell(width, size * 0.5, t(text), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_text_color(0)
+        pdf.ln(1.5)
+
+    pdf.add_page()
+    para(f"Evaluation: {e.definition.name}", 16, bold=True)
+    para(
+        f"{e.offence_title}; treated: {', '.join(e.names.get(c, c) for c in e.treated)}; from "
+        f"{pd.Timestamp(e.definition.start + '-01'):%B %Y}.",
+        10.5,
+    )
+    for sentence in e.conclusions[:2]:
+        para(sentence, 10.5)
+    para(e.power_note, 9.5, colour=(170, 40, 0) if len(e.months_before) < ev.SHORT_PRE_MONTHS else (0, 0, 0))
+    head = (
+        "Area",
+        "Wards",
+        "Before",
+        "After",
+        "A month before",
+        "A month after",
+        "Rate before",
+        "Rate after",
+    )
+    cols = ("Area", "Wards", "Offences before", "Offences after", "A month before", "A month after",
+            "Rate before", "Rate after")  # fmt: skip
+    pdf.set_font(family, "", 8)
+    with pdf.table(
+        col_widths=(20, 44, 12, 12, 14, 14, 13, 13),
+        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.2,
+        width=width,
+        first_row_as_headings=True,
+    ) as tbl:
+        for row in (head, *e.table[list(cols)].itertuples(index=False)):
+            r = tbl.row()
+            for cell in row:
+                r.cell(
+                    t(
+                        "–"
+                        if cell is None or cell != cell
+                        else f"{cell:,}"
+                        if isinstance(cell, int)
+                        else str(cell)
+                    )
+                )
+    para(f"Rates: {ev.RATE_WORDS}.", 8.5)
+    try:
+        png = chart_png(ev.its_chart(e).properties(width=720), scale=2)
+        pdf.image(_image(png), w=width * 0.85)  # leaves room for the method on the same page
+    except Exception:  # noqa: BLE001 — a chart that cannot be drawn never stops the pack
+        para("The month-by-month chart could not be drawn.", 9.5, colour=(170, 40, 0))
+    para(e.conclusions[2], 9)
+    para("Method: " + e.method + ".", 8.5)
+    para(e.provenance.but(method=None).text(), 8.5)  # the method is stated just above
 
 
 def _image(png: bytes):
@@ -627,20 +703,36 @@ def _ward_table(pdf, family: str, t, table: pd.DataFrame, width: float, period: 
 # ------------------------------------------------------------------------------------------------- main
 
 
-def write_pack(out: Path, month: pd.Timestamp | None = None, data_dir: Path | None = None) -> PackData:
-    """Gather the data and write the PDF to ``out``; returns what was written."""
+def write_pack(
+    out: Path,
+    month: pd.Timestamp | None = None,
+    data_dir: Path | None = None,
+    evaluations: tuple[str, ...] = (),
+) -> PackData:
+    """Gather the data and write the PDF to ``out``; returns what was written. ``evaluations``: names of saved
+    evaluations (``svd.evaluate``) to add, one page each, on the months up to ``month``."""
+    from dataclasses import replace
+
+    from svd import evaluate as ev
+
+    chosen = [ev.load_evaluation(name) for name in evaluations]  # an unknown name fails before the work
     data = gather(month, data_dir)
+    if chosen:
+        data = replace(data, evaluations=tuple(ev.run(d, data_dir, month) for d in chosen))
     pdf = build_pdf(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(out))
     return data
 
 
-def main_board_pack(out: Path, month: str | None) -> int:
+def main_board_pack(out: Path, month: str | None, evaluations: tuple[str, ...] = ()) -> int:
     """The ``board-pack`` command: 0 and the PDF written, or 1 and a one-line error on stderr."""
     try:
         when = parse_month(month)
-        data = write_pack(Path(out), when)
+        data = write_pack(Path(out), when, evaluations=tuple(evaluations))
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 1
     except (DataMissing, ValueError, FileNotFoundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``, ``evaluate``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_board_pack(args: argparse.Namespace) -> int:
     from svd.boardpack import main_board_pack
 
-    return main_board_pack(Path(args.out), args.month)
+    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()))
 
 
 def _number(x):
@@ -152,6 +152,60 @@ def cmd_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """An evaluation of an intervention (a saved one by --name, or --wards and --start) on the MPS ward series."""
+    from svd import evaluate as ev
+    from svd.catalogue import missing_required
+
+    if args.list:
+        for name, (d, shipped) in ev.saved_evaluations().items():
+            print(f"{name}: wards {', '.join(d.wards)} from {d.start}{' (shipped)' if shipped else ''}")
+        return 0
+    try:
+        if args.name:
+            d = ev.load_evaluation(args.name)
+        elif args.wards and args.start:
+            d = ev.Definition.from_dict(
+                {"name": "Evaluation", "wards": _codes(args.wards), "start": args.start,
+                 "offence_group": args.offence_group})  # fmt: skip
+        else:
+            print(
+                "give --name NAME, or --wards CODES and --start YYYY-MM (--list shows saved ones)",
+                file=sys.stderr,
+            )
+            return 1
+        if args.comparison:
+            d = ev.Definition(
+                **{**d.to_dict(), "wards": d.wards, "comparison": tuple(_codes(args.comparison))}
+            )
+    except (KeyError, ValueError) as e:
+        print(e.args[0] if e.args else "cannot evaluate", file=sys.stderr)
+        return 1
+    missing = [c for c in missing_required() if c.dataset.id in ("mps_ward",)]
+    if missing:
+        for c in missing:
+            print("; ".join(c.problems), file=sys.stderr)
+        return 1
+    try:
+        result = ev.run(d)
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return 0
+    print(f"{d.name}: {result.offence_title}")
+    print(result.table.to_string(index=False))
+    for sentence in [*result.conclusions, result.power_note]:
+        print(f"- {sentence}")
+    print(result.provenance.text())
+    return 0
+
+
+def _codes(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for the docs test)."""
     p = argparse.ArgumentParser(
@@ -177,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("board-pack", help="write the monthly board pack PDF")
     b.add_argument("--out", required=True)
     b.add_argument("--month", default=None, help="YYYY-MM: the last month the pack covers (default: latest)")
+    b.add_argument(
+        "--evaluation", action="append", metavar="NAME", help="add a saved evaluation's page (repeatable)"
+    )
     b.set_defaults(func=cmd_board_pack)
 
     h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%)")
@@ -188,6 +245,17 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("--json", action="store_true", help="print the figures as JSON")
     fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
     fg.set_defaults(func=cmd_figures)
+    ev = sub.add_parser(
+        "evaluate", help="did it work? an intervention against comparison wards (DiD, WDD, ITS)"
+    )
+    ev.add_argument("--name", help="a saved evaluation's name")
+    ev.add_argument("--wards", help="treated ward codes, comma-separated (with --start)")
+    ev.add_argument("--start", help="YYYY-MM: the intervention's first month")
+    ev.add_argument("--comparison", help="comparison ward codes, comma-separated (default: proposed)")
+    ev.add_argument("--offence-group", default="serious_violence", help="metric id (default %(default)s)")
+    ev.add_argument("--list", action="store_true", help="list the saved evaluations")
+    ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    ev.set_defaults(func=cmd_evaluate)
     return p
 
 

@@ -48,6 +48,7 @@ PAGE_FILES: dict[str, str] = {
     "hotspots": "views/hotspots.py",
     "temporal": "views/temporal.py",
     "data": "views/data.py",
+    "evaluate": "views/evaluate.py",
 }
 
 # url path → the page's title in the navigation (for link labels); checked against app.py too.
@@ -61,6 +62,7 @@ PAGE_TITLES: dict[str, str] = {
     "hotspots": "Hotspots",
     "temporal": "Days and times",
     "data": "Data and methods",
+    "evaluate": "Evaluate",
 }
 
 OBJECTIVE_COLUMNS = [

@@ -499,3 +499,19 @@ def warm(root: str, extract: str | None):
         areas(root, level), deck_polygons(root, level)
     map_labels(root), priority_place_options(root), borough_outline(root)
     yield "tasking", "rest"
+
+
+@st.cache_data(show_spinner="Evaluating…", max_entries=16)
+def evaluation(root: str, treated: tuple[str, ...], start: str, group: str, comparison: tuple[str, ...]):
+    """``svd.evaluate.evaluate`` on the borough's MPS ward series (cached per choice); a ValueError's sentence is
+    returned as a string, not raised, so the page can show it."""
+    from svd import evaluate as ev
+
+    _, table = mps_ward(root)
+    d = ev.Definition(
+        name="Evaluation", wards=treated, start=start, offence_group=group, comparison=comparison
+    )
+    try:
+        return ev.evaluate(table, d, wards(root), ward_population(root))
+    except ValueError as exc:
+        return str(exc)
