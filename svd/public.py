@@ -732,3 +732,31 @@ def tile_display(
     if small(previous):
         return TileDisplay(None, False, True)
     return TileDisplay(None, True, True)
+
+
+PERIOD_MONTHS = 12
+PERIOD_NOTE = (
+    "Public mode: whole 12-month periods only, each ending a whole number of years before the latest month. "
+    "Periods that overlap, or differ by a month or two, would let a reader subtract one from the other and "
+    "read a single month's small count."
+)
+
+
+def public_periods(months: Iterable, length: int = PERIOD_MONTHS) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The periods public mode offers: ``length`` consecutive months ending at the latest month, and every
+    ``length`` months before it, latest first; only windows whose every month is in ``months``.
+
+    Aligned windows that never overlap publish nothing that one window's (protected) figures do not: the
+    difference of two of them is never a part of either.
+    """
+    have = {pd.Timestamp(m).to_period("M") for m in months}
+    if not have:
+        return []
+    first, end = min(have), max(have)
+    out = []
+    while end - (length - 1) >= first:
+        start = end - (length - 1)
+        if all(start + k in have for k in range(length)):
+            out.append((start.to_timestamp(), end.to_timestamp()))
+        end = end - length
+    return out

@@ -229,9 +229,12 @@ def test_public_mode_hides_small_lsoa_counts_in_table_map_and_csv(monkeypatch):
     monkeypatch.setenv("SVD_PUBLIC", "1")
     from streamlit.testing.v1 import AppTest
 
+    from svd import public
+
+    # Public mode's periods one month long (the latest month by default): wards with 1 to 4 sexual offences.
+    monkeypatch.setattr(public, "PERIOD_MONTHS", 1)
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.session_state["period"] = ("2026-03", "2026-03")  # one month: wards with 1 to 4 sexual offences
     at.switch_page("views/hotspots.py")
     at.run()
     assert not at.exception

@@ -249,8 +249,10 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
 
-    # One month: small enough that many LSOAs (and some wards) have 1 to 4 offences to hide.
-    at = _page("views/domestic_abuse.py", period=("2026-03", "2026-03"))
+    # Public mode's periods one month long (the latest month by default): small enough that many LSOAs (and
+    # some wards) have 1 to 4 offences to hide.
+    monkeypatch.setattr(public, "PERIOD_MONTHS", 1)
+    at = _page("views/domestic_abuse.py")
     assert any(public.PUBLIC_NOTE in i.value for i in at.info)
     table = at.dataframe[-1].value
     assert len(table) == 19 and not _small_counts(table)
@@ -267,7 +269,7 @@ def test_public_mode_hides_small_area_counts_on_screen_and_in_downloads(monkeypa
             assert not _small_counts(got), name
             assert got["Offences"].isin(["<5", "[c]"]).any() or "ward" in name
 
-    so = _page("views/sexual_offences.py", period=("2026-03", "2026-03"))
+    so = _page("views/sexual_offences.py")
     assert any(public.PUBLIC_NOTE in i.value for i in so.info)
     ward_tables = [df.value for df in so.dataframe if "ward_name" in df.value.columns]
     assert ward_tables, "the sexual offences page shows a ward table"
@@ -453,3 +455,35 @@ def test_a_combined_selection_is_hidden_where_its_sensitive_part_is():
         True,
         True,
     ]
+
+
+def test_public_periods_are_whole_years_back_from_the_latest_month_and_never_overlap():
+    """Overlapping periods (Apr–Mar and May–Mar) would give April's count by subtraction: public mode offers
+    only aligned 12-month windows, each fully inside the data."""
+    months = pd.date_range("2023-04-01", "2026-03-01", freq="MS")
+    windows = public.public_periods(months)
+    assert windows == [
+        (pd.Timestamp("2025-04-01"), pd.Timestamp("2026-03-01")),
+        (pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-01")),
+        (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-01")),
+    ]
+    # A missing month takes out only the window it falls in; a short series has no window at all.
+    gap = months.delete(months.get_loc(pd.Timestamp("2024-06-01")))
+    assert [w[0] for w in public.public_periods(gap)] == [
+        pd.Timestamp("2025-04-01"),
+        pd.Timestamp("2023-04-01"),
+    ]
+    assert public.public_periods(months[:11]) == []
+
+
+def test_public_mode_offers_only_the_aligned_periods_in_the_sidebar(monkeypatch):
+    from pagetest import open_page
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = open_page("overview.py")
+    months = next(w for w in at.selectbox if w.key == "period")
+    assert not [s for s in at.select_slider if s.key == "period"]
+    ends = {o.split(" to ")[1] for o in months.options}
+    assert len(ends) == len(months.options) and months.value == "2025-04..2026-03"
+    starts = [pd.Timestamp(o.split(" to ")[0]) for o in months.options]
+    assert all((a - b).days >= 365 for a, b in zip(starts, starts[1:], strict=False))

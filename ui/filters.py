@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from svd import public
 from svd.filters import PRIORITY_WINDOW, WEEKDAYS, RecordFilter
 from ui import share
 
@@ -122,7 +123,12 @@ def _encode_range(value: Any) -> str:
 def period(
     months: Sequence[pd.Timestamp], key: str = "period", default_months: int = 12, container=st.sidebar
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """A month-range slider over the available months; defaults to the latest ``default_months``."""
+    """A month-range slider over the available months; defaults to the latest ``default_months``.
+
+    In public mode, a choice of whole 12-month periods instead (``svd.public.public_periods``).
+    """
+    if public.is_public():
+        return _public_period(months, key, container)
     months = sorted(pd.Timestamp(m) for m in months)
     labels = [f"{m:%Y-%m}" for m in months]
     default = (labels[max(0, len(labels) - default_months)], labels[-1])
@@ -151,6 +157,27 @@ def period(
         # Beside the control: what on this page does not follow the months (``period_note``).
         st.session_state[PERIOD_NOTE] = st.empty()
     a, b = _as_range(value)
+    return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
+
+
+def _public_period(months: Sequence, key: str, container) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Public mode's period control: one of the aligned 12-month periods, the latest by default."""
+    windows = public.public_periods(months, public.PERIOD_MONTHS)
+    labels = [_encode_range((f"{a:%Y-%m}", f"{b:%Y-%m}")) for a, b in windows]
+    with container if container is not None else nullcontext():
+        value = choice(
+            st.selectbox,
+            key,
+            labels,
+            labels[0],
+            label="Months",
+            format_func=lambda r: " to ".join(
+                pd.Timestamp(s + "-01").strftime("%b %Y") for s in r.split("..")
+            ),
+            help=public.PERIOD_NOTE,
+        )
+        st.session_state[PERIOD_NOTE] = st.empty()
+    a, b = value.split("..")
     return pd.Timestamp(a + "-01"), pd.Timestamp(b + "-01")
 
 
