@@ -72,6 +72,27 @@ def choice(widget: Callable[..., Any], key: str, options: Sequence[Any], default
     return bound(widget, key, default, _text, decode, options=list(options), **kwargs)
 
 
+SERIOUS_VIOLENCE_HELP = (
+    "Preset to serious violence: the London definition's offence types (homicide, GBH, ABH, rape, assault by "
+    "penetration, sexual assault, personal robbery, threats to kill)."
+)
+
+
+def offences(choices: dict[str, str], key: str, container=None) -> str:
+    """The tasking pages' "Offences" choice (value → label, ``svd.hotspots.offence_choices``), bound to the
+    address; the first choice (serious violence) is the default."""
+    with container if container is not None else nullcontext():
+        return choice(
+            st.selectbox,
+            key,
+            list(choices),
+            next(iter(choices)),
+            label="Offences",
+            format_func=choices.get,
+            help=SERIOUS_VIOLENCE_HELP,
+        )
+
+
 def several(key: str, options: Sequence[Any], default: Sequence[Any] = (), **kwargs: Any) -> list[Any]:
     """A multiselect over ``options`` bound to the address (empty usually means "all")."""
     by_text = {_text(o): o for o in options}

@@ -138,21 +138,7 @@ def tasking_section(source: str, head) -> None:
             # Tasking starts from serious violence: the London definition's offence types, preset. (Public
             # mode counts offence groups only: one offence type less another would give hidden counts away.)
             serious = hs.serious_violence_offences(cube)
-            choices = hs.offence_choices(cube)
-            default = next(iter(choices))
-            with c2:
-                choice = uf._bound(
-                    st.selectbox,
-                    "hs_offences",
-                    default,
-                    str,
-                    _choice(list(choices)),
-                    label="Offences",
-                    options=list(choices),
-                    format_func=choices.get,
-                    help="Preset to serious violence: the London definition's offence types (homicide, GBH, "
-                    "ABH, rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
-                )
+            choice = uf.offences(hs.offence_choices(cube), "hs_offences", container=c2)
             offences = hs.offences_for(choice, cube)
         if records_mode:
             chosen_groups = uf.offence_groups(groups, key="hs_groups", container=c2)

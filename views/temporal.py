@@ -125,21 +125,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 
     with present.filters_box():
         c1, c2, c3 = st.columns([1.4, 1.4, 1.2])
-        choices = hs.offence_choices(cube)
-        default = next(iter(choices))
-        with c1:
-            choice = uf._bound(
-                st.selectbox,
-                "tp_offences",
-                default,
-                str,
-                lambda r: r if r in choices else default,
-                label="Offences",
-                options=list(choices),
-                format_func=choices.get,
-                help="Preset to serious violence: the London definition's offence types (homicide, GBH, ABH, "
-                "rape, assault by penetration, sexual assault, personal robbery, threats to kill).",
-            )
+        choice = uf.offences(hs.offence_choices(cube), "tp_offences", container=c1)
         offences = hs.offences_for(choice, cube)
         groups = uf.offence_groups(hs.cube_offence_groups(cube), key="tp_groups", container=c1)
         missing = hs.cube_groups_without_records(cube)
