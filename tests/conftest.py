@@ -35,3 +35,20 @@ def _snapshots_in_a_temporary_folder(tmp_path_factory):
         os.environ.pop(CACHE_ENV, None)
     else:
         os.environ[CACHE_ENV] = before
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The dashboard on a free local port for one test module's browser tests: its base address."""
+    from tests.localapp import free_port, need_browser, start_app, stop_app
+
+    need_browser()
+    port = free_port()
+    try:
+        proc = start_app(port)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_app(proc)

@@ -25,6 +25,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+def need_browser() -> None:
+    """Skip the test when Playwright or Debian's Chromium is missing; fail instead when SVD_REQUIRE_BROWSER=1."""
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    required = os.environ.get("SVD_REQUIRE_BROWSER") == "1"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if required:
+            pytest.fail("playwright is not installed and SVD_REQUIRE_BROWSER=1")
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"{CHROMIUM} is missing and SVD_REQUIRE_BROWSER=1")
+        pytest.skip(f"{CHROMIUM} is missing")
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:

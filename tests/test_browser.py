@@ -7,14 +7,13 @@ than the local server. Skipped when Chromium or playwright is missing, unless SV
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, pixel_stats, start_app, stop_app
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, pixel_stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
@@ -22,34 +21,6 @@ REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 # Opening a page's path directly makes the frontend try <page>/_stcore/... first; those 404s are harmless.
 HARMLESS_404 = re.compile(r"/(hotspots|temporal)/_stcore/")
-
-
-def _need_browser():
-    required = os.environ.get("SVD_REQUIRE_BROWSER") == "1"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if required:
-            pytest.fail("playwright is not installed and SVD_REQUIRE_BROWSER=1")
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if required:
-            pytest.fail(f"{CHROMIUM} is missing and SVD_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing")
-
-
-@pytest.fixture(scope="module")
-def server():
-    _need_browser()
-    port = free_port()
-    try:
-        proc = start_app(port)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(proc)
 
 
 def _open(server: str, path: str, name: str):

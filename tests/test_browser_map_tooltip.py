@@ -11,28 +11,14 @@ import re
 
 import pytest
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app
-from tests.test_browser import ARTIFACTS, _need_browser
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
 # Fractions of the map's width and height: the middle, the east edge of the borough, the south (the river)
 # and a point north of the middle. At the default view the borough spans about 0.17 to 0.77 of the width.
 POINTS = [(0.5, 0.5), (0.74, 0.5), (0.66, 0.62), (0.45, 0.86), (0.55, 0.2), (0.3, 0.6)]
-
-
-@pytest.fixture(scope="module")
-def server():
-    _need_browser()
-    port = free_port()
-    try:
-        proc = start_app(port)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_app(proc)
 
 
 def _hover_tooltips(server: str, query: str, shot: str) -> list[dict]:

@@ -11,12 +11,9 @@ Skipped when Chromium or playwright is missing, unless SVD_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop_app
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, need_browser, start_app, stop_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
@@ -88,24 +85,10 @@ MEASURE = """
 LIMITS = {"chart_height": MIN_CHART_PX, "chart_text": CHART_TEXT_PX, "table": TABLE_PX, "body": BODY_PX}
 
 
-def _need_browser():
-    required = os.environ.get("SVD_REQUIRE_BROWSER") == "1"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if required:
-            pytest.fail("playwright is not installed and SVD_REQUIRE_BROWSER=1")
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if required:
-            pytest.fail(f"{CHROMIUM} is missing and SVD_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is missing")
-
-
 @pytest.fixture(scope="module")
 def tabs():
     """One server, one browser, and a function giving the (reused) tab for a screen size."""
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     port = free_port()

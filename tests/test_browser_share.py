@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS
-from tests.test_browser import server  # noqa: F401 — `server` is the shared fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
@@ -20,7 +19,7 @@ def _settled(page) -> None:
     )
 
 
-def test_a_copied_link_reopens_the_same_view(server):  # noqa: F811
+def test_a_copied_link_reopens_the_same_view(server):
     from playwright.sync_api import sync_playwright
 
     query = "period=2024-01..2024-06&wards=E05014053"
@@ -197,7 +196,7 @@ def reopen_check(base_url: str, path: str, browser) -> tuple[str, dict, dict]:
 
 
 @pytest.mark.parametrize("path", list(PAGE_CHANGES))
-def test_every_page_reopens_from_its_copied_link(server, path):  # noqa: F811
+def test_every_page_reopens_from_its_copied_link(server, path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
