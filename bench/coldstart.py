@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, stop_app  # noqa: E402
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, stop_app, streamlit_command  # noqa: E402
 
 # Every page of the app (app.py's navigation), the Hotspots page at both levels.
 PAGES = (
@@ -93,21 +93,7 @@ def _start(script: str, port: int, env: dict[str, str]) -> tuple[subprocess.Pope
     """``streamlit run script`` and the seconds until it reports ready (its "You can now view" line)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port, script),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -52,24 +52,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def streamlit_command(port: int, script: str = "serve.py") -> list[str]:
+    """``streamlit run script`` headless on 127.0.0.1:``port``; serve.py is app.py behind ui.asgi's middleware
+    (no failing requests on a direct page load) with the caches warmed at start-up."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 def start_app(port: int, timeout_s: float = 60, env: dict[str, str] | None = None) -> subprocess.Popen:
     """``streamlit run serve.py`` (app.py) on 127.0.0.1:``port`` (``env``: its environment), once its health check answers."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "serve.py",  # app.py behind ui.asgi's middleware (no failing requests on a direct page load)
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port),
         cwd=repo_root(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

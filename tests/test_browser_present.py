@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, need_browser, start_app, stop_app
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
 
@@ -86,41 +86,32 @@ LIMITS = {"chart_height": MIN_CHART_PX, "chart_text": CHART_TEXT_PX, "table": TA
 
 
 @pytest.fixture(scope="module")
-def tabs():
-    """One server, one browser, and a function giving the (reused) tab for a screen size."""
-    need_browser()
+def tabs(server):
+    """One server (the shared fixture), one browser, and a function giving the (reused) tab for a screen size."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    try:
-        proc = start_app(port)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
     open_tabs: dict[tuple[int, int], tuple] = {}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
-            def tab(size: tuple[int, int]):
-                if size not in open_tabs:
-                    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-                    page = context.new_page()
-                    failed: list[str] = []
-                    page.on(
-                        "response",
-                        lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-                    )
-                    page.on(
-                        "console",
-                        lambda m: failed.append(f"console: {m.text}") if m.type == "error" else None,
-                    )
-                    open_tabs[size] = (page, failed)
-                return open_tabs[size]
+        def tab(size: tuple[int, int]):
+            if size not in open_tabs:
+                context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+                page = context.new_page()
+                failed: list[str] = []
+                page.on(
+                    "response",
+                    lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+                )
+                page.on(
+                    "console",
+                    lambda m: failed.append(f"console: {m.text}") if m.type == "error" else None,
+                )
+                open_tabs[size] = (page, failed)
+            return open_tabs[size]
 
-            yield f"http://127.0.0.1:{port}", tab
-            browser.close()
-    finally:
-        stop_app(proc)
+        yield server, tab
+        browser.close()
 
 
 def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, list[str]]:
