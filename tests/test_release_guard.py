@@ -16,9 +16,9 @@ import pytest
 from svd import dataquality as dq
 from svd import mps, police_uk, validate
 from svd.config import repo_root
+from tests.test_dataquality import _dataset
+from tests.test_mps import _data_dir as mps_data_dir
 
-BD, HAV = "E09000002", "E09000016"
-BOROUGHS = {"Barking and Dagenham": BD, "Havering": HAV, "City of London": "E09000001"}
 HEADER = "MajorText,MinorText,WardName,WardCode,LookUp_BoroughName"
 ROB = ("ROBBERY", "ROBBERY OF PERSONAL PROPERTY")
 VWI = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITH INJURY")
@@ -36,16 +36,7 @@ def _square(x0: float) -> dict:
 
 
 def _data_dir(tmp_path: Path, with_wards: bool = False) -> Path:
-    root = tmp_path / "data"
-    (root / "geo").mkdir(parents=True)
-    (root / "crime" / "mps").mkdir(parents=True)
-    features = [
-        {"type": "Feature", "properties": {"LAD22CD": c, "LAD22NM": n}, "geometry": None}
-        for n, c in BOROUGHS.items()
-    ]
-    (root / "geo" / "london_boroughs_2022.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
-    )
+    root = mps_data_dir(tmp_path)  # the London boroughs' file (the same three boroughs)
     if with_wards:
         wards = [
             {"type": "Feature", "properties": {"WD22CD": code, "WD22NM": name}, "geometry": _square(0.05 * k)}
@@ -191,20 +182,7 @@ def test_data_page_reports_mark_the_set_aside_release(tmp_path):
     root = _data_dir(tmp_path)
     _release(root, "a", OLD)
     _release(root, "b", NEW, rows=[(*ROB, *WARDS[0])])
-    ds = cat.Dataset(
-        id="mps_ward",
-        title="MPS ward",
-        path="crime/mps/MPS Ward Level Crime*.csv",
-        format="mps_ward",
-        publisher="MPS",
-        licence="OGL",
-        attribution="",
-        columns=(),
-        key=None,
-        rows=None,
-        min_files=1,
-        required=True,
-    )
+    ds = _dataset("crime/mps/MPS Ward Level Crime*.csv")
     reports = dq.import_reports(root, [cat.check_dataset(ds, root)])
     by_file = {Path(r["path"]).name: r for r in reports}
     assert "set_aside" not in by_file["MPS Ward Level Crime a.csv"]
