@@ -290,3 +290,120 @@ def test_bestfit_from_polygons_by_overlap_and_by_point():
         0.75, abs=1e-3
     )
     assert dis.iloc[1]["reason"] == "no ward from the polygons"
+
+
+# --- the real files, reconciled with plain parses in the test ---------------------------------------------------
+
+
+def _real(relative: str):
+    from svd.config import data_dir
+
+    path = data_dir() / relative
+    if not path.is_file():
+        pytest.skip(f"{relative} not in the data directory")
+    return path
+
+
+@pytest.mark.realdata
+def test_real_wards_match_the_topojson_and_the_mps_ward_codes():
+    import csv
+
+    from svd import mps
+    from svd.config import data_dir
+
+    path = _real(london.WARDS_FILE)
+    props = [g["properties"] for g in json.loads(path.read_text())["objects"]["ward"]["geometries"]]
+    wards, report = london.read_wards(path)
+    assert len(wards) == len(props) == report.rows_read
+    assert set(wards["ward_code"]) == {p["WD22CD"] for p in props}
+    boroughs = {p["LAD22CD"] for p in props} - {mps.CITY_OF_LONDON}
+    assert len(boroughs) == 32
+    in_boroughs = {p["WD22CD"] for p in props if p["LAD22CD"] != mps.CITY_OF_LONDON}
+    # Every ward of the 32 boroughs is in the MPS ward file, and the MPS file has no other ward code.
+    latest = mps.mps_files("ward", data_dir())[-1]
+    with latest.open(newline="", encoding="utf-8-sig") as fh:
+        mps_codes = {r["WardCode"] for r in csv.DictReader(fh)}
+    assert in_boroughs == mps_codes
+    # Every polygon invalid as read was repaired, none dropped, and all are valid now.
+    raw = gpd.read_file(path, layer="ward", engine="pyogrio")
+    assert sorted(raw.loc[~raw.geometry.is_valid, "WD22CD"]) == sorted(report.repaired)
+    assert wards.geometry.is_valid.all() and not wards.geometry.is_empty.any()
+    assert wards.crs.to_epsg() == 4326
+    # Repair keeps the area: London's wards cover the same ground before and after (within 0.1%).
+    before = raw.set_crs("EPSG:4326", allow_override=True).to_crs(london.PROJECTED_CRS)
+    after = wards.to_crs(london.PROJECTED_CRS)
+    ok = before.geometry.is_valid.to_numpy()
+    assert after.area.sum() == pytest.approx(before.area[ok].sum() + after.area[~ok].sum(), rel=1e-9)
+    repaired_after = after.set_index("ward_code").loc[report.repaired].area
+    repaired_before = before.set_index("WD22CD").loc[report.repaired].geometry.buffer(0).area
+    assert repaired_after.sum() == pytest.approx(repaired_before.sum(), rel=1e-3)
+
+
+@pytest.mark.realdata
+def test_real_lsoas_match_the_dbf_header_and_sit_in_london():
+    import struct
+
+    path = _real(london.LSOAS_FILE)
+    n_records = struct.unpack("<I", path.with_suffix(".dbf").read_bytes()[4:8])[0]
+    lsoas, report = london.read_lsoas(path)
+    assert len(lsoas) == n_records == report.rows_read == lsoas["lsoa_code"].nunique()
+    assert "British_National_Grid" in path.with_suffix(".prj").read_text()
+    assert lsoas.crs.to_epsg() == 4326
+    minx, miny, maxx, maxy = lsoas.total_bounds
+    assert -0.6 < minx < maxx < 0.4 and 51.2 < miny < maxy < 51.8  # London in lon/lat, so reprojected
+    wards = london.wards()
+    assert set(lsoas["borough_code"]) == set(wards["borough_code"])
+
+
+@pytest.mark.realdata
+def test_real_gla_lookup_and_ts001_reconcile_with_plain_parses():
+    import csv
+
+    gla_path, ts_path = _real(london.GLA_LOOKUP_FILE), _real(london.TS001_FILE)
+    with gla_path.open(newline="", encoding="utf-8-sig") as fh:
+        plain = list(csv.DictReader(fh))
+    gla, gla_report = london.read_gla_lookup(gla_path)
+    assert len(gla) == len(plain) and gla_report.skipped == []
+    assert dict(zip(gla["lsoa_code"], gla["ward_code"], strict=True)) == {
+        r["LSOA21CD"]: r["WD22CD"] for r in plain
+    }
+    wards = london.wards()
+    assert set(gla["ward_code"]) <= set(wards["ward_code"])
+    borough_wards = set(wards.loc[wards["borough_code"] != "E09000001", "ward_code"])
+    assert borough_wards <= set(gla["ward_code"])  # every borough ward gets at least one LSOA
+
+    text = ts_path.read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(text.splitlines()))
+    data = [r for r in lines if len(r) == 3 and r[1].startswith("E01")]
+    ts, report = london.read_ts001(ts_path)
+    assert report.rows_read == len(data) == len(ts)
+    assert int(ts["all_ages"].sum()) == sum(int(r[2]) for r in data)
+    assert report.rows_read + report.rows_skipped == len(lines)
+    assert report.skipped_by_reason().get("LSOA row without a whole-number count", 0) == 0
+    assert set(ts["lsoa_code"]) <= set(gla["lsoa_code"])
+
+
+@pytest.mark.realdata
+def test_real_bestfit_mostly_agrees_with_the_gla_and_every_disagreement_is_a_split_lsoa():
+    wards, lsoas, gla = london.wards(), london.lsoas(), london.gla_lookup()
+    overlaps = london.lsoa_ward_overlaps(lsoas, wards)
+    derived = london.bestfit_from_polygons(lsoas, wards)
+    assert len(derived) == len(lsoas)
+    dis = london.lookup_disagreements(gla, derived, overlaps)
+    assert set(dis["reason"]) <= {"different ward"}
+    assert len(dis) < 0.1 * len(lsoas)
+    # Overlap is the largest share, so where the GLA (population-weighted) differs its ward holds less area.
+    assert (dis["gla_share"] < dis["derived_share"]).all()
+    assert (derived.set_index("lsoa_code").loc[dis["lsoa_code"], "wards_overlapped"] >= 2).all()
+
+
+@pytest.mark.realdata
+def test_real_adjacency_is_symmetric_and_knows_barking_and_dagenhams_neighbours():
+    wards = london.wards()
+    adj = london.ward_adjacency(wards)
+    pairs = set(zip(adj["ward_code"], adj["neighbour_code"], strict=True))
+    assert pairs == {(b, a) for a, b in pairs}
+    assert set(wards["ward_code"]) == set(adj["ward_code"])  # no ward is an island
+    bd = adj[(adj["borough_code"] == "E09000002") & adj["cross_border"]]
+    # Newham, Redbridge and Havering share a land border with Barking and Dagenham (the Thames is not one here).
+    assert set(bd["neighbour_borough_code"]) == {"E09000025", "E09000026", "E09000016"}
