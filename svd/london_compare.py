@@ -478,7 +478,7 @@ class WardDistribution:
         return (
             f"{self.period}: {top} of the borough's {len(mine)} wards are in the highest quarter of London's "
             f"{n:,} wards for {self.metric.title.lower()}; the median ward is at London's "
-            f"{median:.0f}th percentile."
+            f"{ordinal(round(median))} percentile."
         )
 
 
@@ -954,25 +954,79 @@ def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
 # ---------------------------------------------------------------------------------------------- for the CLI
 
 
-def load(data_dir: Path | None = None) -> dict:
-    """Everything the comparisons need, read from the data directory (for the CLI; the app caches each part)."""
+def load(data_dir: Path | None = None, border: bool = True) -> dict:
+    """Everything the comparisons need, read from the data directory (for the CLI; the app caches each part).
+
+    ``border`` False skips the ward polygons and their adjacency (the funnel table does not need them).
+    """
     from svd import london, mps, population, taxonomy
 
     ward = mps.load_mps(level="ward", data_dir=data_dir)
     borough = mps.load_mps(level="borough", data_dir=data_dir)
-    gdf = london.wards(data_dir)
-    return {
+    out = {
         "london_wards": mps.london_summary(ward.table),
         "borough_file": taxonomy.classify_mps(borough.table),
         "series": ward_series(ward.table),
         "populations": population.london_populations(data_dir),
         "residents": ward_residents(london.gla_lookup(data_dir), london.lsoa_residents(data_dir)),
-        "wards_gdf": gdf,
-        "adjacency": london.ward_adjacency(gdf),
         "months": pd.DatetimeIndex(sorted(ward.table["month"].unique())),
+    }
+    if border:
+        out["wards_gdf"] = london.wards(data_dir)
+        out["adjacency"] = london.ward_adjacency(out["wards_gdf"])
+    return out
+
+
+def cli_periods(months: Sequence, start: str | None = None, end: str | None = None) -> agg.Periods:
+    """The chosen months for the CLI: ``start``..``end`` (YYYY-MM), by default the latest 12 months of the ward
+    series (the pages' default), compared with the same months a year earlier."""
+    if start is None and end is None:
+        return agg.latest_periods(pd.Series(months))
+    last = pd.Timestamp(end) if end else pd.Timestamp(max(months))
+    first = pd.Timestamp(start) if start else last - pd.DateOffset(months=11)
+    return agg.periods_for(first, last)
+
+
+def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_violence") -> dict:
+    """The London comparisons page's figures as JSON-ready values (``python -m svd london``)."""
+    fs = funnels(d["london_wards"], d["borough_file"], d["populations"], periods)
+    if fs.problem:
+        return {"period": fs.period, "problem": fs.problem}
+    similar = similar_boroughs(d["populations"])
+    dist = ward_distribution(d["series"], d["residents"], metric_id, periods)
+    f = next(iter(fs.funnels.values()))
+    return {
+        "borough": f.borough_name,
+        "period": fs.period,
+        "funnels": fs.table().to_dict(orient="records"),
+        "sentences": [x.sentence() for x in fs.funnels.values()],
+        "methods": {k: x.method for k, x in fs.funnels.items()},
+        "rank_source": f.rank.note,
+        "wards": {
+            "metric": metric_id,
+            "sentence": dist.sentence(),
+            "table": dist.borough_table().round(2).to_dict(orient="records"),
+        },
+        "similar_boroughs": similar_table(similar, fs).to_dict(orient="records"),
+        "similar_method": SIMILAR_METHOD,
     }
 
 
-def default_periods(months: Sequence) -> agg.Periods:
-    """The latest 12 months of the ward series and the same months a year earlier (the pages' default)."""
-    return agg.latest_periods(pd.Series(months))
+def border_report(d: dict, periods: agg.Periods, metric_id: str = "serious_violence") -> dict:
+    """The Across the border page's figures as JSON-ready values (``python -m svd border``)."""
+    cb = cross_border(d["series"], d["residents"], d["adjacency"], metric_id, periods)
+    wards = cb.wards.assign(
+        rate_per_1000=cb.wards["rate_per_1000"].astype(float).round(2),
+        change_pct=cb.wards["change_pct"].astype(float).round(1),
+    )
+    pairs = cb.pairs.drop(columns=["neighbour_borough_code"], errors="ignore")
+    return {
+        "borough": cb.borough_name,
+        "metric": metric_id,
+        "period": cb.period,
+        "compared_with": cb.previous_period,
+        "sentences": cb.sentences(),
+        "wards": wards.to_dict(orient="records"),
+        "pairs": pairs.round({"shared_boundary_m": 0, "p": 4, "q": 4}).to_dict(orient="records"),
+        "method": cb.provenance.method,
+    }
