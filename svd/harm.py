@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
+from svd import provenance as prov
 from svd.config import definitions_dir
+from svd.provenance import Provenance
 
 MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
 WEIGHTED: tuple[str, ...] = MEASURES[1:]
@@ -329,6 +331,8 @@ def title(base: str, measure_id: str) -> str:
     return f"{base} · {m.short}" + (f" (£, {price_basis().split(' (')[0]})" if measure_id == "cost" else "")
 
 
+TILE_METRICS = ("serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual")
+
 # --- figures the pages show ---------------------------------------------------------------------------
 
 
@@ -345,6 +349,7 @@ class WeightedFigure:
     previous_period: str
     missing: str  # what was left out for want of a weight ('' when nothing)
     method: str
+    provenance: Provenance | None = None
 
     @property
     def pct_change(self) -> float | None:
@@ -367,7 +372,12 @@ class WeightedFigure:
 
 
 def mps_weighted_figure(
-    rows: pd.DataFrame, metric_id: str, base_title: str, measure_id: str, periods: agg.Periods
+    rows: pd.DataFrame,
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    area: str = prov.BOROUGH_NAME,
 ) -> WeightedFigure:
     """A weighted tile figure from the rows of an MPS tidy table (major, minor, month, count)."""
     wd = weigh(rows, measure_id)
@@ -390,6 +400,9 @@ def mps_weighted_figure(
         previous_period=periods.previous_label,
         missing=missing.missing_text(),
         method=method_text(measure_id),
+        provenance=prov.mps(
+            periods.label, periods.previous_label, area=area, method=method_text(measure_id).rstrip(".")
+        ),
     )
 
 
@@ -397,25 +410,23 @@ def tile_figures(
     borough: pd.DataFrame,
     measure_id: str,
     periods: agg.Periods | None = None,
-    metric_ids: Sequence[str] = (
-        "serious_violence",
-        "violence_with_injury",
-        "personal_robbery",
-        "rape",
-        "other_sexual",
-    ),
+    metric_ids: Sequence[str] = TILE_METRICS,
+    wards: Sequence[str] = (),
+    area: str = prov.BOROUGH_NAME,
 ) -> dict[str, WeightedFigure]:
-    """The Overview's MPS tiles under a weighted measure, keyed by metric id."""
+    """The Overview's MPS tiles under a weighted measure, keyed by metric id (for the chosen ``wards`` if any)."""
     from svd import metrics as mx
 
     reg = mx.load_metrics()
     periods = periods or agg.latest_periods(borough["month"])
+    if wards:
+        borough = borough[borough["area_code"].isin(list(wards))]
     out = {}
     for mid in metric_ids:
         m = reg[mid]
         if m.source != "mps":
             continue
-        out[mid] = mps_weighted_figure(mx.select_mps(borough, m), mid, m.title, measure_id, periods)
+        out[mid] = mps_weighted_figure(mx.select_mps(borough, m), mid, m.title, measure_id, periods, area)
     return out
 
 
