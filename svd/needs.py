@@ -211,7 +211,7 @@ def _from_page(page_figures: Sequence, fid: str, reference_id: str | None = None
     return None
 
 
-UNTESTED_AGES = "not tested: the simulation draws ages in fixed shares"
+UNTESTED_AGES = "not tested (simulated ages)"
 
 
 def _age_label(label: object, simulated: bool) -> str:
@@ -232,8 +232,12 @@ class DataMissing(RuntimeError):
     """The data the draft needs is not there (a one-line message for the command line)."""
 
 
-def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None) -> Context:
-    """The data ``svd figures`` reads (same loaders, same record set), limited to months up to ``month``."""
+def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None, record_set=None) -> Context:
+    """The data ``svd figures`` reads (same loaders, same record set), limited to months up to ``month``.
+
+    ``record_set``: a ``svd.records.RecordSet`` already loaded (the dashboard's, with a session's extract);
+    default: ``SVD_EXTRACT`` when set, else the simulation, as ``svd figures``.
+    """
     from svd import catalogue
     from svd.boardpack import limit_months
     from svd.figures import default_period
@@ -258,7 +262,7 @@ def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None
         classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=None).table), month
     )
     borough_file = limit_months(classify_mps(load_mps(level="borough", data_dir=data_dir).table), month)
-    rs = load_records(extract=find_extract(data_dir), data_dir=data_dir)
+    rs = record_set or load_records(extract=find_extract(data_dir), data_dir=data_dir)
     start, end = default_period(ward["month"].unique())
     return Context(
         ward=ward,
@@ -728,9 +732,10 @@ SECTIONS: tuple[Callable[[Context], Section], ...] = (
 )
 
 
-def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None) -> Draft:
-    """The draft's sections computed on the data up to ``month`` (default: the latest)."""
-    ctx = load_context(month, data_dir)
+def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None, record_set=None) -> Draft:
+    """The draft's sections computed on the data up to ``month`` (default: the latest); ``record_set`` as
+    ``load_context``."""
+    ctx = load_context(month, data_dir, record_set)
     periods = ctx.periods
     return Draft(
         latest_month=ctx.end,
@@ -751,8 +756,12 @@ def finding_row(f: Finding) -> tuple[str, str, str, str]:
     """The printed cells of a finding: label, the figure now (period, test label), the 2023 figure, source."""
     p = f.provenance
     now = f.display + (f"\n{p.period}" if p.period else "") + (f"\n{f.statistic}" if f.statistic else "")
-    source = ("SIMULATED records" if p.simulated else p.kind_label()) + (f"; {p.method}" if p.method else "")
-    return (f.label, now, f.reference_display(), source)
+    # The method in short (its first clause); the full statement is under "Sources and methods".
+    method = (p.method or "").split(" (")[0].split("; emerging")[0]
+    source = ("SIMULATED records" if p.simulated else p.kind_label()) + (f"; {method}" if method else "")
+    ref = f.reference
+    then = "–" if ref is None else f"{format_reference(ref)}\n{ref['period']}"
+    return (f.label, now, then, source)
 
 
 def methods_lines(section: Section) -> list[str]:
@@ -956,6 +965,7 @@ def build_pdf(draft: Draft):
             col_widths=tuple(widths),
             text_align="LEFT",
             line_height=size * 0.48,
+            padding=(0.8, 1.2),
             width=width,
             first_row_as_headings=True,
             repeat_headings=1,
@@ -989,9 +999,9 @@ def build_pdf(draft: Draft):
             table(FINDING_HEADER, [finding_row(f) for f in section.findings], (50, 38, 38, 48))
         for tb in section.tables:
             heading(tb.title, 2)
-            n_cols = len(tb.header)
-            first = 34 if n_cols > 4 else 60
-            table(tb.header, tb.rows, (first, *[(width - first) / (n_cols - 1)] * (n_cols - 1)))
+            # Equal columns, the first (names) and the last (labels) twice as wide.
+            weights = [2, *[1] * (len(tb.header) - 2), 2] if len(tb.header) > 2 else [1] * len(tb.header)
+            table(tb.header, tb.rows, [width * w / sum(weights) for w in weights])
         for c in section.charts:
             figure_no += 1
             heading(c.title, 2)
@@ -1025,6 +1035,26 @@ def build_pdf(draft: Draft):
 # ------------------------------------------------------------------------------------------------- main
 
 FORMATS = (".docx", ".pdf")
+DOWNLOADS = (
+    (".docx", "Download the draft (Word)",
+     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (".pdf", "Download the draft (PDF)", "application/pdf"),
+)  # fmt: skip
+PAGE_NOTE = (
+    "A draft of next year's strategic needs assessment in the 2023 SNA's sections, for the analyst to edit: "
+    "each finding computed on the latest 12 months of the data in use, beside the figure published in 2023, "
+    "with its source and method, and an empty commentary box per section. It takes a few seconds to build. "
+    "Also from the command line: `python -m svd needs-assessment --out draft.docx --month YYYY-MM`."
+)
+PUBLIC_NOTE = (
+    "The draft needs assessment is an analyst's working document with unsuppressed figures: it is not "
+    "offered in public mode."
+)
+
+
+def file_name(fmt: str, today: dt.date | None = None) -> str:
+    """'needs-assessment-draft-2026-12-03.docx'."""
+    return f"needs-assessment-draft-{today or dt.date.today():%Y-%m-%d}{fmt}"
 
 
 def document_bytes(draft: Draft, fmt: str) -> bytes:

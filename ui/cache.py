@@ -515,3 +515,11 @@ def evaluation(root: str, treated: tuple[str, ...], start: str, group: str, comp
         return ev.evaluate(table, d, wards(root), ward_population(root))
     except ValueError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def needs_assessment(root: str, extract: str | None, fmt: str) -> bytes:
+    """The draft needs assessment (``svd.needs``) as .docx or .pdf bytes, on the dashboard's record set."""
+    from svd import needs
+
+    return needs.document_bytes(needs.gather(data_dir=Path(root), record_set=records(root, extract)), fmt)
