@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     from svd.boardpack import main_board_pack
 
     return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()))
+
+
+def cmd_needs_assessment(args: argparse.Namespace) -> int:
+    from svd.needs import main_needs_assessment
+
+    return main_needs_assessment(Path(args.out), args.month)
 
 
 def _number(x):
@@ -311,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--evaluation", action="append", metavar="NAME", help="add a saved evaluation's page (repeatable)"
     )
     b.set_defaults(func=cmd_board_pack)
+
+    na = sub.add_parser("needs-assessment", help="write a draft strategic needs assessment (.docx or .pdf)")
+    na.add_argument("--out", required=True, help="draft.docx or draft.pdf")
+    na.add_argument(
+        "--month", default=None, help="YYYY-MM: the last month the draft covers (default: latest)"
+    )
+    na.set_defaults(func=cmd_needs_assessment)
 
     h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%)")
     h.add_argument("--level", choices=("ward", "lsoa"), default="ward")

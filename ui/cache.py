@@ -578,3 +578,11 @@ def london_cross_border(root: str, metric_id: str, start, end):
     return london_compare.cross_border(
         d["series"], d["residents"], d["adjacency"], metric_id, periods_for(start, end)
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def needs_assessment(root: str, extract: str | None, fmt: str) -> bytes:
+    """The draft needs assessment (``svd.needs``) as .docx or .pdf bytes, on the dashboard's record set."""
+    from svd import needs
+
+    return needs.document_bytes(needs.gather(data_dir=Path(root), record_set=records(root, extract)), fmt)

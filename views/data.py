@@ -1,8 +1,11 @@
 """Data and methods (for analysts): what was found, what was imported or quarantined, revisions, gaps, refresh."""
 
+from functools import partial
+
 import streamlit as st
 
 from svd import dataquality as dq
+from svd import needs, public
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
@@ -147,6 +150,20 @@ def body() -> None:
                 "Extract rows set aside",
                 label="Extract: rows set aside",
                 provenance=ext,
+            )
+
+    st.subheader("Draft needs assessment")
+    if public.is_public():
+        st.markdown(needs.PUBLIC_NOTE)
+    else:
+        st.markdown(needs.PAGE_NOTE)
+        for fmt, label, mime in needs.DOWNLOADS:
+            st.download_button(
+                label,
+                data=partial(cache.needs_assessment, ROOT, cache.extract_path(), fmt),
+                file_name=needs.file_name(fmt),
+                mime=mime,
+                key=f"needs_assessment{fmt}",
             )
 
     st.subheader("Check a file, or load the partnership's extract")
