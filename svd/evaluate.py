@@ -246,12 +246,12 @@ def ward_series(table: pd.DataFrame, offence_group: str = DEFAULT_GROUP) -> pd.D
     return wide.astype(int)
 
 
-def adjacent_wards(wards_gdf, treated: tuple[str, ...] | list[str]) -> list[str]:
+def adjacent_wards(wards_gdf, treated: tuple[str, ...] | list[str], code_col: str = "ward_code") -> list[str]:
     """Wards sharing a boundary or a corner with any treated ward (queen contiguity), the treated ones left out."""
     from svd.stats import contiguity_graph
 
     gdf = wards_gdf.reset_index(drop=True)
-    codes = gdf["ward_code"].astype(str).to_numpy()
+    codes = gdf[code_col].astype(str).to_numpy()
     m = contiguity_graph(gdf).sparse.tocsr()
     rows = np.flatnonzero(np.isin(codes, list(treated)))
     near = {int(j) for i in rows for j in m.indices[m.indptr[i] : m.indptr[i + 1]]}
@@ -891,7 +891,7 @@ def place_shapes(place_id: str, radius_m: int | None, place_defs: list[dict], po
         radius = float(radius_m or params["radius_m"])
         treated = point.buffer(radius, quad_segs=32)
         ring = point.buffer(2 * radius, quad_segs=32).difference(treated)
-        what = f"station {params['station']}" if d["method"] == "station_buffer" else params["place"]
+        what = f"{params['station']} station" if d["method"] == "station_buffer" else params["place"]
         words = f"within {radius:,.0f} m of {what}"
         ring_words = f"the ring from {radius:,.0f} m to {2 * radius:,.0f} m round {what}"
     else:
@@ -951,7 +951,7 @@ def record_units(
         unknown = [c for c in [*treated, *definition.comparison] if c not in series.columns]
         if unknown:
             raise ValueError(f"not an LSOA of the borough: {', '.join(unknown)}")
-        buffer = adjacent_wards(lsoas_gdf.rename(columns={"lsoa_code": "ward_code"}), treated)
+        buffer = adjacent_wards(lsoas_gdf, treated, "lsoa_code")
         return Units(series, treated, buffer, [], names, pops, "LSOA", "Treated LSOAs", "Neighbouring (buffer)",
                      "the LSOAs next to the treated ones (queen contiguity)", LSOA_COMPARISONS), notes  # fmt: skip
     treated_shape, ring_shape, words, ring_words = place
