@@ -67,36 +67,86 @@ RATE_WORDS = "offences a year per 1,000 residents (Census 2021)"
 # Definitions and saved evaluations
 
 
+LEVELS = ("ward", "lsoa", "place")
+
+
 @dataclass(frozen=True)
 class Definition:
-    """What to evaluate: the treated wards, the start month, the offence group and (optionally) comparison wards."""
+    """What to evaluate: the treated area, the start month, the offence group and (optionally) comparison areas.
+
+    The treated area is one of: ``wards`` (ward codes), ``lsoas`` (2021 LSOA codes) or ``place`` (a place id of
+    ``geo/places.json``, with ``radius_m`` metres around its point instead of its own polygon when given).
+    ``comparison`` holds ward codes for wards, LSOA codes otherwise. ``hours`` ([start, end) whole hours; start
+    > end wraps midnight) and ``weekdays`` (0 = Monday) keep only the records in a time window. LSOAs, places
+    and time windows need record-level data (the partnership's extract, or the simulated records).
+    """
 
     name: str
-    wards: tuple[str, ...]
-    start: str  # YYYY-MM
+    wards: tuple[str, ...] = ()
+    start: str = ""  # YYYY-MM
     offence_group: str = DEFAULT_GROUP
     comparison: tuple[str, ...] = ()
     description: str = ""
+    lsoas: tuple[str, ...] = ()
+    place: str = ""
+    radius_m: int | None = None
+    hours: tuple[int, int] | None = None
+    weekdays: tuple[int, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """'place', 'lsoa' or 'ward': what the treated area is made of."""
+        return "place" if self.place else "lsoa" if self.lsoas else "ward"
+
+    @property
+    def uses_records(self) -> bool:
+        """True when the evaluation needs record-level data (LSOAs, a place or a time window)."""
+        return self.level != "ward" or self.hours is not None or bool(self.weekdays)
 
     def to_dict(self) -> dict:
-        """JSON-ready fields (lists, not tuples)."""
+        """JSON-ready fields (lists, not tuples); the area fields not used are left out."""
         d = asdict(self)
-        d["wards"], d["comparison"] = list(self.wards), list(self.comparison)
+        for k in ("wards", "comparison", "lsoas", "weekdays"):
+            d[k] = list(d[k])
+        d["hours"] = list(self.hours) if self.hours is not None else None
+        for k in ("lsoas", "place", "radius_m", "hours", "weekdays"):
+            if not d[k]:
+                del d[k]
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Definition:
         """From a saved file's fields; ValueError when one is missing or malformed."""
         try:
-            name, wards, start = str(d["name"]).strip(), d["wards"], str(d["start"])
+            name, start = str(d["name"]).strip(), str(d["start"])
         except KeyError as e:
             raise ValueError(f"the evaluation has no {e.args[0]!r}") from None
         if not name:
             raise ValueError("an evaluation needs a name")
         if not re.fullmatch(r"\d{4}-\d{2}", start):
             raise ValueError(f"start month {start!r} is not YYYY-MM")
-        if isinstance(wards, str) or not wards:
-            raise ValueError("an evaluation needs a list of at least one ward code")
+        wards, lsoas, place = d.get("wards") or [], d.get("lsoas") or [], str(d.get("place") or "")
+        if isinstance(wards, str) or isinstance(lsoas, str):
+            raise ValueError("wards and LSOAs are lists of codes")
+        if sum(bool(x) for x in (wards, lsoas, place)) != 1:
+            raise ValueError(
+                "an evaluation needs exactly one treated area: a list of wards, a list of LSOAs or a place"
+            )
+        hours = d.get("hours")
+        if hours is not None:
+            if (
+                len(hours) != 2
+                or not all(isinstance(h, int) and 0 <= h <= 24 for h in hours)
+                or hours[0] == hours[1]
+            ):
+                raise ValueError(f"hours {hours!r} is not a window of two different whole hours from 0 to 24")
+            hours = (int(hours[0]), int(hours[1]) % 24)
+        weekdays = tuple(int(x) for x in d.get("weekdays") or ())
+        if any(not 0 <= x <= 6 for x in weekdays):
+            raise ValueError("weekdays run from 0 (Monday) to 6 (Sunday)")
+        radius = d.get("radius_m")
+        if radius is not None and not (isinstance(radius, int | float) and 50 <= radius <= 3000):
+            raise ValueError(f"radius {radius!r} m is not between 50 and 3,000 metres")
         return cls(
             name=name,
             wards=tuple(str(w) for w in wards),
@@ -104,6 +154,11 @@ class Definition:
             offence_group=str(d.get("offence_group") or DEFAULT_GROUP),
             comparison=tuple(str(w) for w in d.get("comparison") or ()),
             description=str(d.get("description") or ""),
+            lsoas=tuple(str(x) for x in lsoas),
+            place=place,
+            radius_m=int(radius) if radius is not None else None,
+            hours=hours,
+            weekdays=tuple(sorted(set(weekdays))),
         )
 
 
@@ -191,12 +246,12 @@ def ward_series(table: pd.DataFrame, offence_group: str = DEFAULT_GROUP) -> pd.D
     return wide.astype(int)
 
 
-def adjacent_wards(wards_gdf, treated: tuple[str, ...] | list[str]) -> list[str]:
+def adjacent_wards(wards_gdf, treated: tuple[str, ...] | list[str], code_col: str = "ward_code") -> list[str]:
     """Wards sharing a boundary or a corner with any treated ward (queen contiguity), the treated ones left out."""
     from svd.stats import contiguity_graph
 
     gdf = wards_gdf.reset_index(drop=True)
-    codes = gdf["ward_code"].astype(str).to_numpy()
+    codes = gdf[code_col].astype(str).to_numpy()
     m = contiguity_graph(gdf).sparse.tocsr()
     rows = np.flatnonzero(np.isin(codes, list(treated)))
     near = {int(j) for i in rows for j in m.indices[m.indptr[i] : m.indptr[i + 1]]}
@@ -501,49 +556,51 @@ def _pct(ratio: float) -> str:
     return f"a {'fall' if change < 0 else 'rise'} of {abs(change)}%"
 
 
-def did_sentence(r: DiDResult, treated_words: str = "the treated wards") -> str:
+def did_sentence(
+    r: DiDResult, treated_words: str = "the treated wards", comparison_words: str = "the comparison wards"
+) -> str:
     """The difference-in-differences conclusion, never claiming more than the interval allows."""
     interval = f"95% interval: {_pct(r.low)} to {_pct(r.high)}"
     if not r.significant:
         return (
-            f"No detectable change in {treated_words} relative to the comparison wards; the interval includes "
+            f"No detectable change in {treated_words} relative to {comparison_words}; the interval includes "
             f"{_pct(r.low)} and {_pct(r.high)} (estimate: {_pct(r.rate_ratio)})."
         )
     way = "fell" if r.rate_ratio < 1 else "rose"
     return (
-        f"Relative to the comparison wards, offences in {treated_words} {way} by {abs(round((r.rate_ratio - 1) * 100))}% "
+        f"Relative to {comparison_words}, offences in {treated_words} {way} by {abs(round((r.rate_ratio - 1) * 100))}% "
         f"after the start ({interval}; p = {r.p_value:.3f}). This is a change alongside the intervention, not "
         "proof that it caused it: anything else that changed in these wards at the same time would show the same."
     )
 
 
-def wdd_sentence(r: WDDResult) -> str:
+def wdd_sentence(r: WDDResult, plural: str = "wards", neighbours: str = "neighbouring wards") -> str:
     """The WDD's plain reading: net change over treated area and buffer, and displacement vs diffusion."""
     net = f"{abs(r.wdd):.1f} offences a month"
     if r.p_value >= ALPHA:
         head = (
-            f"Weighted displacement difference: no detectable net change over the treated wards and their "
-            f"neighbours together (WDD {r.wdd:+.1f} a month, z = {r.z:.2f}, p = {r.p_value:.2f})."
+            f"Weighted displacement difference: no detectable net change over the treated area and its "
+            f"buffer together (WDD {r.wdd:+.1f} a month, z = {r.z:.2f}, p = {r.p_value:.2f})."
         )
     else:
         way = "fall" if r.wdd < 0 else "rise"
         head = (
-            f"Weighted displacement difference: a net {way} of {net} over the treated wards and their "
-            f"neighbours together, allowing for the comparison wards (z = {r.z:.2f}, p = {r.p_value:.3f})."
+            f"Weighted displacement difference: a net {way} of {net} over the treated area and its "
+            f"buffer together, allowing for the comparison {plural} (z = {r.z:.2f}, p = {r.p_value:.3f})."
         )
     if r.buffer_p >= ALPHA:
         tail = (
-            "The neighbouring wards changed no differently from the comparison wards (no sign of displacement or "
+            f"The {neighbours} changed no differently from the comparison {plural} (no sign of displacement or "
             "of a diffusion of benefits)."
         )
     elif r.buffer_part > 0:
         tail = (
-            f"The neighbouring wards rose by {r.buffer_part:.1f} a month more than the comparison wards "
+            f"The {neighbours} rose by {r.buffer_part:.1f} a month more than the comparison {plural} "
             f"(p = {r.buffer_p:.3f}), consistent with displacement into them."
         )
     else:
         tail = (
-            f"The neighbouring wards fell by {abs(r.buffer_part):.1f} a month more than the comparison wards "
+            f"The {neighbours} fell by {abs(r.buffer_part):.1f} a month more than the comparison {plural} "
             f"(p = {r.buffer_p:.3f}), consistent with a diffusion of benefits."
         )
     return f"{head} {tail}"
@@ -557,9 +614,9 @@ def its_sentence(r: ITSResult, pre_months: int) -> str:
         else "no detectable change in level at the start"
     )
     return (
-        f"Interrupted time series of the treated wards alone: {level} (95% interval: {_pct(r.level_low)} to "
+        f"Interrupted time series of the treated area alone: {level} (95% interval: {_pct(r.level_low)} to "
         f"{_pct(r.level_high)}). With {pre_months} months before the start and no comparison, this cannot "
-        "separate the intervention from seasonal or borough-wide change; the comparison-ward estimate above is "
+        "separate the intervention from seasonal or borough-wide change; the comparison estimate above is "
         "the main result."
     )
 
@@ -608,6 +665,14 @@ class Evaluation:
     provenance: Provenance
     notes: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)  # the methods one by one (``method`` joins them)
+    unit: str = "ward"  # what the comparison areas are: "ward" or "LSOA"
+    untested: str | None = None  # simulated records: why no interval or test is shown (a demonstration)
+    series_names: tuple[str, str] = ("Treated wards", "Comparison wards (scaled)")
+
+    @property
+    def tested(self) -> bool:
+        """False on simulated records where the simulation draws what is counted: estimates only, no tests."""
+        return self.untested is None
 
     def to_dict(self) -> dict:
         """JSON-ready: the definition, areas, periods, table, estimates, sentences and provenance."""
@@ -616,6 +681,18 @@ class Evaluation:
             return f"{m:%Y-%m}"
 
         fall, rise = self.did.detectable()
+        did_d = {
+            **_rounded(asdict(self.did)),
+            "significant": self.did.significant,
+            "detectable_fall": round(fall, 4),
+            "detectable_rise": round(rise, 4),
+        }
+        wdd_d = _rounded(asdict(self.wdd))
+        its_d = _rounded({k: v for k, v in asdict(self.its).items() if k not in ("fitted", "pre_fit")})
+        if not self.tested:  # no significance on what the simulation draws (a demonstration of the method)
+            did_d |= dict.fromkeys(("low", "high", "p_value", "significant"))
+            wdd_d |= dict.fromkeys(("z", "p_value", "buffer_z", "buffer_p"))
+            its_d |= dict.fromkeys(("level_low", "level_high", "level_p", "trend_low", "trend_high"))
         return {
             "definition": self.definition.to_dict(),
             "offence_group": self.offence_title,
@@ -628,12 +705,14 @@ class Evaluation:
             "after": {"first": month(self.months_after[0]), "last": month(self.months_after[-1]),
                       "months": len(self.months_after)},
             "table": json.loads(self.table.to_json(orient="records")),
-            "difference_in_differences": {**_rounded(asdict(self.did)), "significant": self.did.significant,
-                                          "detectable_fall": round(fall, 4), "detectable_rise": round(rise, 4)},
-            "weighted_displacement_difference": _rounded(asdict(self.wdd)),
-            "interrupted_time_series": _rounded(
-                {k: v for k, v in asdict(self.its).items() if k not in ("fitted", "pre_fit")}
-            ),
+            "level": self.definition.level,
+            "comparison_unit": self.unit,
+            "time_window": window_words(self.definition) or None,
+            "tested": self.tested,
+            "not_tested_because": self.untested,
+            "difference_in_differences": did_d,
+            "weighted_displacement_difference": wdd_d,
+            "interrupted_time_series": its_d,
             "conclusions": self.conclusions,
             "power_note": self.power_note,
             "notes": self.notes,
@@ -654,6 +733,61 @@ def _names_words(codes: list[str], names: dict[str, str]) -> str:
     return ", ".join(names.get(c, c) for c in codes) or "none"
 
 
+@dataclass(frozen=True)
+class Units:
+    """The monthly counts an evaluation compares: months × unit codes (wards, LSOAs, or a place and its ring),
+    which of them are treated and which are the displacement buffer, and what the others are called."""
+
+    series: pd.DataFrame
+    treated: list[str]
+    buffer: list[str]
+    excluded: list[str]  # never proposed as comparison (they hold part of the treated area or its buffer)
+    names: dict[str, str]
+    populations: dict[str, float]
+    unit: str  # "ward" or "LSOA": what the comparison areas are
+    treated_label: str  # "Treated wards", "Within 400 m of Becontree station"…
+    buffer_label: str
+    buffer_rule: str  # how the buffer was drawn, in words
+    k: int = DEFAULT_COMPARISONS
+
+
+def _mps_names(table: pd.DataFrame) -> dict[str, str]:
+    return (
+        table[["area_code", "area_name"]]
+        .drop_duplicates()
+        .astype(str)
+        .set_index("area_code")["area_name"]
+        .to_dict()
+    )
+
+
+def _group_checked(offence_group: str):
+    from svd import metrics
+
+    if offence_group not in metrics.load_metrics() or not metrics.metric(offence_group).categories:
+        raise ValueError(f"{offence_group!r} is not an offence group of the MPS ward data")
+    return metrics.metric(offence_group)
+
+
+def ward_units(
+    table: pd.DataFrame, definition: Definition, wards_gdf, populations: pd.DataFrame | None
+) -> Units:
+    """The MPS ward series of the offence group, the treated wards and their queen neighbours as the buffer."""
+    series = ward_series(table, definition.offence_group)
+    treated = list(dict.fromkeys(definition.wards))
+    unknown = [w for w in [*treated, *definition.comparison] if w not in series.columns]
+    if unknown:
+        raise ValueError(f"not a ward of the MPS ward data: {', '.join(unknown)}")
+    buffer = [w for w in adjacent_wards(wards_gdf, treated) if w in series.columns]
+    pops = (
+        populations.set_index("ward_code")["all_ages"].astype(float).to_dict()
+        if populations is not None
+        else {}
+    )
+    return Units(series, treated, buffer, [], _mps_names(table), pops, "ward", "Treated wards",
+                 "Neighbouring (buffer)", "the wards next to the treated ones (queen contiguity)")  # fmt: skip
+
+
 def evaluate(
     table: pd.DataFrame,
     definition: Definition,
@@ -661,49 +795,280 @@ def evaluate(
     populations: pd.DataFrame | None = None,
     k: int = DEFAULT_COMPARISONS,
 ) -> Evaluation:
-    """Run one evaluation on the borough's MPS ward table (``svd.mps`` tidy rows).
+    """Run one ward evaluation on the borough's MPS ward table (``svd.mps`` tidy rows).
 
     ``wards_gdf``: the ward polygons (``svd.geo.wards()``) for the displacement buffer; ``populations``: ward
     populations (``svd.population.ward_population()``) for rates, or None for counts only. Comparison wards are
     the definition's when given, else the ``k`` proposed. ValueError (a plain sentence) when the wards, start
     month or offence group cannot be evaluated.
     """
-    from svd import metrics
+    m = _group_checked(definition.offence_group)
+    if definition.uses_records:
+        raise ValueError("LSOAs, places and time windows need record-level data (evaluate_records)")
+    units = ward_units(table, definition, wards_gdf, populations)
+    units = Units(**{**units.__dict__, "k": k})
 
-    if (
-        definition.offence_group not in metrics.load_metrics()
-        or not metrics.metric(definition.offence_group).categories
-    ):
-        raise ValueError(f"{definition.offence_group!r} is not an offence group of the MPS ward data")
-    series = ward_series(table, definition.offence_group)
-    names = (
-        table[["area_code", "area_name"]]
-        .drop_duplicates()
-        .astype(str)
-        .set_index("area_code")["area_name"]
-        .to_dict()
+    def provenance(**kw) -> Provenance:
+        return prov.mps(**kw)
+
+    return _evaluate_units(units, definition, m, provenance, untested=None)
+
+
+# --- Record-level data: LSOAs, a place and its ring, time windows ------------------------------------------------
+
+LSOA_COMPARISONS = 10  # LSOAs hold a tenth of a ward's offences: more of them make a comparison as steady
+RING_M = 400  # the displacement ring round a place that is not a circle
+
+
+def record_rows(records: pd.DataFrame, definition: Definition) -> tuple[pd.DataFrame, list[str]]:
+    """The records of the offence group (its MPS categories) in the definition's time window, and notes on the
+    records a window or a place leaves out (unknown time, no coordinates)."""
+    from svd import filters as sf
+
+    m = _group_checked(definition.offence_group)
+    pairs = pd.MultiIndex.from_tuples(m.categories, names=["mps_major", "mps_minor"])
+    keep = pd.MultiIndex.from_frame(records[["mps_major", "mps_minor"]].astype(str)).isin(pairs)
+    rows = records[keep]
+    notes = []
+    if definition.hours is not None or definition.weekdays:
+        f = sf.RecordFilter(hours=definition.hours, weekdays=definition.weekdays)
+        unknown = int(rows["hour"].isna().sum()) if definition.hours is not None else 0
+        rows = sf.apply(rows, f)
+        notes.append(
+            f"Time window: {sf.describe(f).removeprefix('all offence groups; ')}"
+            + (f"; {unknown:,} records with an unknown time are not counted." if unknown else ".")
+        )
+    return rows, notes
+
+
+def window_words(definition: Definition) -> str:
+    """'15:00 to 20:59; Fri, Sat' or '' for a definition without a time window."""
+    from svd import filters as sf
+
+    if definition.hours is None and not definition.weekdays:
+        return ""
+    return sf.describe(sf.RecordFilter(hours=definition.hours, weekdays=definition.weekdays)).removeprefix(
+        "all offence groups; "
     )
-    treated = [w for w in dict.fromkeys(definition.wards)]
-    unknown = [w for w in [*treated, *definition.comparison] if w not in series.columns]
-    if unknown:
-        raise ValueError(f"not a ward of the MPS ward data: {', '.join(unknown)}")
+
+
+def _monthly(rows: pd.DataFrame, key: pd.Series, months: pd.DatetimeIndex) -> pd.DataFrame:
+    wide = (
+        pd.DataFrame({"month": rows["month"].to_numpy(), "code": key.astype(str).to_numpy()})
+        .groupby(["month", "code"]).size().unstack(fill_value=0)
+    )  # fmt: skip
+    wide = wide.reindex(index=months, fill_value=0)
+    wide.index.name = "month"
+    return wide.astype(int)
+
+
+def place_shapes(place_id: str, radius_m: int | None, place_defs: list[dict], points, places_gdf, outline):
+    """(treated polygon, ring polygon, words) in EPSG:27700 for a place of ``geo/places.json``.
+
+    A station or point place with ``radius_m`` is a circle of that radius round its point; otherwise the place's
+    own polygon (``svd.geo.priority_places``). The ring, the displacement buffer, is as wide as the circle's
+    radius (or ``RING_M`` round a polygon). Both are clipped to the borough, where the counts stop.
+    """
+    import shapely
+
+    from svd.geo import METRIC_CRS
+
+    defs = {d["id"]: d for d in place_defs}
+    if place_id not in defs:
+        raise ValueError(f"no place called {place_id!r} in geo/places.json")
+    d = defs[place_id]
+    params = d["parameters"]
+    border = outline.to_crs(METRIC_CRS).geometry.union_all()
+    circle = d["method"] in ("station_buffer", "point_buffer")
+    if circle:
+        key = params["station"] if d["method"] == "station_buffer" else params["place"]
+        hit = points[points["name"].str.casefold() == key.casefold()]
+        if d["method"] == "station_buffer":
+            hit = hit[hit["place_type"] == "station"]
+        if len(hit) != 1:
+            raise ValueError(f"the place {d['name']} cannot be located")
+        point = hit.to_crs(METRIC_CRS).geometry.iloc[0]
+        radius = float(radius_m or params["radius_m"])
+        treated = point.buffer(radius, quad_segs=32)
+        ring = point.buffer(2 * radius, quad_segs=32).difference(treated)
+        what = f"{params['station']} station" if d["method"] == "station_buffer" else params["place"]
+        words = f"within {radius:,.0f} m of {what}"
+        ring_words = f"the ring from {radius:,.0f} m to {2 * radius:,.0f} m round {what}"
+    else:
+        row = places_gdf[places_gdf["place_id"] == place_id].to_crs(METRIC_CRS)
+        treated = row.geometry.iloc[0] if len(row) else shapely.Polygon()
+        if treated.is_empty:
+            raise ValueError(f"the place {d['name']} has no polygon (not located)")
+        ring = treated.buffer(RING_M).difference(treated)
+        words = d["name"]
+        ring_words = f"the ring within {RING_M} m of {d['name']}"
+    return treated.intersection(border), ring.intersection(border), words, ring_words
+
+
+def record_units(
+    rows: pd.DataFrame,
+    definition: Definition,
+    wards_gdf,
+    lsoas_gdf,
+    populations: pd.DataFrame | None,
+    names: dict[str, str],
+    place=None,
+) -> tuple[Units, list[str]]:
+    """The record-level series for a definition's wards, LSOAs or place (``place``: ``place_shapes``' result).
+
+    Wards and LSOAs: counts by area code, the queen neighbours as the buffer. A place: the records inside it
+    (column ``place``) and inside its ring (``ring``), compared with LSOAs wholly outside both.
+    """
+    import shapely
+
+    months = pd.date_range(rows["month"].min(), rows["month"].max(), freq="MS")
+    notes: list[str] = []
+    if definition.level == "ward":
+        series = _monthly(rows, rows["ward_code"], months).reindex(
+            columns=wards_gdf["ward_code"].astype(str), fill_value=0
+        )
+        treated = list(dict.fromkeys(definition.wards))
+        unknown = [w for w in [*treated, *definition.comparison] if w not in series.columns]
+        if unknown:
+            raise ValueError(f"not a ward of the borough: {', '.join(unknown)}")
+        buffer = adjacent_wards(wards_gdf, treated)
+        pops = (
+            populations.set_index("ward_code")["all_ages"].astype(float).to_dict()
+            if populations is not None
+            else {}
+        )
+        return Units(series, treated, buffer, [], names, pops, "ward", "Treated wards", "Neighbouring (buffer)",
+                     "the wards next to the treated ones (queen contiguity)"), notes  # fmt: skip
+    codes = lsoas_gdf["lsoa_code"].astype(str)
+    series = _monthly(rows, rows["lsoa_code"], months).reindex(columns=codes, fill_value=0)
+    pops = (
+        populations.set_index("lsoa_code")["all_ages"].astype(float).to_dict()
+        if populations is not None
+        else {}
+    )
+    if definition.level == "lsoa":
+        treated = list(dict.fromkeys(definition.lsoas))
+        unknown = [c for c in [*treated, *definition.comparison] if c not in series.columns]
+        if unknown:
+            raise ValueError(f"not an LSOA of the borough: {', '.join(unknown)}")
+        buffer = adjacent_wards(lsoas_gdf, treated, "lsoa_code")
+        return Units(series, treated, buffer, [], names, pops, "LSOA", "Treated LSOAs", "Neighbouring (buffer)",
+                     "the LSOAs next to the treated ones (queen contiguity)", LSOA_COMPARISONS), notes  # fmt: skip
+    treated_shape, ring_shape, words, ring_words = place
+    from svd.geo import METRIC_CRS
+
+    located = rows["latitude"].notna().to_numpy() & rows["longitude"].notna().to_numpy()
+    if (~located).any():
+        notes.append(
+            f"{int((~located).sum()):,} records without coordinates cannot be placed and are not counted."
+        )
+    rows = rows[located]
+    pts = gpd_points(rows["longitude"].to_numpy(), rows["latitude"].to_numpy(), METRIC_CRS)
+    inside = shapely.contains_xy(treated_shape, *pts)
+    in_ring = shapely.contains_xy(ring_shape, *pts) & ~inside
+    lsoa_m = lsoas_gdf.to_crs(METRIC_CRS)
+    near = lsoa_m.geometry.intersection(treated_shape.union(ring_shape)).area >= 1.0
+    excluded = sorted(lsoa_m.loc[near.to_numpy(), "lsoa_code"].astype(str))
+    series = series.assign(
+        **{PLACE: _monthly(rows[inside], pd.Series(PLACE, index=rows.index[inside]), months)
+           .reindex(columns=[PLACE], fill_value=0)[PLACE],
+           RING: _monthly(rows[in_ring], pd.Series(RING, index=rows.index[in_ring]), months)
+           .reindex(columns=[RING], fill_value=0)[RING]}
+    )  # fmt: skip
+    names = {**names, PLACE: words[0].upper() + words[1:], RING: ring_words[0].upper() + ring_words[1:]}
+    notes.append(
+        f"The comparison LSOAs lie wholly outside the place and its ring: the {len(excluded)} LSOAs touching "
+        "either are never proposed."
+    )
+    return Units(series, [PLACE], [RING], excluded, names, {}, "LSOA", names[PLACE], "Ring (buffer)",
+                 ring_words, LSOA_COMPARISONS), notes  # fmt: skip
+
+
+PLACE, RING = "place", "ring"
+
+
+def gpd_points(lon: np.ndarray, lat: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes (EPSG:4326) as x, y in ``crs``."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+
+
+def evaluate_records(
+    records: pd.DataFrame,
+    definition: Definition,
+    wards_gdf,
+    lsoas_gdf,
+    populations: pd.DataFrame | None = None,
+    simulated: bool = True,
+    extract_name: str | None = None,
+    names: dict[str, str] | None = None,
+    place_context: tuple | None = None,
+) -> Evaluation:
+    """An evaluation on record-level data (the partnership's extract or the simulated records): wards, LSOAs or
+    a place, optionally in a time window.
+
+    ``populations``: ``svd.population.lsoa_population()`` (LSOA rates; ward rates are its sums); ``names``: area
+    code → display name; ``place_context``: (place definitions, points, priority places, borough outline) from
+    ``svd.geo`` for a place. With ``simulated`` records, what the simulation draws (LSOA, place, time, weekday)
+    is not tested: the estimates are shown as a demonstration of the method, without intervals or p-values.
+    """
+    m = _group_checked(definition.offence_group)
+    rows, notes = record_rows(records, definition)
+    if rows.empty:
+        raise ValueError("there are no records of these offences in this time window")
+    ward_pops = None
+    if populations is not None:
+        ward_pops = populations.groupby("ward_code", as_index=False)["all_ages"].sum()
+    place = (
+        place_shapes(definition.place, definition.radius_m, *place_context)
+        if definition.level == "place"
+        else None
+    )
+    units, more = record_units(
+        rows, definition, wards_gdf, lsoas_gdf, ward_pops if definition.level == "ward" else populations,
+        names or {}, place,
+    )  # fmt: skip
+    untested = prov.untested_by_simulation(
+        simulated, definition.hours, None, None, definition.weekdays,
+        "lsoa" if definition.level in ("lsoa", "place") else "ward",
+    )  # fmt: skip
+    if untested and definition.level == "place":
+        untested = untested.replace("the LSOA", "the LSOA and location")
+    fixes = (untested or "").removeprefix("change not tested: the simulation draws ") or None
+
+    def provenance(**kw) -> Provenance:
+        filters = "; ".join(x for x in (kw.pop("filters"), window_words(definition)) if x)
+        return prov.records(simulated, filters=filters, fixes=fixes, extract_name=extract_name, **kw)
+
+    return _evaluate_units(units, definition, m, provenance, untested, notes + more)
+
+
+# --- The evaluation, whatever the areas ----------------------------------------------------------------------------
+
+
+def _evaluate_units(units: Units, definition: Definition, m, provenance, untested: str | None,
+                    extra_notes: list[str] = ()) -> Evaluation:  # fmt: skip
+    series, treated, names = units.series, units.treated, units.names
     start = pd.Timestamp(definition.start + "-01")
-    before = [m for m in series.index if m < start]
-    after = [m for m in series.index if m >= start]
+    before = [x for x in series.index if x < start]
+    after = [x for x in series.index if x >= start]
     if len(before) < MIN_PRE_MONTHS or not after:
         raise ValueError(
             f"the start month must leave at least {MIN_PRE_MONTHS} months before it and one after it in the data "
             f"({_span(list(series.index))})"
         )
-    buffer = [w for w in adjacent_wards(wards_gdf, treated) if w in series.columns]
-    candidates = propose_comparison(series, treated, start, exclude=buffer, k=k)
-    comparison = [w for w in definition.comparison if w not in treated] or list(
-        candidates.loc[candidates["proposed"], "ward"]
-    )
+    buffer = [w for w in units.buffer if w in series.columns]
+    exclude = [*buffer, *units.excluded]
+    candidates = propose_comparison(series.drop(columns=[c for c in (PLACE, RING) if c in series.columns and c not in treated]),
+                                    treated, start, exclude=exclude, k=units.k)  # fmt: skip
+    chosen = [w for w in definition.comparison if w not in treated and w not in units.excluded]
+    comparison = chosen or list(candidates.loc[candidates["proposed"], "ward"])
     if not comparison:
-        raise ValueError("there are no wards left to compare with")
+        raise ValueError(f"there are no {units.unit}s left to compare with")
     buffer = [w for w in buffer if w not in comparison]
     after_mask = series.index >= start
+    plural = f"{units.unit}s"
 
     t_series = series[treated].sum(axis=1).to_numpy()
     c_series = series[comparison].sum(axis=1).to_numpy()
@@ -724,16 +1089,13 @@ def evaluate(
     )
     its_r = its(t_series, len(before))
 
-    pops = (
-        populations.set_index("ward_code")["all_ages"].astype(float).to_dict()
-        if populations is not None
-        else {}
-    )
+    pops = units.populations
     rows = []
+    area_col = "Wards" if units.unit == "ward" else "Areas"
     for label, codes, (b, a) in (
         ("Treated", treated, tp),
         ("Comparison", comparison, cp),
-        ("Neighbouring (buffer)", buffer, bp),
+        (units.buffer_label, buffer, bp),
     ):
         if not codes:
             continue
@@ -742,7 +1104,7 @@ def evaluate(
         rows.append(
             {
                 "Area": label,
-                "Wards": _names_words(codes, names),
+                area_col: _names_words(codes, names),
                 "Offences before": b,
                 "Offences after": a,
                 "A month before": round(per_b, 1),
@@ -754,15 +1116,15 @@ def evaluate(
         )
     tbl = pd.DataFrame(rows)
 
+    treated_series = units.treated_label if units.treated != [PLACE] else "Treated place"
+    comparison_series = f"Comparison {plural} (scaled)"
     scale = t_series[~after_mask].sum() / c_series[~after_mask].sum()
     chart = pd.concat(
         [
             pd.DataFrame(
-                {"month": series.index, "series": "Treated wards", "offences": t_series.astype(float)}
+                {"month": series.index, "series": treated_series, "offences": t_series.astype(float)}
             ),
-            pd.DataFrame(
-                {"month": series.index, "series": "Comparison wards (scaled)", "offences": c_series * scale}
-            ),
+            pd.DataFrame({"month": series.index, "series": comparison_series, "offences": c_series * scale}),
             pd.DataFrame(
                 {"month": series.index, "series": "Trend before the start", "offences": its_r.pre_fit}
             ),
@@ -771,28 +1133,43 @@ def evaluate(
     )
     chart["offences"] = chart["offences"].round(2)
 
-    m = metrics.metric(definition.offence_group)
     treated_words = _names_words(treated, names)
+    comparison_words = f"the comparison {plural}"
     power = power_sentence(did_r, len(before))
-    conclusions = [did_sentence(did_r, treated_words), wdd_sentence(wdd_r), its_sentence(its_r, len(before))]
-    methods = [COMPARISON_METHOD, DID_METHOD, WDD_METHOD, ITS_METHOD]
-    chosen_by_analyst = bool(definition.comparison) and set(comparison) != set(
-        candidates.loc[candidates["proposed"], "ward"]
+    if untested:
+        conclusions = untested_sentences(did_r, wdd_r, its_r, treated_words, comparison_words, untested)
+    else:
+        conclusions = [did_sentence(did_r, treated_words, comparison_words),
+                       wdd_sentence(wdd_r, plural, "ring" if units.treated == [PLACE] else f"neighbouring {plural}"),
+                       its_sentence(its_r, len(before))]  # fmt: skip
+    comparison_method = (
+        COMPARISON_METHOD.replace("comparison wards", f"comparison {plural}")
+        .replace(
+            "the wards next to the treated ones (queen contiguity of the ward boundaries)", units.buffer_rule
+        )
+        .replace("the treated wards", "the treated area")
     )
+    methods = [comparison_method, DID_METHOD, WDD_METHOD, ITS_METHOD]
+    proposed = set(candidates.loc[candidates["proposed"], "ward"])
+    chosen_by_analyst = bool(definition.comparison) and set(comparison) != proposed
     notes = [
-        f"Rates are {RATE_WORDS}." if pops else "No ward populations: counts only.",
-        "Comparison wards were chosen by the analyst."
+        f"Rates are {RATE_WORDS}." if pops else "No residents' count for this area: counts only.",
+        f"Comparison {plural} were chosen by the analyst."
         if chosen_by_analyst
-        else f"Comparison wards are the {len(comparison)} proposed as most similar before the start.",
-        "The chart scales the comparison wards to the treated wards' level before the start.",
+        else f"Comparison {plural} are the {len(comparison)} proposed as most similar before the start.",
+        f"The chart scales the comparison {plural} to the treated area's level before the start.",
+        *extra_notes,
     ]
-    provenance = prov.mps(
+    if untested:
+        notes.insert(0, DEMONSTRATION)
+    area_words = (
+        f"treated: {treated_words}; comparison: {_names_words(comparison, names)}; "
+        f"{units.buffer_label.lower()}: {_names_words(buffer, names)}"
+    )
+    provenance_ = provenance(
         period=f"{_span(after)} (after the start)",
         comparison_period=f"{_span(before)} (before)",
-        area=(
-            f"treated: {treated_words}; comparison: {_names_words(comparison, names)}; neighbouring (buffer): "
-            f"{_names_words(buffer, names)}"
-        ),
+        area=area_words,
         filters=m.title,
         method="; ".join([DID_METHOD, WDD_METHOD, ITS_METHOD]),
     )
@@ -815,24 +1192,101 @@ def evaluate(
         power_note=power,
         method="; ".join(methods),
         methods=methods,
-        provenance=provenance,
+        provenance=provenance_,
         notes=notes,
+        unit=units.unit,
+        untested=untested,
+        series_names=(treated_series, comparison_series),
     )
 
 
+DEMONSTRATION = (
+    "Simulated records: this evaluation demonstrates the method. The simulation has no intervention effect, and "
+    "it draws the place, time and LSOA of each offence in fixed shares, so no interval or significance is shown "
+    "for what it draws; load the partnership's extract for a real evaluation."
+)
+
+
+def untested_sentences(
+    did_r, wdd_r, its_r, treated_words: str, comparison_words: str, untested: str
+) -> list[str]:
+    """The three conclusions on simulated records: the estimates, without intervals or tests (``untested``)."""
+    return [
+        f"Demonstration on simulated records ({untested}): relative to {comparison_words}, the estimate for "
+        f"{treated_words} is {_pct(did_r.rate_ratio)} after the start. The simulation has no intervention effect, "
+        "so this is not a result.",
+        f"Weighted displacement difference (demonstration): {wdd_r.wdd:+.1f} offences a month over the treated "
+        f"area and its buffer; the buffer's own part {wdd_r.buffer_part:+.1f} a month. Not tested on simulated "
+        "records.",
+        f"Interrupted time series (demonstration): the level at the start is {_pct(its_r.level_ratio)} against the "
+        "earlier trend. Not tested on simulated records.",
+    ]
+
+
 def run(
-    definition: Definition, data_dir_: Path | None = None, month: pd.Timestamp | None = None
+    definition: Definition, data_dir_: Path | None = None, month: pd.Timestamp | None = None, records=None
 ) -> Evaluation:
     """``evaluate`` on the data directory's merged MPS ward series for the borough (the CLI and board pack),
-    using months up to ``month`` when given (so an earlier month's board pack can be reproduced)."""
+    using months up to ``month`` when given (so an earlier month's board pack can be reproduced). A definition
+    needing records (LSOAs, a place, a time window) runs on ``records`` (a ``svd.records.RecordSet``), loaded
+    from ``SVD_EXTRACT`` or simulated when not given."""
     from svd import geo, mps, population
     from svd.config import BOROUGH_CODE
 
+    if definition.uses_records:
+        from svd import records as rec
+
+        rs = records if records is not None else rec.load_records(rec.find_extract(), data_dir=data_dir_)
+        data = rs.data if month is None else rs.data[(rs.data["month"] <= month).to_numpy()]
+        return evaluate_records(
+            data, definition, geo.wards(data_dir_), geo.lsoas(data_dir_), population.lsoa_population(data_dir_),
+            simulated=rs.simulated, extract_name=prov.extract_name(rs), names=area_names(data_dir_),
+            place_context=place_context(data_dir_),
+        )  # fmt: skip
     merged = mps.load_mps(level="ward", data_dir=data_dir_)
     table = mps.for_borough(merged, BOROUGH_CODE).table
     if month is not None:
         table = table[(table["month"] <= month).to_numpy()]
     return evaluate(table, definition, geo.wards(data_dir_), population.ward_population(data_dir_))
+
+
+def area_names(data_dir_: Path | None = None) -> dict[str, str]:
+    """Ward and LSOA code → the names people know (``svd.geo.area_display_names``)."""
+    from svd import geo
+
+    out = {}
+    for level in ("ward", "lsoa"):
+        names = geo.area_display_names(level, data_dir_)
+        out |= dict(zip(names["area_code"].astype(str), names["area_name"].astype(str), strict=True))
+    return out
+
+
+def place_context(data_dir_: Path | None = None) -> tuple:
+    """What ``place_shapes`` needs from ``svd.geo``: place definitions, points, priority places, outline."""
+    from svd import geo
+
+    return (
+        geo.load_place_definitions(),
+        geo.places(data_dir_),
+        geo.priority_places(data_dir_),
+        geo.borough_outline(data_dir_),
+    )
+
+
+def place_choices() -> dict[str, str]:
+    """Place id → name of the priority places and outreach areas an evaluation can use (geo/places.json)."""
+    from svd import geo
+
+    out = {}
+    for d in geo.load_place_definitions():
+        kind = "" if d["kind"] == "priority" else " (outreach area)"
+        if (
+            d["method"] in ("station_buffer", "point_buffer")
+            or d["parameters"].get("lsoa_codes", [1])
+            or d["method"] == "ward"
+        ):
+            out[d["id"]] = f"{d['name']}{kind}"
+    return out
 
 
 def its_chart(e: Evaluation, style=None):
@@ -845,7 +1299,7 @@ def its_chart(e: Evaluation, style=None):
     style = style or charts.NORMAL
     data = e.chart.copy()
     colours = alt.Scale(
-        domain=["Treated wards", "Comparison wards (scaled)", "Trend before the start"],
+        domain=[*e.series_names, "Trend before the start"],
         range=[charts.MAIN, charts.OKABE_ITO[1], charts.MUTED],
     )
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
@@ -854,7 +1308,7 @@ def its_chart(e: Evaluation, style=None):
     dash = alt.StrokeDash(
         "series:N",
         scale=alt.Scale(
-            domain=["Treated wards", "Comparison wards (scaled)", "Trend before the start"],
+            domain=[*e.series_names, "Trend before the start"],
             range=[[1, 0], [1, 0], [6, 4]],
         ),
         legend=None,
@@ -883,12 +1337,13 @@ def its_chart(e: Evaluation, style=None):
     return charts.finish(
         alt.layer(lines, rule, label).properties(
             title=alt.TitleParams(
-                text=f"{e.offence_title}: {treated} against the comparison wards, by month",
-                subtitle="Comparison scaled to the treated level before the start; dashed: the earlier trend, projected",
+                text=f"{e.offence_title}: {treated} against the comparison {e.unit}s, by month",
+                subtitle=("Simulated records (a demonstration) · " if e.provenance.simulated else "")
+                + "Comparison scaled to the treated level before the start; dashed: the earlier trend, projected",
                 anchor="start",
             ),
             description=(
-                f"Monthly offences in {treated} and in the comparison wards, with the start month "
+                f"Monthly offences in {treated} and in the comparison {e.unit}s, with the start month "
                 f"{start:%B %Y} marked and the trend before the start projected."
             ),
             height=style.h(240),
