@@ -170,7 +170,7 @@ def legend_html(legend_table: pd.DataFrame) -> str:
     rows = "".join(
         f"<tr><td>{int(r['class'])}</td><td><span style='display:inline-block;width:1.4em;height:0.9em;"
         f"background:{r['colour']};border:1px solid #0b0c0c' aria-hidden='true'></span></td>"
-        f"<td style='white-space:nowrap'>{html.escape(str(r['range']))}</td><td style='text-align:right'>{r.get('areas', '')}</td></tr>"
+        f"<td style='white-space:nowrap'>{html.escape(str(r['range']))}</td><td style='text-align:right'>{html.escape(str(r.get('areas', '')))}</td></tr>"
         for r in legend_table.to_dict(orient="records")
     )
     return (

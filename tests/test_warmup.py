@@ -6,6 +6,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 
+@pytest.fixture(autouse=True)
+def _warmup_state_restored():
+    """These tests clear the process's warm-up events; give them back as they were for the tests after."""
+    from ui import warmup
+
+    events = (warmup._core_ready, warmup._first_run_done, warmup._all_ready)
+    before = [e.is_set() for e in events]
+    yield
+    for event, was_set in zip(events, before, strict=True):
+        event.set() if was_set else event.clear()
+
+
 def _cold_then(clear: bool):
     from ui import warmup
 
@@ -30,6 +42,28 @@ def test_the_message_goes_when_the_page_has_run_and_the_process_counts_as_warm()
     assert not [m for m in at.markdown if "Loading the data" in m.value]
     assert warmup.is_warm()
     assert warmup.loading_message() is None  # a warm process shows nothing
+
+
+def test_a_finished_warming_thread_is_never_waited_for():
+    """The full suite's slow test once waited 180 s: an earlier AppTest of app.py (AppTest has a Runtime) ran
+    the warming thread to its end, these tests then cleared its event, and app.py waited for a dead thread."""
+    import threading
+    import time
+
+    from ui import warmup
+
+    finished = threading.Thread(target=lambda: None)
+    finished.start()
+    finished.join()
+    saved = list(warmup._thread)
+    warmup._thread[:] = [finished]
+    warmup._core_ready.clear()
+    try:
+        t0 = time.perf_counter()
+        warmup.wait_for_core(timeout=5)
+        assert time.perf_counter() - t0 < 1
+    finally:
+        warmup._thread[:] = saved
 
 
 @pytest.mark.slow

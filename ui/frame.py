@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
@@ -38,7 +39,8 @@ def headline(title: str, sentence: str, *, provenance: Provenance | None) -> Non
     sentence built on simulated records then always says so, and its source is one hover away.
     """
     st.title(title)
-    text = headline_text(sentence, provenance)
+    # Escaped: the sentence carries data (area names) and is drawn as HTML; a name must never become an element.
+    text = html.escape(headline_text(sentence, provenance), quote=False)
     st.markdown(
         f'<p class="svd-headline">{text}</p>',
         unsafe_allow_html=True,

@@ -60,7 +60,7 @@ def start(root: str | None = None, extract: str | None = None) -> bool:
         extract = extract if extract is not None else (os.environ.get("SVD_EXTRACT") or None)
         thread = threading.Thread(target=_warm, args=(root, extract), name="svd-warm-caches", daemon=True)
         _thread.append(thread)
-    thread.start()
+        thread.start()  # inside the lock: wait_for_core never sees a listed thread that is not yet alive
     return True
 
 
@@ -75,7 +75,9 @@ def wait_for_core(timeout: float = 180) -> None:
     On a first start it builds the snapshots in a child process (ui/snapshot.py); a page loading the same
     data in the server meanwhile would undo that (its parsing garbage would stay in the server's heap).
     """
-    if _thread and not _core_ready.is_set():
+    # Only while the thread is alive: a finished thread never sets the event again (and under AppTest, which
+    # also counts as a server, an earlier test may have run the thread to its end).
+    if _thread and _thread[0].is_alive() and not _core_ready.is_set():
         _core_ready.wait(timeout)
 
 
@@ -104,7 +106,7 @@ def done(slot) -> None:
 
 
 def start_under_server() -> None:
-    """Start warming from a page run, but only under a real server (not AppTest, which has no Runtime)."""
+    """Start warming from a page run, but only under a server (AppTest counts as one: it has a Runtime)."""
     from streamlit import runtime
 
     if runtime.exists():
