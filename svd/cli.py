@@ -1,4 +1,5 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``, ``evaluate``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``figures``, ``hotspots``, ``evaluate``,
+``load``, ``loads``, ``unload``, ``audit``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -256,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--list", action="store_true", help="list the saved evaluations")
     ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     ev.set_defaults(func=cmd_evaluate)
+    from svd.store_cli import add_commands  # load, loads, unload, audit
+
+    add_commands(sub)
     return p
 
 
