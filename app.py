@@ -16,10 +16,11 @@ warmup.start_under_server()
 warmup.wait_for_core()
 
 from svd.aggregate import periods_for  # noqa: E402
-from ui import cache, frame, present, share  # noqa: E402 — after the loading message, which they would delay
+from ui import access, cache, frame, present, share  # noqa: E402 — after the loading message, which they would delay
 from ui import filters as shared  # noqa: E402
 
 frame.styles()
+role = access.begin()  # who is here and what they may see (sign-in when [auth] is configured)
 
 ROOT = cache.data_root()
 missing = cache.missing_required(ROOT)
@@ -35,6 +36,7 @@ with st.sidebar:
     wards = shared.wards(cache.ward_names(ROOT))
     present.toggle()
     link_slot = share.placeholder()
+    access.sign_in_control()
 present.apply()
 # The chosen months and the same months a year earlier: one meaning of the period on every page.
 st.session_state["shared_filter"] = {
@@ -85,6 +87,7 @@ pages = {
         st.Page("views/evaluate.py", title="Evaluate", icon=":material/science:", url_path="evaluate"),
     ],
 }
+pages = access.allowed_pages(pages, role)  # a page the role may not open is neither offered nor opened
 page = st.navigation(pages)
 page.run()
 share.link_control(link_slot)

@@ -1,4 +1,6 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``,
+``evaluate``, ``london``, ``border``, ``load``, ``loads``, ``unload``, ``audit``. Exit 0 when usable, 1 when not; never a
+traceback."""
 
 from __future__ import annotations
 
@@ -365,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--end", help="YYYY-MM: last month")
         c.add_argument("--json", action="store_true", help="print the figures as JSON")
         c.set_defaults(func=func)
+    from svd.store_cli import add_commands  # load, loads, unload, audit
+
+    add_commands(sub)
     return p
 
 

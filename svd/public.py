@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,8 +51,20 @@ LSOA_NOTE = (
 )
 
 
+_session_rule: Callable[[], bool] | None = None  # set once by the dashboard (ui/access.py), never per run
+
+
+def set_session_rule(rule: Callable[[], bool] | None) -> None:
+    """Register how to tell that the current session must see public mode (a signed-in role that forces it)."""
+    global _session_rule
+    _session_rule = rule
+
+
 def is_public(env: Mapping[str, str] | None = None) -> bool:
-    """True when ``SVD_PUBLIC`` (in ``env``, default the process environment) is 1, true or yes."""
+    """True when ``SVD_PUBLIC`` (in ``env``, default the process environment) is 1, true or yes, or (reading the
+    process environment) when the current session's role forces public mode (``set_session_rule``)."""
+    if env is None and _session_rule is not None and _session_rule():
+        return True
     raw = (os.environ if env is None else env).get(ENV, "")
     return str(raw).strip().lower() in ("1", "true", "yes")
 

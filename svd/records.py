@@ -72,21 +72,25 @@ def load_records(
     ``ward_table``: the borough's merged MPS ward table, which the simulation reproduces, if already loaded.
     """
     if extract is not None:
-        result = read_incidents(Path(extract), data_dir=data_dir)
-        set_aside = (
-            f" ({result.rows_quarantined:,} rows set aside with problems)" if result.rows_quarantined else ""
-        )
-        simulated_rows = simulated_count(result.data)
-        if simulated_rows:
-            # A file written by ``python -m svd simulate`` (or mixed with it) is simulated, whatever its name.
-            label = (
-                f"Simulated records in the extract {Path(extract).name}: {simulated_rows:,} of "
-                f"{result.rows_accepted:,} records say their source is simulated{set_aside}. "
-                + SIMULATED_NOTICE.split(". ", 1)[1]
-            )
-            return RecordSet(data=result.data, source="simulated", label=label, import_result=result)
-        label = f"Partnership extract {Path(extract).name}: {result.rows_accepted:,} records" + set_aside
-        return RecordSet(data=result.data, source="extract", label=label, import_result=result)
+        return from_result(read_incidents(Path(extract), data_dir=data_dir), Path(extract).name)
     root = Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
     result = _simulated(int(seed), root, ward_table)
     return RecordSet(data=result.data, source="simulated", label=SIMULATED_NOTICE, import_result=None)
+
+
+def from_result(result: ImportResult, name: str) -> RecordSet:
+    """The record set of an extract's import result (read from the file, or from a load in ``svd.store``)."""
+    set_aside = (
+        f" ({result.rows_quarantined:,} rows set aside with problems)" if result.rows_quarantined else ""
+    )
+    simulated_rows = simulated_count(result.data)
+    if simulated_rows:
+        # A file written by ``python -m svd simulate`` (or mixed with it) is simulated, whatever its name.
+        label = (
+            f"Simulated records in the extract {name}: {simulated_rows:,} of "
+            f"{result.rows_accepted:,} records say their source is simulated{set_aside}. "
+            + SIMULATED_NOTICE.split(". ", 1)[1]
+        )
+        return RecordSet(data=result.data, source="simulated", label=label, import_result=result)
+    label = f"Partnership extract {name}: {result.rows_accepted:,} records" + set_aside
+    return RecordSet(data=result.data, source="extract", label=label, import_result=result)

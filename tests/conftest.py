@@ -37,6 +37,21 @@ def _snapshots_in_a_temporary_folder(tmp_path_factory):
         os.environ[CACHE_ENV] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _store_in_a_temporary_folder(tmp_path_factory):
+    """The store (svd/store.py: loads and the audit log) goes to a folder of this test session, never the data
+    directory. A test that needs its own store sets SVD_STORE itself."""
+    import os
+
+    before = os.environ.get("SVD_STORE")
+    os.environ["SVD_STORE"] = str(tmp_path_factory.mktemp("store") / "svd.duckdb")
+    yield
+    if before is None:
+        os.environ.pop("SVD_STORE", None)
+    else:
+        os.environ["SVD_STORE"] = before
+
+
 @pytest.fixture(scope="module")
 def server():
     """The dashboard on a free local port for one test module's browser tests: its base address."""

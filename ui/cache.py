@@ -115,6 +115,7 @@ def _mps_ward_parts(root: str, borough_code: str):
         del merged
         return (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
 
+    _mps_files_when_read(root)  # before reading: a change during the read shows as a change
     out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "mps-ward"), build)
     release_memory()
     return out
@@ -165,7 +166,9 @@ def records(root: str, extract: str | None):
     """The record set: the partnership's extract when one is configured, else the labelled simulation."""
     from svd.records import load_records
 
-    if extract:  # a partnership extract is never written to disk (no snapshot)
+    if extract and extract.startswith(STORE_PREFIX):  # a load in the store (svd.store), read like a file
+        out = _store_records(root, int(extract[len(STORE_PREFIX) :]))
+    elif extract:  # a partnership extract is never written to disk (no snapshot)
         out = load_records(extract=Path(extract), data_dir=Path(root))
     else:
         # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
@@ -190,8 +193,102 @@ def validation_report(path: str) -> dict:
 
 
 def extract_path() -> str | None:
-    """The extract in use: one loaded in this session on the Data page, else ``SVD_EXTRACT``, else None."""
-    return st.session_state.get(EXTRACT_SESSION_KEY) or os.environ.get("SVD_EXTRACT") or None
+    """The extract in use: one loaded in this session on the Data page, else the store's extract (``store:<id>``),
+    else ``SVD_EXTRACT``, else None. Always None for a role that may not see the partnership's records (public)."""
+    from ui import access
+
+    if not access.role().record_level:
+        return None
+    return (
+        st.session_state.get(EXTRACT_SESSION_KEY)
+        or store_extract(data_root())
+        or os.environ.get("SVD_EXTRACT")
+        or None
+    )
+
+
+# ------------------------------------------------------------------------------------------ the store
+# svd.store keeps applied files; the record set of its extract is read through ``records`` like a file, under the
+# key ``store:<load id>``, so every extract-keyed cache below works on it unchanged.
+STORE_PREFIX = "store:"
+_store_keys: set[str] = (
+    set()
+)  # store keys this process has loaded records for (to forget when no longer in use)
+
+
+def store(root: str | None = None):
+    """The persistent store (svd.store.Store) of the data directory, or of ``SVD_STORE``."""
+    from svd.store import Store
+
+    return Store.default(Path(root or data_root()))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _active_store_extract(path: str, version: tuple) -> str | None:
+    from svd.store import Store
+
+    load = Store(path).active_extract()
+    return f"{STORE_PREFIX}{load.id}" if load else None
+
+
+def store_extract(root: str) -> str | None:
+    """``store:<id>`` of the store's extract in use, or None; looked up again whenever the store file changes.
+
+    An extract that was in use and is no longer (withdrawn here or with ``python -m svd unload``, or replaced by a
+    newer load) leaves every cache at once.
+    """
+    s = store(root)
+    if not s.exists:
+        current = None
+    else:
+        try:
+            current = _active_store_extract(str(s.path), s.version())
+        except Exception:  # noqa: BLE001 — a store that cannot be read (busy, damaged): carry on without it
+            current = None
+    for stale in [k for k in _store_keys if k != current]:
+        forget_extract(root, stale)
+    return current
+
+
+def _store_records(root: str, load_id: int):
+    from svd.records import from_result
+
+    s = store(root)
+    load = s.load(load_id)
+    _store_keys.add(f"{STORE_PREFIX}{load_id}")
+    name = f"{load.file_name} (load {load.id}, applied {load.loaded_at:%Y-%m-%d} by {load.loaded_by})"
+    return from_result(s.result(load_id), name)
+
+
+def forget_extract(root: str, extract: str | None) -> None:
+    """Drop one extract's records and everything computed from them from every cache in this process.
+
+    Called when an extract is withdrawn from the store or a session stops using its upload: its records leave
+    memory now, not when the cache happens to evict them.
+    """
+    import gc
+
+    if not extract:
+        return
+    for cached in (
+        records,
+        tasking_records,
+        tasking_cube,
+        under_25_hours,
+        tasking_time_bins,
+        records_seasonality,
+        tasking_has_times,
+    ):
+        cached.clear(root, extract)
+    # Keyed by more than the extract (period, wards): small counts, but cleared whole rather than left behind.
+    tasking_time_counts.clear()
+    sna_window_share.clear()
+    _active_store_extract.clear()
+    _store_keys.discard(extract)
+    # Survivors of earlier loads were frozen out of the collector's sight (release_memory): let it see them again,
+    # so a records frame caught in a reference cycle is freed too, then freeze what remains.
+    gc.unfreeze()
+    release_memory()
 
 
 @st.cache_resource(show_spinner=False)
@@ -349,9 +446,37 @@ def emerging(totals: tuple[tuple, ...]) -> pd.DataFrame:
     return emerging_from_totals(pd.DataFrame(list(totals), columns=list(EMERGING_TOTALS_COLUMNS)))
 
 
-@st.cache_data(show_spinner="Checking the data directory…")
+def files_key(root: str, name: str) -> tuple:
+    """Each input file of snapshot ``name``: (path, size, modification time). Changes when any file changes."""
+    out = []
+    for p in _inputs(root, name):
+        try:
+            st_ = p.stat()
+        except OSError:
+            continue
+        out.append((str(p), st_.st_size, st_.st_mtime_ns))
+    return tuple(out)
+
+
 def data_checks(root: str) -> tuple[pd.DataFrame, list[dict]]:
-    """The catalogue table and the import report of every catalogued crime file (svd.dataquality)."""
+    """The catalogue table and the import report of every catalogued crime file (svd.dataquality); read again
+    when a file in the data directory is added, removed or changed while the dashboard runs."""
+    return _data_checks(root, files_key(root, "data-checks"))
+
+
+@st.cache_resource(show_spinner=False)
+def _mps_files_when_read(root: str) -> tuple:
+    # Called once per data directory, right after the MPS series are first read (mps_files_changed).
+    return files_key(root, "mps-ward")
+
+
+def mps_files_changed(root: str) -> bool:
+    """Whether the MPS and geography files changed since this process read the MPS series (stale pages)."""
+    return _mps_files_when_read(root) != files_key(root, "mps-ward")
+
+
+@st.cache_data(show_spinner="Checking the data directory…", max_entries=2)
+def _data_checks(root: str, files: tuple) -> tuple[pd.DataFrame, list[dict]]:
     from svd import dataquality
 
     def build():

@@ -21,7 +21,7 @@ import streamlit as st
 
 from svd.provenance import EXTRACT, OFFICIAL, Provenance
 from svd.validate import usable
-from ui import cache, exports
+from ui import cache, exports, loads
 
 PREFIX = "svd-upload-"
 UPLOADS_KEY = "_svd_uploads"  # file_id → {"folder": UploadFolder, "path": str, "report": dict}
@@ -97,6 +97,7 @@ def check_and_load() -> None:
         )
         if st.button("Stop using it and return to the simulated records", icon=":material/undo:"):
             del st.session_state[cache.EXTRACT_SESSION_KEY]
+            cache.forget_extract(cache.data_root(), current)  # its records leave memory now, not at eviction
             folder = st.session_state.pop(EXTRACT_FOLDER_KEY, None)
             if folder is not None:
                 folder.remove()
@@ -140,6 +141,7 @@ def check_and_load() -> None:
             method="the dashboard's file check (format, rows, months, problems)",
         )
         exports.show_table(problems, "Rows set aside", width="stretch", provenance=checked)
+    loads.apply_control(upload, report)
     offer = _could_be_used(report) and entry["folder"].exists and entry["path"] != current
     if offer and st.button(
         "Use this extract on every page for this session", type="primary", icon=":material/upload:"
@@ -147,6 +149,7 @@ def check_and_load() -> None:
         old = st.session_state.pop(EXTRACT_FOLDER_KEY, None)
         if old is not None and old is not entry["folder"]:
             old.remove()
+            cache.forget_extract(cache.data_root(), current)
         st.session_state[cache.EXTRACT_SESSION_KEY] = entry["path"]
         st.session_state[EXTRACT_FOLDER_KEY] = entry["folder"]
         st.rerun()

@@ -9,7 +9,7 @@ from svd import needs, public
 from svd import provenance as prov
 from svd.config import BOROUGH_CODE
 from svd.overview import as_of
-from ui import cache, exports, frame, present, upload
+from ui import access, cache, exports, frame, loads, present, upload
 from ui import filters as uf
 
 ROOT = cache.data_root()
@@ -20,6 +20,9 @@ def body() -> None:
     uf.period_note(
         "The data checks cover every file and month: the months and wards do not apply on this page."
     )
+    if not access.auth_configured():
+        st.info(access.NO_SIGN_IN_NOTE, icon=":material/lock_open:")
+    public_on = public.is_public()
     catalogue, reports = cache.data_checks(ROOT)
     totals = dq.import_totals(reports)
     ward_merge, ward_table = cache.mps_ward(ROOT)
@@ -31,7 +34,15 @@ def body() -> None:
     ).but(source="the reference files in the data directory (MPS, ONS, Census 2021, police.uk), as read")
     frame.headline("Data and methods", dq.headline(catalogue, totals, gaps), provenance=files)
     exports.public_notice()
-    st.markdown(f"Data directory in use: `{ROOT}` (set `SVD_DATA_DIR` to read another folder).")
+    if not public_on:  # the server's folders are nobody's business in public mode
+        st.markdown(f"Data directory in use: `{ROOT}` (set `SVD_DATA_DIR` to read another folder).")
+    if cache.mps_files_changed(ROOT):
+        st.warning(
+            "Files in the data directory have changed since the MPS series were read: the releases, revisions "
+            "and pages below still show the files as they were. Press “Reload the data” at the foot of "
+            "this page to read them again.",
+            icon=":material/sync_problem:",
+        )
 
     st.subheader("Catalogue check")
     st.caption(
@@ -117,7 +128,8 @@ def body() -> None:
         record_set = cache.records(ROOT, cache.extract_path())
         simulated = record_set.source == "simulated"
         frame.records_notice(record_set)
-        st.markdown(dq.records_sentence(record_set.source, len(record_set.data), cache.extract_path()))
+        read_from = record_set.import_result.path if record_set.import_result is not None else None
+        st.markdown(dq.records_sentence(record_set.source, len(record_set.data), read_from))
         if simulated:
             calibration = dq.calibration_table(cache.simulation_calibration(ROOT))
             st.markdown(
@@ -166,12 +178,21 @@ def body() -> None:
                 key=f"needs_assessment{fmt}",
             )
 
+    if access.role().manage_data and not public_on:
+        st.subheader("Applied files and the audit log")
+        loads.store_section()
     st.subheader("Check a file, or load the partnership's extract")
-    upload.check_and_load()
+    if public_on:
+        st.markdown("Checking and loading files is not offered in public mode.")
+    else:
+        upload.check_and_load()
 
     st.subheader("Refreshing the data each month")
     st.markdown(
-        "\n".join(f"{i}. {step.format(root=ROOT)}" for i, step in enumerate(dq.REFRESH_STEPS, start=1))
+        "\n".join(
+            f"{i}. {step.format(root='<data directory>' if public_on else ROOT)}"
+            for i, step in enumerate(dq.REFRESH_STEPS, start=1)
+        )
     )
     if st.button(
         "Reload the data",
