@@ -2,10 +2,17 @@
 
 import streamlit as st
 
+from svd import config
 from ui import warmup
 
+try:
+    BOROUGH = config.borough()
+except config.BoroughError as exc:  # a mistyped SVD_BOROUGH: say how to choose, never a traceback
+    st.error(str(exc))
+    st.stop()
+
 st.set_page_config(
-    page_title="Serious Violence Duty dashboard · Barking and Dagenham",
+    page_title=f"Serious Violence Duty dashboard · {BOROUGH.name}",
     page_icon="🛡️",
     layout="wide",
     initial_sidebar_state="expanded",
@@ -31,7 +38,7 @@ if missing:
 
 share.begin()
 with st.sidebar:
-    st.markdown("**Barking and Dagenham Community Safety Partnership**")
+    st.markdown(f"**{BOROUGH.partnership}**")
     start, end = shared.period(cache.ward_months(ROOT))
     wards = shared.wards(cache.ward_names(ROOT))
     present.toggle()

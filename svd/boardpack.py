@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from svd import config, strategy
 from svd import metrics as mx
 from svd import provenance as prov
-from svd.config import BOROUGH_CODE, BOROUGH_NAME
 
-PARTNERSHIP = "Barking and Dagenham Community Safety Partnership"
 PACK_TITLE = "Serious Violence Duty: board pack"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 MIN_MONTHS = 24  # the latest 12 months and the 12 before them
@@ -231,9 +230,9 @@ def _trend_png(borough: pd.DataFrame) -> bytes:
     chart = charts.trend_chart(
         series,
         title="Serious violence (proxy), offences per month",
-        description="Monthly serious-violence offences in Barking and Dagenham, MPS ward data.",
+        description=f"Monthly serious-violence offences in {config.borough().name}, MPS ward data.",
         events=[charts.CONNECT_EVENT],
-        subtitle=f"Barking and Dagenham, {series['month'].min():%b %Y} to {series['month'].max():%b %Y}",
+        subtitle=f"{config.borough().name}, {series['month'].min():%b %Y} to {series['month'].max():%b %Y}",
         height=300,
     ).properties(width=720)
     return chart_png(chart, scale=2)
@@ -281,14 +280,14 @@ def gather(
     merged = load_mps(level="ward", data_dir=data_dir)
     london = limit_months(merged.table, month)
     pops = population.london_populations(data_dir)
-    borough_name = str(pops.loc[pops["borough_code"] == BOROUGH_CODE, "borough_name"].iloc[0])
+    borough_name = str(pops.loc[pops["borough_code"] == config.borough().code, "borough_name"].iloc[0])
     borough = london[(london["borough_name"] == borough_name).to_numpy()]
     months = pd.DatetimeIndex(borough["month"].unique()).sort_values()
     if len(months) == 0:
         raise DataMissing(
-            f"no MPS ward data for {BOROUGH_NAME} up to {month:%Y-%m}"
+            f"no MPS ward data for {config.borough().name} up to {month:%Y-%m}"
             if month is not None
-            else f"no MPS ward data for {BOROUGH_NAME}"
+            else f"no MPS ward data for {config.borough().name}"
         )
     if month is not None and months[-1] < month:
         raise DataMissing(f"no data for {month:%Y-%m}: the latest month available is {months[-1]:%Y-%m}")
@@ -394,7 +393,7 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         return s if unicode else ascii_text(s)
 
     pdf.set_title(t(f"{PACK_TITLE}, {data.period}"))
-    pdf.set_author(t(PARTNERSHIP))
+    pdf.set_author(t(config.borough().partnership))
     pdf.set_auto_page_break(True, margin=18)
     pdf.set_margins(18, 18, 18)
     pdf.footer_text = t(f"{PACK_TITLE} · {data.period} · data as of {data.as_of}")
@@ -419,7 +418,7 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
     # 1. Title page
     pdf.add_page()
     pdf.ln(45)
-    para(PARTNERSHIP, 14, bold=True, colour=(0, 60, 110))
+    para(config.borough().partnership, 14, bold=True, colour=(0, 60, 110))
     pdf.ln(4)
     heading(PACK_TITLE, 26)
     pdf.ln(6)
@@ -544,8 +543,11 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
         "Census 2021 usual residents (ONS), for rates per 1,000 residents.",
         "ONS ward and LSOA boundaries (May 2022 wards, 2021 LSOAs).",
-        "Barking and Dagenham Serious Violence Duty Strategy (January 2024) and its 2023 Strategic Needs "
-        "Assessment.",
+        *(
+            [f"{strategy.citation()} and its 2023 Strategic Needs Assessment."]
+            if strategy.available()
+            else []
+        ),
     ):
         para("• " + line)
     pdf.ln(3)

@@ -9,8 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-from svd.config import BOROUGH_CODE
-
 
 def _print_validation(reports: list[dict]) -> None:
     for r in reports:
@@ -304,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summary", help="headline figures from the merged MPS ward data")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--borough", default=BOROUGH_CODE, help="ONS borough code (default %(default)s)")
+    s.add_argument("--borough", default=None, help="ONS borough code (default: SVD_BOROUGH, else E09000002)")
     s.set_defaults(func=cmd_summary)
 
     m = sub.add_parser("simulate", help="write the deterministic simulated record-level dataset (format v1)")

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from svd import provenance as prov
-from svd.config import data_dir, definitions_dir
+from svd.config import borough_definitions_dir, data_dir
 from svd.provenance import Provenance
 from svd.stats import floored_dispersion
 
@@ -163,15 +163,22 @@ class Definition:
 
 
 def project_evaluations_dir() -> Path:
-    """The project's own evaluation definitions (shipped, read-only): ``data/evaluations/``."""
-    return definitions_dir() / "evaluations"
+    """The project's own evaluation definitions for the partnership's borough (shipped, read-only):
+    ``data/boroughs/<code>/evaluations/``."""
+    return borough_definitions_dir() / "evaluations"
 
 
 def evaluations_dir() -> Path:
     """Where the partnership's saved evaluations go: ``SVD_EVALUATIONS_DIR``, else ``evaluations/`` in the data
-    directory."""
+    directory (``evaluations/<ONS code>/`` for a borough other than Barking and Dagenham, so one borough's
+    saved evaluations never show under another's name)."""
+    from svd.config import borough
+
     env = os.environ.get("SVD_EVALUATIONS_DIR")
-    return Path(env).expanduser().resolve() if env else data_dir() / "evaluations"
+    if env:
+        return Path(env).expanduser().resolve()
+    chosen = borough()
+    return data_dir() / "evaluations" if chosen.is_default else data_dir() / "evaluations" / chosen.code
 
 
 def slug(name: str) -> str:
@@ -1231,7 +1238,7 @@ def run(
     needing records (LSOAs, a place, a time window) runs on ``records`` (a ``svd.records.RecordSet``), loaded
     from ``SVD_EXTRACT`` or simulated when not given."""
     from svd import geo, mps, population
-    from svd.config import BOROUGH_CODE
+    from svd.config import borough
 
     if definition.uses_records:
         from svd import records as rec
@@ -1244,7 +1251,7 @@ def run(
             place_context=place_context(data_dir_),
         )  # fmt: skip
     merged = mps.load_mps(level="ward", data_dir=data_dir_)
-    table = mps.for_borough(merged, BOROUGH_CODE).table
+    table = mps.for_borough(merged, borough().code).table
     if month is not None:
         table = table[(table["month"] <= month).to_numpy()]
     return evaluate(table, definition, geo.wards(data_dir_), population.ward_population(data_dir_))

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from svd import aggregate as agg
+from svd import config
 from svd import metrics as mx
 from svd import provenance as prov
-from svd.config import BOROUGH_CODE
 from svd.provenance import Provenance
 
 
@@ -320,7 +320,7 @@ def temporal_page(
     recs = prov.records(
         simulated,
         f"{start:%b %Y} to {end:%b %Y}",
-        area=f"{len(wards)} selected ward(s)" if wards else prov.BOROUGH_NAME,
+        area=f"{len(wards)} selected ward(s)" if wards else config.borough().name,
         method="offences with a known time of day",
         fixes=mx.metric("share_3pm_9pm").simulation_fixes,
     )
@@ -394,7 +394,7 @@ def all_figures(
     from svd.taxonomy import classify_mps
 
     on = pub.is_public() if public is None else public
-    ward = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE).table)
+    ward = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=config.borough().code).table)
     london = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=None).table)
     borough_file = classify_mps(load_mps(level="borough", data_dir=data_dir).table)
     pops, wpop = london_populations(data_dir), ward_population(data_dir)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from svd.config import definitions_dir
+from svd.config import borough_definitions_dir
 
 COLUMNS = ["fund", "fund_source", "description", "year", "item", "amount_gbp"]
 YEARS = ("2022/23", "2023/24")
@@ -54,9 +54,19 @@ def _read(path: Path) -> pd.DataFrame:
     return raw.assign(amount_gbp=pence / 100, amount_pence=pence)
 
 
+def funding_path() -> Path:
+    """The partnership's funding table: ``funding.csv`` in its borough's definitions folder."""
+    return borough_definitions_dir() / "funding.csv"
+
+
+def available() -> bool:
+    """Whether the partnership's borough has its strategy's funding table as data."""
+    return funding_path().is_file()
+
+
 def load_funding(path: Path | str | None = None) -> pd.DataFrame:
     """The funding line items: fund, fund_source, description, year, item, amount_gbp, amount_pence."""
-    p = Path(path) if path else definitions_dir() / "funding.csv"
+    p = Path(path) if path else funding_path()
     return _read(p.resolve()).copy()
 
 
@@ -142,11 +152,11 @@ def to_excel_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
 
 def provenance():
     """Where the funding figures come from: the strategy's own table, as transcribed into ``data/funding.csv``."""
+    from svd import strategy
     from svd.provenance import reference
 
     return reference(
-        "Barking and Dagenham Serious Violence Duty Strategy (January 2024), table of identified funding "
-        "streams, transcribed in data/funding.csv",
+        f"{strategy.citation()}, table of identified funding streams, transcribed in funding.csv",
         period=" and ".join(YEARS),
         method="amounts as published; change = later year minus earlier year",
     )

@@ -53,7 +53,17 @@ def _resolve(data_dir: Path | None) -> Path:
 
 
 def _default_definitions() -> Path:
-    return (config.geo_definitions_dir() / "places.json").resolve()
+    return (config.borough_definitions_dir() / "places.json").resolve()
+
+
+def _code() -> str:
+    """The partnership's borough code: part of every cache key below, so switching borough reads afresh."""
+    return config.borough().code
+
+
+def _file(code: str, key: str) -> str | None:
+    """The borough's own file for ``key`` (``config.borough_files``), or None: read the London-wide files."""
+    return config.borough_files(code).get(key)
 
 
 def geojson_crs(doc: dict) -> str:
@@ -79,8 +89,12 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
 
 
 @functools.cache
-def _wards(root: Path) -> gpd.GeoDataFrame:
-    raw = _read_geo(root / WARDS_FILE)
+def _wards(root: Path, code: str) -> gpd.GeoDataFrame:
+    if _file(code, "wards_file") is None:
+        from svd import london
+
+        return london.wards(root, code)[["ward_code", "ward_name", "geometry"]]
+    raw = _read_geo(root / _file(code, "wards_file"))
     out = raw.rename(columns={"WD22CD": "ward_code", "WD22NM": "ward_name"})[
         ["ward_code", "ward_name", "geometry"]
     ]
@@ -88,13 +102,18 @@ def _wards(root: Path) -> gpd.GeoDataFrame:
 
 
 def wards(data_dir: Path | None = None) -> gpd.GeoDataFrame:
-    """The 19 May-2022 wards: ward_code, ward_name, geometry (EPSG:4326)."""
-    return _wards(_resolve(data_dir)).copy()
+    """The borough's May-2022 wards (19 in Barking and Dagenham): ward_code, ward_name, geometry (EPSG:4326)."""
+    return _wards(_resolve(data_dir), _code()).copy()
 
 
 @functools.cache
-def _lookup(root: Path) -> pd.DataFrame:
-    raw = pd.read_csv(root / LOOKUP_FILE, dtype=str)
+def _lookup(root: Path, code: str) -> pd.DataFrame:
+    if _file(code, "lookup_file") is None:
+        from svd import london
+
+        # The GLA's best-fit lookup (2022 wards, as the MPS ward files).
+        return london.gla_lookup(root, code)[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]]
+    raw = pd.read_csv(root / _file(code, "lookup_file"), dtype=str)
     # The lookup carries 2025 ward codes; SOURCES.md notes they are identical to the 19 2022 wards.
     out = raw.rename(
         columns={
@@ -110,16 +129,23 @@ def _lookup(root: Path) -> pd.DataFrame:
 
 def lsoa_ward_lookup(data_dir: Path | None = None) -> pd.DataFrame:
     """The ONS best-fit LSOA 2021 → ward lookup: lsoa_code, lsoa_name, ward_code, ward_name."""
-    return _lookup(_resolve(data_dir)).copy()
+    return _lookup(_resolve(data_dir), _code()).copy()
 
 
 @functools.cache
-def _lsoas(root: Path) -> gpd.GeoDataFrame:
-    raw = _read_geo(root / LSOAS_FILE)
+def _lsoas(root: Path, code: str) -> gpd.GeoDataFrame:
+    if _file(code, "lsoas_file") is None:
+        from svd import london
+
+        raw = london.lsoas(root, code).rename(
+            columns={"lsoa_code": "lsoa21cd", "lsoa_name": "lsoa21nm", "msoa_code": "msoa21cd"}
+        )
+    else:
+        raw = _read_geo(root / _file(code, "lsoas_file"))
     shapes = raw.rename(columns={"lsoa21cd": "lsoa_code", "lsoa21nm": "lsoa_name", "msoa21cd": "msoa_code"})[
         ["lsoa_code", "lsoa_name", "msoa_code", "geometry"]
     ]
-    lookup = _lookup(root)[["lsoa_code", "ward_code", "ward_name"]]
+    lookup = _lookup(root, code)[["lsoa_code", "ward_code", "ward_name"]]
     out = shapes.merge(lookup, on="lsoa_code", how="left", validate="one_to_one")
     out = out[["lsoa_code", "lsoa_name", "msoa_code", "ward_code", "ward_name", "geometry"]]
     return (
@@ -130,22 +156,27 @@ def _lsoas(root: Path) -> gpd.GeoDataFrame:
 
 
 def lsoas(data_dir: Path | None = None) -> gpd.GeoDataFrame:
-    """The 115 2021 LSOAs with msoa_code and their best-fit ward (from the lookup, not overlay)."""
-    return _lsoas(_resolve(data_dir)).copy()
+    """The borough's 2021 LSOAs (115 in Barking and Dagenham) with msoa_code and their best-fit ward (from the
+    lookup, not overlay)."""
+    return _lsoas(_resolve(data_dir), _code()).copy()
 
 
 @functools.cache
-def _borough(root: Path) -> gpd.GeoDataFrame:
-    raw = _read_geo(root / BOROUGH_FILE)
+def _borough(root: Path, code: str) -> gpd.GeoDataFrame:
+    if _file(code, "outline_file") is None:
+        london = _london(root)
+        return london[london["borough_code"] == code].reset_index(drop=True)
+    raw = _read_geo(root / _file(code, "outline_file"))
     out = raw.rename(columns={"LAD22CD": "borough_code", "LAD22NM": "borough_name"})
     if "borough_code" not in out.columns:
-        out = out.assign(borough_code=config.BOROUGH_CODE, borough_name=config.BOROUGH_NAME)
+        chosen = config.borough()
+        out = out.assign(borough_code=chosen.code, borough_name=chosen.name)
     return out[["borough_code", "borough_name", "geometry"]].reset_index(drop=True)
 
 
 def borough_outline(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The borough outline: one row, borough_code, borough_name, geometry."""
-    return _borough(_resolve(data_dir)).copy()
+    return _borough(_resolve(data_dir), _code()).copy()
 
 
 @functools.cache
@@ -199,8 +230,11 @@ def _read_places(path: Path) -> pd.DataFrame:
 
 
 @functools.cache
-def _places(root: Path) -> gpd.GeoDataFrame:
-    raw = _read_places(root / PLACES_FILE)
+def _places(root: Path, code: str) -> gpd.GeoDataFrame:
+    if _file(code, "places_file") is None:
+        # No places (stations and parks) are defined for this borough: none are drawn.
+        return no_places()
+    raw = _read_places(root / _file(code, "places_file"))
     lat = pd.to_numeric(raw["lat"], errors="coerce")
     lon = pd.to_numeric(raw["lon"], errors="coerce")
     # A row without usable coordinates cannot be a place on the map; it is left out (there are none today).
@@ -236,12 +270,15 @@ def no_places() -> gpd.GeoDataFrame:
 
 def places(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """Stations and parks: place_type, name, ward_code, ward_name, in_borough, approximate, source, geometry."""
-    return _places(_resolve(data_dir)).copy()
+    return _places(_resolve(data_dir), _code()).copy()
 
 
 def load_place_definitions(path: Path | None = None) -> list[dict]:
-    """The place definitions of geo/places.json, checked: unique ids, known kinds and methods."""
+    """The borough's place definitions (``places.json`` in its definitions folder), checked: unique ids, known
+    kinds and methods. A borough without the file has no places (an empty list)."""
     path = Path(path) if path is not None else _default_definitions()
+    if not path.is_file():
+        return []
     doc = json.loads(path.read_text(encoding="utf-8"))
     defs = doc["places"]
     ids = [d["id"] for d in defs]
@@ -262,7 +299,7 @@ def _point_27700(pts: gpd.GeoDataFrame, name: str, station_only: bool, place_id:
     hit = pts[mask]
     if len(hit) != 1:
         what = "station" if station_only else "place"
-        raise ValueError(f"place {place_id}: {what} {name!r} matches {len(hit)} rows of {PLACES_FILE}")
+        raise ValueError(f"place {place_id}: {what} {name!r} matches {len(hit)} rows of the places file")
     row = hit.iloc[0]
     return hit.to_crs(METRIC_CRS).geometry.iloc[0], bool(row["approximate"])
 
@@ -285,15 +322,21 @@ def _describe(d: dict) -> str:
 
 
 @functools.cache
-def _priority_places(root: Path, definitions: Path) -> gpd.GeoDataFrame:
+def _priority_places(root: Path, definitions: Path, code: str) -> gpd.GeoDataFrame:
     defs = load_place_definitions(definitions)
+    if not defs:
+        cols = ["place_id", "name", "kind", "method", "definition"]
+        frame = pd.DataFrame({c: pd.Series(dtype="str") for c in cols}).assign(
+            approximate=pd.Series(dtype=bool)
+        )
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=DISPLAY_CRS), crs=DISPLAY_CRS)
     try:
-        pts = _places(root)
+        pts = _places(root, code)
     except PlacesUnavailable as exc:
         # Places defined by a station or park cannot be located; the others (wards, LSOAs) still can.
         pts, unavailable = None, str(exc)
-    lsoa_m = _lsoas(root).to_crs(METRIC_CRS)
-    outline = _borough(root).to_crs(METRIC_CRS).geometry.union_all()
+    lsoa_m = _lsoas(root, code).to_crs(METRIC_CRS)
+    outline = _borough(root, code).to_crs(METRIC_CRS).geometry.union_all()
     rows = []
     for d in defs:
         p = d["parameters"]
@@ -346,14 +389,14 @@ def priority_places(data_dir: Path | None = None, definitions: Path | None = Non
     (EPSG:4326). A place that cannot be located has an empty geometry.
     """
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
-    return _priority_places(_resolve(data_dir), defs).copy()
+    return _priority_places(_resolve(data_dir), defs, _code()).copy()
 
 
 @functools.cache
-def _place_lsoas(root: Path, definitions: Path) -> pd.DataFrame:
+def _place_lsoas(root: Path, definitions: Path, code: str) -> pd.DataFrame:
     defs = {d["id"]: d for d in load_place_definitions(definitions)}
-    pp = _priority_places(root, definitions).to_crs(METRIC_CRS)
-    ls = _lsoas(root).to_crs(METRIC_CRS)
+    pp = _priority_places(root, definitions, code).to_crs(METRIC_CRS)
+    ls = _lsoas(root, code).to_crs(METRIC_CRS)
     parts = []
     # Places made of whole LSOAs cover exactly those LSOAs (share 1); overlaying the union with the LSOAs
     # would only add floating-point slivers along the shared edges.
@@ -387,7 +430,7 @@ def _place_lsoas(root: Path, definitions: Path) -> pd.DataFrame:
 def place_lsoas(data_dir: Path | None = None, definitions: Path | None = None) -> pd.DataFrame:
     """For each place, the LSOAs it covers: place_id, lsoa_code, share of the LSOA's area inside the place."""
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
-    return _place_lsoas(_resolve(data_dir), defs).copy()
+    return _place_lsoas(_resolve(data_dir), defs, _code()).copy()
 
 
 def places_for_lsoas(
@@ -446,9 +489,10 @@ def area_display_names(
         raise ValueError(f"unknown level {level!r}; expected 'ward' or 'lsoa'")
     root = _resolve(data_dir)
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
-    ls = _lsoas(root)
-    pp = _priority_places(root, defs)
-    shares = _place_lsoas(root, defs).merge(
+    code = _code()
+    ls = _lsoas(root, code)
+    pp = _priority_places(root, defs, code)
+    shares = _place_lsoas(root, defs, code).merge(
         pp.loc[pp["kind"] == "priority", ["place_id", "name"]], on="place_id"
     )
     if level == "lsoa":
@@ -457,7 +501,7 @@ def area_display_names(
         )
         cover = shares.rename(columns={"lsoa_code": "area_code"})[["area_code", "name", "share"]]
     else:
-        wd = _wards(root)
+        wd = _wards(root, code)
         areas = wd[["ward_code", "ward_name"]].set_axis(["area_code", "name"], axis=1).assign(ward_name=None)
         # A ward's share of a place: the covered area of its best-fit LSOAs over the area of those LSOAs.
         size = ls[["lsoa_code", "ward_code"]].assign(m2=ls.to_crs(METRIC_CRS).area.to_numpy())
@@ -493,8 +537,8 @@ def area_display_names(
 
 
 @functools.cache
-def _lsoa_index(root: Path) -> tuple[shapely.STRtree, np.ndarray]:
-    ls = _lsoas(root)
+def _lsoa_index(root: Path, code: str) -> tuple[shapely.STRtree, np.ndarray]:
+    ls = _lsoas(root, code)
     geoms = ls.geometry.values
     shapely.prepare(geoms)
     return shapely.STRtree(geoms), ls[_AREA_COLUMNS].to_numpy(dtype=object)
@@ -511,7 +555,7 @@ def assign_areas(
     missing = [c for c in (lon, lat) if c not in df.columns]
     if missing:
         raise ValueError(f"assign_areas: column(s) {missing} not in frame")
-    tree, attrs = _lsoa_index(_resolve(data_dir))
+    tree, attrs = _lsoa_index(_resolve(data_dir), _code())
     x = pd.to_numeric(df[lon], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(df[lat], errors="coerce").to_numpy(dtype=float)
     valid = np.isfinite(x) & np.isfinite(y)
@@ -537,24 +581,24 @@ def assign_areas(
 # ---------------------------------------------------------------------------------------------- GeoJSON
 
 
-def _layer_frame(name: str, root: Path) -> tuple[gpd.GeoDataFrame, bool]:
+def _layer_frame(name: str, root: Path, code: str) -> tuple[gpd.GeoDataFrame, bool]:
     """The frame behind a map layer and whether it is a coverage (polygons sharing edges)."""
     if name == "wards":
-        return _wards(root), True
+        return _wards(root, code), True
     if name == "lsoas":
         # ward_code only (no ward_name): the layer has to stay small, and names join on the code.
-        return _lsoas(root)[["lsoa_code", "lsoa_name", "ward_code", "geometry"]], True
+        return _lsoas(root, code)[["lsoa_code", "lsoa_name", "ward_code", "geometry"]], True
     if name == "borough":
-        return _borough(root), False
+        return _borough(root, code), False
     if name == "london":
         return _london(root), True
-    pp = _priority_places(root, _default_definitions())
+    pp = _priority_places(root, _default_definitions(), code)
     return pp[~pp.geometry.is_empty][["place_id", "name", "kind", "approximate", "geometry"]], False
 
 
 @functools.cache
-def _layer_text(name: str, root: Path) -> str:
-    gdf, coverage = _layer_frame(name, root)
+def _layer_text(name: str, root: Path, code: str) -> str:
+    gdf, coverage = _layer_frame(name, root, code)
     metric = gdf.to_crs(METRIC_CRS)
     if coverage:
         # Coverage simplification moves each shared edge once, so neighbours keep a common border.
@@ -584,4 +628,4 @@ def layer_geojson(name: str, data_dir: Path | None = None) -> dict:
     """
     if name not in LAYERS:
         raise ValueError(f"unknown layer {name!r}; expected one of {LAYERS}")
-    return json.loads(_layer_text(name, _resolve(data_dir)))
+    return json.loads(_layer_text(name, _resolve(data_dir), _code()))

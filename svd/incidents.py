@@ -57,7 +57,7 @@ FLAG_COLUMNS = ("domestic_abuse", "knife", "firearm", "corrosive", "historical")
 TRUE_WORDS = ("true", "yes", "y", "1", "t")
 FALSE_WORDS = ("false", "no", "n", "0", "f")
 
-PLACE_REASON = "cannot be placed in a Barking and Dagenham LSOA"
+PLACE_REASON = "cannot be placed in an LSOA of the partnership's borough"
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class ColumnSpec:
         if self.kind == "float":
             return f"decimal number {self.minimum:g} to {self.maximum:g}"
         if self.kind == "lsoa":
-            return "2021 LSOA code `E01…` of Barking and Dagenham"
+            return "2021 LSOA code `E01…` of the partnership's borough"
         return "text"
 
 

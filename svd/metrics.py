@@ -13,7 +13,8 @@ import pandas as pd
 from svd import aggregate as agg
 from svd import provenance as prov
 from svd import public
-from svd.config import BOROUGH_CODE, definitions_dir
+from svd.config import borough as chosen_borough
+from svd.config import definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 from svd.provenance import Provenance
 
@@ -189,7 +190,7 @@ def mps_figure(
     population: float,
     london: pd.DataFrame | None = None,
     london_population: float | None = None,
-    area: str = prov.BOROUGH_NAME,
+    area: str | None = None,
     periods: agg.Periods | None = None,
 ) -> Figure:
     """A figure for an MPS metric from the borough's tidy ward table (and London's, for the London rate).
@@ -296,7 +297,7 @@ def records_figure(
     records: pd.DataFrame,
     population: float,
     simulated: bool,
-    area: str = prov.BOROUGH_NAME,
+    area: str | None = None,
     extract_name: str | None = None,
     periods: agg.Periods | None = None,
     available: pd.Series | pd.DatetimeIndex | None = None,
@@ -420,8 +421,10 @@ def london_population(pops: pd.DataFrame) -> float:
     return region - float(pops.loc[pops["borough_code"] == CITY_OF_LONDON, "all_ages"].iloc[0])
 
 
-def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> dict:
-    """The figures ``python -m svd summary`` prints, from the merged MPS ward data in the data directory."""
+def summary(borough_code: str | None = None, data_dir: Path | None = None) -> dict:
+    """The figures ``python -m svd summary`` prints, from the merged MPS ward data in the data directory
+    (for ``borough_code``, by default the partnership's borough)."""
+    borough_code = borough_code or chosen_borough().code
     from svd.mps import load_mps
     from svd.population import london_populations
 
@@ -436,7 +439,14 @@ def summary(borough_code: str = BOROUGH_CODE, data_dir: Path | None = None) -> d
     london_pop = london_population(pops)
     reg = load_metrics()
     figs = {
-        mid: mps_figure(reg[mid], borough, float(borough_row["all_ages"]), london, london_pop)
+        mid: mps_figure(
+            reg[mid],
+            borough,
+            float(borough_row["all_ages"]),
+            london,
+            london_pop,
+            area=str(borough_row["borough_name"]),
+        )
         for mid in ("serious_violence", "violence_with_injury", "rape", "other_sexual", "personal_robbery")
     }
     periods = agg.latest_periods(borough["month"])

@@ -203,7 +203,7 @@ def _month_columns(header: list[str]) -> tuple[list[str], list[dict]]:
 def _unknown_wards(id_cols: dict, lines: list[int], data_dir: Path | None) -> list[dict]:
     """A problem for each ward code of the partnership's borough that is not in the ward boundaries (its rows
     are kept: the borough's totals stay right, but no map can place them)."""
-    from svd.config import BOROUGH_CODE
+    from svd.config import borough
 
     try:
         from svd.geo import wards
@@ -212,7 +212,7 @@ def _unknown_wards(id_cols: dict, lines: list[int], data_dir: Path | None) -> li
     except Exception:  # noqa: BLE001 — without the boundary file there is nothing to check against
         return []
     codes = pd.Series(np.asarray(id_cols["area_code"], dtype=object))
-    mine = pd.Series(np.asarray(id_cols["borough_code"], dtype=object)).eq(BOROUGH_CODE)
+    mine = pd.Series(np.asarray(id_cols["borough_code"], dtype=object)).eq(borough().code)
     unknown = mine & ~codes.isin(known)
     out = []
     line_no = np.asarray(lines, dtype=np.int64)
@@ -558,7 +558,7 @@ def _profile(result: ImportResult, by_code: bool) -> _Profile:
 def _expected_profile(level: str, data_dir: Path) -> _Profile | None:
     """For a release with no other release to compare with: every London borough in the boundary file (City of
     London aside) and, at ward level, every ward of the partnership's borough in the ward boundaries."""
-    from svd.config import BOROUGH_CODE
+    from svd.config import borough
 
     try:
         with (Path(data_dir) / "geo" / "london_boroughs_2022.geojson").open(encoding="utf-8") as fh:
@@ -573,7 +573,7 @@ def _expected_profile(level: str, data_dir: Path) -> _Profile | None:
         try:
             from svd.geo import wards as ward_shapes
 
-            wards[BOROUGH_CODE] = len(ward_shapes(data_dir))
+            wards[borough().code] = len(ward_shapes(data_dir))
         except Exception:  # noqa: BLE001 — no ward boundaries: the borough only has to be there
             pass
     return _Profile(wards=wards, names=boroughs, pairs=frozenset(), majors=frozenset(), totals={})

@@ -15,11 +15,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from svd import aggregate as agg
+from svd import config, stats
 from svd import metrics as mx
 from svd import provenance as prov
-from svd import stats
 from svd.charts import NORMAL, ChartStyle, finish
-from svd.config import BOROUGH_CODE
 from svd.provenance import Provenance
 
 # Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
@@ -87,11 +86,12 @@ def page_file(url_path: str) -> str:
     return PAGE_FILES[url_path]
 
 
-def populations(pops: pd.DataFrame, borough_code: str = BOROUGH_CODE) -> tuple[float, float]:
+def populations(pops: pd.DataFrame, borough_code: str | None = None) -> tuple[float, float]:
     """(borough residents, London residents) from ``population.london_populations()``.
 
     MPS "London" excludes the City of London, so its population is taken off the region's, as in ``summary``.
     """
+    borough_code = config.borough().code if borough_code is None else borough_code
     borough = float(pops.loc[pops["borough_code"] == borough_code, "all_ages"].iloc[0])
     return borough, mx.london_population(pops)
 
@@ -139,7 +139,7 @@ def tile_figures(
     london_population: float | None = None,
     registry: Mapping[str, mx.Metric] | None = None,
     metric_ids: Sequence[str] = TILES,
-    area: str = "Barking and Dagenham",
+    area: str | None = None,
     extract_name: str | None = None,
     periods: agg.Periods | None = None,
     record_months: pd.Series | None = None,
@@ -241,12 +241,12 @@ def board_figures(
         london_table,
         london_pop if london is not None else None,
         metric_ids=ids,
-        area="Barking and Dagenham",
+        area=config.borough().name,
         extract_name=extract_name,
         periods=periods,
         record_months=record_months,
     )
-    return figs, "Barking and Dagenham"
+    return figs, config.borough().name
 
 
 def london_line(funnels, metric_id: str = "serious_violence") -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from svd.config import BOROUGH_NAME
+from svd import config
 from svd.config import data_dir as default_data_dir
 from svd.schema import (
     QUARANTINE_COLUMNS,
@@ -150,7 +150,7 @@ def read_street_file(path: Path | str, data_dir: Path | None = None) -> ImportRe
     for i in np.flatnonzero(~coord_ok):
         problems.append((int(line_no[i]), "Longitude/Latitude", "no location"))
     for i in np.flatnonzero(coord_ok & ~inside):
-        problems.append((int(line_no[i]), "Longitude/Latitude", f"outside {BOROUGH_NAME}"))
+        problems.append((int(line_no[i]), "Longitude/Latitude", f"outside {config.borough().name}"))
 
     ok = month_ok & ~future & type_ok & coord_ok & inside
     data = located[ok].reset_index(drop=True)

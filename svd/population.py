@@ -62,9 +62,38 @@ def _counts(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return counts
 
 
+def _lsoa_london(root: Path, code: str) -> pd.DataFrame:
+    """A borough without its own age-band LSOA file: Census 2021 TS001 residents (all ages only) per LSOA, with
+    the GLA best-fit ward. The age bands are not published in that file: they are left empty (NaN), never
+    estimated, so no under-25 figure below borough level can be computed from them."""
+    from svd import london
+
+    lookup = london.gla_lookup(root, code)[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]]
+    residents = london.lsoa_residents(root)[["lsoa_code", "all_ages"]]
+    out = lookup.merge(residents, on="lsoa_code", how="left", validate="one_to_one")
+    missing = out["all_ages"].isna()
+    if missing.any():
+        raise ValueError(
+            f"{london.TS001_FILE}: no residents for LSOA(s) {sorted(out.loc[missing, 'lsoa_code'])}"
+        )
+    out = out.astype({"all_ages": "int64"})
+    for col in [*BAND_COLUMNS, *DERIVED_COLUMNS]:
+        out[col] = np.nan
+    return out.sort_values("lsoa_code").reset_index(drop=True)
+
+
+def has_age_bands(frame: pd.DataFrame) -> bool:
+    """Whether a population frame (LSOA or ward) has age bands: only for boroughs with their own LSOA age file
+    (Barking and Dagenham). Elsewhere only all-ages residents exist below borough level."""
+    return bool(len(frame)) and bool(frame[BAND_COLUMNS].notna().all().all())
+
+
 @functools.cache
-def _lsoa(root: Path) -> pd.DataFrame:
-    path = root / LSOA_FILE
+def _lsoa(root: Path, code: str) -> pd.DataFrame:
+    own = config.borough_files(code).get("lsoa_population_file")
+    if own is None:
+        return _lsoa_london(root, code)
+    path = root / own
     raw = pd.read_csv(path, dtype=str)
     ids = pd.DataFrame(
         {
@@ -80,14 +109,17 @@ def _lsoa(root: Path) -> pd.DataFrame:
 
 
 def lsoa_population(data_dir: Path | None = None) -> pd.DataFrame:
-    """Residents per 2021 LSOA: lsoa_code, lsoa_name, ward_code, ward_name, all_ages, 5-year bands, 0-24, 10-24."""
-    return _lsoa(_resolve(data_dir)).copy()
+    """Residents per 2021 LSOA: lsoa_code, lsoa_name, ward_code, ward_name, all_ages, 5-year bands, 0-24, 10-24.
+
+    The bands are NaN for a borough without its own LSOA age file (``has_age_bands``)."""
+    return _lsoa(_resolve(data_dir), config.borough().code).copy()
 
 
 def ward_population(data_dir: Path | None = None) -> pd.DataFrame:
     """Residents per ward: the sum of its best-fit LSOAs (LSOA table; totals 218,840, not 218,869)."""
-    lsoa = _lsoa(_resolve(data_dir))
-    out = lsoa.groupby(["ward_code", "ward_name"], as_index=False)[COUNT_COLUMNS].sum()
+    lsoa = _lsoa(_resolve(data_dir), config.borough().code)
+    # min_count=1: a band that is not published stays NaN rather than summing to 0.
+    out = lsoa.groupby(["ward_code", "ward_name"], as_index=False)[COUNT_COLUMNS].sum(min_count=1)
     return out.sort_values("ward_code").reset_index(drop=True)
 
 
@@ -108,9 +140,9 @@ def london_populations(data_dir: Path | None = None) -> pd.DataFrame:
 
 
 def borough_population(data_dir: Path | None = None) -> pd.DataFrame:
-    """One row for Barking and Dagenham from the borough-level table (218,869 residents)."""
+    """One row for the partnership's borough from the borough-level table (Barking and Dagenham: 218,869)."""
     out = _boroughs(_resolve(data_dir))
-    return out[out["borough_code"] == config.BOROUGH_CODE].drop(columns="is_region").reset_index(drop=True)
+    return out[out["borough_code"] == config.borough().code].drop(columns="is_region").reset_index(drop=True)
 
 
 def reconciliation(data_dir: Path | None = None) -> pd.DataFrame:
@@ -185,3 +217,30 @@ def age_band_population(
     parsed = [_parse_band(b) for b in bands]
     values = {_band_label(lo, hi): float(age_range_population(row, lo, hi).iloc[0]) for lo, hi in parsed}
     return pd.Series(values, name=code, dtype=float)
+
+
+def residents_by_age(
+    ward_pop: pd.DataFrame, boroughs: pd.DataFrame, wards: Iterable[str] = (), borough_code: str | None = None
+) -> pd.DataFrame | None:
+    """Rows whose age bands describe the chosen wards (all wards when none are chosen), or None.
+
+    ``ward_pop`` is ``ward_population()``, ``boroughs`` ``london_populations()``. Where the wards' age bands are
+    held (Barking and Dagenham's LSOA table) they are used; otherwise, with no ward chosen, the borough table's
+    row (which has the bands); with wards chosen, None: the ages of a ward's residents are not available.
+    """
+    wards = list(wards)
+    rows = ward_pop[ward_pop["ward_code"].isin(wards)] if wards else ward_pop
+    if has_age_bands(rows):
+        return rows
+    if wards:
+        return None
+    code = borough_code or config.borough().code
+    return boroughs[boroughs["borough_code"] == code].reset_index(drop=True)
+
+
+def ages_not_available(area: str) -> str:
+    """What a page says where residents' ages are needed for single wards of a borough without them."""
+    return (
+        f"Residents by age are not available for single wards of {area}: the Census age table by LSOA is held "
+        "for Barking and Dagenham only. Choose no ward to compare with the whole borough's residents."
+    )

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from svd.config import definitions_dir
+from svd.config import borough, definitions_dir
 
 OFFICIAL = "official"
 EXTRACT = "partnership extract"
 SIMULATED = "simulated"
 KINDS = (OFFICIAL, EXTRACT, SIMULATED)
 
-BOROUGH_NAME = "Barking and Dagenham"
 MPS_WARD_SOURCE = (
     "Metropolitan Police Service recorded crime by ward and month (London Datastore), releases merged"
 )
@@ -56,7 +55,7 @@ class Provenance:
     source: str
     period: str | None = None
     comparison_period: str | None = None
-    area: str = BOROUGH_NAME
+    area: str = field(default_factory=lambda: borough().name)
     filters: str | None = None
     method: str | None = None
     notes: str | None = None
@@ -141,12 +140,14 @@ def _short_source(source: str) -> str:
 def mps(
     period: str | None = None,
     comparison_period: str | None = None,
-    area: str = BOROUGH_NAME,
+    area: str | None = None,
     filters: str | None = None,
     method: str | None = None,
     level: str = "ward",
 ) -> Provenance:
-    """Provenance of a figure from the published MPS counts (``level`` "ward" or "borough" file)."""
+    """Provenance of a figure from the published MPS counts (``level`` "ward" or "borough" file); the area is
+    the partnership's borough unless given."""
+    area = borough().name if area is None else area
     source = MPS_WARD_SOURCE if level == "ward" else MPS_BOROUGH_SOURCE
     return Provenance(OFFICIAL, source, period, comparison_period, area, filters, method)
 
@@ -155,13 +156,14 @@ def records(
     simulated: bool,
     period: str | None = None,
     comparison_period: str | None = None,
-    area: str = BOROUGH_NAME,
+    area: str | None = None,
     filters: str | None = None,
     method: str | None = None,
     fixes: str | None = None,
     extract_name: str | None = None,
 ) -> Provenance:
     """Provenance of a record-level figure: the simulation (with what it assumes) or the partnership's extract."""
+    area = borough().name if area is None else area
     if simulated:
         return Provenance(
             SIMULATED,

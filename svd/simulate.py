@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from svd import geo
-from svd.config import BOROUGH_CODE
+from svd import config, geo
 from svd.incidents import COLUMN_NAMES, LOCATION_TYPES, OFFENCES, RELATIONSHIPS, SERIOUS_VIOLENCE_OFFENCES
 from svd.taxonomy import simulated_categories
 
@@ -305,7 +304,7 @@ def target_counts(data_dir: Path | None = None, ward_table: pd.DataFrame | None 
     from svd.mps import load_mps
 
     if ward_table is None:
-        ward_table = load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE).table
+        ward_table = load_mps(level="ward", data_dir=data_dir, borough_code=config.borough().code).table
     table = ward_table[["month", "area_code", "major", "minor", "count"]]
     cats = simulated_categories()[["major", "minor"]]
     t = table.merge(cats, on=["major", "minor"], how="inner")

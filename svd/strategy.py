@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from svd.config import definitions_dir, repo_root
+from svd.config import borough, borough_definitions_dir, repo_root
 
 DUE_SOON_DAYS = 90
 STRATEGY_TEXT = "serious-violence-duty-strategy-lbbd-2024.txt"
@@ -21,10 +21,54 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def strategy_path() -> Path:
+    """The partnership's strategy definitions: ``strategy.json`` in its borough's definitions folder."""
+    return borough_definitions_dir() / "strategy.json"
+
+
+def available() -> bool:
+    """Whether the partnership's borough has its strategy as data (only Barking and Dagenham so far)."""
+    return strategy_path().is_file()
+
+
+def missing_note(what: str = "the strategy's definitions") -> str:
+    """The note shown where a borough has no strategy file: plain words, no other borough's text."""
+    return (
+        f"Not available for {borough().name}: {what} come from the partnership's own Serious Violence Duty "
+        "strategy and needs assessment, which have not been added to this dashboard for this borough."
+    )
+
+
+def empty_strategy() -> dict:
+    """A strategy with nothing in it, for a borough without a strategy file (``available()`` is False)."""
+    return {
+        "title": "Serious Violence Duty Strategy",
+        "organisation": borough().partnership,
+        "missing": True,
+        "objectives": [],
+        "five_ds": [],
+        "review_dates": [],
+        "references": [],
+        "sna_recommendations": [],
+    }
+
+
 def load_strategy(path: Path | str | None = None) -> dict:
-    """The strategy definitions as a fresh dict (safe to modify; the file is read once)."""
-    p = Path(path) if path else definitions_dir() / "strategy.json"
+    """The strategy definitions as a fresh dict (safe to modify; the file is read once); an empty strategy
+    (``empty_strategy``) for a borough without one."""
+    if not path and not available():
+        return empty_strategy()
+    p = Path(path) if path else strategy_path()
     return json.loads(_text(p.resolve()))
+
+
+def citation() -> str:
+    """The strategy as a source line: 'Barking and Dagenham Serious Violence Duty Strategy (January 2024)'."""
+    if not available():
+        return missing_note("the strategy")
+    s = load_strategy()
+    published = date.fromisoformat(s["published"])
+    return f"{borough().name} {s['title']} ({published:%B %Y})"
 
 
 def strategy_text_path() -> Path:
@@ -81,3 +125,14 @@ def reference(ref_id: str, strategy: dict | None = None) -> dict:
         if r["id"] == ref_id:
             return dict(r)
     raise KeyError(f"no reference figure {ref_id!r}; known: {', '.join(r['id'] for r in s['references'])}")
+
+
+def value(ref_id: str) -> float | None:
+    """A published reference figure's value, or None for a borough without a strategy (``available()``)."""
+    return reference(ref_id)["value"] if available() else None
+
+
+def sna_delta(ref_id: str, before: str = "SNA ", after: str = "%") -> str | None:
+    """'SNA 66%' for a tile's reference line, or None (no line) for a borough without a strategy."""
+    v = value(ref_id)
+    return None if v is None else f"{before}{v:g}{after}"

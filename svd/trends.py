@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from svd import aggregate as agg
-from svd.config import BOROUGH_CODE
+from svd import config
 from svd.provenance import RATE_DENOMINATOR
 
 CITY_OF_LONDON = "E09000001"  # policed by the City of London Police, not the MPS: never part of "London" here
@@ -403,11 +403,12 @@ class Rank:
     of: int
     table: pd.DataFrame = field(default_factory=pd.DataFrame, compare=False, repr=False)
 
-    def sentence(self, what: str, name: str = "Barking and Dagenham") -> str:
+    def sentence(self, what: str, name: str | None = None) -> str:
         """E.g. 'Jan 2025 to Dec 2025: 288 rape offences, 1.32 per 1,000 residents … — 11th highest of 32 boroughs.'
 
         ``what`` names the offences counted, e.g. "rape offences".
         """
+        name = config.borough().name if name is None else name
         ordinal = {1: "highest", 2: "2nd highest", 3: "3rd highest"}.get(self.rank, f"{self.rank}th highest")
         return (
             f"{self.period}: {self.count:,} {what}, {self.rate_per_1000:.2f} per 1,000 residents in "
@@ -420,7 +421,7 @@ def rank(
     categories: Iterable[Category],
     populations: pd.DataFrame,
     end=None,
-    code: str = BOROUGH_CODE,
+    code: str | None = None,
     length: int = 12,
     code_col: str = "area_code",
 ) -> Rank | None:
@@ -428,6 +429,7 @@ def rank(
     table); ``table`` holds every borough's count and rate, highest first. None when those months are not all
     covered. ``code_col`` names the borough code: ``area_code`` in the borough files, ``borough_code`` in
     London's ward table (whose months may reach later than the borough files')."""
+    code = config.borough().code if code is None else code
     boroughs = table[
         table[code_col].astype("string").str.startswith("E09", na=False) & (table[code_col] != CITY_OF_LONDON)
     ]
@@ -468,7 +470,7 @@ def london_rank(
     categories: Iterable[Category],
     populations: pd.DataFrame,
     periods,
-    code: str = BOROUGH_CODE,
+    code: str | None = None,
 ) -> LondonRank | None:
     """The borough's rate and London rank over ``periods.current`` (``aggregate.periods_for``).
 
@@ -476,6 +478,7 @@ def london_rank(
     the months; else from the MPS borough file (which reaches further back), labelled as a second source.
     None when neither covers every month. The one rule for every page and ``svd.figures``.
     """
+    code = config.borough().code if code is None else code
     months = len(periods.current)
     by_ward = rank(
         london_wards,

@@ -36,7 +36,7 @@ def test_four_funds_total_as_published():
 
 
 def test_file_has_the_exact_columns_and_valid_years():
-    raw = pd.read_csv(funding.definitions_dir() / "funding.csv", dtype=str)
+    raw = pd.read_csv(funding.funding_path(), dtype=str)
     assert list(raw.columns) == funding.COLUMNS
     assert set(raw["year"]) == set(funding.YEARS)
     assert not raw.duplicated(["fund", "year", "item"]).any()

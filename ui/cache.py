@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from svd import catalogue, geo, population, taxonomy
-from svd.config import BOROUGH_CODE, data_dir
+from svd import catalogue, config, geo, population, taxonomy
+from svd.config import data_dir
 from ui import snapshot
 
 
@@ -68,7 +68,7 @@ def _inputs(root: str, name: str) -> list[Path]:
 def snapshot_builders(root: str) -> dict[str, object]:
     """Snapshot name (as ``SNAPSHOT_INPUTS``, and as saved) → a call that builds (or loads) it."""
     return {
-        "mps-ward": lambda: _mps_ward_parts(root, BOROUGH_CODE),
+        "mps-ward": lambda: _mps_ward_parts(root, config.borough().code),
         "mps-borough": lambda: mps_borough(root),
         "simulated-records": lambda: records(root, None),
         "priority-places": lambda: priority_places(root),
@@ -81,12 +81,30 @@ def snapshot_builders(root: str) -> dict[str, object]:
 
 def snapshots_missing(root: str, names) -> list[str]:
     """Those of ``names`` with no snapshot on disk for the current files and code."""
-    saved_as = {"mps-ward": f"mps-ward-{BOROUGH_CODE}"}
-    return [n for n in names if not snapshot.is_saved(saved_as.get(n, n), _inputs(root, n))]
+    return [n for n in names if not snapshot.is_saved(saved_as(n), _inputs(root, n))]
+
+
+def saved_as(name: str) -> str:
+    """The name a snapshot is saved under: the borough's code added to everything but London's borough file."""
+    return name if name == "mps-borough" else f"{name}-{config.borough().code}"
+
+
+# The borough the caches below were filled for (SVD_BOROUGH is read on every run, so a test can switch it).
+_CACHED_FOR: list[str] = []
 
 
 def data_root() -> str:
-    """The data directory as a string (a cache key)."""
+    """The data directory as a string (a cache key).
+
+    Every cache here is for one borough: when ``SVD_BOROUGH`` names another than the caches were filled for
+    (one server serves one borough; tests switch it), they are emptied first, so no figure of one borough is
+    ever served under another's name.
+    """
+    code = config.borough().code
+    if _CACHED_FOR and _CACHED_FOR[0] != code:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    _CACHED_FOR[:] = [code]
     return str(data_dir())
 
 
@@ -116,19 +134,19 @@ def _mps_ward_parts(root: str, borough_code: str):
         return (mine, taxonomy.classify_mps(mine.table)), (london, taxonomy.classify_mps(london.table))
 
     _mps_files_when_read(root)  # before reading: a change during the read shows as a change
-    out = snapshot.load_or_build(f"mps-ward-{borough_code}", _inputs(root, "mps-ward"), build)
+    out = snapshot.load_or_build(saved_as("mps-ward"), _inputs(root, "mps-ward"), build)
     release_memory()
     return out
 
 
-def mps_ward(root: str, borough_code: str | None = BOROUGH_CODE):
+def mps_ward(root: str, borough_code: str | None = ""):
     """The merged MPS ward series (``MergeResult``, classified table) of the borough.
 
     With ``borough_code=None``: London by borough, each of the 32 boroughs summed over its wards by month and
     category (``svd.mps.london_summary``; area code = borough code), for London rates, totals and ranks. Its
     ``MergeResult`` has every borough's revisions and the files' sources.
     """
-    borough, london = _mps_ward_parts(root, BOROUGH_CODE if borough_code is None else borough_code)
+    borough, london = _mps_ward_parts(root, borough_code or config.borough().code)
     return london if borough_code is None else borough
 
 
@@ -173,7 +191,7 @@ def records(root: str, extract: str | None):
     else:
         # The simulation reproduces the borough's MPS ward counts: hand it the table already loaded.
         out = snapshot.load_or_build(
-            "simulated-records",
+            saved_as("simulated-records"),
             _inputs(root, "simulated-records"),
             lambda: load_records(data_dir=Path(root), ward_table=mps_ward(root)[0].table),
         )
@@ -319,7 +337,7 @@ def places(root: str):
 def priority_places(root: str):
     """The strategy's priority places and outreach areas."""
     return snapshot.load_or_build(
-        "priority-places", _inputs(root, "priority-places"), lambda: geo.priority_places(Path(root))
+        saved_as("priority-places"), _inputs(root, "priority-places"), lambda: geo.priority_places(Path(root))
     )
 
 
@@ -368,7 +386,7 @@ def gi_star(root: str, level: str, measure: str, values: tuple[tuple[str, float]
 def place_lsoas(root: str) -> pd.DataFrame:
     """For each priority place, the LSOAs it covers and the share of each inside it."""
     return snapshot.load_or_build(
-        "place-lsoas", _inputs(root, "place-lsoas"), lambda: geo.place_lsoas(Path(root))
+        saved_as("place-lsoas"), _inputs(root, "place-lsoas"), lambda: geo.place_lsoas(Path(root))
     )
 
 
@@ -485,7 +503,7 @@ def _data_checks(root: str, files: tuple) -> tuple[pd.DataFrame, list[dict]]:
 
     # Reading every crime file again costs seconds and leaves ~25 MB of fragmented heap behind, for a result
     # of a few KB: kept on disk (the reference files only, never an extract) and rebuilt when a file changes.
-    out = snapshot.load_or_build("data-checks", _inputs(root, "data-checks"), build)
+    out = snapshot.load_or_build(saved_as("data-checks"), _inputs(root, "data-checks"), build)
     release_memory()
     return out
 
@@ -496,7 +514,7 @@ def simulation_calibration(root: str) -> pd.DataFrame:
     from svd.simulate import measure
 
     out = snapshot.load_or_build(
-        "simulation-calibration",
+        saved_as("simulation-calibration"),
         _inputs(root, "simulation-calibration"),
         lambda: measure(records(root, None).data, Path(root)),
     )
@@ -565,7 +583,7 @@ def mps_seasonality(root: str, groups: tuple[str, ...]) -> pd.DataFrame:
     from svd.temporal import borough_monthly, seasonality
 
     _, table = mps_borough(root)
-    return seasonality(borough_monthly(table, BOROUGH_CODE, tuple(groups)))
+    return seasonality(borough_monthly(table, config.borough().code, tuple(groups)))
 
 
 @st.cache_data(show_spinner=False, max_entries=EXTRACT_ENTRIES)

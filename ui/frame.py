@@ -19,10 +19,22 @@ SOURCE_TEXT = {
     "records_simulated": "Record-level data: simulated from the real MPS ward counts (see the notice above).",
     "records_extract": "Record-level data: the partnership's own extract.",
     "police_uk": "police.uk street-level crime (locations anonymised to snap points).",
-    "strategy": "Barking and Dagenham Serious Violence Duty Strategy (January 2024) and its 2023 Strategic "
-    "Needs Assessment.",
+    "strategy": "{strategy} and its 2023 Strategic Needs Assessment.",
     "geo": "ONS ward and LSOA boundaries; TfL station locations.",
 }
+
+
+def source_text(kind: str) -> str:
+    """One source line; the strategy's names the partnership's own strategy (or says it has none)."""
+    from svd import strategy
+
+    if kind == "strategy":
+        return (
+            SOURCE_TEXT[kind].format(strategy=strategy.citation())
+            if strategy.available()
+            else strategy.citation()
+        )
+    return SOURCE_TEXT[kind]
 
 
 def headline_text(sentence: str, provenance: Provenance | None) -> str:
@@ -59,7 +71,7 @@ def records_notice(record_set) -> None:
 def sources(kinds: Iterable[str], as_of: str | None = None) -> None:
     """Sources used on this page, the 'data as of' month and the attribution the licences require."""
     st.divider()
-    lines = [f"- {SOURCE_TEXT[k]}" for k in kinds]
+    lines = [f"- {source_text(k)}" for k in kinds]
     if as_of:
         lines.insert(0, f"**Data as of {as_of}.**")
     st.caption("\n".join(["**Sources**", *lines]))

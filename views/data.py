@@ -4,10 +4,10 @@ from functools import partial
 
 import streamlit as st
 
+from svd import config
 from svd import dataquality as dq
 from svd import needs, public
 from svd import provenance as prov
-from svd.config import BOROUGH_CODE
 from svd.overview import as_of
 from ui import access, cache, exports, frame, loads, present, upload
 from ui import filters as uf
@@ -97,7 +97,7 @@ def body() -> None:
     )
     mps_files = prov.mps(method="releases merged: the most recent complete release wins for each month")
     exports.show_table(sources, "MPS releases", width="stretch", provenance=mps_files)
-    revisions = dq.revisions_for(ward_merge.revisions, BOROUGH_CODE)
+    revisions = dq.revisions_for(ward_merge.revisions, config.borough().code)
     rs = dq.revision_summary(revisions)
     st.markdown(dq.revision_sentence(rs))
     if not revisions.empty:
@@ -105,7 +105,7 @@ def body() -> None:
             exports.show_chart(
                 dq.revisions_chart(
                     revisions,
-                    "How later releases revised Barking and Dagenham's monthly totals",
+                    f"How later releases revised {config.borough().name}'s monthly totals",
                     subtitle="Each point: one month in two consecutive releases; shape and colour name the pair.",
                     style=present.chart_style(),
                 ),

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, geo, metrics, profiles, public, strategy, trends
+from svd import charts, config, geo, metrics, population, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
@@ -66,7 +66,9 @@ def body() -> None:
         )
     st.info(trends.CONNECT_NOTE + " The line on each chart marks the change.", icon=":material/history:")
 
-    ref_n, ref_pct = strategy.reference("da_offences_12m"), strategy.reference("da_offences_change")
+    has_sna = strategy.available()
+    ref_n = strategy.reference("da_offences_12m") if has_sna else None
+    ref_pct = strategy.reference("da_offences_change") if has_sna else None
     home = profiles.share_of(da, "location_type", "victim_home")
     c1, c2, c3, c4 = st.columns(4)
     with c1:
@@ -81,15 +83,20 @@ def body() -> None:
         )
         said = untested or change.label if change else ""
         st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
-    c2.metric(
-        f"SNA published: {ref_n['period']}",
-        frame.fmt_int(ref_n["value"]),
-        delta=f"+{ref_pct['value']:g}% on previous year",
-        delta_color="off",
-        delta_arrow="off",  # a published reference, not a change
-        help=f"{ref_n['source']}. Quote: “{ref_n['quote']}”",
-    )
-    c2.caption("Published reference (real). The SNA also reports the highest DA rate per 1,000 in London.")
+    if not has_sna:
+        c2.caption(strategy.missing_note("the needs assessment's reference figures"))
+    else:
+        c2.metric(
+            f"SNA published: {ref_n['period']}",
+            frame.fmt_int(ref_n["value"]),
+            delta=f"+{ref_pct['value']:g}% on previous year",
+            delta_color="off",
+            delta_arrow="off",  # a published reference, not a change
+            help=f"{ref_n['source']}. Quote: “{ref_n['quote']}”",
+        )
+        c2.caption(
+            "Published reference (real). The SNA also reports the highest DA rate per 1,000 in London."
+        )
     c3.metric(
         f"DA share of all offences ({tag.lower()})",
         frame.fmt_pct(profiles.flag_share(in_period, "domestic_abuse").pct),
@@ -98,7 +105,7 @@ def body() -> None:
     c4.metric(
         f"At the victim's home ({tag.lower()})",
         frame.fmt_pct(home.pct),
-        delta=f"SNA {strategy.reference('da_victim_home')['value']}%",
+        delta=strategy.sna_delta("da_victim_home"),
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
@@ -158,19 +165,19 @@ def body() -> None:
             provenance=recs,
         )
     refs = strategy.references()
-    st.caption(
-        "SNA published shares (24 months to May 2023): "
-        + "; ".join(
-            f"{r.text.replace('Share of ', '').replace(' flagged as domestic abuse', '')} {r.value:g}%"
-            for r in refs[refs["id"].str.startswith("da_flag_")].itertuples()
+    if not refs.empty:
+        st.caption(
+            "SNA published shares (24 months to May 2023): "
+            + "; ".join(
+                f"{r.text.replace('Share of ', '').replace(' flagged as domestic abuse', '')} {r.value:g}%"
+                for r in refs[refs["id"].str.startswith("da_flag_")].itertuples()
+            )
+            + "."
         )
-        + "."
-    )
 
     st.subheader("Victims and suspects")
-    pop = cache.ward_population(ROOT)
-    pop = pop[pop["ward_code"].isin(wards)] if wards else pop
-    by_band = profiles.population_by_band(pop, profiles.AGE_BANDS)
+    pop = population.residents_by_age(cache.ward_population(ROOT), cache.london_populations(ROOT), wards)
+    by_band = profiles.population_by_band(pop, profiles.AGE_BANDS) if pop is not None else None
     tabs = st.tabs(["Victims", "Suspects"])
     for tab, who in zip(tabs, ("victim", "suspect"), strict=True):
         with tab, frame.friendly_errors(f"The {who} profile"):
@@ -191,6 +198,9 @@ def body() -> None:
                 st.caption(
                     "The Census files held give age only, so sex is shown without a population comparison."
                 )
+            if by_band is None:
+                b.info(population.ages_not_available(config.borough().name))
+                continue
             over = profiles.overrepresentation_by_age(da, f"{who}_age", by_band)
             with b:
                 exports.show_chart(
@@ -231,7 +241,7 @@ def body() -> None:
                 "Suspect's relationship to the victim",
                 "Bar chart of relationships.",
                 subtitle=tag,
-                reference=strategy.reference("da_suspect_partner")["value"],
+                reference=strategy.value("da_suspect_partner"),
                 reference_label="SNA: 72% partner/ex",
                 style=present.chart_style(),
             ),
@@ -246,7 +256,7 @@ def body() -> None:
                 "Where domestic abuse took place",
                 "Bar chart of location types.",
                 subtitle=tag,
-                reference=strategy.reference("da_victim_home")["value"],
+                reference=strategy.value("da_victim_home"),
                 reference_label="SNA: 66% victim's home",
                 style=present.chart_style(),
             ),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from svd import funding, overview
+from svd import funding, overview, strategy
 from ui import exports, frame, present
 from ui import filters as uf
 
@@ -12,6 +12,11 @@ def body() -> None:
     uf.period_note(
         "The funding table is by financial year for the whole borough: the months and wards do not apply on this page."
     )
+    if not funding.available():
+        frame.headline(
+            "Funding", strategy.missing_note("the strategy's funding table and its amounts"), provenance=None
+        )
+        return
     items = funding.load_funding()
     totals = funding.totals(items)
     change = funding.change_between_years(items)

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
+from svd import config, maps, public
 from svd import filters as sf
 from svd import hotspots as hs
-from svd import maps, public
 from svd import provenance as prov
 from ui import cache, exports, frame, present, share
 from ui import filters as uf
@@ -333,7 +333,11 @@ def tasking_section(source: str, head) -> None:
         st.caption(
             "Colours run from dark purple (fewest) to yellow (most); grey areas have no data"
             + (" or a hidden count (1 to 4)" if hide else "")
-            + ". Orange outlines: the strategy's priority places; black: the borough boundary."
+            + (
+                ". Orange outlines: the strategy's priority places; black: the borough boundary."
+                if not cache.priority_places(ROOT).empty
+                else f". Black: the borough boundary (no priority places have been defined for {config.borough().name})."
+            )
             + (
                 " Orange circles: offences in each 250 m square (circle area proportional to the count; hover for it),"
                 " drawn inside the borough; a square wholly on the river is not drawn."

@@ -4,10 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, metrics, overview, profiles, public, strategy, trends
+from svd import charts, config, metrics, overview, population, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
-from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -23,7 +22,7 @@ def body() -> None:
     # Every tile covers the months chosen in the sidebar, compared with the same months a year earlier.
     recent = trends.monthly(ward, ROBBERY, shared["wards"] or None)
     change = trends.compare_periods(recent, periods)
-    long = trends.add_rolling(trends.monthly(borough, ROBBERY, [BOROUGH_CODE]))
+    long = trends.add_rolling(trends.monthly(borough, ROBBERY, [config.borough().code]))
     # London's ward table reaches later than the borough files; the borough files reach further back.
     lr = trends.london_rank(
         cache.mps_ward(ROOT, None)[1], borough, ROBBERY, cache.london_populations(ROOT), periods
@@ -60,7 +59,7 @@ def body() -> None:
     in_period = rf.apply(rs.data, period)
     robbery = rf.apply(in_period, rf.RecordFilter(offence_groups=("Personal robbery",)))
     knife = profiles.knife_personal_robbery_share(in_period)
-    ref_knife = strategy.reference("knife_personal_robbery")
+    ref_knife = strategy.reference("knife_personal_robbery") if strategy.available() else None
 
     uf.period_note("The trend charts show every month published; everything else follows the months.")
     not_compared = periods.problem(trends.covered_months(recent), "the MPS ward counts")
@@ -68,7 +67,8 @@ def body() -> None:
         "Knife crime and personal robbery",
         (change.sentence("personal robbery") if change else not_compared)
         + f" {'In simulated records, ' if sim else ''}{frame.fmt_pct(knife.pct)} of knife-flagged offences "
-        f"were personal robbery (the needs assessment found {ref_knife['value']}%).",
+        f"were personal robbery"
+        + (f" (the needs assessment found {ref_knife['value']}%)." if ref_knife else "."),
         provenance=prov.combine(real, recs),
     )
     frame.records_notice(rs)
@@ -103,7 +103,7 @@ def body() -> None:
     c3.metric(
         f"Knife offences that are personal robbery ({tag.lower()})",
         frame.fmt_pct(knife.pct),
-        delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})",
+        delta=f"SNA {ref_knife['value']}% ({ref_knife['period']})" if ref_knife else None,
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
@@ -119,7 +119,7 @@ def body() -> None:
     c4.metric(
         f"Robberies with 2+ suspects ({tag.lower()})",
         frame.fmt_pct(multi.pct),
-        delta=f"SNA {strategy.reference('robbery_multiple_suspects')['value']}%",
+        delta=strategy.sna_delta("robbery_multiple_suspects"),
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
@@ -166,7 +166,7 @@ def body() -> None:
             exports.show_chart(
                 charts.rank_chart(
                     rk.table,
-                    BOROUGH_CODE,
+                    config.borough().code,
                     f"Personal robbery per 1,000 residents, {rk.period}",
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="London excludes the City of London",
@@ -178,12 +178,16 @@ def body() -> None:
             exports.table_downloads(rk.table, "Personal robbery rate London boroughs", provenance=rank_prov)
 
     st.subheader(f"Victims and suspects of personal robbery ({tag.lower()})")
-    pop = cache.ward_population(ROOT)
-    pop = pop[pop["ward_code"].isin(shared["wards"])] if shared["wards"] else pop
-    by_band = profiles.population_by_band(pop, profiles.ROBBERY_AGE_BANDS)
+    pop = population.residents_by_age(
+        cache.ward_population(ROOT), cache.london_populations(ROOT), shared["wards"]
+    )
+    bands_known = pop is not None
+    if not bands_known:
+        st.info(population.ages_not_available(config.borough().name))
+    by_band = profiles.population_by_band(pop, profiles.ROBBERY_AGE_BANDS) if bands_known else None
     refs = {"victim": "robbery_victims_under_18", "suspect": "robbery_suspects_under_18"}
-    cols = st.columns(2)
-    for col, who in zip(cols, ("victim", "suspect"), strict=True):
+    cols = st.columns(2) if bands_known else []
+    for col, who in zip(cols, ("victim", "suspect") if bands_known else (), strict=True):
         with col, frame.friendly_errors(f"The {who} age chart"):
             over = profiles.overrepresentation_by_age(
                 robbery, f"{who}_age", by_band, profiles.ROBBERY_AGE_BANDS
@@ -199,11 +203,16 @@ def body() -> None:
                 f"Robbery {who} age",
                 provenance=recs,
             )
-            ref = strategy.reference(refs[who])
+            ref = strategy.reference(refs[who]) if strategy.available() else None
             st.caption(
                 f"Aged 0-17: {over['share'].iloc[0]:.0f}% of {who}s ({tag.lower()}), "
-                f"{over['population_share'].iloc[0]:.0f}% of residents. SNA: {ref['value']}% of {who}s (1-17), "
-                f"{strategy.reference('population_under_18')['value']}% of residents."
+                f"{over['population_share'].iloc[0]:.0f}% of residents."
+                + (
+                    f" SNA: {ref['value']}% of {who}s (1-17), "
+                    f"{strategy.reference('population_under_18')['value']}% of residents."
+                    if ref
+                    else ""
+                )
             )
             # Robbery is not a sensitive offence: ward figures are shown in full even in public mode.
             exports.table_downloads(
@@ -222,6 +231,8 @@ def body() -> None:
             400,
             label="Distance from a station (metres)",
         )
+        if cache.places(ROOT).empty:
+            st.info(f"No station locations have been added for {config.borough().name}.")
         per_station, near = profiles.near_points(
             robbery, profiles.stations(cache.places(ROOT)), radius_m=radius
         )
@@ -249,8 +260,10 @@ def body() -> None:
                 provenance=recs,
             )
         st.caption(
-            "Chadwell Heath and Goodmayes stations are just over the border in Redbridge; only offences inside "
-            "Barking and Dagenham are counted. An offence near two stations counts for each."
+            config.borough_definition().get(
+                "stations_note", f"Only offences inside {config.borough().name} are counted."
+            )
+            + " An offence near two stations counts for each."
         )
         exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from svd import harm, overview, public, strategy
+from svd import config, harm, overview, public, strategy
 from svd import metrics as mx
 from svd import provenance as prov
 from svd.taxonomy import PROXY_NOTE
@@ -69,7 +69,7 @@ def body() -> None:
     # Public mode: a sum over chosen wards is hidden where one of them is hidden on the Sexual offences page.
     hidden = overview.public_hidden(borough, cache.ward_population(ROOT), wards) if public.is_public() else {}
     frame.headline(
-        "Serious violence in Barking and Dagenham",
+        f"Serious violence in {config.borough().name}",
         overview.headline(figs, area),
         provenance=figs["serious_violence"].provenance,
     )
@@ -137,20 +137,25 @@ def body() -> None:
     with c2:
         _tile(figs, "share_3pm_9pm", level)
     with c3, st.container(border=True):
-        ref = strategy.reference(mx.metric("share_3pm_9pm").reference)
-        st.metric(
-            "Published reference (needs assessment)",
-            f"{ref['value']:g}%",
-            border=False,
-            help=f"\u201c{ref['quote']}\u201d",
-        )
-        st.caption(
-            f"{ref['text']} · {ref['period']} · {ref['source']}. The tile beside it measures the same thing "
-            "(the eight London serious-violence offence types, victim under 25, reported at the time) on the "
-            "record-level data."
-        )
+        ref = strategy.reference(mx.metric("share_3pm_9pm").reference) if strategy.available() else None
+        if ref is None:
+            st.caption(strategy.missing_note("the needs assessment's reference figures"))
+        else:
+            st.metric(
+                "Published reference (needs assessment)",
+                f"{ref['value']:g}%",
+                border=False,
+                help=f"\u201c{ref['quote']}\u201d",
+            )
+            st.caption(
+                f"{ref['text']} · {ref['period']} · {ref['source']}. The tile beside it measures the same thing "
+                "(the eight London serious-violence offence types, victim under 25, reported at the time) on the "
+                "record-level data."
+            )
 
     st.subheader("Strategy objectives and the metrics that monitor them")
+    if not strategy.available():
+        st.info(strategy.missing_note("the strategy's objectives"))
     table = overview.objective_table(strategy.load_strategy()["objectives"], figs)
     if public.is_public():
         table = public.suppress_objectives(table, figs, public.area_level(wards), hidden)

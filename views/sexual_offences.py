@@ -4,10 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, metrics, profiles, public, strategy, trends
+from svd import charts, config, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
-from svd.config import BOROUGH_CODE
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -32,7 +31,9 @@ def body() -> None:
     recent = {name: trends.monthly(ward, cats) for name, cats in OFFENCES.items()}
     chosen = {name: trends.monthly(ward, cats, shared["wards"] or None) for name, cats in OFFENCES.items()}
     change = {name: trends.compare_periods(s, periods) for name, s in chosen.items()}
-    long = trends.add_rolling(trends.monthly(borough, OFFENCES["All sexual offences"], [BOROUGH_CODE]))
+    long = trends.add_rolling(
+        trends.monthly(borough, OFFENCES["All sexual offences"], [config.borough().code])
+    )
     uf.period_note(
         "The trend charts show every month published, and the five-year change needs whole years: they do "
         "not follow the months."
@@ -116,13 +117,17 @@ def body() -> None:
     pre_gap = trends.five_year_change(long, end=trends.last_before_gap(long))
     five = trends.comparison_table([latest, pre_gap])
     exports.show_table(five, "Sexual offences five-year change", downloads=False, provenance=long_prov)
-    ref5 = strategy.reference("sexual_offences_change_5y")
+    ref5 = strategy.reference("sexual_offences_change_5y") if strategy.available() else None
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
         "window touches that gap): the latest 12 months against the same months five years earlier, and the last "
         "12 months before the gap against five years before that. A five-year comparison needs whole years, so "
         "this table does not follow the months chosen in the sidebar. "
-        f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
+        + (
+            f"SNA published reference: +{ref5['value']:g}% over {ref5['period']} (police data, not re-computable here)."
+            if ref5
+            else ""
+        )
     )
     exports.table_downloads(five, "Sexual offences five-year change", provenance=long_prov)
 
@@ -149,7 +154,7 @@ def body() -> None:
             exports.show_chart(
                 charts.rank_chart(
                     rk.table,
-                    BOROUGH_CODE,
+                    config.borough().code,
                     f"{which} per 1,000 residents, {rk.period}",
                     "Bar chart of the 32 London boroughs by rate.",
                     subtitle="MPS borough file; Census 2021; London excludes the City",
@@ -219,21 +224,21 @@ def body() -> None:
     m1.metric(
         f"Historical reports ({tag.lower()})",
         frame.fmt_pct(hist.pct),
-        delta=f"SNA {strategy.reference('sexual_historical')['value']}%",
+        delta=strategy.sna_delta("sexual_historical"),
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
     m2.metric(
         f"Between 12:00 and 17:59 ({tag.lower()})",
         frame.fmt_pct(noon.pct),
-        delta=f"SNA {strategy.reference('other_sexual_noon_6pm')['value']}% (other sexual)",
+        delta=strategy.sna_delta("other_sexual_noon_6pm", after="% (other sexual)"),
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
     m3.metric(
         f"At the victim's home ({tag.lower()})",
         frame.fmt_pct(home.pct),
-        delta=f"SNA {strategy.reference('sexual_victim_home')['value']}%",
+        delta=strategy.sna_delta("sexual_victim_home"),
         delta_color="off",
         delta_arrow="off",  # a published reference, not a change
     )
@@ -276,7 +281,7 @@ def body() -> None:
                 "Where sexual offences took place",
                 "Bar chart of location types.",
                 subtitle=tag,
-                reference=strategy.reference("sexual_victim_home")["value"],
+                reference=strategy.value("sexual_victim_home"),
                 reference_label="SNA: 33% victim's home",
                 style=present.chart_style(),
             ),

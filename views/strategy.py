@@ -13,6 +13,9 @@ ROOT = cache.data_root()
 
 def body() -> None:
     """Lay out the strategy page."""
+    if not strategy.available():
+        frame.headline("Strategy", strategy.missing_note(), provenance=None)
+        return
     s = strategy.load_strategy()
     today = date.today()
     reviews = strategy.review_status(today, s)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from svd import config, public, strategy
 from svd import hotspots as hs
 from svd import metrics as mx
 from svd import provenance as prov
-from svd import public
 from svd import temporal as tp
 from ui import cache, exports, frame, present, share
 from ui import filters as uf
@@ -90,7 +90,7 @@ def _provenance(record_set, start, end, wards, filters: str | None = None) -> pr
     return prov.for_record_set(
         record_set,
         period=f"{start:%b %Y} to {end:%b %Y}",
-        area=f"{len(wards)} selected ward(s)" if wards else prov.BOROUGH_NAME,
+        area=f"{len(wards)} selected ward(s)" if wards else config.borough().name,
         filters=filters,
         method="offences with a known time of day",
         fixes=mx.metric(REFERENCE_ID).simulation_fixes,
@@ -229,7 +229,11 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             )
         )
     else:
-        st.caption("The SNA reference figure is not defined in data/strategy.json.")
+        st.caption(
+            strategy.missing_note("the needs assessment's reference figures")
+            if not strategy.available()
+            else "The SNA reference figure is not defined in the strategy's data."
+        )
 
     with frame.friendly_errors("The heatmap"):
         exports.show_chart(
@@ -294,7 +298,7 @@ def seasonality_section() -> None:
             provenance=real,
         )
         st.caption(
-            f"Barking and Dagenham, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
+            f"{config.borough().name}, {('; '.join(groups)) if groups else 'all offence groups'}; each month "
             f"averaged over {season['years'].min()}–{season['years'].max()} years (gaps in the published "
             "series are left out, not counted as zero). Seasonality needs every calendar month, so these "
             "charts use all the months published, not the months chosen in the sidebar."
