@@ -4,9 +4,8 @@ from functools import partial
 
 import streamlit as st
 
-from svd import config
+from svd import config, needs, public
 from svd import dataquality as dq
-from svd import needs, public
 from svd import provenance as prov
 from svd.overview import as_of
 from ui import access, cache, exports, frame, loads, present, upload
