@@ -515,3 +515,11 @@ def evaluation(root: str, treated: tuple[str, ...], start: str, group: str, comp
         return ev.evaluate(table, d, wards(root), ward_population(root))
     except ValueError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner="Reading the London-wide geography and population files…")
+def london_checks(root: str):
+    """The London-wide files as read by svd.london's importers, and the best fit against the GLA's (svd.dataquality)."""
+    from svd import dataquality
+
+    return dataquality.london_checks(Path(root))
