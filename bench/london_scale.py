@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         imp = _child("import", store, args.runs)
         srv = _child("server", store, args.runs)
     w, ls_ = srv["ward"], srv["lsoa"]
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else ["?"]
+    print(f"Load average at the end (1, 5, 15 min): {', '.join(load)}")
     print(
         f"Machine: {platform.machine()}, {_cpu()}, Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}"
     )

@@ -224,3 +224,24 @@ def test_every_query_is_plain_sql_that_postgresql_parses(store, monkeypatch):
         (parsed,) = pglast.parse_sql(numbered)
         assert type(parsed.stmt).__name__ == "SelectStmt"
         assert "read_parquet" not in statement
+
+
+def test_london_map_gives_the_table_provenance_and_headline(store):
+    s, _ = store
+    wards = ls.london_map(s, "ward", ls.Filters(start="2025-04", end="2025-05"))
+    assert not wards.simulated and wards.provenance.kind == "official"
+    assert wards.table["offences"].tolist() == [4007, 10, 5]
+    assert wards.provenance.period == "Apr 2025 to May 2025" and wards.provenance.area.startswith("London")
+    # W1: 4,007 offences over 4,000 residents is the highest rate.
+    assert wards.headline == (
+        "4,022 offences in Apr 2025 to May 2025 across 3 wards; highest rate: One (Bee one), 1001.8 per 1,000 residents."
+    )
+    lsoas = ls.london_map(s, "lsoa", ls.Filters(start="2025-05", end="2025-05", majors=("ROBBERY",)))
+    assert lsoas.simulated and lsoas.provenance.short().startswith("Simulated records")
+    assert (
+        "(simulated records)" in lsoas.headline and "7 offences in May 2025 across 5 LSOAs" in lsoas.headline
+    )
+    none = ls.london_map(s, "ward", ls.Filters(minors=()))
+    assert none.headline == "No offences under these filters in Apr 2025 to May 2025."
+    with pytest.raises(ValueError):
+        ls.london_map(s, "borough")

@@ -523,3 +523,18 @@ def london_checks(root: str):
     from svd import dataquality
 
     return dataquality.london_checks(Path(root))
+
+
+@st.cache_resource(show_spinner="Preparing the London-wide store (first time only)…", max_entries=1)
+def london_store(root: str):
+    """The London store (svd.londonstore.LondonStore), opened once per server; built on first use or when a
+    source file changed, in the snapshot folder (a temporary one when snapshots are off)."""
+    import tempfile
+
+    from svd import londonstore
+
+    base = snapshot.cache_dir() or Path(tempfile.mkdtemp(prefix="svd-london-"))
+    folder = base / "london-store"
+    londonstore.ensure(folder, Path(root))
+    release_memory()
+    return londonstore.LondonStore(folder)
