@@ -88,7 +88,8 @@ class ReadReport:
             reasons = "; ".join(f"{n:,} {r}" for r, n in self.skipped_by_reason().items())
             parts.append(f"{len(self.skipped):,} lines skipped ({reasons})")
         if self.repaired:
-            parts.append(f"{len(self.repaired):,} invalid polygons repaired")
+            n = len(self.repaired)
+            parts.append(f"{n:,} invalid polygon{'' if n == 1 else 's'} repaired")
         return f"{self.file}: " + ", ".join(parts) + "."
 
 

@@ -31,8 +31,10 @@ import numpy as np
 import pandas as pd
 
 from svd import london, mps
+from svd import provenance as prov
 from svd import simulate as sim
 from svd.config import data_dir as default_data_dir
+from svd.provenance import Provenance
 
 CITY_OF_LONDON = mps.CITY_OF_LONDON
 TABLES = ("wards", "lsoas", "ward_counts", "records")
@@ -310,7 +312,7 @@ class LondonStore:
 
     def _load_tables(self) -> None:
         # Views over the Parquet files, not tables copied into DuckDB: copying 2.7 million records costs
-        # ~350 MB of server memory for ~10 ms less per query (measured: bench/london_scale.py). On PostgreSQL
+        # ~340 MB of server memory for ~7 ms less per LSOA query (measured once by hand, 2026-12-03). On PostgreSQL
         # these four names are ordinary tables and the queries below run unchanged.
         for name in TABLES:
             path = str(self.folder / f"{name}.parquet").replace("'", "''")
@@ -413,6 +415,71 @@ class LondonStore:
             """,
             params + lsoa_params,
         )
+
+
+@dataclass(frozen=True)
+class LondonMap:
+    """What a London map shows for one level and set of filters: the table, its provenance and a headline."""
+
+    level: str
+    table: pd.DataFrame
+    provenance: Provenance
+    headline: str
+
+    @property
+    def simulated(self) -> bool:
+        """True for the LSOA level: the records below the ward are simulated."""
+        return self.provenance.simulated
+
+
+def _period_words(filters: Filters, months: list[str]) -> str:
+    first = filters.start or (months[0] if months else "")
+    last = filters.end or (months[-1] if months else "")
+    fmt = lambda m: f"{pd.Period(m, freq='M'):%b %Y}"  # noqa: E731
+    return fmt(first) if first == last else f"{fmt(first)} to {fmt(last)}"
+
+
+def london_map(store: LondonStore, level: str, filters: Filters = Filters()) -> LondonMap:
+    """The London map's figures for ``level`` "ward" (679 wards, official MPS counts) or "lsoa" (4,994 LSOAs,
+    simulated records), under ``filters``: the table (``ward_rates`` / ``lsoa_counts``), its provenance
+    (source kind, period, area London, filters, method) and a one-sentence headline naming the highest rate.
+
+    For a page: call once per filter change and lay out ``table`` on the map; show ``provenance.short()`` and,
+    for the LSOA level, that the records are simulated (``simulated``).
+    """
+    if level not in ("ward", "lsoa"):
+        raise ValueError(f"level must be 'ward' or 'lsoa', not {level!r}")
+    table = store.ward_rates(filters) if level == "ward" else store.lsoa_counts(filters)
+    period = _period_words(filters, store.months())
+    method = f"count of offences; rate {prov.RATE_DENOMINATOR}"
+    if level == "ward":
+        p = prov.mps(
+            period=period, area="London (the 32 MPS boroughs)", filters=filters.describe(), method=method
+        )
+        name_col, what = "ward_name", "ward"
+    else:
+        p = prov.Provenance(
+            prov.SIMULATED,
+            SIMULATED_SOURCE,
+            period,
+            area="London (the 32 MPS boroughs)",
+            filters=filters.describe(),
+            method=method + "; each ward's records add up to its MPS count",
+            notes="Below the ward, every record's LSOA, hour and weekday are simulated",
+        )
+        name_col, what = "lsoa_name", "LSOA"
+    total = int(table["offences"].sum(skipna=True))
+    ranked = table.dropna(subset=["rate_per_1000"]).sort_values("rate_per_1000", ascending=False)
+    if ranked.empty or total == 0:
+        headline = f"No offences under these filters in {period}."
+    else:
+        top = ranked.iloc[0]
+        headline = (
+            f"{total:,} offences in {period} across {int(table['offences'].notna().sum()):,} {what}s"
+            + (" (simulated records)" if level == "lsoa" else "")
+            + f"; highest rate: {top[name_col]} ({top['borough_name']}), {top['rate_per_1000']:.1f} per 1,000 residents."
+        )
+    return LondonMap(level, table, p, headline)
 
 
 def provenance_sentence(level: str, filters: Filters = Filters()) -> str:

@@ -91,7 +91,7 @@ def test_read_wards_repairs_the_self_touching_ring_and_keeps_every_ward(tmp_path
     fixed = wards.loc[wards["ward_code"] == "E05000002", "geometry"].iloc[0]
     assert fixed.geom_type == "MultiPolygon" and len(fixed.geoms) == 2
     assert fixed.area == pytest.approx(8e-6, rel=1e-6)  # two lobes of 4 square units (1 unit = 0.001 degree)
-    assert report.sentence() == "wards.topojson: 2 rows read, 1 invalid polygons repaired."
+    assert report.sentence() == "wards.topojson: 2 rows read, 1 invalid polygon repaired."
     adj = london.ward_adjacency(wards)
     assert set(adj["ward_code"]) == {"E05000001", "E05000002"} and not adj["cross_border"].any()
 
@@ -407,3 +407,20 @@ def test_real_adjacency_is_symmetric_and_knows_barking_and_dagenhams_neighbours(
     bd = adj[(adj["borough_code"] == "E09000002") & adj["cross_border"]]
     # Newham, Redbridge and Havering share a land border with Barking and Dagenham (the Thames is not one here).
     assert set(bd["neighbour_borough_code"]) == {"E09000025", "E09000026", "E09000016"}
+
+
+def test_data_page_checks_say_what_is_wrong_without_the_folder(tmp_path):
+    from svd import dataquality as dq
+
+    (tmp_path / "population").mkdir()
+    (tmp_path / london.TS001_FILE).write_text(NOMIS, encoding="utf-8")
+    checks = dq.london_checks(tmp_path)
+    table = checks.table.set_index("dataset")
+    assert table.loc["london_population_lsoa", "rows_read"] == 2
+    assert table.loc["london_population_lsoa", "lines_skipped"] == 13
+    assert table.loc["london_wards", "problem"] == (
+        "wards_2022_london_E12000007.topojson: the file is missing from the data directory."
+    )
+    assert checks.disagreements.empty
+    assert checks.sentences[-1].startswith("The best fit from the polygons is not compared")
+    assert not any(str(tmp_path) in s for s in [*checks.sentences, *table["problem"]])

@@ -195,3 +195,53 @@ def test_real_build_reconciles_with_the_latest_release_parsed_plainly(tmp_path):
         assert lsoa["lsoa_code"].nunique() == report.rows["lsoas"]
     finally:
         s.close()
+
+
+def test_every_query_is_plain_sql_that_postgresql_parses(store, monkeypatch):
+    """The store's queries run on PostgreSQL unchanged: each parses with PostgreSQL's own parser (libpg_query)."""
+    pglast = pytest.importorskip("pglast")
+    s, _ = store
+    seen: list[str] = []
+    original = ls.LondonStore.sql
+
+    def spy(self, statement, params=None):
+        seen.append(statement)
+        return original(self, statement, params)
+
+    monkeypatch.setattr(ls.LondonStore, "sql", spy)
+    full = ls.Filters(start="2025-04", end="2025-05", majors=("ROBBERY",), minors=(VWI[1],), boroughs=("B1",))
+    s.ward_rates(full)
+    s.ward_months(full)
+    s.lsoa_counts(ls.Filters(**{**full.__dict__, "hours": (15, 16), "weekdays": (1,)}))
+    s.months()
+    s.offences()
+    assert len(seen) == 5
+    for statement in seen:
+        numbered, n = statement, 0
+        while "?" in numbered:  # psycopg would bind %s; PostgreSQL's parser takes $1, $2, …
+            n += 1
+            numbered = numbered.replace("?", f"${n}", 1)
+        (parsed,) = pglast.parse_sql(numbered)
+        assert type(parsed.stmt).__name__ == "SelectStmt"
+        assert "read_parquet" not in statement
+
+
+def test_london_map_gives_the_table_provenance_and_headline(store):
+    s, _ = store
+    wards = ls.london_map(s, "ward", ls.Filters(start="2025-04", end="2025-05"))
+    assert not wards.simulated and wards.provenance.kind == "official"
+    assert wards.table["offences"].tolist() == [4007, 10, 5]
+    assert wards.provenance.period == "Apr 2025 to May 2025" and wards.provenance.area.startswith("London")
+    # W1: 4,007 offences over 4,000 residents is the highest rate.
+    assert wards.headline == (
+        "4,022 offences in Apr 2025 to May 2025 across 3 wards; highest rate: One (Bee one), 1001.8 per 1,000 residents."
+    )
+    lsoas = ls.london_map(s, "lsoa", ls.Filters(start="2025-05", end="2025-05", majors=("ROBBERY",)))
+    assert lsoas.simulated and lsoas.provenance.short().startswith("Simulated records")
+    assert (
+        "(simulated records)" in lsoas.headline and "7 offences in May 2025 across 5 LSOAs" in lsoas.headline
+    )
+    none = ls.london_map(s, "ward", ls.Filters(minors=()))
+    assert none.headline == "No offences under these filters in Apr 2025 to May 2025."
+    with pytest.raises(ValueError):
+        ls.london_map(s, "borough")

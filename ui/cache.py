@@ -729,3 +729,26 @@ def needs_assessment(root: str, extract: str | None, fmt: str) -> bytes:
     from svd import needs
 
     return needs.document_bytes(needs.gather(data_dir=Path(root), record_set=records(root, extract)), fmt)
+
+
+@st.cache_data(show_spinner="Reading the London-wide geography and population files…")
+def london_checks(root: str):
+    """The London-wide files as read by svd.london's importers, and the best fit against the GLA's (svd.dataquality)."""
+    from svd import dataquality
+
+    return dataquality.london_checks(Path(root))
+
+
+@st.cache_resource(show_spinner="Preparing the London-wide store (first time only)…", max_entries=1)
+def london_store(root: str):
+    """The London store (svd.londonstore.LondonStore), opened once per server; built on first use or when a
+    source file changed, in the snapshot folder (a temporary one when snapshots are off)."""
+    import tempfile
+
+    from svd import londonstore
+
+    base = snapshot.cache_dir() or Path(tempfile.mkdtemp(prefix="svd-london-"))
+    folder = base / "london-store"
+    londonstore.ensure(folder, Path(root))
+    release_memory()
+    return londonstore.LondonStore(folder)

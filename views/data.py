@@ -51,6 +51,24 @@ def body() -> None:
     present.table(catalogue)
     exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check", provenance=files)
 
+    st.subheader("London-wide geography and population")
+    london = cache.london_checks(ROOT)
+    st.caption(
+        "The files that let the dashboard serve any London borough, as the importers read them: rows read, "
+        "lines skipped and why, polygons repaired."
+    )
+    present.table(london.table)
+    st.markdown("\n".join(f"- {s}" for s in london.sentences))
+    if not london.disagreements.empty:
+        exports.show_table(
+            london.disagreements,
+            "LSOA best fit: where the polygons and the GLA disagree",
+            provenance=prov.reference(
+                "ONS wards (Dec 2022) and LSOAs (2021) for London; the GLA's best-fit LSOA to ward lookup",
+                method="the ward holding most of each LSOA's area, in British National Grid, against the GLA's ward",
+            ).but(area="London"),
+        )
+
     st.subheader("Import report, per file")
     c = st.columns(4)
     c[0].metric("Files", f"{totals['files']:,}")
