@@ -186,6 +186,12 @@ class Weighed:
         return float(self.table["weighted"].sum(min_count=0))
 
     @property
+    def any_weight(self) -> bool:
+        """True when at least one row had a published weight (else there is nothing to rank or total)."""
+        col = "weight" if "weight" in self.table.columns else "weighted"
+        return bool(self.table[col].notna().any())
+
+    @property
     def complete(self) -> bool:
         """True when every offence in the table had a weight."""
         return self.missing.empty or float(self.missing["count"].sum()) == 0
@@ -241,10 +247,13 @@ def weigh(
     out = table.reset_index(drop=True).assign(weight=weight, weighted=counts.to_numpy() * weight)
     label = keys[-1]
     gone = out[np.isnan(weight)]
+    names = gone[label].astype(str)
+    if (
+        kind == "mps"
+    ):  # 'ROBBERY OF PERSONAL PROPERTY' → 'Robbery of personal property', as the pages write it
+        names = names.str.capitalize()
     missing = (
-        pd.DataFrame(
-            {"category": gone[label].astype(str).to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]}
-        )
+        pd.DataFrame({"category": names.to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]})
         .groupby("category", sort=True)["count"]
         .sum()
         .reset_index()
@@ -497,6 +506,10 @@ def mps_area_values(table: pd.DataFrame, measure_id: str, area_col: str = "area_
     """Weighted totals per area from a (filtered) MPS tidy table: ``Weighed.table`` has area_code, weighted."""
     wd = weigh(table, measure_id)
     by_area = wd.table.groupby(area_col, observed=True)["weighted"].sum(min_count=1).rename("weighted")
+    if (
+        wd.any_weight
+    ):  # an area with none of the weighted categories has 0 of them (the rest are named as left out)
+        by_area = by_area.fillna(0.0)
     return Weighed(by_area.reset_index().rename(columns={area_col: "area_code"}), measure_id, wd.missing)
 
 
@@ -527,6 +540,8 @@ def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[st
             "count": [per_group[i] for i in range(len(labels)) if np.isnan(w[i]) and per_group[i] > 0],
         }
     )
+    if not (has & mask).any():
+        vals = np.full(size + 1, np.nan)  # nothing chosen has a weight: no total to show or rank by
     table = pd.DataFrame(
         {"area_code": np.asarray(cube.labels[code], dtype=object).astype(str), "weighted": vals[:size]}
     )
@@ -535,8 +550,11 @@ def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[st
 
 def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     """The ranked areas re-ordered by a weighted measure: adds ``weighted`` and ``count_rank`` (the area's rank
-    by offences), and renumbers ``rank``. Areas with no weighted offences rank last, by count."""
+    by offences), and renumbers ``rank``. When no area has a weighted value (nothing chosen has a published
+    weight) the order stays the count's."""
     v = values.set_index("area_code")["weighted"]
+    if v.isna().all():
+        return ranked.assign(count_rank=ranked["rank"], weighted=np.nan)
     out = ranked.assign(
         count_rank=ranked["count"].rank(method="min", ascending=False).astype("int64"),
         weighted=ranked["area_code"].astype(str).map(v).astype(float),
@@ -545,3 +563,24 @@ def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.Da
         ["weighted", "count", "area_name"], ascending=[False, False, True], na_position="last"
     )
     return out.assign(rank=range(1, len(out) + 1)).reset_index(drop=True)
+
+
+def ranking_sentence(reranked: pd.DataFrame, measure_id: str) -> str:
+    """'Ranked by estimated cost: Abbey first (2nd by offences); 3 of the top 10 differ from the count ranking.'"""
+    m = measure(measure_id)
+    if reranked.empty or reranked["weighted"].isna().all():
+        return f"Not ranked by {m.short}: {NO_WEIGHT} for any of the offences chosen; ranked by offences."
+    first = reranked.iloc[0]
+    top = reranked.head(10)
+    moved = int((top["rank"] != top["count_rank"]).sum())
+    by_count = set(reranked.nsmallest(10, "count_rank")["area_code"])
+    new = len(set(top["area_code"]) - by_count)
+    return (
+        f"Ranked by {m.short}: {first['area_name']} first ({_ordinal(int(first['count_rank']))} by offences); "
+        f"{moved} of the top {len(top)} change place and {new} enter it."
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
