@@ -551,6 +551,12 @@ def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[st
     return Weighed(table, measure_id, missing)
 
 
+def with_weighted(table: pd.DataFrame, weighed: Weighed) -> pd.DataFrame:
+    """An area table (``area_code``…) with the ``weighted`` value of each area (NaN where there is none)."""
+    v = weighed.table.set_index("area_code")["weighted"]
+    return table.assign(weighted=table["area_code"].astype(str).map(v).astype(float).to_numpy())
+
+
 def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     """The ranked areas re-ordered by a weighted measure: adds ``weighted`` and ``count_rank`` (the area's rank
     by offences), and renumbers ``rank``. When no area has a weighted value (nothing chosen has a published
