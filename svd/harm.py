@@ -186,6 +186,12 @@ class Weighed:
         return float(self.table["weighted"].sum(min_count=0))
 
     @property
+    def any_weight(self) -> bool:
+        """True when at least one row had a published weight (else there is nothing to rank or total)."""
+        col = "weight" if "weight" in self.table.columns else "weighted"
+        return bool(self.table[col].notna().any())
+
+    @property
     def complete(self) -> bool:
         """True when every offence in the table had a weight."""
         return self.missing.empty or float(self.missing["count"].sum()) == 0
@@ -241,10 +247,13 @@ def weigh(
     out = table.reset_index(drop=True).assign(weight=weight, weighted=counts.to_numpy() * weight)
     label = keys[-1]
     gone = out[np.isnan(weight)]
+    names = gone[label].astype(str)
+    if (
+        kind == "mps"
+    ):  # 'ROBBERY OF PERSONAL PROPERTY' → 'Robbery of personal property', as the pages write it
+        names = names.str.capitalize()
     missing = (
-        pd.DataFrame(
-            {"category": gone[label].astype(str).to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]}
-        )
+        pd.DataFrame({"category": names.to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]})
         .groupby("category", sort=True)["count"]
         .sum()
         .reset_index()
@@ -389,13 +398,16 @@ def mps_weighted_figure(
         s = x["weighted"].sum(min_count=1)
         return None if pd.isna(s) else float(s)
 
+    # A total that leaves offences out is not the figure's total: shown as not computed, with what is missing
+    # (only a figure whose every offence has a weight is added up; 'serious violence' in CSS is not homicide).
+    partial = not weigh(pd.concat([cur, prev]), measure_id).complete
     missing = weigh(cur, measure_id) if len(cur) else wd
     return WeightedFigure(
         metric_id=metric_id,
         title=title(base_title, measure_id),
         measure=measure_id,
-        current=total(cur),
-        previous=total(prev),
+        current=None if partial else total(cur),
+        previous=None if partial else total(prev),
         period=periods.label,
         previous_period=periods.previous_label,
         missing=missing.missing_text(),
@@ -474,7 +486,7 @@ def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> p
             elif gone:
                 note = f"not comparable: {NO_WEIGHT} for {', '.join(gone).lower()}, left out of the total"
             else:
-                note = "share of the weighted total"
+                note = "share of the weighted total; the assessment's 31% is of 'estimated harm', weights not named"
         out.append(
             {
                 "measure": mid,
@@ -497,6 +509,10 @@ def mps_area_values(table: pd.DataFrame, measure_id: str, area_col: str = "area_
     """Weighted totals per area from a (filtered) MPS tidy table: ``Weighed.table`` has area_code, weighted."""
     wd = weigh(table, measure_id)
     by_area = wd.table.groupby(area_col, observed=True)["weighted"].sum(min_count=1).rename("weighted")
+    if (
+        wd.any_weight
+    ):  # an area with none of the weighted categories has 0 of them (the rest are named as left out)
+        by_area = by_area.fillna(0.0)
     return Weighed(by_area.reset_index().rename(columns={area_col: "area_code"}), measure_id, wd.missing)
 
 
@@ -527,16 +543,27 @@ def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[st
             "count": [per_group[i] for i in range(len(labels)) if np.isnan(w[i]) and per_group[i] > 0],
         }
     )
+    if not (has & mask).any():
+        vals = np.full(size + 1, np.nan)  # nothing chosen has a weight: no total to show or rank by
     table = pd.DataFrame(
         {"area_code": np.asarray(cube.labels[code], dtype=object).astype(str), "weighted": vals[:size]}
     )
     return Weighed(table, measure_id, missing)
 
 
+def with_weighted(table: pd.DataFrame, weighed: Weighed) -> pd.DataFrame:
+    """An area table (``area_code``…) with the ``weighted`` value of each area (NaN where there is none)."""
+    v = weighed.table.set_index("area_code")["weighted"]
+    return table.assign(weighted=table["area_code"].astype(str).map(v).astype(float).to_numpy())
+
+
 def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     """The ranked areas re-ordered by a weighted measure: adds ``weighted`` and ``count_rank`` (the area's rank
-    by offences), and renumbers ``rank``. Areas with no weighted offences rank last, by count."""
+    by offences), and renumbers ``rank``. When no area has a weighted value (nothing chosen has a published
+    weight) the order stays the count's."""
     v = values.set_index("area_code")["weighted"]
+    if v.isna().all():
+        return ranked.assign(count_rank=ranked["rank"], weighted=np.nan)
     out = ranked.assign(
         count_rank=ranked["count"].rank(method="min", ascending=False).astype("int64"),
         weighted=ranked["area_code"].astype(str).map(v).astype(float),
@@ -545,3 +572,98 @@ def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.Da
         ["weighted", "count", "area_name"], ascending=[False, False, True], na_position="last"
     )
     return out.assign(rank=range(1, len(out) + 1)).reset_index(drop=True)
+
+
+def ranking_sentence(reranked: pd.DataFrame, measure_id: str) -> str:
+    """'Ranked by estimated cost: Abbey first (2nd by offences); 3 of the top 10 differ from the count ranking.'"""
+    m = measure(measure_id)
+    if reranked.empty or reranked["weighted"].isna().all():
+        return f"Not ranked by {m.short}: {NO_WEIGHT} for any of the offences chosen; ranked by offences."
+    first = reranked.iloc[0]
+    top = reranked.head(10)
+    moved = int((top["rank"] != top["count_rank"]).sum())
+    by_count = set(reranked.nsmallest(10, "count_rank")["area_code"])
+    new = len(set(top["area_code"]) - by_count)
+    return (
+        f"Ranked by {m.short}: {first['area_name']} first ({_ordinal(int(first['count_rank']))} by offences); "
+        f"{moved} of the top {len(top)} change place and {new} enter it."
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# --- the command line's report ---------------------------------------------------------------------------
+
+
+def report(borough: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
+    """What ``python -m svd harm`` prints: per measure its method, how many categories have a cited weight,
+    the serious-violence proxy's volume against weighted shares, the Overview tiles and the Hotspots wards
+    (top 5 against their rank by offences), and the needs assessment's robbery shares beside today's.
+
+    ``borough``: the borough's classified tidy MPS ward table; ``periods``: the months (default latest 12).
+    """
+    periods = periods or agg.latest_periods(borough["month"])
+    now = borough[borough["month"].isin(periods.current)]
+    proxy = proxy_rows(now)
+    cat = load_weights()
+    out: dict = {"period": periods.label, "comparison_period": periods.previous_label, "measures": {}}
+    for mid, m in load_measures().items():
+        cited = cat[(cat["measure"] == mid) & cat["value"].notna()]
+        sh = shares(proxy, mid)
+        tiles = tile_figures(borough, mid, periods) if mid != "count" else {}
+        areas = mps_area_values(proxy, mid)
+        counts = proxy.groupby("area_code", observed=True)["count"].sum()
+        names = proxy.drop_duplicates("area_code").set_index("area_code")["area_name"]
+        ranked = pd.DataFrame({"area_code": counts.index.astype(str), "count": counts.to_numpy()})
+        ranked = ranked.assign(
+            area_name=ranked["area_code"].map(names).astype(str),
+            rank=ranked["count"].rank(method="first", ascending=False).astype("int64"),
+        ).sort_values("rank")
+        rer = rerank(ranked, areas.table, mid) if mid != "count" else ranked.assign(count_rank=ranked["rank"])
+        out["measures"][mid] = {
+            "label": m.label,
+            "method": method_text(mid),
+            "categories_with_weight": {k: int((cited["kind"] == k).sum()) for k in KINDS},
+            "shares": [
+                {
+                    "offence_group": r["offence_group"],
+                    "count": int(r["count"]),
+                    "count_share": round(float(r["count_share"]), 1),
+                    "weighted_share": None
+                    if pd.isna(r["weighted_share"])
+                    else round(float(r["weighted_share"]), 1),
+                    "sentence": share_sentence(r, mid)
+                    if mid != "count"
+                    else f"{r['offence_group']}: {r['count_share']:.0f}% of volume",
+                }
+                for r in sh.to_dict("records")
+            ],
+            "left_out": Weighed(proxy, mid, sh.attrs["missing"]).missing_text(),
+            "tiles": [
+                {
+                    "metric": k,
+                    "title": f.title,
+                    "value": f.current,
+                    "value_text": f.value_text,
+                    "change": f.change_text,
+                    "left_out": f.missing,
+                }
+                for k, f in tiles.items()
+            ],
+            "hotspots_top5": [
+                {
+                    "rank": int(r["rank"]),
+                    "area_name": r["area_name"],
+                    "count": int(r["count"]),
+                    "rank_by_offences": int(r["count_rank"]),
+                    "value": None if pd.isna(r.get("weighted", np.nan)) else float(r["weighted"]),
+                }
+                for r in rer.head(5).to_dict("records")
+            ],
+            "hotspots_sentence": ranking_sentence(rer, mid) if mid != "count" else "",
+        }
+    out["needs_assessment"] = sna_comparison(borough, periods).to_dict("records")
+    return out

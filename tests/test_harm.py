@@ -145,13 +145,13 @@ def test_categories_without_weights_are_reported_not_zeroed():
     assert wd.table["weighted"].tolist()[0] == 2 * 7979
     assert wd.table["weighted"].isna().tolist() == [False, True, True]  # NaN, never 0
     assert dict(zip(wd.missing["category"], wd.missing["count"], strict=True)) == {
-        "ROBBERY OF PERSONAL PROPERTY": 5,
-        "VIOLENCE WITH INJURY": 10,
+        "Robbery of personal property": 5,
+        "Violence with injury": 10,
     }
     assert not wd.complete
     assert (
         "no published weight" in wd.missing_text()
-        and "VIOLENCE WITH INJURY (10 offences)" in wd.missing_text()
+        and "Violence with injury (10 offences)" in wd.missing_text()
     )
     # CCHI: nothing could be cited, so nothing is weighted and the total is not a 0 that looks like a figure.
     cchi = harm.weigh(table, "harm_cchi")
@@ -252,3 +252,87 @@ def test_value_text():
     assert harm.value_text(float("nan"), "cost") == "–"
     with pytest.raises(ValueError, match="unknown measure"):
         harm.measure("harm")
+
+
+def test_mps_area_values_sum_weighted_offences_per_area():
+    t = _proxy_table().assign(area_code=["W1", "W1", "W2", "W2"])
+    wd = harm.mps_area_values(t, "cost")
+    got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
+    assert got == {"W1": 6 * 14050 + 2 * 11320, "W2": 39360 + 6520}
+    css = harm.mps_area_values(t, "harm_css")  # nothing here has a CSS weight: no total, not 0
+    assert css.table["weighted"].isna().all() and not css.any_weight
+
+
+def test_cube_area_values_weigh_each_record_by_its_offence_group():
+    from svd import filters as sf
+    from svd import hotspots as hs
+
+    m = pd.Timestamp
+    recs = pd.DataFrame(
+        {
+            "month": [m("2025-01-01")] * 4,
+            "offence_group": ["Personal robbery", "Rape", "Personal robbery", "Vehicle offences"],
+            "offence": ["personal_robbery", "rape", "personal_robbery", "other"],
+            "hour": pd.array([16, 2, 3, 18], dtype="Int8"),
+            "weekday": pd.array([0, 1, 2, 6], dtype="Int8"),
+            "ward_code": ["W1", "W1", "W2", "W2"],
+            "lsoa_code": ["L1", "L2", "L3", "L4"],
+            "latitude": [51.545, 51.5451, 51.55, 51.55],
+            "longitude": [0.13, 0.1301, 0.14, 0.14],
+        }
+    )
+    cube = hs.tasking_cube(hs.tasking_columns(recs))
+    wd = harm.cube_area_values(cube, sf.RecordFilter(), "ward", "cost")
+    got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
+    assert got == {"W1": 11320 + 39360, "W2": 11320}  # vehicle offences: no one weight, left out
+    assert wd.missing.to_dict("records") == [{"category": "Vehicle offences", "count": 1}]
+    none = harm.cube_area_values(cube, sf.RecordFilter(offence_groups=("Vehicle offences",)), "ward", "cost")
+    assert none.table["weighted"].isna().all()
+
+
+def test_rerank_keeps_the_count_order_when_nothing_has_a_weight():
+    ranked = pd.DataFrame({"rank": [1, 2], "area_code": ["A", "B"], "area_name": ["a", "b"], "count": [5, 3]})
+    out = harm.rerank(
+        ranked, pd.DataFrame({"area_code": ["A", "B"], "weighted": [np.nan, np.nan]}), "harm_css"
+    )
+    assert out["area_code"].tolist() == ["A", "B"]
+    assert harm.ranking_sentence(out, "harm_css").startswith(
+        "Not ranked by CSS-weighted harm: no published weight"
+    )
+    moved = harm.rerank(ranked, pd.DataFrame({"area_code": ["A", "B"], "weighted": [1.0, 9.0]}), "cost")
+    assert harm.ranking_sentence(moved, "cost") == (
+        "Ranked by estimated cost: b first (2nd by offences); 2 of the top 2 change place and 0 enter it."
+    )
+
+
+def test_a_tile_is_not_added_up_when_some_of_its_offences_have_no_weight():
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"))
+    t = pd.concat(
+        [
+            t,
+            t.iloc[[0]].assign(
+                major="VIOLENCE AGAINST THE PERSON", minor="HOMICIDE", offence_group="Homicide"
+            ),
+        ]
+    )
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    css = harm.mps_weighted_figure(t, "serious_violence", "Serious violence (proxy)", "harm_css", periods)
+    # Homicide alone has a CSS weight: 6 × 7,979 is not the serious-violence total, so none is shown.
+    assert css.current is None and css.value_text == "–"
+    assert "Violence with injury (6 offences)" in css.missing
+    cost = harm.mps_weighted_figure(t, "serious_violence", "Serious violence (proxy)", "cost", periods)
+    assert cost.current == 6 * 14050 + 2 * 11320 + 39360 + 6520 + 6 * 3_200_000
+    assert cost.title == "Serious violence (proxy) · estimated cost (£, 2015/16 prices)"
+    assert "weighted sum is not a count" in cost.provenance.method
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_cli_harm_prints_the_shares_and_the_published_figures(capsys):
+    from svd.cli import main
+
+    assert main(["harm"]) == 0
+    out = capsys.readouterr().out
+    assert "Personal robbery: " in out and "% of estimated cost" in out
+    assert "25% published" in out and "31% published" in out
+    assert "no published weight" in out

@@ -6,10 +6,12 @@ import streamlit as st
 
 from svd import config, maps, public
 from svd import filters as sf
+from svd import harm, maps, public
 from svd import hotspots as hs
 from svd import provenance as prov
 from ui import cache, exports, frame, present, share
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 SOURCES = {"records": "Record-level data", "mps": "Metropolitan Police ward counts (real, monthly)"}
@@ -132,6 +134,7 @@ def tasking_section(source: str, head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
+            weighting = uharm.weighting("hs_weighting", help_extra=" Reorders the ranked areas.")
         offences: list[str] = []
         serious: list[str] = []
         if records_mode and not public.is_public():
@@ -235,6 +238,18 @@ def tasking_section(source: str, head) -> None:
         )
 
     raw = hs.area_table(areas, population, counts, prev_counts)
+    weighed = None  # harm or cost per area (svd.harm), when the measure switch weighs offences
+    map_measure, map_title = measure, hs.MEASURES[measure]
+    if weighting != "count":
+        weighed = (
+            harm.cube_area_values(cube, f, level, weighting, offences)
+            if records_mode
+            else harm.mps_area_values(sf.apply_mps(table, f), weighting)
+        )
+        raw = harm.with_weighted(raw, weighed)
+        # The map shows the weighted values; with nothing weighted it stays on the count.
+        if weighed.any_weight:
+            map_measure, map_title = "weighted", harm.title(hs.MEASURES["count"], weighting)
     what = hs.describe(f, offences, serious if records_mode else ())
     period = hs.period_label(start, end)
     if records_mode:
@@ -289,10 +304,12 @@ def tasking_section(source: str, head) -> None:
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
         tips = shown["tip"] + ("\nSimulated records" if recs.simulated else "")
-        values = hs.map_values(shown, measure).assign(name=shown["area_name"].to_numpy(), tip=tips.to_numpy())
-        breaks = maps.class_breaks(values[measure])
+        values = hs.map_values(shown, map_measure).assign(
+            name=shown["area_name"].to_numpy(), tip=tips.to_numpy()
+        )
+        breaks = maps.class_breaks(values[map_measure])
         choropleth = maps.choropleth_rows(
-            cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
+            cache.deck_polygons(ROOT, level), values, "area_code", map_measure, breaks
         )
         cells = tc.cells if records_mode and show_grid and len(tc.cells) else None
         if cells is not None and public_on:
@@ -313,21 +330,21 @@ def tasking_section(source: str, head) -> None:
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
             lambda: hs.map_shapes(gdf, values.drop(columns=["name", "tip"]), level),
-            measure,
-            f"{hs.MEASURES[measure]} by {area_word}: {what} ({tag})",
-            f"hotspots map {level} {measure}",
-            breaks=maps.class_edges(values[measure], breaks),
+            map_measure,
+            f"{map_title} by {area_word}: {what} ({tag})",
+            f"hotspots map {level} {map_measure}",
+            breaks=maps.class_edges(values[map_measure], breaks),
             outline_gdf=cache.borough_outline(ROOT),
             key="hs_map_png",
             label_col="label",
-            legend_title=hs.MEASURES[measure],
+            legend_title=map_title,
             no_data_label="Hidden (fewer than 5)" if hide else "No data",
             provenance=recs,
         )
     with legend_col:
-        st.markdown(f"**{hs.MEASURES[measure]}**")
+        st.markdown(f"**{map_title}**")
         st.caption(recs.short())
-        leg = maps.legend(breaks, values=values[measure], integer=measure == "count")
+        leg = maps.legend(breaks, values=values[map_measure], integer=map_measure != "rate_per_1000")
         # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
         st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
         st.caption(
@@ -360,6 +377,8 @@ def tasking_section(source: str, head) -> None:
         untested = prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level)
         if untested and "emerging" in ranked_all:  # the emerging test compares counts the simulation fixes
             ranked_all = ranked_all.assign(emerging="Not tested (simulated)")
+        if weighed is not None:
+            ranked_all = harm.rerank(ranked_all, weighed.table, weighting)
         top = ranked_all.head(10)
         exports.show_table(
             top,
@@ -388,9 +407,20 @@ def tasking_section(source: str, head) -> None:
                 ),
                 "last_12m": "Latest 12 months",
                 "prior_12m": "12 months before",
+                "weighted": st.column_config.NumberColumn(harm.measure(weighting).label, format="localized"),
+                "count_rank": "Rank by offences",
             },
-            provenance=recs,
+            provenance=recs
+            if weighed is None
+            else recs.but(method=f"{recs.method}; {harm.method_text(weighting)}"),
         )
+        if weighed is not None:
+            st.caption(
+                harm.ranking_sentence(ranked_all, weighting)
+                + " "
+                + weighed.missing_text()
+                + " The Gi* and 'Last 12 months' labels are tested on the offence counts, not on the weighted values."
+            )
         exports.table_downloads(
             ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
         )
