@@ -371,7 +371,7 @@ def under_25s(ctx: Context) -> Section:
 
     period = ctx.in_period()
     young = period[mx.affecting_under_25(period)]
-    young_prov = ctx.recs(filters=mx.metric("share_3pm_9pm").caption)
+    young_prov = ctx.recs(filters=mx.metric("share_3pm_9pm").caption.rstrip("."))
     multi = profiles.multiple_suspects_share(young)
     single = profiles.Share(multi.denominator - multi.numerator, multi.denominator)
     findings.append(_share("single_suspect", "Offences affecting under-25s with one suspect", single,
@@ -951,9 +951,10 @@ def build_pdf(draft: Draft):
         pdf.set_text_color(0)
         pdf.ln(1.5)
 
-    def heading(text: str, level: int) -> None:
+    def heading(text: str, level: int, keep: float = 30) -> None:
+        """A heading (an outline entry), on a new page when less than ``keep`` mm would follow it."""
         size = (22, 16, 12.5)[level]
-        if pdf.get_y() > pdf.h - pdf.b_margin - 30:
+        if pdf.get_y() > pdf.h - pdf.b_margin - keep:
             pdf.add_page()
         pdf.start_section(t(text), level=level)
         para(text, size, bold=True, colour=(0, 48, 100))
@@ -1004,9 +1005,7 @@ def build_pdf(draft: Draft):
             table(tb.header, tb.rows, [width * w / sum(weights) for w in weights])
         for c in section.charts:
             figure_no += 1
-            heading(c.title, 2)
-            if pdf.get_y() > pdf.h - pdf.b_margin - 80:
-                pdf.add_page()
+            heading(c.title, 2, keep=100)  # the chart stays with its heading
             svg = chart_svg(c.chart)
             svg = svg if unicode else ascii_text(svg)
             pdf.image(io.BytesIO(svg_for_fpdf(svg, family)), w=width, alt_text=t(c.alt), title=t(c.title))
@@ -1016,10 +1015,8 @@ def build_pdf(draft: Draft):
             heading("Sources and methods", 2)
             for line in lines:
                 para("• " + line, 7.5)
-        heading(COMMENTARY, 2)
         box_h = 45
-        if pdf.get_y() + box_h > pdf.h - pdf.b_margin:
-            pdf.add_page()
+        heading(COMMENTARY, 2, keep=box_h + 4)  # the box stays with its heading
         y = pdf.get_y()
         pdf.set_draw_color(120)
         pdf.rect(pdf.l_margin, y, width, box_h)
