@@ -5,11 +5,12 @@ from dataclasses import replace
 import streamlit as st
 
 from svd import filters as sf
+from svd import harm, maps, public
 from svd import hotspots as hs
-from svd import maps, public
 from svd import provenance as prov
 from ui import cache, exports, frame, present, share
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 SOURCES = {"records": "Record-level data", "mps": "Metropolitan Police ward counts (real, monthly)"}
@@ -132,6 +133,7 @@ def tasking_section(source: str, head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents "
                 "have high rates.",
             )
+            weighting = uharm.weighting("hs_weighting", help_extra=" Reorders the ranked areas.")
         offences: list[str] = []
         serious: list[str] = []
         if records_mode and not public.is_public():
@@ -235,6 +237,13 @@ def tasking_section(source: str, head) -> None:
         )
 
     raw = hs.area_table(areas, population, counts, prev_counts)
+    weighed = None  # harm or cost per area (svd.harm), when the measure switch weighs offences
+    if weighting != "count":
+        weighed = (
+            harm.cube_area_values(cube, f, level, weighting, offences)
+            if records_mode
+            else harm.mps_area_values(sf.apply_mps(table, f), weighting)
+        )
     what = hs.describe(f, offences, serious if records_mode else ())
     period = hs.period_label(start, end)
     if records_mode:
@@ -356,6 +365,8 @@ def tasking_section(source: str, head) -> None:
         untested = prov.untested_by_simulation(recs.simulated, hours, da, knife, days, level)
         if untested and "emerging" in ranked_all:  # the emerging test compares counts the simulation fixes
             ranked_all = ranked_all.assign(emerging="Not tested (simulated)")
+        if weighed is not None:
+            ranked_all = harm.rerank(ranked_all, weighed.table, weighting)
         top = ranked_all.head(10)
         exports.show_table(
             top,
@@ -384,9 +395,15 @@ def tasking_section(source: str, head) -> None:
                 ),
                 "last_12m": "Latest 12 months",
                 "prior_12m": "12 months before",
+                "weighted": st.column_config.NumberColumn(harm.measure(weighting).label, format="localized"),
+                "count_rank": "Rank by offences",
             },
-            provenance=recs,
+            provenance=recs
+            if weighed is None
+            else recs.but(method=f"{recs.method}; {harm.method_text(weighting)}"),
         )
+        if weighed is not None:
+            st.caption(harm.ranking_sentence(ranked_all, weighting) + " " + weighed.missing_text())
         exports.table_downloads(
             ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
         )

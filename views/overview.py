@@ -2,19 +2,29 @@
 
 import streamlit as st
 
+from svd import harm, overview, public, strategy
 from svd import metrics as mx
-from svd import overview, public, strategy
 from svd import provenance as prov
 from svd.taxonomy import PROXY_NOTE
 from ui import cache, exports, frame, present
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 MPS_TILES = ("violence_with_injury", "personal_robbery", "rape", "other_sexual")
 RECORD_TILES = ("domestic_abuse", "share_3pm_9pm")
 
 
-def _tile(figs: dict, metric_id: str, level: str = "borough", hidden: dict | None = None) -> None:
-    """A tile, or a plain message when its data are unavailable."""
+def _tile(
+    figs: dict,
+    metric_id: str,
+    level: str = "borough",
+    hidden: dict | None = None,
+    weighted: dict | None = None,
+) -> None:
+    """A tile, or a plain message when its data are unavailable (``weighted``: harm/cost figures, ``svd.harm``)."""
+    if weighted and metric_id in weighted:
+        uharm.tile(weighted[metric_id])
+        return
     fig = figs.get(metric_id)
     if fig is None:
         with st.container(border=True):
@@ -91,16 +101,24 @@ def body() -> None:
         )
     )
 
+    weighting = uharm.weighting()
+    weighted = (
+        harm.tile_figures(borough, weighting, shared.get("periods"), wards=wards, area=area)
+        if weighting != "count"
+        else {}
+    )
     left, right = st.columns([1, 2])
     with left:
-        _tile(figs, "serious_violence", level, hidden)
+        _tile(figs, "serious_violence", level, hidden, weighted)
     with right, st.container(border=True):
         st.markdown("**A proxy, not the London definition**")
         st.markdown(PROXY_NOTE)
 
     for col, mid in zip(st.columns(len(MPS_TILES)), MPS_TILES, strict=True):
         with col:
-            _tile(figs, mid, level, hidden)
+            _tile(figs, mid, level, hidden, weighted)
+    if weighted:
+        uharm.shares_section(borough, weighting, shared.get("periods"))
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
     if simulated:

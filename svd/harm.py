@@ -1,0 +1,586 @@
+"""Harm and cost: weigh offences as the needs assessment does, not only count them.
+
+The weights are data (``data/harm_weights.csv``: one row per offence category and measure, each value with its
+source and the quoted text it was checked against; ``data/harm_measures.json``: the measures, their methods and
+the deflator). A category without a published weight has an empty value: it is reported as "no published
+weight", never counted as 0, and every weighted total says which categories it leaves out.
+
+Weighted sums are not Poisson counts (one homicide weighs as much as thousands of thefts), so no count-based
+change test (``svd.stats.change_test``) is applied to them: a weighted figure shows its change in per cent
+without a significance label, and says so (``CHANGE_NOTE``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from svd import aggregate as agg
+from svd import provenance as prov
+from svd.config import definitions_dir
+from svd.provenance import Provenance
+
+MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
+WEIGHTED: tuple[str, ...] = MEASURES[1:]
+KINDS = ("mps", "offence")  # MPS MajorText/MinorText categories; the record-level offence types
+NO_WEIGHT = "no published weight"
+CHANGE_NOTE = (
+    "change not tested: a weighted sum is not a count of independent events, so the count test does not apply"
+)
+WEIGHT_COLUMNS = (
+    "kind",
+    "major",
+    "category",
+    "measure",
+    "value",
+    "unit",
+    "source_title",
+    "publisher",
+    "year",
+    "table_page",
+    "url",
+    "quote",
+    "quoted_in",
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One way of adding offences up: a count, a harm index or a cost."""
+
+    id: str
+    label: str  # "Harm (Crime Severity Score)"
+    short: str  # "CSS-weighted harm"
+    unit: str
+    method: str
+    source: str
+    poisson: bool  # True only for the plain count: the one total the count change tests apply to
+
+
+@cache
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return df.assign(value=pd.to_numeric(df["value"].replace("", np.nan), errors="raise"))
+
+
+def _measures_path(path: Path | str | None) -> Path:
+    return Path(path or definitions_dir() / "harm_measures.json").resolve()
+
+
+def load_measures(path: Path | str | None = None) -> dict[str, Measure]:
+    """The measures by id, in ``MEASURES`` order."""
+    raw = _read_json(_measures_path(path))["measures"]
+    out = {m["id"]: Measure(**m) for m in raw}
+    return {k: out[k] for k in MEASURES}
+
+
+def measure(measure_id: str) -> Measure:
+    """One measure (ValueError naming the known ones if unknown)."""
+    if measure_id not in MEASURES:
+        raise ValueError(f"unknown measure {measure_id!r}; known: {', '.join(MEASURES)}")
+    return load_measures()[measure_id]
+
+
+def deflator(path: Path | str | None = None) -> dict:
+    """The deflator the unit costs are uprated with: name, from_year, to_year, factor (None until verified)."""
+    return dict(_read_json(_measures_path(path))["deflator"])
+
+
+def price_basis() -> str:
+    """The prices the costs are shown at: '2015/16 prices' or '2024/25 prices (GDP deflator …)'."""
+    d = deflator()
+    if d.get("factor"):
+        return f"{d['to_year'].replace('-', '/')} prices (uprated from {d['from_year'].replace('-', '/')} by the {d['name']})"
+    return f"{d['from_year'].replace('-', '/')} prices (not uprated)"
+
+
+def load_weights(path: Path | str | None = None) -> pd.DataFrame:
+    """The weights catalogue: one row per (kind, category, measure); ``value`` NaN where none was published."""
+    return _read_csv(Path(path or definitions_dir() / "harm_weights.csv").resolve()).copy()
+
+
+def weights(measure_id: str, kind: str = "mps") -> pd.DataFrame:
+    """The weight of each category of ``kind`` for a measure, as used (costs uprated when a deflator is set).
+
+    ``kind="mps"``: columns major, minor, weight, source, notes; ``kind="offence"``: offence, weight, source,
+    notes. ``count`` weighs every category 1. ``weight`` is NaN where no weight was published.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
+    measure(measure_id)
+    cat = load_weights()
+    cat = cat[cat["kind"] == kind]
+    if measure_id == "count":
+        rows = cat.drop_duplicates(["major", "category"]).assign(value=1.0, source="", notes="")
+    else:
+        rows = cat[cat["measure"] == measure_id]
+        rows = rows.assign(
+            source=rows["source_title"]
+            + ", "
+            + rows["publisher"]
+            + ", "
+            + rows["year"]
+            + ", "
+            + rows["table_page"]
+        )
+    factor = deflator().get("factor")
+    value = rows["value"].astype(float)
+    if measure_id == "cost" and factor:
+        value = value * float(factor)
+    out = pd.DataFrame(
+        {
+            "major": rows["major"].to_numpy(),
+            "minor": rows["category"].to_numpy(),
+            "weight": value.to_numpy(),
+            "source": rows["source"].to_numpy(),
+            "notes": rows["notes"].to_numpy(),
+        }
+    )
+    if kind == "offence":
+        out = out.drop(columns="major").rename(columns={"minor": "offence"})
+    return out.reset_index(drop=True)
+
+
+def group_weights(measure_id: str) -> pd.DataFrame:
+    """One weight per offence group (``data/taxonomy.csv``): the weight its MPS categories share, or NaN when
+    any of them has none or they differ (e.g. vehicle offences: theft of and theft from a vehicle cost
+    differently). For record-level counts, which carry the offence group but not the MPS category."""
+    from svd.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    tax = tax[tax["source"] == "mps"][["major", "minor", "offence_group"]]
+    w = tax.merge(weights(measure_id, "mps"), on=["major", "minor"], how="left")
+
+    def one(s: pd.Series) -> float:
+        return float(s.iloc[0]) if s.notna().all() and s.nunique() == 1 else math.nan
+
+    g = w.groupby("offence_group", sort=False)["weight"].agg(one)
+    return g.rename("weight").reset_index()
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A table weighed by a measure: its rows with ``weight`` and ``weighted`` (NaN where no weight), and the
+    categories left out for want of a published weight, with the offences they hold."""
+
+    table: pd.DataFrame
+    measure: str
+    missing: pd.DataFrame = field(default_factory=pd.DataFrame)  # category, count
+
+    @property
+    def total(self) -> float:
+        """The weighted total over the categories that have a weight."""
+        return float(self.table["weighted"].sum(min_count=0))
+
+    @property
+    def any_weight(self) -> bool:
+        """True when at least one row had a published weight (else there is nothing to rank or total)."""
+        col = "weight" if "weight" in self.table.columns else "weighted"
+        return bool(self.table[col].notna().any())
+
+    @property
+    def complete(self) -> bool:
+        """True when every offence in the table had a weight."""
+        return self.missing.empty or float(self.missing["count"].sum()) == 0
+
+    def missing_text(self) -> str:
+        """'Left out (no published weight): Violence with injury (1,234 offences), …' or ''."""
+        if self.complete:
+            return ""
+        rows = self.missing[self.missing["count"] > 0]
+        items = ", ".join(f"{r.category} ({int(r.count):,} offences)" for r in rows.itertuples())
+        return f"Left out ({NO_WEIGHT}, not counted as 0): {items}."
+
+
+def _key(table: pd.DataFrame, on: str | None) -> tuple[str, list[str]]:
+    """Which weights a table joins to: ('mps', [major col, minor col]), ('offence', ['offence']) or ('group', …)."""
+    cols = set(table.columns)
+    if on in (None, "mps") and {"major", "minor"} <= cols:
+        return "mps", ["major", "minor"]
+    if on in (None, "mps") and {"mps_major", "mps_minor"} <= cols:
+        return "mps", ["mps_major", "mps_minor"]
+    if on in (None, "offence") and "offence" in cols:
+        return "offence", ["offence"]
+    if on in (None, "group") and "offence_group" in cols:
+        return "group", ["offence_group"]
+    raise ValueError("the table has no major/minor, mps_major/mps_minor, offence or offence_group columns")
+
+
+def weigh(
+    table: pd.DataFrame, measure_id: str, count_col: str | None = "count", on: str | None = None
+) -> Weighed:
+    """``table`` with ``weight`` and ``weighted`` (= count × weight) columns, and the categories without a weight.
+
+    Rows are joined to the weights by MPS category (``major``/``minor`` or ``mps_major``/``mps_minor``), else
+    by record-level ``offence``, else by ``offence_group`` (``on`` forces one). ``count_col=None`` (or absent)
+    counts each row once, as for records. A row whose category has no published weight keeps ``weighted``
+    NaN — never 0 — and its category is listed in ``missing``.
+    """
+    kind, keys = _key(table, on)
+    if kind == "group":
+        w = group_weights(measure_id).rename(columns={"offence_group": keys[0]})
+    elif kind == "offence":
+        w = weights(measure_id, "offence")[["offence", "weight"]]
+    else:
+        w = weights(measure_id, "mps")[["major", "minor", "weight"]]
+        w = w.rename(columns={"major": keys[0], "minor": keys[1]})
+    counts = (
+        table[count_col].astype(float)
+        if count_col and count_col in table.columns
+        else pd.Series(1.0, index=table.index)
+    )
+    left = table[keys].astype(str).reset_index(drop=True)
+    weight = left.merge(w.drop_duplicates(keys), on=keys, how="left")["weight"].to_numpy(dtype=float)
+    out = table.reset_index(drop=True).assign(weight=weight, weighted=counts.to_numpy() * weight)
+    label = keys[-1]
+    gone = out[np.isnan(weight)]
+    names = gone[label].astype(str)
+    if (
+        kind == "mps"
+    ):  # 'ROBBERY OF PERSONAL PROPERTY' → 'Robbery of personal property', as the pages write it
+        names = names.str.capitalize()
+    missing = (
+        pd.DataFrame({"category": names.to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]})
+        .groupby("category", sort=True)["count"]
+        .sum()
+        .reset_index()
+    )
+    return Weighed(out, measure_id, missing)
+
+
+def shares(
+    table: pd.DataFrame,
+    measure_id: str,
+    by: str = "offence_group",
+    count_col: str | None = "count",
+    on: str | None = None,
+) -> pd.DataFrame:
+    """Volume share against weighted share per group (e.g. personal robbery's share of serious violence).
+
+    Columns: ``by``, count, count_share (%), weighted, weighted_share (%), has_weight. Weighted shares are of
+    the groups that have a weight; a group without one has NaN, and ``attrs["missing"]`` lists what was left
+    out (so a share computed without a group says so).
+    """
+    wd = weigh(table, measure_id, count_col, on)
+    t = wd.table
+    counts = t[count_col] if count_col and count_col in t.columns else pd.Series(1, index=t.index)
+    g = (
+        t.assign(_n=counts.astype(float), _has=t["weight"].notna())
+        .groupby(by, observed=True, sort=False)
+        .agg(
+            count=("_n", "sum"),
+            weighted=("weighted", lambda s: s.sum(min_count=1)),
+            has_weight=("_has", "all"),
+        )
+        .reset_index()
+    )
+    g.loc[~g["has_weight"], "weighted"] = np.nan
+    total_n, total_w = g["count"].sum(), g["weighted"].sum(min_count=1)
+    out = g.assign(
+        count=g["count"].astype("int64"),
+        count_share=(g["count"] / total_n * 100) if total_n else np.nan,
+        weighted_share=(g["weighted"] / total_w * 100) if total_w and not np.isnan(total_w) else np.nan,
+    )[[by, "count", "count_share", "weighted", "weighted_share", "has_weight"]]
+    out = out.sort_values("count", ascending=False).reset_index(drop=True)
+    out.attrs["missing"] = wd.missing
+    out.attrs["measure"] = measure_id
+    return out
+
+
+def share_sentence(row: Mapping, measure_id: str, by: str = "offence_group") -> str:
+    """'Personal robbery: 25% of volume, 31% of CSS-weighted harm' (or '…, no published weight')."""
+    m = measure(measure_id)
+    head = f"{row[by]}: {row['count_share']:.0f}% of volume"
+    if not row.get("has_weight") or pd.isna(row.get("weighted_share")):
+        return f"{head}, {NO_WEIGHT} for {m.short}"
+    return f"{head}, {row['weighted_share']:.0f}% of {m.short}"
+
+
+def value_text(value: float | None, measure_id: str) -> str:
+    """A weighted value as a tile says it: '£12.3m', '45,678 severity points', '1,234 offences'; '–' if none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if measure_id == "cost":
+        for size, word in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"£{value / size:,.1f}{word}"
+        return f"£{value:,.0f}"
+    return f"{value:,.0f} {measure(measure_id).unit}"
+
+
+def method_text(measure_id: str) -> str:
+    """The method statement for a figure of this measure (for its provenance)."""
+    m = measure(measure_id)
+    if measure_id == "count":
+        return m.method
+    text = f"{m.short}: {m.method} Source: {m.source}."
+    if measure_id == "cost":
+        text += f" Shown at {price_basis()}."
+    return text + f" Categories without a published weight are left out, not counted as 0; {CHANGE_NOTE}."
+
+
+def title(base: str, measure_id: str) -> str:
+    """A figure's title with its measure: 'Personal robbery · CSS-weighted harm'."""
+    if measure_id == "count":
+        return base
+    m = measure(measure_id)
+    return f"{base} · {m.short}" + (f" (£, {price_basis().split(' (')[0]})" if measure_id == "cost" else "")
+
+
+TILE_METRICS = ("serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual")
+
+# --- figures the pages show ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightedFigure:
+    """A tile's figure under a weighted measure: the chosen months against the same months a year earlier."""
+
+    metric_id: str
+    title: str
+    measure: str
+    current: float | None
+    previous: float | None
+    period: str
+    previous_period: str
+    missing: str  # what was left out for want of a weight ('' when nothing)
+    method: str
+    provenance: Provenance | None = None
+
+    @property
+    def pct_change(self) -> float | None:
+        """Change on the same months a year earlier, in per cent (no significance test: ``CHANGE_NOTE``)."""
+        if self.current is None or not self.previous:
+            return None
+        return (self.current - self.previous) / self.previous * 100
+
+    @property
+    def value_text(self) -> str:
+        return value_text(self.current, self.measure)
+
+    @property
+    def change_text(self) -> str:
+        """'+12% on Apr 2024 to Mar 2025 (not tested: …)' or 'not compared'."""
+        pct = self.pct_change
+        if pct is None:
+            return "Not compared"
+        return f"{pct:+.0f}% on {self.previous_period}"
+
+
+def mps_weighted_figure(
+    rows: pd.DataFrame,
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    area: str = prov.BOROUGH_NAME,
+) -> WeightedFigure:
+    """A weighted tile figure from the rows of an MPS tidy table (major, minor, month, count)."""
+    wd = weigh(rows, measure_id)
+    t = wd.table
+    cur = t[t["month"].isin(periods.current)]
+    prev = t[t["month"].isin(periods.previous)]
+
+    def total(x: pd.DataFrame) -> float | None:
+        s = x["weighted"].sum(min_count=1)
+        return None if pd.isna(s) else float(s)
+
+    missing = weigh(cur, measure_id) if len(cur) else wd
+    return WeightedFigure(
+        metric_id=metric_id,
+        title=title(base_title, measure_id),
+        measure=measure_id,
+        current=total(cur),
+        previous=total(prev),
+        period=periods.label,
+        previous_period=periods.previous_label,
+        missing=missing.missing_text(),
+        method=method_text(measure_id),
+        provenance=prov.mps(
+            periods.label, periods.previous_label, area=area, method=method_text(measure_id).rstrip(".")
+        ),
+    )
+
+
+def tile_figures(
+    borough: pd.DataFrame,
+    measure_id: str,
+    periods: agg.Periods | None = None,
+    metric_ids: Sequence[str] = TILE_METRICS,
+    wards: Sequence[str] = (),
+    area: str = prov.BOROUGH_NAME,
+) -> dict[str, WeightedFigure]:
+    """The Overview's MPS tiles under a weighted measure, keyed by metric id (for the chosen ``wards`` if any)."""
+    from svd import metrics as mx
+
+    reg = mx.load_metrics()
+    periods = periods or agg.latest_periods(borough["month"])
+    if wards:
+        borough = borough[borough["area_code"].isin(list(wards))]
+    out = {}
+    for mid in metric_ids:
+        m = reg[mid]
+        if m.source != "mps":
+            continue
+        out[mid] = mps_weighted_figure(mx.select_mps(borough, m), mid, m.title, measure_id, periods, area)
+    return out
+
+
+# --- the needs assessment's robbery shares -------------------------------------------------------------
+
+SNA_VOLUME_REF = "personal_robbery_share_volume"
+SNA_HARM_REF = "personal_robbery_share_harm"
+ROBBERY_GROUP = "Personal robbery"
+
+
+def proxy_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The serious-violence proxy's rows of a classified MPS table."""
+    return table[table["serious_violence_proxy"].astype(bool)]
+
+
+def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> pd.DataFrame:
+    """Personal robbery's share of serious violence by volume and by each weighted measure, on the MPS proxy
+    for the chosen months, beside the needs assessment's published 25% and 31%.
+
+    Columns: measure, label, current (%), published (%), published_text, note. The SNA counted the eight London
+    offence types on record-level data and does not name its harm weights; this is the published-data proxy.
+    """
+    from svd import strategy
+
+    periods = periods or agg.latest_periods(table["month"])
+    rows = proxy_rows(table)
+    rows = rows[rows["month"].isin(periods.current)]
+    vol, harm = strategy.reference(SNA_VOLUME_REF), strategy.reference(SNA_HARM_REF)
+    out = []
+    for mid in MEASURES:
+        sh = shares(rows, mid)
+        r = sh[sh["offence_group"] == ROBBERY_GROUP]
+        miss = sh.attrs["missing"]
+        if mid == "count":
+            value = float(r["count_share"].iloc[0]) if len(r) else math.nan
+            ref, note = vol, "share of the offences"
+        else:
+            value = (
+                float(r["weighted_share"].iloc[0]) if len(r) and bool(r["has_weight"].iloc[0]) else math.nan
+            )
+            ref = harm
+            gone = miss[miss["count"] > 0]["category"].tolist()
+            if math.isnan(value):
+                note = f"not computed: {NO_WEIGHT} for personal robbery"
+            elif gone:
+                note = f"not comparable: {NO_WEIGHT} for {', '.join(gone).lower()}, left out of the total"
+            else:
+                note = "share of the weighted total"
+        out.append(
+            {
+                "measure": mid,
+                "label": load_measures()[mid].label,
+                "current": round(value, 1) if not math.isnan(value) else math.nan,
+                "published": float(ref["value"]),
+                "published_text": ref["text"],
+                "quote": ref["quote"],
+                "period": periods.label,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+# --- areas (Hotspots) ----------------------------------------------------------------------------------
+
+
+def mps_area_values(table: pd.DataFrame, measure_id: str, area_col: str = "area_code") -> Weighed:
+    """Weighted totals per area from a (filtered) MPS tidy table: ``Weighed.table`` has area_code, weighted."""
+    wd = weigh(table, measure_id)
+    by_area = wd.table.groupby(area_col, observed=True)["weighted"].sum(min_count=1).rename("weighted")
+    if (
+        wd.any_weight
+    ):  # an area with none of the weighted categories has 0 of them (the rest are named as left out)
+        by_area = by_area.fillna(0.0)
+    return Weighed(by_area.reset_index().rename(columns={area_col: "area_code"}), measure_id, wd.missing)
+
+
+def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[str] = ()) -> Weighed:
+    """Weighted totals per area from the Hotspots count cube (``svd.hotspots.Cube``), by offence group weights
+    (``group_weights``): area_code, weighted; the groups left out for want of a weight in ``missing``."""
+    from svd import hotspots as hs
+
+    mask = hs.cube_mask(cube, f, offences=tuple(offences))
+    labels = list(cube.labels["offence_group"])
+    gw = group_weights(measure_id).set_index("offence_group")["weight"]
+    w = np.array([float(gw.get(g, math.nan)) for g in labels] + [math.nan])
+    k = cube.codes["offence_group"]
+    row_w = w[np.where(k >= 0, k, len(labels))]
+    has = ~np.isnan(row_w)
+    code = hs.LEVELS[level][0]
+    ka = cube.codes[code]
+    size = cube.size(code)
+    vals = np.bincount(
+        np.where(ka >= 0, ka, size), weights=cube.weight * mask * np.where(has, row_w, 0), minlength=size + 1
+    )
+    per_group = np.bincount(
+        np.where(k >= 0, k, len(labels)), weights=cube.weight * mask, minlength=len(labels) + 1
+    )
+    missing = pd.DataFrame(
+        {
+            "category": [g for i, g in enumerate(labels) if np.isnan(w[i]) and per_group[i] > 0],
+            "count": [per_group[i] for i in range(len(labels)) if np.isnan(w[i]) and per_group[i] > 0],
+        }
+    )
+    if not (has & mask).any():
+        vals = np.full(size + 1, np.nan)  # nothing chosen has a weight: no total to show or rank by
+    table = pd.DataFrame(
+        {"area_code": np.asarray(cube.labels[code], dtype=object).astype(str), "weighted": vals[:size]}
+    )
+    return Weighed(table, measure_id, missing)
+
+
+def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.DataFrame:
+    """The ranked areas re-ordered by a weighted measure: adds ``weighted`` and ``count_rank`` (the area's rank
+    by offences), and renumbers ``rank``. When no area has a weighted value (nothing chosen has a published
+    weight) the order stays the count's."""
+    v = values.set_index("area_code")["weighted"]
+    if v.isna().all():
+        return ranked.assign(count_rank=ranked["rank"], weighted=np.nan)
+    out = ranked.assign(
+        count_rank=ranked["count"].rank(method="min", ascending=False).astype("int64"),
+        weighted=ranked["area_code"].astype(str).map(v).astype(float),
+    )
+    out = out.sort_values(
+        ["weighted", "count", "area_name"], ascending=[False, False, True], na_position="last"
+    )
+    return out.assign(rank=range(1, len(out) + 1)).reset_index(drop=True)
+
+
+def ranking_sentence(reranked: pd.DataFrame, measure_id: str) -> str:
+    """'Ranked by estimated cost: Abbey first (2nd by offences); 3 of the top 10 differ from the count ranking.'"""
+    m = measure(measure_id)
+    if reranked.empty or reranked["weighted"].isna().all():
+        return f"Not ranked by {m.short}: {NO_WEIGHT} for any of the offences chosen; ranked by offences."
+    first = reranked.iloc[0]
+    top = reranked.head(10)
+    moved = int((top["rank"] != top["count_rank"]).sum())
+    by_count = set(reranked.nsmallest(10, "count_rank")["area_code"])
+    new = len(set(top["area_code"]) - by_count)
+    return (
+        f"Ranked by {m.short}: {first['area_name']} first ({_ordinal(int(first['count_rank']))} by offences); "
+        f"{moved} of the top {len(top)} change place and {new} enter it."
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,305 @@
+"""Harm and cost weights: the catalogue against its citations, and weighing/shares on tiny hand-checked tables."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from svd import harm, taxonomy
+
+# The source text each entered value was checked against, as it was read (the catalogue's `quote` column must
+# hold the same text, and the value must be the number in it). Keys: (kind, category, measure).
+ECHO = "South Wales Echo, 2 Aug 2019 (quoting Home Office, The economic and social costs of crime, 2018)"
+QUOTED = {
+    ("mps", "HOMICIDE", "harm_css"): ("murder worth 7,979 points per offence", 7979),
+    ("offence", "homicide", "harm_css"): ("murder worth 7,979 points per offence", 7979),
+    ("offence", "abh", "harm_css"): ("8G Actual bodily harm (ABH) and other injury 127", 127),
+    ("mps", "HOMICIDE", "cost"): ("Every murder costs society an estimated £3.2m", 3_200_000),
+    ("offence", "homicide", "cost"): ("Every murder costs society an estimated £3.2m", 3_200_000),
+    ("mps", "VIOLENCE WITH INJURY", "cost"): ("£14,050 for violence with injury", 14050),
+    ("offence", "gbh", "cost"): ("£14,050 for violence with injury", 14050),
+    ("offence", "abh", "cost"): ("£14,050 for violence with injury", 14050),
+    ("mps", "RAPE", "cost"): ("£39,360 for rape", 39360),
+    ("offence", "rape", "cost"): ("£39,360 for rape", 39360),
+    ("mps", "OTHER SEXUAL OFFENCES", "cost"): ("a sexual offence - not including rape - costs £6,520", 6520),
+    ("offence", "assault_by_penetration", "cost"): (
+        "a sexual offence - not including rape - costs £6,520",
+        6520,
+    ),
+    ("offence", "sexual_assault", "cost"): ("a sexual offence - not including rape - costs £6,520", 6520),
+    ("mps", "ROBBERY OF PERSONAL PROPERTY", "cost"): ("£11,320 for a robbery", 11320),
+    ("offence", "personal_robbery", "cost"): ("£11,320 for a robbery", 11320),
+    ("mps", "ARSON", "cost"): ("criminal damage from an arson attack costs £8,420", 8420),
+    ("mps", "CRIMINAL DAMAGE", "cost"): ("criminal damage apart from arson costs £1,350", 1350),
+    ("mps", "THEFT OR UNAUTH TAKING OF A MOTOR VEH", "cost"): (
+        "Vehicle theft costs an estimated £10,290 each time",
+        10290,
+    ),
+    ("mps", "THEFT FROM A VEHICLE", "cost"): ("Theft from a vehicle costs an average £870", 870),
+}
+RECORD_OFFENCES = {
+    "homicide",
+    "gbh",
+    "abh",
+    "rape",
+    "assault_by_penetration",
+    "sexual_assault",
+    "personal_robbery",
+    "threats_to_kill",
+    "other",
+}
+
+
+def _number_in(quote: str) -> float:
+    """The number a quote states: '£3.2m' → 3,200,000; '7,979' → 7979; the last number of a code line."""
+    nums = re.findall(r"(\d[\d,]*(?:\.\d+)?)(m\b)?", quote)
+    text, millions = nums[-1]
+    value = float(text.replace(",", ""))
+    return value * 1_000_000 if millions else value
+
+
+# --- the catalogue against its citations -----------------------------------------------------------------
+
+
+def test_catalogue_has_one_row_per_category_and_weighted_measure():
+    cat = harm.load_weights()
+    assert tuple(cat.columns) == harm.WEIGHT_COLUMNS
+    tax = taxonomy.load_taxonomy()
+    mps = set(
+        zip(tax.loc[tax["source"] == "mps", "major"], tax.loc[tax["source"] == "mps", "minor"], strict=True)
+    )
+    for measure in harm.WEIGHTED:
+        rows = cat[cat["measure"] == measure]
+        assert not rows.duplicated(["kind", "major", "category"]).any()
+        got_mps = set(
+            zip(
+                rows.loc[rows["kind"] == "mps", "major"],
+                rows.loc[rows["kind"] == "mps", "category"],
+                strict=True,
+            )
+        )
+        assert got_mps == mps, measure
+        assert set(rows.loc[rows["kind"] == "offence", "category"]) == RECORD_OFFENCES, measure
+    assert set(cat["measure"]) == set(harm.WEIGHTED)
+
+
+def test_every_value_has_a_source_and_a_quote():
+    cat = harm.load_weights()
+    for col in ("unit", "source_title", "publisher", "year", "table_page", "url"):
+        assert (cat[col].str.strip() != "").all(), col
+    valued = cat[cat["value"].notna()]
+    assert len(valued) == len(QUOTED)
+    for col in ("quote", "quoted_in"):
+        assert (valued[col].str.strip() != "").all(), col
+    # A row without a value says why: never a silent blank.
+    empty = cat[cat["value"].isna()]
+    assert (empty["notes"].str.strip() != "").all()
+    assert (empty["quote"] == "").all()
+
+
+def test_values_equal_the_quoted_source_text():
+    cat = harm.load_weights().set_index(["kind", "category", "measure"])
+    for key, (quote, value) in QUOTED.items():
+        row = cat.loc[key]
+        assert row["quote"] == quote, key
+        assert row["value"] == value, key
+        assert _number_in(quote) == value, key
+
+
+def test_costs_are_at_stated_prices_with_a_named_deflator():
+    cat = harm.load_weights()
+    assert (cat.loc[cat["measure"] == "cost", "unit"] == "£ per offence (2015/16 prices)").all()
+    d = harm.deflator()
+    assert "GDP deflator" in d["name"] and d["from_year"] == "2015-16"
+    # Until its index values are entered (with their release), the costs are not uprated and say so.
+    if d["factor"] is None:
+        assert harm.price_basis() == "2015/16 prices (not uprated)"
+        assert harm.weights("cost").set_index("minor").loc["RAPE", "weight"] == 39360
+
+
+def test_measures_are_defined_in_order_and_only_the_count_is_poisson():
+    ms = harm.load_measures()
+    assert tuple(ms) == harm.MEASURES
+    assert [m.poisson for m in ms.values()] == [True, False, False, False]
+    assert ms["harm_css"].short == "CSS-weighted harm"
+    for m in list(ms.values())[1:]:
+        assert m.source and m.method
+
+
+# --- categories without a weight are reported, not zeroed ---------------------------------------------------
+
+
+def test_categories_without_weights_are_reported_not_zeroed():
+    table = pd.DataFrame(
+        {
+            "major": ["VIOLENCE AGAINST THE PERSON", "VIOLENCE AGAINST THE PERSON", "ROBBERY"],
+            "minor": ["HOMICIDE", "VIOLENCE WITH INJURY", "ROBBERY OF PERSONAL PROPERTY"],
+            "count": [2, 10, 5],
+        }
+    )
+    wd = harm.weigh(table, "harm_css")
+    assert wd.table["weighted"].tolist()[0] == 2 * 7979
+    assert wd.table["weighted"].isna().tolist() == [False, True, True]  # NaN, never 0
+    assert dict(zip(wd.missing["category"], wd.missing["count"], strict=True)) == {
+        "Robbery of personal property": 5,
+        "Violence with injury": 10,
+    }
+    assert not wd.complete
+    assert (
+        "no published weight" in wd.missing_text()
+        and "Violence with injury (10 offences)" in wd.missing_text()
+    )
+    # CCHI: nothing could be cited, so nothing is weighted and the total is not a 0 that looks like a figure.
+    cchi = harm.weigh(table, "harm_cchi")
+    assert cchi.table["weighted"].isna().all()
+    fig = harm.mps_weighted_figure(
+        table.assign(month=pd.Timestamp("2026-03-01")),
+        "x",
+        "Serious violence",
+        "harm_cchi",
+        harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01")),
+    )
+    assert fig.current is None and fig.value_text == "–"
+
+
+# --- weigh and shares on tiny tables ----------------------------------------------------------------------
+
+
+def _proxy_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "major": ["VIOLENCE AGAINST THE PERSON", "ROBBERY", "SEXUAL OFFENCES", "SEXUAL OFFENCES"],
+            "minor": [
+                "VIOLENCE WITH INJURY",
+                "ROBBERY OF PERSONAL PROPERTY",
+                "RAPE",
+                "OTHER SEXUAL OFFENCES",
+            ],
+            "offence_group": ["Violence with injury", "Personal robbery", "Rape", "Other sexual offences"],
+            "count": [6, 2, 1, 1],
+        }
+    )
+
+
+def test_weigh_multiplies_counts_by_the_published_unit_cost():
+    wd = harm.weigh(_proxy_table(), "cost")
+    assert wd.complete
+    assert wd.table["weighted"].tolist() == [6 * 14050, 2 * 11320, 39360, 6520]
+    assert wd.total == 6 * 14050 + 2 * 11320 + 39360 + 6520
+
+
+def test_shares_set_volume_against_cost():
+    sh = harm.shares(_proxy_table(), "cost").set_index("offence_group")
+    total = 6 * 14050 + 2 * 11320 + 39360 + 6520  # 152,820
+    assert sh.loc["Personal robbery", "count_share"] == pytest.approx(20.0)
+    assert sh.loc["Personal robbery", "weighted_share"] == pytest.approx(2 * 11320 / total * 100)
+    assert sh.loc["Rape", "count_share"] == pytest.approx(10.0)
+    assert sh.loc["Rape", "weighted_share"] == pytest.approx(
+        39360 / total * 100
+    )  # 25.8%: ranks above robbery
+    assert sh["weighted_share"].sum() == pytest.approx(100)
+    row = sh.reset_index().iloc[1].to_dict()
+    assert harm.share_sentence(row, "cost") == "Personal robbery: 20% of volume, 15% of estimated cost"
+
+
+def test_shares_without_weights_say_so():
+    sh = harm.shares(_proxy_table(), "harm_css")
+    assert sh["weighted_share"].isna().all() and not sh["has_weight"].any()
+    row = sh.set_index("offence_group").loc["Personal robbery"].to_dict() | {
+        "offence_group": "Personal robbery"
+    }
+    assert harm.share_sentence(row, "harm_css") == (
+        "Personal robbery: 20% of volume, no published weight for CSS-weighted harm"
+    )
+
+
+def test_weigh_records_by_offence_type_one_row_each():
+    recs = pd.DataFrame({"offence": ["homicide", "abh", "abh", "threats_to_kill", "other"]})
+    wd = harm.weigh(recs, "harm_css", count_col=None)
+    assert wd.table["weighted"].tolist()[:3] == [7979, 127, 127]
+    assert set(wd.missing["category"]) == {"threats_to_kill", "other"}
+
+
+def test_group_weights_only_where_the_group_shares_one_weight():
+    g = harm.group_weights("cost").set_index("offence_group")["weight"]
+    assert g["Personal robbery"] == 11320
+    assert math.isnan(g["Vehicle offences"])  # £10,290 and £870 (and none for the other two): no one weight
+    assert math.isnan(g["Burglary"])
+
+
+def test_count_weighs_everything_one_and_is_the_plain_count():
+    wd = harm.weigh(_proxy_table(), "count")
+    assert wd.table["weighted"].tolist() == [6, 2, 1, 1] and wd.complete
+
+
+def test_rerank_orders_by_weighted_value_and_keeps_the_count_rank():
+    ranked = pd.DataFrame(
+        {"rank": [1, 2, 3], "area_code": ["A", "B", "C"], "area_name": ["a", "b", "c"], "count": [10, 8, 1]}
+    )
+    values = pd.DataFrame({"area_code": ["A", "B", "C"], "weighted": [100.0, 500.0, np.nan]})
+    out = harm.rerank(ranked, values, "cost")
+    assert out["area_code"].tolist() == ["B", "A", "C"]
+    assert out["rank"].tolist() == [1, 2, 3] and out["count_rank"].tolist() == [2, 1, 3]
+
+
+def test_value_text():
+    assert harm.value_text(46_700_000, "cost") == "£46.7m"
+    assert harm.value_text(7979.0, "harm_css") == "7,979 severity points"
+    assert harm.value_text(float("nan"), "cost") == "–"
+    with pytest.raises(ValueError, match="unknown measure"):
+        harm.measure("harm")
+
+
+def test_mps_area_values_sum_weighted_offences_per_area():
+    t = _proxy_table().assign(area_code=["W1", "W1", "W2", "W2"])
+    wd = harm.mps_area_values(t, "cost")
+    got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
+    assert got == {"W1": 6 * 14050 + 2 * 11320, "W2": 39360 + 6520}
+    css = harm.mps_area_values(t, "harm_css")  # nothing here has a CSS weight: no total, not 0
+    assert css.table["weighted"].isna().all() and not css.any_weight
+
+
+def test_cube_area_values_weigh_each_record_by_its_offence_group():
+    from svd import filters as sf
+    from svd import hotspots as hs
+
+    m = pd.Timestamp
+    recs = pd.DataFrame(
+        {
+            "month": [m("2025-01-01")] * 4,
+            "offence_group": ["Personal robbery", "Rape", "Personal robbery", "Vehicle offences"],
+            "offence": ["personal_robbery", "rape", "personal_robbery", "other"],
+            "hour": pd.array([16, 2, 3, 18], dtype="Int8"),
+            "weekday": pd.array([0, 1, 2, 6], dtype="Int8"),
+            "ward_code": ["W1", "W1", "W2", "W2"],
+            "lsoa_code": ["L1", "L2", "L3", "L4"],
+            "latitude": [51.545, 51.5451, 51.55, 51.55],
+            "longitude": [0.13, 0.1301, 0.14, 0.14],
+        }
+    )
+    cube = hs.tasking_cube(hs.tasking_columns(recs))
+    wd = harm.cube_area_values(cube, sf.RecordFilter(), "ward", "cost")
+    got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
+    assert got == {"W1": 11320 + 39360, "W2": 11320}  # vehicle offences: no one weight, left out
+    assert wd.missing.to_dict("records") == [{"category": "Vehicle offences", "count": 1}]
+    none = harm.cube_area_values(cube, sf.RecordFilter(offence_groups=("Vehicle offences",)), "ward", "cost")
+    assert none.table["weighted"].isna().all()
+
+
+def test_rerank_keeps_the_count_order_when_nothing_has_a_weight():
+    ranked = pd.DataFrame({"rank": [1, 2], "area_code": ["A", "B"], "area_name": ["a", "b"], "count": [5, 3]})
+    out = harm.rerank(
+        ranked, pd.DataFrame({"area_code": ["A", "B"], "weighted": [np.nan, np.nan]}), "harm_css"
+    )
+    assert out["area_code"].tolist() == ["A", "B"]
+    assert harm.ranking_sentence(out, "harm_css").startswith(
+        "Not ranked by CSS-weighted harm: no published weight"
+    )
+    moved = harm.rerank(ranked, pd.DataFrame({"area_code": ["A", "B"], "weighted": [1.0, 9.0]}), "cost")
+    assert harm.ranking_sentence(moved, "cost") == (
+        "Ranked by estimated cost: b first (2nd by offences); 2 of the top 2 change place and 0 enter it."
+    )

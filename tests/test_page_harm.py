@@ -1,0 +1,86 @@
+"""AppTest: the measure switch changes the Overview tiles (values and labels) and the Hotspots ranking order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+
+def _overview(weighting: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    if weighting is not None:
+        at.radio(key="weighting").set_value(weighting).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _table_with(at, column: str):
+    """The first static table on the page with ``column``."""
+    return next(t.value for t in at.table if column in t.value.columns)
+
+
+def _labels(at) -> list[str]:
+    return [m.label for m in at.metric]
+
+
+def test_switching_to_cost_relabels_the_overview_tiles():
+    count = _overview()
+    cost = _overview("cost")
+    assert "Personal robbery" in _labels(count)
+    labels = _labels(cost)
+    assert "Personal robbery · estimated cost (£, 2015/16 prices)" in labels
+    assert "Serious violence (proxy) · estimated cost (£, 2015/16 prices)" in labels
+    robbery = next(m for m in cost.metric if m.label.startswith("Personal robbery"))
+    assert robbery.value.startswith("£")
+    captions = " ".join(c.value for c in cost.caption)
+    assert "change not tested: a weighted sum is not a count" in captions.lower()
+    # The volume against cost shares and the needs assessment's published figures beside them.
+    md = " ".join(m.value for m in cost.markdown)
+    assert "Personal robbery:" in md and "% of volume" in md and "of estimated cost" in md
+    sna = _table_with(cost, "Needs assessment 2023 (%)")
+    assert sna["Needs assessment 2023 (%)"].tolist() == ["25", "31", "31", "31"]
+
+
+def test_css_harm_says_no_published_weight_rather_than_zero():
+    at = _overview("harm_css")
+    captions = " ".join(c.value for c in at.caption)
+    assert "no published weight, not counted as 0" in captions
+    robbery = next(m for m in at.metric if m.label.startswith("Personal robbery"))
+    assert robbery.value == "–"
+
+
+def _hotspots(weighting: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    at.switch_page("views/hotspots.py")
+    at.run()
+    at.segmented_control(key="hs_source").set_value("mps").run()
+    if weighting is not None:
+        at.radio(key="hs_weighting").set_value(weighting).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _top_areas(at) -> list[str]:
+    return _table_with(at, "Area")["Area"].tolist()
+
+
+def test_switching_to_cost_reorders_the_hotspots_ranking():
+    count = _hotspots()
+    cost = _hotspots("cost")
+    by_count, by_cost = _top_areas(count), _top_areas(cost)
+    assert set(by_count) != set() and by_count != by_cost
+    top = _table_with(cost, "Area")
+    assert "Rank by offences" in top.columns
