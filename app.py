@@ -67,12 +67,18 @@ pages = {
             icon=":material/warning:",
             url_path="knife-crime-robbery",
         ),
+        st.Page(
+            "views/london.py", title="London comparisons", icon=":material/leaderboard:", url_path="london"
+        ),
         st.Page("views/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
         st.Page("views/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
     ],
     "For tasking": [
         st.Page("views/hotspots.py", title="Hotspots", icon=":material/map:", url_path="hotspots"),
         st.Page("views/temporal.py", title="Days and times", icon=":material/schedule:", url_path="temporal"),
+        st.Page(
+            "views/border.py", title="Across the border", icon=":material/compare_arrows:", url_path="border"
+        ),
     ],
     "For analysts": [
         st.Page("views/data.py", title="Data and methods", icon=":material/table_chart:", url_path="data"),

@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -208,6 +208,82 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_records(rows: list[dict], columns: list[str]) -> None:
+    import pandas as pd
+
+    if rows:
+        print(pd.DataFrame(rows)[columns].to_string(index=False))
+
+
+def cmd_london(args: argparse.Namespace) -> int:
+    from svd import london_compare as lc
+
+    d = lc.load(border=False)
+    r = lc.funnel_report(d, lc.cli_periods(d["months"], args.start, args.end), args.metric)
+    if args.json:
+        print(json.dumps(r, indent=2, default=str))
+        return 0 if "problem" not in r else 1
+    if "problem" in r:
+        print(r["problem"])
+        return 1
+    print(f"{r['borough']} against London's 32 boroughs, {r['period']}")
+    _print_records(
+        r["funnels"],
+        ["measure", "offences", "rate_per_1000", "london_rate_per_1000", "rank", "funnel_position", "limits"],
+    )
+    print()
+    for s in r["sentences"]:
+        print(f"- {s}")
+    for mid, method in r["methods"].items():
+        print(f"Funnel limits, {mid}: {method}.")
+    print(r["rank_source"])
+    print()
+    print(r["wards"]["sentence"])
+    _print_records(
+        r["wards"]["table"], ["ward_name", "count", "population", "rate_per_1000", "london_percentile"]
+    )
+    print()
+    print("Most similar boroughs by age structure (rate per 1,000, rank among 32):")
+    _print_records(r["similar_boroughs"], list(r["similar_boroughs"][0]))
+    print(f"Distance: {r['similar_method']}.")
+    return 0
+
+
+def cmd_border(args: argparse.Namespace) -> int:
+    from svd import london_compare as lc
+
+    d = lc.load()
+    r = lc.border_report(d, lc.cli_periods(d["months"], args.start, args.end), args.metric)
+    if args.json:
+        print(json.dumps(r, indent=2, default=str))
+        return 0
+    for s in r["sentences"]:
+        print(f"- {s}")
+    if not r["wards"]:
+        return 1
+    print()
+    _print_records(
+        r["wards"],
+        [
+            "side",
+            "ward_name",
+            "borough_name",
+            "offences",
+            "offences_before",
+            "rate_per_1000",
+            "change_pct",
+            "change_test",
+        ],
+    )
+    print()
+    _print_records(
+        r["pairs"],
+        ["ward_name", "neighbour_name", "neighbour_borough", "shared_boundary_m", "r", "q", "movement"],
+    )
+    print(f"Method: {r['method']}.")
+    return 0
+
+
 def _codes(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
@@ -269,6 +345,26 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--list", action="store_true", help="list the saved evaluations")
     ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")
     ev.set_defaults(func=cmd_evaluate)
+    for name, func, text in (
+        (
+            "london",
+            cmd_london,
+            "the borough against London: funnel table, wards' London percentiles, similar boroughs",
+        ),
+        (
+            "border",
+            cmd_border,
+            "across the border: border wards on both sides, change, pairs that move together",
+        ),
+    ):
+        c = sub.add_parser(name, help=text)
+        c.add_argument(
+            "--metric", default="serious_violence", help="metric id, source mps (default %(default)s)"
+        )
+        c.add_argument("--start", help="YYYY-MM: first month (default: the latest 12 months)")
+        c.add_argument("--end", help="YYYY-MM: last month")
+        c.add_argument("--json", action="store_true", help="print the figures as JSON")
+        c.set_defaults(func=func)
     return p
 
 

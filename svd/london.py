@@ -169,3 +169,58 @@ def lsoa_residents(data_dir: Path | None = None) -> pd.DataFrame:
     """Usual residents per 2021 LSOA, London (Census 2021 TS001): lsoa_code, lsoa_name, all_ages."""
     out, _ = read_ts001(_root(data_dir) / TS001_FILE)
     return out
+
+
+PROJECTED_CRS = "EPSG:27700"  # British National Grid: metres, for distances, overlaps and areas
+ADJACENCY_TOLERANCE_M = 8.0
+
+
+def ward_adjacency(wards_gdf: gpd.GeoDataFrame, tolerance_m: float = ADJACENCY_TOLERANCE_M) -> pd.DataFrame:
+    """Pairs of wards that touch, from the polygons, each pair listed once from each side.
+
+    Two wards touch when their polygons come within ``tolerance_m`` metres of each other in British National
+    Grid: the TopoJSON is quantised, so neighbours' shared edges are not exactly identical lines and a strict
+    ``touches`` misses some. ``shared_boundary_m`` is the length of the ward's boundary lying within the
+    tolerance of the neighbour (about the length of the common border; near 0 where they meet at a corner).
+
+    Columns: ward_code, ward_name, borough_code, neighbour_code, neighbour_name, neighbour_borough_code,
+    cross_border (the two wards are in different boroughs), shared_boundary_m. Sorted by ward_code,
+    neighbour_code.
+    """
+    columns = [
+        "ward_code",
+        "ward_name",
+        "borough_code",
+        "neighbour_code",
+        "neighbour_name",
+        "neighbour_borough_code",
+        "cross_border",
+        "shared_boundary_m",
+    ]
+    gdf = wards_gdf.reset_index(drop=True)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(DISPLAY_CRS)
+    geoms = gdf.to_crs(PROJECTED_CRS).geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
+    keep = left != right
+    left, right = left[keep], right[keep]
+    if len(left) == 0:
+        return pd.DataFrame(columns=columns)
+    # The part of the ward's boundary within the tolerance of its neighbour.
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[left]), shapely.buffer(geoms[right], tolerance_m))
+    )
+    out = pd.DataFrame(
+        {
+            "ward_code": gdf["ward_code"].to_numpy()[left],
+            "ward_name": gdf["ward_name"].to_numpy()[left],
+            "borough_code": gdf["borough_code"].to_numpy()[left],
+            "neighbour_code": gdf["ward_code"].to_numpy()[right],
+            "neighbour_name": gdf["ward_name"].to_numpy()[right],
+            "neighbour_borough_code": gdf["borough_code"].to_numpy()[right],
+        }
+    )
+    out["cross_border"] = out["borough_code"] != out["neighbour_borough_code"]
+    out["shared_boundary_m"] = shared.round(1)
+    return out.sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)[columns]

@@ -43,10 +43,12 @@ PAGE_FILES: dict[str, str] = {
     "domestic-abuse": "views/domestic_abuse.py",
     "sexual-offences": "views/sexual_offences.py",
     "knife-crime-robbery": "views/knife_crime_robbery.py",
+    "london": "views/london.py",
     "funding": "views/funding.py",
     "strategy": "views/strategy.py",
     "hotspots": "views/hotspots.py",
     "temporal": "views/temporal.py",
+    "border": "views/border.py",
     "data": "views/data.py",
     "evaluate": "views/evaluate.py",
 }
@@ -57,10 +59,12 @@ PAGE_TITLES: dict[str, str] = {
     "domestic-abuse": "Domestic abuse",
     "sexual-offences": "Sexual offences",
     "knife-crime-robbery": "Knife crime and robbery",
+    "london": "London comparisons",
     "funding": "Funding",
     "strategy": "Strategy",
     "hotspots": "Hotspots",
     "temporal": "Days and times",
+    "border": "Across the border",
     "data": "Data and methods",
     "evaluate": "Evaluate",
 }
@@ -243,6 +247,25 @@ def board_figures(
         record_months=record_months,
     )
     return figs, "Barking and Dagenham"
+
+
+def london_line(funnels, metric_id: str = "serious_violence") -> str | None:
+    """The Overview's London line: 'Across London (Apr 2025 to Mar 2026): Serious violence (proxy) 11th highest
+    rate of 32 boroughs, within the 95% limits of the funnel plot.' None when no funnel could be drawn.
+
+    ``funnels`` is ``svd.london_compare.funnels`` for the chosen months (its rank is ``trends.london_rank``).
+    """
+    f = funnels.funnels.get(metric_id)
+    if f is None:
+        return None
+    rk = f.rank.rank
+    from svd.london_compare import ordinal
+
+    return (
+        f"Across London ({rk.period}): {f.metric.title.lower()} {rk.rate_per_1000:.2f} per 1,000 residents, "
+        f"the {ordinal(rk.rank)} highest rate of {rk.of} boroughs (London {f.london_rate:.2f}), {f.position} "
+        "of the funnel plot."
+    )
 
 
 def as_of(months: Iterable) -> str:

@@ -56,6 +56,7 @@ SNAPSHOT_INPUTS = {
     "place-lsoas": ("geo",),
     "data-checks": ("crime", "geo", "population"),
     "simulation-calibration": ("crime/mps", "geo", "population"),
+    "london-compare": ("crime/mps", "geo", "population"),
 }
 
 
@@ -74,6 +75,7 @@ def snapshot_builders(root: str) -> dict[str, object]:
         "place-lsoas": lambda: place_lsoas(root),
         "data-checks": lambda: data_checks(root),
         "simulation-calibration": lambda: simulation_calibration(root),
+        "london-compare": lambda: london_compare_data(root),
     }
 
 
@@ -515,6 +517,67 @@ def evaluation(root: str, treated: tuple[str, ...], start: str, group: str, comp
         return ev.evaluate(table, d, wards(root), ward_population(root))
     except ValueError as exc:
         return str(exc)
+
+
+@st.cache_resource(show_spinner="Loading London's wards…")
+def london_compare_data(root: str) -> dict:
+    """London's ward series of the MPS measures, ward residents, ward polygons and adjacency, for the London
+    comparisons and Across the border pages (``svd.london_compare``); the London ward table is read, reduced
+    to the measures' monthly counts per ward (~120k rows) and dropped."""
+    from svd import london, london_compare, mps
+
+    def build():
+        table = mps.load_mps(level="ward", data_dir=Path(root)).table
+        gdf = london.wards(Path(root))
+        return {
+            "series": london_compare.ward_series(table),
+            "residents": london_compare.ward_residents(
+                london.gla_lookup(Path(root)), london.lsoa_residents(Path(root))
+            ),
+            "wards_gdf": gdf,
+            "adjacency": london.ward_adjacency(gdf),
+        }
+
+    out = snapshot.load_or_build("london-compare", _inputs(root, "london-compare"), build)
+    release_memory()
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def london_funnels(root: str, start, end):
+    """``london_compare.funnels`` for the chosen months (small; keyed by the months)."""
+    from svd import london_compare
+    from svd.aggregate import periods_for
+
+    periods = periods_for(start, end)
+    _, london_wards = mps_ward(root, None)
+    # The borough file is the rank rule's fallback only: not loaded (seconds on a cold server, e.g. for the
+    # Overview's London line) when London's ward table covers the chosen months.
+    covered = len(periods.missing(london_wards["month"].unique())[0]) == 0
+    borough_file = london_wards.iloc[0:0] if covered else mps_borough(root)[1]
+    return london_compare.funnels(london_wards, borough_file, london_populations(root), periods)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def london_ward_distribution(root: str, metric_id: str, start, end):
+    """``london_compare.ward_distribution`` for one measure and the chosen months."""
+    from svd import london_compare
+    from svd.aggregate import periods_for
+
+    d = london_compare_data(root)
+    return london_compare.ward_distribution(d["series"], d["residents"], metric_id, periods_for(start, end))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def london_cross_border(root: str, metric_id: str, start, end):
+    """``london_compare.cross_border`` for one measure and the chosen months."""
+    from svd import london_compare
+    from svd.aggregate import periods_for
+
+    d = london_compare_data(root)
+    return london_compare.cross_border(
+        d["series"], d["residents"], d["adjacency"], metric_id, periods_for(start, end)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -120,6 +120,14 @@ def body() -> None:
     if weighted:
         uharm.shares_section(borough, weighting, shared.get("periods"))
 
+    if not wards and shared.get("periods") is not None:
+        with frame.friendly_errors("The London comparison"):
+            periods = shared["periods"]
+            line = overview.london_line(cache.london_funnels(ROOT, periods.start, periods.end))
+            if line:
+                st.markdown(line)
+                st.page_link("views/london.py", label="London comparisons", icon=":material/leaderboard:")
+
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
     if simulated:
         st.caption(prov.simulation_sentence())

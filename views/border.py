@@ -1,0 +1,92 @@
+"""Across the border: the borough's border wards beside the neighbouring boroughs' wards that touch them — counts,
+rates and change on both sides of the line, and which pairs of wards move together (for tasking displacement
+and the needs assessment's cross-border section)."""
+
+import streamlit as st
+
+from svd import london_compare as lc
+from svd import maps
+from ui import cache, exports, frame, present
+from ui import filters as uf
+
+ROOT = cache.data_root()
+
+
+def body() -> None:
+    shared = st.session_state["shared_filter"]
+    periods = shared["periods"]
+    ids = [m.id for m in lc.mps_metrics()]
+    titles = {m.id: m.title for m in lc.mps_metrics()}
+    mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
+    cb = cache.london_cross_border(ROOT, mid, periods.start, periods.end)
+    sentences = cb.sentences()
+    frame.headline("Across the border", sentences[0], provenance=cb.provenance)
+    if cb.problem:
+        return
+    if shared["wards"]:
+        st.info(
+            "This page shows every border ward: the wards chosen in the sidebar do not narrow it.",
+            icon=":material/info:",
+        )
+    st.markdown("\n".join(f"- {s}" for s in sentences[1:]))
+
+    st.subheader("Both sides of the line")
+    with frame.friendly_errors("The border map"):
+        d = cache.london_compare_data(ROOT)
+        deck, height = present.map_for_room(lc.border_deck(d["wards_gdf"], cb), 560)
+        left, right = st.columns([3, 1])
+        with left:
+            st.pydeck_chart(deck, height=height, key="border_map")
+        with right:
+            _, _, legend = lc.border_geojson(d["wards_gdf"], cb)
+            st.markdown(f"**{cb.metric.title} per 1,000 residents**, {cb.period}")
+            st.markdown(maps.legend_html(legend), unsafe_allow_html=True)
+            st.caption(f"Black line: {cb.borough_name}'s boundary. Hover over a ward for its figures.")
+
+    wards = cb.wards.drop(columns=["ward_code"])
+    present.table(
+        wards,
+        column_config={
+            "side": "Side",
+            "ward_name": "Ward",
+            "borough_name": "Borough",
+            "offences": st.column_config.NumberColumn(f"Offences, {cb.period}", format="localized"),
+            "offences_before": st.column_config.NumberColumn(
+                f"Offences, {cb.previous_period}", format="localized"
+            ),
+            "population": st.column_config.NumberColumn("Residents", format="localized"),
+            "rate_per_1000": st.column_config.NumberColumn("Rate per 1,000", format="%.2f"),
+            "change_pct": st.column_config.NumberColumn("Change %", format="%+.0f"),
+            "change_test": "Change test",
+            "test_method": "Test",
+        },
+    )
+    exports.table_downloads(wards, "Border wards", label="Border wards", provenance=cb.provenance)
+
+    st.subheader("Which border wards move together")
+    pairs = cb.pairs[
+        ["ward_name", "neighbour_name", "neighbour_borough", "shared_boundary_m", "r", "q", "movement"]
+    ]
+    present.table(
+        pairs,
+        column_config={
+            "ward_name": f"{cb.borough_name} ward",
+            "neighbour_name": "Neighbouring ward",
+            "neighbour_borough": "Borough",
+            "shared_boundary_m": st.column_config.NumberColumn("Shared border (m)", format="%.0f"),
+            "r": st.column_config.NumberColumn("Correlation", format="%.2f"),
+            "q": st.column_config.NumberColumn("q (FDR)", format="%.3f"),
+            "movement": "Month to month",
+        },
+    )
+    exports.table_downloads(pairs, "Border ward pairs", label="Border ward pairs", provenance=cb.provenance)
+    st.caption(
+        f"Correlation of the two wards' monthly counts over {cb.months_correlated}, after each ward's level and "
+        "London's month-to-month pattern are taken out (so shared seasons do not count as moving together); "
+        "t-test, false-discovery rate held at 5% across the pairs (Benjamini–Hochberg). The correlations "
+        "themselves are descriptive; only the labels carry the error-rate control."
+    )
+    frame.sources(["mps", "census", "geo"], as_of=cb.period.split(" to ")[-1])
+
+
+frame.run_page(body)
