@@ -691,8 +691,8 @@ def harm_and_cost(ctx: Context) -> Section:
     robbery = cost[cost["offence_group"] == harm.ROBBERY_GROUP]
     if len(robbery) and bool(robbery["has_weight"].iloc[0]):
         v = float(robbery["weighted"].iloc[0])
-        findings.append(Finding("robbery_cost", f"Estimated cost of recorded personal robbery ({harm.price_basis()})", v,
-                                harm.value_text(v, "cost"), cost_prov))  # fmt: skip
+        label = f"Estimated cost of recorded personal robbery ({harm.price_basis()})"
+        findings.append(Finding("robbery_cost", label, v, harm.value_text(v, "cost"), cost_prov))
     table = Table(
         f"Serious violence (proxy) by offence group: volume and {harm.measure('cost').short}, {periods.label}",
         ("Offence group", "Offences", "Share of offences", "Cost", "Share of cost"),
@@ -734,8 +734,9 @@ def cross_border(ctx: Context) -> Section:
             float(part["population"].sum()),
         )
         change = f", {(c - before) / before * 100:+.0f}% on {cb.previous_period}" if before else ""
-        findings.append(Finding("border_" + ("this_side" if side == "this side" else "other_side"), f"{cb.metric.title}, border wards {side} of the line",
-                                float(c), f"{c:,} offences ({c / pop * 1000:.2f} per 1,000 residents){change}",
+        fid = "border_this_side" if side == "this side" else "border_other_side"
+        findings.append(Finding(fid, f"{cb.metric.title}, border wards {side} of the line", float(c),
+                                f"{c:,} offences ({c / pop * 1000:.2f} per 1,000 residents){change}",
                                 cb.provenance.but(filters=f"{cb.metric.title}; {len(part)} wards {side}")))  # fmt: skip
     rows = tuple((str(r.ward_name), str(r.borough_name), _int(r.offences), _int(r.offences_before),
                   f"{r.rate_per_1000:.2f}", "–" if pd.isna(r.change_pct) else f"{r.change_pct:+.0f}%",
@@ -747,7 +748,7 @@ def cross_border(ctx: Context) -> Section:
         cb.provenance,
     )
     return Section(
-        "cross_border", "Cross-border", intro, tuple(findings), (table,), gaps=tuple(cb.sentences())
+        "cross_border", "Cross-border", intro, tuple(findings), (table,), points=tuple(cb.sentences())
     )
 
 
