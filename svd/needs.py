@@ -104,6 +104,7 @@ class Section:
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
     gaps: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()  # findings in sentences, from the computing function (bullets)
 
     @property
     def simulated(self) -> bool:
@@ -371,7 +372,7 @@ def under_25s(ctx: Context) -> Section:
 
     period = ctx.in_period()
     young = period[mx.affecting_under_25(period)]
-    young_prov = ctx.recs(filters=mx.metric("share_3pm_9pm").caption)
+    young_prov = ctx.recs(filters=mx.metric("share_3pm_9pm").caption.rstrip("."))
     multi = profiles.multiple_suspects_share(young)
     single = profiles.Share(multi.denominator - multi.numerator, multi.denominator)
     findings.append(_share("single_suspect", "Offences affecting under-25s with one suspect", single,
@@ -653,38 +654,101 @@ def sexual_violence(ctx: Context) -> Section:
 
 
 def harm_and_cost(ctx: Context) -> Section:
-    """Harm and cost. Not yet computed: the harm and cost weights (``svd.harm``) are being built on another
-    branch; wire ``harm.shares(table, measure)`` here at merge. Until then the section says so (a data gap)."""
-    ref = [
-        strategy.reference("personal_robbery_share_volume"),
-        strategy.reference("personal_robbery_share_harm"),
-    ]
-    gap = (
-        f"{NOT_YET}: the harm (Crime Severity Score, Cambridge Crime Harm Index) and cost weights per offence "
-        "category are not yet part of the dashboard, so no share of harm or cost is given here."
-    )
-    return Section(
-        "harm_cost",
-        "Harm and cost",
+    """Harm and cost: personal robbery's share of serious violence by volume, harm and cost beside the SNA's
+    25% and 31% (``svd.harm.sna_comparison``, as on the Overview's harm view), and the shares by offence group."""
+    from svd import harm
+
+    ref = strategy.reference(harm.SNA_HARM_REF)
+    intro = (
         "The 2023 SNA weighed offences by harm and estimated their socio-economic cost: “"
-        + ref[1]["quote"]
-        + "” It estimated the cost of personal robbery at between £5 million (recorded offences) and £21.5 "
-        "million (allowing for under-reporting).",
-        gaps=(gap,),
+        + ref["quote"]
+        + "” "
+        "It estimated the cost of personal robbery at between £5 million (recorded offences) and £21.5 million "
+        "(allowing for under-reporting). Here the serious-violence proxy in the published police counts is "
+        "weighed by published harm and cost weights; the SNA counted the eight London offence types on "
+        "record-level data and does not name its harm weights, so the comparison is approximate."
     )
+    periods = ctx.periods
+    findings = []
+    for r in harm.sna_comparison(ctx.ward, periods).itertuples():
+        value = None if pd.isna(r.current) else float(r.current)
+        findings.append(
+            Finding(
+                f"robbery_share_{r.measure}",
+                f"Personal robbery's share of serious violence (proxy): {r.label.lower()}",
+                value,
+                _pct(value, 1) if value is not None else r.note,
+                prov.mps(periods.label, filters="serious violence (proxy) categories",
+                         method=f"{harm.method_text(r.measure)} {r.note[:1].upper()}{r.note[1:]}"),
+                harm.SNA_VOLUME_REF if r.measure == "count" else harm.SNA_HARM_REF,
+            )
+        )  # fmt: skip
+    rows = harm.proxy_rows(ctx.ward[ctx.ward["month"].isin(periods.current).to_numpy()])
+    cost = harm.shares(rows, "cost")
+    cost_prov = prov.mps(
+        periods.label, filters="serious violence (proxy) categories", method=harm.method_text("cost")
+    )
+    robbery = cost[cost["offence_group"] == harm.ROBBERY_GROUP]
+    if len(robbery) and bool(robbery["has_weight"].iloc[0]):
+        v = float(robbery["weighted"].iloc[0])
+        label = f"Estimated cost of recorded personal robbery ({harm.price_basis()})"
+        findings.append(Finding("robbery_cost", label, v, harm.value_text(v, "cost"), cost_prov))
+    table = Table(
+        f"Serious violence (proxy) by offence group: volume and {harm.measure('cost').short}, {periods.label}",
+        ("Offence group", "Offences", "Share of offences", "Cost", "Share of cost"),
+        tuple((str(r.offence_group), _int(r.count), _pct(r.count_share, 1), harm.value_text(r.weighted, "cost"),
+               _pct(None if pd.isna(r.weighted_share) else r.weighted_share, 1)) for r in cost.itertuples()),
+        cost_prov,
+    )  # fmt: skip
+    return Section("harm_cost", "Harm and cost", intro, tuple(findings), (table,))
 
 
 def cross_border(ctx: Context) -> Section:
-    """Cross-border. Not yet computed: the cross-border view (``cross_border(...)``) is being built on another
-    branch; wire it here at merge. Until then the section says so (a data gap)."""
+    """Cross-border: the border wards on both sides of the line (``svd.london_compare.cross_border``, as on the
+    Across the border page and ``python -m svd border``), serious violence (proxy)."""
+    from svd import london
+    from svd import london_compare as lc
+
+    gdf = london.wards(ctx.data_dir)
+    cb = lc.cross_border(
+        lc.ward_series(ctx.london),
+        lc.ward_residents(london.gla_lookup(ctx.data_dir), london.lsoa_residents(ctx.data_dir)),
+        london.ward_adjacency(gdf),
+        "serious_violence",
+        ctx.periods,
+    )
+    intro = (
+        "Violence in the wards on the borough's boundary and in the neighbouring boroughs' wards beside them."
+    )
+    if cb.problem:
+        return Section("cross_border", "Cross-border", intro, gaps=(cb.problem,))
+    w = cb.wards
+    findings = []
+    for side, part in (
+        ("this side", w[w["side"] == cb.borough_name]),
+        ("the other side", w[w["side"] != cb.borough_name]),
+    ):
+        c, before, pop = (
+            int(part["offences"].sum()),
+            int(part["offences_before"].sum()),
+            float(part["population"].sum()),
+        )
+        change = f", {(c - before) / before * 100:+.0f}% on {cb.previous_period}" if before else ""
+        fid = "border_this_side" if side == "this side" else "border_other_side"
+        findings.append(Finding(fid, f"{cb.metric.title}, border wards {side} of the line", float(c),
+                                f"{c:,} offences ({c / pop * 1000:.2f} per 1,000 residents){change}",
+                                cb.provenance.but(filters=f"{cb.metric.title}; {len(part)} wards {side}")))  # fmt: skip
+    rows = tuple((str(r.ward_name), str(r.borough_name), _int(r.offences), _int(r.offences_before),
+                  f"{r.rate_per_1000:.2f}", "–" if pd.isna(r.change_pct) else f"{r.change_pct:+.0f}%",
+                  str(r.change_test)) for r in w.itertuples())  # fmt: skip
+    table = Table(
+        f"Border wards, {cb.metric.title.lower()}, {cb.period}",
+        ("Ward", "Borough", "Offences", "A year before", "Per 1,000", "Change", "Test"),
+        rows,
+        cb.provenance,
+    )
     return Section(
-        "cross_border",
-        "Cross-border",
-        "Violence in the wards on the borough's boundary and in the neighbouring boroughs' wards beside them.",
-        gaps=(
-            f"{NOT_YET}: the comparison of border wards with the neighbouring boroughs' wards is not yet part of "
-            "the dashboard.",
-        ),
+        "cross_border", "Cross-border", intro, tuple(findings), (table,), points=tuple(cb.sentences())
     )
 
 
@@ -701,8 +765,10 @@ def data_gaps(ctx: Context) -> Section:
         )
     if ctx.gaps:
         gaps.append("Months missing from the published MPS ward series: " + ", ".join(ctx.gaps) + ".")
-    gaps.append(f"Harm and cost: {NOT_YET.lower()}.")
-    gaps.append(f"Cross-border comparison: {NOT_YET.lower()}.")
+    gaps.append(
+        "Harm and cost: weighed on the published counts' categories; harm weights are not published for every "
+        "category (see the Harm and cost section), and the SNA's own harm weights are not named."
+    )
     for rid in SURVEY_REFERENCES:
         r = strategy.reference(rid)
         gaps.append(
@@ -719,6 +785,34 @@ def data_gaps(ctx: Context) -> Section:
         "What this draft cannot yet say, and what the next needs assessment would need.",
         gaps=tuple(gaps),
     )
+
+
+SECTION_TITLES = {
+    "place_and_population": "Place and population",
+    "under_25s": "Violence and exploitation affecting under-25s",
+    "domestic_abuse": "Domestic abuse",
+    "sexual_violence": "Sexual violence",
+    "harm_and_cost": "Harm and cost",
+    "cross_border": "Cross-border",
+    "data_gaps": "Data gaps",
+}
+
+
+def build_section(build: Callable[[Context], Section], ctx: Context) -> Section:
+    """``build(ctx)``, or the section saying plainly that it could not be computed (a data gap): one section's
+    missing file (e.g. London's ward boundaries for the cross-border section) never stops the draft."""
+    try:
+        return build(ctx)
+    except Exception:  # noqa: BLE001 — said in the document; no traceback or path reaches the reader
+        title = SECTION_TITLES[build.__name__]
+        return Section(
+            build.__name__,
+            title,
+            "",
+            gaps=(
+                f"{NOT_YET}: the data this section needs are not in the data directory or could not be read.",
+            ),
+        )
 
 
 SECTIONS: tuple[Callable[[Context], Section], ...] = (
@@ -743,7 +837,7 @@ def gather(month: pd.Timestamp | None = None, data_dir: Path | None = None, reco
         previous_period=periods.previous_label,
         records_label=ctx.record_set.label,
         records_simulated=ctx.simulated,
-        sections=tuple(build(ctx) for build in SECTIONS),
+        sections=tuple(build_section(build, ctx) for build in SECTIONS),
     )
 
 
@@ -883,8 +977,8 @@ def build_docx(draft: Draft):
             p = doc.add_paragraph().add_run("Record-level figures in this section are SIMULATED.")
             p.bold = True
             p.font.color.rgb = RGBColor(170, 40, 0)
-        for gap in section.gaps:
-            doc.add_paragraph(gap, style="List Bullet")
+        for point in (*section.points, *section.gaps):
+            doc.add_paragraph(point, style="List Bullet")
         if section.findings:
             doc.add_heading("Findings", level=2)
             _docx_table(doc, FINDING_HEADER, [finding_row(f) for f in section.findings])
@@ -951,9 +1045,10 @@ def build_pdf(draft: Draft):
         pdf.set_text_color(0)
         pdf.ln(1.5)
 
-    def heading(text: str, level: int) -> None:
+    def heading(text: str, level: int, keep: float = 30) -> None:
+        """A heading (an outline entry), on a new page when less than ``keep`` mm would follow it."""
         size = (22, 16, 12.5)[level]
-        if pdf.get_y() > pdf.h - pdf.b_margin - 30:
+        if pdf.get_y() > pdf.h - pdf.b_margin - keep:
             pdf.add_page()
         pdf.start_section(t(text), level=level)
         para(text, size, bold=True, colour=(0, 48, 100))
@@ -992,8 +1087,8 @@ def build_pdf(draft: Draft):
         para(section.intro, 10.5)
         if section.simulated:
             para("Record-level figures in this section are SIMULATED.", 10, bold=True, colour=red)
-        for gap in section.gaps:
-            para("• " + gap, 10)
+        for point in (*section.points, *section.gaps):
+            para("• " + point, 10)
         if section.findings:
             heading("Findings", 2)
             table(FINDING_HEADER, [finding_row(f) for f in section.findings], (50, 38, 38, 48))
@@ -1004,9 +1099,7 @@ def build_pdf(draft: Draft):
             table(tb.header, tb.rows, [width * w / sum(weights) for w in weights])
         for c in section.charts:
             figure_no += 1
-            heading(c.title, 2)
-            if pdf.get_y() > pdf.h - pdf.b_margin - 80:
-                pdf.add_page()
+            heading(c.title, 2, keep=100)  # the chart stays with its heading
             svg = chart_svg(c.chart)
             svg = svg if unicode else ascii_text(svg)
             pdf.image(io.BytesIO(svg_for_fpdf(svg, family)), w=width, alt_text=t(c.alt), title=t(c.title))
@@ -1016,10 +1109,8 @@ def build_pdf(draft: Draft):
             heading("Sources and methods", 2)
             for line in lines:
                 para("• " + line, 7.5)
-        heading(COMMENTARY, 2)
         box_h = 45
-        if pdf.get_y() + box_h > pdf.h - pdf.b_margin:
-            pdf.add_page()
+        heading(COMMENTARY, 2, keep=box_h + 4)  # the box stays with its heading
         y = pdf.get_y()
         pdf.set_draw_color(120)
         pdf.rect(pdf.l_margin, y, width, box_h)

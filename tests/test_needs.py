@@ -59,8 +59,8 @@ def _tiny_draft() -> needs.Draft:
             (needs.Table("Ages", ("People", "Age", "Share"), (("Victims", "0-17", "47%"),), sim),),
             (needs.Chart("Tiny chart", "Bar chart: 70% in hour 3.", chart, sim),),
         ),
-        needs.harm_and_cost(None),
-        needs.cross_border(None),
+        needs.Section("harm_cost", "Harm and cost", "Intro B.", gaps=(f"{needs.NOT_YET}: a reason.",)),
+        needs.Section("cross_border", "Cross-border", "Intro C.", points=("12 wards share a border.",)),
     ]
     return needs.Draft(pd.Timestamp("2026-03-01"), "Apr 2025 to Mar 2026", "Apr 2024 to Mar 2025",
                        "Simulated records.", True, tuple(sections))  # fmt: skip
@@ -88,11 +88,14 @@ def test_finding_row_sets_the_2023_figure_beside_the_current_and_says_simulated(
     assert real[2] == "–" and "no significant change" in real[1] and real[3].startswith("Official data")
 
 
-def test_sections_still_to_be_wired_say_so_and_give_no_figures():
-    for build in (needs.harm_and_cost, needs.cross_border):
-        s = build(None)
-        assert s.findings == () and s.charts == () and s.tables == ()
-        assert any(g.startswith(needs.NOT_YET) for g in s.gaps)
+def test_a_section_that_cannot_be_computed_says_so_and_gives_no_figures():
+    def cross_border(ctx):
+        raise FileNotFoundError("/secret/path/london_wards.json")
+
+    s = needs.build_section(cross_border, None)
+    assert s.title == "Cross-border" and s.findings == () and s.charts == () and s.tables == ()
+    assert len(s.gaps) == 1 and s.gaps[0].startswith(needs.NOT_YET)
+    assert "/secret" not in s.gaps[0]  # no path reaches the reader
 
 
 def test_svg_made_readable_for_fpdf():
@@ -126,7 +129,7 @@ def test_docx_has_title_language_headings_header_rows_alt_text_and_commentary():
     doc_pr = doc.inline_shapes[0]._inline.docPr
     assert doc_pr.get("descr") == "Bar chart: 70% in hour 3." and doc_pr.get("title") == "Tiny chart"
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert needs.NOT_YET in text and "SIMULATED" in text
+    assert needs.NOT_YET in text and "SIMULATED" in text and "12 wards share a border." in text
 
 
 def _poppler(tool: str, path, *args: str) -> str:
@@ -194,9 +197,44 @@ def test_every_page_figure_in_the_draft_equals_svd_figures(real_draft):
 
 @pytest.mark.realdata
 @pytest.mark.slow
+def test_cross_border_figures_equal_svd_border(real_draft):
+    p = subprocess.run([sys.executable, "-m", "svd", "border", "--json"], cwd=repo_root(), capture_output=True,
+                       text=True, check=True)  # fmt: skip
+    report = json.loads(p.stdout)
+    section = next(s for s in real_draft.sections if s.id == "cross_border")
+    assert list(section.points) == report["sentences"]
+    table = section.tables[0]
+    assert len(table.rows) == len(report["wards"])
+    for row, ward in zip(table.rows, report["wards"], strict=True):
+        assert (
+            row[0] == ward["ward_name"]
+            and row[2] == f"{ward['offences']:,}"
+            and row[6] == ward["change_test"]
+        )
+    mine = [w for w in report["wards"] if w["side"] == report["borough"]]
+    this_side = next(f for f in section.findings if f.id == "border_this_side")
+    assert this_side.value == sum(w["offences"] for w in mine)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_harm_figures_equal_the_harm_view(real_draft):
+    from svd import harm
+
+    ctx = needs.load_context()
+    comp = harm.sna_comparison(ctx.ward, ctx.periods)
+    section = next(s for s in real_draft.sections if s.id == "harm_cost")
+    for r in comp.itertuples():
+        f = next(f for f in section.findings if f.id == f"robbery_share_{r.measure}")
+        assert (f.value is None and pd.isna(r.current)) or f.value == pytest.approx(r.current)
+        assert f.reference["value"] == r.published
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
 def test_the_draft_has_every_section_and_each_finding_its_source(real_draft):
     assert tuple(s.title for s in real_draft.sections) == SECTION_TITLES
-    for s in real_draft.sections[:4]:
+    for s in real_draft.sections[:6]:
         assert s.findings, s.title
     refs = {r for r in strategy.references()["id"]}
     for f in real_draft.findings():
