@@ -361,7 +361,8 @@ def did(treated: np.ndarray, comparison: np.ndarray, after: np.ndarray) -> DiDRe
     n = t + c
     share = np.where(a, ta / (ta + ca), tb / (tb + cb))
     used = n > 0
-    x2 = float((((t - n * share) ** 2) / (n * share * (1 - share)))[used].sum())
+    with np.errstate(invalid="ignore", divide="ignore"):  # months with no offences are left out just below
+        x2 = float((((t - n * share) ** 2) / (n * share * (1 - share)))[used].sum())
     df = int(used.sum()) - 2
     raw = x2 / df if df > 0 else math.nan
     phi = floored_dispersion(raw)
@@ -1372,3 +1373,25 @@ def offence_groups(public: bool = False) -> dict[str, str]:
         for mid, m in metrics.load_metrics().items()
         if m.categories and not (public and pub.needs_suppression("ward", m.sensitive))
     }
+
+
+def for_public(definition: Definition) -> tuple[Definition | None, str | None]:
+    """The definition as public mode may run it, and a note when it changed (the Evaluate page does the same).
+
+    An evaluation publishes each area's monthly counts (the chart) and before/after totals; public mode hides
+    small ward and LSOA counts of sensitive offences (``svd.public``), so a sensitive offence group is replaced
+    by the first group shown in full. None when no group is left.
+    """
+    from dataclasses import replace
+
+    groups = offence_groups(public=True)
+    if definition.offence_group in groups:
+        return definition, None
+    if not groups:
+        return None, "Public mode: no offence group can be evaluated without showing hidden counts."
+    group = next(iter(groups))
+    note = (
+        "Public mode: monthly counts of sensitive offences by area (the serious-violence proxy includes sexual "
+        f"offences) are not shown, so this evaluation uses {groups[group].lower()} instead."
+    )
+    return replace(definition, offence_group=group), note
