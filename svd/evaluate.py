@@ -1213,7 +1213,8 @@ def untested_sentences(
 ) -> list[str]:
     """The three conclusions on simulated records: the estimates, without intervals or tests (``untested``)."""
     return [
-        f"Demonstration on simulated records ({untested}): relative to {comparison_words}, the estimate for "
+        f"Demonstration on simulated records ({untested.removeprefix('change not tested: ')}): relative to "
+        f"{comparison_words}, the estimate for "
         f"{treated_words} is {_pct(did_r.rate_ratio)} after the start. The simulation has no intervention effect, "
         "so this is not a result.",
         f"Weighted displacement difference (demonstration): {wdd_r.wdd:+.1f} offences a month over the treated "

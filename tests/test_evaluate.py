@@ -562,3 +562,48 @@ def test_simulated_records_give_a_demonstration_without_tests():
     )
     assert e.conclusions[0].startswith("Demonstration on simulated records")
     assert "Simulated records" in ev.its_chart(e).to_dict()["title"]["subtitle"]
+
+
+@pytest.mark.realdata
+def test_page_evaluates_lsoas_on_simulated_records_as_a_demonstration():
+    from pagetest import charts, headline, open_page
+
+    at = open_page("evaluate.py")
+    at.radio(key="ev_level").set_value("lsoa").run()
+    assert not at.exception and "Choose the lsoas" in headline(at)
+    at.multiselect(key="ev_lsoas").set_value(["E01034473", "E01034474"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Demonstration on simulated records (the simulation draws the LSOA" in headline(at)
+    assert any("demonstrates the method" in w.value for w in at.warning)
+    assert at.metric[1].value == "Not tested (simulated)" and at.metric[2].value == "–"
+    assert len(charts(at)) == 1
+    comparison = at.multiselect(key="ev_comparison")
+    assert len(comparison.value) == ev.LSOA_COMPARISONS and all(c.startswith("E01") for c in comparison.value)
+    assert "Comparison LSOAs" in comparison.label
+    # Nothing on the page reads as a significance result.
+    assert not any("p = " in m.value for m in at.markdown)
+
+
+@pytest.mark.realdata
+def test_page_evaluates_a_place_in_a_time_window():
+    from pagetest import headline, open_page
+
+    at = open_page("evaluate.py")
+    at.radio(key="ev_level").set_value("place").run()
+    at.selectbox(key="ev_place").set_value("becontree_station").run()
+    at.selectbox(key="ev_radius").set_value(400).run()
+    window = next(k for k, v in ev_windows().items() if v == (15, 21))
+    at.selectbox(key="ev_hours").set_value(window).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Within 400 m of Becontree station" in headline(at)
+    table = next(d.value for d in at.dataframe)
+    assert list(table["Area"]) == ["Treated", "Comparison", "Ring (buffer)"]
+    assert any("15:00 to 20:59" in c.value for c in at.caption)
+    assert any("ring from 400 m to 800 m" in c.value for c in at.caption)
+
+
+def ev_windows() -> dict:
+    sys.path.insert(0, str(repo_root()))
+    from ui.filters import TIME_WINDOWS
+
+    return TIME_WINDOWS
