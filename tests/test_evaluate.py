@@ -607,3 +607,28 @@ def ev_windows() -> dict:
     from ui.filters import TIME_WINDOWS
 
     return TIME_WINDOWS
+
+
+def test_board_pack_page_for_a_simulated_lsoa_evaluation(tmp_path):
+    import subprocess
+    from dataclasses import replace
+
+    from test_boardpack import _tiny_pack
+
+    from svd import boardpack as bp
+
+    grid = lsoa_grid()
+    wards = grid.dissolve("ward_code").reset_index()[["ward_code", "geometry"]]
+    d = ev.Definition(
+        name="Night patrol", lsoas=("L5",), start="2023-07", comparison=("L15",), hours=(15, 21)
+    )
+    e = ev.evaluate_records(grid_records(), d, wards, grid, simulated=True)
+    out = tmp_path / "with.pdf"
+    bp.build_pdf(replace(_tiny_pack(), evaluations=(e,))).output(str(out))
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "Evaluation: Night patrol" in text and "demonstrates the method" in text
+    assert "Time window: 15:00 to 20:59" in text and "Areas" in text and "SIMULATED" in text

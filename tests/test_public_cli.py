@@ -144,3 +144,12 @@ def test_evaluate_cli_in_public_mode_does_not_depend_on_the_hidden_counts(monkey
     assert outs[(True, "real")]["offence_group"] == "Violence with injury"
     assert outs[(True, "real")] == outs[(True, "perturbed")]
     assert outs[(False, "real")]["table"] != outs[(False, "perturbed")]["table"]
+
+
+@pytest.mark.realdata
+def test_board_pack_evaluation_in_public_mode_leaves_out_sensitive_offences(monkeypatch, tmp_path):
+    from svd import boardpack as bp
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    data = bp.write_pack(tmp_path / "p.pdf", evaluations=("Dagenham Heathway police team",))
+    assert [e.offence_title for e in data.evaluations] == ["Violence with injury"]
