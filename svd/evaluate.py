@@ -893,7 +893,7 @@ def place_shapes(place_id: str, radius_m: int | None, place_defs: list[dict], po
         treated = point.buffer(radius, quad_segs=32)
         ring = point.buffer(2 * radius, quad_segs=32).difference(treated)
         what = f"{params['station']} station" if d["method"] == "station_buffer" else params["place"]
-        words = f"within {radius:,.0f} m of {what}"
+        words = f"the area within {radius:,.0f} m of {what}"
         ring_words = f"the ring from {radius:,.0f} m to {2 * radius:,.0f} m round {what}"
     else:
         row = places_gdf[places_gdf["place_id"] == place_id].to_crs(METRIC_CRS)
@@ -976,7 +976,7 @@ def record_units(
            RING: _monthly(rows[in_ring], pd.Series(RING, index=rows.index[in_ring]), months)
            .reindex(columns=[RING], fill_value=0)[RING]}
     )  # fmt: skip
-    names = {**names, PLACE: words[0].upper() + words[1:], RING: ring_words[0].upper() + ring_words[1:]}
+    names = {**names, PLACE: words, RING: ring_words}
     notes.append(
         f"The comparison LSOAs lie wholly outside the place and its ring: the {len(excluded)} LSOAs touching "
         "either are never proposed."
