@@ -579,12 +579,18 @@ def evaluation_page(pdf, family: str, t, e, width: float) -> None:
         f"{pd.Timestamp(e.definition.start + '-01'):%B %Y}.",
         10.5,
     )
+    if e.provenance.simulated:  # said first, in red: a demonstration of the method, not a result
+        para(ev.DEMONSTRATION, 10.5, bold=True, colour=(170, 40, 0))
+    window = ev.window_words(e.definition)
+    if window:
+        para(f"Time window: {window}.", 10.5)
     for sentence in e.conclusions[:2]:
         para(sentence, 10.5)
     para(e.power_note, 9.5, colour=(170, 40, 0) if len(e.months_before) < ev.SHORT_PRE_MONTHS else (0, 0, 0))
+    areas = e.table.columns[1]  # "Wards", or "Areas" for LSOAs and places
     head = (
         "Area",
-        "Wards",
+        areas,
         "Before",
         "After",
         "A month before",
@@ -592,7 +598,7 @@ def evaluation_page(pdf, family: str, t, e, width: float) -> None:
         "Rate before",
         "Rate after",
     )
-    cols = ("Area", "Wards", "Offences before", "Offences after", "A month before", "A month after",
+    cols = ("Area", areas, "Offences before", "Offences after", "A month before", "A month after",
             "Rate before", "Rate after")  # fmt: skip
     pdf.set_font(family, "", 8)
     with pdf.table(
@@ -716,8 +722,13 @@ def write_pack(
     from dataclasses import replace
 
     from svd import evaluate as ev
+    from svd import public as pub
 
     chosen = [ev.load_evaluation(name) for name in evaluations]  # an unknown name fails before the work
+    if (
+        pub.is_public()
+    ):  # as the Evaluate page and the CLI: no sensitive offence group (svd.evaluate.for_public)
+        chosen = [d for d in (ev.for_public(c)[0] for c in chosen) if d is not None]
     data = gather(month, data_dir)
     if chosen:
         data = replace(data, evaluations=tuple(ev.run(d, data_dir, month) for d in chosen))

@@ -95,7 +95,9 @@ def _number(x):
 
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
-    from svd import geo
+    """Gi* and emerging labels per area; in public mode (SVD_PUBLIC=1 or --public) as the Hotspots page shows
+    them: small counts of sensitive offences hidden, no z/p/q values, no LSOAs for sensitive offences."""
+    from svd import geo, public
     from svd.hotspots import area_statistics
     from svd.records import find_extract, load_records
 
@@ -103,6 +105,35 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     gdf = geo.wards() if args.level == "ward" else geo.lsoas()
     table, context = area_statistics(rs.data, args.level, gdf, serious_violence=not args.all_offences)
     source = "simulated" if rs.simulated else "partnership extract"
+    if args.public or public.is_public():
+        from svd.hotspots import public_statistics
+
+        try:
+            shown = public_statistics(table, rs.data, args.level, serious_violence=not args.all_offences)
+        except ValueError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        rows = [
+            {
+                "code": r.area_code,
+                "name": r.area_name,
+                "count": r.count,
+                "hotspot": r.hotspot,
+                "emerging": r.emerging,
+            }
+            for r in shown.itertuples(index=False)
+        ]
+        report = {"level": args.level, "source": source, "source_label": rs.label, "public": True,
+                  "public_note": public.PUBLIC_NOTE, **context, "areas": rows}  # fmt: skip
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(f"{args.level} hotspots, {context['offences']}, {context['period']} ({source.upper()})")
+        print(public.PUBLIC_NOTE)
+        for r in rows:
+            count = r["count"] if isinstance(r["count"], str) else f"{r['count']:,}"
+            print(f"  {r['code']}  {r['name'][:28]:28}  {count:>6}  {r['hotspot']:18}  {r['emerging'] or ''}")
+        return 0
     rows = [
         {
             "code": r.area_code,
@@ -157,34 +188,61 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """An evaluation of an intervention (a saved one by --name, or --wards and --start) on the MPS ward series."""
+    """An evaluation of an intervention (a saved one by --name, or an area and --start): on the MPS ward series,
+    or on record-level data for LSOAs, a place or a time window. Public mode (SVD_PUBLIC=1 or --public) leaves
+    out offence groups whose small ward counts it hides, as the Evaluate page does."""
+    from dataclasses import replace
+
     from svd import evaluate as ev
+    from svd import public
     from svd.catalogue import missing_required
 
     if args.list:
         for name, (d, shipped) in ev.saved_evaluations().items():
-            print(f"{name}: wards {', '.join(d.wards)} from {d.start}{' (shipped)' if shipped else ''}")
+            area = {"ward": "wards " + ", ".join(d.wards), "lsoa": "LSOAs " + ", ".join(d.lsoas),
+                    "place": f"place {d.place}"}[d.level]  # fmt: skip
+            print(f"{name}: {area} from {d.start}{' (shipped)' if shipped else ''}")
         return 0
     try:
         if args.name:
             d = ev.load_evaluation(args.name)
-        elif args.wards and args.start:
+        elif (args.wards or args.lsoas or args.place) and args.start:
             d = ev.Definition.from_dict(
-                {"name": "Evaluation", "wards": _codes(args.wards), "start": args.start,
-                 "offence_group": args.offence_group})  # fmt: skip
+                {
+                    "name": "Evaluation",
+                    "wards": _codes(args.wards or ""),
+                    "lsoas": _codes(args.lsoas or ""),
+                    "place": args.place or "",
+                    "radius_m": args.radius,
+                    "start": args.start,
+                    "offence_group": args.offence_group,
+                }  # fmt: skip
+            )
         else:
             print(
-                "give --name NAME, or --wards CODES and --start YYYY-MM (--list shows saved ones)",
+                "give --name NAME, or --wards, --lsoas or --place with --start YYYY-MM (--list shows saved ones)",
                 file=sys.stderr,
             )
             return 1
         if args.comparison:
-            d = ev.Definition(
-                **{**d.to_dict(), "wards": d.wards, "comparison": tuple(_codes(args.comparison))}
+            d = replace(d, comparison=tuple(_codes(args.comparison)))
+        if args.hours or args.weekdays:
+            d = ev.Definition.from_dict(
+                {
+                    **d.to_dict(),
+                    "hours": _hours(args.hours) if args.hours else d.to_dict().get("hours"),
+                    "weekdays": _weekdays(args.weekdays) if args.weekdays else list(d.weekdays),
+                }  # fmt: skip
             )
     except (KeyError, ValueError) as e:
         print(e.args[0] if e.args else "cannot evaluate", file=sys.stderr)
         return 1
+    public_note = None
+    if args.public or public.is_public():
+        d, public_note = ev.for_public(d)
+        if d is None:
+            print(public_note, file=sys.stderr)
+            return 1
     missing = [c for c in missing_required() if c.dataset.id in ("mps_ward",)]
     if missing:
         for c in missing:
@@ -196,8 +254,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=str))
+        print(json.dumps({**result.to_dict(), "public_note": public_note}, indent=2, default=str))
         return 0
+    if result.provenance.simulated:
+        print("SIMULATED RECORDS: a demonstration of the method, not a result.")
+    if public_note:
+        print(public_note)
     print(f"{d.name}: {result.offence_title}")
     print(result.table.to_string(index=False))
     for sentence in [*result.conclusions, result.power_note]:
@@ -279,6 +341,9 @@ def cmd_border(args: argparse.Namespace) -> int:
         ["ward_name", "neighbour_name", "neighbour_borough", "shared_boundary_m", "r", "q", "movement"],
     )
     print(f"Method: {r['method']}.")
+    return 0
+
+
 def cmd_harm(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -323,6 +388,31 @@ def cmd_harm(args: argparse.Namespace) -> int:
         print(f"  {n['label']}: {now} now; {n['published']:.0f}% published ({n['note']})")
     print(f"  \u201c{r['needs_assessment'][0]['quote']}\u201d")
     return 0
+
+
+def _hours(text: str) -> list[int]:
+    """'15-21' → [15, 21] (15:00 to 20:59); ValueError otherwise."""
+    try:
+        a, b = (int(x) for x in text.replace("–", "-").split("-"))
+    except ValueError:
+        raise ValueError(f"--hours {text!r} is not START-END in whole hours, e.g. 15-21") from None
+    return [a, b]
+
+
+def _weekdays(text: str) -> list[int]:
+    """'Fri,Sat' or '4,5' → [4, 5] (0 = Monday); ValueError otherwise."""
+    from svd.filters import WEEKDAYS
+
+    out = []
+    for part in _codes(text):
+        names = [i for i, w in enumerate(WEEKDAYS) if w.casefold().startswith(part.casefold()[:3])]
+        if part.isdigit():
+            out.append(int(part))
+        elif len(part) >= 3 and len(names) == 1:
+            out.append(names[0])
+        else:
+            raise ValueError(f"--weekdays: {part!r} is not a day (Mon … Sun, or 0 … 6)")
+    return out
 
 
 def _codes(text: str) -> list[str]:
@@ -370,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--level", choices=("ward", "lsoa"), default="ward")
     h.add_argument("--json", action="store_true", help="print the areas as JSON")
     h.add_argument("--all-offences", action="store_true", help="count every offence, not serious violence")
+    h.add_argument("--public", action="store_true", help="as public mode shows it (also SVD_PUBLIC=1)")
     h.set_defaults(func=cmd_hotspots)
     fg = sub.add_parser("figures", help="every figure the pages show, with its source, period and method")
     fg.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -386,8 +477,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--name", help="a saved evaluation's name")
     ev.add_argument("--wards", help="treated ward codes, comma-separated (with --start)")
+    ev.add_argument("--lsoas", help="treated 2021 LSOA codes, comma-separated (record-level data)")
+    ev.add_argument(
+        "--place", help="a place id of geo/places.json, e.g. becontree_station (record-level data)"
+    )
+    ev.add_argument("--radius", type=int, help="metres round the place's point (default: the place's own)")
+    ev.add_argument("--hours", help="time window START-END in whole hours, e.g. 15-21 (record-level data)")
+    ev.add_argument("--weekdays", help="days, e.g. Fri,Sat (record-level data)")
+    ev.add_argument("--public", action="store_true", help="as public mode shows it (also SVD_PUBLIC=1)")
     ev.add_argument("--start", help="YYYY-MM: the intervention's first month")
-    ev.add_argument("--comparison", help="comparison ward codes, comma-separated (default: proposed)")
+    ev.add_argument(
+        "--comparison", help="comparison ward (or LSOA) codes, comma-separated (default: proposed)"
+    )
     ev.add_argument("--offence-group", default="serious_violence", help="metric id (default %(default)s)")
     ev.add_argument("--list", action="store_true", help="list the saved evaluations")
     ev.add_argument("--json", action="store_true", help="print the evaluation as JSON")

@@ -368,7 +368,8 @@ def did(treated: np.ndarray, comparison: np.ndarray, after: np.ndarray) -> DiDRe
     n = t + c
     share = np.where(a, ta / (ta + ca), tb / (tb + cb))
     used = n > 0
-    x2 = float((((t - n * share) ** 2) / (n * share * (1 - share)))[used].sum())
+    with np.errstate(invalid="ignore", divide="ignore"):  # months with no offences are left out just below
+        x2 = float((((t - n * share) ** 2) / (n * share * (1 - share)))[used].sum())
     df = int(used.sum()) - 2
     raw = x2 / df if df > 0 else math.nan
     phi = floored_dispersion(raw)
@@ -899,7 +900,7 @@ def place_shapes(place_id: str, radius_m: int | None, place_defs: list[dict], po
         treated = point.buffer(radius, quad_segs=32)
         ring = point.buffer(2 * radius, quad_segs=32).difference(treated)
         what = f"{params['station']} station" if d["method"] == "station_buffer" else params["place"]
-        words = f"within {radius:,.0f} m of {what}"
+        words = f"the area within {radius:,.0f} m of {what}"
         ring_words = f"the ring from {radius:,.0f} m to {2 * radius:,.0f} m round {what}"
     else:
         row = places_gdf[places_gdf["place_id"] == place_id].to_crs(METRIC_CRS)
@@ -982,7 +983,7 @@ def record_units(
            RING: _monthly(rows[in_ring], pd.Series(RING, index=rows.index[in_ring]), months)
            .reindex(columns=[RING], fill_value=0)[RING]}
     )  # fmt: skip
-    names = {**names, PLACE: words[0].upper() + words[1:], RING: ring_words[0].upper() + ring_words[1:]}
+    names = {**names, PLACE: words, RING: ring_words}
     notes.append(
         f"The comparison LSOAs lie wholly outside the place and its ring: the {len(excluded)} LSOAs touching "
         "either are never proposed."
@@ -1219,7 +1220,8 @@ def untested_sentences(
 ) -> list[str]:
     """The three conclusions on simulated records: the estimates, without intervals or tests (``untested``)."""
     return [
-        f"Demonstration on simulated records ({untested}): relative to {comparison_words}, the estimate for "
+        f"Demonstration on simulated records ({untested.removeprefix('change not tested: ')}): relative to "
+        f"{comparison_words}, the estimate for "
         f"{treated_words} is {_pct(did_r.rate_ratio)} after the start. The simulation has no intervention effect, "
         "so this is not a result.",
         f"Weighted displacement difference (demonstration): {wdd_r.wdd:+.1f} offences a month over the treated "
@@ -1379,3 +1381,25 @@ def offence_groups(public: bool = False) -> dict[str, str]:
         for mid, m in metrics.load_metrics().items()
         if m.categories and not (public and pub.needs_suppression("ward", m.sensitive))
     }
+
+
+def for_public(definition: Definition) -> tuple[Definition | None, str | None]:
+    """The definition as public mode may run it, and a note when it changed (the Evaluate page does the same).
+
+    An evaluation publishes each area's monthly counts (the chart) and before/after totals; public mode hides
+    small ward and LSOA counts of sensitive offences (``svd.public``), so a sensitive offence group is replaced
+    by the first group shown in full. None when no group is left.
+    """
+    from dataclasses import replace
+
+    groups = offence_groups(public=True)
+    if definition.offence_group in groups:
+        return definition, None
+    if not groups:
+        return None, "Public mode: no offence group can be evaluated without showing hidden counts."
+    group = next(iter(groups))
+    note = (
+        "Public mode: monthly counts of sensitive offences by area (the serious-violence proxy includes sexual "
+        f"offences) are not shown, so this evaluation uses {groups[group].lower()} instead."
+    )
+    return replace(definition, offence_group=group), note

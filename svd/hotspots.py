@@ -1196,3 +1196,39 @@ def selection_pattern(
         part_counts = [mps_area_pair(table, p, ward_codes) for p in parts]
     sensitive = public.is_sensitive(f.offence_groups or all_groups, f.domestic_abuse)
     return public_pattern(whole, part_counts, lsoa_ward, sensitive), bool(parts)
+
+
+def public_statistics(table: pd.DataFrame, records: pd.DataFrame, level: str, serious_violence: bool = True):
+    """``area_statistics``' table as public mode may publish it (``python -m svd hotspots`` with SVD_PUBLIC=1):
+    the same rule as the Hotspots page (``svd.public.selection_hidden``: every sensitive offence group in the
+    selection protected by ward, the selection hidden wherever a part is), counts shown as "<5" or "[c]", the
+    emerging label of a hidden row blanked, and no z, p or q values nor the other 12-month window's counts
+    (each would give a hidden count back). ValueError with ``svd.public.LSOA_NOTE`` for sensitive LSOAs."""
+    from svd import public
+
+    recs = records
+    if serious_violence and "serious_violence_proxy" in recs.columns:
+        recs = recs[recs["serious_violence_proxy"].fillna(False).astype(bool).to_numpy()]
+    groups = sorted(str(g) for g in recs["offence_group"].dropna().unique())
+    sensitive = public.is_sensitive(groups)
+    if not public.level_allowed(level, sensitive, public=True):
+        raise ValueError(public.LSOA_NOTE)
+    out = table[["area_code", "area_name", "count", "hotspot", "emerging"]]
+    if not public.needs_suppression(level, sensitive):
+        return out
+    code, _ = LEVELS[level]
+    periods = agg.latest_periods([pd.Timestamp(records["month"].max())])
+    now = recs[recs["month"].isin(periods.current).to_numpy()]
+    codes = out["area_code"].astype(str)
+    whole = pd.Series(out["count"].to_numpy(), index=codes.to_numpy())
+    parts = []
+    for g in groups:
+        if g in public.sensitive_groups():
+            c = now.loc[(now["offence_group"] == g).to_numpy(), code].astype(str).value_counts()
+            parts.append((c.reindex(codes.to_numpy(), fill_value=0), None))
+    hidden, primary = public.selection_hidden((whole, None), parts, None, sensitive)
+    mask = codes.isin(hidden).to_numpy()
+    shown = out.assign(count=public.show_hidden(out, "area_code", "count", hidden, primary))
+    # Blank (None, never "nan") for a hidden row.
+    emerging = [None if m else e for m, e in zip(mask, shown["emerging"], strict=True)]
+    return shown.assign(emerging=pd.Series(emerging, index=shown.index, dtype=object))

@@ -542,7 +542,7 @@ def test_place_evaluation_counts_points_in_the_circle_and_the_ring():
     assert (ring["Offences before"], ring["Offences after"]) == (8 * 24, 8 * 24)
     # LSOAs touching the circle or ring (within 160 m of L5's centre: L0–L2, L4–L6, L8–L10) are never compared.
     assert not set(e.comparison) & {f"L{i}" for i in (0, 1, 2, 4, 5, 6, 8, 9, 10)}
-    assert "Within 80 m of Test station" in e.names.values()
+    assert "the area within 80 m of Test station" in e.names.values()
 
 
 def test_simulated_records_give_a_demonstration_without_tests():
@@ -562,3 +562,101 @@ def test_simulated_records_give_a_demonstration_without_tests():
     )
     assert e.conclusions[0].startswith("Demonstration on simulated records")
     assert "Simulated records" in ev.its_chart(e).to_dict()["title"]["subtitle"]
+
+
+@pytest.mark.realdata
+def test_page_evaluates_lsoas_on_simulated_records_as_a_demonstration():
+    from pagetest import charts, headline, open_page
+
+    at = open_page("evaluate.py")
+    at.radio(key="ev_level").set_value("lsoa").run()
+    assert not at.exception and "Choose the lsoas" in headline(at)
+    at.multiselect(key="ev_lsoas").set_value(["E01034473", "E01034474"]).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Demonstration on simulated records (the simulation draws the LSOA" in headline(at)
+    assert any("demonstrates the method" in w.value for w in at.warning)
+    assert at.metric[1].value == "Not tested (simulated)" and at.metric[2].value == "–"
+    assert len(charts(at)) == 1
+    comparison = at.multiselect(key="ev_comparison")
+    assert len(comparison.value) == ev.LSOA_COMPARISONS and all(c.startswith("E01") for c in comparison.value)
+    assert "Comparison LSOAs" in comparison.label
+    # Nothing on the page reads as a significance result.
+    assert not any("p = " in m.value for m in at.markdown)
+
+
+@pytest.mark.realdata
+def test_page_evaluates_a_place_in_a_time_window():
+    from pagetest import headline, open_page
+
+    at = open_page("evaluate.py")
+    at.radio(key="ev_level").set_value("place").run()
+    at.selectbox(key="ev_place").set_value("becontree_station").run()
+    at.selectbox(key="ev_radius").set_value(400).run()
+    window = next(k for k, v in ev_windows().items() if v == (15, 21))
+    at.selectbox(key="ev_hours").set_value(window).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "the area within 400 m of Becontree station" in headline(at)
+    table = next(d.value for d in at.dataframe)
+    assert list(table["Area"]) == ["Treated", "Comparison", "Ring (buffer)"]
+    assert any("15:00 to 20:59" in c.value for c in at.caption)
+    assert any("ring from 400 m to 800 m" in c.value for c in at.caption)
+
+
+def ev_windows() -> dict:
+    sys.path.insert(0, str(repo_root()))
+    from ui.filters import TIME_WINDOWS
+
+    return TIME_WINDOWS
+
+
+def test_board_pack_page_for_a_simulated_lsoa_evaluation(tmp_path):
+    import subprocess
+    from dataclasses import replace
+
+    from test_boardpack import _tiny_pack
+
+    from svd import boardpack as bp
+
+    grid = lsoa_grid()
+    wards = grid.dissolve("ward_code").reset_index()[["ward_code", "geometry"]]
+    d = ev.Definition(
+        name="Night patrol", lsoas=("L5",), start="2023-07", comparison=("L15",), hours=(15, 21)
+    )
+    e = ev.evaluate_records(grid_records(), d, wards, grid, simulated=True)
+    out = tmp_path / "with.pdf"
+    bp.build_pdf(replace(_tiny_pack(), evaluations=(e,))).output(str(out))
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert "Evaluation: Night patrol" in text and "demonstrates the method" in text
+    assert "Time window: 15:00 to 20:59" in text and "Areas" in text and "SIMULATED" in text
+
+
+@pytest.mark.realdata
+def test_cli_saved_place_evaluation_with_a_window(tmp_path, monkeypatch, capsys):
+    from svd.cli import main
+
+    monkeypatch.setenv("SVD_EVALUATIONS_DIR", str(tmp_path))
+    monkeypatch.delenv("SVD_EXTRACT", raising=False)
+    d = ev.Definition(name="Becontree evenings", place="becontree_station", radius_m=400, start="2024-01",
+                      hours=(15, 21), weekdays=(4, 5))  # fmt: skip
+    ev.save_evaluation(d)
+    assert main(["evaluate", "--list"]) == 0
+    assert "Becontree evenings: place becontree_station from 2024-01" in capsys.readouterr().out
+    assert main(["evaluate", "--json", "--name", "Becontree evenings"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["level"] == "place" and out["time_window"] == "15:00 to 20:59; Fri, Sat"
+    assert out["provenance"]["simulated"] and out["tested"] is False
+    assert out["difference_in_differences"]["p_value"] is None
+    assert [a["name"] for a in out["areas"]["treated"]] == ["the area within 400 m of Becontree station"]
+    assert all(a["code"].startswith("E01") for a in out["areas"]["comparison"])
+    # The same from the options, and the text output says simulated first.
+    argv = ["evaluate", "--place", "becontree_station", "--radius", "400", "--start", "2024-01",
+            "--hours", "15-21", "--weekdays", "Fri,Sat"]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("SIMULATED RECORDS: a demonstration of the method")
+    assert main([*argv[:-2], "--weekdays", "Funday"]) == 1
+    assert "not a day" in capsys.readouterr().err

@@ -752,3 +752,32 @@ def london_store(root: str):
     londonstore.ensure(folder, Path(root))
     release_memory()
     return londonstore.LondonStore(folder)
+
+
+@st.cache_data(show_spinner="Evaluating on the record-level data…", max_entries=16)
+def record_evaluation(root: str, extract: str | None, definition_json: str):
+    """``svd.evaluate.evaluate_records`` for a definition (as JSON) on the session's records: LSOAs, a place
+    or a time window. A ValueError's sentence is returned as a string, not raised, so the page can show it."""
+    import json
+
+    from svd import evaluate as ev
+    from svd import provenance as prov
+
+    d = ev.Definition.from_dict(json.loads(definition_json))
+    rs = records(root, extract)
+    try:
+        return ev.evaluate_records(
+            rs.data, d, wards(root), lsoas(root), lsoa_population(root), simulated=rs.simulated,
+            extract_name=prov.extract_name(rs), names=evaluation_area_names(root),
+            place_context=ev.place_context(Path(root)) if d.level == "place" else None,
+        )  # fmt: skip
+    except ValueError as exc:
+        return str(exc)
+
+
+@st.cache_resource(show_spinner=False)
+def evaluation_area_names(root: str) -> dict[str, str]:
+    """Ward and LSOA code → display name (``svd.evaluate.area_names``)."""
+    from svd import evaluate as ev
+
+    return ev.area_names(Path(root))

@@ -1,4 +1,8 @@
-"""Evaluate (for analysts): did an intervention work? Its wards against comparison wards, on the MPS ward series."""
+"""Evaluate (for analysts): did an intervention work? Its area (wards, LSOAs, or the ground round a priority place)
+against comparison areas, on the MPS ward series or on record-level data (LSOAs, places, time windows)."""
+
+import json
+from dataclasses import replace
 
 import streamlit as st
 
@@ -9,7 +13,12 @@ from ui import filters as uf
 
 ROOT = cache.data_root()
 NEW = "A new evaluation"
-KEYS = ("ev_wards", "ev_start", "ev_group", "ev_comparison")
+KEYS = ("ev_level", "ev_wards", "ev_lsoas", "ev_place", "ev_radius", "ev_hours", "ev_days", "ev_start", "ev_group",
+        "ev_comparison")  # fmt: skip
+LEVELS = {"ward": "Wards", "lsoa": "LSOAs", "place": "Round a priority place"}
+ANY_TIME = "Any time"
+WINDOWS = {ANY_TIME: None, **{k: v for k, v in uf.TIME_WINDOWS.items() if v is not None}}
+OWN_RADIUS = 0  # "the place's own area" (geo/places.json)
 
 
 def _reset(keys=KEYS) -> None:
@@ -33,6 +42,7 @@ def body() -> None:
     )
     _, table = cache.mps_ward(ROOT)
     names = cache.ward_names(ROOT)
+    area_names = cache.evaluation_area_names(ROOT)
     saved = ev.saved_evaluations()
     starts = ev.chosen_months(table)
     groups = ev.offence_groups(public=public.is_public())
@@ -51,15 +61,63 @@ def body() -> None:
         "latest data, or start a new one.",
     )
     base = saved[chosen][0] if chosen in saved else None
+    level = uf.choice(
+        st.radio,
+        "ev_level",
+        list(LEVELS),
+        base.level if base else "ward",
+        label="Treated area",
+        format_func=LEVELS.get,
+        horizontal=True,
+        help="Wards use the published MPS ward counts. LSOAs, a place and a time window need record-level data "
+        "(the partnership's extract, or the simulated records).",
+    )
     left, mid, right = st.columns([2, 1, 1])
     with left:
-        wards = uf.several(
-            "ev_wards",
-            sorted(names, key=names.get),
-            list(base.wards) if base else [],
-            label="Treated wards (where the intervention ran)",
-            format_func=lambda c: names.get(c, c),
-        )
+        wards, lsoas, place, radius = [], [], "", None
+        if level == "ward":
+            wards = uf.several(
+                "ev_wards",
+                sorted(names, key=names.get),
+                list(base.wards) if base else [],
+                label="Treated wards (where the intervention ran)",
+                format_func=lambda c: names.get(c, c),
+            )
+        elif level == "lsoa":
+            lsoa_names = {c: n for c, n in area_names.items() if c.startswith("E01")}
+            lsoas = uf.several(
+                "ev_lsoas",
+                sorted(lsoa_names, key=lsoa_names.get),
+                list(base.lsoas) if base else [],
+                label="Treated LSOAs (where the intervention ran)",
+                format_func=lambda c: lsoa_names.get(c, c),
+            )
+        else:
+            places = ev.place_choices()
+            place = uf.choice(
+                st.selectbox,
+                "ev_place",
+                list(places),
+                base.place if base and base.place in places else next(iter(places)),
+                label="Priority place",
+                format_func=places.get,
+            )
+            radii = [OWN_RADIUS, 200, 300, 400, 500, 600, 800, 1000]
+            radius = (
+                uf.choice(
+                    st.selectbox,
+                    "ev_radius",
+                    radii,
+                    base.radius_m if base and base.radius_m in radii else OWN_RADIUS,
+                    label="Area",
+                    format_func=lambda r: (
+                        "The place as defined (geo/places.json)" if r == OWN_RADIUS else f"{r} m round it"
+                    ),
+                    help="A station or park is a circle round its point; the ring of the same width round it is the "
+                    "displacement buffer.",
+                )
+                or None
+            )
     with mid:
         start_default = base.start if base and base.start in starts else starts[len(starts) // 2]
         start = uf.choice(
@@ -70,26 +128,58 @@ def body() -> None:
         group = uf.choice(
             st.selectbox, "ev_group", list(groups), group_default, label="Offences", format_func=groups.get
         )
+    win, days = st.columns([1, 1])
+    with win:
+        base_window = next((k for k, v in WINDOWS.items() if base and v == base.hours), ANY_TIME)
+        window = uf.choice(
+            st.selectbox,
+            "ev_hours",
+            list(WINDOWS),
+            base_window,
+            label="Time of day (record-level data)",
+            help="Only offences in this window: an evaluation of a time-targeted patrol.",
+        )
+    with days:
+        weekdays = uf.weekdays("ev_days", st.container())
     if base and base.offence_group not in groups:
         st.info(
             "Public mode: monthly ward counts of sensitive offences (the serious-violence proxy includes sexual "
             f"offences) are not shown, so this evaluation uses {groups[group].lower()} instead.",
             icon=":material/visibility_off:",
         )
-    if not wards:
+    if not (wards or lsoas or place):
         with head:
             frame.headline(
-                "Evaluate an intervention", "Choose the wards where the intervention ran.", provenance=None
+                "Evaluate an intervention",
+                f"Choose the {LEVELS[level].lower()} where the intervention ran.",
+                provenance=None,
             )
         return
+    definition = ev.Definition(
+        name=chosen if chosen in saved else "Evaluation",
+        wards=tuple(wards),
+        lsoas=tuple(lsoas),
+        place=place,
+        radius_m=radius,
+        start=start,
+        offence_group=group,
+        hours=WINDOWS[window],
+        weekdays=tuple(weekdays),
+    )
 
-    # A different treated area, start or offence group means a different proposal: forget the old choice.
-    signature = (tuple(wards), start, group)
+    # A different treated area, start, offences or window means a different proposal: forget the old choice.
+    signature = json.dumps(definition.to_dict() | {"name": ""}, sort_keys=True)
     if st.session_state.get("ev_signature", signature) != signature:
         _reset(("ev_comparison",))
     st.session_state["ev_signature"] = signature
 
-    proposal = cache.evaluation(ROOT, tuple(wards), start, group, ())
+    def run(comparison: tuple[str, ...]):
+        d = replace(definition, comparison=comparison)
+        if d.uses_records:
+            return cache.record_evaluation(ROOT, cache.extract_path(), json.dumps(d.to_dict()))
+        return cache.evaluation(ROOT, d.wards, start, group, comparison)
+
+    proposal = run(())
     if isinstance(proposal, str):
         with head:
             frame.headline(
@@ -99,36 +189,42 @@ def body() -> None:
     candidates = proposal.candidates
     proposed = list(candidates.loc[candidates["proposed"], "ward"])
     saved_comparison = [w for w in (base.comparison if base else ()) if w in set(candidates["ward"])]
+    unit = f"{proposal.unit}s"
     comparison = uf.several(
         "ev_comparison",
         list(candidates["ward"]),
         saved_comparison or proposed,
-        label="Comparison wards (proposed: the most similar before the start; change them if you know better)",
-        format_func=lambda c: names.get(c, c),
+        label=f"Comparison {unit} (proposed: the most similar before the start; change them if you know better)",
+        format_func=lambda c: proposal.names.get(c, c),
     )
     st.caption(
-        f"Neighbouring wards, kept out of the comparison as the displacement buffer: "
-        f"{', '.join(names.get(c, c) for c in proposal.buffer) or 'none'}. Method: {ev.COMPARISON_METHOD}."
+        f"Displacement buffer, kept out of the comparison: "
+        f"{', '.join(proposal.names.get(c, c) for c in proposal.buffer) or 'none'}. Method: {proposal.methods[0]}."
     )
     if not comparison:
-        st.warning("Choose at least one comparison ward.", icon=":material/warning:")
+        st.warning(f"Choose at least one comparison {proposal.unit}.", icon=":material/warning:")
         return
-    result = cache.evaluation(ROOT, tuple(wards), start, group, tuple(comparison))
+    result = run(tuple(comparison))
     if isinstance(result, str):
         st.warning(f"This cannot be evaluated: {result}", icon=":material/warning:")
         return
 
     with head:
         frame.headline("Evaluate an intervention", result.conclusions[0], provenance=result.provenance)
+        if result.provenance.simulated:
+            st.warning(
+                ev.DEMONSTRATION if not result.tested else result.provenance.notes, icon=":material/science:"
+            )
         if len(result.months_before) < ev.SHORT_PRE_MONTHS:
             st.warning(result.power_note, icon=":material/info:")
         else:
             st.info(result.power_note, icon=":material/info:")
 
     st.subheader("Before and after")
+    window_words = ev.window_words(result.definition)
     st.caption(
-        f"{result.offence_title}, {len(result.months_before)} months before the start and "
-        f"{len(result.months_after)} from it. Rates: {ev.RATE_WORDS}."
+        f"{result.offence_title}{f', {window_words}' if window_words else ''}, {len(result.months_before)} months "
+        f"before the start and {len(result.months_after)} from it. {result.notes[1 if not result.tested else 0]}"
     )
     exports.show_table(result.table, "Before and after", provenance=result.provenance)
 
@@ -136,10 +232,13 @@ def body() -> None:
     d = result.did
     a, b, c = st.columns(3)
     a.metric("Rate ratio (treated against comparison)", f"{d.rate_ratio:.2f}")
-    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}")
-    c.metric("p-value", f"{d.p_value:.3f}")
+    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}" if result.tested else "Not tested (simulated)")
+    c.metric("p-value", f"{d.p_value:.3f}" if result.tested else "–")
     st.markdown(result.conclusions[0])
-    st.caption(f"Method: {d.method}; dispersion {d.dispersion:.2f} on {d.df} degrees of freedom.")
+    st.caption(
+        f"Method: {d.method}; dispersion {d.dispersion:.2f} on {d.df} degrees of freedom."
+        + (f" {result.untested[0].upper()}{result.untested[1:]}." if result.untested else "")
+    )
 
     st.subheader("Displacement or diffusion of benefits")
     st.markdown(result.conclusions[1])
@@ -159,21 +258,13 @@ def body() -> None:
 
     st.subheader("Save this evaluation")
     st.caption(
-        "Saved evaluations keep the wards, start month, offences and comparison wards, so the partnership can "
-        "re-run them next month on the latest data."
+        "Saved evaluations keep the treated area, start month, offences, time window and comparison areas, so "
+        "the partnership can re-run them next month on the latest data."
     )
     name = st.text_input("Name", value=chosen if chosen in saved else "", key="ev_name")
     if st.button("Save this evaluation", disabled=not name.strip()):
         try:
-            ev.save_evaluation(
-                ev.Definition(
-                    name=name.strip(),
-                    wards=tuple(wards),
-                    start=start,
-                    offence_group=group,
-                    comparison=tuple(comparison),
-                )
-            )
+            ev.save_evaluation(replace(definition, name=name.strip(), comparison=tuple(comparison)))
             st.success(f"Saved '{name.strip()}'.", icon=":material/check:")
         except OSError:
             st.error("The evaluation could not be saved: the evaluations folder is not writable.")
