@@ -16,7 +16,8 @@ Per run, on a server process started for that run (so every cache is cold):
 
 ``--snapshots fresh`` (default) starts every server with an empty snapshot folder (``SVD_CACHE_DIR``), as on
 a first start; ``--snapshots restart`` keeps the snapshots an unmeasured first run wrote, as on a restart.
-``--records N`` writes an N-row extract (the simulation resampled, as bench/benchmark.py does) and starts the
+``--floor`` measures only the floor: a bare Streamlit script whose one element is the same loading message,
+on the same config and browser (what Streamlit's frontend alone takes). ``--records N`` writes an N-row extract (the simulation resampled, as bench/benchmark.py does) and starts the
 server with ``SVD_EXTRACT`` set to it. Prints a Markdown table; ``--json`` prints the raw results too.
 """
 
@@ -160,6 +161,35 @@ def one_run(browser, script: str, port: int, env: dict[str, str]) -> dict:
     return result
 
 
+# The floor: a bare Streamlit script whose only element is the app's own loading message, on a cold server
+# with the same config (.streamlit/config.toml) and browser: what Streamlit's frontend alone takes to draw it.
+FLOOR_SCRIPT = 'import streamlit as st\nst.markdown("⏳ **Loading the data…**")\n'
+
+
+def floor_runs(browser, port: int, runs: int, env: dict[str, str]) -> list[dict]:
+    """Navigation → first element and → loading message for a bare hello-world script, ``runs`` cold servers."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "hello.py"
+        script.write_text(FLOOR_SCRIPT, encoding="utf-8")
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            page.add_init_script(OBSERVER_JS)
+            proc, ready_s = _start(str(script), port, env)
+            try:
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
+                page.wait_for_function(
+                    "() => window.__cold && window.__cold.loading !== undefined", timeout=120_000
+                )
+                cold = page.evaluate("() => window.__cold")
+                out.append({"ready_s": ready_s, **{f"{k}_ms": v for k, v in cold.items()}})
+            finally:
+                context.close()
+                stop_app(proc)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the cold-start benchmark and print its table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -176,12 +206,43 @@ def main(argv: list[str] | None = None) -> int:
         help="fresh: every server starts with no snapshots on disk (a first start); restart: snapshots kept "
         "from an unmeasured first run (a restarted server, ui/snapshot.py)",
     )
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="only the floor: a bare Streamlit script showing the loading message (FLOOR_SCRIPT)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
     env = dict(os.environ)
+    if args.floor:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            runs = floor_runs(browser, args.port, args.runs, env)
+            browser.close()
+        load = os.getloadavg()
+        print(
+            f"Bare Streamlit script (the loading message only), median of {len(runs)} cold servers; "
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs."
+        )
+        print()
+        print("| measure | value |")
+        print("|---|---:|")
+        print(
+            f"| `streamlit run` → ready (ms) | {statistics.median(r['ready_s'] for r in runs) * 1000:,.0f} |"
+        )
+        for key, what in (("first_element_ms", "first element drawn"), ("loading_ms", "loading message")):
+            vals = [r[key] for r in runs if key in r]
+            print(
+                f"| navigation → {what} (ms) | {statistics.median(vals):,.0f} (runs: "
+                + ", ".join(f"{v:,.0f}" for v in vals)
+                + ") |"
+            )
+        if args.json:
+            print(json.dumps(runs, indent=1))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         if args.records:
             from bench.benchmark import write_extract

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 import altair as alt
 import pandas as pd
-from scipy import stats as sps
 
 from svd import aggregate as agg
 from svd import config, stats
@@ -124,7 +123,7 @@ def share_change(k1: int, n1: int, k0: int, n0: int, alpha: float = 0.05) -> tup
     if se == 0:
         return "no significant change", 1.0
     z = (k1 / n1 - k0 / n0) / se
-    p = float(2 * sps.norm.sf(abs(z)))
+    p = float(2 * stats.norm_sf(abs(z)))
     if p >= alpha:
         return "no significant change", p
     return ("significant increase" if z > 0 else "significant decrease"), p

@@ -67,3 +67,13 @@ def server():
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_app(proc)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _error_details_shown_to_tests():
+    """The server hides exception text from users (client.showErrorDetails = "none" in .streamlit/config.toml);
+    AppTest reads that file too, so the tests see the details again to assert on them and to report failures."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+    yield

@@ -21,6 +21,13 @@ TIME_WINDOWS = {
     "15:00 to 19:00 (after school, 'Lost Hours')": (15, 19),
     "21:00 to 06:00 (night)": (21, 6),
 }
+# What the select box shows: short enough for the Hotspots filter column at 1440 px (the option, which is what
+# a link holds, keeps its full name; the help text gives it).
+TIME_WINDOW_SHORT = {
+    "15:00 to 21:00 (the strategy's priority window)": "15:00 to 21:00 (priority window)",
+    "06:00 to 09:00 (morning school run)": "06:00 to 09:00 (school run)",
+    "15:00 to 19:00 (after school, 'Lost Hours')": "15:00 to 19:00 (Lost Hours)",
+}
 
 
 def bound(
@@ -277,6 +284,8 @@ def time_window(key: str = "hours", container=None) -> tuple[int, int] | None:
             lambda r: r if r in names else names[0],
             label="Time of day",
             options=names,
+            format_func=lambda name: TIME_WINDOW_SHORT.get(name, name),
+            help="15:00 to 21:00 is the strategy's priority window; 15:00 to 19:00 the after-school 'Lost Hours'.",
         )
     return TIME_WINDOWS[choice]
 

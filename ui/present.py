@@ -31,9 +31,12 @@ AXIS_TITLE_SIZE = charts.PRESENT_AXIS_TITLE_SIZE
 TABLE_SIZE = 22
 BODY_SIZE = 24
 
-# The map in presentation mode: what a 1920×1080 screen leaves under the headline, the view zoomed to fit it.
-# (A deck cannot refit itself to the window, and CSS zoom breaks its canvas: one height for both projectors.)
+# The map in presentation mode: what the screen leaves under the headline, the view zoomed to fit it. A deck
+# cannot refit itself to the window (and CSS zoom breaks its canvas), so the room gets one deck per screen
+# height and CSS shows the one that fits: TALL from 801 px of window height (1920×1080), SHORT below (1280×720).
 MAP_HEIGHT = 620
+MAP_HEIGHT_SHORT = 400
+SHORT_SCREEN_PX = 800  # the media query's max-height for the short deck (and the short screens' smaller type)
 MAP_LABEL_SIZE = 20
 
 
@@ -78,8 +81,11 @@ header[data-testid="stHeader"] {{ display: none !important; }}
 .stApp [data-testid="stCaptionContainer"], .stApp [data-testid="stCaptionContainer"] p, .stApp [data-testid="stCaptionContainer"] * {{ color: #1a1a1a !important; opacity: 1 !important; }}
 .block-container, [data-testid="stMainBlockContainer"] {{ max-width: 100% !important;
   padding: 1.5rem 2.5rem 3rem 2.5rem !important; }}
+/* One map per screen height (map_for_room): the one that fits this window. */
+@media (max-height: {SHORT_SCREEN_PX}px) {{ .st-key-svd-room-map-tall {{ display: none !important; }} }}
+@media (min-height: {SHORT_SCREEN_PX + 1}px) {{ .st-key-svd-room-map-short {{ display: none !important; }} }}
 /* Short screens (1280×720): smaller title and headline, so the map and charts start higher. */
-@media (max-height: 800px) {{
+@media (max-height: {SHORT_SCREEN_PX}px) {{
   .stApp h1 {{ font-size: 2.2rem !important; padding-top: 0 !important; }}
   .stApp .stMarkdown p.svd-headline, .stApp p.svd-headline {{ font-size: 1.6rem !important; }}
   .block-container, [data-testid="stMainBlockContainer"] {{ padding-top: 0.5rem !important; }}
@@ -133,26 +139,50 @@ def apply() -> bool:
     return on
 
 
-def map_for_room(deck, height: int):
-    """(deck, height) for ``st.pydeck_chart``: as given normally; in presentation mode a copy ``MAP_HEIGHT``
-    tall, its view zoomed to fit, with labels and tooltips of 20 px."""
+def pydeck_chart(deck, height: int, key: str) -> None:
+    """``st.pydeck_chart`` of ``deck`` ``height`` tall; in presentation mode one deck per screen height
+    (``map_for_room``: ``MAP_HEIGHT`` and ``MAP_HEIGHT_SHORT``), of which the CSS shows the one that fits."""
+    if not is_presenting():
+        st.pydeck_chart(deck, height=height, key=key)
+        return
+    for name, room_height in (("tall", MAP_HEIGHT), ("short", MAP_HEIGHT_SHORT)):
+        with st.container(key=f"svd-room-map-{name}"):
+            room, shown = map_for_room(deck, height, room_height)
+            st.pydeck_chart(room, height=shown, key=f"{key}-{name}")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _room_labels(rows: tuple[tuple, ...], zoom: float, size: int) -> list[dict]:
+    """The map's labels laid out again for the room's zoom and type size (``svd.maps.place_labels``)."""
+    from svd import maps
+
+    labels = pd.DataFrame(list(rows), columns=["name", "lon", "lat", "kind"])
+    return maps.place_labels(labels, zoom=zoom, size=size).to_dict(orient="records")
+
+
+def map_for_room(deck, height: int, room_height: int = MAP_HEIGHT):
+    """(deck, height) for ``st.pydeck_chart``: as given normally; in presentation mode a copy ``room_height``
+    tall, its view zoomed to fit, with labels (laid out again for that zoom and size, so that none overlap)
+    and tooltips of 20 px. The deck given is not changed: other sessions may hold it."""
     if not is_presenting():
         return deck, height
     room = copy.copy(deck)
     view = copy.copy(deck.initial_view_state)
-    view.zoom = view.zoom - math.log2(height / MAP_HEIGHT)
+    view.zoom = view.zoom - math.log2(height / room_height)
     room.initial_view_state = view
     layers = []
     for layer in deck.layers:
         if getattr(layer, "type", None) == "TextLayer":
             layer = copy.copy(layer)
             layer.get_size = MAP_LABEL_SIZE
+            rows = tuple((r["name"], r["lon"], r["lat"], r.get("kind", "")) for r in layer.data)
+            layer.data = _room_labels(rows, round(view.zoom, 3), MAP_LABEL_SIZE)
         layers.append(layer)
     room.layers = layers
     tooltip = getattr(deck, "_tooltip", None)
     if isinstance(tooltip, dict):
         room._tooltip = {**tooltip, "style": {**tooltip.get("style", {}), "fontSize": f"{LABEL_SIZE}px"}}
-    return room, MAP_HEIGHT
+    return room, room_height
 
 
 def filters_box():

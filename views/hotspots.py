@@ -288,7 +288,9 @@ def tasking_section(source: str, head) -> None:
             ),
             provenance=recs,
         )
-    map_area.caption(
+    # In presentation mode the count line goes under the map, so the map starts higher on a short screen.
+    above, map_box, below = map_area.container(), map_area.container(), map_area.container()
+    (below if present.is_presenting() else above).caption(
         f"**{int(raw['count'].sum()):,} offences** ({tag}) · {what} · change against "
         f"{hs.period_label(pstart, pend)}."
         + (" Counts of 1 to 4 are hidden on the map, in the table and in the downloads." if hide else "")
@@ -298,9 +300,9 @@ def tasking_section(source: str, head) -> None:
     if note := shared["periods"].problem(
         months, "the record-level data" if records_mode else "the MPS ward counts"
     ):
-        map_area.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
+        above.warning(note + " Choose other months in the sidebar.", icon=":material/event_busy:")
 
-    map_col, legend_col = map_area.columns([3, 1])
+    map_col, legend_col = map_box.columns([3, 1])
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
         tips = shown["tip"] + ("\nSimulated records" if recs.simulated else "")
@@ -324,8 +326,7 @@ def tasking_section(source: str, head) -> None:
             basemap=basemap,
             period=period,
         )
-        deck, height = present.map_for_room(deck, 560)
-        st.pydeck_chart(deck, height=height, key="hs_map")
+        present.pydeck_chart(deck, 560, key="hs_map")
         area_word = "ward" if level == "ward" else "LSOA"
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
