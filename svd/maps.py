@@ -8,7 +8,6 @@ so it works offline and needs no map-service key.
 from __future__ import annotations
 
 import copy
-import functools
 import html
 import json
 from collections.abc import Sequence
@@ -564,7 +563,7 @@ def hotspot_deck(
                 character_set=pydeck.types.String("".join(sorted(set("".join(labels["name"].astype(str)))))),
             )
         )
-    deck = copy.copy(_base_deck(basemap, height))  # pydeck's Deck() probes for Jupyter widgets: ~3 ms a time
+    deck = _base_deck(basemap, height)  # built per map (~3 ms: pydeck's Deck() probes for Jupyter widgets)
     deck.layers = layers
     deck._tooltip = tooltip(period)  # what st.pydeck_chart reads
     return deck
@@ -605,7 +604,6 @@ def tooltip(period: str = "") -> dict:
     return {"html": "<b>{name}</b><br>{tip}" + tail, "style": dict(TOOLTIP_STYLE)}
 
 
-@functools.cache
 def _base_deck(basemap: bool, height: int) -> CompactDeck:
     # No basemap: map_provider=None with pydeck's default map_style sentinel. Streamlit's frontend swaps a
     # *missing* map_style (map_style=None) for a hosted Carto style, so None would still fetch a basemap.

@@ -9,7 +9,6 @@ most recent release that has that month complete, and reports revisions and gaps
 
 from __future__ import annotations
 
-import functools
 import json
 import operator
 import re
@@ -131,7 +130,6 @@ def _norm_name(name: object) -> str:
     return re.sub(r"\s+", " ", str(name).replace("&", " and ")).strip().casefold()
 
 
-@functools.cache
 def _borough_map(root: Path) -> dict[str, str]:
     path = root / "geo" / "london_boroughs_2022.geojson"
     try:

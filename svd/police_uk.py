@@ -8,7 +8,6 @@ but flagged ``is_asb`` so offence counts can leave them out.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,7 +239,6 @@ def street_files(data_dir: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if _FILE_MONTH.match(p.name))
 
 
-@functools.cache
 def _load(root: Path) -> StreetLoad:
     files = street_files(root)
     results = [read_street_file(p, data_dir=root) for p in files]
@@ -281,5 +279,7 @@ def _load(root: Path) -> StreetLoad:
 
 
 def load_street(data_dir: Path | None = None) -> StreetLoad:
-    """Every police.uk street file in the data directory combined, with counts and the months missing."""
-    return _load(Path(data_dir or default_data_dir()).resolve()).copy()
+    """Every police.uk street file in the data directory combined, with counts and the months missing.
+
+    Each call reads the files again (no cache here: the dashboard caches in ui/cache.py)."""
+    return _load(Path(data_dir or default_data_dir()).resolve())

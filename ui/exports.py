@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from svd import catalogue, export, public
-from svd.provenance import Provenance
+from svd.provenance import EXTRACT, Provenance
+from svd.store import DOWNLOAD
 from ui import present
 
 PNG = "image/png"
@@ -89,6 +90,22 @@ def chart_downloads(
         )
 
 
+def _audited(make, provenance: Provenance, what: str):
+    """``make`` (a download's deferred data), writing an audit entry when it runs if the table rests on the
+    partnership's records (who is taken now: the download itself runs outside the page's run)."""
+    if provenance.kind != EXTRACT:
+        return make
+    from ui import access
+
+    by = access.who()
+
+    def audited():
+        access.audit(DOWNLOAD, what, by=by)
+        return make()
+
+    return audited
+
+
 def table_downloads(
     df: pd.DataFrame | Mapping[str, pd.DataFrame],
     name: str,
@@ -114,7 +131,7 @@ def table_downloads(
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             f"{label} (CSV)" if label else "CSV",
-            lambda: export.table_csv(first, provenance),
+            _audited(lambda: export.table_csv(first, provenance), provenance, f"{name} (CSV)"),
             file_name=f"{stem}.csv",
             mime=CSV,
             key=f"{key}-csv",
@@ -124,7 +141,7 @@ def table_downloads(
         )
         st.download_button(
             f"{label} (Excel)" if label else "Excel",
-            lambda: export.table_xlsx(frames, provenance),
+            _audited(lambda: export.table_xlsx(frames, provenance), provenance, f"{name} (Excel)"),
             file_name=f"{stem}.xlsx",
             mime=XLSX,
             key=f"{key}-xlsx",
