@@ -54,8 +54,12 @@ def _read_catalogue(path: Path) -> dict:
 
 
 def load_catalogue(path: Path | None = None) -> list[Dataset]:
-    """The datasets listed in the catalogue."""
+    """The datasets listed in the catalogue for the partnership's borough: a dataset with a ``borough`` (one
+    borough's own files, e.g. Barking and Dagenham's boundaries) is left out for every other borough."""
+    from svd.config import borough
+
     raw = _read_catalogue((path or definitions_dir() / "catalogue.json").resolve())
+    code = borough().code
     return [
         Dataset(
             id=d["id"],
@@ -72,6 +76,7 @@ def load_catalogue(path: Path | None = None) -> list[Dataset]:
             required=d["required"],
         )
         for d in raw["datasets"]
+        if d.get("borough") in (None, code)
     ]
 
 

@@ -30,13 +30,28 @@ UNDER_25_DENOMINATOR = "per 1,000 residents aged under 25, Census 2021"
 POISSON_METHOD = "change: exact Poisson test of the two 12-month counts, 5% level"
 
 
+SNA = "the 2023 Strategic Needs Assessment"
+
+
+def sna_source() -> str:
+    """Whose needs assessment the simulation's shares come from, as a reader should be told it: the
+    partnership's own, or (for a borough without one) another borough's, never passed off as its own."""
+    from svd import strategy
+
+    if strategy.available():
+        return SNA
+    return (
+        f"another London borough's 2023 Strategic Needs Assessment (none has been added for {borough().name})"
+    )
+
+
 def simulation_notes() -> dict:
     """``{"real": ..., "assumed": ...}``: what a simulated record-level figure rests on, in plain words.
 
     Read each time (a few kilobytes; no cache in ``svd``: caching belongs to ``ui/cache.py``).
     """
     raw = json.loads((definitions_dir() / "metrics.json").read_text(encoding="utf-8"))
-    return dict(raw.get("simulation", {}))
+    return {k: str(v).replace(SNA, sna_source()) for k, v in raw.get("simulation", {}).items()}
 
 
 def simulation_sentence(fixes: str | None = None) -> str:
@@ -167,7 +182,7 @@ def records(
     if simulated:
         return Provenance(
             SIMULATED,
-            "simulated records built on the real MPS ward counts, calibrated to the 2023 Strategic Needs Assessment",
+            f"simulated records built on the real MPS ward counts, calibrated to {sna_source()}",
             period,
             comparison_period,
             area,

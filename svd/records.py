@@ -27,6 +27,13 @@ SIMULATED_NOTICE = (
 )
 
 
+def simulated_notice() -> str:
+    """``SIMULATED_NOTICE``, naming whose needs assessment the shares come from (``provenance.sna_source``)."""
+    from svd.provenance import SNA, sna_source
+
+    return SIMULATED_NOTICE.replace(SNA, sna_source())
+
+
 @dataclass(frozen=True)
 class RecordSet:
     """Canonical records plus where they came from, in words a board member can read."""
@@ -75,7 +82,7 @@ def load_records(
         return from_result(read_incidents(Path(extract), data_dir=data_dir), Path(extract).name)
     root = Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
     result = _simulated(int(seed), root, ward_table)
-    return RecordSet(data=result.data, source="simulated", label=SIMULATED_NOTICE, import_result=None)
+    return RecordSet(data=result.data, source="simulated", label=simulated_notice(), import_result=None)
 
 
 def from_result(result: ImportResult, name: str) -> RecordSet:
@@ -89,7 +96,7 @@ def from_result(result: ImportResult, name: str) -> RecordSet:
         label = (
             f"Simulated records in the extract {name}: {simulated_rows:,} of "
             f"{result.rows_accepted:,} records say their source is simulated{set_aside}. "
-            + SIMULATED_NOTICE.split(". ", 1)[1]
+            + simulated_notice().split(". ", 1)[1]
         )
         return RecordSet(data=result.data, source="simulated", label=label, import_result=result)
     label = f"Partnership extract {name}: {result.rows_accepted:,} records" + set_aside
