@@ -348,10 +348,10 @@ def cmd_harm(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from svd import aggregate as agg
-    from svd import harm, mps, taxonomy
+    from svd import config, harm, mps, taxonomy
 
     merged = mps.load_mps(level="ward")
-    borough = taxonomy.classify_mps(mps.for_borough(merged, BOROUGH_CODE).table)
+    borough = taxonomy.classify_mps(mps.for_borough(merged, config.borough().code).table)
     periods = None
     if args.month:
         end = pd.Timestamp(f"{args.month}-01")

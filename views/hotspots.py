@@ -4,9 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import config, maps, public
+from svd import config, harm, maps, public
 from svd import filters as sf
-from svd import harm, maps, public
 from svd import hotspots as hs
 from svd import provenance as prov
 from ui import cache, exports, frame, present, share
