@@ -283,6 +283,20 @@ def ward_adjacency(wards_gdf: gpd.GeoDataFrame, tolerance_m: float = ADJACENCY_T
     return out.sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)[columns]
 
 
+def border_pairs(adjacency: pd.DataFrame, borough_code: str, min_shared_m: float = 0.0) -> pd.DataFrame:
+    """The borough's wards that touch a neighbouring borough's, one row per pair seen from the borough's side.
+
+    ``adjacency`` is ``ward_adjacency()``; ``min_shared_m`` leaves out pairs sharing less border than that
+    (e.g. 50 to drop wards meeting only at a corner). Same columns, sorted by ward_code, neighbour_code.
+    """
+    mine = adjacency[
+        (adjacency["borough_code"] == borough_code)
+        & adjacency["cross_border"]
+        & (adjacency["shared_boundary_m"] >= min_shared_m)
+    ]
+    return mine.sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)
+
+
 BESTFIT_METHODS = ("overlap", "point")
 
 

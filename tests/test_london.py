@@ -42,6 +42,9 @@ def test_ward_adjacency_touching_gap_and_far():
     assert ab["shared_boundary_m"] == pytest.approx(1000, abs=20)
     bc = adj[(adj["ward_code"] == "B") & (adj["neighbour_code"] == "C")].iloc[0]
     assert bc["cross_border"] and bc["neighbour_borough_code"] == "B2"
+    assert london.border_pairs(adj, "B1")[["ward_code", "neighbour_code"]].values.tolist() == [["B", "C"]]
+    assert london.border_pairs(adj, "B2")[["ward_code", "neighbour_code"]].values.tolist() == [["C", "B"]]
+    assert london.border_pairs(adj, "B1", min_shared_m=1500).empty
     # A tighter tolerance than the gap separates B and C.
     strict = london.ward_adjacency(wards, tolerance_m=1.0)
     assert set(zip(strict["ward_code"], strict["neighbour_code"], strict=True)) == {("A", "B"), ("B", "A")}
