@@ -44,7 +44,7 @@ from svd import config, maps, trends
 from svd import metrics as mx
 from svd import provenance as prov
 from svd import stats as st_
-from svd.charts import ACCENT, MUTED, NORMAL, ChartStyle, finish
+from svd.charts import ACCENT, NORMAL, ChartStyle, finish
 from svd.population import BAND_COLUMNS
 from svd.provenance import Provenance
 
@@ -53,6 +53,7 @@ CITY_OF_LONDON = "E09000001"
 LEVELS: dict[str, tuple[float, float]] = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
 WINSOR = (0.10, 0.90)  # Spiegelhalter (2005): z-scores Winsorised at these quantiles before estimating φ
 MIN_SHARED_BOUNDARY_M = 50.0
+INTERIOR = (225, 225, 225)  # the borough's wards away from the border, on the map
 MOVE_ALPHA = 0.05
 SIMILAR_N = 5
 POSITIONS = (
@@ -343,7 +344,12 @@ def funnel_chart(f: Funnel, style: ChartStyle = NORMAL) -> alt.LayerChart:
         group=np.where(f.points["is_borough"], "This borough", "Other boroughs"),
         label=np.where(f.points["is_borough"], f.points["borough_name"], ""),
     )
-    x = alt.X("population:Q", title="Residents (Census 2021)", scale=alt.Scale(zero=False))
+    x = alt.X(
+        "population:Q",
+        title="Residents (Census 2021)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="~s", labelOverlap=True),
+    )
     y = alt.Y("rate_per_1000:Q", title="Offences per 1,000 residents", scale=alt.Scale(zero=False))
     dash = alt.StrokeDash(
         "limit:N",
@@ -524,52 +530,73 @@ def ward_distribution(
 
 
 def ward_chart(dist: WardDistribution, style: ChartStyle = NORMAL) -> alt.LayerChart:
-    """London's ward rates as a box plot with every ward a tick; the borough's wards orange, with tooltips."""
-    w = dist.wards.dropna(subset=["rate_per_1000"]).assign(
-        group=lambda d: np.where(d["is_borough"], "This borough's wards", "Other London wards"),
-        row="London's wards",
+    """Two rows on one rate axis: London's wards (a box plot over a tick per ward) and the borough's wards
+    (orange ticks), with tooltips naming each ward."""
+    w = dist.wards.dropna(subset=["rate_per_1000"])
+    mine = w[w["is_borough"]]
+    borough = str(mine["borough_name"].iloc[0]) if len(mine) else "This borough"
+    london_row, borough_row = f"London's {len(w):,} wards", f"{borough}'s {len(mine)} wards"
+    rows = pd.concat([w.assign(row=london_row), mine.assign(row=borough_row)], ignore_index=True)
+    # Symmetric log: a few central wards with few residents have rates ten times the median.
+    x = alt.X(
+        "rate_per_1000:Q",
+        title="Offences per 1,000 residents (log scale)",
+        scale=alt.Scale(type="symlog", constant=1),
+        axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 50, 100, 200, 500]),
     )
-    x = alt.X("rate_per_1000:Q", title="Offences per 1,000 residents")
-    y = alt.Y("row:N", title=None, axis=None)
-    box = (
-        alt.Chart(w)
-        .mark_boxplot(
-            extent="min-max", color="#b1b4b6", size=style.h(50), opacity=0.6, median={"color": "#0b0c0c"}
-        )
-        .encode(x=x, y=y)
-    )
-    colour = alt.Color(
-        "group:N",
-        scale=alt.Scale(domain=["This borough's wards", "Other London wards"], range=[ACCENT, MUTED]),
-        legend=alt.Legend(title=None, orient="bottom"),
-    )
+    y = alt.Y("row:N", title=None, sort=[london_row, borough_row], axis=_row_axis(style))
+    tips = [
+        alt.Tooltip("ward_name:N", title="Ward"),
+        alt.Tooltip("borough_name:N", title="Borough"),
+        alt.Tooltip("count:Q", title="Offences", format=","),
+        alt.Tooltip("population:Q", title="Residents", format=","),
+        alt.Tooltip("rate_per_1000:Q", title="Rate per 1,000", format=".2f"),
+        alt.Tooltip("london_percentile:Q", title="London percentile", format=".0f"),
+    ]
     ticks = (
-        alt.Chart(w.sort_values("is_borough"))
-        .mark_tick(thickness=2, size=style.h(70))
+        alt.Chart(rows)
+        .mark_tick(thickness=1.5, size=style.h(34))
         .encode(
             x=x,
             y=y,
-            color=colour,
-            tooltip=[
-                alt.Tooltip("ward_name:N", title="Ward"),
-                alt.Tooltip("borough_name:N", title="Borough"),
-                alt.Tooltip("count:Q", title="Offences", format=","),
-                alt.Tooltip("population:Q", title="Residents", format=","),
-                alt.Tooltip("rate_per_1000:Q", title="Rate per 1,000", format=".2f"),
-                alt.Tooltip("london_percentile:Q", title="London percentile", format=".0f"),
-            ],
+            color=alt.Color(
+                "row:N",
+                scale=alt.Scale(domain=[london_row, borough_row], range=["#b1b4b6", ACCENT]),
+                legend=None,
+            ),
+            tooltip=tips,
         )
     )
-    chart = alt.layer(box, ticks).properties(
+    box = (
+        alt.Chart(w.assign(row=london_row))
+        .mark_boxplot(
+            extent=1.5,
+            size=style.h(22),
+            color="#0072B2",
+            opacity=0.55,
+            median={"color": "#0b0c0c", "strokeWidth": 2},
+            outliers=False,
+            ticks=False,
+        )
+        .encode(x=x, y=y)
+    )
+    chart = alt.layer(ticks, box).properties(
         title=alt.TitleParams(
             f"{dist.metric.title}: every London ward",
-            subtitle=f"{dist.period}. Grey box: London's middle half of wards; orange ticks: this borough's wards.",
+            subtitle=(
+                f"{dist.period}. A tick is a ward; the blue box holds London's middle half of wards, its line "
+                "the median."
+            ),
             anchor="start",
         ),
-        description=f"Distribution of {dist.metric.title} rates over London's wards",
+        description=f"Distribution of {dist.metric.title} rates over London's wards, this borough's marked",
         height=style.h(110),
     )
     return finish(chart, style)
+
+
+def _row_axis(style: ChartStyle) -> alt.Axis:
+    return alt.Axis(labelLimit=style.label_limit, labelFontSize=style.label_size, labelFontWeight="bold")
 
 
 # ----------------------------------------------------------------------------------------- similar boroughs
@@ -885,6 +912,19 @@ def border_geojson(wards_gdf, cb: CrossBorder) -> tuple[dict, dict, pd.DataFrame
             }
         )
     mine = wards_gdf[wards_gdf["borough_code"] == cb.borough_code]
+    # The borough's wards away from the line, in light grey for context.
+    for _, row in mine[~mine["ward_code"].isin(codes)].iterrows():
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": str(row["ward_name"]),
+                    "tip": f"{cb.borough_name}\nNot on the border with another borough",
+                    "fill": [*INTERIOR, maps.FILL_ALPHA],
+                },
+                "geometry": row["geometry"].__geo_interface__,
+            }
+        )
     outline = {
         "type": "FeatureCollection",
         "features": [
@@ -905,7 +945,10 @@ def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
     import pydeck
 
     areas, outline, _ = border_geojson(wards_gdf, cb)
-    sub = wards_gdf[wards_gdf["ward_code"].isin(set(cb.wards["ward_code"]))]
+    sub = wards_gdf[
+        wards_gdf["ward_code"].isin(set(cb.wards["ward_code"]))
+        | (wards_gdf["borough_code"] == cb.borough_code)
+    ]
     minx, miny, maxx, maxy = sub.total_bounds
     lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
     # Zoom that fits the border wards' extent into a ~900 × height px map (web-mercator tiles of 512 px).

@@ -17,12 +17,24 @@ def body() -> None:
     periods = shared["periods"]
     ids = [m.id for m in lc.mps_metrics()]
     titles = {m.id: m.title for m in lc.mps_metrics()}
-    mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
+    head = st.container()
+    first, second = st.container(), st.container()
+    # Filters above the figures; in presentation mode folded away under them (as on the tasking pages).
+    figures, filters = (first, second) if present.is_presenting() else (second, first)
+    with filters, present.filters_box():
+        mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
     cb = cache.london_cross_border(ROOT, mid, periods.start, periods.end)
-    sentences = cb.sentences()
-    frame.headline("Across the border", sentences[0], provenance=cb.provenance)
+    with head:
+        frame.headline("Across the border", cb.sentences()[0], provenance=cb.provenance)
     if cb.problem:
         return
+    with figures:
+        _sections(cb, shared)
+
+
+def _sections(cb, shared) -> None:
+    """The sentences, the map of both sides, the border wards' table and the pairs."""
+    sentences = cb.sentences()
     if shared["wards"]:
         st.info(
             "This page shows every border ward: the wards chosen in the sidebar do not narrow it.",
@@ -41,7 +53,10 @@ def body() -> None:
             _, _, legend = lc.border_geojson(d["wards_gdf"], cb)
             st.markdown(f"**{cb.metric.title} per 1,000 residents**, {cb.period}")
             st.markdown(maps.legend_html(legend), unsafe_allow_html=True)
-            st.caption(f"Black line: {cb.borough_name}'s boundary. Hover over a ward for its figures.")
+            st.caption(
+                f"Black line: {cb.borough_name}'s boundary; light grey: its wards away from the border. "
+                "Hover over a ward for its figures."
+            )
 
     wards = cb.wards.drop(columns=["ward_code"])
     present.table(

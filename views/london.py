@@ -19,17 +19,30 @@ def body() -> None:
         frame.headline("London comparisons", fs.problem, provenance=None)
         return
     ids = list(fs.funnels)
-    mid = uf.choice(
-        st.selectbox,
-        "measure",
-        ids,
-        ids[0],
-        label="Measure",
-        format_func=lambda m: fs.funnels[m].metric.title,
-        help="The dashboard's MPS measures (data/metrics.json), counted the same way for every borough.",
-    )
+    head = st.container()
+    first, second = st.container(), st.container()
+    # Filters above the figures; in presentation mode folded away under them (as on the tasking pages).
+    figures, filters = (first, second) if present.is_presenting() else (second, first)
+    with filters, present.filters_box():
+        mid = uf.choice(
+            st.selectbox,
+            "measure",
+            ids,
+            ids[0],
+            label="Measure",
+            format_func=lambda m: fs.funnels[m].metric.title,
+            help="The dashboard's MPS measures (data/metrics.json), counted the same way for every borough.",
+        )
     f = fs.funnels[mid]
-    frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)
+    with head:
+        frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)
+    with figures:
+        _sections(fs, f, shared, periods)
+
+
+def _sections(fs, f, shared, periods) -> None:
+    """The funnel, the measures table, the wards against London's and the similar boroughs."""
+    mid = f.metric.id
     if shared["wards"]:
         st.info(
             "London comparisons are for the whole borough: the wards chosen in the sidebar do not narrow them.",
