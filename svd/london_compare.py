@@ -43,6 +43,7 @@ from svd import aggregate as agg
 from svd import config, maps, trends
 from svd import metrics as mx
 from svd import provenance as prov
+from svd import public as pub
 from svd import stats as st_
 from svd.charts import ACCENT, NORMAL, ChartStyle, finish
 from svd.population import BAND_COLUMNS
@@ -74,6 +75,19 @@ def mps_metrics(registry: Mapping[str, mx.Metric] | None = None) -> list[mx.Metr
     """The registry's MPS-count metrics, in registry order: the measures compared across London."""
     reg = registry or mx.load_metrics()
     return [m for m in reg.values() if m.source == "mps"]
+
+
+def ward_metrics(public: bool, registry: Mapping[str, mx.Metric] | None = None) -> list[mx.Metric]:
+    """The measures shown ward by ward (wards against London, across the border): every MPS measure, but in
+    public mode none whose ward counts ``svd.public`` suppresses (sexual offences, and serious violence, which
+    contains them): a London-wide ward table of them would print the small counts the other pages hide."""
+    return [m for m in mps_metrics(registry) if not (public and pub.needs_suppression("ward", m.sensitive))]
+
+
+PUBLIC_WARD_NOTE = (
+    "Public mode: ward figures are shown only for measures without sexual offences (violence with injury, "
+    "personal robbery), as small ward counts of sexual offences are not published."
+)
 
 
 # ---------------------------------------------------------------------------------------------------- funnel
@@ -1036,7 +1050,15 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
     if fs.problem:
         return {"period": fs.period, "problem": fs.problem}
     similar = similar_boroughs(d["populations"])
-    dist = ward_distribution(d["series"], d["residents"], metric_id, periods)
+    if metric_id in {m.id for m in ward_metrics(pub.is_public())}:
+        dist = ward_distribution(d["series"], d["residents"], metric_id, periods)
+        wards = {
+            "metric": metric_id,
+            "sentence": dist.sentence(),
+            "table": dist.borough_table().round(2).to_dict(orient="records"),
+        }
+    else:
+        wards = {"metric": metric_id, "sentence": PUBLIC_WARD_NOTE, "table": []}
     f = next(iter(fs.funnels.values()))
     return {
         "borough": f.borough_name,
@@ -1045,11 +1067,7 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
         "sentences": [x.sentence() for x in fs.funnels.values()],
         "methods": {k: x.method for k, x in fs.funnels.items()},
         "rank_source": f.rank.note,
-        "wards": {
-            "metric": metric_id,
-            "sentence": dist.sentence(),
-            "table": dist.borough_table().round(2).to_dict(orient="records"),
-        },
+        "wards": wards,
         "similar_boroughs": similar_table(similar, fs).to_dict(orient="records"),
         "similar_method": SIMILAR_METHOD,
     }
@@ -1057,6 +1075,8 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
 
 def border_report(d: dict, periods: agg.Periods, metric_id: str = "serious_violence") -> dict:
     """The Across the border page's figures as JSON-ready values (``python -m svd border``)."""
+    if metric_id not in {m.id for m in ward_metrics(pub.is_public())}:
+        raise ValueError(PUBLIC_WARD_NOTE)
     cb = cross_border(d["series"], d["residents"], d["adjacency"], metric_id, periods)
     wards = cb.wards.assign(
         rate_per_1000=cb.wards["rate_per_1000"].astype(float).round(2),

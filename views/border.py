@@ -5,7 +5,7 @@ and the needs assessment's cross-border section)."""
 import streamlit as st
 
 from svd import london_compare as lc
-from svd import maps
+from svd import maps, public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -15,8 +15,9 @@ ROOT = cache.data_root()
 def body() -> None:
     shared = st.session_state["shared_filter"]
     periods = shared["periods"]
-    ids = [m.id for m in lc.mps_metrics()]
-    titles = {m.id: m.title for m in lc.mps_metrics()}
+    shown = lc.ward_metrics(public.is_public())
+    ids = [m.id for m in shown]
+    titles = {m.id: m.title for m in shown}
     head = st.container()
     first, second = st.container(), st.container()
     # Filters above the figures; in presentation mode folded away under them (as on the tasking pages).
@@ -35,6 +36,8 @@ def body() -> None:
 def _sections(cb, shared) -> None:
     """The sentences, the map of both sides, the border wards' table and the pairs."""
     sentences = cb.sentences()
+    if public.is_public():
+        st.info(lc.PUBLIC_WARD_NOTE, icon=":material/visibility_off:")
     if shared["wards"]:
         st.info(
             "This page shows every border ward: the wards chosen in the sidebar do not narrow it.",

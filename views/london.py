@@ -5,6 +5,7 @@ import streamlit as st
 
 from svd import london_compare as lc
 from svd import provenance as prov
+from svd import public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -78,9 +79,13 @@ def _sections(fs, f, shared, periods) -> None:
     )
 
     st.subheader("The borough's wards against London's wards")
-    dist = cache.london_ward_distribution(ROOT, mid, periods.start, periods.end)
-    st.markdown(dist.sentence())
-    if dist.problem is None:
+    if mid not in {m.id for m in lc.ward_metrics(public.is_public())}:
+        st.info(lc.PUBLIC_WARD_NOTE, icon=":material/visibility_off:")
+        dist = None
+    else:
+        dist = cache.london_ward_distribution(ROOT, mid, periods.start, periods.end)
+        st.markdown(dist.sentence())
+    if dist is not None and dist.problem is None:
         with frame.friendly_errors("The ward chart"):
             exports.show_chart(
                 lc.ward_chart(dist, style),
