@@ -327,16 +327,20 @@ def funnels(
     periods: agg.Periods,
     borough_code: str | None = None,
     registry: Mapping[str, mx.Metric] | None = None,
+    metric_ids: Sequence[str] | None = None,
 ) -> Funnels:
     """Funnels for every MPS measure over ``periods.current``; complete months only.
 
     ``london_wards`` is London's ward table summed by borough (``mps.london_summary``), ``borough_file`` the
     MPS borough series, ``populations`` ``population.london_populations()``. The rank rule is
     ``trends.london_rank``; a measure whose months neither source covers is left out and ``problem`` says why.
+    ``metric_ids`` narrows the measures (the Overview needs one).
     """
     code = borough_code or default_borough()
     out: dict[str, Funnel] = {}
     for m in mps_metrics(registry):
+        if metric_ids is not None and m.id not in metric_ids:
+            continue
         lr = trends.london_rank(london_wards, borough_file, m.categories, populations, periods, code=code)
         if lr is not None:
             out[m.id] = funnel(m, lr, code)
@@ -954,11 +958,11 @@ def border_geojson(wards_gdf, cb: CrossBorder) -> tuple[dict, dict, pd.DataFrame
 
 
 def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
-    """A pydeck map of both sides of the line: border wards by rate, the borough's boundary in black; plain-text
-    tooltips (``svd.maps.tooltip``)."""
+    """(pydeck map, legend table) of both sides of the line: border wards by rate, the borough's boundary in
+    black; plain-text tooltips (``svd.maps.tooltip``)."""
     import pydeck
 
-    areas, outline, _ = border_geojson(wards_gdf, cb)
+    areas, outline, legend = border_geojson(wards_gdf, cb)
     sub = wards_gdf[
         wards_gdf["ward_code"].isin(set(cb.wards["ward_code"]))
         | (wards_gdf["borough_code"] == cb.borough_code)
@@ -1005,7 +1009,7 @@ def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
         height=height,
     )
     deck._tooltip = maps.tooltip(f"{cb.period}, compared with {cb.previous_period}")
-    return deck
+    return deck, legend
 
 
 # ---------------------------------------------------------------------------------------------- for the CLI

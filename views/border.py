@@ -33,6 +33,11 @@ def body() -> None:
         _sections(cb, shared)
 
 
+def shared_months(shared) -> tuple:
+    """(first, last) chosen month: the cache key of this page's figures."""
+    return shared["periods"].start, shared["periods"].end
+
+
 def _sections(cb, shared) -> None:
     """The sentences, the map of both sides, the border wards' table and the pairs."""
     sentences = cb.sentences()
@@ -47,13 +52,12 @@ def _sections(cb, shared) -> None:
 
     st.subheader("Both sides of the line")
     with frame.friendly_errors("The border map"):
-        d = cache.london_compare_data(ROOT)
-        deck, height = present.map_for_room(lc.border_deck(d["wards_gdf"], cb), 560)
+        deck, legend = cache.london_border_map(ROOT, cb.metric.id, *shared_months(shared))
+        deck, height = present.map_for_room(deck, 560)
         left, right = st.columns([3, 1])
         with left:
             st.pydeck_chart(deck, height=height, key="border_map")
         with right:
-            _, _, legend = lc.border_geojson(d["wards_gdf"], cb)
             st.markdown(f"**{cb.metric.title} per 1,000 residents**, {cb.period}")
             st.markdown(maps.legend_html(legend), unsafe_allow_html=True)
             st.caption(
