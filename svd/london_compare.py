@@ -115,6 +115,10 @@ def dispersion(counts: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     under no overdispersion n·φ ~ χ² on n − 1 degrees of freedom.
     """
     y, e = np.asarray(counts, float), np.asarray(expected, float)
+    keep = e > 0  # a London rate of 0 expects nothing anywhere: nothing to estimate from
+    if keep.sum() < 2:
+        return 1.0, 1.0
+    y, e = y[keep], e[keep]
     z = (y - e) / np.sqrt(e)
     lo, hi = np.quantile(z, WINSOR)
     zw = np.clip(z, lo, hi)

@@ -323,3 +323,45 @@ def test_moving_together_labels_hold_the_error_rate_on_independent_wards():
         labels = [lc.move_label(r, q) for r, q in zip(rs, qs, strict=True)]
         any_label += any(lab != "No detectable link" for lab in labels)
     assert any_label / 200 <= 0.09
+
+
+def _london_table(months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Two boroughs' personal robbery by month, as London's ward table summed by borough."""
+    rows = [
+        {
+            "month": m,
+            "borough_code": code,
+            "area_code": code,
+            "major": "ROBBERY",
+            "minor": "ROBBERY OF PERSONAL PROPERTY",
+            "count": n,
+        }
+        for m in months
+        for code, n in (("E09000002", 30), ("E09000003", 10))
+    ]
+    return pd.DataFrame(rows)
+
+
+def _pops() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "borough_code": ["E09000002", "E09000003", "E12000007"],
+            "borough_name": ["Barking and Dagenham", "Barnet", "London"],
+            "all_ages": [200_000, 400_000, 600_000],
+            "is_region": [False, False, True],
+        }
+    )
+
+
+def test_funnels_only_on_complete_months():
+    months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    table = _london_table(months)
+    fs = lc.funnels(table, table.iloc[0:0], _pops(), agg.periods_for(months[0], months[-1]), "E09000002")
+    f = fs.funnels["personal_robbery"]
+    # 360 in 200,000 = 1.80 per 1,000; London 480 in 600,000 = 0.80; the higher of the two.
+    assert f.rank.rank.rate_per_1000 == pytest.approx(1.8) and f.london_rate == pytest.approx(0.8)
+    assert f.rank.rank.rank == 1 and f.rank.rank.of == 2
+    # A chosen month outside the data: nothing is compared, and the page says why.
+    late = agg.periods_for(months[1], months[-1] + pd.DateOffset(months=1))
+    none = lc.funnels(table, table.iloc[0:0], _pops(), late, "E09000002")
+    assert none.funnels == {} and "do not cover every chosen month" in none.problem
