@@ -961,6 +961,18 @@ def border_geojson(wards_gdf, cb: CrossBorder) -> tuple[dict, dict, pd.DataFrame
     )
 
 
+def border_map_shapes(wards_gdf, cb: CrossBorder):
+    """(border wards with ward_name and rate_per_1000, the borough's outline, class edges) for the static
+    map PNG (``svd.export.map_png``), classed as on screen."""
+    codes = set(cb.wards["ward_code"])
+    shapes = wards_gdf[wards_gdf["ward_code"].isin(codes)][["ward_code", "ward_name", "geometry"]].merge(
+        cb.wards[["ward_code", "rate_per_1000"]], on="ward_code", how="left"
+    )
+    outline = wards_gdf[wards_gdf["borough_code"] == cb.borough_code].dissolve()
+    breaks = maps.class_breaks(shapes["rate_per_1000"], k=5, step=0.01)
+    return shapes, outline, maps.class_edges(shapes["rate_per_1000"], breaks)
+
+
 def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
     """(pydeck map, legend table) of both sides of the line: border wards by rate, the borough's boundary in
     black; plain-text tooltips (``svd.maps.tooltip``)."""

@@ -64,6 +64,18 @@ def _sections(cb, shared) -> None:
                 f"Black line: {cb.borough_name}'s boundary; light grey: its wards away from the border. "
                 "Hover over a ward for its figures."
             )
+        shapes, outline, edges = lc.border_map_shapes(cache.london_compare_data(ROOT)["wards_gdf"], cb)
+        exports.map_download(
+            shapes,
+            "rate_per_1000",
+            f"{cb.metric.title} per 1,000 residents: {cb.borough_name}'s border wards and their neighbours",
+            f"border map {cb.metric.id}",
+            breaks=edges,
+            outline_gdf=outline,
+            provenance=cb.provenance,
+            label_col="ward_name",
+            legend_title="Per 1,000 residents",
+        )
 
     wards = cb.wards.drop(columns=["ward_code"])
     present.table(
