@@ -667,3 +667,33 @@ def report(borough: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
         }
     out["needs_assessment"] = sna_comparison(borough, periods).to_dict("records")
     return out
+
+
+def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
+    """The monthly series of a measure over a tidy MPS table's rows (e.g. the serious-violence proxy):
+    month, offences, weighted, covered, rolling_12m (the weighted 12 months to each month).
+
+    None when some of the offences have no published weight: a trend of part of the offences would read as
+    the whole (``weigh(...).missing_text()`` says what is missing)."""
+    wd = weigh(table, measure_id)
+    if not wd.complete:
+        return None
+    covered = pd.DatetimeIndex(table["month"].unique())
+    if covered.empty:
+        return None
+    months = pd.date_range(covered.min(), covered.max(), freq="MS")
+    t = wd.table
+    offences = t.groupby("month")["count"].sum().reindex(months).fillna(0)
+    weighted = t.groupby("month")["weighted"].sum().reindex(months).fillna(0.0)
+    is_cov = months.isin(covered)
+    weighted[~is_cov] = np.nan
+    roll = pd.Series(weighted.to_numpy()).rolling(12, min_periods=12).sum()
+    return pd.DataFrame(
+        {
+            "month": months,
+            "offences": offences.to_numpy(),
+            "weighted": weighted.to_numpy(),
+            "covered": is_cov,
+            "rolling_12m": roll.to_numpy(),
+        }
+    )

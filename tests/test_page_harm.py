@@ -46,6 +46,11 @@ def test_switching_to_cost_relabels_the_overview_tiles():
     # The volume against cost shares and the needs assessment's published figures beside them.
     md = " ".join(m.value for m in cost.markdown)
     assert "Personal robbery:" in md and "% of volume" in md and "of estimated cost" in md
+    from pagetest import charts
+
+    titles = [str(c.spec) for c in charts(cost)]
+    assert any("estimated cost per month" in t for t in titles), titles
+    assert not any("estimated cost per month" in str(c.spec) for c in charts(count))
     sna = _table_with(cost, "Needs assessment 2023 (%)")
     assert sna["Needs assessment 2023 (%)"].tolist() == ["25", "31", "31", "31"]
 
