@@ -31,6 +31,7 @@ MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
 WEIGHTED: tuple[str, ...] = MEASURES[1:]
 KINDS = ("mps", "offence")  # MPS MajorText/MinorText categories; the record-level offence types
 NO_WEIGHT = "no published weight"
+CHANGE_NOTE_SHORT = "Change not tested: a weighted sum is not a count"  # on a tile; CHANGE_NOTE in the method
 CHANGE_NOTE = (
     "change not tested: a weighted sum is not a count of independent events, so the count test does not apply"
 )

@@ -56,7 +56,7 @@ def tile(fig: harm.WeightedFigure) -> None:
             help=f"{fig.period} against {fig.previous_period}. "
             + (fig.provenance.text() if fig.provenance else fig.method),
         )
-        bits = [harm.CHANGE_NOTE[0].upper() + harm.CHANGE_NOTE[1:]]
+        bits = [harm.CHANGE_NOTE_SHORT]
         if fig.missing:
             bits.append(fig.missing)
         source = fig.provenance.short() if fig.provenance else fig.period
