@@ -106,3 +106,14 @@ def test_the_hotspots_map_legend_says_the_measure_and_records_mode_reranks_too()
     top = _table_with(at, "Area")
     assert "Rank by offences" in top.columns
     assert any("Ranked by estimated cost" in c.value for c in at.caption)
+
+
+def test_the_share_link_carries_the_measure():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["weighting"] = "cost"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="weighting").value == "cost"
+    assert any(m.label.startswith("Personal robbery · estimated cost") for m in at.metric)
