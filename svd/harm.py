@@ -503,6 +503,36 @@ def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> p
     return pd.DataFrame(out)
 
 
+SNA_COST_REFS = ("personal_robbery_cost_recorded", "personal_robbery_cost_with_under_reporting")
+
+
+def sna_cost(table: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
+    """Personal robbery's estimated cost over the chosen months (recorded offences × the Home Office unit cost)
+    beside the needs assessment's £5 million (recorded) and £21.5 million (allowing for under-reporting).
+
+    Keys: period, offences, current (£), current_text, published (the two references), note."""
+    from svd import strategy
+
+    periods = periods or agg.latest_periods(table["month"])
+    rows = table[(table["offence_group"].astype(str) == ROBBERY_GROUP) & table["month"].isin(periods.current)]
+    wd = weigh(rows, "cost")
+    value = wd.total if wd.complete and len(rows) else math.nan
+    refs = [strategy.reference(r) for r in SNA_COST_REFS]
+    return {
+        "period": periods.label,
+        "offences": int(rows["count"].sum()),
+        "current": value,
+        "current_text": value_text(value, "cost"),
+        "published": [{"text": r["text"], "value": float(r["value"]), "unit": r["unit"]} for r in refs],
+        "quote": refs[0]["quote"],
+        "note": (
+            f"recorded offences × the Home Office unit cost, at {price_basis()}; the assessment does not state "
+            "its period's length, its unit costs or their price year, so the two are alike in kind, not a "
+            "like-for-like comparison"
+        ),
+    }
+
+
 # --- areas (Hotspots) ----------------------------------------------------------------------------------
 
 
@@ -667,6 +697,7 @@ def report(borough: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
             "hotspots_sentence": ranking_sentence(rer, mid) if mid != "count" else "",
         }
     out["needs_assessment"] = sna_comparison(borough, periods).to_dict("records")
+    out["needs_assessment_cost"] = sna_cost(borough, periods)
     return out
 
 

@@ -353,3 +353,12 @@ def test_monthly_weighted_series_and_none_when_part_is_unweighted():
     )  # a month not published: a gap, not 0
     assert s["weighted"].iloc[2] == 14050
     assert harm.monthly(t, "harm_css") is None
+
+
+def test_sna_cost_is_robbery_offences_times_the_unit_cost_beside_the_published_range():
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"))
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    c = harm.sna_cost(t, periods)
+    assert c["offences"] == 2 and c["current"] == 2 * 11320 and c["current_text"] == "£22.6k"
+    assert [p["value"] for p in c["published"]] == [5.0, 21.5]
+    assert "£5 million for recorded offences" in c["quote"]

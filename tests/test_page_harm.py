@@ -46,6 +46,7 @@ def test_switching_to_cost_relabels_the_overview_tiles():
     # The volume against cost shares and the needs assessment's published figures beside them.
     md = " ".join(m.value for m in cost.markdown)
     assert "Personal robbery:" in md and "% of volume" in md and "of estimated cost" in md
+    assert "Personal robbery's estimated cost" in md and "£5 million" in md and "£21.5 million" in md
     from pagetest import charts
 
     titles = [str(c.spec) for c in charts(cost)]

@@ -98,6 +98,14 @@ def shares_section(table: pd.DataFrame, measure_id: str, periods=None) -> None:
                     method=harm.method_text(measure_id).rstrip("."),
                 ),
             )
+    if measure_id == "cost":
+        c = harm.sna_cost(table, periods)
+        pub = "; ".join(f"{p['text'].lower()}: £{p['value']:g} million" for p in c["published"])
+        st.markdown(
+            f"**Personal robbery's estimated cost, {c['period']}: {c['current_text']}** "
+            f"({c['offences']:,} offences). The 2023 needs assessment: {pub}."
+        )
+        st.caption(f"\u201c{c['quote']}\u201d Here: {c['note']}.")
     comp = harm.sna_comparison(table, periods)
     shown = pd.DataFrame(
         {
