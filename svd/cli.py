@@ -387,6 +387,13 @@ def cmd_harm(args: argparse.Namespace) -> int:
         now = "–" if n["current"] != n["current"] else f"{n['current']:.0f}%"
         print(f"  {n['label']}: {now} now; {n['published']:.0f}% published ({n['note']})")
     print(f"  \u201c{r['needs_assessment'][0]['quote']}\u201d")
+    c = r["needs_assessment_cost"]
+    print(
+        f"\nPersonal robbery's estimated cost, {c['period']}: {c['current_text']} ({c['offences']:,} offences)"
+    )
+    for p in c["published"]:
+        print(f"  published: {p['text']}: £{p['value']:g} million")
+    print(f"  ({c['note']})")
     return 0
 
 

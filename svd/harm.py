@@ -31,6 +31,7 @@ MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
 WEIGHTED: tuple[str, ...] = MEASURES[1:]
 KINDS = ("mps", "offence")  # MPS MajorText/MinorText categories; the record-level offence types
 NO_WEIGHT = "no published weight"
+CHANGE_NOTE_SHORT = "Change not tested: a weighted sum is not a count"  # on a tile; CHANGE_NOTE in the method
 CHANGE_NOTE = (
     "change not tested: a weighted sum is not a count of independent events, so the count test does not apply"
 )
@@ -502,6 +503,36 @@ def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> p
     return pd.DataFrame(out)
 
 
+SNA_COST_REFS = ("personal_robbery_cost_recorded", "personal_robbery_cost_with_under_reporting")
+
+
+def sna_cost(table: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
+    """Personal robbery's estimated cost over the chosen months (recorded offences × the Home Office unit cost)
+    beside the needs assessment's £5 million (recorded) and £21.5 million (allowing for under-reporting).
+
+    Keys: period, offences, current (£), current_text, published (the two references), note."""
+    from svd import strategy
+
+    periods = periods or agg.latest_periods(table["month"])
+    rows = table[(table["offence_group"].astype(str) == ROBBERY_GROUP) & table["month"].isin(periods.current)]
+    wd = weigh(rows, "cost")
+    value = wd.total if wd.complete and len(rows) else math.nan
+    refs = [strategy.reference(r) for r in SNA_COST_REFS]
+    return {
+        "period": periods.label,
+        "offences": int(rows["count"].sum()),
+        "current": value,
+        "current_text": value_text(value, "cost"),
+        "published": [{"text": r["text"], "value": float(r["value"]), "unit": r["unit"]} for r in refs],
+        "quote": refs[0]["quote"],
+        "note": (
+            f"recorded offences × the Home Office unit cost, at {price_basis()}; the assessment does not state "
+            "its period's length, its unit costs or their price year, so the two are alike in kind, not a "
+            "like-for-like comparison"
+        ),
+    }
+
+
 # --- areas (Hotspots) ----------------------------------------------------------------------------------
 
 
@@ -666,4 +697,35 @@ def report(borough: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
             "hotspots_sentence": ranking_sentence(rer, mid) if mid != "count" else "",
         }
     out["needs_assessment"] = sna_comparison(borough, periods).to_dict("records")
+    out["needs_assessment_cost"] = sna_cost(borough, periods)
     return out
+
+
+def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
+    """The monthly series of a measure over a tidy MPS table's rows (e.g. the serious-violence proxy):
+    month, offences, weighted, covered, rolling_12m (the weighted 12 months to each month).
+
+    None when some of the offences have no published weight: a trend of part of the offences would read as
+    the whole (``weigh(...).missing_text()`` says what is missing)."""
+    wd = weigh(table, measure_id)
+    if not wd.complete:
+        return None
+    covered = pd.DatetimeIndex(table["month"].unique())
+    if covered.empty:
+        return None
+    months = pd.date_range(covered.min(), covered.max(), freq="MS")
+    t = wd.table
+    offences = t.groupby("month")["count"].sum().reindex(months).fillna(0)
+    weighted = t.groupby("month")["weighted"].sum().reindex(months).fillna(0.0)
+    is_cov = months.isin(covered)
+    weighted[~is_cov] = np.nan
+    roll = pd.Series(weighted.to_numpy()).rolling(12, min_periods=12).sum()
+    return pd.DataFrame(
+        {
+            "month": months,
+            "offences": offences.to_numpy(),
+            "weighted": weighted.to_numpy(),
+            "covered": is_cov,
+            "rolling_12m": roll.to_numpy(),
+        }
+    )

@@ -336,3 +336,29 @@ def test_cli_harm_prints_the_shares_and_the_published_figures(capsys):
     assert "Personal robbery: " in out and "% of estimated cost" in out
     assert "25% published" in out and "31% published" in out
     assert "no published weight" in out
+
+
+def test_monthly_weighted_series_and_none_when_part_is_unweighted():
+    t = pd.concat(
+        [
+            _proxy_table().assign(month=pd.Timestamp("2025-01-01")),
+            _proxy_table().assign(month=pd.Timestamp("2025-03-01"), count=[1, 0, 0, 0]),
+        ]
+    )
+    s = harm.monthly(t, "cost")
+    assert s["month"].dt.strftime("%Y-%m").tolist() == ["2025-01", "2025-02", "2025-03"]
+    assert s["weighted"].iloc[0] == 6 * 14050 + 2 * 11320 + 39360 + 6520
+    assert (
+        math.isnan(s["weighted"].iloc[1]) and not s["covered"].iloc[1]
+    )  # a month not published: a gap, not 0
+    assert s["weighted"].iloc[2] == 14050
+    assert harm.monthly(t, "harm_css") is None
+
+
+def test_sna_cost_is_robbery_offences_times_the_unit_cost_beside_the_published_range():
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"))
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    c = harm.sna_cost(t, periods)
+    assert c["offences"] == 2 and c["current"] == 2 * 11320 and c["current_text"] == "£22.6k"
+    assert [p["value"] for p in c["published"]] == [5.0, 21.5]
+    assert "£5 million for recorded offences" in c["quote"]

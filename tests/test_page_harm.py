@@ -46,6 +46,12 @@ def test_switching_to_cost_relabels_the_overview_tiles():
     # The volume against cost shares and the needs assessment's published figures beside them.
     md = " ".join(m.value for m in cost.markdown)
     assert "Personal robbery:" in md and "% of volume" in md and "of estimated cost" in md
+    assert "Personal robbery's estimated cost" in md and "£5 million" in md and "£21.5 million" in md
+    from pagetest import charts
+
+    titles = [str(c.spec) for c in charts(cost)]
+    assert any("estimated cost per month" in t for t in titles), titles
+    assert not any("estimated cost per month" in str(c.spec) for c in charts(count))
     sna = _table_with(cost, "Needs assessment 2023 (%)")
     assert sna["Needs assessment 2023 (%)"].tolist() == ["25", "31", "31", "31"]
 
@@ -101,3 +107,14 @@ def test_the_hotspots_map_legend_says_the_measure_and_records_mode_reranks_too()
     top = _table_with(at, "Area")
     assert "Rank by offences" in top.columns
     assert any("Ranked by estimated cost" in c.value for c in at.caption)
+
+
+def test_the_share_link_carries_the_measure():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["weighting"] = "cost"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="weighting").value == "cost"
+    assert any(m.label.startswith("Personal robbery · estimated cost") for m in at.metric)
