@@ -43,8 +43,9 @@ from svd import aggregate as agg
 from svd import config, maps, trends
 from svd import metrics as mx
 from svd import provenance as prov
+from svd import public as pub
 from svd import stats as st_
-from svd.charts import ACCENT, MUTED, NORMAL, ChartStyle, finish
+from svd.charts import ACCENT, NORMAL, ChartStyle, finish
 from svd.population import BAND_COLUMNS
 from svd.provenance import Provenance
 
@@ -53,6 +54,7 @@ CITY_OF_LONDON = "E09000001"
 LEVELS: dict[str, tuple[float, float]] = {"95%": (0.025, 0.975), "99.8%": (0.001, 0.999)}
 WINSOR = (0.10, 0.90)  # Spiegelhalter (2005): z-scores Winsorised at these quantiles before estimating φ
 MIN_SHARED_BOUNDARY_M = 50.0
+INTERIOR = (225, 225, 225)  # the borough's wards away from the border, on the map
 MOVE_ALPHA = 0.05
 SIMILAR_N = 5
 POSITIONS = (
@@ -73,6 +75,19 @@ def mps_metrics(registry: Mapping[str, mx.Metric] | None = None) -> list[mx.Metr
     """The registry's MPS-count metrics, in registry order: the measures compared across London."""
     reg = registry or mx.load_metrics()
     return [m for m in reg.values() if m.source == "mps"]
+
+
+def ward_metrics(public: bool, registry: Mapping[str, mx.Metric] | None = None) -> list[mx.Metric]:
+    """The measures shown ward by ward (wards against London, across the border): every MPS measure, but in
+    public mode none whose ward counts ``svd.public`` suppresses (sexual offences, and serious violence, which
+    contains them): a London-wide ward table of them would print the small counts the other pages hide."""
+    return [m for m in mps_metrics(registry) if not (public and pub.needs_suppression("ward", m.sensitive))]
+
+
+PUBLIC_WARD_NOTE = (
+    "Public mode: ward figures are shown only for measures without sexual offences (violence with injury, "
+    "personal robbery), as small ward counts of sexual offences are not published."
+)
 
 
 # ---------------------------------------------------------------------------------------------------- funnel
@@ -100,6 +115,10 @@ def dispersion(counts: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     under no overdispersion n·φ ~ χ² on n − 1 degrees of freedom.
     """
     y, e = np.asarray(counts, float), np.asarray(expected, float)
+    keep = e > 0  # a London rate of 0 expects nothing anywhere: nothing to estimate from
+    if keep.sum() < 2:
+        return 1.0, 1.0
+    y, e = y[keep], e[keep]
     z = (y - e) / np.sqrt(e)
     lo, hi = np.quantile(z, WINSOR)
     zw = np.clip(z, lo, hi)
@@ -312,16 +331,20 @@ def funnels(
     periods: agg.Periods,
     borough_code: str | None = None,
     registry: Mapping[str, mx.Metric] | None = None,
+    metric_ids: Sequence[str] | None = None,
 ) -> Funnels:
     """Funnels for every MPS measure over ``periods.current``; complete months only.
 
     ``london_wards`` is London's ward table summed by borough (``mps.london_summary``), ``borough_file`` the
     MPS borough series, ``populations`` ``population.london_populations()``. The rank rule is
     ``trends.london_rank``; a measure whose months neither source covers is left out and ``problem`` says why.
+    ``metric_ids`` narrows the measures (the Overview needs one).
     """
     code = borough_code or default_borough()
     out: dict[str, Funnel] = {}
     for m in mps_metrics(registry):
+        if metric_ids is not None and m.id not in metric_ids:
+            continue
         lr = trends.london_rank(london_wards, borough_file, m.categories, populations, periods, code=code)
         if lr is not None:
             out[m.id] = funnel(m, lr, code)
@@ -343,7 +366,12 @@ def funnel_chart(f: Funnel, style: ChartStyle = NORMAL) -> alt.LayerChart:
         group=np.where(f.points["is_borough"], "This borough", "Other boroughs"),
         label=np.where(f.points["is_borough"], f.points["borough_name"], ""),
     )
-    x = alt.X("population:Q", title="Residents (Census 2021)", scale=alt.Scale(zero=False))
+    x = alt.X(
+        "population:Q",
+        title="Residents (Census 2021)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="~s", labelOverlap=True),
+    )
     y = alt.Y("rate_per_1000:Q", title="Offences per 1,000 residents", scale=alt.Scale(zero=False))
     dash = alt.StrokeDash(
         "limit:N",
@@ -524,52 +552,73 @@ def ward_distribution(
 
 
 def ward_chart(dist: WardDistribution, style: ChartStyle = NORMAL) -> alt.LayerChart:
-    """London's ward rates as a box plot with every ward a tick; the borough's wards orange, with tooltips."""
-    w = dist.wards.dropna(subset=["rate_per_1000"]).assign(
-        group=lambda d: np.where(d["is_borough"], "This borough's wards", "Other London wards"),
-        row="London's wards",
+    """Two rows on one rate axis: London's wards (a box plot over a tick per ward) and the borough's wards
+    (orange ticks), with tooltips naming each ward."""
+    w = dist.wards.dropna(subset=["rate_per_1000"])
+    mine = w[w["is_borough"]]
+    borough = str(mine["borough_name"].iloc[0]) if len(mine) else "This borough"
+    london_row, borough_row = f"London's {len(w):,} wards", f"{borough}'s {len(mine)} wards"
+    rows = pd.concat([w.assign(row=london_row), mine.assign(row=borough_row)], ignore_index=True)
+    # Symmetric log: a few central wards with few residents have rates ten times the median.
+    x = alt.X(
+        "rate_per_1000:Q",
+        title="Offences per 1,000 residents (log scale)",
+        scale=alt.Scale(type="symlog", constant=1),
+        axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 50, 100, 200, 500]),
     )
-    x = alt.X("rate_per_1000:Q", title="Offences per 1,000 residents")
-    y = alt.Y("row:N", title=None, axis=None)
-    box = (
-        alt.Chart(w)
-        .mark_boxplot(
-            extent="min-max", color="#b1b4b6", size=style.h(50), opacity=0.6, median={"color": "#0b0c0c"}
-        )
-        .encode(x=x, y=y)
-    )
-    colour = alt.Color(
-        "group:N",
-        scale=alt.Scale(domain=["This borough's wards", "Other London wards"], range=[ACCENT, MUTED]),
-        legend=alt.Legend(title=None, orient="bottom"),
-    )
+    y = alt.Y("row:N", title=None, sort=[london_row, borough_row], axis=_row_axis(style))
+    tips = [
+        alt.Tooltip("ward_name:N", title="Ward"),
+        alt.Tooltip("borough_name:N", title="Borough"),
+        alt.Tooltip("count:Q", title="Offences", format=","),
+        alt.Tooltip("population:Q", title="Residents", format=","),
+        alt.Tooltip("rate_per_1000:Q", title="Rate per 1,000", format=".2f"),
+        alt.Tooltip("london_percentile:Q", title="London percentile", format=".0f"),
+    ]
     ticks = (
-        alt.Chart(w.sort_values("is_borough"))
-        .mark_tick(thickness=2, size=style.h(70))
+        alt.Chart(rows)
+        .mark_tick(thickness=1.5, size=style.h(34))
         .encode(
             x=x,
             y=y,
-            color=colour,
-            tooltip=[
-                alt.Tooltip("ward_name:N", title="Ward"),
-                alt.Tooltip("borough_name:N", title="Borough"),
-                alt.Tooltip("count:Q", title="Offences", format=","),
-                alt.Tooltip("population:Q", title="Residents", format=","),
-                alt.Tooltip("rate_per_1000:Q", title="Rate per 1,000", format=".2f"),
-                alt.Tooltip("london_percentile:Q", title="London percentile", format=".0f"),
-            ],
+            color=alt.Color(
+                "row:N",
+                scale=alt.Scale(domain=[london_row, borough_row], range=["#b1b4b6", ACCENT]),
+                legend=None,
+            ),
+            tooltip=tips,
         )
     )
-    chart = alt.layer(box, ticks).properties(
+    box = (
+        alt.Chart(w.assign(row=london_row))
+        .mark_boxplot(
+            extent=1.5,
+            size=style.h(22),
+            color="#0072B2",
+            opacity=0.55,
+            median={"color": "#0b0c0c", "strokeWidth": 2},
+            outliers=False,
+            ticks=False,
+        )
+        .encode(x=x, y=y)
+    )
+    chart = alt.layer(ticks, box).properties(
         title=alt.TitleParams(
             f"{dist.metric.title}: every London ward",
-            subtitle=f"{dist.period}. Grey box: London's middle half of wards; orange ticks: this borough's wards.",
+            subtitle=(
+                f"{dist.period}. A tick is a ward; the blue box holds London's middle half of wards, its line "
+                "the median."
+            ),
             anchor="start",
         ),
-        description=f"Distribution of {dist.metric.title} rates over London's wards",
+        description=f"Distribution of {dist.metric.title} rates over London's wards, this borough's marked",
         height=style.h(110),
     )
     return finish(chart, style)
+
+
+def _row_axis(style: ChartStyle) -> alt.Axis:
+    return alt.Axis(labelLimit=style.label_limit, labelFontSize=style.label_size, labelFontWeight="bold")
 
 
 # ----------------------------------------------------------------------------------------- similar boroughs
@@ -885,6 +934,19 @@ def border_geojson(wards_gdf, cb: CrossBorder) -> tuple[dict, dict, pd.DataFrame
             }
         )
     mine = wards_gdf[wards_gdf["borough_code"] == cb.borough_code]
+    # The borough's wards away from the line, in light grey for context.
+    for _, row in mine[~mine["ward_code"].isin(codes)].iterrows():
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": str(row["ward_name"]),
+                    "tip": f"{cb.borough_name}\nNot on the border with another borough",
+                    "fill": [*INTERIOR, maps.FILL_ALPHA],
+                },
+                "geometry": row["geometry"].__geo_interface__,
+            }
+        )
     outline = {
         "type": "FeatureCollection",
         "features": [
@@ -900,12 +962,15 @@ def border_geojson(wards_gdf, cb: CrossBorder) -> tuple[dict, dict, pd.DataFrame
 
 
 def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
-    """A pydeck map of both sides of the line: border wards by rate, the borough's boundary in black; plain-text
-    tooltips (``svd.maps.tooltip``)."""
+    """(pydeck map, legend table) of both sides of the line: border wards by rate, the borough's boundary in
+    black; plain-text tooltips (``svd.maps.tooltip``)."""
     import pydeck
 
-    areas, outline, _ = border_geojson(wards_gdf, cb)
-    sub = wards_gdf[wards_gdf["ward_code"].isin(set(cb.wards["ward_code"]))]
+    areas, outline, legend = border_geojson(wards_gdf, cb)
+    sub = wards_gdf[
+        wards_gdf["ward_code"].isin(set(cb.wards["ward_code"]))
+        | (wards_gdf["borough_code"] == cb.borough_code)
+    ]
     minx, miny, maxx, maxy = sub.total_bounds
     lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
     # Zoom that fits the border wards' extent into a ~900 × height px map (web-mercator tiles of 512 px).
@@ -948,7 +1013,7 @@ def border_deck(wards_gdf, cb: CrossBorder, height: int = 560):
         height=height,
     )
     deck._tooltip = maps.tooltip(f"{cb.period}, compared with {cb.previous_period}")
-    return deck
+    return deck, legend
 
 
 # ---------------------------------------------------------------------------------------------- for the CLI
@@ -993,7 +1058,15 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
     if fs.problem:
         return {"period": fs.period, "problem": fs.problem}
     similar = similar_boroughs(d["populations"])
-    dist = ward_distribution(d["series"], d["residents"], metric_id, periods)
+    if metric_id in {m.id for m in ward_metrics(pub.is_public())}:
+        dist = ward_distribution(d["series"], d["residents"], metric_id, periods)
+        wards = {
+            "metric": metric_id,
+            "sentence": dist.sentence(),
+            "table": dist.borough_table().round(2).to_dict(orient="records"),
+        }
+    else:
+        wards = {"metric": metric_id, "sentence": PUBLIC_WARD_NOTE, "table": []}
     f = next(iter(fs.funnels.values()))
     return {
         "borough": f.borough_name,
@@ -1002,11 +1075,7 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
         "sentences": [x.sentence() for x in fs.funnels.values()],
         "methods": {k: x.method for k, x in fs.funnels.items()},
         "rank_source": f.rank.note,
-        "wards": {
-            "metric": metric_id,
-            "sentence": dist.sentence(),
-            "table": dist.borough_table().round(2).to_dict(orient="records"),
-        },
+        "wards": wards,
         "similar_boroughs": similar_table(similar, fs).to_dict(orient="records"),
         "similar_method": SIMILAR_METHOD,
     }
@@ -1014,6 +1083,8 @@ def funnel_report(d: dict, periods: agg.Periods, metric_id: str = "serious_viole
 
 def border_report(d: dict, periods: agg.Periods, metric_id: str = "serious_violence") -> dict:
     """The Across the border page's figures as JSON-ready values (``python -m svd border``)."""
+    if metric_id not in {m.id for m in ward_metrics(pub.is_public())}:
+        raise ValueError(PUBLIC_WARD_NOTE)
     cb = cross_border(d["series"], d["residents"], d["adjacency"], metric_id, periods)
     wards = cb.wards.assign(
         rate_per_1000=cb.wards["rate_per_1000"].astype(float).round(2),

@@ -249,9 +249,10 @@ def board_figures(
     return figs, "Barking and Dagenham"
 
 
-def london_line(funnels, metric_id: str = "serious_violence") -> str | None:
+def london_line(funnels, metric_id: str = "serious_violence") -> tuple[str, Provenance] | None:
     """The Overview's London line: 'Across London (Apr 2025 to Mar 2026): Serious violence (proxy) 11th highest
-    rate of 32 boroughs, within the 95% limits of the funnel plot.' None when no funnel could be drawn.
+    rate of 32 boroughs, within the 95% limits of the funnel plot.' and its provenance; None when no funnel
+    could be drawn.
 
     ``funnels`` is ``svd.london_compare.funnels`` for the chosen months (its rank is ``trends.london_rank``).
     """
@@ -265,7 +266,7 @@ def london_line(funnels, metric_id: str = "serious_violence") -> str | None:
         f"Across London ({rk.period}): {f.metric.title.lower()} {rk.rate_per_1000:.2f} per 1,000 residents, "
         f"the {ordinal(rk.rank)} highest rate of {rk.of} boroughs (London {f.london_rate:.2f}), {f.position} "
         "of the funnel plot."
-    )
+    ), f.provenance
 
 
 def as_of(months: Iterable) -> str:

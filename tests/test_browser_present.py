@@ -27,6 +27,8 @@ PAGES = [
     "hotspots",
     "temporal",
     "data",
+    "london",
+    "border",
 ]
 SCREENS = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
 CHART_TEXT_PX = 20  # chart labels, legends, titles

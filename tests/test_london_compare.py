@@ -277,3 +277,91 @@ def test_ward_distribution_marks_the_borough():
     w5 = dist.wards.set_index("ward_code").loc["W5"]
     assert w5["rate_per_1000"] == pytest.approx(5000 * 12 / 100000 * 1000)
     assert w5["london_percentile"] == 100.0  # the highest rate of the five
+
+
+def test_public_mode_offers_no_ward_figures_of_sexual_offences():
+    every = [m.id for m in lc.mps_metrics()]
+    assert [m.id for m in lc.ward_metrics(public=False)] == every
+    shown = {m.id for m in lc.ward_metrics(public=True)}
+    assert shown == {"violence_with_injury", "personal_robbery"}  # no rape, other sexual, serious violence
+
+
+def test_overview_london_line():
+    from svd import overview
+
+    counts = {"A": 40, "B": 14, "C": 30, "D": 16}
+    pops = {"A": 5000, "B": 1000, "C": 1000, "D": 3000}
+    f = lc.funnel(mx.metric("serious_violence"), _rank(counts, pops, "C"), "C", adjusted=False)
+    line, source = overview.london_line(lc.Funnels({"serious_violence": f}, None, "Jan 2025 to Dec 2025"))
+    assert line == (
+        "Across London (Jan 2025 to Dec 2025): serious violence (proxy) 30.00 per 1,000 residents, the 1st "
+        "highest rate of 4 boroughs (London 10.00), above the 99.8% limit of the funnel plot."
+    )
+    assert source is f.provenance
+    assert overview.london_line(lc.Funnels({}, "no months", "")) is None
+
+
+def test_moving_together_labels_hold_the_error_rate_on_independent_wards():
+    """With no link between any pair, a 'move together' or 'opposite' label anywhere is a false discovery; BH
+    at 5% keeps the share of simulated boroughs with any such label near 5% (binomial sd ~1.5% in 200)."""
+    rng = np.random.default_rng(11)
+    months = 36
+    london = np.full(months, 50_000.0) * (1 + 0.1 * np.sin(np.arange(months) / 12 * 2 * np.pi))
+    any_label = 0
+    for _ in range(200):
+        labels = []
+        ps = []
+        rs = []
+        for _pair in range(28):
+            mean_a, mean_b = rng.uniform(5, 25, 2)
+            a = rng.poisson(mean_a * london / london.mean())
+            b = rng.poisson(mean_b * london / london.mean())
+            r, p = lc._residual_correlation(a.astype(float), b.astype(float), london)
+            rs.append(r)
+            ps.append(p)
+        qs = stats.benjamini_hochberg(np.array(ps))
+        labels = [lc.move_label(r, q) for r, q in zip(rs, qs, strict=True)]
+        any_label += any(lab != "No detectable link" for lab in labels)
+    assert any_label / 200 <= 0.09
+
+
+def _london_table(months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Two boroughs' personal robbery by month, as London's ward table summed by borough."""
+    rows = [
+        {
+            "month": m,
+            "borough_code": code,
+            "area_code": code,
+            "major": "ROBBERY",
+            "minor": "ROBBERY OF PERSONAL PROPERTY",
+            "count": n,
+        }
+        for m in months
+        for code, n in (("E09000002", 30), ("E09000003", 10))
+    ]
+    return pd.DataFrame(rows)
+
+
+def _pops() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "borough_code": ["E09000002", "E09000003", "E12000007"],
+            "borough_name": ["Barking and Dagenham", "Barnet", "London"],
+            "all_ages": [200_000, 400_000, 600_000],
+            "is_region": [False, False, True],
+        }
+    )
+
+
+def test_funnels_only_on_complete_months():
+    months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    table = _london_table(months)
+    fs = lc.funnels(table, table.iloc[0:0], _pops(), agg.periods_for(months[0], months[-1]), "E09000002")
+    f = fs.funnels["personal_robbery"]
+    # 360 in 200,000 = 1.80 per 1,000; London 480 in 600,000 = 0.80; the higher of the two.
+    assert f.rank.rank.rate_per_1000 == pytest.approx(1.8) and f.london_rate == pytest.approx(0.8)
+    assert f.rank.rank.rank == 1 and f.rank.rank.of == 2
+    # A chosen month outside the data: nothing is compared, and the page says why.
+    late = agg.periods_for(months[1], months[-1] + pd.DateOffset(months=1))
+    none = lc.funnels(table, table.iloc[0:0], _pops(), late, "E09000002")
+    assert none.funnels == {} and "do not cover every chosen month" in none.problem

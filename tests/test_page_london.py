@@ -28,3 +28,19 @@ def test_border_page_shows_map_tables_and_pairs():
     assert len(at.get("deck_gl_json_chart")) == 1
     assert "Which border wards move together" in [s.value for s in at.subheader]
     assert len(at.dataframe) >= 2
+
+
+def test_public_mode_border_page_offers_no_sexual_offences(monkeypatch):
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = open_page("border.py")
+    options = at.selectbox(key="measure").options
+    assert options and not any(
+        "sexual" in o.lower() or "rape" in o.lower() or "serious" in o.lower() for o in options
+    )
+    assert any("Public mode" in i.value for i in at.info)
+
+
+def test_overview_links_to_london_comparisons():
+    at = open_page("overview.py")
+    line = next(m.value for m in at.markdown if m.value.startswith("Across London ("))
+    assert "boroughs" in line and "funnel plot" in line

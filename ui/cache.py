@@ -544,8 +544,8 @@ def london_compare_data(root: str) -> dict:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def london_funnels(root: str, start, end):
-    """``london_compare.funnels`` for the chosen months (small; keyed by the months)."""
+def london_funnels(root: str, start, end, metric_ids: tuple[str, ...] | None = None):
+    """``london_compare.funnels`` for the chosen months (small; keyed by the months and measures)."""
     from svd import london_compare
     from svd.aggregate import periods_for
 
@@ -555,7 +555,9 @@ def london_funnels(root: str, start, end):
     # Overview's London line) when London's ward table covers the chosen months.
     covered = len(periods.missing(london_wards["month"].unique())[0]) == 0
     borough_file = london_wards.iloc[0:0] if covered else mps_borough(root)[1]
-    return london_compare.funnels(london_wards, borough_file, london_populations(root), periods)
+    return london_compare.funnels(
+        london_wards, borough_file, london_populations(root), periods, metric_ids=metric_ids
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -578,6 +580,15 @@ def london_cross_border(root: str, metric_id: str, start, end):
     return london_compare.cross_border(
         d["series"], d["residents"], d["adjacency"], metric_id, periods_for(start, end)
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def london_border_map(root: str, metric_id: str, start, end):
+    """(pydeck map, legend table) of the border wards for one measure and the chosen months (read-only)."""
+    from svd import london_compare
+
+    cb = london_cross_border(root, metric_id, start, end)
+    return london_compare.border_deck(london_compare_data(root)["wards_gdf"], cb)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

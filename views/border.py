@@ -5,7 +5,7 @@ and the needs assessment's cross-border section)."""
 import streamlit as st
 
 from svd import london_compare as lc
-from svd import maps
+from svd import maps, public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -15,14 +15,34 @@ ROOT = cache.data_root()
 def body() -> None:
     shared = st.session_state["shared_filter"]
     periods = shared["periods"]
-    ids = [m.id for m in lc.mps_metrics()]
-    titles = {m.id: m.title for m in lc.mps_metrics()}
-    mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
+    shown = lc.ward_metrics(public.is_public())
+    ids = [m.id for m in shown]
+    titles = {m.id: m.title for m in shown}
+    head = st.container()
+    first, second = st.container(), st.container()
+    # Filters above the figures; in presentation mode folded away under them (as on the tasking pages).
+    figures, filters = (first, second) if present.is_presenting() else (second, first)
+    with filters, present.filters_box():
+        mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
     cb = cache.london_cross_border(ROOT, mid, periods.start, periods.end)
-    sentences = cb.sentences()
-    frame.headline("Across the border", sentences[0], provenance=cb.provenance)
+    with head:
+        frame.headline("Across the border", cb.sentences()[0], provenance=cb.provenance)
     if cb.problem:
         return
+    with figures:
+        _sections(cb, shared)
+
+
+def shared_months(shared) -> tuple:
+    """(first, last) chosen month: the cache key of this page's figures."""
+    return shared["periods"].start, shared["periods"].end
+
+
+def _sections(cb, shared) -> None:
+    """The sentences, the map of both sides, the border wards' table and the pairs."""
+    sentences = cb.sentences()
+    if public.is_public():
+        st.info(lc.PUBLIC_WARD_NOTE, icon=":material/visibility_off:")
     if shared["wards"]:
         st.info(
             "This page shows every border ward: the wards chosen in the sidebar do not narrow it.",
@@ -32,16 +52,18 @@ def body() -> None:
 
     st.subheader("Both sides of the line")
     with frame.friendly_errors("The border map"):
-        d = cache.london_compare_data(ROOT)
-        deck, height = present.map_for_room(lc.border_deck(d["wards_gdf"], cb), 560)
+        deck, legend = cache.london_border_map(ROOT, cb.metric.id, *shared_months(shared))
+        deck, height = present.map_for_room(deck, 560)
         left, right = st.columns([3, 1])
         with left:
             st.pydeck_chart(deck, height=height, key="border_map")
         with right:
-            _, _, legend = lc.border_geojson(d["wards_gdf"], cb)
             st.markdown(f"**{cb.metric.title} per 1,000 residents**, {cb.period}")
             st.markdown(maps.legend_html(legend), unsafe_allow_html=True)
-            st.caption(f"Black line: {cb.borough_name}'s boundary. Hover over a ward for its figures.")
+            st.caption(
+                f"Black line: {cb.borough_name}'s boundary; light grey: its wards away from the border. "
+                "Hover over a ward for its figures."
+            )
 
     wards = cb.wards.drop(columns=["ward_code"])
     present.table(

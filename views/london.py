@@ -5,6 +5,7 @@ import streamlit as st
 
 from svd import london_compare as lc
 from svd import provenance as prov
+from svd import public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -19,17 +20,30 @@ def body() -> None:
         frame.headline("London comparisons", fs.problem, provenance=None)
         return
     ids = list(fs.funnels)
-    mid = uf.choice(
-        st.selectbox,
-        "measure",
-        ids,
-        ids[0],
-        label="Measure",
-        format_func=lambda m: fs.funnels[m].metric.title,
-        help="The dashboard's MPS measures (data/metrics.json), counted the same way for every borough.",
-    )
+    head = st.container()
+    first, second = st.container(), st.container()
+    # Filters above the figures; in presentation mode folded away under them (as on the tasking pages).
+    figures, filters = (first, second) if present.is_presenting() else (second, first)
+    with filters, present.filters_box():
+        mid = uf.choice(
+            st.selectbox,
+            "measure",
+            ids,
+            ids[0],
+            label="Measure",
+            format_func=lambda m: fs.funnels[m].metric.title,
+            help="The dashboard's MPS measures (data/metrics.json), counted the same way for every borough.",
+        )
     f = fs.funnels[mid]
-    frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)
+    with head:
+        frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)
+    with figures:
+        _sections(fs, f, shared, periods)
+
+
+def _sections(fs, f, shared, periods) -> None:
+    """The funnel, the measures table, the wards against London's and the similar boroughs."""
+    mid = f.metric.id
     if shared["wards"]:
         st.info(
             "London comparisons are for the whole borough: the wards chosen in the sidebar do not narrow them.",
@@ -65,9 +79,13 @@ def body() -> None:
     )
 
     st.subheader("The borough's wards against London's wards")
-    dist = cache.london_ward_distribution(ROOT, mid, periods.start, periods.end)
-    st.markdown(dist.sentence())
-    if dist.problem is None:
+    if mid not in {m.id for m in lc.ward_metrics(public.is_public())}:
+        st.info(lc.PUBLIC_WARD_NOTE, icon=":material/visibility_off:")
+        dist = None
+    else:
+        dist = cache.london_ward_distribution(ROOT, mid, periods.start, periods.end)
+        st.markdown(dist.sentence())
+    if dist is not None and dist.problem is None:
         with frame.friendly_errors("The ward chart"):
             exports.show_chart(
                 lc.ward_chart(dist, style),

@@ -123,9 +123,11 @@ def body() -> None:
     if not wards and shared.get("periods") is not None:
         with frame.friendly_errors("The London comparison"):
             periods = shared["periods"]
-            line = overview.london_line(cache.london_funnels(ROOT, periods.start, periods.end))
-            if line:
-                st.markdown(line)
+            london_line = overview.london_line(
+                cache.london_funnels(ROOT, periods.start, periods.end, ("serious_violence",))
+            )
+            if london_line:
+                st.markdown(london_line[0], help=london_line[1].text())
                 st.page_link("views/london.py", label="London comparisons", icon=":material/leaderboard:")
 
     st.subheader("From record-level data" + (" (simulated)" if simulated else ""))
