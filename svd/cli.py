@@ -1,4 +1,4 @@
-"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``. Exit 0 when usable, 1 when not; never a traceback."""
+"""Command line: ``validate``, ``summary``, ``simulate``, ``board-pack``, ``needs-assessment``, ``figures``, ``hotspots``, ``evaluate``, ``london``, ``border``, ``harm``. Exit 0 when usable, 1 when not; never a traceback."""
 
 from __future__ import annotations
 
@@ -281,6 +281,51 @@ def cmd_border(args: argparse.Namespace) -> int:
         ["ward_name", "neighbour_name", "neighbour_borough", "shared_boundary_m", "r", "q", "movement"],
     )
     print(f"Method: {r['method']}.")
+
+
+def cmd_harm(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from svd import aggregate as agg
+    from svd import harm, mps, taxonomy
+
+    merged = mps.load_mps(level="ward")
+    borough = taxonomy.classify_mps(mps.for_borough(merged, BOROUGH_CODE).table)
+    periods = None
+    if args.month:
+        end = pd.Timestamp(f"{args.month}-01")
+        periods = agg.periods_for(end - pd.DateOffset(months=11), end)
+    r = harm.report(borough, periods)
+    if args.json:
+        print(json.dumps(r, indent=2, default=str))
+        return 0
+    print(f"Harm and cost of serious violence (MPS proxy categories), {r['period']}")
+    for mid, m in r["measures"].items():
+        print(f"\n{m['label']}")
+        print(f"  method: {m['method']}")
+        if mid != "count":
+            w = m["categories_with_weight"]
+            print(
+                f"  categories with a cited weight: {w['mps']} MPS categories, {w['offence']} record offence types"
+            )
+        print("  volume against weighted share (the Overview's share list):")
+        for s in m["shares"]:
+            print(f"    {s['sentence']}")
+        if m["left_out"]:
+            print(f"  {m['left_out']}")
+        for t in m["tiles"]:
+            print(f"  tile: {t['title']}: {t['value_text']} ({t['change']}; not tested)")
+        print("  Hotspots, wards (top 5):" + (f" {m['hotspots_sentence']}" if m["hotspots_sentence"] else ""))
+        for h in m["hotspots_top5"]:
+            value = "" if h["value"] is None else f", {harm.value_text(h['value'], mid)}"
+            print(
+                f"    {h['rank']}. {h['area_name']}: {h['count']:,} offences (rank {h['rank_by_offences']} by offences){value}"
+            )
+    print("\nPersonal robbery's share of serious violence: now and in the 2023 needs assessment")
+    for n in r["needs_assessment"]:
+        now = "–" if n["current"] != n["current"] else f"{n['current']:.0f}%"
+        print(f"  {n['label']}: {now} now; {n['published']:.0f}% published ({n['note']})")
+    print(f"  \u201c{r['needs_assessment'][0]['quote']}\u201d")
     return 0
 
 
@@ -334,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("--json", action="store_true", help="print the figures as JSON")
     fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
     fg.set_defaults(func=cmd_figures)
+    hm = sub.add_parser(
+        "harm", help="volume against harm and cost shares, and what the pages show per measure"
+    )
+    hm.add_argument("--month", default=None, help="YYYY-MM: the last of the 12 months (default: latest)")
+    hm.add_argument("--json", action="store_true", help="print the report as JSON")
+    hm.set_defaults(func=cmd_harm)
     ev = sub.add_parser(
         "evaluate", help="did it work? an intervention against comparison wards (DiD, WDD, ITS)"
     )

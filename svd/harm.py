@@ -31,6 +31,7 @@ MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
 WEIGHTED: tuple[str, ...] = MEASURES[1:]
 KINDS = ("mps", "offence")  # MPS MajorText/MinorText categories; the record-level offence types
 NO_WEIGHT = "no published weight"
+CHANGE_NOTE_SHORT = "Change not tested: a weighted sum is not a count"  # on a tile; CHANGE_NOTE in the method
 CHANGE_NOTE = (
     "change not tested: a weighted sum is not a count of independent events, so the count test does not apply"
 )
@@ -398,13 +399,16 @@ def mps_weighted_figure(
         s = x["weighted"].sum(min_count=1)
         return None if pd.isna(s) else float(s)
 
+    # A total that leaves offences out is not the figure's total: shown as not computed, with what is missing
+    # (only a figure whose every offence has a weight is added up; 'serious violence' in CSS is not homicide).
+    partial = not weigh(pd.concat([cur, prev]), measure_id).complete
     missing = weigh(cur, measure_id) if len(cur) else wd
     return WeightedFigure(
         metric_id=metric_id,
         title=title(base_title, measure_id),
         measure=measure_id,
-        current=total(cur),
-        previous=total(prev),
+        current=None if partial else total(cur),
+        previous=None if partial else total(prev),
         period=periods.label,
         previous_period=periods.previous_label,
         missing=missing.missing_text(),
@@ -483,7 +487,7 @@ def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> p
             elif gone:
                 note = f"not comparable: {NO_WEIGHT} for {', '.join(gone).lower()}, left out of the total"
             else:
-                note = "share of the weighted total"
+                note = "share of the weighted total; the assessment's 31% is of 'estimated harm', weights not named"
         out.append(
             {
                 "measure": mid,
@@ -548,6 +552,12 @@ def cube_area_values(cube, f, level: str, measure_id: str, offences: Sequence[st
     return Weighed(table, measure_id, missing)
 
 
+def with_weighted(table: pd.DataFrame, weighed: Weighed) -> pd.DataFrame:
+    """An area table (``area_code``…) with the ``weighted`` value of each area (NaN where there is none)."""
+    v = weighed.table.set_index("area_code")["weighted"]
+    return table.assign(weighted=table["area_code"].astype(str).map(v).astype(float).to_numpy())
+
+
 def rerank(ranked: pd.DataFrame, values: pd.DataFrame, measure_id: str) -> pd.DataFrame:
     """The ranked areas re-ordered by a weighted measure: adds ``weighted`` and ``count_rank`` (the area's rank
     by offences), and renumbers ``rank``. When no area has a weighted value (nothing chosen has a published
@@ -584,3 +594,107 @@ def ranking_sentence(reranked: pd.DataFrame, measure_id: str) -> str:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+# --- the command line's report ---------------------------------------------------------------------------
+
+
+def report(borough: pd.DataFrame, periods: agg.Periods | None = None) -> dict:
+    """What ``python -m svd harm`` prints: per measure its method, how many categories have a cited weight,
+    the serious-violence proxy's volume against weighted shares, the Overview tiles and the Hotspots wards
+    (top 5 against their rank by offences), and the needs assessment's robbery shares beside today's.
+
+    ``borough``: the borough's classified tidy MPS ward table; ``periods``: the months (default latest 12).
+    """
+    periods = periods or agg.latest_periods(borough["month"])
+    now = borough[borough["month"].isin(periods.current)]
+    proxy = proxy_rows(now)
+    cat = load_weights()
+    out: dict = {"period": periods.label, "comparison_period": periods.previous_label, "measures": {}}
+    for mid, m in load_measures().items():
+        cited = cat[(cat["measure"] == mid) & cat["value"].notna()]
+        sh = shares(proxy, mid)
+        tiles = tile_figures(borough, mid, periods) if mid != "count" else {}
+        areas = mps_area_values(proxy, mid)
+        counts = proxy.groupby("area_code", observed=True)["count"].sum()
+        names = proxy.drop_duplicates("area_code").set_index("area_code")["area_name"]
+        ranked = pd.DataFrame({"area_code": counts.index.astype(str), "count": counts.to_numpy()})
+        ranked = ranked.assign(
+            area_name=ranked["area_code"].map(names).astype(str),
+            rank=ranked["count"].rank(method="first", ascending=False).astype("int64"),
+        ).sort_values("rank")
+        rer = rerank(ranked, areas.table, mid) if mid != "count" else ranked.assign(count_rank=ranked["rank"])
+        out["measures"][mid] = {
+            "label": m.label,
+            "method": method_text(mid),
+            "categories_with_weight": {k: int((cited["kind"] == k).sum()) for k in KINDS},
+            "shares": [
+                {
+                    "offence_group": r["offence_group"],
+                    "count": int(r["count"]),
+                    "count_share": round(float(r["count_share"]), 1),
+                    "weighted_share": None
+                    if pd.isna(r["weighted_share"])
+                    else round(float(r["weighted_share"]), 1),
+                    "sentence": share_sentence(r, mid)
+                    if mid != "count"
+                    else f"{r['offence_group']}: {r['count_share']:.0f}% of volume",
+                }
+                for r in sh.to_dict("records")
+            ],
+            "left_out": Weighed(proxy, mid, sh.attrs["missing"]).missing_text(),
+            "tiles": [
+                {
+                    "metric": k,
+                    "title": f.title,
+                    "value": f.current,
+                    "value_text": f.value_text,
+                    "change": f.change_text,
+                    "left_out": f.missing,
+                }
+                for k, f in tiles.items()
+            ],
+            "hotspots_top5": [
+                {
+                    "rank": int(r["rank"]),
+                    "area_name": r["area_name"],
+                    "count": int(r["count"]),
+                    "rank_by_offences": int(r["count_rank"]),
+                    "value": None if pd.isna(r.get("weighted", np.nan)) else float(r["weighted"]),
+                }
+                for r in rer.head(5).to_dict("records")
+            ],
+            "hotspots_sentence": ranking_sentence(rer, mid) if mid != "count" else "",
+        }
+    out["needs_assessment"] = sna_comparison(borough, periods).to_dict("records")
+    return out
+
+
+def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
+    """The monthly series of a measure over a tidy MPS table's rows (e.g. the serious-violence proxy):
+    month, offences, weighted, covered, rolling_12m (the weighted 12 months to each month).
+
+    None when some of the offences have no published weight: a trend of part of the offences would read as
+    the whole (``weigh(...).missing_text()`` says what is missing)."""
+    wd = weigh(table, measure_id)
+    if not wd.complete:
+        return None
+    covered = pd.DatetimeIndex(table["month"].unique())
+    if covered.empty:
+        return None
+    months = pd.date_range(covered.min(), covered.max(), freq="MS")
+    t = wd.table
+    offences = t.groupby("month")["count"].sum().reindex(months).fillna(0)
+    weighted = t.groupby("month")["weighted"].sum().reindex(months).fillna(0.0)
+    is_cov = months.isin(covered)
+    weighted[~is_cov] = np.nan
+    roll = pd.Series(weighted.to_numpy()).rolling(12, min_periods=12).sum()
+    return pd.DataFrame(
+        {
+            "month": months,
+            "offences": offences.to_numpy(),
+            "weighted": weighted.to_numpy(),
+            "covered": is_cov,
+            "rolling_12m": roll.to_numpy(),
+        }
+    )

@@ -303,3 +303,53 @@ def test_rerank_keeps_the_count_order_when_nothing_has_a_weight():
     assert harm.ranking_sentence(moved, "cost") == (
         "Ranked by estimated cost: b first (2nd by offences); 2 of the top 2 change place and 0 enter it."
     )
+
+
+def test_a_tile_is_not_added_up_when_some_of_its_offences_have_no_weight():
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"))
+    t = pd.concat(
+        [
+            t,
+            t.iloc[[0]].assign(
+                major="VIOLENCE AGAINST THE PERSON", minor="HOMICIDE", offence_group="Homicide"
+            ),
+        ]
+    )
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    css = harm.mps_weighted_figure(t, "serious_violence", "Serious violence (proxy)", "harm_css", periods)
+    # Homicide alone has a CSS weight: 6 × 7,979 is not the serious-violence total, so none is shown.
+    assert css.current is None and css.value_text == "–"
+    assert "Violence with injury (6 offences)" in css.missing
+    cost = harm.mps_weighted_figure(t, "serious_violence", "Serious violence (proxy)", "cost", periods)
+    assert cost.current == 6 * 14050 + 2 * 11320 + 39360 + 6520 + 6 * 3_200_000
+    assert cost.title == "Serious violence (proxy) · estimated cost (£, 2015/16 prices)"
+    assert "weighted sum is not a count" in cost.provenance.method
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_cli_harm_prints_the_shares_and_the_published_figures(capsys):
+    from svd.cli import main
+
+    assert main(["harm"]) == 0
+    out = capsys.readouterr().out
+    assert "Personal robbery: " in out and "% of estimated cost" in out
+    assert "25% published" in out and "31% published" in out
+    assert "no published weight" in out
+
+
+def test_monthly_weighted_series_and_none_when_part_is_unweighted():
+    t = pd.concat(
+        [
+            _proxy_table().assign(month=pd.Timestamp("2025-01-01")),
+            _proxy_table().assign(month=pd.Timestamp("2025-03-01"), count=[1, 0, 0, 0]),
+        ]
+    )
+    s = harm.monthly(t, "cost")
+    assert s["month"].dt.strftime("%Y-%m").tolist() == ["2025-01", "2025-02", "2025-03"]
+    assert s["weighted"].iloc[0] == 6 * 14050 + 2 * 11320 + 39360 + 6520
+    assert (
+        math.isnan(s["weighted"].iloc[1]) and not s["covered"].iloc[1]
+    )  # a month not published: a gap, not 0
+    assert s["weighted"].iloc[2] == 14050
+    assert harm.monthly(t, "harm_css") is None

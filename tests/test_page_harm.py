@@ -46,6 +46,11 @@ def test_switching_to_cost_relabels_the_overview_tiles():
     # The volume against cost shares and the needs assessment's published figures beside them.
     md = " ".join(m.value for m in cost.markdown)
     assert "Personal robbery:" in md and "% of volume" in md and "of estimated cost" in md
+    from pagetest import charts
+
+    titles = [str(c.spec) for c in charts(cost)]
+    assert any("estimated cost per month" in t for t in titles), titles
+    assert not any("estimated cost per month" in str(c.spec) for c in charts(count))
     sna = _table_with(cost, "Needs assessment 2023 (%)")
     assert sna["Needs assessment 2023 (%)"].tolist() == ["25", "31", "31", "31"]
 
@@ -84,3 +89,20 @@ def test_switching_to_cost_reorders_the_hotspots_ranking():
     assert set(by_count) != set() and by_count != by_cost
     top = _table_with(cost, "Area")
     assert "Rank by offences" in top.columns
+
+
+def test_the_hotspots_map_legend_says_the_measure_and_records_mode_reranks_too():
+    cost = _hotspots("cost")
+    md = [m.value for m in cost.markdown]
+    assert "**Offences · estimated cost (£, 2015/16 prices)**" in md
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.run()
+    at.switch_page("views/hotspots.py")
+    at.run()
+    at.radio(key="hs_weighting").set_value("cost").run()  # record-level (simulated) source, the default
+    assert not at.exception and not at.error
+    top = _table_with(at, "Area")
+    assert "Rank by offences" in top.columns
+    assert any("Ranked by estimated cost" in c.value for c in at.caption)

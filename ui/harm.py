@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from svd import aggregate as agg
-from svd import harm, public
+from svd import charts, harm, public
 from svd import provenance as prov
-from ui import exports
+from ui import exports, frame, present
 from ui import filters as uf
 
 KEY = "weighting"
@@ -56,7 +56,7 @@ def tile(fig: harm.WeightedFigure) -> None:
             help=f"{fig.period} against {fig.previous_period}. "
             + (fig.provenance.text() if fig.provenance else fig.method),
         )
-        bits = [harm.CHANGE_NOTE[0].upper() + harm.CHANGE_NOTE[1:]]
+        bits = [harm.CHANGE_NOTE_SHORT]
         if fig.missing:
             bits.append(fig.missing)
         source = fig.provenance.short() if fig.provenance else fig.period
@@ -75,6 +75,29 @@ def shares_section(table: pd.DataFrame, measure_id: str, periods=None) -> None:
     )
     for r in sh.to_dict("records"):
         st.markdown(f"- {harm.share_sentence(r, measure_id)}")
+    series = harm.monthly(harm.proxy_rows(table), measure_id)
+    if series is None:
+        st.caption(f"No monthly trend of {m.short}: {harm.NO_WEIGHT} for some of the offences.")
+    else:
+        unit = "£" if measure_id == "cost" else m.unit
+        with frame.friendly_errors("The monthly chart"):
+            exports.show_chart(
+                charts.trend_chart(
+                    series,
+                    f"Serious violence (proxy), {m.short} per month",
+                    f"Line chart of the {m.short} of the serious-violence proxy categories per month, MPS ward data.",
+                    value="weighted",
+                    value_title=f"{m.short.capitalize()} per month ({unit})",
+                    subtitle=f"Metropolitan Police, real data; {harm.price_basis() if measure_id == 'cost' else m.source}",
+                    style=present.chart_style(),
+                ),
+                f"Serious violence {m.short} per month",
+                key="harm_trend",
+                provenance=prov.mps(
+                    filters="serious-violence proxy categories",
+                    method=harm.method_text(measure_id).rstrip("."),
+                ),
+            )
     comp = harm.sna_comparison(table, periods)
     shown = pd.DataFrame(
         {

@@ -238,12 +238,17 @@ def tasking_section(source: str, head) -> None:
 
     raw = hs.area_table(areas, population, counts, prev_counts)
     weighed = None  # harm or cost per area (svd.harm), when the measure switch weighs offences
+    map_measure, map_title = measure, hs.MEASURES[measure]
     if weighting != "count":
         weighed = (
             harm.cube_area_values(cube, f, level, weighting, offences)
             if records_mode
             else harm.mps_area_values(sf.apply_mps(table, f), weighting)
         )
+        raw = harm.with_weighted(raw, weighed)
+        # The map shows the weighted values; with nothing weighted it stays on the count.
+        if weighed.any_weight:
+            map_measure, map_title = "weighted", harm.title(hs.MEASURES["count"], weighting)
     what = hs.describe(f, offences, serious if records_mode else ())
     period = hs.period_label(start, end)
     if records_mode:
@@ -298,10 +303,12 @@ def tasking_section(source: str, head) -> None:
     with map_col, frame.friendly_errors("The map"):
         # Only what the map uses: the tooltip carries name, rate and change as text; hidden areas are grey.
         tips = shown["tip"] + ("\nSimulated records" if recs.simulated else "")
-        values = hs.map_values(shown, measure).assign(name=shown["area_name"].to_numpy(), tip=tips.to_numpy())
-        breaks = maps.class_breaks(values[measure])
+        values = hs.map_values(shown, map_measure).assign(
+            name=shown["area_name"].to_numpy(), tip=tips.to_numpy()
+        )
+        breaks = maps.class_breaks(values[map_measure])
         choropleth = maps.choropleth_rows(
-            cache.deck_polygons(ROOT, level), values, "area_code", measure, breaks
+            cache.deck_polygons(ROOT, level), values, "area_code", map_measure, breaks
         )
         cells = tc.cells if records_mode and show_grid and len(tc.cells) else None
         if cells is not None and public_on:
@@ -322,21 +329,21 @@ def tasking_section(source: str, head) -> None:
         # The polygons are joined, and the PNG drawn, only when the button is clicked.
         exports.map_download(
             lambda: hs.map_shapes(gdf, values.drop(columns=["name", "tip"]), level),
-            measure,
-            f"{hs.MEASURES[measure]} by {area_word}: {what} ({tag})",
-            f"hotspots map {level} {measure}",
-            breaks=maps.class_edges(values[measure], breaks),
+            map_measure,
+            f"{map_title} by {area_word}: {what} ({tag})",
+            f"hotspots map {level} {map_measure}",
+            breaks=maps.class_edges(values[map_measure], breaks),
             outline_gdf=cache.borough_outline(ROOT),
             key="hs_map_png",
             label_col="label",
-            legend_title=hs.MEASURES[measure],
+            legend_title=map_title,
             no_data_label="Hidden (fewer than 5)" if hide else "No data",
             provenance=recs,
         )
     with legend_col:
-        st.markdown(f"**{hs.MEASURES[measure]}**")
+        st.markdown(f"**{map_title}**")
         st.caption(recs.short())
-        leg = maps.legend(breaks, values=values[measure], integer=measure == "count")
+        leg = maps.legend(breaks, values=values[map_measure], integer=map_measure != "rate_per_1000")
         # A small HTML table: a styled st.dataframe costs ~25 ms per rerun; the range text carries the meaning.
         st.markdown(maps.legend_html(leg), unsafe_allow_html=True)
         st.caption(
@@ -403,7 +410,12 @@ def tasking_section(source: str, head) -> None:
             else recs.but(method=f"{recs.method}; {harm.method_text(weighting)}"),
         )
         if weighed is not None:
-            st.caption(harm.ranking_sentence(ranked_all, weighting) + " " + weighed.missing_text())
+            st.caption(
+                harm.ranking_sentence(ranked_all, weighting)
+                + " "
+                + weighed.missing_text()
+                + " The Gi* and 'Last 12 months' labels are tested on the offence counts, not on the weighted values."
+            )
         exports.table_downloads(
             ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
         )
