@@ -91,6 +91,9 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     provenance: Provenance | None = None
+    widths: tuple[float, ...] | None = (
+        None  # relative column widths in the PDF (default: names twice as wide)
+    )
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,7 @@ def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None
     from svd import catalogue
     from svd.boardpack import limit_months
     from svd.figures import default_period
-    from svd.mps import load_mps
+    from svd.mps import for_borough, load_mps
     from svd.population import london_populations, ward_population
     from svd.records import find_extract, load_records
     from svd.taxonomy import classify_mps
@@ -252,18 +255,22 @@ def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None
     ]
     if missing:
         raise DataMissing("; ".join(p for c in missing for p in c.problems))
-    merged = load_mps(level="ward", data_dir=data_dir, borough_code=BOROUGH_CODE)
+    # One read of London's ward files, cut to the borough as the dashboard does (``ui.cache.mps_ward``).
+    london_merged = load_mps(level="ward", data_dir=data_dir, borough_code=None)
+    merged = for_borough(london_merged, BOROUGH_CODE)
     ward = limit_months(classify_mps(merged.table), month)
     if ward.empty:
         raise DataMissing("no MPS ward data up to the chosen month")
     latest = pd.Timestamp(ward["month"].max())
     if month is not None and latest < month:
         raise DataMissing(f"no data for {month:%Y-%m}: the latest month available is {latest:%Y-%m}")
-    london = limit_months(
-        classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=None).table), month
-    )
+    london = limit_months(classify_mps(london_merged.table), month)
+    del london_merged
     borough_file = limit_months(classify_mps(load_mps(level="borough", data_dir=data_dir).table), month)
-    rs = record_set or load_records(extract=find_extract(data_dir), data_dir=data_dir)
+    # The simulation reproduces the borough's ward table: hand it the one already read.
+    rs = record_set or load_records(
+        extract=find_extract(data_dir), data_dir=data_dir, ward_table=merged.table
+    )
     start, end = default_period(ward["month"].unique())
     return Context(
         ward=ward,
@@ -746,6 +753,7 @@ def cross_border(ctx: Context) -> Section:
         ("Ward", "Borough", "Offences", "A year before", "Per 1,000", "Change", "Test"),
         rows,
         cb.provenance,
+        widths=(3, 3, 1.6, 1.6, 1.6, 1.4, 3),
     )
     return Section(
         "cross_border", "Cross-border", intro, tuple(findings), (table,), points=tuple(cb.sentences())
@@ -1095,7 +1103,9 @@ def build_pdf(draft: Draft):
         for tb in section.tables:
             heading(tb.title, 2)
             # Equal columns, the first (names) and the last (labels) twice as wide.
-            weights = [2, *[1] * (len(tb.header) - 2), 2] if len(tb.header) > 2 else [1] * len(tb.header)
+            weights = tb.widths or (
+                [2, *[1] * (len(tb.header) - 2), 2] if len(tb.header) > 2 else [1] * len(tb.header)
+            )
             table(tb.header, tb.rows, [width * w / sum(weights) for w in weights])
         for c in section.charts:
             figure_no += 1

@@ -268,3 +268,32 @@ def test_needs_assessment_for_march_2026_is_written_quickly_and_reads_back(tmp_p
     for title in SECTION_TITLES:
         assert title in text
     assert "Apr 2025 to Mar 2026" in text
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_data_page_offers_the_draft_and_builds_it_through_the_cache(monkeypatch):
+    from tests.pagetest import open_page
+    from ui import cache
+
+    monkeypatch.delenv("SVD_PUBLIC", raising=False)
+    at = open_page("data.py")
+    labels = [b.proto.label for b in at.get("download_button")]
+    for _, label, _ in needs.DOWNLOADS:
+        assert label in labels
+    assert any(needs.PAGE_NOTE in m.value for m in at.markdown)
+    # What the button's callable returns: the PDF built on the page's data root and record set.
+    raw = cache.needs_assessment(cache.data_root(), None, ".pdf")
+    assert raw.startswith(b"%PDF") and needs.TITLE.encode() in raw
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_data_page_does_not_offer_the_draft_in_public_mode(monkeypatch):
+    from tests.pagetest import open_page
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    at = open_page("data.py")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert not any(label in labels for _, label, _ in needs.DOWNLOADS)
+    assert any(needs.PUBLIC_NOTE in m.value for m in at.markdown)
