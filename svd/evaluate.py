@@ -1034,8 +1034,13 @@ def evaluate_records(
         simulated, definition.hours, None, None, definition.weekdays,
         "lsoa" if definition.level in ("lsoa", "place") else "ward",
     )  # fmt: skip
-    if untested and definition.level == "place":
-        untested = untested.replace("the LSOA", "the LSOA and location")
+    if untested:  # "the time of day, LSOA" → "the time of day and LSOA" (and the location, for a place)
+        head, _, drawn = untested.partition("draws the ")
+        parts = drawn.removesuffix(" in fixed shares").split(", ")
+        if definition.level == "place":
+            parts.append("location")
+        words = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        untested = f"{head}draws the {words} in fixed shares"
     fixes = (untested or "").removeprefix("change not tested: the simulation draws ") or None
 
     def provenance(**kw) -> Provenance:
@@ -1213,10 +1218,9 @@ def untested_sentences(
 ) -> list[str]:
     """The three conclusions on simulated records: the estimates, without intervals or tests (``untested``)."""
     return [
-        f"Demonstration on simulated records ({untested.removeprefix('change not tested: ')}): relative to "
-        f"{comparison_words}, the estimate for "
-        f"{treated_words} is {_pct(did_r.rate_ratio)} after the start. The simulation has no intervention effect, "
-        "so this is not a result.",
+        f"Demonstration on simulated records, not a result: relative to {comparison_words}, the estimate for "
+        f"{treated_words} is {_pct(did_r.rate_ratio)} after the start (the simulation has no "
+        "intervention effect).",
         f"Weighted displacement difference (demonstration): {wdd_r.wdd:+.1f} offences a month over the treated "
         f"area and its buffer; the buffer's own part {wdd_r.buffer_part:+.1f} a month. Not tested on simulated "
         "records.",
