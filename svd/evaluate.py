@@ -43,16 +43,16 @@ POWER = 0.80
 
 DID_METHOD = (
     "difference in differences: rate ratio from a quasi-Poisson model of the monthly counts with area and month "
-    "effects (equivalently, a quasi-binomial model of the treated wards' share of each month's count), the "
+    "effects (equivalently, a quasi-binomial model of the treated area's share of each month's count), the "
     "overdispersion estimated from the monthly Pearson residuals (floored at 1), 95% interval on Student's t"
 )
 WDD_METHOD = (
     "weighted displacement difference (Wheeler & Ratcliffe 2018) on offences a month: change in the treated "
-    "wards minus the comparison's, plus change in the buffer minus the comparison's, the comparison scaled to "
+    "area minus the comparison's, plus change in the buffer minus the comparison's, the comparison scaled to "
     "each area's level before the start; variance the sum of the counts (Poisson), two-sided z test"
 )
 ITS_METHOD = (
-    "interrupted time series: segmented quasi-Poisson regression of the treated wards' monthly counts (trend, "
+    "interrupted time series: segmented quasi-Poisson regression of the treated area's monthly counts (trend, "
     "change in level and in trend at the start month), no seasonal terms"
 )
 COMPARISON_METHOD = (

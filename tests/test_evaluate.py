@@ -575,7 +575,7 @@ def test_page_evaluates_lsoas_on_simulated_records_as_a_demonstration():
     assert not at.exception, [e.message for e in at.exception]
     assert headline(at).startswith('<p class="svd-headline">Demonstration on simulated records, not a result')
     assert any("demonstrates the method" in w.value for w in at.warning)
-    assert at.metric[1].value == "Not tested (simulated)" and at.metric[2].value == "–"
+    assert at.metric[1].value == "Not tested" and at.metric[2].value == "–"
     assert len(charts(at)) == 1
     comparison = at.multiselect(key="ev_comparison")
     assert len(comparison.value) == ev.LSOA_COMPARISONS and all(c.startswith("E01") for c in comparison.value)

@@ -250,7 +250,7 @@ def _show(head, result, definition, comparison, chosen, saved) -> None:
     d = result.did
     a, b, c = st.columns(3)
     a.metric("Rate ratio (treated against comparison)", f"{d.rate_ratio:.2f}")
-    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}" if result.tested else "Not tested (simulated)")
+    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}" if result.tested else "Not tested")
     c.metric("p-value", f"{d.p_value:.3f}" if result.tested else "–")
     st.markdown(result.conclusions[0])
     st.caption(
