@@ -981,7 +981,20 @@ def record_units(
         f"The comparison LSOAs lie wholly outside the place and its ring: the {len(excluded)} LSOAs touching "
         "either are never proposed."
     )
-    return Units(series, [PLACE], [RING], excluded, names, {}, "LSOA", names[PLACE], "Ring (buffer)",
+    if pops:
+        # A place's residents: each LSOA's Census 2021 count shared by the part of its area inside (approximate).
+        size = lsoa_m.geometry.area.to_numpy()
+        lsoa_pop = lsoa_m["lsoa_code"].astype(str).map(pops).fillna(0).to_numpy()
+        for key, shape in ((PLACE, treated_shape), (RING, ring_shape)):
+            pops = {
+                **pops,
+                key: float((lsoa_pop * lsoa_m.geometry.intersection(shape).area.to_numpy() / size).sum()),
+            }
+        notes.append(
+            "The rates of the place and its ring share each LSOA's residents by the part of its area inside "
+            "(an approximation: people do not live evenly across an LSOA)."
+        )
+    return Units(series, [PLACE], [RING], excluded, names, pops, "LSOA", names[PLACE], "Ring (buffer)",
                  ring_words, LSOA_COMPARISONS), notes  # fmt: skip
 
 
