@@ -43,16 +43,16 @@ POWER = 0.80
 
 DID_METHOD = (
     "difference in differences: rate ratio from a quasi-Poisson model of the monthly counts with area and month "
-    "effects (equivalently, a quasi-binomial model of the treated wards' share of each month's count), the "
+    "effects (equivalently, a quasi-binomial model of the treated area's share of each month's count), the "
     "overdispersion estimated from the monthly Pearson residuals (floored at 1), 95% interval on Student's t"
 )
 WDD_METHOD = (
     "weighted displacement difference (Wheeler & Ratcliffe 2018) on offences a month: change in the treated "
-    "wards minus the comparison's, plus change in the buffer minus the comparison's, the comparison scaled to "
+    "area minus the comparison's, plus change in the buffer minus the comparison's, the comparison scaled to "
     "each area's level before the start; variance the sum of the counts (Poisson), two-sided z test"
 )
 ITS_METHOD = (
-    "interrupted time series: segmented quasi-Poisson regression of the treated wards' monthly counts (trend, "
+    "interrupted time series: segmented quasi-Poisson regression of the treated area's monthly counts (trend, "
     "change in level and in trend at the start month), no seasonal terms"
 )
 COMPARISON_METHOD = (
@@ -988,7 +988,20 @@ def record_units(
         f"The comparison LSOAs lie wholly outside the place and its ring: the {len(excluded)} LSOAs touching "
         "either are never proposed."
     )
-    return Units(series, [PLACE], [RING], excluded, names, {}, "LSOA", names[PLACE], "Ring (buffer)",
+    if pops:
+        # A place's residents: each LSOA's Census 2021 count shared by the part of its area inside (approximate).
+        size = lsoa_m.geometry.area.to_numpy()
+        lsoa_pop = lsoa_m["lsoa_code"].astype(str).map(pops).fillna(0).to_numpy()
+        for key, shape in ((PLACE, treated_shape), (RING, ring_shape)):
+            pops = {
+                **pops,
+                key: float((lsoa_pop * lsoa_m.geometry.intersection(shape).area.to_numpy() / size).sum()),
+            }
+        notes.append(
+            "The rates of the place and its ring share each LSOA's residents by the part of its area inside "
+            "(an approximation: people do not live evenly across an LSOA)."
+        )
+    return Units(series, [PLACE], [RING], excluded, names, pops, "LSOA", names[PLACE], "Ring (buffer)",
                  ring_words, LSOA_COMPARISONS), notes  # fmt: skip
 
 
@@ -1041,8 +1054,13 @@ def evaluate_records(
         simulated, definition.hours, None, None, definition.weekdays,
         "lsoa" if definition.level in ("lsoa", "place") else "ward",
     )  # fmt: skip
-    if untested and definition.level == "place":
-        untested = untested.replace("the LSOA", "the LSOA and location")
+    if untested:  # "the time of day, LSOA" → "the time of day and LSOA" (and the location, for a place)
+        head, _, drawn = untested.partition("draws the ")
+        parts = drawn.removesuffix(" in fixed shares").split(", ")
+        if definition.level == "place":
+            parts.append("location")
+        words = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        untested = f"{head}draws the {words} in fixed shares"
     fixes = (untested or "").removeprefix("change not tested: the simulation draws ") or None
 
     def provenance(**kw) -> Provenance:
@@ -1220,10 +1238,9 @@ def untested_sentences(
 ) -> list[str]:
     """The three conclusions on simulated records: the estimates, without intervals or tests (``untested``)."""
     return [
-        f"Demonstration on simulated records ({untested.removeprefix('change not tested: ')}): relative to "
-        f"{comparison_words}, the estimate for "
-        f"{treated_words} is {_pct(did_r.rate_ratio)} after the start. The simulation has no intervention effect, "
-        "so this is not a result.",
+        f"Demonstration on simulated records, not a result: relative to {comparison_words}, the estimate for "
+        f"{treated_words} is {_pct(did_r.rate_ratio)} after the start (the simulation has no "
+        "intervention effect).",
         f"Weighted displacement difference (demonstration): {wdd_r.wdd:+.1f} offences a month over the treated "
         f"area and its buffer; the buffer's own part {wdd_r.buffer_part:+.1f} a month. Not tested on simulated "
         "records.",

@@ -536,8 +536,13 @@ def test_place_evaluation_counts_points_in_the_circle_and_the_ring():
     outline = gpd.GeoDataFrame(geometry=[grid.geometry.union_all()], crs="EPSG:27700")
     ctx = (defs, points, None, outline)
     d = ev.Definition(name="t", place="test", start="2023-07", hours=(15, 21))
-    e = ev.evaluate_records(grid_records(), d, wards, grid, simulated=False, place_context=ctx)
+    pops = pd.DataFrame({"lsoa_code": grid["lsoa_code"], "ward_code": grid["ward_code"], "all_ages": 1000.0})
+    e = ev.evaluate_records(grid_records(), d, wards, grid, pops, simulated=False, place_context=ctx)
     assert (e.did.treated_before, e.did.treated_after) == (24, 12)
+    # Residents of the circle: 1,000 per 100 m square, so 1,000 × π·80² / 100² ≈ 2,011 (the polygon has 128
+    # sides); the rate before is 24 offences in 6 months, a year per 1,000 residents.
+    treated = e.table.set_index("Area").loc["Treated"]
+    assert treated["Rate before"] == pytest.approx(round(4 * 12 / 2010.6 * 1000, 1), abs=0.1)
     ring = e.table.set_index("Area").loc["Ring (buffer)"]
     assert (ring["Offences before"], ring["Offences after"]) == (8 * 24, 8 * 24)
     # LSOAs touching the circle or ring (within 160 m of L5's centre: L0–L2, L4–L6, L8–L10) are never compared.
@@ -573,9 +578,9 @@ def test_page_evaluates_lsoas_on_simulated_records_as_a_demonstration():
     assert not at.exception and "Choose the lsoas" in headline(at)
     at.multiselect(key="ev_lsoas").set_value(["E01034473", "E01034474"]).run()
     assert not at.exception, [e.message for e in at.exception]
-    assert "Demonstration on simulated records (the simulation draws the LSOA" in headline(at)
+    assert headline(at).startswith('<p class="svd-headline">Demonstration on simulated records, not a result')
     assert any("demonstrates the method" in w.value for w in at.warning)
-    assert at.metric[1].value == "Not tested (simulated)" and at.metric[2].value == "–"
+    assert at.metric[1].value == "Not tested" and at.metric[2].value == "–"
     assert len(charts(at)) == 1
     comparison = at.multiselect(key="ev_comparison")
     assert len(comparison.value) == ev.LSOA_COMPARISONS and all(c.startswith("E01") for c in comparison.value)
@@ -660,3 +665,30 @@ def test_cli_saved_place_evaluation_with_a_window(tmp_path, monkeypatch, capsys)
     assert text.startswith("SIMULATED RECORDS: a demonstration of the method")
     assert main([*argv[:-2], "--weekdays", "Funday"]) == 1
     assert "not a day" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_share_link_restores_a_place_evaluation_with_a_window():
+    from urllib.parse import parse_qsl, urlsplit
+
+    from pagetest import APP, headline, open_page
+    from streamlit.testing.v1 import AppTest
+
+    at = open_page("evaluate.py")
+    at.radio(key="ev_level").set_value("place").run()
+    at.selectbox(key="ev_place").set_value("becontree_station").run()
+    at.selectbox(key="ev_radius").set_value(400).run()
+    at.multiselect(key="ev_days").set_value([4, 5]).run()
+    assert not at.exception
+    shown = (headline(at), [m.value for m in at.metric])
+    params = dict(parse_qsl(urlsplit(at.code[-1].value).query, keep_blank_values=True))
+    assert (params["ev_level"], params["ev_place"], params["ev_radius"], params["ev_days"]) == (
+        "place", "becontree_station", "400", "4,5")  # fmt: skip
+    fresh = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        fresh.query_params[k] = v
+    fresh.run()
+    fresh.switch_page("views/evaluate.py")
+    fresh.run()
+    assert not fresh.exception, [e.message for e in fresh.exception]
+    assert (headline(fresh), [m.value for m in fresh.metric]) == shown

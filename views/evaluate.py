@@ -48,6 +48,19 @@ def body() -> None:
     groups = ev.offence_groups(public=public.is_public())
 
     head = st.container()  # the headline goes first, though it is known only once the choices are made
+    presenting = present.is_presenting()
+    results = st.container() if presenting else None  # in the room the figures come before the choices
+    with present.filters_box():
+        chosen_ = _choose(head, table, names, area_names, saved, starts, groups)
+    if chosen_ is None:
+        return
+    with results if results is not None else st.container():
+        _show(head, *chosen_)
+
+
+def _choose(head, table, names, area_names, saved, starts, groups):
+    """The choices (saved evaluation, area, start, offences, window, comparison): (result, definition, comparison,
+    chosen, saved), or None when there is nothing to show yet."""
     st.subheader("What to evaluate")
     options = [*saved, NEW]
     chosen = uf.choice(
@@ -154,7 +167,7 @@ def body() -> None:
                 f"Choose the {LEVELS[level].lower()} where the intervention ran.",
                 provenance=None,
             )
-        return
+        return None
     definition = ev.Definition(
         name=chosen if chosen in saved else "Evaluation",
         wards=tuple(wards),
@@ -185,7 +198,7 @@ def body() -> None:
             frame.headline(
                 "Evaluate an intervention", f"This cannot be evaluated: {proposal}", provenance=None
             )
-        return
+        return None
     candidates = proposal.candidates
     proposed = list(candidates.loc[candidates["proposed"], "ward"])
     saved_comparison = [w for w in (base.comparison if base else ()) if w in set(candidates["ward"])]
@@ -203,12 +216,17 @@ def body() -> None:
     )
     if not comparison:
         st.warning(f"Choose at least one comparison {proposal.unit}.", icon=":material/warning:")
-        return
+        return None
     result = run(tuple(comparison))
     if isinstance(result, str):
         st.warning(f"This cannot be evaluated: {result}", icon=":material/warning:")
-        return
+        return None
 
+    return result, definition, comparison, chosen, saved
+
+
+def _show(head, result, definition, comparison, chosen, saved) -> None:
+    """The results, then the Save box."""
     with head:
         frame.headline("Evaluate an intervention", result.conclusions[0], provenance=result.provenance)
         if result.provenance.simulated:
@@ -232,7 +250,7 @@ def body() -> None:
     d = result.did
     a, b, c = st.columns(3)
     a.metric("Rate ratio (treated against comparison)", f"{d.rate_ratio:.2f}")
-    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}" if result.tested else "Not tested (simulated)")
+    b.metric("95% interval", f"{d.low:.2f} to {d.high:.2f}" if result.tested else "Not tested")
     c.metric("p-value", f"{d.p_value:.3f}" if result.tested else "–")
     st.markdown(result.conclusions[0])
     st.caption(
