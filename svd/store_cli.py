@@ -66,7 +66,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     log = s.audit_log()
     broken = s.verify_audit()
     if args.json:
-        print(json.dumps({"entries": json.loads(log.to_json(orient="records", date_format="iso")), "broken": broken}))
+        print(
+            json.dumps(
+                {"entries": json.loads(log.to_json(orient="records", date_format="iso")), "broken": broken}
+            )
+        )
     elif log.empty:
         print("The audit log is empty.")
     else:
@@ -79,7 +83,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     """Register the store's commands on ``svd.cli``'s subparsers."""
-    ld = sub.add_parser("load", help="check a file and apply it to the store (MPS release, police.uk month, extract)")
+    ld = sub.add_parser(
+        "load", help="check a file and apply it to the store (MPS release, police.uk month, extract)"
+    )
     ld.add_argument("file")
     ld.set_defaults(func=cmd_load)
     ls = sub.add_parser("loads", help="list the store's loads")
