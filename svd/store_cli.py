@@ -32,7 +32,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
     else:
         print(f"Nothing to do: the same file is already applied as {applied.load.describe()}.")
-    print("Restart the dashboard, or press “Reload the data” on its Data page, to show it.")
+    print(
+        "A partnership extract is used by the dashboard from its next page (it checks the store on every page)."
+    )
     return 0
 
 
@@ -56,7 +58,7 @@ def cmd_unload(args: argparse.Namespace) -> int:
         print(str(exc))
         return 1
     print(f"Withdrew {load.describe()}. Its rows are deleted from the store.")
-    print("Restart the dashboard, or press “Reload the data” on its Data page, so it forgets them too.")
+    print("The dashboard forgets them on its next page (it checks the store on every page).")
     return 0
 
 

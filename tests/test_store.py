@@ -149,3 +149,24 @@ def test_default_path_follows_svd_store_or_the_data_directory(tmp_path, monkeypa
     assert st_.default_path() == tmp_path / "elsewhere.duckdb"
     monkeypatch.delenv("SVD_STORE")
     assert st_.default_path(tmp_path) == tmp_path / "store" / "svd.duckdb"
+
+
+def test_the_command_line_loads_lists_withdraws_and_audits(tmp_path, monkeypatch, capsys):
+    from svd.cli import main
+
+    monkeypatch.setenv("SVD_STORE", str(tmp_path / "cli.duckdb"))
+    assert main(["load", str(TEMPLATE)]) == 0
+    assert "Applied load 1: incidents_template.csv" in capsys.readouterr().out
+    assert main(["load", str(TEMPLATE)]) == 0
+    assert "Nothing to do" in capsys.readouterr().out
+    assert main(["loads"]) == 0
+    assert "in use" in capsys.readouterr().out
+    assert main(["unload", "1"]) == 0 and main(["unload", "1"]) == 1
+    capsys.readouterr()
+    assert main(["audit", "--json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert [e["action"] for e in out["entries"]] == ["load", "load (already applied)", "withdrawal"]
+    assert out["broken"] == []
+    assert main(["load", str(tmp_path / "missing.csv")]) == 1

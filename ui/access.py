@@ -109,11 +109,13 @@ def sign_in_control() -> None:
     current = role()
     if claims is None:
         st.caption("You are seeing the public dashboard: aggregate figures only.")
-        st.button("Sign in", icon=":material/login:", key="svd-sign-in", on_click=st.login)
+        if st.button("Sign in", icon=":material/login:", key="svd-sign-in"):
+            st.login()
         return
     name = claims.get("name") or roles.identity(claims) or "signed in"
     st.caption(f"Signed in as {name} · {current.title}")
-    st.button("Sign out", icon=":material/logout:", key="svd-sign-out", on_click=st.logout)
+    if st.button("Sign out", icon=":material/logout:", key="svd-sign-out"):
+        st.logout()
 
 
 def _session_forces_public() -> bool:
