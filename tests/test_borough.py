@@ -435,3 +435,17 @@ def test_default_borough_figures_do_not_depend_on_how_it_is_chosen(monkeypatch):
     monkeypatch.setenv("SVD_BOROUGH", "barking and dagenham")
     assert metrics.summary() == default
     assert default["borough_code"] == BD and len(default["by_ward_serious_violence_12m"]) == 19
+
+
+@realdata
+def test_the_map_is_centred_on_the_chosen_borough(monkeypatch):
+    from svd import geo, maps
+
+    monkeypatch.delenv("SVD_BOROUGH", raising=False)
+    assert maps.map_view() == maps.VIEW  # Barking and Dagenham's view is unchanged
+    monkeypatch.setenv("SVD_BOROUGH", NEWHAM)
+    v = maps.map_view()
+    minx, miny, maxx, maxy = geo.borough_outline().total_bounds
+    assert minx < v["longitude"] < maxx and miny < v["latitude"] < maxy
+    assert maps.map_origin() == (v["longitude"], v["latitude"])
+    assert 10.5 < v["zoom"] < 12.5
