@@ -34,9 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from svd import aggregate as agg  # noqa: E402
-from svd import geo, stats  # noqa: E402
+from svd import (  # noqa: E402
+    config,  # noqa: E402
+    geo,
+    stats,
+)
 from svd import metrics as mx  # noqa: E402
-from svd.config import BOROUGH_CODE  # noqa: E402
 
 CHANGE_METRICS = ("serious_violence", "violence_with_injury", "rape", "other_sexual", "personal_robbery")
 
@@ -46,7 +49,7 @@ def borough_table(data_dir: Path | None = None) -> pd.DataFrame:
     from svd.mps import load_mps
 
     ward = load_mps(level="ward", data_dir=data_dir).table
-    return ward[ward["borough_code"] == BOROUGH_CODE]
+    return ward[ward["borough_code"] == config.borough().code]
 
 
 def ward_counts(borough: pd.DataFrame, data_dir: Path | None = None):

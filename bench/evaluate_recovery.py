@@ -36,9 +36,9 @@ START = pd.Timestamp("2024-01-01")
 def real_series() -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The borough's serious-violence counts by ward and month, and each ward's neighbours."""
     from svd import geo, mps
-    from svd.config import BOROUGH_CODE
+    from svd.config import borough
 
-    table = mps.for_borough(mps.load_mps(level="ward"), BOROUGH_CODE).table
+    table = mps.for_borough(mps.load_mps(level="ward"), borough().code).table
     series = ev.ward_series(table)
     wards = geo.wards()
     return series, {w: ev.adjacent_wards(wards, [w]) for w in series.columns}

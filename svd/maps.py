@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +33,35 @@ VIEW = {"latitude": 51.5557, "longitude": 0.1284, "zoom": 11.3, "pitch": 0, "bea
 # which matters because the map message is re-sent on every filter change.
 METER_OFFSETS = "meter-offsets"  # deck.gl 9's COORDINATE_SYSTEM.METER_OFFSETS (a string since 9.0, not 2)
 ORIGIN = (VIEW["longitude"], VIEW["latitude"])
+# VIEW fits Barking and Dagenham's 9.7 km north to south at zoom 11.3; another borough is fitted the same way.
+VIEW_FIT_KM = 9.7
+
+
+def map_view(data_dir=None) -> dict:
+    """The map's initial view for the partnership's borough: VIEW for Barking and Dagenham (unchanged), else the
+    centre of its outline's bounding box at the zoom that fits it as VIEW fits Barking and Dagenham."""
+    from svd import config, geo
+
+    if config.borough().is_default:
+        return dict(VIEW)
+    minx, miny, maxx, maxy = (float(v) for v in geo.borough_outline(data_dir).total_bounds)
+    lat = (miny + maxy) / 2
+    north_south_km = (maxy - miny) * 111.32
+    # The map is about 1.6 times as wide as it is tall on the page.
+    east_west_km = (maxx - minx) * 111.32 * math.cos(math.radians(lat)) / 1.6
+    zoom = VIEW["zoom"] - math.log2(max(north_south_km, east_west_km) / VIEW_FIT_KM)
+    return {"latitude": round(lat, 4), "longitude": round((minx + maxx) / 2, 4), "zoom": round(zoom, 2)} | {
+        "pitch": 0,
+        "bearing": 0,
+    }
+
+
+def map_origin() -> tuple[float, float]:
+    """(lon, lat) the map's metre offsets are measured from: the centre of the partnership's borough."""
+    v = map_view()
+    return (v["longitude"], v["latitude"])
+
+
 POLYGON_UNIT_M = 10  # like the 4-decimal rounding before it (7 m by 11 m here)
 # Polygon simplification for the interactive map only: about a pixel and a half at the default zoom (~19 m a
 # pixel). 30 m rather than 25 m: 3 KB less on every LSOA map message.
@@ -198,13 +228,13 @@ def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return x, y
 
 
-def metre_offsets(lon, lat, origin: tuple[float, float] = ORIGIN) -> tuple[np.ndarray, np.ndarray]:
+def metre_offsets(lon, lat, origin: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """East and north offsets in metres from ``origin`` (lon, lat), as deck.gl's METER_OFFSETS mode reads them.
 
     deck.gl turns an offset (dx, dy) into web-mercator units as (dx·(u + k·dy), dy·u), u and k being its
     distance scales at the origin; this inverts that, so a vertex lands where its longitude/latitude would.
     """
-    lon0, lat0 = origin
+    lon0, lat0 = origin if origin is not None else map_origin()
     cos0 = np.cos(np.radians(lat0))
     u = _WORLD / _EARTH_CIRCUMFERENCE_M / cos0
     per_degree_y = _WORLD / 360 / cos0
@@ -469,7 +499,10 @@ def hotspot_deck(
     ``period`` the counts cover is added under it by the tooltip template, once rather than on every row.
     """
     # pydeck.types.String: a plain string, not an accessor expression (pydeck's reading of a bare str).
-    offsets = {"coordinate_system": pydeck.types.String(METER_OFFSETS), "coordinate_origin": list(ORIGIN)}
+    offsets = {
+        "coordinate_system": pydeck.types.String(METER_OFFSETS),
+        "coordinate_origin": list(map_origin()),
+    }
     layers = [
         pydeck.Layer(
             "PolygonLayer",
@@ -563,7 +596,9 @@ def hotspot_deck(
                 character_set=pydeck.types.String("".join(sorted(set("".join(labels["name"].astype(str)))))),
             )
         )
-    deck = _base_deck(basemap, height)  # built per map (~3 ms: pydeck's Deck() probes for Jupyter widgets)
+    deck = _base_deck(
+        basemap, height, tuple(sorted(map_view().items()))
+    )  # built per map (~3 ms: pydeck's Deck() probes for Jupyter widgets)
     deck.layers = layers
     deck._tooltip = tooltip(period)  # what st.pydeck_chart reads
     return deck
@@ -604,11 +639,11 @@ def tooltip(period: str = "") -> dict:
     return {"html": "<b>{name}</b><br>{tip}" + tail, "style": dict(TOOLTIP_STYLE)}
 
 
-def _base_deck(basemap: bool, height: int) -> CompactDeck:
+def _base_deck(basemap: bool, height: int, view: tuple = tuple(sorted(VIEW.items()))) -> CompactDeck:
     # No basemap: map_provider=None with pydeck's default map_style sentinel. Streamlit's frontend swaps a
     # *missing* map_style (map_style=None) for a hosted Carto style, so None would still fetch a basemap.
     style = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
-    return CompactDeck(layers=[], initial_view_state=pydeck.ViewState(**VIEW), **style, height=height)
+    return CompactDeck(layers=[], initial_view_state=pydeck.ViewState(**dict(view)), **style, height=height)
 
 
 def _outline_features(geojson: dict | None, line: list[int], width: int) -> list[dict]:

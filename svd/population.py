@@ -241,6 +241,6 @@ def residents_by_age(
 def ages_not_available(area: str) -> str:
     """What a page says where residents' ages are needed for single wards of a borough without them."""
     return (
-        f"Residents by age are not available for single wards of {area}: the Census age table by LSOA is held "
-        "for Barking and Dagenham only. Choose no ward to compare with the whole borough's residents."
+        f"Residents by age are not available for single wards of {area}: the Census age table by LSOA has not "
+        "been added for this borough (only all ages). Choose no ward to compare with the whole borough's residents."
     )

@@ -993,9 +993,11 @@ def _measurements(df: pd.DataFrame, data_dir: Path | None) -> dict[str, tuple[fl
 
 def _overrepresented(ages: pd.Series, data_dir: Path | None) -> tuple[float, str]:
     """Whether 25-29 has the highest ratio of victims' share to residents' share among 5-year bands 15-64."""
-    from svd.population import lsoa_population
+    from svd.population import borough_population, has_age_bands, lsoa_population
 
     pop = lsoa_population(data_dir)
+    if not has_age_bands(pop):  # ages by LSOA are held for Barking and Dagenham only: the borough table's
+        pop = borough_population(data_dir)
     bands = [(lo, lo + 4) for lo in range(15, 65, 5)]
     res = np.array([pop[f"age_{lo}_{hi}"].sum() for lo, hi in bands], dtype=float)
     res = res / pop["all_ages"].sum()

@@ -435,3 +435,44 @@ def test_default_borough_figures_do_not_depend_on_how_it_is_chosen(monkeypatch):
     monkeypatch.setenv("SVD_BOROUGH", "barking and dagenham")
     assert metrics.summary() == default
     assert default["borough_code"] == BD and len(default["by_ward_serious_violence_12m"]) == 19
+
+
+@realdata
+def test_the_map_is_centred_on_the_chosen_borough(monkeypatch):
+    from svd import geo, maps
+
+    monkeypatch.delenv("SVD_BOROUGH", raising=False)
+    assert maps.map_view() == maps.VIEW  # Barking and Dagenham's view is unchanged
+    monkeypatch.setenv("SVD_BOROUGH", NEWHAM)
+    v = maps.map_view()
+    minx, miny, maxx, maxy = geo.borough_outline().total_bounds
+    assert minx < v["longitude"] < maxx and miny < v["latitude"] < maxy
+    assert maps.map_origin() == (v["longitude"], v["latitude"])
+    assert 10.5 < v["zoom"] < 12.5
+
+
+@realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("view", ["knife_crime_robbery", "domestic_abuse", "overview"])
+def test_a_newham_ward_chosen_says_ages_are_not_available_and_invents_none(view, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from svd import geo
+    from tests.pagetest import APP
+
+    monkeypatch.setenv("SVD_BOROUGH", NEWHAM)
+    ward = geo.wards()["ward_code"].iloc[0]
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["wards"] = [ward]
+    at.run()
+    at.switch_page(f"views/{view}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert list(at.session_state["shared_filter"]["wards"]) == [ward]
+    text = _outside_london_comparisons(_rendered(at))
+    assert "Barking" not in text and "Dagenham" not in text
+    if view != "overview":
+        assert any(
+            "Residents by age are not available for single wards of Newham" in i.value for i in at.info
+        )

@@ -57,8 +57,8 @@ def tiny(tmp_path: Path) -> Path:
             "lsoa21nm": [f"Toy {k[-1]}" for k in SQUARES],
             "msoa21cd": ["E02900001"] * 4,
             "msoa21nm": ["Toy 001"] * 4,
-            "lad22cd": [config.BOROUGH_CODE] * 4,
-            "lad22nm": [config.BOROUGH_NAME] * 4,
+            "lad22cd": [config.DEFAULT_BOROUGH_CODE] * 4,
+            "lad22nm": [config.DEFAULT_BOROUGH_NAME] * 4,
         },
         geometry=[_sq(*ij) for ij in SQUARES.values()],
         crs=crs,
@@ -68,8 +68,8 @@ def tiny(tmp_path: Path) -> Path:
         {
             "WD22CD": list(WARD_CODES.values()),
             "WD22NM": list(WARD_CODES),
-            "LAD22CD": [config.BOROUGH_CODE] * 2,
-            "LAD22NM": [config.BOROUGH_NAME] * 2,
+            "LAD22CD": [config.DEFAULT_BOROUGH_CODE] * 2,
+            "LAD22NM": [config.DEFAULT_BOROUGH_NAME] * 2,
         },
         geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
         crs=crs,
@@ -78,13 +78,15 @@ def tiny(tmp_path: Path) -> Path:
     outline = box(X0, Y0, X0 + 2000, Y0 + 2000)
     _write_geojson(
         gpd.GeoDataFrame(
-            {"LAD22NM": [config.BOROUGH_NAME], "LAD22CD": [config.BOROUGH_CODE]}, geometry=[outline], crs=crs
+            {"LAD22NM": [config.DEFAULT_BOROUGH_NAME], "LAD22CD": [config.DEFAULT_BOROUGH_CODE]},
+            geometry=[outline],
+            crs=crs,
         ),
         tmp_path / geo.BOROUGH_FILE,
     )
     _write_geojson(
         gpd.GeoDataFrame(
-            {"LAD22NM": ["Elsewhere", config.BOROUGH_NAME], "LAD22CD": ["E09000099", "E09000002"]},
+            {"LAD22NM": ["Elsewhere", config.DEFAULT_BOROUGH_NAME], "LAD22CD": ["E09000099", "E09000002"]},
             geometry=[box(X0 - 2000, Y0, X0, Y0 + 2000), outline],
             crs=crs,
         ),
@@ -96,8 +98,8 @@ def tiny(tmp_path: Path) -> Path:
             "LSOA21NM": [f"Toy {k[-1]}" for k in SQUARES],
             "WD25CD": [WARD_CODES[LOOKUP_WARD[k]] for k in SQUARES],
             "WD25NM": [LOOKUP_WARD[k] for k in SQUARES],
-            "LAD25CD": config.BOROUGH_CODE,
-            "LAD25NM": config.BOROUGH_NAME,
+            "LAD25CD": config.DEFAULT_BOROUGH_CODE,
+            "LAD25NM": config.DEFAULT_BOROUGH_NAME,
         }
     ).to_csv(tmp_path / geo.LOOKUP_FILE, index=False)
     # Station "Centre" sits on the corner shared by all four LSOAs; "Outside" is 5 km west; the park is
@@ -220,7 +222,7 @@ def test_loaders_columns_and_lookup_not_overlay(tiny):
     assert len(lk) == 4
     lb = geo.london_boroughs(tiny)
     assert list(lb.columns) == ["borough_code", "borough_name", "geometry"] and len(lb) == 2
-    assert geo.borough_outline(tiny)["borough_code"].tolist() == [config.BOROUGH_CODE]
+    assert geo.borough_outline(tiny)["borough_code"].tolist() == [config.DEFAULT_BOROUGH_CODE]
 
 
 def test_loaders_return_copies(tiny):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from svd import metrics, trends
-from svd.config import BOROUGH_CODE
+from svd.config import DEFAULT_BOROUGH_CODE as BOROUGH_CODE
 from tests.pagetest import headline, open_page
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -44,8 +44,8 @@ def tiny(tmp_path: Path) -> Path:
         [
             {
                 "date": 2021,
-                "geography": config.BOROUGH_NAME,
-                "geography code": config.BOROUGH_CODE,
+                "geography": config.DEFAULT_BOROUGH_NAME,
+                "geography code": config.DEFAULT_BOROUGH_CODE,
                 **_row(131),
             },
             {"date": 2021, "geography": "Elsewhere", "geography code": "E09000099", **_row(5)},
@@ -71,7 +71,7 @@ def test_lsoa_and_ward_population(tiny):
 
 def test_borough_and_london(tiny):
     b = population.borough_population(tiny)
-    assert len(b) == 1 and b["borough_code"].iloc[0] == config.BOROUGH_CODE
+    assert len(b) == 1 and b["borough_code"].iloc[0] == config.DEFAULT_BOROUGH_CODE
     assert b["all_ages"].iloc[0] == 18 * 131 + 153
     lon = population.london_populations(tiny)
     assert lon["is_region"].tolist() == [False, False, True]
@@ -156,6 +156,6 @@ def test_real_lsoa_and_ward_totals():
 
 @pytest.mark.realdata
 def test_real_age_band_18_24():
-    s = population.age_band_population("borough", config.BOROUGH_CODE, ["18-24", "0-24"])
+    s = population.age_band_population("borough", config.DEFAULT_BOROUGH_CODE, ["18-24", "0-24"])
     assert s["0-24"] == 82_176
     assert s["18-24"] == pytest.approx(2 / 5 * 15_125 + 13_240)
