@@ -387,7 +387,7 @@ def mps_weighted_figure(
     base_title: str,
     measure_id: str,
     periods: agg.Periods,
-    area: str = prov.BOROUGH_NAME,
+    area: str | None = None,
 ) -> WeightedFigure:
     """A weighted tile figure from the rows of an MPS tidy table (major, minor, month, count)."""
     wd = weigh(rows, measure_id)
@@ -425,7 +425,7 @@ def tile_figures(
     periods: agg.Periods | None = None,
     metric_ids: Sequence[str] = TILE_METRICS,
     wards: Sequence[str] = (),
-    area: str = prov.BOROUGH_NAME,
+    area: str | None = None,
 ) -> dict[str, WeightedFigure]:
     """The Overview's MPS tiles under a weighted measure, keyed by metric id (for the chosen ``wards`` if any)."""
     from svd import metrics as mx

@@ -67,8 +67,8 @@ POSITIONS = (
 
 
 def default_borough() -> str:
-    """The partnership's borough: the one place this module reads it (``config.borough()`` after h/borough)."""
-    return config.BOROUGH_CODE
+    """The partnership's borough: the one place this module reads it."""
+    return config.borough().code
 
 
 def mps_metrics(registry: Mapping[str, mx.Metric] | None = None) -> list[mx.Metric]:

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from svd import config, strategy
 from svd import provenance as prov
-from svd import strategy
-from svd.config import BOROUGH_CODE
 from svd.provenance import Provenance
 
 TITLE = "Serious Violence Strategic Needs Assessment: draft"
@@ -257,7 +256,7 @@ def load_context(month: pd.Timestamp | None = None, data_dir: Path | None = None
         raise DataMissing("; ".join(p for c in missing for p in c.problems))
     # One read of London's ward files, cut to the borough as the dashboard does (``ui.cache.mps_ward``).
     london_merged = load_mps(level="ward", data_dir=data_dir, borough_code=None)
-    merged = for_borough(london_merged, BOROUGH_CODE)
+    merged = for_borough(london_merged, config.borough().code)
     ward = limit_months(classify_mps(merged.table), month)
     if ward.empty:
         raise DataMissing("no MPS ward data up to the chosen month")
@@ -300,7 +299,9 @@ def place_and_population(ctx: Context) -> Section:
 
     census = prov.reference("Census 2021 usual residents (ONS), borough table", "Census 2021",
                             "residents by age; bands splitting a 5-year Census band are estimated pro rata")  # fmt: skip
-    ages = age_band_population("borough", BOROUGH_CODE, ["0+", "0-17", "0-24", "25-39"], ctx.data_dir)
+    ages = age_band_population(
+        "borough", config.borough().code, ["0+", "0-17", "0-24", "25-39"], ctx.data_dir
+    )
     total = ages["0+"]
 
     def share(band: str, fid: str, label: str, ref: str | None) -> Finding:
