@@ -80,8 +80,55 @@ def attribution_lines(path: Path | None = None) -> list[str]:
     return list(_read_catalogue((path or definitions_dir() / "catalogue.json").resolve())["attribution"])
 
 
-def _columns_and_rows(file: Path, fmt: str) -> tuple[list[str], int, list[str]]:
-    """Columns, row count and key values of a CSV or GeoJSON file (keys only for small files)."""
+def _dbf_table(file: Path) -> tuple[list[str], list[list[str]]]:
+    """A shapefile's attribute table (its .dbf) as field names and text rows, read without GDAL."""
+    raw = file.with_suffix(".dbf").read_bytes()
+    n, header_len, record_len = (
+        int.from_bytes(raw[4:8], "little"),
+        int.from_bytes(raw[8:10], "little"),
+        int.from_bytes(raw[10:12], "little"),
+    )
+    fields, pos = [], 32
+    while pos < header_len - 1 and raw[pos] != 0x0D:
+        fields.append((raw[pos : pos + 11].split(b"\0")[0].decode("ascii"), raw[pos + 16]))
+        pos += 32
+    rows = []
+    for i in range(n):
+        rec, at = (
+            raw[header_len + i * record_len : header_len + (i + 1) * record_len],
+            1,
+        )  # byte 0: deleted flag
+        row = []
+        for _, width in fields:
+            row.append(rec[at : at + width].decode("utf-8", errors="replace").strip())
+            at += width
+        rows.append(row)
+    return [f for f, _ in fields], rows
+
+
+def _columns_and_rows(file: Path, fmt: str, key: str | None = None) -> tuple[list[str], int, list[str]]:
+    """Columns, row count and values of the key column of a CSV, GeoJSON, TopoJSON, shapefile or Nomis export."""
+    if fmt == "topojson":
+        with file.open(encoding="utf-8") as fh:
+            objects = json.load(fh).get("objects") or {}
+        geoms = [g for o in objects.values() for g in (o.get("geometries") or [])]
+        fields = dict.fromkeys(k for g in geoms for k in (g.get("properties") or {}))
+        return list(fields), len(geoms), [str((g.get("properties") or {}).get(key, "")) for g in geoms]
+    if fmt == "shapefile":
+        fields, rows = _dbf_table(file)
+        at = fields.index(key) if key in fields else None
+        return fields, len(rows), [r[at] for r in rows] if at is not None else []
+    if fmt == "nomis":
+        from svd.london import read_ts001  # the one reader of the export (banner, header, footnotes)
+
+        table, report = read_ts001(file)
+        lines = list(csv.reader(file.read_text(encoding="utf-8-sig").splitlines()))
+        skipped = {n for n, _ in report.skipped}
+        first_row = next((n for n in range(1, len(lines) + 1) if n not in skipped), len(lines) + 1)
+        # The column header is the last non-blank line the reader skipped before the first data row.
+        above = [n for n, reason in report.skipped if n < first_row and reason != "blank"]
+        header = [c.strip() for c in lines[above[-1] - 1]] if above else []
+        return header, len(table), table["lsoa_code"].tolist()
     if fmt == "geojson":
         # json, not GDAL's read_info: loading GDAL costs the server ~45 MB of memory (see svd.geo._read_geo).
         with file.open(encoding="utf-8") as fh:
@@ -103,7 +150,7 @@ def check_dataset(ds: Dataset, root: Path) -> DatasetCheck:
         problems.append(f"missing: expected {ds.path} in {root}")
     for f in files:
         try:
-            cols, nrows, _ = _columns_and_rows(f, ds.format)
+            cols, nrows, keys = _columns_and_rows(f, ds.format, ds.key)
         except Exception as exc:  # noqa: BLE001 — any unreadable file is reported, not raised
             problems.append(f"{f.name}: cannot be read ({exc})")
             continue
@@ -113,8 +160,9 @@ def check_dataset(ds: Dataset, root: Path) -> DatasetCheck:
         if ds.rows is not None and nrows != ds.rows:
             problems.append(f"{f.name}: {nrows} rows, expected {ds.rows}")
         if ds.key and not missing and ds.format != "geojson":
-            with f.open(newline="", encoding="utf-8-sig") as fh:
-                keys = [row[ds.key] for row in csv.DictReader(fh)]
+            if ds.format not in ("topojson", "shapefile", "nomis"):
+                with f.open(newline="", encoding="utf-8-sig") as fh:
+                    keys = [row[ds.key] for row in csv.DictReader(fh)]
             if len(set(keys)) != len(keys):
                 problems.append(f"{f.name}: duplicate values in key column {ds.key}")
     return DatasetCheck(ds, tuple(files), tuple(problems))

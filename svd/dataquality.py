@@ -4,6 +4,7 @@ the quarantined rows, and the simulation's calibration table (target against mea
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -418,3 +419,88 @@ def headline(catalogue: pd.DataFrame, totals: dict[str, int], gaps: pd.DataFrame
         extra = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
         sentence += f" The MPS {g['level']} series has a gap: {span}{extra}."
     return sentence
+
+
+LONDON_CHECK_COLUMNS = [
+    "dataset",
+    "file",
+    "rows_read",
+    "lines_skipped",
+    "skipped_because",
+    "polygons_repaired",
+    "problem",
+]
+
+
+@dataclass(frozen=True)
+class LondonChecks:
+    """The London-wide files as the importers read them, and the best fit from the polygons against the GLA's.
+
+    ``table``: one row per file (``LONDON_CHECK_COLUMNS``); ``disagreements``: ``svd.london.lookup_disagreements``
+    (LSOAs whose GLA ward differs from the ward holding most of their area); ``sentences``: what to say.
+    """
+
+    table: pd.DataFrame
+    disagreements: pd.DataFrame
+    sentences: list[str]
+
+
+def london_checks(root: Path) -> LondonChecks:
+    """Read the four London-wide files with ``svd.london``'s importers and compare the two LSOA→ward best fits.
+
+    A file that cannot be read is one row with its problem (in words, no folder); the comparison needs the
+    ward, LSOA and lookup files and is left out, with a sentence saying why, when one is unusable.
+    """
+    from svd import london
+
+    readers = [
+        ("london_wards", london.WARDS_FILE, london.read_wards),
+        ("london_lsoas", london.LSOAS_FILE, london.read_lsoas),
+        ("london_lsoa_ward_lookup", london.GLA_LOOKUP_FILE, london.read_gla_lookup),
+        ("london_population_lsoa", london.TS001_FILE, london.read_ts001),
+    ]
+    rows, frames, sentences = [], {}, []
+    for dataset, relative, read in readers:
+        try:
+            frame, report = read(Path(root) / relative)
+        except london.LondonFileError as exc:
+            rows.append({"dataset": dataset, "file": Path(relative).name, "problem": str(exc)})
+            continue
+        frames[dataset] = frame
+        reasons = report.skipped_by_reason()
+        rows.append(
+            {
+                "dataset": dataset,
+                "file": report.file,
+                "rows_read": report.rows_read,
+                "lines_skipped": report.rows_skipped,
+                "skipped_because": "; ".join(f"{n:,} {r}" for r, n in reasons.items()),
+                "polygons_repaired": len(report.repaired),
+                "problem": "",
+            }
+        )
+        sentences.append(report.sentence())
+    table = pd.DataFrame(rows, columns=LONDON_CHECK_COLUMNS)
+    table = table.astype({c: "Int64" for c in ("rows_read", "lines_skipped", "polygons_repaired")})
+    table = table.fillna({"skipped_because": "", "problem": ""})
+    needed = ("london_wards", "london_lsoas", "london_lsoa_ward_lookup")
+    if all(k in frames for k in needed):
+        wards, lsoas, gla = (frames[k] for k in needed)
+        derived = london.bestfit_from_polygons(lsoas, wards)
+        disagreements = london.lookup_disagreements(gla, derived, london.lsoa_ward_overlaps(lsoas, wards))
+        agree = len(gla) - int((disagreements["reason"] != "not in the GLA lookup").sum())
+        sentences.append(
+            f"LSOA → ward best fit: the ward holding most of each LSOA's area (from the polygons, in British "
+            f"National Grid) agrees with the GLA's lookup for {agree:,} of {len(gla):,} LSOAs; "
+            f"{len(disagreements):,} differ, all LSOAs split between wards (the GLA places each LSOA by its "
+            "population-weighted centroid, which the polygons do not have)."
+            if set(disagreements["reason"]) <= {"different ward"}
+            else f"LSOA → ward best fit: {agree:,} of {len(gla):,} LSOAs agree with the GLA's lookup; "
+            f"{len(disagreements):,} differ or are missing from one side (listed with the reason)."
+        )
+    else:
+        disagreements = pd.DataFrame()
+        sentences.append(
+            "The best fit from the polygons is not compared: a ward, LSOA or lookup file is unusable."
+        )
+    return LondonChecks(table, disagreements, sentences)

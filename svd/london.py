@@ -24,12 +24,36 @@ import pandas as pd
 import shapely
 
 from svd import config
+from svd.schema import read_text
 
 DISPLAY_CRS = "EPSG:4326"
 WARDS_FILE = "geo/london/wards_2022_london_E12000007.topojson"
 LSOAS_FILE = "geo/london/london-2021-lsoa-gen20.shp"
 GLA_LOOKUP_FILE = "geo/london/lsoa_2021_to_ward_2022_bestfit_london_GLA.csv"
 TS001_FILE = "population/census2021_TS001_usual_residents_lsoa_london_nomis.csv"
+
+
+class LondonFileError(ValueError):
+    """A London-wide file that cannot be used: the message names the file (never its folder) and what is wrong."""
+
+
+def _columns(raw: pd.DataFrame, name: str, needed: dict[str, str], what: str) -> pd.DataFrame:
+    """The needed columns renamed, or a plain error naming the missing ones."""
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        noun = "column" if len(missing) == 1 else "columns"
+        raise LondonFileError(f"{name}: not {what} (no {', '.join(missing)} {noun}).")
+    return raw.rename(columns=needed)[list(needed.values())]
+
+
+def _read_geo(path: Path, what: str, **kwargs) -> gpd.GeoDataFrame:
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise LondonFileError(f"{name}: the file is missing from the data directory.")
+    try:
+        return gpd.read_file(path, engine="pyogrio", **kwargs)
+    except Exception:  # noqa: BLE001 — GDAL's message carries the full path; the user gets a plain one
+        raise LondonFileError(f"{name}: cannot be read as {what}.") from None
 
 
 def _root(data_dir: Path | None) -> Path:
@@ -45,13 +69,27 @@ class ReadReport:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
 
+    @property
+    def rows_skipped(self) -> int:
+        """How many lines were skipped."""
+        return len(self.skipped)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Lines skipped per reason, in order of first appearance."""
+        out: dict[str, int] = {}
+        for _, reason in self.skipped:
+            out[reason] = out.get(reason, 0) + 1
+        return out
+
     def sentence(self) -> str:
         """One plain sentence for the Data page."""
         parts = [f"{self.rows_read:,} rows read"]
         if self.skipped:
-            parts.append(f"{len(self.skipped):,} lines skipped (banner, blank or footnote)")
+            reasons = "; ".join(f"{n:,} {r}" for r, n in self.skipped_by_reason().items())
+            parts.append(f"{len(self.skipped):,} lines skipped ({reasons})")
         if self.repaired:
-            parts.append(f"{len(self.repaired):,} invalid polygons repaired")
+            n = len(self.repaired)
+            parts.append(f"{n:,} invalid polygon{'' if n == 1 else 's'} repaired")
         return f"{self.file}: " + ", ".join(parts) + "."
 
 
@@ -74,12 +112,11 @@ def _repair(gdf: gpd.GeoDataFrame, code_column: str) -> tuple[gpd.GeoDataFrame, 
 
 def read_wards(path: Path) -> tuple[gpd.GeoDataFrame, ReadReport]:
     """The TopoJSON ward file: ward_code, ward_name, borough_code, geometry (EPSG:4326), and its report."""
-    raw = gpd.read_file(path, engine="pyogrio", layer="ward")
+    raw = _read_geo(path, "TopoJSON with a 'ward' object", layer="ward")
     if raw.crs is None:  # TopoJSON declares none; the ONS file is WGS84 lon/lat
         raw = raw.set_crs(DISPLAY_CRS)
-    out = raw.rename(columns={"WD22CD": "ward_code", "WD22NM": "ward_name", "LAD22CD": "borough_code"})[
-        ["ward_code", "ward_name", "borough_code", "geometry"]
-    ]
+    needed = {"WD22CD": "ward_code", "WD22NM": "ward_name", "LAD22CD": "borough_code", "geometry": "geometry"}
+    out = gpd.GeoDataFrame(_columns(raw, Path(path).name, needed, "the ONS ward file"), crs=raw.crs)
     out, repaired = _repair(out.to_crs(DISPLAY_CRS), "ward_code")
     out = out.sort_values("ward_code").reset_index(drop=True)
     return out, ReadReport(Path(path).name, len(out), repaired=repaired)
@@ -95,18 +132,18 @@ def wards(data_dir: Path | None = None, borough_code: str | None = None) -> gpd.
 
 def read_lsoas(path: Path) -> tuple[gpd.GeoDataFrame, ReadReport]:
     """The LSOA shapefile: lsoa_code, lsoa_name, msoa_code, borough_code, borough_name, geometry (EPSG:4326)."""
-    raw = gpd.read_file(path, engine="pyogrio")
+    raw = _read_geo(path, "a shapefile")
     if raw.crs is None:  # the .prj is part of the download; without it, the file is in British National Grid
         raw = raw.set_crs("EPSG:27700")
-    out = raw.rename(
-        columns={
-            "LSOA21CD": "lsoa_code",
-            "LSOA21NM": "lsoa_name",
-            "MSOA21CD": "msoa_code",
-            "LAD22CD": "borough_code",
-            "LAD22NM": "borough_name",
-        }
-    )[["lsoa_code", "lsoa_name", "msoa_code", "borough_code", "borough_name", "geometry"]]
+    needed = {
+        "LSOA21CD": "lsoa_code",
+        "LSOA21NM": "lsoa_name",
+        "MSOA21CD": "msoa_code",
+        "LAD22CD": "borough_code",
+        "LAD22NM": "borough_name",
+        "geometry": "geometry",
+    }
+    out = gpd.GeoDataFrame(_columns(raw, Path(path).name, needed, "the ONS LSOA file"), crs=raw.crs)
     out, repaired = _repair(out.to_crs(DISPLAY_CRS), "lsoa_code")
     out = out.sort_values("lsoa_code").reset_index(drop=True)
     return out, ReadReport(Path(path).name, len(out), repaired=repaired)
@@ -122,19 +159,29 @@ def lsoas(data_dir: Path | None = None, borough_code: str | None = None) -> gpd.
 
 def read_gla_lookup(path: Path) -> tuple[pd.DataFrame, ReadReport]:
     """The GLA best-fit lookup: lsoa_code, lsoa_name, ward_code, ward_name, borough_code, borough_name."""
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    out = raw.rename(
-        columns={
-            "LSOA21CD": "lsoa_code",
-            "LSOA21NM": "lsoa_name",
-            "WD22CD": "ward_code",
-            "WD22NM": "ward_name",
-            "LAD22CD": "borough_code",
-            "LAD22NM": "borough_name",
-        }
-    )[["lsoa_code", "lsoa_name", "ward_code", "ward_name", "borough_code", "borough_name"]]
-    out = out.apply(lambda s: s.str.strip()).sort_values("lsoa_code").reset_index(drop=True)
-    return out, ReadReport(Path(path).name, len(out))
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise LondonFileError(f"{name}: the file is missing from the data directory.")
+    try:
+        raw = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise LondonFileError(f"{name}: not a readable CSV table.") from None
+    needed = {
+        "LSOA21CD": "lsoa_code",
+        "LSOA21NM": "lsoa_name",
+        "WD22CD": "ward_code",
+        "WD22NM": "ward_name",
+        "LAD22CD": "borough_code",
+        "LAD22NM": "borough_name",
+    }
+    out = _columns(raw, name, needed, "the GLA best-fit lookup").apply(lambda s: s.str.strip())
+    # A row without an LSOA or a ward code is no lookup at all: skipped and reported, never guessed.
+    bad = (out["lsoa_code"] == "") | (out["ward_code"] == "")
+    skipped = [(int(i) + 2, "no LSOA or ward code") for i in out.index[bad]]  # +2: header is line 1
+    dup = out["lsoa_code"].duplicated() & ~bad
+    skipped += [(int(i) + 2, "LSOA listed twice (first kept)") for i in out.index[dup]]
+    out = out[~bad & ~dup].sort_values("lsoa_code").reset_index(drop=True)
+    return out, ReadReport(name, len(out), skipped=sorted(skipped))
 
 
 def gla_lookup(data_dir: Path | None = None, borough_code: str | None = None) -> pd.DataFrame:
@@ -151,18 +198,28 @@ def read_ts001(path: Path) -> tuple[pd.DataFrame, ReadReport]:
     A data row is a line of three cells whose second is a 2021 LSOA code and whose third is a whole number;
     every other line (the banner, the header, blank lines, the footnotes) is skipped and reported.
     """
-    text = Path(path).read_text(encoding="utf-8-sig")
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise LondonFileError(f"{name}: the file is missing from the data directory.")
+    text = read_text(path)
     rows, skipped = [], []
     for line_no, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [c.strip() for c in cells]
         if len(cells) == 3 and cells[1].startswith("E01") and cells[2].isdigit():
             rows.append((cells[1], cells[0], int(cells[2])))
         else:
-            reason = "blank" if not any(cells) else "not an LSOA row (banner, header or footnote)"
+            if not any(cells):
+                reason = "blank"
+            elif len(cells) >= 2 and cells[1].startswith("E01"):
+                reason = "LSOA row without a whole-number count"  # e.g. a suppressed or edited cell
+            else:
+                reason = "not an LSOA row (banner, header or footnote)"
             skipped.append((line_no, reason))
+    if not rows:
+        raise LondonFileError(f"{name}: no LSOA rows found (expected the Nomis TS001 export by 2021 LSOA).")
     out = pd.DataFrame(rows, columns=["lsoa_code", "lsoa_name", "all_ages"]).astype({"all_ages": "int64"})
     out = out.sort_values("lsoa_code").reset_index(drop=True)
-    return out, ReadReport(Path(path).name, len(out), skipped=skipped)
+    return out, ReadReport(name, len(out), skipped=skipped)
 
 
 def lsoa_residents(data_dir: Path | None = None) -> pd.DataFrame:
@@ -224,3 +281,139 @@ def ward_adjacency(wards_gdf: gpd.GeoDataFrame, tolerance_m: float = ADJACENCY_T
     out["cross_border"] = out["borough_code"] != out["neighbour_borough_code"]
     out["shared_boundary_m"] = shared.round(1)
     return out.sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)[columns]
+
+
+def border_pairs(adjacency: pd.DataFrame, borough_code: str, min_shared_m: float = 0.0) -> pd.DataFrame:
+    """The borough's wards that touch a neighbouring borough's, one row per pair seen from the borough's side.
+
+    ``adjacency`` is ``ward_adjacency()``; ``min_shared_m`` leaves out pairs sharing less border than that
+    (e.g. 50 to drop wards meeting only at a corner). Same columns, sorted by ward_code, neighbour_code.
+    """
+    mine = adjacency[
+        (adjacency["borough_code"] == borough_code)
+        & adjacency["cross_border"]
+        & (adjacency["shared_boundary_m"] >= min_shared_m)
+    ]
+    return mine.sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)
+
+
+BESTFIT_METHODS = ("overlap", "point")
+
+
+def _projected(gdf: gpd.GeoDataFrame):
+    gdf = gdf.reset_index(drop=True)
+    return (
+        (gdf if gdf.crs is not None else gdf.set_crs(DISPLAY_CRS)).to_crs(PROJECTED_CRS).geometry.to_numpy()
+    )
+
+
+def lsoa_ward_overlaps(lsoas_gdf: gpd.GeoDataFrame, wards_gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """How much of each LSOA lies in each ward, from the polygons in British National Grid.
+
+    Columns: lsoa_code, ward_code, area_m2, share (area_m2 over the LSOA's area, 0–1); one row per LSOA × ward
+    whose polygons intersect, sorted by lsoa_code then largest share first.
+    """
+    ls, ws = lsoas_gdf.reset_index(drop=True), wards_gdf.reset_index(drop=True)
+    lg, wg = _projected(ls), _projected(ws)
+    li, wi = shapely.STRtree(wg).query(lg, predicate="intersects")
+    area = shapely.area(shapely.intersection(lg[li], wg[wi])) if len(li) else []
+    out = pd.DataFrame(
+        {
+            "lsoa_code": ls["lsoa_code"].to_numpy()[li],
+            "ward_code": ws["ward_code"].to_numpy()[wi],
+            "area_m2": area,
+            "share": area / shapely.area(lg[li]) if len(li) else [],
+        }
+    )
+    out = out[out["area_m2"] > 0]
+    return out.sort_values(["lsoa_code", "share"], ascending=[True, False]).reset_index(drop=True)
+
+
+def bestfit_from_polygons(
+    lsoas_gdf: gpd.GeoDataFrame, wards_gdf: gpd.GeoDataFrame, method: str = "overlap"
+) -> pd.DataFrame:
+    """Each LSOA's best-fit ward derived from the polygons, computed in British National Grid.
+
+    ``method="overlap"``: the ward covering the largest part of the LSOA's area. ``method="point"``: the ward
+    containing the LSOA's representative point (a point guaranteed inside the polygon), the nearest ward if the
+    point falls in none (slivers at the edge of London). The GLA's lookup is built from population-weighted
+    centroids, which neither method has, so a few hundred LSOAs split between wards can differ.
+
+    Columns: lsoa_code, ward_code, ward_name, borough_code, share (the fraction of the LSOA's area inside that
+    ward, 0–1), wards_overlapped (how many wards cover at least 1% of the LSOA). Sorted by lsoa_code; an LSOA
+    touching no ward gets no row with ``method="overlap"``.
+    """
+    if method not in BESTFIT_METHODS:
+        raise ValueError(f"method must be one of {', '.join(BESTFIT_METHODS)}, not {method!r}")
+    ls, ws = lsoas_gdf.reset_index(drop=True), wards_gdf.reset_index(drop=True)
+    overlaps = lsoa_ward_overlaps(ls, ws)
+    overlapped = overlaps[overlaps["share"] >= 0.01].groupby("lsoa_code").size().rename("wards_overlapped")
+    if method == "overlap":
+        best = overlaps.drop_duplicates("lsoa_code")[["lsoa_code", "ward_code", "share"]]
+    else:
+        lg, wg = _projected(ls), _projected(ws)
+        tree = shapely.STRtree(wg)
+        points = shapely.point_on_surface(lg)
+        pl, pw = tree.query(points, predicate="within")
+        inside = pd.DataFrame({"l": pl, "w": pw}).drop_duplicates("l")
+        missing = sorted(set(range(len(lg))) - set(inside["l"]))
+        if missing:
+            ml, mw = tree.query_nearest(points[missing], all_matches=False)
+            inside = pd.concat([inside, pd.DataFrame({"l": [missing[i] for i in ml], "w": mw})])
+        best = pd.DataFrame(
+            {
+                "lsoa_code": ls["lsoa_code"].to_numpy()[inside["l"]],
+                "ward_code": ws["ward_code"].to_numpy()[inside["w"]],
+            }
+        ).merge(overlaps[["lsoa_code", "ward_code", "share"]], on=["lsoa_code", "ward_code"], how="left")
+        best["share"] = best["share"].fillna(0.0)
+    names = ws[["ward_code", "ward_name", "borough_code"]].drop_duplicates("ward_code")
+    out = best.merge(names, on="ward_code", how="left").merge(overlapped, on="lsoa_code", how="left")
+    out["share"] = out["share"].round(4)
+    out["wards_overlapped"] = out["wards_overlapped"].fillna(0).astype("int64")
+    cols = ["lsoa_code", "ward_code", "ward_name", "borough_code", "share", "wards_overlapped"]
+    return out[cols].sort_values("lsoa_code").reset_index(drop=True)
+
+
+def lookup_disagreements(
+    gla: pd.DataFrame, derived: pd.DataFrame, overlaps: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """LSOAs whose GLA best-fit ward differs from the ward derived from the polygons (or is missing in either).
+
+    ``gla`` is ``gla_lookup()``, ``derived`` is ``bestfit_from_polygons()``; with ``overlaps``
+    (``lsoa_ward_overlaps()``) the GLA ward's share of the LSOA is filled in too, which shows how close the call
+    was. Columns: lsoa_code, lsoa_name, gla_ward_code, gla_ward_name, gla_share, derived_ward_code,
+    derived_ward_name, derived_share, reason ("different ward", "not in the GLA lookup", "no ward from the
+    polygons"). Sorted by lsoa_code.
+    """
+    g = gla[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]].rename(
+        columns={"ward_code": "gla_ward_code", "ward_name": "gla_ward_name"}
+    )
+    d = derived[["lsoa_code", "ward_code", "ward_name", "share"]].rename(
+        columns={"ward_code": "derived_ward_code", "ward_name": "derived_ward_name", "share": "derived_share"}
+    )
+    both = g.merge(d, on="lsoa_code", how="outer", indicator=True)
+    both["reason"] = "different ward"
+    both.loc[both["_merge"] == "right_only", "reason"] = "not in the GLA lookup"
+    both.loc[both["_merge"] == "left_only", "reason"] = "no ward from the polygons"
+    differ = both[(both["_merge"] != "both") | (both["gla_ward_code"] != both["derived_ward_code"])]
+    if overlaps is not None:
+        o = overlaps[["lsoa_code", "ward_code", "share"]].rename(
+            columns={"ward_code": "gla_ward_code", "share": "gla_share"}
+        )
+        differ = differ.merge(o, on=["lsoa_code", "gla_ward_code"], how="left")
+        differ["gla_share"] = differ["gla_share"].fillna(0.0).round(4)
+    else:
+        differ = differ.assign(gla_share=float("nan"))
+    cols = [
+        "lsoa_code",
+        "lsoa_name",
+        "gla_ward_code",
+        "gla_ward_name",
+        "gla_share",
+        "derived_ward_code",
+        "derived_ward_name",
+        "derived_share",
+        "reason",
+    ]
+    return differ[cols].sort_values("lsoa_code").reset_index(drop=True)

@@ -111,3 +111,27 @@ def test_reload_button_clears_the_caches_the_refresh_steps_name(at, monkeypatch)
     button.click().run()
     assert not at.exception
     assert cleared == ["data", "resource"]
+
+
+def test_london_files_checked_as_read(at) -> None:
+    """The London-wide files: rows read and skipped, polygons repaired, and the best fit's disagreements."""
+    import csv
+
+    from svd import london
+
+    root = data_dir()
+    if not (root / london.TS001_FILE).is_file():
+        pytest.skip("the London-wide files are not in the data directory")
+    shown = _frame(at, "polygons_repaired").set_index("dataset")
+    with (root / london.GLA_LOOKUP_FILE).open(newline="", encoding="utf-8-sig") as fh:
+        gla_rows = sum(1 for _ in csv.DictReader(fh))
+    assert shown.loc["london_lsoa_ward_lookup", "rows_read"] == gla_rows
+    lines = list(csv.reader((root / london.TS001_FILE).read_text(encoding="utf-8-sig").splitlines()))
+    data_rows = sum(1 for r in lines if len(r) == 3 and r[1].startswith("E01"))
+    ts = shown.loc["london_population_lsoa"]
+    assert (ts["rows_read"], ts["lines_skipped"]) == (data_rows, len(lines) - data_rows)
+    assert shown.loc["london_wards", "polygons_repaired"] > 0
+    assert (shown["problem"] == "").all()
+    disagreements = _frame(at, "gla_ward_code")
+    text = " ".join(md.value for md in at.markdown)
+    assert f"{len(disagreements):,} differ" in text

@@ -589,3 +589,26 @@ def london_border_map(root: str, metric_id: str, start, end):
 
     cb = london_cross_border(root, metric_id, start, end)
     return london_compare.border_deck(london_compare_data(root)["wards_gdf"], cb)
+
+
+@st.cache_data(show_spinner="Reading the London-wide geography and population files…")
+def london_checks(root: str):
+    """The London-wide files as read by svd.london's importers, and the best fit against the GLA's (svd.dataquality)."""
+    from svd import dataquality
+
+    return dataquality.london_checks(Path(root))
+
+
+@st.cache_resource(show_spinner="Preparing the London-wide store (first time only)…", max_entries=1)
+def london_store(root: str):
+    """The London store (svd.londonstore.LondonStore), opened once per server; built on first use or when a
+    source file changed, in the snapshot folder (a temporary one when snapshots are off)."""
+    import tempfile
+
+    from svd import londonstore
+
+    base = snapshot.cache_dir() or Path(tempfile.mkdtemp(prefix="svd-london-"))
+    folder = base / "london-store"
+    londonstore.ensure(folder, Path(root))
+    release_memory()
+    return londonstore.LondonStore(folder)

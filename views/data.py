@@ -38,6 +38,41 @@ def body() -> None:
     present.table(catalogue)
     exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check", provenance=files)
 
+    st.subheader("London-wide geography and population")
+    london = cache.london_checks(ROOT)
+    st.caption(
+        "The files that let the dashboard serve any London borough, as the importers read them: rows read, "
+        "lines skipped and why, polygons repaired."
+    )
+    present.table(
+        london.table,
+        column_config={
+            "rows_read": st.column_config.NumberColumn("Rows read", format="localized"),
+            "lines_skipped": st.column_config.NumberColumn("Lines skipped", format="localized"),
+            "polygons_repaired": st.column_config.NumberColumn("Polygons repaired", format="localized"),
+        },
+    )
+    st.markdown("\n".join(f"- {s}" for s in london.sentences))
+    if not london.disagreements.empty:
+        exports.show_table(
+            london.disagreements,
+            "LSOA best fit: where the polygons and the GLA disagree",
+            provenance=prov.reference(
+                "ONS wards (Dec 2022) and LSOAs (2021) for London; the GLA's best-fit LSOA to ward lookup",
+                method="the ward holding most of each LSOA's area, in British National Grid, against the GLA's ward",
+            ).but(area="London"),
+            column_config={
+                "gla_ward_code": "GLA ward",
+                "gla_ward_name": "GLA ward name",
+                "gla_share": st.column_config.NumberColumn(
+                    "Share of the LSOA in the GLA ward", format="percent"
+                ),
+                "derived_ward_code": "Ward from the polygons",
+                "derived_ward_name": "Its name",
+                "derived_share": st.column_config.NumberColumn("Share of the LSOA in it", format="percent"),
+            },
+        )
+
     st.subheader("Import report, per file")
     c = st.columns(4)
     c[0].metric("Files", f"{totals['files']:,}")
