@@ -689,20 +689,15 @@ def similar_table(similar: pd.DataFrame, fs: Funnels, borough_code: str | None =
 def border_pairs(
     adjacency: pd.DataFrame, borough_code: str | None = None, min_shared_m: float = MIN_SHARED_BOUNDARY_M
 ) -> pd.DataFrame:
-    """Pairs (the borough's ward, a ward of another borough) that share at least ``min_shared_m`` of boundary.
+    """Pairs (the borough's ward, a ward of another borough) that share at least ``min_shared_m`` of boundary:
+    ``svd.london.border_pairs`` (the one rule), without the City of London's wards (the MPS does not police
+    them). Columns: ward_code, ward_name, neighbour_code, neighbour_name, neighbour_borough_code,
+    shared_boundary_m."""
+    from svd import london
 
-    ``adjacency`` is ``svd.london.ward_adjacency``; the City of London's wards are left out (the MPS does not
-    police them). Columns: ward_code, ward_name, neighbour_code, neighbour_name, neighbour_borough_code,
-    shared_boundary_m.
-    """
     code = borough_code or default_borough()
-    a = adjacency
-    keep = (
-        (a["borough_code"] == code)
-        & (a["neighbour_borough_code"] != code)
-        & (a["neighbour_borough_code"] != CITY_OF_LONDON)
-        & (a["shared_boundary_m"] >= min_shared_m)
-    )
+    pairs = london.border_pairs(adjacency, code, min_shared_m=min_shared_m)
+    pairs = pairs[pairs["neighbour_borough_code"] != CITY_OF_LONDON]
     cols = [
         "ward_code",
         "ward_name",
@@ -711,7 +706,7 @@ def border_pairs(
         "neighbour_borough_code",
         "shared_boundary_m",
     ]
-    return a.loc[keep, cols].sort_values(["ward_code", "neighbour_code"]).reset_index(drop=True)
+    return pairs[cols].reset_index(drop=True)
 
 
 def _residual_correlation(a: np.ndarray, b: np.ndarray, london: np.ndarray) -> tuple[float, float]:

@@ -64,6 +64,7 @@ def _sections(cb, shared) -> None:
                 f"Black line: {cb.borough_name}'s boundary; light grey: its wards away from the border. "
                 "Hover over a ward for its figures."
             )
+            st.caption(cb.provenance.short(), help=cb.provenance.text())
         shapes, outline, edges = lc.border_map_shapes(cache.london_compare_data(ROOT)["wards_gdf"], cb)
         exports.map_download(
             shapes,
