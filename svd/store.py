@@ -144,9 +144,9 @@ def default_path(root: Path | None = None) -> Path:
 def command_line_user() -> str:
     """Who runs a command: the operating-system account (the command line has no sign-in)."""
     try:
-        return f"{getpass.getuser()} (command line)"
+        return f"{getpass.getuser()} at the command line"
     except Exception:  # noqa: BLE001 — no account name (a container without one): still say it was the CLI
-        return "command line"
+        return "the command line"
 
 
 def checksum(path: Path | str) -> str:
