@@ -463,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     na.set_defaults(func=cmd_needs_assessment)
 
-    h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%)")
+    h = sub.add_parser("hotspots", help="Gi* hotspot and emerging labels per ward or LSOA (FDR 5%%)")
     h.add_argument("--level", choices=("ward", "lsoa"), default="ward")
     h.add_argument("--json", action="store_true", help="print the areas as JSON")
     h.add_argument("--all-offences", action="store_true", help="count every offence, not serious violence")

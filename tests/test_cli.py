@@ -142,3 +142,19 @@ def test_hotspots_reads_the_extract_named_by_svd_extract(tmp_path):
     r = json.loads(p.stdout)
     assert r["source"] == "partnership extract" and "extract.csv" in r["source_label"]
     assert len(r["areas"]) == 115 and sum(a["count"] for a in r["areas"]) > 0
+
+
+def _commands() -> list[str]:
+    import argparse
+
+    sub = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("argv", [["--help"], *[[name, "--help"] for name in _commands()]])
+def test_every_help_text_prints(argv, capsys):
+    """argparse formats each help string with %: a stray '%' crashes ``--help`` with a traceback."""
+    with pytest.raises(SystemExit) as stop:
+        cli.build_parser().parse_args(argv)
+    assert stop.value.code == 0
+    assert "usage:" in capsys.readouterr().out
