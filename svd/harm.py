@@ -729,3 +729,137 @@ def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
             "rolling_12m": roll.to_numpy(),
         }
     )
+
+
+# --- the other pages: MPS trends and tiles, record-level figures -----------------------------------------
+
+
+def value_title(measure_id: str, per: str = "per month") -> str:
+    """A chart's value axis under a measure: 'Offences per month', 'Estimated cost per month (£, 2015/16 prices)'."""
+    m = measure(measure_id)
+    if measure_id == "count":
+        return f"Offences {per}"
+    unit = f"£, {price_basis().split(' (')[0]}" if measure_id == "cost" else m.unit
+    return f"{m.short.capitalize()} {per} ({unit})"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A monthly series under a measure, for a trend chart: ``frame`` (month, count, weighted, covered,
+    rolling_12m; ``value`` names the column to plot) or None with ``reason`` when the total would leave
+    offences out."""
+
+    measure: str
+    frame: pd.DataFrame | None
+    reason: str = ""
+
+    @property
+    def value(self) -> str:
+        return "count" if self.measure == "count" else "weighted"
+
+
+def series(
+    table: pd.DataFrame,
+    categories: Sequence[tuple[str, str]],
+    measure_id: str,
+    area_codes: Sequence[str] | None = None,
+) -> Series:
+    """The monthly series of the chosen MPS categories (and areas) under a measure, the months not published
+    left as gaps (as ``trends.monthly``), with the rolling 12-month total of each month (complete windows only).
+
+    Under a weighted measure the series is None when a chosen category has no published weight (a trend of part
+    of the offences would read as the whole); ``reason`` says which."""
+    from svd import trends
+
+    base = trends.add_rolling(trends.monthly(table, categories, area_codes))
+    if measure_id == "count":
+        return Series(measure_id, base)
+    rows = table if area_codes is None else table[table["area_code"].isin(list(area_codes))]
+    wd = weigh(trends.select(rows, categories), measure_id)
+    if not wd.any_weight or not wd.complete:
+        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + _why(wd))
+    per_month = wd.table.groupby("month")["weighted"].sum()
+    weighted = (
+        pd.Series(base["month"].map(per_month).to_numpy(dtype=float))
+        .fillna(0.0)
+        .where(base["covered"].to_numpy())
+    )
+    roll = weighted.rolling(12, min_periods=12).sum()
+    # The year-on-year columns are the count's; a weighted series carries its own rolling total only.
+    out = base.drop(columns=["previous_12m", "yoy_pct"], errors="ignore")
+    return Series(measure_id, out.assign(weighted=weighted.to_numpy(), rolling_12m=roll.to_numpy()))
+
+
+def _why(wd: Weighed) -> str:
+    return wd.missing_text() or f"{NO_WEIGHT} for any of the offences chosen."
+
+
+def records_figure(
+    records: pd.DataFrame,
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    provenance: Provenance | None = None,
+) -> WeightedFigure:
+    """A weighted tile from record-level rows (``offence``, ``month``; one offence each): the chosen months
+    against the same months a year earlier, weighted by offence type. Not computed ('–', with what is missing)
+    when an offence type in either window has no published weight."""
+    cur = records[records["month"].isin(periods.current)]
+    prev = records[records["month"].isin(periods.previous)]
+    both = weigh(pd.concat([cur, prev]), measure_id, None, on="offence")
+    partial = not both.complete or not both.any_weight
+
+    def total(x: pd.DataFrame) -> float | None:
+        return None if partial or x.empty else weigh(x, measure_id, None, on="offence").total
+
+    return WeightedFigure(
+        metric_id=metric_id,
+        title=title(base_title, measure_id),
+        measure=measure_id,
+        current=total(cur),
+        previous=total(prev),
+        period=periods.label,
+        previous_period=periods.previous_label,
+        missing=weigh(cur, measure_id, None, on="offence").missing_text()
+        if len(cur)
+        else both.missing_text(),
+        method=method_text(measure_id),
+        provenance=provenance.but(method=method_text(measure_id).rstrip(".")) if provenance else None,
+    )
+
+
+def records_share(records: pd.DataFrame, inside: np.ndarray, measure_id: str) -> tuple[float | None, str]:
+    """The weighted share (%) of the records for which ``inside`` is true (e.g. the 15:00–21:00 window), and
+    '' — or None and why, when an offence type among them has no published weight."""
+    wd = weigh(records, measure_id, None, on="offence")
+    if not wd.any_weight or not wd.complete:
+        return None, _why(wd)
+    w = wd.table["weighted"].to_numpy(dtype=float)
+    whole = float(w.sum())
+    return (100 * float(w[np.asarray(inside, dtype=bool)].sum()) / whole if whole else None), ""
+
+
+def mps_figure(
+    table: pd.DataFrame,
+    categories: Sequence[tuple[str, str]],
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    wards: Sequence[str] = (),
+    area: str | None = None,
+) -> WeightedFigure:
+    """A page tile's weighted figure from a tidy MPS ward table: the chosen categories and wards (all if none)."""
+    from svd import trends
+
+    rows = table[table["area_code"].isin(list(wards))] if wards else table
+    return mps_weighted_figure(
+        trends.select(rows, categories), metric_id, base_title, measure_id, periods, area
+    )
+
+
+COUNT_ONLY = (
+    "of offences whatever the measure: a rate, rank or share of a weighted sum is not comparable, and the "
+    "count's change test does not apply to it"
+)
