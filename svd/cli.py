@@ -175,11 +175,18 @@ def cmd_figures(args: argparse.Namespace) -> int:
         for c in missing:
             print("; ".join(c.problems), file=sys.stderr)
         return 1
-    out = all_figures(public=True if args.public else None)
+    try:
+        out = all_figures(public=True if args.public else None, measure=args.measure)
+    except ValueError as exc:  # a weighted measure in public mode: say why, no traceback
+        print(str(exc), file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
-    print(f"records: {out['records']}  period: {out['period']}  public: {out['public']}")
+    print(
+        f"records: {out['records']}  period: {out['period']}  public: {out['public']}  "
+        f"measure: {out['measure_label']}"
+    )
     for f in out["figures"]:
         p = f["provenance"]
         kind = "SIMULATED" if p["simulated"] else p["kind"]
@@ -472,6 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("figures", help="every figure the pages show, with its source, period and method")
     fg.add_argument("--json", action="store_true", help="print the figures as JSON")
     fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
+    fg.add_argument(
+        "--measure",
+        choices=("count", "harm_css", "harm_cchi", "cost"),
+        default="count",
+        help="weigh offences as the pages' switch does: count (default), harm (CSS or CCHI) or cost (£)",
+    )
     fg.set_defaults(func=cmd_figures)
     hm = sub.add_parser(
         "harm", help="volume against harm and cost shares, and what the pages show per measure"
