@@ -863,3 +863,66 @@ COUNT_ONLY = (
     "of offences whatever the measure: a rate, rank or share of a weighted sum is not comparable, and the "
     "count's change test does not apply to it"
 )
+
+
+def records_series(records: pd.DataFrame, start, end, measure_id: str) -> Series:
+    """The monthly series of record-level rows (one offence each) under a measure, every month in [start, end]
+    covered (as ``trends.records_monthly``), with the rolling 12-month total. Under a weighted measure None, and
+    why, when an offence type among the rows has no published weight."""
+    from svd import trends
+
+    base = trends.add_rolling(trends.records_monthly(records, start, end))
+    if measure_id == "count":
+        return Series(measure_id, base)
+    wd = weigh(records, measure_id, None, on="offence")
+    if not wd.any_weight or not wd.complete:
+        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + _why(wd))
+    per_month = wd.table.groupby("month")["weighted"].sum()
+    weighted = pd.Series(base["month"].map(per_month).to_numpy(dtype=float)).fillna(0.0)
+    out = base.drop(columns=["previous_12m", "yoy_pct"], errors="ignore")
+    return Series(
+        measure_id,
+        out.assign(
+            weighted=weighted.to_numpy(), rolling_12m=weighted.rolling(12, min_periods=12).sum().to_numpy()
+        ),
+    )
+
+
+def cube_time_values(cube, mask: np.ndarray, measure_id: str, bins: np.ndarray | None = None) -> Series:
+    """The weighted sum per time bin of the masked rows of a tasking cube (``svd.hotspots.Cube``), weighted by
+    record-level offence type, as ``svd.temporal.cube_time_counts`` counts them: ``Series.frame`` is a one-column
+    frame ``value`` over the bins, or None and why when a chosen offence type has no published weight."""
+    from svd import temporal as tp
+
+    labels = list(cube.labels["offence"])
+    w = weights(measure_id, "offence").set_index("offence")["weight"]
+    per_label = np.array([float(w.get(o, math.nan)) for o in labels] + [math.nan])
+    k = cube.codes["offence"]
+    row_w = per_label[np.where(k >= 0, k, len(labels))]
+    m = np.asarray(mask, dtype=bool)
+    per_offence = np.bincount(
+        np.where(k >= 0, k, len(labels)), weights=cube.weight * m, minlength=len(labels) + 1
+    )
+    gone = [
+        (tp.offence_label(o) if o else "Offence not recorded", per_offence[i])
+        for i, o in enumerate([*labels, ""])
+        if math.isnan(per_label[i]) and per_offence[i] > 0
+    ]
+    if gone or not m.any():
+        missing = pd.DataFrame(gone, columns=["category", "count"])
+        why = Weighed(pd.DataFrame({"weight": [math.nan]}), measure_id, missing)
+        return Series(measure_id, None, f"Not weighted by {measure(measure_id).short}: " + _why(why))
+    bins = tp.cube_time_bins(cube) if bins is None else bins
+    vals = np.bincount(bins, weights=cube.weight * m * np.nan_to_num(row_w), minlength=tp.TIME_BINS)
+    return Series(measure_id, pd.DataFrame({"value": vals[: tp.TIME_BINS]}))
+
+
+def window_share(values: np.ndarray, window: tuple[int, int] | None = None) -> float | None:
+    """The share (%) of a weighted time-bin array (``cube_time_values``) inside the hour window (default the
+    strategy's 15:00–21:00), of the bins with a known hour; None when nothing has a known hour."""
+    from svd import filters as rf
+
+    by_hour = np.asarray(values, dtype=float)[: 8 * 24].reshape(8, 24).sum(axis=0)
+    known = by_hour.sum()
+    inside = by_hour[rf.hour_mask(pd.Series(np.arange(24)), window or rf.PRIORITY_WINDOW)].sum()
+    return 100 * float(inside) / float(known) if known else None
