@@ -253,6 +253,10 @@ def weigh(
         kind == "mps"
     ):  # 'ROBBERY OF PERSONAL PROPERTY' → 'Robbery of personal property', as the pages write it
         names = names.str.capitalize()
+    elif kind == "offence":  # 'threats_to_kill' → 'Threats to kill', as the pages write it
+        from svd.temporal import offence_label
+
+        names = names.map(offence_label)
     missing = (
         pd.DataFrame({"category": names.to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]})
         .groupby("category", sort=True)["count"]

@@ -52,3 +52,28 @@ def test_switching_to_cost_changes_the_tiles_and_the_trend(view, key, label):
     assert weighted and not any(w in c.lower() for c in weighted for w in TEST_WORDS)
     assert "Estimated cost per month (£, 2015/16 prices)" in _axis_titles(cost)
     assert "Estimated cost per month" not in _axis_titles(count)
+
+
+def test_domestic_abuse_under_cost_says_what_has_no_weight_rather_than_a_partial_total():
+    at = _switch("domestic_abuse.py", "da_weighting", "cost")
+    tile = next(m for m in at.metric if m.label.startswith("DA offences, chosen months") and COST in m.label)
+    # Most DA records are 'other' offences, which have no published cost: no total, and why.
+    assert tile.value == "–"
+    captions = " ".join(c.value for c in at.caption)
+    assert "no published weight, not counted as 0" in captions and "Other" in captions
+    assert "No trend of estimated cost" in captions
+    assert not any(w in c.lower() for c in _weighted_captions(at) for w in TEST_WORDS)
+
+
+def test_days_and_times_gives_the_weighted_window_share_where_every_offence_has_a_weight():
+    count = open_page("temporal.py")
+    assert not any(COST in m.label for m in count.metric)
+    at = _switch("temporal.py", "tp_weighting", "cost")
+    label = f"15:00–21:00 share, current filters · {COST}"
+    # Serious violence includes threats to kill, which has no published cost: not computed, and why.
+    assert next(m for m in at.metric if m.label == label).value == "–"
+    assert any("Threats to kill" in c.value and "no published weight" in c.value for c in at.caption)
+    at.selectbox(key="tp_offences").set_value("personal_robbery").run()
+    assert not at.exception
+    share = next(m for m in at.metric if m.label == label).value
+    assert share.endswith("%") and share != "–"
