@@ -322,14 +322,31 @@ def sexual_offences_page(
 
 
 def domestic_abuse_page(
-    records: pd.DataFrame, simulated: bool, periods: agg.Periods, wards: Sequence[str] = ()
+    records: pd.DataFrame,
+    simulated: bool,
+    periods: agg.Periods,
+    wards: Sequence[str] = (),
+    measure: str = "count",
 ) -> list[PageFigure]:
     """The Domestic abuse page's count for the chosen months (not tested on simulated records, which fix the
-    DA share)."""
+    DA share); under a weighted ``measure`` the weighted total by offence type, or '–' and what has no weight."""
     from svd import filters as rf
-    from svd import trends
+    from svd import harm, trends
 
     da = rf.apply(records, rf.RecordFilter(domestic_abuse=True, wards=tuple(wards)))
+    if measure != "count":
+        tag = "simulated records" if simulated else "partnership extract"
+        recs = prov.records(
+            simulated,
+            periods.label,
+            periods.previous_label,
+            filters="domestic abuse flag",
+            fixes=mx.metric("domestic_abuse").simulation_fixes,
+        )
+        wf = harm.records_figure(
+            da, "domestic_abuse", f"DA offences, chosen months ({tag})", measure, periods, recs
+        )
+        return [weighted("domestic-abuse", "domestic_abuse_12m", wf)]
     change = trends.compare_periods(
         trends.records_monthly(da, records["month"].min(), records["month"].max()), periods
     )
@@ -357,10 +374,17 @@ def domestic_abuse_page(
 
 
 def temporal_page(
-    records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
+    records: pd.DataFrame,
+    simulated: bool,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    wards: Sequence[str] = (),
+    measure: str = "count",
 ) -> list[PageFigure]:
-    """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure."""
+    """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure; under
+    a weighted ``measure`` also the weighted share of the current filters (``harm.records_share``), as the page."""
     from svd import filters as rf
+    from svd import harm
     from svd import temporal as tp
     from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
@@ -382,7 +406,22 @@ def temporal_page(
     )
     share = 100 * inside / len(known) if len(known) else None
     sna_pct = None if sna_share is None else 100 * sna_share
+    extra = []
+    if measure != "count":
+        w_share, why = harm.records_share(known, rf.hour_mask(known["hour"], rf.PRIORITY_WINDOW), measure)
+        extra.append(
+            PageFigure(
+                "temporal",
+                "share_15_21_current_filters_weighted",
+                harm.title("15:00–21:00 share, current filters", measure),
+                w_share,
+                _fmt_pct(w_share),
+                recs.but(filters=rf.describe(period), method=harm.method_text(measure).rstrip(".")),
+                {"measure": measure, "change_test": harm.CHANGE_NOTE, "left_out": why},
+            )
+        )
     return [
+        *extra,
         PageFigure(
             "temporal",
             "share_15_21_current_filters",
@@ -485,8 +524,8 @@ def all_figures(
         ),
         *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, periods, wpop, measure=measure),
         *sexual_offences_page(ward, periods, measure=measure),
-        *domestic_abuse_page(rs.data, sim, periods),
-        *temporal_page(rs.data, sim, start, end),
+        *domestic_abuse_page(rs.data, sim, periods, measure=measure),
+        *temporal_page(rs.data, sim, start, end, measure=measure),
         *hotspots_page(rs.data, sim, start, end),
     ]
     for f in figures:
