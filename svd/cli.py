@@ -7,6 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+# svd.harm.MEASURES, written out so that building the parser imports no data package (tests/test_harm_measure
+# checks that the two agree).
+MEASURE_CHOICES = ("count", "harm_css", "harm_cchi", "cost")
+
 
 def _print_validation(reports: list[dict]) -> None:
     for r in reports:
@@ -79,7 +83,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_board_pack(args: argparse.Namespace) -> int:
     from svd.boardpack import main_board_pack
 
-    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()))
+    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()), args.measure)
 
 
 def cmd_needs_assessment(args: argparse.Namespace) -> int:
@@ -461,6 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--evaluation", action="append", metavar="NAME", help="add a saved evaluation's page (repeatable)"
     )
+    b.add_argument(
+        "--measure",
+        choices=MEASURE_CHOICES,
+        default="count",
+        help="weigh the headline tiles: count (default), harm (CSS or CCHI) or cost (£)",
+    )
     b.set_defaults(func=cmd_board_pack)
 
     na = sub.add_parser("needs-assessment", help="write a draft strategic needs assessment (.docx or .pdf)")
@@ -481,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
     fg.add_argument(
         "--measure",
-        choices=("count", "harm_css", "harm_cchi", "cost"),
+        choices=MEASURE_CHOICES,
         default="count",
         help="weigh offences as the pages' switch does: count (default), harm (CSS or CCHI) or cost (£)",
     )
