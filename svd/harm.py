@@ -744,7 +744,7 @@ def value_title(measure_id: str, per: str = "per month") -> str:
     if measure_id == "count":
         return f"Offences {per}"
     unit = f"£, {price_basis().split(' (')[0]}" if measure_id == "cost" else m.unit
-    return f"{m.short.capitalize()} {per} ({unit})"
+    return f"{m.short[:1].upper()}{m.short[1:]} {per} ({unit})"
 
 
 @dataclass(frozen=True)
@@ -780,8 +780,12 @@ def series(
         return Series(measure_id, base)
     rows = table if area_codes is None else table[table["area_code"].isin(list(area_codes))]
     wd = weigh(trends.select(rows, categories), measure_id)
-    if not wd.any_weight or not wd.complete:
-        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + _why(wd))
+    # Every chosen category must have a weight, whether or not it happened here (none = a month of 0).
+    chosen = weigh(pd.DataFrame(list(categories), columns=["major", "minor"]).assign(count=0), measure_id)
+    if not wd.complete or not chosen.table["weight"].notna().all():
+        why = wd if not wd.complete else None
+        text = _why(why) if why else f"{NO_WEIGHT} for {', '.join(chosen.missing['category']).lower()}."
+        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + text)
     per_month = wd.table.groupby("month")["weighted"].sum()
     weighted = (
         pd.Series(base["month"].map(per_month).to_numpy(dtype=float))
