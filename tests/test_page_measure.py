@@ -77,3 +77,63 @@ def test_days_and_times_gives_the_weighted_window_share_where_every_offence_has_
     assert not at.exception
     share = next(m for m in at.metric if m.label == label).value
     assert share.endswith("%") and share != "–"
+
+
+@pytest.fixture(scope="module")
+def cost_figures() -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from svd.config import repo_root
+
+    p = subprocess.run(
+        [sys.executable, "-m", "svd", "figures", "--json", "--measure", "cost"],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SVD_EXTRACT": "", "SVD_PUBLIC": ""},
+    )
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    return json.loads(p.stdout)
+
+
+@pytest.mark.parametrize(
+    ("view", "key", "page"),
+    [
+        ("knife_crime_robbery.py", "kr_weighting", "knife-crime-robbery"),
+        ("sexual_offences.py", "so_weighting", "sexual-offences"),
+        ("domestic_abuse.py", "da_weighting", "domestic-abuse"),
+    ],
+)
+def test_the_figures_command_under_cost_shows_what_the_page_shows(cost_figures, view, key, page):
+    assert cost_figures["measure"] == "cost"
+    at = _switch(view, key, "cost")
+    shown = {m.label: m.value for m in at.metric}
+    weighted = [f for f in cost_figures["figures"] if f["page"] == page and f["detail"]["measure"] == "cost"]
+    assert weighted
+    for f in weighted:
+        assert shown[f["label"]] == f["display"], f["label"]
+        assert "change not tested" in f["detail"]["change_test"] and "Estimated cost" not in f["display"]
+        assert "Home Office" in f["provenance"]["method"]
+    # The figures that stay counts say so.
+    counted = [f for f in cost_figures["figures"] if f["page"] == page and f["detail"]["measure"] == "count"]
+    assert all("whatever the measure" in f["detail"]["note"] for f in counted)
+
+
+def test_the_figures_command_refuses_a_weighted_measure_in_public_mode():
+    import subprocess
+    import sys
+
+    from svd.config import repo_root
+
+    p = subprocess.run(
+        [sys.executable, "-m", "svd", "figures", "--measure", "cost", "--public"],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 2 and "counts only" in p.stderr and "Traceback" not in p.stderr
