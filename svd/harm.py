@@ -867,6 +867,11 @@ def mps_figure(
     )
 
 
+LONDON_NOTE = (
+    "Counts of offences only, whatever the measure chosen on other pages: a rate per 1,000 residents of a harm "
+    "or cost total is not comparable between areas (one homicide outweighs thousands of thefts, so a funnel's "
+    "Poisson limits and a ward's percentile would not hold), and the weights cover only some categories."
+)
 COUNT_ONLY = (
     "of offences whatever the measure: a rate, rank or share of a weighted sum is not comparable, and the "
     "count's change test does not apply to it"

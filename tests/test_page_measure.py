@@ -137,3 +137,10 @@ def test_the_figures_command_refuses_a_weighted_measure_in_public_mode():
         timeout=300,
     )
     assert p.returncode == 2 and "counts only" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_the_london_comparisons_say_they_are_counts_whatever_the_measure():
+    from svd import harm
+
+    at = open_page("london.py")
+    assert harm.LONDON_NOTE in [c.value for c in at.caption]
