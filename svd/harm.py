@@ -345,6 +345,12 @@ def title(base: str, measure_id: str) -> str:
     return f"{base} · {m.short}" + (f" (£, {price_basis().split(' (')[0]})" if measure_id == "cost" else "")
 
 
+def chart_title(base: str, measure_id: str) -> str:
+    """A chart's title with its measure, short enough for a half-width chart: 'Rape per month · estimated cost'
+    (the value axis gives the unit and the prices: ``value_title``)."""
+    return base if measure_id == "count" else f"{base} · {measure(measure_id).short}"
+
+
 TILE_METRICS = ("serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual")
 
 # --- figures the pages show ---------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per.frame,
-                    harm.title("Domestic abuse offences per month", weighting),
+                    harm.chart_title("Domestic abuse offences per month", weighting),
                     "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
                     value=per.value,
                     value_title=harm.value_title(weighting),
@@ -157,7 +157,7 @@ def body() -> None:
                     subtitle=tag,
                     style=present.chart_style(),
                 ),
-                harm.title("Domestic abuse offences per month", weighting),
+                harm.chart_title("Domestic abuse offences per month", weighting),
                 provenance=chart_recs,
             )
     with right, frame.friendly_errors("The rolling chart"):
@@ -165,7 +165,7 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per.frame,
-                    harm.title("Domestic abuse, rolling 12-month total", weighting),
+                    harm.chart_title("Domestic abuse, rolling 12-month total", weighting),
                     "Line chart of the 12-month total to each month.",
                     value="rolling_12m",
                     value_title=harm.value_title(weighting, "in 12 months")
@@ -175,7 +175,7 @@ def body() -> None:
                     subtitle=tag,
                     style=present.chart_style(),
                 ),
-                harm.title("Domestic abuse rolling 12-month total", weighting),
+                harm.chart_title("Domestic abuse rolling 12-month total", weighting),
                 provenance=chart_recs,
             )
     with st.expander("Monthly figures"):

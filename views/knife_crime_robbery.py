@@ -157,14 +157,14 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per.frame,
-                    harm.title("Personal robbery per month", weighting),
+                    harm.chart_title("Personal robbery per month", weighting),
                     "Line chart of personal robbery per month, MPS ward data summed.",
                     value=per.value,
                     value_title=harm.value_title(weighting),
                     subtitle="Metropolitan Police, real data",
                     style=present.chart_style(),
                 ),
-                harm.title("Personal robbery per month", weighting),
+                harm.chart_title("Personal robbery per month", weighting),
                 provenance=real,
             )
     with b, frame.friendly_errors("The long-term chart"):
@@ -174,7 +174,7 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per_long.frame,
-                    harm.title("Personal robbery, rolling 12-month total", weighting),
+                    harm.chart_title("Personal robbery, rolling 12-month total", weighting),
                     "Line chart of the 12-month total to each month, borough files, gap shaded.",
                     value="rolling_12m",
                     value_title=harm.value_title(weighting, "in 12 months")
@@ -183,7 +183,7 @@ def body() -> None:
                     subtitle="MPS borough files",
                     style=present.chart_style(),
                 ),
-                harm.title("Personal robbery rolling 12-month total", weighting),
+                harm.chart_title("Personal robbery rolling 12-month total", weighting),
                 provenance=long_prov,
             )
     st.caption(

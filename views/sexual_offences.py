@@ -112,14 +112,14 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per.frame,
-                    harm.title(f"{name} per month", weighting),
+                    harm.chart_title(f"{name} per month", weighting),
                     f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
                     value=per.value,
                     value_title=harm.value_title(weighting),
                     subtitle="Metropolitan Police, real data",
                     style=present.chart_style(),
                 ),
-                harm.title(f"{name} per month", weighting),
+                harm.chart_title(f"{name} per month", weighting),
                 provenance=chart_prov,
             )
     per_long = harm.series(borough, OFFENCES["All sexual offences"], weighting, [config.borough().code])
@@ -130,7 +130,7 @@ def body() -> None:
             exports.show_chart(
                 charts.trend_chart(
                     per_long.frame,
-                    harm.title("All sexual offences, rolling 12-month total since 2011", weighting),
+                    harm.chart_title("All sexual offences, rolling 12-month total since 2011", weighting),
                     "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
                     value="rolling_12m",
                     value_title=harm.value_title(weighting, "in 12 months")
@@ -139,7 +139,7 @@ def body() -> None:
                     subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
                     style=present.chart_style(),
                 ),
-                harm.title("Sexual offences rolling 12-month total", weighting),
+                harm.chart_title("Sexual offences rolling 12-month total", weighting),
                 provenance=long_chart_prov,
             )
     st.caption(
