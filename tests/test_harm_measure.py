@@ -159,3 +159,18 @@ def test_the_command_lines_measure_choices_are_the_measures():
     args = build_parser().parse_args(["figures", "--measure", "cost"])
     assert args.measure == "cost"
     assert build_parser().parse_args(["board-pack", "--out", "x.pdf"]).measure == "count"
+
+
+@pytest.mark.realdata
+def test_the_board_pack_under_cost_prints_the_overviews_weighted_tiles():
+    from svd import boardpack
+
+    data = boardpack.gather(measure="cost", public=False)
+    weighted = [t for t in data.tiles if "estimated cost" in t.title]
+    assert len(weighted) == 5  # the five MPS tiles; the record-level ones stay counts
+    for t in weighted:
+        assert t.value.startswith("£") and "Change not tested" in t.change and not t.rate
+        assert "significant" not in t.change
+    assert any(n.startswith("Weighed by Cost to society") for n in data.notes)
+    with pytest.raises(ValueError, match="counts only"):
+        boardpack.gather(measure="cost", public=True)
