@@ -260,13 +260,36 @@ def _records(data_dir: Path | None, month: pd.Timestamp | None):
     return limit_months(rs.data, month), rs.label, rs.source == "simulated"
 
 
+def weighted_tile(wf) -> Tile:
+    """A weighted tile (``svd.harm.WeightedFigure``) as the pack prints it: the value in the measure's unit, the
+    change in per cent without a significance test, what was left out; no rate (rates are of offences)."""
+    from svd import harm
+
+    change = f"{wf.change_text}. {harm.CHANGE_NOTE_SHORT}." + (f" {wf.missing}" if wf.missing else "")
+    source = wf.provenance.short() if wf.provenance else wf.period
+    return Tile(wf.title, wf.value_text, change, "", wf.period, False, source)
+
+
 def gather(
-    month: pd.Timestamp | None = None, data_dir: Path | None = None, public: bool | None = None
+    month: pd.Timestamp | None = None,
+    data_dir: Path | None = None,
+    public: bool | None = None,
+    measure: str = "count",
 ) -> PackData:
     """Compute the pack's contents from the data directory, using months up to ``month`` (default: all).
 
-    ``public`` (default: ``SVD_PUBLIC``) suppresses small ward counts in the table and on the map.
+    ``public`` (default: ``SVD_PUBLIC``) suppresses small ward counts in the table and on the map. ``measure``
+    (``svd.harm.MEASURES``) weighs the MPS tiles as the Overview's switch does; public mode offers the count
+    only (ValueError otherwise).
     """
+    from svd import harm
+    from svd import public as pub
+
+    harm.measure(measure)
+    if measure != "count" and (pub.is_public() if public is None else public):
+        raise ValueError(
+            "public mode shows counts only: a weighted total would give back the counts it hides"
+        )
     from svd import aggregate as agg
     from svd import catalogue, geo, overview, population, trends
     from svd.export import map_png
@@ -301,8 +324,15 @@ def gather(
     records, records_label, simulated = _records(data_dir, month)
     # London as the MPS reports it (32 boroughs), exactly as ``svd summary`` and the overview count it.
     figs = overview.tile_figures(borough, records, borough_pop, simulated, mx.london_rows(london), london_pop)
-    tiles = tuple(tile_text(figs[mid]) for mid in overview.TILES if mid in figs)
+    heavy = harm.tile_figures(borough, measure) if measure != "count" else {}
+    tiles = tuple(
+        weighted_tile(heavy[mid]) if mid in heavy else tile_text(figs[mid])
+        for mid in overview.TILES
+        if mid in figs
+    )
     notes: list[str] = []
+    if heavy:
+        notes.append(f"Weighed by {harm.measure(measure).label}: " + harm.method_text(measure))
     if records is None:
         notes.append(records_label)
         records_label = None
@@ -467,7 +497,13 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
         pdf.set_draw_color(150)
         pdf.rect(x, y, box_w, box_h)
         pdf.set_xy(x + 3, y + 3)
-        pdf.set_font(family, "B", 10.5)
+        size = (
+            10.5  # a weighted tile's title carries its measure: shrink it to fit the box rather than overrun
+        )
+        pdf.set_font(family, "B", size)
+        while size > 6.5 and pdf.get_string_width(t(tile.title)) > box_w - 6:
+            size -= 0.5
+            pdf.set_font(family, "B", size)
         pdf.cell(box_w - 6, 5, t(tile.title))
         pdf.set_xy(x + 3, y + 9)
         pdf.set_font(family, "B", 22)
@@ -716,9 +752,11 @@ def write_pack(
     month: pd.Timestamp | None = None,
     data_dir: Path | None = None,
     evaluations: tuple[str, ...] = (),
+    measure: str = "count",
 ) -> PackData:
     """Gather the data and write the PDF to ``out``; returns what was written. ``evaluations``: names of saved
-    evaluations (``svd.evaluate``) to add, one page each, on the months up to ``month``."""
+    evaluations (``svd.evaluate``) to add, one page each, on the months up to ``month``; ``measure``: the
+    headline tiles' measure (``gather``)."""
     from dataclasses import replace
 
     from svd import evaluate as ev
@@ -729,7 +767,7 @@ def write_pack(
         pub.is_public()
     ):  # as the Evaluate page and the CLI: no sensitive offence group (svd.evaluate.for_public)
         chosen = [d for d in (ev.for_public(c)[0] for c in chosen) if d is not None]
-    data = gather(month, data_dir)
+    data = gather(month, data_dir, measure=measure)
     if chosen:
         data = replace(data, evaluations=tuple(ev.run(d, data_dir, month) for d in chosen))
     pdf = build_pdf(data)
@@ -738,11 +776,13 @@ def write_pack(
     return data
 
 
-def main_board_pack(out: Path, month: str | None, evaluations: tuple[str, ...] = ()) -> int:
+def main_board_pack(
+    out: Path, month: str | None, evaluations: tuple[str, ...] = (), measure: str = "count"
+) -> int:
     """The ``board-pack`` command: 0 and the PDF written, or 1 and a one-line error on stderr."""
     try:
         when = parse_month(month)
-        data = write_pack(Path(out), when, evaluations=tuple(evaluations))
+        data = write_pack(Path(out), when, evaluations=tuple(evaluations), measure=measure)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 1

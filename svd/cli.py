@@ -7,6 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+# svd.harm.MEASURES, written out so that building the parser imports no data package (tests/test_harm_measure
+# checks that the two agree).
+MEASURE_CHOICES = ("count", "harm_css", "harm_cchi", "cost")
+
 
 def _print_validation(reports: list[dict]) -> None:
     for r in reports:
@@ -79,7 +83,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def cmd_board_pack(args: argparse.Namespace) -> int:
     from svd.boardpack import main_board_pack
 
-    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()))
+    return main_board_pack(Path(args.out), args.month, tuple(args.evaluation or ()), args.measure)
 
 
 def cmd_needs_assessment(args: argparse.Namespace) -> int:
@@ -175,11 +179,18 @@ def cmd_figures(args: argparse.Namespace) -> int:
         for c in missing:
             print("; ".join(c.problems), file=sys.stderr)
         return 1
-    out = all_figures(public=True if args.public else None)
+    try:
+        out = all_figures(public=True if args.public else None, measure=args.measure)
+    except ValueError as exc:  # a weighted measure in public mode: say why, no traceback
+        print(str(exc), file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(out, indent=2, default=str))
         return 0
-    print(f"records: {out['records']}  period: {out['period']}  public: {out['public']}")
+    print(
+        f"records: {out['records']}  period: {out['period']}  public: {out['public']}  "
+        f"measure: {out['measure_label']}"
+    )
     for f in out["figures"]:
         p = f["provenance"]
         kind = "SIMULATED" if p["simulated"] else p["kind"]
@@ -454,6 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--evaluation", action="append", metavar="NAME", help="add a saved evaluation's page (repeatable)"
     )
+    b.add_argument(
+        "--measure",
+        choices=MEASURE_CHOICES,
+        default="count",
+        help="weigh the headline tiles: count (default), harm (CSS or CCHI) or cost (£)",
+    )
     b.set_defaults(func=cmd_board_pack)
 
     na = sub.add_parser("needs-assessment", help="write a draft strategic needs assessment (.docx or .pdf)")
@@ -472,6 +489,12 @@ def build_parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("figures", help="every figure the pages show, with its source, period and method")
     fg.add_argument("--json", action="store_true", help="print the figures as JSON")
     fg.add_argument("--public", action="store_true", help="as public mode shows them (also SVD_PUBLIC=1)")
+    fg.add_argument(
+        "--measure",
+        choices=MEASURE_CHOICES,
+        default="count",
+        help="weigh offences as the pages' switch does: count (default), harm (CSS or CCHI) or cost (£)",
+    )
     fg.set_defaults(func=cmd_figures)
     hm = sub.add_parser(
         "harm", help="volume against harm and cost shares, and what the pages show per measure"

@@ -54,6 +54,30 @@ def _fmt_pct(x) -> str:
     return "–" if x is None else f"{x:.0f}%"
 
 
+def weighted(page: str, figure_id: str, wf) -> PageFigure:
+    """A page's weighted tile (``svd.harm.WeightedFigure``) as the page shows it: the value in the measure's unit,
+    its change in per cent and never a significance test (``harm.CHANGE_NOTE``), and what was left out."""
+    from svd import harm
+
+    return PageFigure(
+        page,
+        figure_id,
+        wf.title,
+        wf.current,
+        wf.value_text,
+        wf.provenance,
+        {
+            "measure": wf.measure,
+            "previous": wf.previous,
+            "period": wf.period,
+            "previous_period": wf.previous_period,
+            "change": wf.change_text,
+            "change_test": harm.CHANGE_NOTE,
+            "left_out": wf.missing,
+        },
+    )
+
+
 def default_period(months: Sequence) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The pages' default months: the latest 12 of the MPS ward series (the sidebar's default)."""
     ordered = sorted(pd.Timestamp(m) for m in months)
@@ -74,12 +98,14 @@ def overview_page(
     public: bool = False,
     extract_name: str | None = None,
     periods: agg.Periods | None = None,
+    measure: str = "count",
 ) -> list[PageFigure]:
-    """The Overview's tiles (``overview.board_figures``), as the tiles show them (public mode applied)."""
-    from svd import overview
+    """The Overview's tiles (``overview.board_figures``), as the tiles show them (public mode applied); under a
+    weighted ``measure`` its MPS tiles are the weighted ones (``harm.tile_figures``), as the switch shows them."""
+    from svd import harm, overview
     from svd import public as pub
 
-    figs, _ = overview.board_figures(
+    figs, _area = overview.board_figures(
         borough,
         records,
         simulated,
@@ -91,9 +117,17 @@ def overview_page(
         periods=periods,
     )
     level = pub.area_level(wards)
+    heavy = (
+        harm.tile_figures(borough, measure, periods, wards=tuple(wards), area=_area)
+        if measure != "count"
+        else {}
+    )
     out = []
     for mid in overview.TILES:
         fig = figs.get(mid)
+        if mid in heavy:
+            out.append(weighted("overview", mid, heavy[mid]))
+            continue
         if fig is None:
             continue
         m = fig.metric
@@ -132,11 +166,13 @@ def knife_crime_page(
     periods: agg.Periods,
     ward_population: pd.DataFrame | None = None,
     wards: Sequence[str] = (),
+    measure: str = "count",
 ) -> list[PageFigure]:
     """The Knife crime and robbery page's tiles for the chosen months (``periods``) and wards: robbery count
-    and rate (real), knife and suspect shares."""
+    and rate (real), knife and suspect shares. Under a weighted ``measure`` the robbery tile is weighted; the
+    rate, rank and shares stay counts (``harm.COUNT_ONLY``), as on the page."""
     from svd import filters as rf
-    from svd import overview, profiles, trends
+    from svd import harm, overview, profiles, trends
 
     robbery_cats = mx.metric("personal_robbery").categories
     change = trends.compare_periods(trends.monthly(ward, robbery_cats, list(wards) or None), periods)
@@ -186,7 +222,23 @@ def knife_crime_page(
             )
         )
     robbery_tile = []
-    if change is not None:
+    if measure != "count":
+        robbery_tile.append(
+            weighted(
+                "knife-crime-robbery",
+                "personal_robbery_12m",
+                harm.mps_figure(
+                    ward,
+                    robbery_cats,
+                    "personal_robbery",
+                    "Personal robbery, chosen months",
+                    measure,
+                    periods,
+                    tuple(wards),
+                ),
+            )
+        )
+    elif change is not None:
         robbery_tile.append(
             PageFigure(
                 "knife-crime-robbery",
@@ -239,15 +291,19 @@ SEXUAL_OFFENCES = {
 
 
 def sexual_offences_page(
-    ward: pd.DataFrame, periods: agg.Periods, wards: Sequence[str] = ()
+    ward: pd.DataFrame, periods: agg.Periods, wards: Sequence[str] = (), measure: str = "count"
 ) -> list[PageFigure]:
     """The Sexual offences page's three tiles (MPS ward data summed, the chosen months against the same months
-    a year earlier)."""
-    from svd import trends
+    a year earlier), weighted under a weighted ``measure``."""
+    from svd import harm, trends
 
     out = []
     for name, ids in SEXUAL_OFFENCES.items():
         cats = tuple(c for mid in ids for c in mx.metric(mid).categories)
+        if measure != "count":
+            wf = harm.mps_figure(ward, cats, name, f"{name}, chosen months", measure, periods, tuple(wards))
+            out.append(weighted("sexual-offences", "_".join(name.lower().split()) + "_12m", wf))
+            continue
         c = trends.compare_periods(trends.monthly(ward, cats, list(wards) or None), periods)
         if c is None:
             continue
@@ -266,14 +322,31 @@ def sexual_offences_page(
 
 
 def domestic_abuse_page(
-    records: pd.DataFrame, simulated: bool, periods: agg.Periods, wards: Sequence[str] = ()
+    records: pd.DataFrame,
+    simulated: bool,
+    periods: agg.Periods,
+    wards: Sequence[str] = (),
+    measure: str = "count",
 ) -> list[PageFigure]:
     """The Domestic abuse page's count for the chosen months (not tested on simulated records, which fix the
-    DA share)."""
+    DA share); under a weighted ``measure`` the weighted total by offence type, or '–' and what has no weight."""
     from svd import filters as rf
-    from svd import trends
+    from svd import harm, trends
 
     da = rf.apply(records, rf.RecordFilter(domestic_abuse=True, wards=tuple(wards)))
+    if measure != "count":
+        tag = "simulated records" if simulated else "partnership extract"
+        recs = prov.records(
+            simulated,
+            periods.label,
+            periods.previous_label,
+            filters="domestic abuse flag",
+            fixes=mx.metric("domestic_abuse").simulation_fixes,
+        )
+        wf = harm.records_figure(
+            da, "domestic_abuse", f"DA offences, chosen months ({tag})", measure, periods, recs
+        )
+        return [weighted("domestic-abuse", "domestic_abuse_12m", wf)]
     change = trends.compare_periods(
         trends.records_monthly(da, records["month"].min(), records["month"].max()), periods
     )
@@ -301,10 +374,17 @@ def domestic_abuse_page(
 
 
 def temporal_page(
-    records: pd.DataFrame, simulated: bool, start: pd.Timestamp, end: pd.Timestamp, wards: Sequence[str] = ()
+    records: pd.DataFrame,
+    simulated: bool,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    wards: Sequence[str] = (),
+    measure: str = "count",
 ) -> list[PageFigure]:
-    """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure."""
+    """The Days and times page's two shares between 15:00 and 21:00: all offences, and the SNA's measure; under
+    a weighted ``measure`` also the weighted share of the current filters (``harm.records_share``), as the page."""
     from svd import filters as rf
+    from svd import harm
     from svd import temporal as tp
     from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 
@@ -326,7 +406,22 @@ def temporal_page(
     )
     share = 100 * inside / len(known) if len(known) else None
     sna_pct = None if sna_share is None else 100 * sna_share
+    extra = []
+    if measure != "count":
+        w_share, why = harm.records_share(known, rf.hour_mask(known["hour"], rf.PRIORITY_WINDOW), measure)
+        extra.append(
+            PageFigure(
+                "temporal",
+                "share_15_21_current_filters_weighted",
+                harm.title("15:00–21:00 share, current filters", measure),
+                w_share,
+                _fmt_pct(w_share),
+                recs.but(filters=rf.describe(period), method=harm.method_text(measure).rstrip(".")),
+                {"measure": measure, "change_test": harm.CHANGE_NOTE, "left_out": why},
+            )
+        )
     return [
+        *extra,
         PageFigure(
             "temporal",
             "share_15_21_current_filters",
@@ -381,12 +476,20 @@ def hotspots_page(
 
 
 def all_figures(
-    data_dir: Path | None = None, extract: Path | str | None = None, public: bool | None = None
+    data_dir: Path | None = None,
+    extract: Path | str | None = None,
+    public: bool | None = None,
+    measure: str = "count",
 ) -> dict:
     """Every page's tiles for the data directory and record set the dashboard would use (JSON-ready).
 
-    ``extract`` defaults to ``SVD_EXTRACT`` (else the simulation); ``public`` to ``SVD_PUBLIC``.
+    ``extract`` defaults to ``SVD_EXTRACT`` (else the simulation); ``public`` to ``SVD_PUBLIC``. ``measure``
+    (``svd.harm.MEASURES``): the pages' "Weigh offences by" switch; public mode offers the count only, so a
+    weighted measure with public mode is a ValueError.
     """
+    from svd import harm
+
+    harm.measure(measure)
     from svd import public as pub
     from svd.mps import load_mps
     from svd.population import london_populations, ward_population
@@ -394,6 +497,10 @@ def all_figures(
     from svd.taxonomy import classify_mps
 
     on = pub.is_public() if public is None else public
+    if on and measure != "count":
+        raise ValueError(
+            "public mode shows counts only: a weighted total would give back the counts it hides"
+        )
     ward = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=config.borough().code).table)
     london = classify_mps(load_mps(level="ward", data_dir=data_dir, borough_code=None).table)
     borough_file = classify_mps(load_mps(level="borough", data_dir=data_dir).table)
@@ -413,16 +520,24 @@ def all_figures(
             public=on,
             extract_name=prov.extract_name(rs),
             periods=periods,
+            measure=measure,
         ),
-        *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, periods, wpop),
-        *sexual_offences_page(ward, periods),
-        *domestic_abuse_page(rs.data, sim, periods),
-        *temporal_page(rs.data, sim, start, end),
+        *knife_crime_page(ward, borough_file, london, pops, rs.data, sim, periods, wpop, measure=measure),
+        *sexual_offences_page(ward, periods, measure=measure),
+        *domestic_abuse_page(rs.data, sim, periods, measure=measure),
+        *temporal_page(rs.data, sim, start, end, measure=measure),
         *hotspots_page(rs.data, sim, start, end),
     ]
+    for f in figures:
+        if "measure" not in f.detail:  # a rate, rank or share: counts whatever the measure, as the page says
+            f.detail["measure"] = "count"
+            if measure != "count":
+                f.detail["note"] = "counts " + harm.COUNT_ONLY
     return {
         "generated": f"{date.today():%Y-%m-%d}",
         "public": on,
+        "measure": measure,
+        "measure_label": harm.measure(measure).label,
         "records": "simulated" if sim else "partnership extract",
         "period": f"{start:%Y-%m} to {end:%Y-%m}",
         "figures": [f.to_dict() for f in figures],

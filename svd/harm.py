@@ -253,6 +253,10 @@ def weigh(
         kind == "mps"
     ):  # 'ROBBERY OF PERSONAL PROPERTY' → 'Robbery of personal property', as the pages write it
         names = names.str.capitalize()
+    elif kind == "offence":  # 'threats_to_kill' → 'Threats to kill', as the pages write it
+        from svd.temporal import offence_label
+
+        names = names.map(offence_label)
     missing = (
         pd.DataFrame({"category": names.to_numpy(), "count": counts.to_numpy()[np.isnan(weight)]})
         .groupby("category", sort=True)["count"]
@@ -339,6 +343,12 @@ def title(base: str, measure_id: str) -> str:
         return base
     m = measure(measure_id)
     return f"{base} · {m.short}" + (f" (£, {price_basis().split(' (')[0]})" if measure_id == "cost" else "")
+
+
+def chart_title(base: str, measure_id: str) -> str:
+    """A chart's title with its measure, short enough for a half-width chart: 'Rape per month · estimated cost'
+    (the value axis gives the unit and the prices: ``value_title``)."""
+    return base if measure_id == "count" else f"{base} · {measure(measure_id).short}"
 
 
 TILE_METRICS = ("serious_violence", "violence_with_injury", "personal_robbery", "rape", "other_sexual")
@@ -729,3 +739,209 @@ def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
             "rolling_12m": roll.to_numpy(),
         }
     )
+
+
+# --- the other pages: MPS trends and tiles, record-level figures -----------------------------------------
+
+
+def value_title(measure_id: str, per: str = "per month") -> str:
+    """A chart's value axis under a measure: 'Offences per month', 'Estimated cost per month (£, 2015/16 prices)'."""
+    m = measure(measure_id)
+    if measure_id == "count":
+        return f"Offences {per}"
+    unit = f"£, {price_basis().split(' (')[0]}" if measure_id == "cost" else m.unit
+    return f"{m.short[:1].upper()}{m.short[1:]} {per} ({unit})"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A monthly series under a measure, for a trend chart: ``frame`` (month, count, weighted, covered,
+    rolling_12m; ``value`` names the column to plot) or None with ``reason`` when the total would leave
+    offences out."""
+
+    measure: str
+    frame: pd.DataFrame | None
+    reason: str = ""
+
+    @property
+    def value(self) -> str:
+        return "count" if self.measure == "count" else "weighted"
+
+
+def series(
+    table: pd.DataFrame,
+    categories: Sequence[tuple[str, str]],
+    measure_id: str,
+    area_codes: Sequence[str] | None = None,
+) -> Series:
+    """The monthly series of the chosen MPS categories (and areas) under a measure, the months not published
+    left as gaps (as ``trends.monthly``), with the rolling 12-month total of each month (complete windows only).
+
+    Under a weighted measure the series is None when a chosen category has no published weight (a trend of part
+    of the offences would read as the whole); ``reason`` says which."""
+    from svd import trends
+
+    base = trends.add_rolling(trends.monthly(table, categories, area_codes))
+    if measure_id == "count":
+        return Series(measure_id, base)
+    rows = table if area_codes is None else table[table["area_code"].isin(list(area_codes))]
+    wd = weigh(trends.select(rows, categories), measure_id)
+    # Every chosen category must have a weight, whether or not it happened here (none = a month of 0).
+    chosen = weigh(pd.DataFrame(list(categories), columns=["major", "minor"]).assign(count=0), measure_id)
+    if not wd.complete or not chosen.table["weight"].notna().all():
+        why = wd if not wd.complete else None
+        text = _why(why) if why else f"{NO_WEIGHT} for {', '.join(chosen.missing['category']).lower()}."
+        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + text)
+    per_month = wd.table.groupby("month")["weighted"].sum()
+    weighted = (
+        pd.Series(base["month"].map(per_month).to_numpy(dtype=float))
+        .fillna(0.0)
+        .where(base["covered"].to_numpy())
+    )
+    roll = weighted.rolling(12, min_periods=12).sum()
+    # The year-on-year columns are the count's; a weighted series carries its own rolling total only.
+    out = base.drop(columns=["previous_12m", "yoy_pct"], errors="ignore")
+    return Series(measure_id, out.assign(weighted=weighted.to_numpy(), rolling_12m=roll.to_numpy()))
+
+
+def _why(wd: Weighed) -> str:
+    return wd.missing_text() or f"{NO_WEIGHT} for any of the offences chosen."
+
+
+def records_figure(
+    records: pd.DataFrame,
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    provenance: Provenance | None = None,
+) -> WeightedFigure:
+    """A weighted tile from record-level rows (``offence``, ``month``; one offence each): the chosen months
+    against the same months a year earlier, weighted by offence type. Not computed ('–', with what is missing)
+    when an offence type in either window has no published weight."""
+    cur = records[records["month"].isin(periods.current)]
+    prev = records[records["month"].isin(periods.previous)]
+    both = weigh(pd.concat([cur, prev]), measure_id, None, on="offence")
+    partial = not both.complete or not both.any_weight
+
+    def total(x: pd.DataFrame) -> float | None:
+        return None if partial or x.empty else weigh(x, measure_id, None, on="offence").total
+
+    return WeightedFigure(
+        metric_id=metric_id,
+        title=title(base_title, measure_id),
+        measure=measure_id,
+        current=total(cur),
+        previous=total(prev),
+        period=periods.label,
+        previous_period=periods.previous_label,
+        missing=weigh(cur, measure_id, None, on="offence").missing_text()
+        if len(cur)
+        else both.missing_text(),
+        method=method_text(measure_id),
+        provenance=provenance.but(method=method_text(measure_id).rstrip(".")) if provenance else None,
+    )
+
+
+def records_share(records: pd.DataFrame, inside: np.ndarray, measure_id: str) -> tuple[float | None, str]:
+    """The weighted share (%) of the records for which ``inside`` is true (e.g. the 15:00–21:00 window), and
+    '' — or None and why, when an offence type among them has no published weight."""
+    wd = weigh(records, measure_id, None, on="offence")
+    if not wd.any_weight or not wd.complete:
+        return None, _why(wd)
+    w = wd.table["weighted"].to_numpy(dtype=float)
+    whole = float(w.sum())
+    return (100 * float(w[np.asarray(inside, dtype=bool)].sum()) / whole if whole else None), ""
+
+
+def mps_figure(
+    table: pd.DataFrame,
+    categories: Sequence[tuple[str, str]],
+    metric_id: str,
+    base_title: str,
+    measure_id: str,
+    periods: agg.Periods,
+    wards: Sequence[str] = (),
+    area: str | None = None,
+) -> WeightedFigure:
+    """A page tile's weighted figure from a tidy MPS ward table: the chosen categories and wards (all if none)."""
+    from svd import trends
+
+    rows = table[table["area_code"].isin(list(wards))] if wards else table
+    return mps_weighted_figure(
+        trends.select(rows, categories), metric_id, base_title, measure_id, periods, area
+    )
+
+
+LONDON_NOTE = (
+    "Counts of offences only, whatever the measure chosen on other pages: a rate per 1,000 residents of a harm "
+    "or cost total is not comparable between areas (one homicide outweighs thousands of thefts, so a funnel's "
+    "Poisson limits and a ward's percentile would not hold), and the weights cover only some categories."
+)
+COUNT_ONLY = (
+    "of offences whatever the measure: a rate, rank or share of a weighted sum is not comparable, and the "
+    "count's change test does not apply to it"
+)
+
+
+def records_series(records: pd.DataFrame, start, end, measure_id: str) -> Series:
+    """The monthly series of record-level rows (one offence each) under a measure, every month in [start, end]
+    covered (as ``trends.records_monthly``), with the rolling 12-month total. Under a weighted measure None, and
+    why, when an offence type among the rows has no published weight."""
+    from svd import trends
+
+    base = trends.add_rolling(trends.records_monthly(records, start, end))
+    if measure_id == "count":
+        return Series(measure_id, base)
+    wd = weigh(records, measure_id, None, on="offence")
+    if not wd.any_weight or not wd.complete:
+        return Series(measure_id, None, f"No trend of {measure(measure_id).short}: " + _why(wd))
+    per_month = wd.table.groupby("month")["weighted"].sum()
+    weighted = pd.Series(base["month"].map(per_month).to_numpy(dtype=float)).fillna(0.0)
+    out = base.drop(columns=["previous_12m", "yoy_pct"], errors="ignore")
+    return Series(
+        measure_id,
+        out.assign(
+            weighted=weighted.to_numpy(), rolling_12m=weighted.rolling(12, min_periods=12).sum().to_numpy()
+        ),
+    )
+
+
+def cube_time_values(cube, mask: np.ndarray, measure_id: str, bins: np.ndarray | None = None) -> Series:
+    """The weighted sum per time bin of the masked rows of a tasking cube (``svd.hotspots.Cube``), weighted by
+    record-level offence type, as ``svd.temporal.cube_time_counts`` counts them: ``Series.frame`` is a one-column
+    frame ``value`` over the bins, or None and why when a chosen offence type has no published weight."""
+    from svd import temporal as tp
+
+    labels = list(cube.labels["offence"])
+    w = weights(measure_id, "offence").set_index("offence")["weight"]
+    per_label = np.array([float(w.get(o, math.nan)) for o in labels] + [math.nan])
+    k = cube.codes["offence"]
+    row_w = per_label[np.where(k >= 0, k, len(labels))]
+    m = np.asarray(mask, dtype=bool)
+    per_offence = np.bincount(
+        np.where(k >= 0, k, len(labels)), weights=cube.weight * m, minlength=len(labels) + 1
+    )
+    gone = [
+        (tp.offence_label(o) if o else "Offence not recorded", per_offence[i])
+        for i, o in enumerate([*labels, ""])
+        if math.isnan(per_label[i]) and per_offence[i] > 0
+    ]
+    if gone or not m.any():
+        missing = pd.DataFrame(gone, columns=["category", "count"])
+        why = Weighed(pd.DataFrame({"weight": [math.nan]}), measure_id, missing)
+        return Series(measure_id, None, f"Not weighted by {measure(measure_id).short}: " + _why(why))
+    bins = tp.cube_time_bins(cube) if bins is None else bins
+    vals = np.bincount(bins, weights=cube.weight * m * np.nan_to_num(row_w), minlength=tp.TIME_BINS)
+    return Series(measure_id, pd.DataFrame({"value": vals[: tp.TIME_BINS]}))
+
+
+def window_share(values: np.ndarray, window: tuple[int, int] | None = None) -> float | None:
+    """The share (%) of a weighted time-bin array (``cube_time_values``) inside the hour window (default the
+    strategy's 15:00–21:00), of the bins with a known hour; None when nothing has a known hour."""
+    from svd import filters as rf
+
+    by_hour = np.asarray(values, dtype=float)[: 8 * 24].reshape(8, 24).sum(axis=0)
+    known = by_hour.sum()
+    inside = by_hour[rf.hour_mask(pd.Series(np.arange(24)), window or rf.PRIORITY_WINDOW)].sum()
+    return 100 * float(inside) / float(known) if known else None

@@ -221,7 +221,7 @@ def test_weigh_records_by_offence_type_one_row_each():
     recs = pd.DataFrame({"offence": ["homicide", "abh", "abh", "threats_to_kill", "other"]})
     wd = harm.weigh(recs, "harm_css", count_col=None)
     assert wd.table["weighted"].tolist()[:3] == [7979, 127, 127]
-    assert set(wd.missing["category"]) == {"threats_to_kill", "other"}
+    assert set(wd.missing["category"]) == {"Threats to kill", "Other"}
 
 
 def test_group_weights_only_where_the_group_shares_one_weight():

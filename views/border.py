@@ -4,8 +4,8 @@ and the needs assessment's cross-border section)."""
 
 import streamlit as st
 
+from svd import harm, maps, public
 from svd import london_compare as lc
-from svd import maps, public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -24,6 +24,7 @@ def body() -> None:
     figures, filters = (first, second) if present.is_presenting() else (second, first)
     with filters, present.filters_box():
         mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
+        st.caption(harm.LONDON_NOTE)  # no harm or cost switch here: why (svd.harm)
     cb = cache.london_cross_border(ROOT, mid, periods.start, periods.end)
     with head:
         frame.headline("Across the border", cb.sentences()[0], provenance=cb.provenance)

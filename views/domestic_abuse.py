@@ -4,11 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, config, geo, metrics, population, profiles, public, strategy, trends
+from svd import charts, config, geo, harm, metrics, population, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 AGE_DERIVED = ["share", "ratio", "lower", "upper", "label"]
@@ -65,24 +66,43 @@ def body() -> None:
             icon=":material/science:",
         )
     st.info(trends.CONNECT_NOTE + " The line on each chart marks the change.", icon=":material/history:")
+    weighting = uharm.weighting(
+        "da_weighting",
+        help_extra=" Weighs by the record's offence type; changes the first tile and the trend.",
+    )
+    if weighting != "count":
+        st.caption(f"The shares and profiles are {harm.COUNT_ONLY}.")
 
     has_sna = strategy.available()
     ref_n = strategy.reference("da_offences_12m") if has_sna else None
     ref_pct = strategy.reference("da_offences_change") if has_sna else None
     home = profiles.share_of(da, "location_type", "victim_home")
     c1, c2, c3, c4 = st.columns(4)
-    with c1:
-        st.metric(
-            f"DA offences, chosen months ({tag.lower()})",
-            frame.fmt_int(change.current if change else None),
-            delta=None
-            if change is None
-            else f"{change.current - change.previous:+,} on {change.previous_period}",
-            delta_color="inverse",
-            help=f"{change.current_period} against {change.previous_period}" if change else None,
-        )
-        said = untested or change.label if change else ""
-        st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
+    if weighting != "count":
+        with c1:
+            uharm.tile(
+                harm.records_figure(
+                    da_wards,
+                    "domestic_abuse",
+                    f"DA offences, chosen months ({tag.lower()})",
+                    weighting,
+                    periods,
+                    recs,
+                )
+            )
+    else:
+        with c1:
+            st.metric(
+                f"DA offences, chosen months ({tag.lower()})",
+                frame.fmt_int(change.current if change else None),
+                delta=None
+                if change is None
+                else f"{change.current - change.previous:+,} on {change.previous_period}",
+                delta_color="inverse",
+                help=f"{change.current_period} against {change.previous_period}" if change else None,
+            )
+            said = untested or change.label if change else ""
+            st.caption(f"{said[:1].upper()}{said[1:]} · {tag.lower()}" if change else tag)
     if not has_sna:
         c2.caption(strategy.missing_note("the needs assessment's reference figures"))
     else:
@@ -114,35 +134,50 @@ def body() -> None:
         st.warning("The 12-month comparison crosses March 2024 (CONNECT): treat the change with caution.")
 
     st.subheader("Trend")
+    # Under a weighted measure the charts plot the weighted sums (svd.harm.records_series), or say why not.
+    per = (
+        harm.records_series(da_all, everything["month"].min(), everything["month"].max(), weighting)
+        if weighting != "count"
+        else harm.Series("count", series)
+    )
+    chart_recs = recs if weighting == "count" else recs.but(method=harm.method_text(weighting).rstrip("."))
+    if per.frame is None:
+        st.caption(per.reason)
     left, right = st.columns(2)
     with left, frame.friendly_errors("The monthly chart"):
-        exports.show_chart(
-            charts.trend_chart(
-                series,
-                "Domestic abuse offences per month",
-                "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
-                events=[charts.CONNECT_EVENT],
-                subtitle=tag,
-                style=present.chart_style(),
-            ),
-            "Domestic abuse offences per month",
-            provenance=recs,
-        )
+        if per.frame is not None:
+            exports.show_chart(
+                charts.trend_chart(
+                    per.frame,
+                    harm.chart_title("Domestic abuse offences per month", weighting),
+                    "Line chart of domestic abuse offences per month, with March 2024 (CONNECT) marked.",
+                    value=per.value,
+                    value_title=harm.value_title(weighting),
+                    events=[charts.CONNECT_EVENT],
+                    subtitle=tag,
+                    style=present.chart_style(),
+                ),
+                harm.chart_title("Domestic abuse offences per month", weighting),
+                provenance=chart_recs,
+            )
     with right, frame.friendly_errors("The rolling chart"):
-        exports.show_chart(
-            charts.trend_chart(
-                series,
-                "Domestic abuse, rolling 12-month total",
-                "Line chart of the 12-month total to each month.",
-                value="rolling_12m",
-                value_title="12-month total",
-                events=[charts.CONNECT_EVENT],
-                subtitle=tag,
-                style=present.chart_style(),
-            ),
-            "Domestic abuse rolling 12-month total",
-            provenance=recs,
-        )
+        if per.frame is not None:
+            exports.show_chart(
+                charts.trend_chart(
+                    per.frame,
+                    harm.chart_title("Domestic abuse, rolling 12-month total", weighting),
+                    "Line chart of the 12-month total to each month.",
+                    value="rolling_12m",
+                    value_title=harm.value_title(weighting, "in 12 months")
+                    if weighting != "count"
+                    else "12-month total",
+                    events=[charts.CONNECT_EVENT],
+                    subtitle=tag,
+                    style=present.chart_style(),
+                ),
+                harm.chart_title("Domestic abuse rolling 12-month total", weighting),
+                provenance=chart_recs,
+            )
     with st.expander("Monthly figures"):
         exports.show_table(
             series, "Domestic abuse monthly", provenance=recs

@@ -4,11 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, config, metrics, overview, population, profiles, public, strategy, trends
+from svd import charts, config, harm, metrics, overview, population, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 ROBBERY = metrics.metric("personal_robbery").categories
@@ -73,9 +74,25 @@ def body() -> None:
     )
     frame.records_notice(rs)
     exports.public_notice()
+    weighting = uharm.weighting("kr_weighting", help_extra=" Changes the robbery tile and the trend charts.")
+    if weighting != "count":
+        st.caption(f"The rate, the London rank and the record-level shares are {harm.COUNT_ONLY}.")
 
     c1, c2, c3, c4 = st.columns(4)
-    if change is not None:
+    if weighting != "count":
+        with c1:
+            uharm.tile(
+                harm.mps_figure(
+                    ward,
+                    ROBBERY,
+                    "personal_robbery",
+                    "Personal robbery, chosen months",
+                    weighting,
+                    periods,
+                    shared["wards"],
+                )
+            )
+    elif change is not None:
         c1.metric(
             "Personal robbery, chosen months",
             frame.fmt_int(change.current),
@@ -126,33 +143,49 @@ def body() -> None:
     c4.caption(f"{multi.text()} with the number of suspects recorded · {periods.label} · {tag.lower()}")
 
     st.subheader("Trend (real data)")
+    # Under a weighted measure the same charts plot the weighted sums (svd.harm.series), or say why not.
+    per = harm.series(ward, ROBBERY, weighting, shared["wards"] or None)
+    per_long = harm.series(borough, ROBBERY, weighting, [config.borough().code])
+    if weighting != "count":
+        method = harm.method_text(weighting).rstrip(".")
+        real, long_prov = real.but(method=method), long_prov.but(method=f"rolling 12-month total; {method}")
     a, b = st.columns(2)
     with a, frame.friendly_errors("The monthly chart"):
-        exports.show_chart(
-            charts.trend_chart(
-                recent,
-                "Personal robbery per month",
-                "Line chart of personal robbery per month, MPS ward data summed.",
-                subtitle="Metropolitan Police, real data",
-                style=present.chart_style(),
-            ),
-            "Personal robbery per month",
-            provenance=real,
-        )
+        if per.frame is None:
+            st.caption(per.reason)
+        else:
+            exports.show_chart(
+                charts.trend_chart(
+                    per.frame,
+                    harm.chart_title("Personal robbery per month", weighting),
+                    "Line chart of personal robbery per month, MPS ward data summed.",
+                    value=per.value,
+                    value_title=harm.value_title(weighting),
+                    subtitle="Metropolitan Police, real data",
+                    style=present.chart_style(),
+                ),
+                harm.chart_title("Personal robbery per month", weighting),
+                provenance=real,
+            )
     with b, frame.friendly_errors("The long-term chart"):
-        exports.show_chart(
-            charts.trend_chart(
-                long,
-                "Personal robbery, rolling 12-month total",
-                "Line chart of the 12-month total to each month, borough files, gap shaded.",
-                value="rolling_12m",
-                value_title="12-month total",
-                subtitle="MPS borough files",
-                style=present.chart_style(),
-            ),
-            "Personal robbery rolling 12-month total",
-            provenance=long_prov,
-        )
+        if per_long.frame is None:
+            st.caption(per_long.reason)
+        else:
+            exports.show_chart(
+                charts.trend_chart(
+                    per_long.frame,
+                    harm.chart_title("Personal robbery, rolling 12-month total", weighting),
+                    "Line chart of the 12-month total to each month, borough files, gap shaded.",
+                    value="rolling_12m",
+                    value_title=harm.value_title(weighting, "in 12 months")
+                    if weighting != "count"
+                    else "12-month total",
+                    subtitle="MPS borough files",
+                    style=present.chart_style(),
+                ),
+                harm.chart_title("Personal robbery rolling 12-month total", weighting),
+                provenance=long_prov,
+            )
     st.caption(
         trends.gap_text(long)
         + " The trend charts show every month published; the tiles above cover the months "

@@ -3,9 +3,9 @@ and the boroughs whose age structure is most like its own."""
 
 import streamlit as st
 
+from svd import harm, public
 from svd import london_compare as lc
 from svd import provenance as prov
-from svd import public
 from ui import cache, exports, frame, present
 from ui import filters as uf
 
@@ -34,6 +34,7 @@ def body() -> None:
             format_func=lambda m: fs.funnels[m].metric.title,
             help="The dashboard's MPS measures (data/metrics.json), counted the same way for every borough.",
         )
+        st.caption(harm.LONDON_NOTE)  # no harm or cost switch here: why (svd.harm)
     f = fs.funnels[mid]
     with head:
         frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)

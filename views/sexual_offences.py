@@ -4,11 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, config, metrics, profiles, public, strategy, trends
+from svd import charts, config, harm, metrics, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 RAPE = metrics.metric("rape").categories
@@ -57,10 +58,27 @@ def body() -> None:
         provenance=real,
     )
     exports.public_notice()
+    weighting = uharm.weighting("so_weighting", help_extra=" Changes the tiles and the trend charts.")
+    if weighting != "count":
+        st.caption(f"The five-year change, the London rank and the ward rates are {harm.COUNT_ONLY}.")
 
     cols = st.columns(3)
     for col, name in zip(cols, OFFENCES, strict=True):
         c = change[name]
+        if weighting != "count":
+            with col:
+                uharm.tile(
+                    harm.mps_figure(
+                        ward,
+                        OFFENCES[name],
+                        name,
+                        f"{name}, chosen months",
+                        weighting,
+                        periods,
+                        shared["wards"],
+                    )
+                )
+            continue
         if c is None:
             col.metric(f"{name}, chosen months", "–")
             col.caption(not_compared)
@@ -78,34 +96,52 @@ def body() -> None:
         )
 
     st.subheader("Month by month")
+    # Under a weighted measure the same charts plot the weighted sums (svd.harm.series), or say why not.
+    chart_prov, long_chart_prov = real, long_prov
+    if weighting != "count":
+        method = harm.method_text(weighting).rstrip(".")
+        chart_prov = prov.mps(method=method)
+        long_chart_prov = long_prov.but(method=f"rolling 12-month totals; {method}")
     a, b = st.columns(2)
     for col, name in zip((a, b), ("Rape", "Other sexual offences"), strict=True):
+        per = harm.series(ward, OFFENCES[name], weighting)
         with col, frame.friendly_errors(f"The {name.lower()} chart"):
+            if per.frame is None:
+                st.caption(per.reason)
+                continue
             exports.show_chart(
                 charts.trend_chart(
-                    recent[name],
-                    f"{name} per month",
+                    per.frame,
+                    harm.chart_title(f"{name} per month", weighting),
                     f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
+                    value=per.value,
+                    value_title=harm.value_title(weighting),
                     subtitle="Metropolitan Police, real data",
                     style=present.chart_style(),
                 ),
-                f"{name} per month",
-                provenance=real,
+                harm.chart_title(f"{name} per month", weighting),
+                provenance=chart_prov,
             )
+    per_long = harm.series(borough, OFFENCES["All sexual offences"], weighting, [config.borough().code])
     with frame.friendly_errors("The long-term chart"):
-        exports.show_chart(
-            charts.trend_chart(
-                long,
-                "All sexual offences, rolling 12-month total since 2011",
-                "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
-                value="rolling_12m",
-                value_title="12-month total",
-                subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
-                style=present.chart_style(),
-            ),
-            "Sexual offences rolling 12-month total",
-            provenance=long_prov,
-        )
+        if per_long.frame is None:
+            st.caption(per_long.reason)
+        else:
+            exports.show_chart(
+                charts.trend_chart(
+                    per_long.frame,
+                    harm.chart_title("All sexual offences, rolling 12-month total since 2011", weighting),
+                    "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
+                    value="rolling_12m",
+                    value_title=harm.value_title(weighting, "in 12 months")
+                    if weighting != "count"
+                    else "12-month total",
+                    subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
+                    style=present.chart_style(),
+                ),
+                harm.chart_title("Sexual offences rolling 12-month total", weighting),
+                provenance=long_chart_prov,
+            )
     st.caption(
         trends.gap_text(long)
         + " A 12-month total is drawn only where all 12 months are published. The charts "

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from svd import config, public, strategy
+from svd import config, harm, public, strategy
 from svd import hotspots as hs
 from svd import metrics as mx
 from svd import provenance as prov
 from svd import temporal as tp
 from ui import cache, exports, frame, present, share
 from ui import filters as uf
+from ui import harm as uharm
 
 ROOT = cache.data_root()
 REFERENCE_ID = "share_3pm_9pm"
@@ -135,6 +136,9 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
         knife = uf.flag("Knife or bladed article", key="tp_knife", container=c2)
         if public_on:
             c3.caption("Public mode: the whole borough only, not a place or a ward (small counts).")
+        weighting = uharm.weighting(
+            "tp_weighting", container=c3, help_extra=" Gives the 15:00–21:00 share of the weighted total too."
+        )
         with c3:
             # "" (not None, which a selectbox shows as "no choice") is the whole borough.
             place = (
@@ -198,6 +202,21 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     sna_inside, sna_known, sna_share = sna
     # The SNA measure sits beside the SNA figure, wide enough for its label.
     m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
+    if weighting != "count":
+        # The weighted share of the current filters (svd.harm.cube_time_values); the charts count offences.
+        values = harm.cube_time_values(cube, selected, weighting, cache.tasking_time_bins(ROOT, extract))
+        w_share = None if values.frame is None else harm.window_share(values.frame["value"].to_numpy())
+        with st.container(border=True):
+            st.metric(
+                harm.title("15:00–21:00 share, current filters", weighting),
+                frame.fmt_pct(w_share),
+                help=harm.method_text(weighting),
+            )
+            st.caption(
+                (values.reason + " " if values.frame is None else "")
+                + f"The share of the {harm.measure(weighting).short} between 15:00 and 21:00, of the offences "
+                f"with a known time. The figures below, the heatmap and the profiles are {harm.COUNT_ONLY}."
+            )
     m1.metric(
         f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
         frame.fmt_pct(None if share is None else share * 100),
