@@ -95,6 +95,16 @@ def measure(measure_id: str) -> Measure:
     return load_measures()[measure_id]
 
 
+def offered() -> tuple[list[str], list[str]]:
+    """(measures a view offers, measures it leaves out): a measure with no published weight at all in the
+    catalogue (today the Cambridge Crime Harm Index) would only show "–" everywhere, so it is not offered."""
+    cat = load_weights()
+    has = set(cat.loc[cat["value"].notna(), "measure"])
+    return [m for m in MEASURES if m == "count" or m in has], [
+        m for m in MEASURES if m != "count" and m not in has
+    ]
+
+
 def deflator(path: Path | str | None = None) -> dict:
     """The deflator the unit costs are uprated with: name, from_year, to_year, factor (None until verified)."""
     return dict(_read_json(_measures_path(path))["deflator"])

@@ -362,3 +362,18 @@ def test_sna_cost_is_robbery_offences_times_the_unit_cost_beside_the_published_r
     assert c["offences"] == 2 and c["current"] == 2 * 11320 and c["current_text"] == "£22.6k"
     assert [p["value"] for p in c["published"]] == [5.0, 21.5]
     assert "£5 million for recorded offences" in c["quote"]
+
+
+def test_a_measure_with_no_published_weight_is_not_offered(tmp_path, monkeypatch):
+    """The switch offers count and every measure with at least one cited weight; one with none is left out."""
+    cat = harm.load_weights()
+    offered, left_out = harm.offered()
+    assert offered[0] == "count" and set(offered) | set(left_out) == set(harm.MEASURES)
+    for m in left_out:
+        assert cat.loc[cat["measure"] == m, "value"].isna().all()
+    for m in offered[1:]:
+        assert cat.loc[cat["measure"] == m, "value"].notna().any()
+    # Blank every cost value: cost is then left out too.
+    blank = cat.assign(value=cat["value"].where(cat["measure"] != "cost"))
+    monkeypatch.setattr(harm, "load_weights", lambda path=None: blank)
+    assert "cost" in harm.offered()[1]

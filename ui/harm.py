@@ -30,10 +30,17 @@ def weighting(key: str = KEY, container=None, help_extra: str = "") -> str:
         if public.is_public():
             st.caption(PUBLIC_NOTE)
             return "count"
+        shown, left_out = harm.offered()
+        if left_out:
+            help_extra += (
+                " Not offered, as no published weight could be cited for any offence: "
+                + ", ".join(ms[k].label for k in left_out)
+                + "."
+            )
         return uf.choice(
             st.radio,
             key,
-            list(ms),
+            shown,
             "count",
             label="Weigh offences by",
             format_func=lambda k: ms[k].label,
