@@ -139,3 +139,40 @@ def shares_section(table: pd.DataFrame, measure_id: str, periods=None) -> None:
         "weights; the figures here are the published MPS proxy categories over the chosen months. "
         + harm.method_text(measure_id)
     )
+
+
+def trend(
+    series: harm.Series,
+    title: str,
+    description: str,
+    subtitle: str,
+    weighting: str,
+    provenance: prov.Provenance,
+    rolling: bool = False,
+) -> None:
+    """A trend chart of a count or weighted monthly series (``svd.harm.series``) with its downloads, or the
+    sentence saying why the weighted series cannot be drawn; ``rolling`` plots the 12-month totals."""
+    if series.frame is None:
+        st.caption(series.reason)
+        return
+    if rolling:
+        value = "rolling_12m"
+        value_title = (
+            harm.value_title(weighting, "in 12 months") if weighting != "count" else "12-month total"
+        )
+    else:
+        value, value_title = series.value, harm.value_title(weighting)
+    chart_title = harm.chart_title(title, weighting)
+    exports.show_chart(
+        charts.trend_chart(
+            series.frame,
+            chart_title,
+            description,
+            value=value,
+            value_title=value_title,
+            subtitle=subtitle,
+            style=present.chart_style(),
+        ),
+        chart_title,
+        provenance=provenance,
+    )

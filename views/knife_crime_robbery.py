@@ -151,41 +151,24 @@ def body() -> None:
         real, long_prov = real.but(method=method), long_prov.but(method=f"rolling 12-month total; {method}")
     a, b = st.columns(2)
     with a, frame.friendly_errors("The monthly chart"):
-        if per.frame is None:
-            st.caption(per.reason)
-        else:
-            exports.show_chart(
-                charts.trend_chart(
-                    per.frame,
-                    harm.chart_title("Personal robbery per month", weighting),
-                    "Line chart of personal robbery per month, MPS ward data summed.",
-                    value=per.value,
-                    value_title=harm.value_title(weighting),
-                    subtitle="Metropolitan Police, real data",
-                    style=present.chart_style(),
-                ),
-                harm.chart_title("Personal robbery per month", weighting),
-                provenance=real,
-            )
+        uharm.trend(
+            per,
+            "Personal robbery per month",
+            "Line chart of personal robbery per month, MPS ward data summed.",
+            "Metropolitan Police, real data",
+            weighting,
+            real,
+        )
     with b, frame.friendly_errors("The long-term chart"):
-        if per_long.frame is None:
-            st.caption(per_long.reason)
-        else:
-            exports.show_chart(
-                charts.trend_chart(
-                    per_long.frame,
-                    harm.chart_title("Personal robbery, rolling 12-month total", weighting),
-                    "Line chart of the 12-month total to each month, borough files, gap shaded.",
-                    value="rolling_12m",
-                    value_title=harm.value_title(weighting, "in 12 months")
-                    if weighting != "count"
-                    else "12-month total",
-                    subtitle="MPS borough files",
-                    style=present.chart_style(),
-                ),
-                harm.chart_title("Personal robbery rolling 12-month total", weighting),
-                provenance=long_prov,
-            )
+        uharm.trend(
+            per_long,
+            "Personal robbery, rolling 12-month total",
+            "Line chart of the 12-month total to each month, borough files, gap shaded.",
+            "MPS borough files",
+            weighting,
+            long_prov,
+            rolling=True,
+        )
     st.caption(
         trends.gap_text(long)
         + " The trend charts show every month published; the tiles above cover the months "

@@ -106,42 +106,25 @@ def body() -> None:
     for col, name in zip((a, b), ("Rape", "Other sexual offences"), strict=True):
         per = harm.series(ward, OFFENCES[name], weighting)
         with col, frame.friendly_errors(f"The {name.lower()} chart"):
-            if per.frame is None:
-                st.caption(per.reason)
-                continue
-            exports.show_chart(
-                charts.trend_chart(
-                    per.frame,
-                    harm.chart_title(f"{name} per month", weighting),
-                    f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
-                    value=per.value,
-                    value_title=harm.value_title(weighting),
-                    subtitle="Metropolitan Police, real data",
-                    style=present.chart_style(),
-                ),
-                harm.chart_title(f"{name} per month", weighting),
-                provenance=chart_prov,
+            uharm.trend(
+                per,
+                f"{name} per month",
+                f"Line chart of {name.lower()} per month, MPS ward data summed for the borough.",
+                "Metropolitan Police, real data",
+                weighting,
+                chart_prov,
             )
     per_long = harm.series(borough, OFFENCES["All sexual offences"], weighting, [config.borough().code])
     with frame.friendly_errors("The long-term chart"):
-        if per_long.frame is None:
-            st.caption(per_long.reason)
-        else:
-            exports.show_chart(
-                charts.trend_chart(
-                    per_long.frame,
-                    harm.chart_title("All sexual offences, rolling 12-month total since 2011", weighting),
-                    "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
-                    value="rolling_12m",
-                    value_title=harm.value_title(weighting, "in 12 months")
-                    if weighting != "count"
-                    else "12-month total",
-                    subtitle="MPS borough files (historical to Feb 2023, recent from Jan 2024)",
-                    style=present.chart_style(),
-                ),
-                harm.chart_title("Sexual offences rolling 12-month total", weighting),
-                provenance=long_chart_prov,
-            )
+        uharm.trend(
+            per_long,
+            "All sexual offences, rolling 12-month total since 2011",
+            "Line chart of the 12-month total of sexual offences to each month, borough files, gap shaded.",
+            "MPS borough files (historical to Feb 2023, recent from Jan 2024)",
+            weighting,
+            long_chart_prov,
+            rolling=True,
+        )
     st.caption(
         trends.gap_text(long)
         + " A 12-month total is drawn only where all 12 months are published. The charts "
