@@ -375,10 +375,11 @@ def _headline(
         where = f"across London's {len(table):,} wards"
         total = f"{int(table['offences'].sum()):,} offences ({what}) in {period} {where}"
     else:
-        names = ", ".join(geo.names.get(b, b) for b in boroughs)
+        names = [geo.names.get(b, b) for b in boroughs]
+        names_text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         total = (
-            f"{int(table['offences'].sum(skipna=True)):,} offences ({what}) in {period} in {names}'s "
-            f"{len(table):,} LSOAs (simulated records)"
+            f"{int(table['offences'].sum(skipna=True)):,} offences ({what}) in {period} in the "
+            f"{len(table):,} LSOAs of {names_text} (simulated records)"
         )
     return (
         f"{total}; highest rate: {name} ({top['borough_name']}), {top['rate_per_1000']:.1f} per 1,000 "

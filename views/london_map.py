@@ -22,7 +22,6 @@ def body() -> None:
                 icon=":material/info:",
             )
     map_section(head)
-    frame.sources(["mps", "census", "geo"], as_of=f"{st.session_state['shared_filter']['end']:%B %Y}")
 
 
 @share.fragment
@@ -119,7 +118,7 @@ def map_section(head) -> None:
             icon=":material/science:",
         )
 
-    map_col, legend_col = map_area.columns([3, 1])
+    map_col, legend_col = map_area.columns([2.6, 1])
     with map_col, frame.friendly_errors("The map"):
         present.pydeck_chart(v.deck, 560, key="lm_map")
     with legend_col:
@@ -130,6 +129,12 @@ def map_section(head) -> None:
             "Colours run from dark purple (lowest) to yellow (highest); grey areas have no data"
             + (" or a hidden count (1 to 4)" if v.hidden else "")
             + f". Black outline: {config.borough().name}."
+            + (
+                " The blank area in the centre is the City of London, policed by the City of London Police"
+                " (not in the MPS figures)."
+                if v.level == "ward"
+                else ""
+            )
         )
 
     area_word = "wards" if v.level == "ward" else "LSOAs"
@@ -162,6 +167,10 @@ def map_section(head) -> None:
             provenance=v.provenance,
         )
     st.caption(f"London percentile: {lm.PERCENTILE_HELP} Method: {v.provenance.method}.")
+    frame.sources(
+        ["mps", "census", "geo"] + (["records_simulated"] if v.simulated else []),
+        as_of=f"{shared['end']:%B %Y}",
+    )
 
 
 frame.run_page(body)
