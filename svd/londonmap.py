@@ -194,24 +194,25 @@ class LondonMapView:
         return self.provenance.simulated
 
 
-def _ward_series(t: pd.DataFrame, codes) -> pd.Series:
-    """Offences by ward code, for ``codes`` in order (0 where a ward has none)."""
-    s = t.set_index(t["ward_code"].astype(str))["offences"].astype(float)
-    return s.reindex(codes).fillna(0)
+def _counts_by_ward(t: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(t["ward_code"].astype(str), t["offences"].astype(float), strict=True))
 
 
 def _protect(table: pd.DataFrame, parts: list[pd.DataFrame], sensitive: bool) -> tuple[set[str], set[str]]:
     """(hidden, primary) ward codes of a sensitive selection, protected within each borough (whose totals the
     dashboard publishes): ``svd.public.selection_hidden`` per borough, with the sensitive parts' ward counts."""
+    whole = _counts_by_ward(table)
+    part_counts = [_counts_by_ward(t) for t in parts]
     hidden: set[str] = set()
     primary: set[str] = set()
-    for _, rows in table.groupby("borough_code", sort=True):
-        codes = rows["ward_code"].astype(str).to_numpy()
+    for _, ward_codes in table.groupby("borough_code", sort=True)["ward_code"]:
+        codes = ward_codes.astype(str).tolist()
+
+        def series(counts: dict[str, float], codes=codes) -> pd.Series:
+            return pd.Series([counts.get(c, 0.0) for c in codes], index=codes, dtype="float64")
+
         h, p = public.selection_hidden(
-            (_ward_series(rows, codes), None),
-            [(_ward_series(t, codes), None) for t in parts],
-            None,
-            sensitive,
+            (series(whole), None), [(series(c), None) for c in part_counts], None, sensitive
         )
         hidden |= h
         primary |= p
