@@ -800,3 +800,11 @@ def london_geography(root: str):
     from svd import londonmap
 
     return londonmap.geography(Path(root))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def london_offence_choices(root: str) -> dict[str, str]:
+    """The London map's "Offences" choices (``svd.londonmap.offence_choices``): fixed per store."""
+    from svd import londonmap
+
+    return londonmap.offence_choices(london_store(root))

@@ -61,7 +61,7 @@ def map_section(head) -> None:
                 help="Rates use Census 2021 usual residents; busy centres with few residents have high rates.",
             )
         with c2:
-            choice = uf.offences(lm.offence_choices(store), "lm_offences")
+            choice = uf.offences(cache.london_offence_choices(ROOT), "lm_offences")
             boroughs = uf.several(
                 "lm_boroughs",
                 sorted(geo.names, key=geo.names.get),
