@@ -306,7 +306,10 @@ def view(
     provenance = base.provenance.but(
         filters=f"{_describe_offences(choice.offences)}; {f.describe()}"
         + (f"; boroughs: {', '.join(geo.names.get(b, b) for b in boroughs)}" if level == "lsoa" else ""),
-        method=base.provenance.method + "; London percentile among the areas shown" + method_extra,
+        method=base.provenance.method
+        + f"; London percentile among all London's {'wards' if level == 'ward' else 'LSOAs'}"
+        + (" (those with a hidden count left out)" if hidden else "")
+        + method_extra,
     )
     return LondonMapView(
         level=level,
