@@ -79,6 +79,7 @@ pages = {
         st.Page(
             "views/london.py", title="London comparisons", icon=":material/leaderboard:", url_path="london"
         ),
+        st.Page("views/london_map.py", title="London map", icon=":material/public:", url_path="london-map"),
         st.Page("views/funding.py", title="Funding", icon=":material/payments:", url_path="funding"),
         st.Page("views/strategy.py", title="Strategy", icon=":material/flag:", url_path="strategy"),
     ],

@@ -491,12 +491,14 @@ def hotspot_deck(
     basemap: bool = False,
     height: int = 560,
     period: str = "",
+    view: dict | None = None,
 ) -> pydeck.Deck:
     """The Hotspots map: choropleth (``choropleth_rows``), borough outline, priority places, optional point grid
     and text labels.
 
     Tooltips read each object's ``tip`` (built by the caller) so every layer shows the same kind of text; the
     ``period`` the counts cover is added under it by the tooltip template, once rather than on every row.
+    ``view``: the initial view (default ``map_view()``, the borough; the London map passes London's).
     """
     # pydeck.types.String: a plain string, not an accessor expression (pydeck's reading of a bare str).
     offsets = {
@@ -597,7 +599,7 @@ def hotspot_deck(
             )
         )
     deck = _base_deck(
-        basemap, height, tuple(sorted(map_view().items()))
+        basemap, height, tuple(sorted((view or map_view()).items()))
     )  # built per map (~3 ms: pydeck's Deck() probes for Jupyter widgets)
     deck.layers = layers
     deck._tooltip = tooltip(period)  # what st.pydeck_chart reads

@@ -792,3 +792,19 @@ def london_border_map(root: str, metric_id: str, start, end):
 
     cb = london_cross_border(root, metric_id, start, end)
     return london_compare.border_deck(london_compare_data(root)["wards_gdf"], cb)
+
+
+@st.cache_resource(show_spinner="Drawing London's wards and LSOAs (first time only)…", max_entries=1)
+def london_geography(root: str):
+    """The London map's shapes (``svd.londonmap.geography``): ward and LSOA polygons, borough outlines, built once."""
+    from svd import londonmap
+
+    return londonmap.geography(Path(root))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def london_offence_choices(root: str) -> dict[str, str]:
+    """The London map's "Offences" choices (``svd.londonmap.offence_choices``): fixed per store."""
+    from svd import londonmap
+
+    return londonmap.offence_choices(london_store(root))
