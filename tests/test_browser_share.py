@@ -106,12 +106,14 @@ def _copied_link(page) -> str:
 
 def _choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox or radio labelled ``label``."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label)
+    # The widget whose label is exactly ``label`` (has_text would also match "Offences (count)" for "Offence").
+    named = page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=named)
     if box.count():
         box.first.click()
         page.get_by_role("option", name=option, exact=True).click()
     else:
-        group = page.locator('[data-testid="stRadio"]').filter(has_text=label).first
+        group = page.locator('[data-testid="stRadio"]').filter(has=named).first
         group.get_by_text(option, exact=True).click()
     _idle(page)
 
