@@ -1184,8 +1184,12 @@ def write(out: Path, month: pd.Timestamp | None = None, data_dir: Path | None = 
 
 def main_needs_assessment(out: Path, month: str | None) -> int:
     """The ``needs-assessment`` command: 0 and the file written, or 1 and a one-line error on stderr."""
+    from svd import public
     from svd.boardpack import parse_month
 
+    if public.is_public():  # the Data page does not offer it in public mode either
+        print(f"error: {PUBLIC_NOTE}", file=sys.stderr)
+        return 2
     try:
         draft = write(Path(out), parse_month(month))
     except (DataMissing, ValueError, FileNotFoundError, OSError) as exc:

@@ -297,3 +297,14 @@ def test_data_page_does_not_offer_the_draft_in_public_mode(monkeypatch):
     labels = [b.proto.label for b in at.get("download_button")]
     assert not any(label in labels for _, label, _ in needs.DOWNLOADS)
     assert any(needs.PUBLIC_NOTE in m.value for m in at.markdown)
+
+
+def test_the_command_refuses_in_public_mode(tmp_path, monkeypatch, capsys):
+    """Public mode: no unsuppressed draft from the command line either; a sentence, no file, exit 2."""
+    from svd import cli, needs
+
+    monkeypatch.setenv("SVD_PUBLIC", "1")
+    out = tmp_path / "draft.pdf"
+    assert cli.main(["needs-assessment", "--out", str(out)]) == 2
+    assert needs.PUBLIC_NOTE in capsys.readouterr().err
+    assert not out.exists()
