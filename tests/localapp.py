@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 
@@ -114,3 +115,56 @@ def looks_drawn(png: bytes) -> bool:
     """A map canvas is drawn, not blank: more than 8 colours and over 5% non-white pixels."""
     distinct, non_white = pixel_stats(png)
     return distinct > 8 and non_white > 0.05
+
+
+def hover_map_tooltips(
+    url: str,
+    points: list[tuple[float, float]],
+    shot,
+    *,
+    h1_timeout: int = 60_000,
+    idle_timeout: int = 90_000,
+    require_drawn: bool = False,
+) -> list[dict]:
+    """Open ``url`` in headless Chromium at 1440 × 900, hover the first deck.gl map at each of ``points``
+    (fractions of its width and height) and return each tooltip shown: its text, HTML, box and the map's box.
+    The page is saved to ``shot`` (a path) when the first tooltip shows; ``require_drawn`` asserts first that
+    the map's canvas is not blank."""
+    from playwright.sync_api import sync_playwright
+
+    found = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector("h1", timeout=h1_timeout)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=idle_timeout
+        )
+        chart = page.locator("[data-testid='stDeckGlJsonChart']").first
+        chart.scroll_into_view_if_needed()
+        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
+            state="visible", timeout=60_000
+        )
+        page.wait_for_timeout(2500)  # deck.gl compiles its shaders in software before the first frame
+        if require_drawn:
+            assert looks_drawn(chart.screenshot()), "the map's canvas is blank"
+        box = chart.bounding_box()
+        for fx, fy in points:
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(700)
+            info = page.evaluate(
+                """() => { const t = document.querySelector('.deck-tooltip');
+                if (!t || getComputedStyle(t).display === 'none') return null;
+                const r = t.getBoundingClientRect();
+                return {text: t.innerText, html: t.innerHTML, box: [r.left, r.top, r.right, r.bottom]}; }"""
+            )
+            if info:
+                found.append(
+                    {**info, "map": [box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]]}
+                )
+                if len(found) == 1:
+                    Path(shot).parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(shot))
+        browser.close()
+    return found

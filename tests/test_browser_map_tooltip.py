@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS
+from tests.localapp import hover_map_tooltips
 from tests.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.realdata, pytest.mark.slow]
@@ -22,42 +22,7 @@ POINTS = [(0.5, 0.5), (0.74, 0.5), (0.66, 0.62), (0.45, 0.86), (0.55, 0.2), (0.3
 
 
 def _hover_tooltips(server: str, query: str, shot: str) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
-    found = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(f"{server}/hotspots{query}", wait_until="domcontentloaded")
-        page.wait_for_selector("h1", timeout=60_000)
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-        )
-        chart = page.locator("[data-testid='stDeckGlJsonChart']").first
-        chart.scroll_into_view_if_needed()
-        page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(
-            state="visible", timeout=60_000
-        )
-        page.wait_for_timeout(2500)  # deck.gl compiles its shaders in software before the first frame
-        box = chart.bounding_box()
-        for fx, fy in POINTS:
-            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-            page.wait_for_timeout(700)
-            info = page.evaluate(
-                """() => { const t = document.querySelector('.deck-tooltip');
-                if (!t || getComputedStyle(t).display === 'none') return null;
-                const r = t.getBoundingClientRect();
-                return {text: t.innerText, html: t.innerHTML, box: [r.left, r.top, r.right, r.bottom]}; }"""
-            )
-            if info:
-                found.append(
-                    {**info, "map": [box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]]}
-                )
-                if len(found) == 1:
-                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"))
-        browser.close()
-    return found
+    return hover_map_tooltips(f"{server}/hotspots{query}", POINTS, ARTIFACTS / f"{shot}.png")
 
 
 def _ward_names() -> list[str]:
