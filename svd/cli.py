@@ -195,6 +195,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
         p = f["provenance"]
         kind = "SIMULATED" if p["simulated"] else p["kind"]
         print(f"{f['page'] or 'overview'}: {f['label']}: {f['display']}  [{kind}; {p['period'] or '-'}]")
+        for load in p.get("loads", ()):  # only figures resting on releases applied in the store
+            print(f"    rests on store {load}")
     return 0
 
 

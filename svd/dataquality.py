@@ -225,6 +225,7 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
             "rows_in": r["rows_in"],
             "rows_quarantined": r["rows_quarantined"],
             "set_aside": r.get("reason", ""),
+            "store_load": r.get("load", ""),
         }
         for r in sources
     ]
@@ -240,7 +241,37 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
         "rows_quarantined",
         "set_aside",
     ]
+    if any(r.get("load") for r in sources):  # (no such column when every release is a file, as before)
+        cols.append("store_load")
     return pd.DataFrame(rows, columns=cols)
+
+
+def store_use(loads: Sequence, sources: Sequence[dict]) -> dict[int, str]:
+    """For each load in the store (``svd.store.Load``), what the pages take from it, in words: an MPS release's
+    months (from the merge's ``sources``), or why none; a police.uk month is kept with its checks (no page reads
+    police.uk months); a partnership extract's use is said by the record-level pages."""
+    by_citation = {}
+    for s in sources:
+        if not s.get("load"):
+            continue
+        if s.get("reason"):
+            text = "no months: " + s["reason"]
+        elif s["months_used"]:
+            text = f"{s['level']} months {s['months_used'][0]} to {s['months_used'][-1]}"
+        else:
+            text = "no months: later releases have all of its months"
+        by_citation[s["load"]] = text
+    out = {}
+    for x in loads:
+        if not x.active:
+            out[x.id] = ""
+        elif x.format.startswith("mps_"):
+            out[x.id] = by_citation.get(x.citation(), "not read yet (reload the data)")
+        elif x.format == "police_uk_street":
+            out[x.id] = "kept with its checks; no page reads police.uk months"
+        else:
+            out[x.id] = "record-level pages, while it is the newest extract"
+    return out
 
 
 def set_aside_notes(set_aside: Sequence[dict]) -> list[str]:

@@ -173,6 +173,7 @@ def knife_crime_page(
     rate, rank and shares stay counts (``harm.COUNT_ONLY``), as on the page."""
     from svd import filters as rf
     from svd import harm, overview, profiles, trends
+    from svd.mps import loads_in as mps_loads_in
 
     robbery_cats = mx.metric("personal_robbery").categories
     change = trends.compare_periods(trends.monthly(ward, robbery_cats, list(wards) or None), periods)
@@ -212,6 +213,7 @@ def knife_crime_page(
                     rk.period,
                     method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices",
                     level="borough" if lr.from_borough_file else "ward",
+                    loads=mps_loads_in(borough_file if lr.from_borough_file else london, periods.current),
                 ).but(notes=lr.note),
                 {
                     "rate_per_1000": rk.rate_per_1000,

@@ -410,6 +410,8 @@ def mps_weighted_figure(
     area: str | None = None,
 ) -> WeightedFigure:
     """A weighted tile figure from the rows of an MPS tidy table (major, minor, month, count)."""
+    from svd.mps import loads_in as mps_loads_in
+
     wd = weigh(rows, measure_id)
     t = wd.table
     cur = t[t["month"].isin(periods.current)]
@@ -434,7 +436,11 @@ def mps_weighted_figure(
         missing=missing.missing_text(),
         method=method_text(measure_id),
         provenance=prov.mps(
-            periods.label, periods.previous_label, area=area, method=method_text(measure_id).rstrip(".")
+            periods.label,
+            periods.previous_label,
+            area=area,
+            method=method_text(measure_id).rstrip("."),
+            loads=mps_loads_in(rows, periods.current.append(periods.previous)),
         ),
     )
 

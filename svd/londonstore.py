@@ -76,14 +76,23 @@ def _sources(root: Path) -> list[Path]:
 
 
 def _fingerprint(root: Path, seed: int) -> dict:
-    """What the store was built from: each source file's name, size and modification time, and the seed."""
-    return {
+    """What the store was built from: each source file's name, size and modification time, the seed, and the MPS
+    ward releases applied in ``svd.store`` that ``mps.load_mps`` merges in (only when there are any)."""
+    out = {
         "version": STORE_VERSION,
         "seed": seed,
         "sources": [
             [p.name, p.stat().st_size, int(p.stat().st_mtime)] for p in _sources(root) if p.is_file()
         ],
     }
+    from svd.store import Store
+
+    applied = Store.default(root)
+    if applied.exists:
+        loads = [x.citation() for x in applied.official_loads() if x.format == "mps_ward"]
+        if loads:
+            out["store_loads"] = loads
+    return out
 
 
 def geography(data_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

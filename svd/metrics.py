@@ -237,9 +237,18 @@ def mps_figure(
             + (
                 "; London: the 32 boroughs the MPS polices, without the City of London" if london_rate else ""
             ),
+            loads=_loads(periods, borough, london if london_rate else None),
         ),
     )
     return _uncompared(fig, note)
+
+
+def _loads(periods: agg.Periods, *tables: pd.DataFrame | None) -> tuple[str, ...]:
+    """The store loads the rows of both windows come from (``svd.mps.loads_in``), for a figure's provenance."""
+    from svd.mps import loads_in
+
+    months = periods.current.append(periods.previous)
+    return tuple(dict.fromkeys(c for t in tables if t is not None for c in loads_in(t, months)))
 
 
 PARTIAL_MONTH_DAYS = 3  # a latest month whose last offence is earlier than this before its end is partial

@@ -109,6 +109,10 @@ class MergeResult:
             set_aside=[dict(s) for s in self.set_aside],
         )
 
+    def loads(self) -> tuple[str, ...]:
+        """The store loads (``svd.store.Load.citation``) that supply at least one month, in load order."""
+        return tuple(s["load"] for s in self.sources if s.get("load") and s.get("months_used"))
+
     def problems(self) -> list[dict]:
         """The releases set aside, as problems (file, reason) for ``summary --json`` and the Data page."""
         return [
@@ -684,7 +688,7 @@ def merge_vintages(results: list[ImportResult], data_dir: Path | None = None) ->
                 "level": r.extra["level"],
                 "vintage": r.extra["vintage"],
                 "reason": aside[i],
-            }
+            } | ({"load": r.extra["load"]} if "load" in r.extra else {})
             set_aside.append(entry)
             sources.append(
                 entry
@@ -724,6 +728,8 @@ def merge_vintages(results: list[ImportResult], data_dir: Path | None = None) ->
                     "rows_accepted": r.rows_accepted,
                     "rows_quarantined": r.rows_quarantined,
                 }
+                # A release applied in the store (``store_releases``) says which load it is.
+                | ({"load": r.extra["load"]} if "load" in r.extra else {})
             )
         revisions.extend(_revisions(level, ranked))
         gaps_by_level[level] = _level_gaps(pd.Series(list(winner)))
@@ -775,23 +781,111 @@ def for_borough(merged: MergeResult, borough_code: str) -> MergeResult:
     return replace(merged, table=table, revisions=rev)
 
 
-def _load(level: str, root: Path, borough_code: str | None) -> MergeResult:
+# A row of a release applied in the store has this between its vintage and its load's citation in ``vintage``
+# ("2026-02 to 2026-03 · store load 3: file.csv, SHA-256 …, applied …"), so a figure can say which loads its
+# rows came from (``loads_in``) without a second lookup.
+STORE_TAG = " · store "
+
+
+def store_releases(level: str, store) -> list[ImportResult]:
+    """The releases of one level applied in ``store`` (``svd.store.Store``) and not withdrawn, oldest load first.
+
+    Each is its importer's result as kept by the store, with ``extra`` as ``read_mps_file`` gives it (level,
+    vintage, first and last month) plus ``load`` (``Load.citation``), and its rows' ``vintage`` naming the load
+    (``STORE_TAG``). ``path`` is the file's name as applied.
+    """
+    fmt = f"mps_{level}"
+    out = []
+    for load in store.official_loads():
+        if load.format != fmt:
+            continue
+        result = store.result(load.id)
+        if result.data.empty:
+            continue
+        vintage = str(result.data["vintage"].iloc[0])
+        first, _, last = vintage.partition(" to ")
+        tagged = _constant(f"{vintage}{STORE_TAG}{load.citation()}", len(result.data))
+        # The store gives the categories back as plain objects; as text, like a file's, so they merge with them.
+        text = {
+            c: pd.Categorical.from_codes(
+                result.data[c].cat.codes, categories=pd.Index(result.data[c].cat.categories, dtype="str")
+            )
+            for c in CATEGORY_COLUMNS
+            if isinstance(result.data[c].dtype, pd.CategoricalDtype)
+        }
+        out.append(
+            replace(
+                result,
+                data=result.data.assign(**(text | {"vintage": tagged})),
+                extra=result.extra
+                | {
+                    "level": level,
+                    "vintage": vintage,
+                    "first_month": first,
+                    "last_month": last,
+                    "months": list(load.months),
+                    "load": load.citation(),
+                },
+            )
+        )
+    return out
+
+
+def loads_in(table: pd.DataFrame, months=None) -> tuple[str, ...]:
+    """The store loads (``Load.citation``) some rows of ``table`` come from, in load order; only rows of
+    ``months`` when given. Empty when every row comes from the data directory's files.
+
+    What a figure built from these rows rests on, for its provenance (``svd.provenance.mps(loads=…)``).
+    """
+    if "vintage" not in table.columns or table.empty:
+        return ()
+    col = table["vintage"]
+    values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
+    if not any(STORE_TAG in str(v) for v in values):  # the usual case, decided on a few category values
+        return ()
+    if months is not None:
+        col = col[table["month"].isin(pd.DatetimeIndex(months)).to_numpy()]
+    found = {str(v).split(STORE_TAG, 1)[1] for v in col.astype("str").unique() if STORE_TAG in str(v)}
+    return tuple(sorted(found, key=lambda c: int(re.match(r"load (\d+)", c).group(1))))
+
+
+def _store_of(root: Path, store):
+    """The store whose releases are merged: the data directory's by default, None when there is none."""
+    if store is False:
+        return None
+    if store is None or store is True:
+        from svd.store import Store
+
+        store = Store.default(root)
+    return store if store.exists else None  # (never opened, nor duckdb imported, when there is no store)
+
+
+def _load(level: str, root: Path, borough_code: str | None, store=None) -> MergeResult:
     # No cache here: the dashboard caches in ui/cache.py (one owner), and a hidden copy of the London-wide
     # table in this module would outlive every cache clear.
-    merged = merge_vintages([read_mps_file(p, data_dir=root) for p in mps_files(level, root)], data_dir=root)
+    results = [read_mps_file(p, data_dir=root) for p in mps_files(level, root)]
+    applied = _store_of(root, store)
+    if applied is not None:
+        # After the files: a release of the same vintage applied in the store replaces the file's copy.
+        results += store_releases(level, applied)
+    merged = merge_vintages(results, data_dir=root)
     return merged if borough_code is None else for_borough(merged, borough_code)
 
 
 def load_mps(
-    level: str = "ward", data_dir: Path | None = None, borough_code: str | None = None
+    level: str = "ward", data_dir: Path | None = None, borough_code: str | None = None, store=None
 ) -> MergeResult:
-    """All MPS files of a level in the data directory, vintages merged; optionally one borough (E09 code).
+    """All MPS releases of a level, vintages merged; optionally one borough (E09 code).
 
-    Each call reads the files again and returns a new result (callers own it); cache in the caller.
+    The releases are the data directory's files and those applied in ``store`` (``svd.store.Store``; by default
+    the data directory's store, ``svd.store.default_path``, when it exists; ``False``: the files only), merged by
+    one rule (``merge_vintages``): for each month the most recent complete release, a store's release replacing
+    a file of the same vintage; a withdrawn load is not read. Each call reads again and returns a new result
+    (callers own it); cache in the caller.
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
-    return _load(level, Path(data_dir or default_data_dir()).resolve(), borough_code)
+    return _load(level, Path(data_dir or default_data_dir()).resolve(), borough_code, store)
 
 
 def london_rows(table: pd.DataFrame) -> pd.DataFrame:

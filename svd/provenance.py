@@ -74,6 +74,9 @@ class Provenance:
     filters: str | None = None
     method: str | None = None
     notes: str | None = None
+    # The store loads the figure rests on (``svd.store.Load.citation``); empty when it rests on the data
+    # directory's files only (and then it is said nowhere, so such a figure reads exactly as before).
+    loads: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -95,6 +98,8 @@ class Provenance:
         bits = [self.kind_label()]
         if self.kind == OFFICIAL:
             bits = [f"Official data ({_short_source(self.source)})"]
+        if self.loads:
+            bits.append(_loads_short(self.loads))
         if self.period:
             bits.append(self.period)
         return " · ".join(bits)
@@ -116,6 +121,8 @@ class Provenance:
             parts.append(f"Method: {self.method}.")
         if self.notes:
             parts.append(self.notes if self.notes.endswith(".") else self.notes + ".")
+        if self.loads:
+            parts.append(f"Applied in the store: {'; '.join(self.loads)}.")
         return " ".join(parts)
 
     def as_rows(self, generated: date | None = None) -> list[tuple[str, str]]:
@@ -131,16 +138,29 @@ class Provenance:
         ]
         if self.notes:
             rows.append(("Notes", self.notes))
+        if self.loads:
+            rows.append(("Store loads", "; ".join(self.loads)))
         rows.append(("Generated", f"{generated or date.today():%Y-%m-%d}"))
         return rows
 
     def to_dict(self) -> dict:
         """The fields as JSON-ready values (for ``python -m svd figures --json``)."""
-        return {**asdict(self), "simulated": self.simulated}
+        out = {**asdict(self), "simulated": self.simulated}
+        if not self.loads:  # a figure from the data directory's files reads exactly as before
+            del out["loads"]
+        else:
+            out["loads"] = list(self.loads)
+        return out
 
     def but(self, **changes) -> Provenance:
         """A copy with some fields changed (e.g. the filters of one chart)."""
         return replace(self, **changes)
+
+
+def _loads_short(loads: tuple[str, ...]) -> str:
+    """'store load 3' or 'store loads 3, 5' for a tile's one line (the full citation is in ``text``)."""
+    ids = [c.split(":", 1)[0].removeprefix("load ") for c in loads]
+    return f"store load{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
 
 
 def _short_source(source: str) -> str:
@@ -159,12 +179,13 @@ def mps(
     filters: str | None = None,
     method: str | None = None,
     level: str = "ward",
+    loads: tuple[str, ...] = (),
 ) -> Provenance:
     """Provenance of a figure from the published MPS counts (``level`` "ward" or "borough" file); the area is
-    the partnership's borough unless given."""
+    the partnership's borough unless given; ``loads``: the store loads its rows come from (``svd.mps.loads_in``)."""
     area = borough().name if area is None else area
     source = MPS_WARD_SOURCE if level == "ward" else MPS_BOROUGH_SOURCE
-    return Provenance(OFFICIAL, source, period, comparison_period, area, filters, method)
+    return Provenance(OFFICIAL, source, period, comparison_period, area, filters, method, loads=tuple(loads))
 
 
 def records(
@@ -229,6 +250,7 @@ def combine(*parts: Provenance, period: str | None = None, method: str | None = 
         first.filters,
         method or first.method,
         notes,
+        loads=tuple(dict.fromkeys(c for p in parts for c in p.loads)),
     )
 
 

@@ -116,6 +116,18 @@ class Load:
             f"on {self.loaded_at:%Y-%m-%d %H:%M} UTC, SHA-256 {self.checksum[:12]}…"
         )
 
+    def citation(self) -> str:
+        """How a figure built on this load names it (no person's name: figures reach the public):
+        "load 3: file.csv, SHA-256 1a2b3c4d5e6f…, applied 2026-12-03 17:40 UTC"."""
+        return (
+            f"load {self.id}: {self.file_name}, SHA-256 {self.checksum[:12]}…, "
+            f"applied {self.loaded_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def official(self) -> bool:
+        """An official release (MPS, police.uk) rather than a partnership extract."""
+        return self.format != EXTRACT_FORMAT
+
 
 KIND = {
     "svd_incidents": "partnership extract",
@@ -310,6 +322,10 @@ class Store:
         """The partnership extract the dashboard uses: the most recently applied one not withdrawn, or None."""
         return next((x for x in self.loads(include_withdrawn=False) if x.format == EXTRACT_FORMAT), None)
 
+    def official_loads(self) -> list[Load]:
+        """The official releases in use (MPS ward and borough releases, police.uk months), oldest first."""
+        return sorted((x for x in self.loads(include_withdrawn=False) if x.official()), key=lambda x: x.id)
+
     def apply(self, path: Path | str, who: str, name: str | None = None) -> Applied:
         """Check ``path`` with the project's importers and keep it as a new load; the same file again is a no-op.
 
@@ -488,9 +504,10 @@ class Store:
         return broken
 
 
-def loads_table(loads: list[Load]) -> pd.DataFrame:
-    """Loads as a table for the Data page and ``python -m svd loads``."""
-    return pd.DataFrame(
+def loads_table(loads: list[Load], use: dict[int, str] | None = None) -> pd.DataFrame:
+    """Loads as a table for the Data page and ``python -m svd loads``; ``use`` (load id → what the pages take
+    from it, ``svd.dataquality.store_use``) adds a column ``used_by_pages``."""
+    table = pd.DataFrame(
         {
             "load": [x.id for x in loads],
             "file": [x.file_name for x in loads],
@@ -507,3 +524,6 @@ def loads_table(loads: list[Load]) -> pd.DataFrame:
             "sha256": [x.checksum for x in loads],
         }
     )
+    if use is not None:
+        table.insert(table.columns.get_loc("status") + 1, "used_by_pages", [use.get(x.id, "") for x in loads])
+    return table

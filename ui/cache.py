@@ -85,8 +85,19 @@ def snapshots_missing(root: str, names) -> list[str]:
 
 
 def saved_as(name: str) -> str:
-    """The name a snapshot is saved under: the borough's code added to everything but London's borough file."""
-    return name if name == "mps-borough" else f"{name}-{config.borough().code}"
+    """The name a snapshot is saved under: the borough's code added to everything but London's borough file, and
+    the MPS releases applied in the store (``official_loads``) to what is built from the MPS series."""
+    base = name if name == "mps-borough" else f"{name}-{config.borough().code}"
+    return base + _store_tag(name)
+
+
+def _store_tag(name: str) -> str:
+    """'+store3.5' when snapshot ``name`` is built from the MPS series and the store has MPS releases 3 and 5 in
+    use (so a snapshot never stands for other releases than those); '' otherwise (names as before)."""
+    if "crime/mps" not in SNAPSHOT_INPUTS.get(name, ()):
+        return ""
+    ids = [str(i) for i, fmt, _ in official_loads(str(data_dir())) if fmt.startswith("mps_")]
+    return f"+store{'.'.join(ids)}" if ids else ""
 
 
 # The borough the caches below were filled for (SVD_BOROUGH is read on every run, so a test can switch it).
@@ -105,7 +116,50 @@ def data_root() -> str:
         st.cache_data.clear()
         st.cache_resource.clear()
     _CACHED_FOR[:] = [code]
-    return str(data_dir())
+    root = str(data_dir())
+    # Official releases applied in or withdrawn from the store (here or with ``python -m svd load|unload``) change
+    # the MPS series and everything built on it (tiles, the simulation, London's tables): all caches are emptied,
+    # as for a change of borough. Loads are rare; each page's next run reads the series again.
+    official = official_loads(root)
+    if _OFFICIAL_SEEN and _OFFICIAL_SEEN[0] != official:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    _OFFICIAL_SEEN[:] = [official]
+    return root
+
+
+# The official store loads the caches were filled with (``official_loads``), to notice a load or a withdrawal.
+_OFFICIAL_SEEN: list[tuple] = []
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _official_loads(path: str, version: tuple) -> tuple[tuple[int, str, str], ...]:
+    from svd.store import Store
+
+    return tuple((x.id, x.format, x.citation()) for x in Store(path).official_loads())
+
+
+def official_loads(root: str) -> tuple[tuple[int, str, str], ...]:
+    """(id, format, citation) of each official release (MPS, police.uk) applied in the store and not withdrawn;
+    () without a store (which is then not opened: no duckdb import). Looked up again when the store file changes."""
+    s = store(root)
+    if not s.exists:
+        return ()
+    try:
+        return _official_loads(str(s.path), s.version())
+    except Exception:  # noqa: BLE001 — a busy or damaged store: keep what the caches were filled with
+        return _OFFICIAL_SEEN[0] if _OFFICIAL_SEEN else ()
+
+
+def store_loads_in_use(root: str, kinds) -> list[str]:
+    """The store loads the MPS series of a page's sources rest on (``MergeResult.loads``): ward releases for
+    "mps", borough releases for "mps_borough"; [] when the store has no official release (nothing is read)."""
+    if not official_loads(root):
+        return []
+    out = list(mps_ward(root)[0].loads()) if "mps" in kinds else []
+    if "mps_borough" in kinds:
+        out += mps_borough(root)[0].loads()
+    return list(dict.fromkeys(out))
 
 
 @st.cache_data(show_spinner=False)
@@ -174,7 +228,7 @@ def mps_borough(root: str):
         merged = load_mps(level="borough", data_dir=Path(root))
         return merged, taxonomy.classify_mps(merged.table)
 
-    out = snapshot.load_or_build("mps-borough", _inputs(root, "mps-borough"), build)
+    out = snapshot.load_or_build(saved_as("mps-borough"), _inputs(root, "mps-borough"), build)
     release_memory()
     return out
 
@@ -681,7 +735,9 @@ def london_compare_data(root: str) -> dict:
             "adjacency": london.ward_adjacency(gdf),
         }
 
-    out = snapshot.load_or_build("london-compare", _inputs(root, "london-compare"), build)
+    out = snapshot.load_or_build(
+        "london-compare" + _store_tag("london-compare"), _inputs(root, "london-compare"), build
+    )
     release_memory()
     return out
 

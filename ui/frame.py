@@ -71,7 +71,14 @@ def records_notice(record_set) -> None:
 def sources(kinds: Iterable[str], as_of: str | None = None) -> None:
     """Sources used on this page, the 'data as of' month and the attribution the licences require."""
     st.divider()
+    kinds = list(kinds)
     lines = [f"- {source_text(k)}" for k in kinds]
+    if {"mps", "mps_borough"} & set(kinds):
+        from ui import cache
+
+        loads = cache.store_loads_in_use(cache.data_root(), kinds)
+        if loads:  # official releases applied in the store that supply months to this page's MPS figures
+            lines.append("- MPS releases applied in the store: " + "; ".join(loads) + ".")
     if as_of:
         lines.insert(0, f"**Data as of {as_of}.**")
     st.caption("\n".join(["**Sources**", *lines]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from svd import dataquality as dq
 from svd import store as store_
 from svd.provenance import OFFICIAL, Provenance
 from ui import access, cache, exports
@@ -61,13 +62,20 @@ def store_section() -> None:
     about = Provenance(OFFICIAL, "the dashboard's store of applied files", method="as recorded by svd.store")
     st.markdown(
         "Files applied to the store stay after a restart. The partnership extract in use is the most recent one "
-        "applied and not withdrawn. Official releases applied here are kept with their checks; the pages read "
-        "the official series from the data directory's files."
+        "applied and not withdrawn. An MPS release applied here joins the data directory's releases: for each "
+        "month the most recent complete release is used (one applied here replaces a file of the same months), "
+        "and every figure built on it names its load. police.uk months are kept with their checks (no page "
+        "reads police.uk months)."
     )
     if not loads:
         st.markdown("Nothing has been applied yet: check a file below and apply it.")
     else:
-        exports.show_table(store_.loads_table(loads).drop(columns=["sha256"]), "Loads", provenance=about)
+        use = None
+        if any(x.active and x.official() for x in loads):
+            root = cache.data_root()
+            use = dq.store_use(loads, [*cache.mps_ward(root)[0].sources, *cache.mps_borough(root)[0].sources])
+        table = store_.loads_table(loads, use).drop(columns=["sha256"])
+        exports.show_table(table, "Loads", provenance=about)
         active = {x.id: x for x in loads if x.active}
         if active:
             with st.form("store-withdraw", border=False):

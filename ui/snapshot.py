@@ -149,7 +149,10 @@ def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> 
     folder = cache_dir()
     if folder is None:
         return build()
-    building = _in_child.get(name) or _in_child.get(name.rsplit("-", 1)[0])  # ("mps-ward-E09…" → "mps-ward")
+    plain = name.split("+", 1)[0]  # without the store's tag ("mps-ward-E09…+store3" → "mps-ward-E09…")
+    building = _in_child.get(plain) or _in_child.get(
+        plain.rsplit("-", 1)[0]
+    )  # ("mps-ward-E09…" → "mps-ward")
     if building is not None:
         building.wait(900)
     try:

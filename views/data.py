@@ -129,7 +129,10 @@ def body() -> None:
     st.markdown(
         "Which monthly release supplies each month (the most recent release that has the month complete):"
     )
-    mps_files = prov.mps(method="releases merged: the most recent complete release wins for each month")
+    mps_files = prov.mps(
+        method="releases merged: the most recent complete release wins for each month",
+        loads=(*ward_merge.loads(), *borough_merge.loads()),
+    )
     exports.show_table(sources, "MPS releases", width="stretch", provenance=mps_files)
     revisions = dq.revisions_for(ward_merge.revisions, config.borough().code)
     rs = dq.revision_summary(revisions)
