@@ -174,6 +174,7 @@ def knife_crime_page(
     from svd import filters as rf
     from svd import harm, overview, profiles, trends
     from svd.mps import loads_in as mps_loads_in
+    from svd.mps import loads_over as mps_loads_over
 
     robbery_cats = mx.metric("personal_robbery").categories
     change = trends.compare_periods(trends.monthly(ward, robbery_cats, list(wards) or None), periods)
@@ -248,7 +249,7 @@ def knife_crime_page(
                 "Personal robbery, chosen months",
                 change.current,
                 _fmt_int(change.current),
-                change.provenance(),
+                change.provenance(loads=mps_loads_over(ward, periods)),
                 {"previous": change.previous, "change": change.label, "p_value": change.p_value},
             )
         )
@@ -298,6 +299,7 @@ def sexual_offences_page(
     """The Sexual offences page's three tiles (MPS ward data summed, the chosen months against the same months
     a year earlier), weighted under a weighted ``measure``."""
     from svd import harm, trends
+    from svd.mps import loads_over as mps_loads_over
 
     out = []
     for name, ids in SEXUAL_OFFENCES.items():
@@ -316,7 +318,7 @@ def sexual_offences_page(
                 f"{name}, chosen months",
                 c.current,
                 _fmt_int(c.current),
-                c.provenance(),
+                c.provenance(loads=mps_loads_over(ward, periods)),
                 {"previous": c.previous, "change": c.label, "p_value": c.p_value},
             )
         )

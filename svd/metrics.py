@@ -245,10 +245,9 @@ def mps_figure(
 
 def _loads(periods: agg.Periods, *tables: pd.DataFrame | None) -> tuple[str, ...]:
     """The store loads the rows of both windows come from (``svd.mps.loads_in``), for a figure's provenance."""
-    from svd.mps import loads_in
+    from svd.mps import loads_over
 
-    months = periods.current.append(periods.previous)
-    return tuple(dict.fromkeys(c for t in tables if t is not None for c in loads_in(t, months)))
+    return tuple(dict.fromkeys(c for t in tables if t is not None for c in loads_over(t, periods)))
 
 
 PARTIAL_MONTH_DAYS = 3  # a latest month whose last offence is earlier than this before its end is partial

@@ -849,6 +849,12 @@ def loads_in(table: pd.DataFrame, months=None) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda c: int(re.match(r"load (\d+)", c).group(1))))
 
 
+def loads_over(table: pd.DataFrame, periods) -> tuple[str, ...]:
+    """``loads_in`` for the rows of both windows of ``periods`` (``svd.aggregate.Periods``): what a figure
+    comparing the chosen months with the same months a year earlier rests on."""
+    return loads_in(table, periods.current.append(periods.previous))
+
+
 def _store_of(root: Path, store):
     """The store whose releases are merged: the data directory's by default, None when there is none."""
     if store is False:

@@ -221,8 +221,9 @@ class Comparison:
                 return True
         return False
 
-    def provenance(self, level: str = "ward", area: str | None = None):
-        """Where the comparison comes from: the MPS ward (or borough) file, both windows, the test used."""
+    def provenance(self, level: str = "ward", area: str | None = None, loads: tuple[str, ...] = ()):
+        """Where the comparison comes from: the MPS ward (or borough) file, both windows, the test used; ``loads``:
+        the store loads its rows come from (``svd.mps.loads_over``)."""
         from svd import provenance as prov
 
         return prov.mps(
@@ -231,6 +232,7 @@ class Comparison:
             **({"area": area} if area else {}),
             method=f"change: {self.method}, 5% level",
             level=level,
+            loads=loads,
         )
 
     def straddles(self, month) -> bool:

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, config, harm, metrics, overview, population, profiles, public, strategy, trends
+from svd import charts, config, harm, metrics, mps, overview, population, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
@@ -47,7 +47,7 @@ def body() -> None:
         periods=periods,
     )
     rate = figs["personal_robbery"]
-    real = change.provenance()
+    real = change.provenance(loads=mps.loads_over(ward, periods))
     long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
     rank_prov = prov.mps(
         rk.period if rk else None,

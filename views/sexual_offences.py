@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import charts, config, harm, metrics, profiles, public, strategy, trends
+from svd import charts, config, harm, metrics, mps, profiles, public, strategy, trends
 from svd import filters as rf
 from svd import provenance as prov
 from ui import cache, exports, frame, present
@@ -43,7 +43,7 @@ def body() -> None:
 
     allc = change["All sexual offences"]
     real = (
-        allc.provenance()
+        allc.provenance(loads=mps.loads_over(ward, periods))
         if allc
         else prov.mps(periods.label, periods.previous_label, method=not_compared or "")
     )
