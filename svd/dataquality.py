@@ -216,7 +216,9 @@ def vintage_table(sources: Sequence[dict]) -> pd.DataFrame:
     rows = [
         {
             "level": r["level"],
-            "file": Path(r["path"]).name,
+            # A release applied in the store says so beside its name (the same name as a file's copy, perhaps).
+            "file": Path(r["path"]).name
+            + (f" (store {r['load'].split(':', 1)[0]})" if r.get("load") else ""),
             "vintage": r["vintage"],
             "months_used": len(r["months_used"]),
             "used_from": r["months_used"][0] if r["months_used"] else None,

@@ -525,5 +525,5 @@ def loads_table(loads: list[Load], use: dict[int, str] | None = None) -> pd.Data
         }
     )
     if use is not None:
-        table.insert(table.columns.get_loc("status") + 1, "used_by_pages", [use.get(x.id, "") for x in loads])
+        table.insert(table.columns.get_loc("months") + 1, "used_by_pages", [use.get(x.id, "") for x in loads])
     return table

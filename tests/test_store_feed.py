@@ -157,6 +157,7 @@ def test_the_data_page_says_what_the_pages_take_from_each_load(tiny):
     assert table.loc[0, "used_by_pages"] == "ward months 2025-03 to 2025-05"
     vt = dq.vintage_table(merged.sources)
     assert list(vt["store_load"]) == ["", load.citation()]
+    assert vt["file"].iloc[1] == f"{newer.name} (store load {load.id})"
     assert "store_load" not in dq.vintage_table(mps.load_mps("ward", root, store=False).sources)
 
 
