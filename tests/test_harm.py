@@ -452,3 +452,15 @@ def test_a_measure_with_no_published_weight_is_not_offered(tmp_path, monkeypatch
     blank = cat.assign(value=cat["value"].where(cat["measure"] != "cost"))
     monkeypatch.setattr(harm, "load_weights", lambda path=None: blank)
     assert "cost" in harm.offered()[1]
+
+
+def test_the_needs_assessment_robbery_share_is_computed_under_css_and_said_not_comparable():
+    """With robbery's CSS weight cited, personal robbery's CSS share of the proxy is computed; violence with
+    injury, rape and other sexual offences have none, so the share is marked not comparable with the SNA's 31%."""
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"), serious_violence_proxy=True)
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    c = harm.sna_comparison(t, periods).set_index("measure")
+    assert c.loc["count", "current"] == 20.0 and c.loc["count", "published"] == 25.0
+    assert not math.isnan(c.loc["harm_css", "current"]) and c.loc["harm_css", "published"] == 31.0
+    assert c.loc["harm_css", "note"].startswith("not comparable: no published weight for")
+    assert c.loc["cost", "current"] == round(2 * 11320 / (6 * 14050 + 2 * 11320 + 39360 + 6520) * 100, 1)
