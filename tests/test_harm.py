@@ -14,7 +14,28 @@ from svd import harm, taxonomy
 # The source text each entered value was checked against, as it was read (the catalogue's `quote` column must
 # hold the same text, and the value must be the number in it). Keys: (kind, category, measure).
 ECHO = "South Wales Echo, 2 Aug 2019 (quoting Home Office, The economic and social costs of crime, 2018)"
+# The ONS data tool's 2016 weights by police.uk category: 'Robbery' holds one weight per robbery code (34A, 34B).
+ROBBERY_CSS = '"url": "robbery", "name": "Robbery", "weight": [746, 746]'
+# The CCHI 2026 values sheet tabulated per Sherman SUB_GROUP: | name | SUB_GROUP | n | min | **median** | mean | max |
+CCHI_ROWS = {
+    "ROBBERY OF PERSONAL PROPERTY": "| Robbery of personal property | ROBBERY OF PERSONAL PROPERTY | 4 | 365 | **365** | 365.00 | 365 |",
+    "ROBBERY OF BUSINESS PROPERTY": "| Robbery of business property | ROBBERY OF BUSINESS PROPERTY | 4 | 365 | **365** | 365.00 | 365 |",
+    "SHOPLIFTING": "| Shoplifting | SHOPLIFTING | 2 | 1 | **1** | 1.00 | 1 |",
+    "THEFT FROM THE PERSON": "| Theft from the person | THEFT FROM THE PERSON | 2 | 2 | **2** | 2.00 | 2 |",
+    "BICYCLE THEFT": "| Bicycle theft | BICYCLE THEFT | 4 | 2 | **2** | 2.00 | 2 |",
+}
+# 2015/16 → 2024/25 prices: 100 / 74.5894 (HM Treasury GDP deflator, December 2025, 2024-25 = 100).
+UP = 1.340673
 QUOTED = {
+    ("mps", "ROBBERY OF PERSONAL PROPERTY", "harm_css"): (ROBBERY_CSS, 746),
+    ("mps", "ROBBERY OF BUSINESS PROPERTY", "harm_css"): (ROBBERY_CSS, 746),
+    ("offence", "personal_robbery", "harm_css"): (ROBBERY_CSS, 746),
+    ("mps", "ROBBERY OF PERSONAL PROPERTY", "harm_cchi"): (CCHI_ROWS["ROBBERY OF PERSONAL PROPERTY"], 365),
+    ("mps", "ROBBERY OF BUSINESS PROPERTY", "harm_cchi"): (CCHI_ROWS["ROBBERY OF BUSINESS PROPERTY"], 365),
+    ("offence", "personal_robbery", "harm_cchi"): (CCHI_ROWS["ROBBERY OF PERSONAL PROPERTY"], 365),
+    ("mps", "SHOPLIFTING", "harm_cchi"): (CCHI_ROWS["SHOPLIFTING"], 1),
+    ("mps", "THEFT FROM THE PERSON", "harm_cchi"): (CCHI_ROWS["THEFT FROM THE PERSON"], 2),
+    ("mps", "BICYCLE THEFT", "harm_cchi"): (CCHI_ROWS["BICYCLE THEFT"], 2),
     ("mps", "HOMICIDE", "harm_css"): ("murder worth 7,979 points per offence", 7979),
     ("offence", "homicide", "harm_css"): ("murder worth 7,979 points per offence", 7979),
     ("offence", "abh", "harm_css"): ("8G Actual bodily harm (ABH) and other injury 127", 127),
@@ -110,15 +131,51 @@ def test_values_equal_the_quoted_source_text():
         assert _number_in(quote) == value, key
 
 
-def test_costs_are_at_stated_prices_with_a_named_deflator():
+def test_costs_are_uprated_by_the_quoted_deflator_index():
     cat = harm.load_weights()
+    # The catalogue keeps the published 2015/16 unit costs; the deflator is applied where they are used.
     assert (cat.loc[cat["measure"] == "cost", "unit"] == "£ per offence (2015/16 prices)").all()
     d = harm.deflator()
-    assert "GDP deflator" in d["name"] and d["from_year"] == "2015-16"
-    # Until its index values are entered (with their release), the costs are not uprated and say so.
-    if d["factor"] is None:
-        assert harm.price_basis() == "2015/16 prices (not uprated)"
-        assert harm.weights("cost").set_index("minor").loc["RAPE", "weight"] == 39360
+    assert "GDP deflator" in d["name"] and (d["from_year"], d["to_year"]) == ("2015-16", "2024-25")
+    # The two index values are the ones in the quoted release, and the factor is their ratio.
+    assert f'"{d["from_year"]}": {d["from_index"]:g}' in d["quote"]
+    assert f'"{d["to_year"]}": {d["to_index"]:g}' in d["quote"]
+    assert d["factor"] == round(d["to_index"] / d["from_index"], 6) == UP
+    assert d["release"] and d["quoted_in"] and d["url"]
+    assert harm.price_basis() == (
+        "2024/25 prices (uprated from 2015/16 by the GDP deflator at market prices (HM Treasury, December 2025))"
+    )
+    assert harm.weights("cost").set_index("minor").loc["RAPE", "weight"] == pytest.approx(39360 * UP)
+    assert harm.weights("harm_css").set_index("minor").loc["HOMICIDE", "weight"] == 7979  # only costs move
+
+
+def test_css_weights_are_of_one_vintage():
+    """ONS revises the weights each year (robbery of personal property is 746 in the 2016 data tool and 993.55
+    in a later one): every CSS weight entered comes from the 2016 data tool, so they weigh on one scale."""
+    cat = harm.load_weights()
+    css = cat[(cat["measure"] == "harm_css") & cat["value"].notna()]
+    assert set(css["year"]) == {"2016"}
+    assert (css["notes"].str.contains("993.55") | ~css["category"].str.contains("ROBBERY|robbery")).all()
+    # One weight per robbery code in the quoted list, and they agree.
+    weights = re.findall(r"\d+", ROBBERY_CSS.split("[")[1])
+    assert weights == ["746", "746"]
+
+
+def test_cchi_values_are_sub_groups_whose_every_entry_has_that_value():
+    """A CCHI value is entered for a category only where every CCHI 2026 entry of its sub-group has the same
+    value (min = max): never a median or mean chosen here."""
+    cat = harm.load_weights()
+    cchi = cat[(cat["measure"] == "harm_cchi") & cat["value"].notna()]
+    assert len(cchi) == 6
+    for r in cchi.itertuples():
+        cells = [c.strip().strip("*") for c in r.quote.strip("|").split("|")]
+        sub_group, n, lo, med, _mean, hi = cells[1:]
+        assert sub_group == ("ROBBERY OF PERSONAL PROPERTY" if r.kind == "offence" else r.category)
+        assert int(n) >= 2 and float(lo) == float(hi) == float(med) == r.value, r.category
+    # Categories whose entries differ say so with their range, and have no value.
+    notes = cat.set_index(["kind", "category", "measure"])["notes"]
+    assert "730 to 5,475 days" in notes[("mps", "HOMICIDE", "harm_cchi")]
+    assert "not entered" in notes[("mps", "VIOLENCE WITH INJURY", "harm_cchi")]
 
 
 def test_measures_are_defined_in_order_and_only_the_count_is_poisson():
@@ -142,10 +199,9 @@ def test_categories_without_weights_are_reported_not_zeroed():
         }
     )
     wd = harm.weigh(table, "harm_css")
-    assert wd.table["weighted"].tolist()[0] == 2 * 7979
-    assert wd.table["weighted"].isna().tolist() == [False, True, True]  # NaN, never 0
+    assert wd.table["weighted"].tolist()[0] == 2 * 7979 and wd.table["weighted"].tolist()[2] == 5 * 746
+    assert wd.table["weighted"].isna().tolist() == [False, True, False]  # NaN, never 0
     assert dict(zip(wd.missing["category"], wd.missing["count"], strict=True)) == {
-        "Robbery of personal property": 5,
         "Violence with injury": 10,
     }
     assert not wd.complete
@@ -153,9 +209,11 @@ def test_categories_without_weights_are_reported_not_zeroed():
         "no published weight" in wd.missing_text()
         and "Violence with injury (10 offences)" in wd.missing_text()
     )
-    # CCHI: nothing could be cited, so nothing is weighted and the total is not a 0 that looks like a figure.
+    # CCHI: homicide's and violence with injury's entries differ, so only robbery (365 days) is weighted, and
+    # the total is not a partial sum that looks like a figure.
     cchi = harm.weigh(table, "harm_cchi")
-    assert cchi.table["weighted"].isna().all()
+    assert cchi.table["weighted"].isna().tolist() == [True, True, False]
+    assert cchi.table["weighted"].iloc[2] == 5 * 365
     fig = harm.mps_weighted_figure(
         table.assign(month=pd.Timestamp("2026-03-01")),
         "x",
@@ -188,15 +246,19 @@ def _proxy_table() -> pd.DataFrame:
 def test_weigh_multiplies_counts_by_the_published_unit_cost():
     wd = harm.weigh(_proxy_table(), "cost")
     assert wd.complete
-    assert wd.table["weighted"].tolist() == [6 * 14050, 2 * 11320, 39360, 6520]
-    assert wd.total == 6 * 14050 + 2 * 11320 + 39360 + 6520
+    assert wd.table["weighted"].tolist() == pytest.approx(
+        [6 * 14050 * UP, 2 * 11320 * UP, 39360 * UP, 6520 * UP]
+    )
+    assert wd.total == pytest.approx((6 * 14050 + 2 * 11320 + 39360 + 6520) * UP)
 
 
 def test_shares_set_volume_against_cost():
     sh = harm.shares(_proxy_table(), "cost").set_index("offence_group")
     total = 6 * 14050 + 2 * 11320 + 39360 + 6520  # 152,820
     assert sh.loc["Personal robbery", "count_share"] == pytest.approx(20.0)
-    assert sh.loc["Personal robbery", "weighted_share"] == pytest.approx(2 * 11320 / total * 100)
+    assert sh.loc["Personal robbery", "weighted_share"] == pytest.approx(
+        2 * 11320 / total * 100
+    )  # UP cancels
     assert sh.loc["Rape", "count_share"] == pytest.approx(10.0)
     assert sh.loc["Rape", "weighted_share"] == pytest.approx(
         39360 / total * 100
@@ -207,13 +269,19 @@ def test_shares_set_volume_against_cost():
 
 
 def test_shares_without_weights_say_so():
-    sh = harm.shares(_proxy_table(), "harm_css")
-    assert sh["weighted_share"].isna().all() and not sh["has_weight"].any()
-    row = sh.set_index("offence_group").loc["Personal robbery"].to_dict() | {
-        "offence_group": "Personal robbery"
+    sh = harm.shares(_proxy_table(), "harm_css").set_index("offence_group")
+    # Of these only personal robbery has a CSS weight; the others have no share, and the rest is named.
+    assert sh["has_weight"].to_dict() == {
+        "Violence with injury": False,
+        "Personal robbery": True,
+        "Rape": False,
+        "Other sexual offences": False,
     }
-    assert harm.share_sentence(row, "harm_css") == (
-        "Personal robbery: 20% of volume, no published weight for CSS-weighted harm"
+    assert sh.loc[["Violence with injury", "Rape", "Other sexual offences"], "weighted_share"].isna().all()
+    row = sh.loc["Rape"].to_dict() | {"offence_group": "Rape"}
+    assert (
+        harm.share_sentence(row, "harm_css")
+        == "Rape: 10% of volume, no published weight for CSS-weighted harm"
     )
 
 
@@ -226,7 +294,7 @@ def test_weigh_records_by_offence_type_one_row_each():
 
 def test_group_weights_only_where_the_group_shares_one_weight():
     g = harm.group_weights("cost").set_index("offence_group")["weight"]
-    assert g["Personal robbery"] == 11320
+    assert g["Personal robbery"] == pytest.approx(11320 * UP)
     assert math.isnan(g["Vehicle offences"])  # £10,290 and £870 (and none for the other two): no one weight
     assert math.isnan(g["Burglary"])
 
@@ -258,9 +326,12 @@ def test_mps_area_values_sum_weighted_offences_per_area():
     t = _proxy_table().assign(area_code=["W1", "W1", "W2", "W2"])
     wd = harm.mps_area_values(t, "cost")
     got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
-    assert got == {"W1": 6 * 14050 + 2 * 11320, "W2": 39360 + 6520}
-    css = harm.mps_area_values(t, "harm_css")  # nothing here has a CSS weight: no total, not 0
-    assert css.table["weighted"].isna().all() and not css.any_weight
+    assert got == pytest.approx({"W1": (6 * 14050 + 2 * 11320) * UP, "W2": (39360 + 6520) * UP})
+    css = harm.mps_area_values(t, "harm_css")  # only robbery has a CSS weight: W2 has 0 of it, the rest named
+    assert css.table.set_index("area_code")["weighted"].to_dict() == {"W1": 2 * 746, "W2": 0.0}
+    assert set(css.missing["category"]) == {"Violence with injury", "Rape", "Other sexual offences"}
+    rape = harm.mps_area_values(t[t["minor"] == "RAPE"], "harm_css")  # nothing here has one: no total, not 0
+    assert rape.table["weighted"].isna().all() and not rape.any_weight
 
 
 def test_cube_area_values_weigh_each_record_by_its_offence_group():
@@ -284,7 +355,7 @@ def test_cube_area_values_weigh_each_record_by_its_offence_group():
     cube = hs.tasking_cube(hs.tasking_columns(recs))
     wd = harm.cube_area_values(cube, sf.RecordFilter(), "ward", "cost")
     got = dict(zip(wd.table["area_code"], wd.table["weighted"], strict=True))
-    assert got == {"W1": 11320 + 39360, "W2": 11320}  # vehicle offences: no one weight, left out
+    assert got == pytest.approx({"W1": (11320 + 39360) * UP, "W2": 11320 * UP})  # vehicles: no one weight
     assert wd.missing.to_dict("records") == [{"category": "Vehicle offences", "count": 1}]
     none = harm.cube_area_values(cube, sf.RecordFilter(offence_groups=("Vehicle offences",)), "ward", "cost")
     assert none.table["weighted"].isna().all()
@@ -321,8 +392,8 @@ def test_a_tile_is_not_added_up_when_some_of_its_offences_have_no_weight():
     assert css.current is None and css.value_text == "–"
     assert "Violence with injury (6 offences)" in css.missing
     cost = harm.mps_weighted_figure(t, "serious_violence", "Serious violence (proxy)", "cost", periods)
-    assert cost.current == 6 * 14050 + 2 * 11320 + 39360 + 6520 + 6 * 3_200_000
-    assert cost.title == "Serious violence (proxy) · estimated cost (£, 2015/16 prices)"
+    assert cost.current == pytest.approx((6 * 14050 + 2 * 11320 + 39360 + 6520 + 6 * 3_200_000) * UP)
+    assert cost.title == "Serious violence (proxy) · estimated cost (£, 2024/25 prices)"
     assert "weighted sum is not a count" in cost.provenance.method
 
 
@@ -347,19 +418,21 @@ def test_monthly_weighted_series_and_none_when_part_is_unweighted():
     )
     s = harm.monthly(t, "cost")
     assert s["month"].dt.strftime("%Y-%m").tolist() == ["2025-01", "2025-02", "2025-03"]
-    assert s["weighted"].iloc[0] == 6 * 14050 + 2 * 11320 + 39360 + 6520
+    assert s["weighted"].iloc[0] == pytest.approx((6 * 14050 + 2 * 11320 + 39360 + 6520) * UP)
     assert (
         math.isnan(s["weighted"].iloc[1]) and not s["covered"].iloc[1]
     )  # a month not published: a gap, not 0
-    assert s["weighted"].iloc[2] == 14050
-    assert harm.monthly(t, "harm_css") is None
+    assert s["weighted"].iloc[2] == pytest.approx(14050 * UP)
+    assert harm.monthly(t, "harm_css") is None  # violence with injury, rape…: no CSS weight
 
 
 def test_sna_cost_is_robbery_offences_times_the_unit_cost_beside_the_published_range():
     t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"))
     periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
     c = harm.sna_cost(t, periods)
-    assert c["offences"] == 2 and c["current"] == 2 * 11320 and c["current_text"] == "£22.6k"
+    assert (
+        c["offences"] == 2 and c["current"] == pytest.approx(2 * 11320 * UP) and c["current_text"] == "£30.4k"
+    )
     assert [p["value"] for p in c["published"]] == [5.0, 21.5]
     assert "£5 million for recorded offences" in c["quote"]
 
@@ -373,7 +446,21 @@ def test_a_measure_with_no_published_weight_is_not_offered(tmp_path, monkeypatch
         assert cat.loc[cat["measure"] == m, "value"].isna().all()
     for m in offered[1:]:
         assert cat.loc[cat["measure"] == m, "value"].notna().any()
+    # Today every measure has at least one cited weight (the CCHI since its robbery value), so all are offered.
+    assert (offered, left_out) == (list(harm.MEASURES), [])
     # Blank every cost value: cost is then left out too.
     blank = cat.assign(value=cat["value"].where(cat["measure"] != "cost"))
     monkeypatch.setattr(harm, "load_weights", lambda path=None: blank)
     assert "cost" in harm.offered()[1]
+
+
+def test_the_needs_assessment_robbery_share_is_computed_under_css_and_said_not_comparable():
+    """With robbery's CSS weight cited, personal robbery's CSS share of the proxy is computed; violence with
+    injury, rape and other sexual offences have none, so the share is marked not comparable with the SNA's 31%."""
+    t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"), serious_violence_proxy=True)
+    periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
+    c = harm.sna_comparison(t, periods).set_index("measure")
+    assert c.loc["count", "current"] == 20.0 and c.loc["count", "published"] == 25.0
+    assert not math.isnan(c.loc["harm_css", "current"]) and c.loc["harm_css", "published"] == 31.0
+    assert c.loc["harm_css", "note"].startswith("not comparable: no published weight for")
+    assert c.loc["cost", "current"] == round(2 * 11320 / (6 * 14050 + 2 * 11320 + 39360 + 6520) * 100, 1)

@@ -15,6 +15,9 @@ from svd import harm
 ROBBERY = ("ROBBERY", "ROBBERY OF PERSONAL PROPERTY")
 RAPE = ("SEXUAL OFFENCES", "RAPE")
 WITHOUT = ("VIOLENCE AGAINST THE PERSON", "VIOLENCE WITHOUT INJURY")  # no published cost
+# The Home Office unit costs (2015/16 prices) as used: uprated by the deflator tests/test_harm.py checks.
+UP = harm.deflator()["factor"]
+ROB_C, RAPE_C = 11320 * UP, 39360 * UP
 m = pd.Timestamp
 
 
@@ -45,7 +48,8 @@ def test_series_weighs_each_month_and_leaves_unpublished_months_as_gaps():
     assert s.value == "weighted" and not s.reason
     assert f["month"].dt.strftime("%Y-%m").tolist() == ["2025-01", "2025-02", "2025-03", "2025-04"]
     got = f["weighted"].tolist()
-    assert got[:2] == [2 * 11320 + 39360, 11320] and math.isnan(got[2]) and got[3] == 2 * 39360
+    assert got[:2] == pytest.approx([2 * ROB_C + RAPE_C, ROB_C]) and math.isnan(got[2])
+    assert got[3] == pytest.approx(2 * RAPE_C)
     assert f["count"].tolist()[:2] == [3, 1]  # the offences stay beside the weighted sum
     assert "yoy_pct" not in f.columns  # the count's year-on-year columns are not carried over
     # One ward only.
@@ -61,7 +65,7 @@ def test_series_is_none_with_the_reason_when_a_category_has_no_weight():
     s = harm.series(_ward_table(), [ROBBERY, WITHOUT], "cost")
     assert s.frame is None
     assert "Violence without injury (5 offences)" in s.reason and "not counted as 0" in s.reason
-    css = harm.series(_ward_table(), [ROBBERY], "harm_css")
+    css = harm.series(_ward_table(), [RAPE], "harm_css")
     assert css.frame is None and css.reason.startswith("No trend of CSS-weighted harm")
 
 
@@ -71,7 +75,7 @@ def test_rolling_12_month_weighted_total_needs_twelve_published_months():
         {"area_code": "W1", "month": months, "major": ROBBERY[0], "minor": ROBBERY[1], "count": 1}
     )
     f = harm.series(t, [ROBBERY], "cost").frame
-    assert f["rolling_12m"].isna().sum() == 11 and f["rolling_12m"].iloc[-1] == 12 * 11320
+    assert f["rolling_12m"].isna().sum() == 11 and f["rolling_12m"].iloc[-1] == pytest.approx(12 * ROB_C)
 
 
 def test_mps_figure_sums_the_chosen_wards_and_months():
@@ -79,7 +83,8 @@ def test_mps_figure_sums_the_chosen_wards_and_months():
     t = _ward_table()
     fig = harm.mps_figure(t, [RAPE], "rape", "Rape, chosen months", "cost", periods)
     assert (
-        fig.current == 2 * 39360 and fig.title == "Rape, chosen months · estimated cost (£, 2015/16 prices)"
+        fig.current == pytest.approx(2 * RAPE_C)
+        and fig.title == "Rape, chosen months · estimated cost (£, 2024/25 prices)"
     )
     assert harm.mps_figure(t, [RAPE], "rape", "Rape", "cost", periods, ["W2"]).current is None  # none there
 
@@ -98,7 +103,7 @@ def test_records_figure_weighs_by_offence_type_and_refuses_a_partial_total():
     periods = agg.periods_for(m("2025-02-01"), m("2025-02-01"))
     recs = _records()
     fig = harm.records_figure(recs.iloc[:3], "da", "DA offences", "cost", periods)
-    assert (fig.current, fig.previous) == (11320 + 39360, 11320)
+    assert (fig.current, fig.previous) == pytest.approx((ROB_C + RAPE_C, ROB_C))
     assert fig.pct_change == pytest.approx((50680 - 11320) / 11320 * 100)
     partial = harm.records_figure(recs, "da", "DA offences", "cost", periods)
     assert partial.current is None and partial.value_text == "–"
@@ -118,7 +123,8 @@ def test_records_series_weighs_each_month():
     recs = _records().iloc[:3]
     s = harm.records_series(recs, m("2024-02-01"), m("2025-02-01"), "cost")
     f = s.frame.set_index("month")["weighted"]
-    assert f[m("2024-02-01")] == 11320 and f[m("2025-02-01")] == 11320 + 39360 and f[m("2024-06-01")] == 0
+    assert f[m("2024-02-01")] == pytest.approx(ROB_C) and f[m("2025-02-01")] == pytest.approx(ROB_C + RAPE_C)
+    assert f[m("2024-06-01")] == 0
     assert harm.records_series(_records(), None, None, "cost").frame is None
 
 
@@ -138,7 +144,7 @@ def test_cube_time_values_weigh_each_records_time_bin_and_give_the_window_share(
     mask = hs.cube_mask(cube, sf.RecordFilter(), offences=("personal_robbery", "rape"))
     s = harm.cube_time_values(cube, mask, "cost")
     values = s.frame["value"].to_numpy()
-    assert values.sum() == 2 * 11320 + 39360
+    assert values.sum() == pytest.approx(2 * ROB_C + RAPE_C)
     # 16:00 and 17:00 robberies are inside 15:00–21:00, the 02:00 rape is not.
     assert harm.window_share(values) == pytest.approx(100 * 2 * 11320 / (2 * 11320 + 39360))
     everything = hs.cube_mask(cube, sf.RecordFilter())
@@ -148,7 +154,7 @@ def test_cube_time_values_weigh_each_records_time_bin_and_give_the_window_share(
 
 def test_value_title_names_the_measure_and_its_unit():
     assert harm.value_title("count") == "Offences per month"
-    assert harm.value_title("cost") == "Estimated cost per month (£, 2015/16 prices)"
+    assert harm.value_title("cost") == "Estimated cost per month (£, 2024/25 prices)"
     assert harm.value_title("harm_css", "in 12 months") == "CSS-weighted harm in 12 months (severity points)"
 
 

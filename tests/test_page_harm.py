@@ -37,8 +37,8 @@ def test_switching_to_cost_relabels_the_overview_tiles():
     cost = _overview("cost")
     assert "Personal robbery" in _labels(count)
     labels = _labels(cost)
-    assert "Personal robbery · estimated cost (£, 2015/16 prices)" in labels
-    assert "Serious violence (proxy) · estimated cost (£, 2015/16 prices)" in labels
+    assert "Personal robbery · estimated cost (£, 2024/25 prices)" in labels
+    assert "Serious violence (proxy) · estimated cost (£, 2024/25 prices)" in labels
     robbery = next(m for m in cost.metric if m.label.startswith("Personal robbery"))
     assert robbery.value.startswith("£")
     captions = " ".join(c.value for c in cost.caption)
@@ -60,8 +60,9 @@ def test_css_harm_says_no_published_weight_rather_than_zero():
     at = _overview("harm_css")
     captions = " ".join(c.value for c in at.caption)
     assert "no published weight, not counted as 0" in captions
-    robbery = next(m for m in at.metric if m.label.startswith("Personal robbery"))
-    assert robbery.value == "–"
+    # Violence with injury spans offences whose CSS weights differ: no weight, no total (robbery has one).
+    injury = next(m for m in at.metric if m.label.startswith("Violence with injury"))
+    assert injury.value == "–"
 
 
 def _hotspots(weighting: str | None = None):
@@ -95,7 +96,7 @@ def test_switching_to_cost_reorders_the_hotspots_ranking():
 def test_the_hotspots_map_legend_says_the_measure_and_records_mode_reranks_too():
     cost = _hotspots("cost")
     md = [m.value for m in cost.markdown]
-    assert "**Offences · estimated cost (£, 2015/16 prices)**" in md
+    assert "**Offences · estimated cost (£, 2024/25 prices)**" in md
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=240)

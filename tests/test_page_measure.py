@@ -10,7 +10,7 @@ from tests.pagetest import charts, open_page
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
-COST = "estimated cost (£, 2015/16 prices)"
+COST = "estimated cost (£, 2024/25 prices)"
 # The labels of the count's change test (svd.stats via trends.Comparison.label): never on a weighted figure.
 TEST_WORDS = ("significant", "p =", "p=")
 
@@ -50,7 +50,7 @@ def test_switching_to_cost_changes_the_tiles_and_the_trend(view, key, label):
     assert before.value != after.value and after.value.startswith("£")
     weighted = _weighted_captions(cost)
     assert weighted and not any(w in c.lower() for c in weighted for w in TEST_WORDS)
-    assert "Estimated cost per month (£, 2015/16 prices)" in _axis_titles(cost)
+    assert "Estimated cost per month (£, 2024/25 prices)" in _axis_titles(cost)
     assert "Estimated cost per month" not in _axis_titles(count)
 
 
