@@ -32,9 +32,18 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
     else:
         print(f"Nothing to do: the same file is already applied as {applied.load.describe()}.")
-    print(
-        "A partnership extract is used by the dashboard from its next page (it checks the store on every page)."
-    )
+    if applied.load.format.startswith("mps_"):
+        print(
+            "The MPS release joins the data directory's releases for every page and command (the most recent "
+            "complete release wins each month); the dashboard reads it from its next page."
+        )
+    elif applied.load.format == "police_uk_street":
+        print("The police.uk month is kept with its checks; no page reads police.uk months.")
+    else:
+        print(
+            "A partnership extract is used by the dashboard from its next page (it checks the store on every "
+            "page)."
+        )
     return 0
 
 
