@@ -227,10 +227,16 @@ def ward_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
 
 
 def _trend_png(borough: pd.DataFrame, measure: str = "count") -> bytes:
-    """The monthly serious-violence trend chart (PNG via vl-convert): offences, or under a harm or cost measure
-    each month's weighted sum (``svd.harm.series``; the caller checks that every category has a weight)."""
-    from svd import charts, harm, trends
+    """The monthly serious-violence trend chart (``trend_chart``) as PNG (via vl-convert)."""
     from svd.export import chart_png
+
+    return chart_png(trend_chart(borough, measure), scale=2)
+
+
+def trend_chart(borough: pd.DataFrame, measure: str = "count"):
+    """The monthly serious-violence trend chart: offences, or under a harm or cost measure each month's weighted
+    sum (``svd.harm.series``; ValueError with the reason when a category has no published weight)."""
+    from svd import charts, harm, trends
 
     categories = mx.metric("serious_violence").categories
     if measure == "count":
@@ -241,7 +247,7 @@ def _trend_png(borough: pd.DataFrame, measure: str = "count") -> bytes:
         if weighted.frame is None:
             raise ValueError(weighted.reason)
         series, value, what = weighted.frame, weighted.value, harm.measure(measure).short
-    chart = charts.trend_chart(
+    return charts.trend_chart(
         series,
         title=f"Serious violence (proxy), {what} per month",
         description=f"Monthly serious-violence {what} in {config.borough().name}, MPS ward data.",
@@ -252,7 +258,6 @@ def _trend_png(borough: pd.DataFrame, measure: str = "count") -> bytes:
         + (f"; {harm.price_basis()}" if measure == "cost" else ""),
         height=300,
     ).properties(width=720)
-    return chart_png(chart, scale=2)
 
 
 def measure_sentence(wf, fig: mx.Figure, figs, area: str = "the borough") -> str:
@@ -265,10 +270,13 @@ def measure_sentence(wf, fig: mx.Figure, figs, area: str = "the borough") -> str
 
     m = harm.measure(wf.measure)
     if wf.current is None:
+        n = wf.missing.count(
+            " offences)"
+        )  # the categories named on the tile ('Left out …: A (12 offences), …')
         return (
-            f"Serious violence (the MPS-category proxy) in {area}: its {m.short} is not given, as some of its "
-            f"offences have no published weight. {wf.missing} The headline, trend and map therefore count "
-            "offences: " + headline(figs, area)
+            f"Serious violence (the MPS-category proxy) in {area}: its {m.short} is not given, as {n} of its "
+            f"categor{'y has' if n == 1 else 'ies have'} no published weight (named on its tile; never counted "
+            "as 0), so the headline, trend and map count offences. " + headline(figs, area)
         )
     pct = wf.pct_change
     change = (
@@ -627,10 +635,16 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
             pdf.cell(box_w - 6, 10, "SIMULATED", align="R")
             pdf.set_text_color(0)
         pdf.set_xy(x + 3, y + 20)
-        pdf.set_font(family, "", 8.5)
-        pdf.multi_cell(
-            box_w - 6, 4, t("\n".join(s for s in (tile.change, tile.rate, tile.source) if s)), align="L"
-        )
+        body = t("\n".join(s for s in (tile.change, tile.rate, tile.source) if s))
+        # A weighted tile names what it leaves out: a smaller type where that would overrun the box.
+        size = 8.5
+        while True:
+            pdf.set_font(family, "", size)
+            lines = pdf.multi_cell(box_w - 6, size * 0.47, body, dry_run=True, output="LINES")
+            if len(lines) * size * 0.47 <= box_h - 22 or size <= 6:
+                break
+            size -= 0.5
+        pdf.multi_cell(box_w - 6, size * 0.47, body, align="L")
         if col == 1 or i == len(data.tiles) - 1:
             pdf.set_xy(pdf.l_margin, y + box_h + gap)
 
