@@ -971,10 +971,10 @@ def _docx_table(
     full = _docx_text_width(doc)
     col_widths = [int(full * w / sum(weights)) for w in weights]
     for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(text)
-        run.bold = True
-        run.font.size = Pt(TABLE_TEXT_PT)
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+            run.font.size = Pt(TABLE_TEXT_PT)
     trpr = table.rows[0]._tr.get_or_add_trPr()
     mark = OxmlElement("w:tblHeader")
     mark.set(qn("w:val"), "true")
@@ -982,8 +982,9 @@ def _docx_table(
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(str(text)).font.size = Pt(TABLE_TEXT_PT)
+            cell.text = str(text)
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(TABLE_TEXT_PT)
     for i, w in enumerate(col_widths):
         table.columns[i].width = w  # the grid (LibreOffice reads it) …
         for cell in table.columns[i].cells:
