@@ -30,6 +30,7 @@ class ValueAxis:
     title: str = "Offences"
     tooltip: str = "Offences"
     fmt: str = ","
+    unit: str = ""  # a weighted measure's unit, on a second line of the heatmap's legend title (it is narrow)
 
     @property
     def weighted(self) -> bool:
@@ -258,8 +259,10 @@ class TimeCharts:
         day, hour, count = peak(self.grid, self.axis.field)
         if self.weighted:
             cell = self.grid[(self.grid["day"] == day) & (self.grid["hour"] == hour)].iloc[0]
-            what = f"{cell['shown']} of {self.axis.tooltip.lower()}, {count:,} offences"
-            lead = f"Largest {self.axis.tooltip.lower()}"
+            name = self.axis.tooltip
+            name = name if name[:2].isupper() else name[:1].lower() + name[1:]  # 'CSS-…' keeps its capitals
+            what = f"{cell['shown']} of {name}, {count:,} offences"
+            lead = f"Largest {name}"
         else:
             what, lead = f"{count:,} offences", "Busiest hour"
         return f"{lead}: **{day} {hour:02d}:00–{hour:02d}:59** ({what}, {kind})."
@@ -315,7 +318,7 @@ def time_charts(cube, mask: np.ndarray, bins: np.ndarray | None, measure_id: str
     )
     unit = harm.unit_text(measure_id)
     short = m.short[:1].upper() + m.short[1:]
-    axis = ValueAxis("weighted", f"{short} ({unit})", short, ",.0f")
+    axis = ValueAxis("weighted", f"{short} ({unit})", short, ",.0f", unit)
     return TimeCharts(
         measure_id,
         grid,
@@ -553,7 +556,11 @@ def _heatmap(
         ),
         x2="hour_end:Q",
         y=y,
-        color=alt.Color(f"{axis.field}:Q", title=axis.title, scale=alt.Scale(scheme=SEQUENTIAL)),
+        color=alt.Color(
+            f"{axis.field}:Q",
+            title=[axis.tooltip, f"({axis.unit})"] if axis.unit else axis.title,
+            scale=alt.Scale(scheme=SEQUENTIAL),
+        ),
         tooltip=[
             alt.Tooltip("day:N", title="Day"),
             alt.Tooltip("hour:Q", title="Hour"),

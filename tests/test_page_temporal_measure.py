@@ -35,7 +35,8 @@ def _plotted(spec: str) -> set[tuple[str, str]]:
             for ch in ("color", "y"):
                 e = enc.get(ch)
                 if isinstance(e, dict) and "field" in e and e.get("type") == "quantitative":
-                    found.add((e["field"], e.get("title", "")))
+                    title = e.get("title", "")  # a legend's title may be lines: joined
+                    found.add((e["field"], " ".join(title) if isinstance(title, list) else title))
             for v in o.values():
                 walk(v)
         elif isinstance(o, list):
@@ -70,7 +71,7 @@ def test_days_and_times_under_each_offered_measure(measure_id):
     for s in specs:
         assert _plotted(s) == {("weighted", f"{m.short[:1].upper()}{m.short[1:]} ({unit})")}
     assert f"{m.short[:1].upper()}{m.short[1:]} by hour and day of the week ({unit})" in specs[0]
-    assert f"Largest {m.short.lower()}:" in captions
+    assert f"Largest {m.short}:" in captions
     assert harm.CHANGE_NOTE_SHORT in captions
     # Serious violence includes offence types without a weight under most measures: named, not counted as 0.
     if "Left out" in captions:
