@@ -103,6 +103,11 @@ class PackData:
     notes: tuple[str, ...] = field(default_factory=tuple)
     generated: dt.date = field(default_factory=dt.date.today)
     evaluations: tuple = field(default_factory=tuple)  # svd.evaluate.Evaluation, one page each
+    # Under a harm or cost measure (``measure_sentence``): what the trend and the map show, '' for counts.
+    measure_label: str = ""
+    trend_text: str = ""
+    map_text: str = ""
+    measure_method: str = ""  # the weights' method and source, for Methods and notes ('' for counts)
 
     @property
     def as_of(self) -> str:
@@ -221,21 +226,70 @@ def ward_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     ]
 
 
-def _trend_png(borough: pd.DataFrame) -> bytes:
-    """The monthly serious-violence trend chart (PNG via vl-convert)."""
-    from svd import charts, trends
+def _trend_png(borough: pd.DataFrame, measure: str = "count") -> bytes:
+    """The monthly serious-violence trend chart (``trend_chart``) as PNG (via vl-convert)."""
     from svd.export import chart_png
 
-    series = trends.monthly(borough, mx.metric("serious_violence").categories)
-    chart = charts.trend_chart(
+    return chart_png(trend_chart(borough, measure), scale=2)
+
+
+def trend_chart(borough: pd.DataFrame, measure: str = "count"):
+    """The monthly serious-violence trend chart: offences, or under a harm or cost measure each month's weighted
+    sum (``svd.harm.series``; ValueError with the reason when a category has no published weight)."""
+    from svd import charts, harm, trends
+
+    categories = mx.metric("serious_violence").categories
+    if measure == "count":
+        series, value = trends.monthly(borough, categories), "count"
+        what = "offences"
+    else:
+        weighted = harm.series(borough, categories, measure)
+        if weighted.frame is None:
+            raise ValueError(weighted.reason)
+        series, value, what = weighted.frame, weighted.value, harm.measure(measure).short
+    return charts.trend_chart(
         series,
-        title="Serious violence (proxy), offences per month",
-        description=f"Monthly serious-violence offences in {config.borough().name}, MPS ward data.",
+        title=f"Serious violence (proxy), {what} per month",
+        description=f"Monthly serious-violence {what} in {config.borough().name}, MPS ward data.",
+        value=value,
+        value_title=harm.value_title(measure),
         events=[charts.CONNECT_EVENT],
-        subtitle=f"{config.borough().name}, {series['month'].min():%b %Y} to {series['month'].max():%b %Y}",
+        subtitle=f"{config.borough().name}, {series['month'].min():%b %Y} to {series['month'].max():%b %Y}"
+        + (f"; {harm.price_basis()}" if measure == "cost" else ""),
         height=300,
     ).properties(width=720)
-    return chart_png(chart, scale=2)
+
+
+def measure_sentence(wf, fig: mx.Figure, figs, area: str = "the borough") -> str:
+    """The pack's headline under a harm or cost measure, from the serious-violence proxy's weighted figure
+    (``svd.harm.WeightedFigure``) and its count figure: the weighted total, its change in per cent without a
+    significance label, and the offences behind it. When some of its offences have no published weight the
+    weighted total is not given, the sentence says which, and the count's headline follows."""
+    from svd import harm
+    from svd.overview import headline
+
+    m = harm.measure(wf.measure)
+    if wf.current is None:
+        n = wf.missing.count(
+            " offences)"
+        )  # the categories named on the tile ('Left out …: A (12 offences), …')
+        return (
+            f"Serious violence (the MPS-category proxy) in {area}: its {m.short} is not given, as {n} of its "
+            f"categor{'y has' if n == 1 else 'ies have'} no published weight (named on its tile; never counted "
+            "as 0), so the headline, trend and map count offences. " + headline(figs, area)
+        )
+    pct = wf.pct_change
+    change = (
+        f"There are no figures for {wf.previous_period} to compare with"
+        if pct is None
+        else f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'} than in {wf.previous_period} "
+        f"({harm.value_text(wf.previous, wf.measure)})"
+    )
+    return (
+        f"Serious violence (the MPS-category proxy) in {area}, weighed by {m.short} "
+        f"({harm.unit_text(wf.measure)}): {wf.value_text} in {wf.period}, {change} — "
+        f"{harm.CHANGE_NOTE_SHORT.lower()}; {fig.current:,.0f} offences."
+    )
 
 
 def monthly_table(borough: pd.DataFrame, months: int = 12) -> pd.DataFrame:
@@ -331,8 +385,12 @@ def gather(
         if mid in figs
     )
     notes: list[str] = []
-    if heavy:
-        notes.append(f"Weighed by {harm.measure(measure).label}: " + harm.method_text(measure))
+    # Under a measure the weights' method and source are under Methods and notes (``measure_method``): the
+    # headline names the measure, and the tiles keep to one page.
+    # The headline, trend and map follow the measure when every offence of the proxy has a published weight
+    # (as its tile: a total of part of the offences would read as the whole); else they count, and say why.
+    sv_weighted = heavy.get("serious_violence")
+    weighed = sv_weighted is not None and sv_weighted.current is not None
     if records is None:
         notes.append(records_label)
         records_label = None
@@ -343,15 +401,24 @@ def gather(
     rates = public_ward_table(_ward_rates(borough, ward_pop, periods), public, parts)
     wards = geo.wards(data_dir).merge(rates, on=["ward_code"], how="left", suffixes=("", "_pop"))
     attribution = tuple(catalogue.attribution_lines())
+    if weighed:
+        wards, map_args, map_text = _weighted_wards(wards, borough, periods, measure)
+    else:
+        map_args = dict(
+            value_col="rate",
+            title=f"Serious violence (proxy) per 1,000 residents by ward, {periods.label}",
+            legend_title="Offences per 1,000 residents\n(quintiles)",
+            provenance=prov.mps(periods.label, method=f"rate {prov.RATE_DENOMINATOR}"),
+        )
+        map_text = ""
     ward_map = map_png(
         wards,
-        "rate",
-        f"Serious violence (proxy) per 1,000 residents by ward, {periods.label}",
+        map_args.pop("value_col"),
+        map_args.pop("title"),
         None,
         attribution,
         geo.borough_outline(data_dir),
-        legend_title="Offences per 1,000 residents\n(quintiles)",
-        provenance=prov.mps(periods.label, method=f"rate {prov.RATE_DENOMINATOR}"),
+        **map_args,
     )
     used = [s for s in merged.sources if s.get("level", "ward") == "ward"]
     vintages = tuple(sorted({str(s.get("vintage")) for s in used if s.get("vintage")}))
@@ -359,9 +426,11 @@ def gather(
         latest_month=months[-1],
         period=periods.label,
         previous_period=periods.previous_label,
-        headline=overview.headline(figs),
+        headline=measure_sentence(sv_weighted, figs["serious_violence"], figs)
+        if sv_weighted is not None
+        else overview.headline(figs),
         tiles=tiles,
-        trend_png=_trend_png(borough),
+        trend_png=_trend_png(borough, measure if weighed else "count"),
         monthly_table=monthly_table(borough),
         map_png=ward_map,
         ward_table=rates,
@@ -372,7 +441,58 @@ def gather(
         attribution=attribution,
         proxy_note=PROXY_NOTE,
         notes=(*notes, trends.CONNECT_NOTE),
+        measure_label=harm.measure(measure).short if weighed else "",
+        measure_method=harm.method_text(measure)[:1].upper() + harm.method_text(measure)[1:] if heavy else "",
+        trend_text=_trend_text(measure) if weighed else "",
+        map_text=map_text,
     )
+
+
+def _trend_text(measure: str) -> str:
+    """The trend page's sentence under a weighted measure: what is plotted, whose weights, no test."""
+    from svd import harm
+
+    m = harm.measure(measure)
+    return (
+        f"{m.short[:1].upper()}{m.short[1:]} per month ({harm.unit_text(measure)}) of the five MPS categories "
+        f"that stand in for serious violence: each month's offences in a category times its weight ({m.source}"
+        f"). {harm.CHANGE_NOTE_SHORT}: no significance label. The dashed line marks the MPS move to its "
+        "CONNECT recording system in March 2024. The table below counts offences."
+    )
+
+
+def _weighted_wards(wards, borough: pd.DataFrame, periods, measure: str):
+    """The ward map under a weighted measure: each ward's weighted serious-violence total over the latest 12
+    months (not per resident: a rate of a weighted sum is not comparable between areas, ``harm.COUNT_ONLY``).
+    Costs are mapped in £ thousands so the ward labels stay short. Returns (wards, map arguments, sentence)."""
+    from svd import harm
+
+    m = harm.measure(measure)
+    sv = mx.select_mps(borough, mx.metric("serious_violence"))
+    values = harm.mps_area_values(sv[sv["month"].isin(periods.current)], measure)
+    out = harm.with_weighted(wards.rename(columns={"ward_code": "area_code"}), values)
+    scale, unit = (
+        (1000.0, f"£ thousands, {harm.price_basis().split(' (')[0]}")
+        if measure == "cost"
+        else (
+            1.0,
+            harm.unit_text(measure),
+        )
+    )
+    # Whole units on the map and in its legend (a ward's cost to the nearest £1,000).
+    out = out.rename(columns={"area_code": "ward_code"}).assign(mapped=(out["weighted"] / scale).round(0))
+    short = m.short[:1].upper() + m.short[1:]
+    args = dict(
+        value_col="mapped",
+        title=f"Serious violence (proxy): {m.short} by ward ({unit}), {periods.label}",
+        legend_title=f"{short}, {'£ thousands' if measure == 'cost' else m.unit}\n(quintiles)",
+        provenance=prov.mps(periods.label, method=harm.method_text(measure).rstrip(".")),
+    )
+    text = (
+        f"The map shows each ward's total {m.short}, not per resident (a rate of a weighted sum is not "
+        "comparable between areas); the table counts offences."
+    )
+    return out, args, text
 
 
 # ----------------------------------------------------------------------------------------------- layout
@@ -515,18 +635,27 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
             pdf.cell(box_w - 6, 10, "SIMULATED", align="R")
             pdf.set_text_color(0)
         pdf.set_xy(x + 3, y + 20)
-        pdf.set_font(family, "", 8.5)
-        pdf.multi_cell(
-            box_w - 6, 4, t("\n".join(s for s in (tile.change, tile.rate, tile.source) if s)), align="L"
-        )
+        body = t("\n".join(s for s in (tile.change, tile.rate, tile.source) if s))
+        # A weighted tile names what it leaves out: a smaller type where that would overrun the box.
+        size = 8.5
+        while True:
+            pdf.set_font(family, "", size)
+            lines = pdf.multi_cell(box_w - 6, size * 0.47, body, dry_run=True, output="LINES")
+            if len(lines) * size * 0.47 <= box_h - 22 or size <= 6:
+                break
+            size -= 0.5
+        pdf.multi_cell(box_w - 6, size * 0.47, body, align="L")
         if col == 1 or i == len(data.tiles) - 1:
             pdf.set_xy(pdf.l_margin, y + box_h + gap)
 
     # 3. Trend
     pdf.add_page()
-    heading("Monthly trend: serious violence (proxy)")
+    heading(
+        "Monthly trend: serious violence (proxy)" + (f", {data.measure_label}" if data.measure_label else "")
+    )
     para(
-        "Offences per month in the five MPS categories that stand in for serious violence. The dashed line "
+        data.trend_text
+        or "Offences per month in the five MPS categories that stand in for serious violence. The dashed line "
         "marks the MPS move to its CONNECT recording system in March 2024.",
         10.5,
     )
@@ -539,9 +668,12 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
 
     # 4. Map and ward table
     pdf.add_page()
-    heading("Serious violence by ward")
+    heading("Serious violence by ward" + (f", {data.measure_label}" if data.measure_label else ""))
+    if data.map_text:
+        para(data.map_text, 9.5)
     if data.map_png:
-        pdf.image(_image(data.map_png), w=width)
+        # A little narrower under a measure, so the sentence above and the ward table keep to one page.
+        pdf.image(_image(data.map_png), w=width * (0.88 if data.map_text else 1))
     pdf.ln(2)
     _ward_table(pdf, family, t, data.ward_table, width, data.period)
     for e in data.evaluations:
@@ -575,6 +707,9 @@ def build_pdf(data: PackData, font_dir: Path = FONT_DIR):
     # 6. Sources and attribution
     pdf.add_page()
     heading("Sources and attribution")
+    if data.measure_method:  # the weights are a source: here, where the Methods page has room
+        para("Harm and cost weights", 11.5, bold=True)
+        para(data.measure_method)
     for line in (
         "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
         "Census 2021 usual residents (ONS), for rates per 1,000 residents.",

@@ -760,6 +760,11 @@ def monthly(table: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
 # --- the other pages: MPS trends and tiles, record-level figures -----------------------------------------
 
 
+def unit_text(measure_id: str) -> str:
+    """The unit a weighted value is in, as an axis says it: 'severity points', '£, 2015/16 prices'."""
+    return f"£, {price_basis().split(' (')[0]}" if measure_id == "cost" else measure(measure_id).unit
+
+
 def value_title(measure_id: str, per: str = "per month") -> str:
     """A chart's value axis under a measure: 'Offences per month', 'Estimated cost per month (£, 2015/16 prices)'."""
     m = measure(measure_id)
@@ -923,17 +928,33 @@ def records_series(records: pd.DataFrame, start, end, measure_id: str) -> Series
     )
 
 
-def cube_time_values(cube, mask: np.ndarray, measure_id: str, bins: np.ndarray | None = None) -> Series:
+def _offence_label_weights(cube, measure_id: str) -> np.ndarray:
+    """The weight of each of the cube's offence labels, and NaN last (for rows with no offence)."""
+    w = weights(measure_id, "offence").set_index("offence")["weight"]
+    return np.array([float(w.get(o, math.nan)) for o in cube.labels["offence"]] + [math.nan])
+
+
+def cube_row_weights(cube, measure_id: str) -> np.ndarray:
+    """Each tasking-cube row's weight by its record-level offence type (NaN: no published weight)."""
+    k = cube.codes["offence"]
+    return _offence_label_weights(cube, measure_id)[np.where(k >= 0, k, len(cube.labels["offence"]))]
+
+
+def cube_time_values(
+    cube, mask: np.ndarray, measure_id: str, bins: np.ndarray | None = None, partial: bool = False
+) -> Series:
     """The weighted sum per time bin of the masked rows of a tasking cube (``svd.hotspots.Cube``), weighted by
     record-level offence type, as ``svd.temporal.cube_time_counts`` counts them: ``Series.frame`` is a one-column
-    frame ``value`` over the bins, or None and why when a chosen offence type has no published weight."""
+    frame ``value`` over the bins, or None and why when a chosen offence type has no published weight.
+
+    ``partial=True`` (a distribution, as the Hotspots map's ``cube_area_values``): the offence types with a
+    weight are summed and ``reason`` names those left out (never counted as 0); None only when none has one."""
     from svd import temporal as tp
 
     labels = list(cube.labels["offence"])
-    w = weights(measure_id, "offence").set_index("offence")["weight"]
-    per_label = np.array([float(w.get(o, math.nan)) for o in labels] + [math.nan])
+    per_label = _offence_label_weights(cube, measure_id)
     k = cube.codes["offence"]
-    row_w = per_label[np.where(k >= 0, k, len(labels))]
+    row_w = cube_row_weights(cube, measure_id)
     m = np.asarray(mask, dtype=bool)
     per_offence = np.bincount(
         np.where(k >= 0, k, len(labels)), weights=cube.weight * m, minlength=len(labels) + 1
@@ -943,13 +964,15 @@ def cube_time_values(cube, mask: np.ndarray, measure_id: str, bins: np.ndarray |
         for i, o in enumerate([*labels, ""])
         if math.isnan(per_label[i]) and per_offence[i] > 0
     ]
-    if gone or not m.any():
-        missing = pd.DataFrame(gone, columns=["category", "count"])
+    missing = pd.DataFrame(gone, columns=["category", "count"])
+    any_weighted = bool((m & ~np.isnan(row_w)).any())
+    if (gone and not (partial and any_weighted)) or not m.any():
         why = Weighed(pd.DataFrame({"weight": [math.nan]}), measure_id, missing)
         return Series(measure_id, None, f"Not weighted by {measure(measure_id).short}: " + _why(why))
     bins = tp.cube_time_bins(cube) if bins is None else bins
     vals = np.bincount(bins, weights=cube.weight * m * np.nan_to_num(row_w), minlength=tp.TIME_BINS)
-    return Series(measure_id, pd.DataFrame({"value": vals[: tp.TIME_BINS]}))
+    left_out = Weighed(pd.DataFrame({"weight": [1.0]}), measure_id, missing).missing_text() if gone else ""
+    return Series(measure_id, pd.DataFrame({"value": vals[: tp.TIME_BINS]}), left_out)
 
 
 def window_share(values: np.ndarray, window: tuple[int, int] | None = None) -> float | None:

@@ -452,6 +452,7 @@ def under_25s(ctx: Context) -> Section:
                     for r in ranked.itertuples()
                 ),  # fmt: skip
                 hot_prov,
+                widths=(2.4, 1.3, 1, 2, 1.3, 1.4, 2),  # the labels' words whole ("Not significant")
             )
         )
         places = ", ".join(geo.priority_places(ctx.data_dir)["name"].astype(str))
@@ -754,7 +755,7 @@ def cross_border(ctx: Context) -> Section:
         ("Ward", "Borough", "Offences", "A year before", "Per 1,000", "Change", "Test"),
         rows,
         cb.provenance,
-        widths=(3, 3, 1.6, 1.6, 1.6, 1.4, 3),
+        widths=(2.6, 2.4, 1.8, 1.7, 1.6, 1.5, 2.6),  # "Offences", "Change" kept whole in Word
     )
     return Section(
         "cross_border", "Cross-border", intro, tuple(findings), (table,), points=tuple(cb.sentences())
@@ -936,16 +937,44 @@ def _docx_language(doc, lang: str = LANGUAGE) -> None:
         el.set(qn(attr), lang)
 
 
-def _docx_table(doc, header: Sequence[str], rows: Sequence[Sequence[str]]):
-    """A table with a real header row (repeated on each page, marked as a header for assistive technology)."""
+FINDING_WEIGHTS = (50, 38, 38, 48)  # the findings table's relative column widths (PDF and Word)
+TABLE_TEXT_PT = 8.5  # Word tables: smaller than the body, so seven columns keep their words whole
+
+
+def table_weights(header: Sequence[str], widths: Sequence[float] | None = None) -> list[float]:
+    """Relative column widths: ``widths`` if given, else equal columns with the first (names) and the last
+    (labels) twice as wide."""
+    if widths:
+        return list(widths)
+    return [2, *[1] * (len(header) - 2), 2] if len(header) > 2 else [1] * len(header)
+
+
+def _docx_text_width(doc):
+    """The width between the margins of the document's (only) section, in EMU."""
+    sec = doc.sections[0]
+    return sec.page_width - sec.left_margin - sec.right_margin
+
+
+def _docx_table(
+    doc, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None
+):
+    """A table with a real header row (repeated on each page, marked as a header for assistive technology),
+    across the text width in the columns' relative ``widths`` (``table_weights``), in a smaller type."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Pt
 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
+    table.autofit = False  # fixed widths: Word and LibreOffice otherwise split the columns equally
+    weights = table_weights(header, widths)
+    full = _docx_text_width(doc)
+    col_widths = [int(full * w / sum(weights)) for w in weights]
     for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+            run.font.size = Pt(TABLE_TEXT_PT)
     trpr = table.rows[0]._tr.get_or_add_trPr()
     mark = OxmlElement("w:tblHeader")
     mark.set(qn("w:val"), "true")
@@ -954,15 +983,38 @@ def _docx_table(doc, header: Sequence[str], rows: Sequence[Sequence[str]]):
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = str(text)
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(TABLE_TEXT_PT)
+    for i, w in enumerate(col_widths):
+        table.columns[i].width = w  # the grid (LibreOffice reads it) …
+        for cell in table.columns[i].cells:
+            cell.width = w  # … and each cell (Word reads these)
+    for row in table.rows:
+        _docx_keep_row(row)
     return table
+
+
+def _docx_keep_row(row) -> None:
+    """A table row is never split across pages (a finding, or the commentary box, read whole)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn("w:cantSplit")) is None:
+        trpr.insert(0, OxmlElement("w:cantSplit"))
 
 
 def build_docx(draft: Draft):
     """The draft as a python-docx ``Document`` (call ``.save(path)``)."""
     from docx import Document
-    from docx.shared import Inches, Pt, RGBColor
+    from docx.shared import Cm, Pt, RGBColor
 
     doc = Document()
+    # A4 with 2 cm margins (python-docx's template is US Letter): a UK partnership's paper.
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    sec.left_margin = sec.right_margin = Cm(2.0)
+    sec.top_margin = sec.bottom_margin = Cm(2.0)
     props = doc.core_properties
     props.title = draft.title
     props.subject = "Serious Violence Duty: strategic needs assessment (draft)"
@@ -971,6 +1023,7 @@ def build_docx(draft: Draft):
     props.keywords = "serious violence; needs assessment; draft"
     _docx_language(doc)
     doc.styles["Normal"].font.size = Pt(10.5)
+    doc.styles["Normal"].font.name = "Arial"  # a plain sans serif, as GOV.UK's guidance on documents asks
     doc.add_heading(draft.title, level=0)
     for i, text in enumerate(front_matter(draft)):
         run = doc.add_paragraph().add_run(text)
@@ -980,7 +1033,8 @@ def build_docx(draft: Draft):
     doc.add_paragraph(DOCX_NOTE).runs[0].italic = True
     figure_no = 0
     for n, section in enumerate(draft.sections, start=1):
-        doc.add_heading(f"{n}. {section.title}", level=1)
+        # Each section on a new page, as in the PDF version: an analyst edits and circulates them one by one.
+        doc.add_heading(f"{n}. {section.title}", level=1).paragraph_format.page_break_before = n > 1
         doc.add_paragraph(section.intro)
         if section.simulated:
             p = doc.add_paragraph().add_run("Record-level figures in this section are SIMULATED.")
@@ -990,14 +1044,15 @@ def build_docx(draft: Draft):
             doc.add_paragraph(point, style="List Bullet")
         if section.findings:
             doc.add_heading("Findings", level=2)
-            _docx_table(doc, FINDING_HEADER, [finding_row(f) for f in section.findings])
+            _docx_table(doc, FINDING_HEADER, [finding_row(f) for f in section.findings], FINDING_WEIGHTS)
         for t in section.tables:
             doc.add_heading(t.title, level=2)
-            _docx_table(doc, t.header, t.rows)
+            _docx_table(doc, t.header, t.rows, t.widths)
         for c in section.charts:
             figure_no += 1
             doc.add_heading(c.title, level=2)
-            doc.add_picture(io.BytesIO(_png(c.chart)), width=Inches(6.3))
+            doc.add_picture(io.BytesIO(_png(c.chart)), width=_docx_text_width(doc))
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart stays with its caption
             shape = doc.inline_shapes[-1]
             shape._inline.docPr.set("descr", c.alt)
             shape._inline.docPr.set("title", c.title)
@@ -1017,6 +1072,7 @@ def build_docx(draft: Draft):
         hint.font.color.rgb = RGBColor(90, 90, 90)
         for _ in range(5):
             cell.add_paragraph("")
+        _docx_keep_row(box.rows[0])
     return doc
 
 
@@ -1100,13 +1156,10 @@ def build_pdf(draft: Draft):
             para("• " + point, 10)
         if section.findings:
             heading("Findings", 2)
-            table(FINDING_HEADER, [finding_row(f) for f in section.findings], (50, 38, 38, 48))
+            table(FINDING_HEADER, [finding_row(f) for f in section.findings], FINDING_WEIGHTS)
         for tb in section.tables:
             heading(tb.title, 2)
-            # Equal columns, the first (names) and the last (labels) twice as wide.
-            weights = tb.widths or (
-                [2, *[1] * (len(tb.header) - 2), 2] if len(tb.header) > 2 else [1] * len(tb.header)
-            )
+            weights = table_weights(tb.header, tb.widths)
             table(tb.header, tb.rows, [width * w / sum(weights) for w in weights])
         for c in section.charts:
             figure_no += 1

@@ -5,6 +5,8 @@ Pure functions that aggregate first (a chart never gets more than 7 × 24 rows) 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -17,6 +19,25 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 SEQUENTIAL = "viridis"
 BAND_COLOUR = "#d55e00"  # Okabe–Ito vermilion: the priority window outline
 BAR_COLOUR = "#0072b2"  # Okabe–Ito blue
+
+
+@dataclass(frozen=True)
+class ValueAxis:
+    """What a time chart plots: the grid column, its axis or legend title, and its tooltip title and format.
+    The default counts offences; a weighted measure plots ``weighted`` (``time_charts``)."""
+
+    field: str = "count"
+    title: str = "Offences"
+    tooltip: str = "Offences"
+    fmt: str = ","
+    unit: str = ""  # a weighted measure's unit, on a second line of the heatmap's legend title (it is narrow)
+
+    @property
+    def weighted(self) -> bool:
+        return self.field != "count"
+
+
+COUNT_AXIS = ValueAxis()
 
 
 def timed(records: pd.DataFrame) -> pd.DataFrame:
@@ -71,30 +92,43 @@ def _summed(keys: pd.Series, counts: pd.Series, size: int) -> tuple[np.ndarray, 
 
 
 def hour_profile(grid: pd.DataFrame) -> pd.DataFrame:
-    """Counts by hour (0–23) from the hour × weekday grid, with each hour's share and an in-window flag."""
+    """Counts by hour (0–23) from the hour × weekday grid, with each hour's share and an in-window flag.
+
+    A weighted grid (with ``weighted``) gives each hour's weighted sum too, and ``share`` is of the weighted
+    total."""
     hours, counts = _summed(grid["hour"], grid["count"], 24)
-    total = counts.sum()
     inside = hour_mask(pd.Series(hours), PRIORITY_WINDOW)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "hour": hours.astype(grid["hour"].dtype),
             "count": counts,
-            "share": counts / total if total else np.zeros(counts.size),
+            **_weighted_share(grid, "hour", 24, counts),
             "window": np.where(inside, "15:00–21:00", "other hours").astype(object),
         }
     )
+    return out
+
+
+def _weighted_share(grid: pd.DataFrame, key: str, size: int, counts: np.ndarray) -> dict:
+    """``{"share": …}`` of the counts, or ``{"weighted": …, "share": …}`` of the weighted sums of a weighted
+    grid, per value of ``key``."""
+    if "weighted" not in grid.columns:
+        total = counts.sum()
+        return {"share": counts / total if total else np.zeros(counts.size)}
+    _, w = _summed(grid[key], grid["weighted"].astype("float64"), size)
+    total = w.sum()
+    return {"weighted": w, "share": w / total if total else np.zeros(w.size)}
 
 
 def weekday_profile(grid: pd.DataFrame) -> pd.DataFrame:
     """Counts by weekday from the hour × weekday grid, with shares."""
     days, counts = _summed(grid["weekday"], grid["count"], 7)
-    total = counts.sum()
     return pd.DataFrame(
         {
             "weekday": days.astype(grid["weekday"].dtype),
             "day": np.array(WEEKDAYS, dtype=object)[days],
             "count": counts,
-            "share": counts / total if total else np.zeros(counts.size),
+            **_weighted_share(grid, "weekday", 7, counts),
         }
     )
 
@@ -188,6 +222,113 @@ def cube_time_counts(cube, mask: np.ndarray, bins: np.ndarray | None = None) -> 
 def time_grid(counts: np.ndarray) -> pd.DataFrame:
     """``hour_weekday``'s 7 × 24 grid from ``cube_time_counts``."""
     return _grid_frame(counts[24 : 8 * 24])
+
+
+@dataclass(frozen=True)
+class TimeCharts:
+    """The Days and times heatmap and hour and weekday profiles under a measure (``time_charts``): the grid and
+    profiles (``count`` offences; under a weighted measure also ``weighted``, and ``share`` of the weighted
+    total), what the charts plot (``axis``), the heatmap's title, what was left out and the method."""
+
+    measure: str
+    grid: pd.DataFrame
+    hours: pd.DataFrame
+    days: pd.DataFrame
+    axis: ValueAxis = COUNT_AXIS
+    title: str = "Offences by hour and day"
+    note: str = ""  # the offence types left out for want of a weight, or why nothing is weighted
+    method: str = (
+        ""  # the weighted method (weights' source; not a count, no significance label); '' for counts
+    )
+
+    @property
+    def weighted(self) -> bool:
+        return self.axis.weighted
+
+    def specs(self, style: ChartStyle = NORMAL) -> tuple[dict, dict, dict]:
+        """(heatmap, hour profile, weekday profile) Vega-Lite specs."""
+        return (
+            heatmap_spec(self.grid, title=self.title if self.weighted else "", style=style, axis=self.axis),
+            hour_spec(self.hours, style=style, axis=self.axis),
+            weekday_spec(self.days, style=style, axis=self.axis),
+        )
+
+    def peak_text(self, kind: str) -> str:
+        """'Busiest hour: **Fri 17:00–17:59** (12 offences, simulated records).' — under a weighted measure the
+        hour with the largest weighted sum, its value and its offences."""
+        day, hour, count = peak(self.grid, self.axis.field)
+        if self.weighted:
+            cell = self.grid[(self.grid["day"] == day) & (self.grid["hour"] == hour)].iloc[0]
+            name = self.axis.tooltip
+            name = name if name[:2].isupper() else name[:1].lower() + name[1:]  # 'CSS-…' keeps its capitals
+            what = f"{cell['shown']} of {name}, {count:,} offences"
+            lead = f"Largest {name}"
+        else:
+            what, lead = f"{count:,} offences", "Busiest hour"
+        return f"{lead}: **{day} {hour:02d}:00–{hour:02d}:59** ({what}, {kind})."
+
+    def downloads(self) -> dict[str, pd.DataFrame]:
+        """The three tables as files carry them (a weighted column named by its measure, no display text)."""
+        name = f"weighted_{self.measure}"
+
+        def one(f: pd.DataFrame) -> pd.DataFrame:
+            f = for_download(f) if "shown" in f.columns and not self.weighted else f
+            return f.drop(columns="shown", errors="ignore").rename(columns={"weighted": name})
+
+        return {"Hour by day": one(self.grid), "By hour": one(self.hours), "By weekday": one(self.days)}
+
+    def provenance(self, base):
+        """The charts' provenance: ``base`` (the records, period, area, filters) with the weighted method, the
+        weights' source and what was left out."""
+        if not self.weighted:
+            return base
+        method = "; ".join(x for x in (base.method, self.method.rstrip(".")) if x)
+        notes = "; ".join(x for x in (base.notes, self.note.rstrip(".")) if x) or None
+        return base.but(method=method, notes=notes)
+
+
+def time_charts(cube, mask: np.ndarray, bins: np.ndarray | None, measure_id: str = "count") -> TimeCharts:
+    """The heatmap and profiles of the masked cube rows (``svd.hotspots.Cube``) under a measure
+    (``svd.harm.MEASURES``): counts, or each cell the sum of its offences' weights.
+
+    As the Hotspots map does, offence types without a published weight are left out and named (never counted as
+    0); when none of the chosen offences has a weight the charts count offences and ``note`` says why. Public
+    mode is counts only (``svd.harm``'s rule: a weighted total over its weight gives back a hidden count)."""
+    from svd import harm, public
+
+    counts = cube_time_counts(cube, mask, bins)
+    grid = time_grid(counts)
+    if measure_id == "count" or public.is_public():
+        return TimeCharts("count", grid, hour_profile(grid), weekday_profile(grid))
+    m = harm.measure(measure_id)
+    values = harm.cube_time_values(cube, mask, measure_id, bins, partial=True)
+    if values.frame is None:
+        note = values.reason + " The charts count offences."
+        return TimeCharts("count", grid, hour_profile(grid), weekday_profile(grid), note=note)
+    w = values.frame["value"].to_numpy(dtype="float64")[24 : 8 * 24]
+    total = w.sum()
+    # The offences of each cell left out for want of a weight: a cell of only those shows 0 of the measure,
+    # and its tooltip says how many were left out.
+    unweighted = np.asarray(mask, dtype=bool) & np.isnan(harm.cube_row_weights(cube, measure_id))
+    grid = grid.assign(
+        left_out=cube_time_counts(cube, unweighted, bins)[24 : 8 * 24],
+        weighted=w,
+        share=w / total if total else np.zeros(w.size),
+        shown=[harm.value_text(float(v), measure_id) for v in w],
+    )
+    unit = harm.unit_text(measure_id)
+    short = m.short[:1].upper() + m.short[1:]
+    axis = ValueAxis("weighted", f"{short} ({unit})", short, ",.0f", unit)
+    return TimeCharts(
+        measure_id,
+        grid,
+        hour_profile(grid),
+        weekday_profile(grid),
+        axis,
+        title=f"{short} by hour and day of the week ({unit})",
+        note=values.reason,
+        method=harm.method_text(measure_id) + " A share of a weighted sum carries no significance label.",
+    )
 
 
 def time_window_share(
@@ -294,9 +435,10 @@ def for_download(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(count=frame["shown"]).drop(columns="shown")
 
 
-def peak(grid: pd.DataFrame) -> tuple[str, int, int]:
-    """The busiest (day, hour, count) cell of the grid (ties: the earliest weekday, then hour)."""
-    count = grid["count"].to_numpy(dtype="float64")
+def peak(grid: pd.DataFrame, field: str = "count") -> tuple[str, int, int]:
+    """The busiest (day, hour, count) cell of the grid (ties: the earliest weekday, then hour); ``field``
+    "weighted" finds the cell with the largest weighted sum (the count returned is still its offences)."""
+    count = grid[field].to_numpy(dtype="float64")
     # lexsort's last key sorts first: count descending (NaN last), then weekday and hour ascending.
     i = np.lexsort((grid["hour"].to_numpy(), grid["weekday"].to_numpy(), -count))[0]
     return str(grid["day"].iloc[i]), int(grid["hour"].iloc[i]), int(grid["count"].iloc[i])
@@ -370,20 +512,39 @@ def heatmap_rows(grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def heatmap_chart(
-    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "", style: ChartStyle = NORMAL
+    grid: pd.DataFrame,
+    window: tuple[int, int] = PRIORITY_WINDOW,
+    title: str = "",
+    style: ChartStyle = NORMAL,
+    axis: ValueAxis = COUNT_AXIS,
 ) -> alt.LayerChart:
     """Hour × weekday heatmap with the priority window outlined (a rect outline, not colour alone)."""
-    return finish(_heatmap(heatmap_rows(grid), window, title, style), style)
+    return finish(_heatmap(heatmap_rows(grid), window, title, style, axis), style)
 
 
 def heatmap_spec(
-    grid: pd.DataFrame, window: tuple[int, int] = PRIORITY_WINDOW, title: str = "", style: ChartStyle = NORMAL
+    grid: pd.DataFrame,
+    window: tuple[int, int] = PRIORITY_WINDOW,
+    title: str = "",
+    style: ChartStyle = NORMAL,
+    axis: ValueAxis = COUNT_AXIS,
 ) -> dict:
     """``heatmap_chart``'s Vega-Lite spec, from a template built once (``svd.charts.spec_template``)."""
-    return spec_with_rows(spec_template(_heatmap, tuple(window), title, style=style), heatmap_rows(grid))
+    if axis == COUNT_AXIS:
+        template = spec_template(_heatmap, tuple(window), title, style=style)
+    else:
+        template = spec_template(_heatmap_weighted, tuple(window), title, axis, style=style)
+    return spec_with_rows(template, heatmap_rows(grid))
 
 
-def _heatmap(data, window: tuple[int, int], title: str, style: ChartStyle = NORMAL) -> alt.LayerChart:
+def _heatmap_weighted(data, window, title: str, axis: ValueAxis, style: ChartStyle = NORMAL):
+    # spec_template calls build(data, *args, style): the axis comes before the style here.
+    return _heatmap(data, window, title, style, axis)
+
+
+def _heatmap(
+    data, window: tuple[int, int], title: str, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS
+) -> alt.LayerChart:
     base = alt.Chart(data)
     y = alt.Y("day:N", sort=list(WEEKDAYS), title=None, axis=alt.Axis(labelOverlap=False))
     cells = base.mark_rect().encode(
@@ -395,11 +556,23 @@ def _heatmap(data, window: tuple[int, int], title: str, style: ChartStyle = NORM
         ),
         x2="hour_end:Q",
         y=y,
-        color=alt.Color("count:Q", title="Offences", scale=alt.Scale(scheme=SEQUENTIAL)),
+        color=alt.Color(
+            f"{axis.field}:Q",
+            title=[axis.tooltip, f"({axis.unit})"] if axis.unit else axis.title,
+            scale=alt.Scale(scheme=SEQUENTIAL),
+        ),
         tooltip=[
             alt.Tooltip("day:N", title="Day"),
             alt.Tooltip("hour:Q", title="Hour"),
-            alt.Tooltip("shown:N", title="Offences"),
+            alt.Tooltip("shown:N", title=axis.tooltip),
+            *(
+                [
+                    alt.Tooltip("count:Q", title="Offences", format=","),
+                    alt.Tooltip("left_out:Q", title="Of which left out (no published weight)", format=","),
+                ]
+                if axis.weighted
+                else []
+            ),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
         ],
     )
@@ -416,23 +589,39 @@ def _heatmap(data, window: tuple[int, int], title: str, style: ChartStyle = NORM
     ).encode(x="start:Q", text="label:N", y=alt.value(0))
     return alt.layer(cells, outline, label).properties(
         title=title or "Offences by hour and day of the week",
-        description="Heatmap of offence counts by hour (0 to 23) and weekday; the 15:00 to 21:00 window is "
-        "outlined.",
+        description=f"Heatmap of {'offence counts' if not axis.weighted else axis.title.lower()} by hour "
+        "(0 to 23) and weekday; the 15:00 to 21:00 window is outlined.",
         height=style.h(7 * 30),
     )
 
 
-def hour_chart(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> alt.Chart:
+def hour_chart(profile: pd.DataFrame, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS) -> alt.Chart:
     """Bars of offences by hour; the priority-window hours are hatched by outline and labelled in the legend."""
-    return finish(_hour(profile, style), style)
+    return finish(_hour(profile, style, axis), style)
 
 
-def hour_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> dict:
+def hour_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS) -> dict:
     """``hour_chart``'s Vega-Lite spec, from a template built once."""
-    return spec_with_rows(spec_template(_hour, style=style), profile)
+    if axis == COUNT_AXIS:
+        return spec_with_rows(spec_template(_hour, style=style), profile)
+    return spec_with_rows(spec_template(_hour_weighted, axis, style=style), profile)
 
 
-def _hour(data, style: ChartStyle = NORMAL) -> alt.Chart:
+def _hour_weighted(data, axis: ValueAxis, style: ChartStyle = NORMAL) -> alt.Chart:
+    return _hour(data, style, axis)
+
+
+def _weighted_tooltip(axis: ValueAxis) -> list:
+    """The weighted value and the offences behind it (a weighted chart's tooltip shows both)."""
+    if not axis.weighted:
+        return [alt.Tooltip("count:Q", title="Offences", format=",")]
+    return [
+        alt.Tooltip(f"{axis.field}:Q", title=axis.tooltip, format=axis.fmt),
+        alt.Tooltip("count:Q", title="Offences", format=","),
+    ]
+
+
+def _hour(data, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS) -> alt.Chart:
     return (
         alt.Chart(data)
         .mark_bar(stroke="#0b0c0c")
@@ -445,7 +634,7 @@ def _hour(data, style: ChartStyle = NORMAL) -> alt.Chart:
                 if style.scale > 1
                 else alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("count:Q", title="Offences"),
+            y=alt.Y(f"{axis.field}:Q", title=axis.title),
             color=alt.Color(
                 "window:N",
                 title=None,
@@ -455,30 +644,38 @@ def _hour(data, style: ChartStyle = NORMAL) -> alt.Chart:
             strokeWidth=alt.condition("datum.window == '15:00–21:00'", alt.value(1.5), alt.value(0)),
             tooltip=[
                 alt.Tooltip("hour:O", title="Hour"),
-                alt.Tooltip("count:Q", title="Offences", format=","),
+                *_weighted_tooltip(axis),
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
         .properties(
-            title="By hour of day",
-            description="Bar chart of offences by hour of day; bars inside the "
-            "15:00 to 21:00 window are outlined and labelled in the legend.",
+            title="By hour of day" if not axis.weighted else f"{axis.tooltip} by hour of day",
+            description=f"Bar chart of {'offences' if not axis.weighted else axis.title.lower()} by hour of "
+            "day; bars inside the 15:00 to 21:00 window are outlined and labelled in the legend.",
             height=style.h(160),
         )
     )
 
 
-def weekday_chart(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> alt.LayerChart:
+def weekday_chart(
+    profile: pd.DataFrame, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS
+) -> alt.LayerChart:
     """Bars of offences by weekday with the share printed on each bar."""
-    return finish(_weekday(profile, style), style)
+    return finish(_weekday(profile, style, axis), style)
 
 
-def weekday_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL) -> dict:
+def weekday_spec(profile: pd.DataFrame, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS) -> dict:
     """``weekday_chart``'s Vega-Lite spec, from a template built once."""
-    return spec_with_rows(spec_template(_weekday, style=style), profile)
+    if axis == COUNT_AXIS:
+        return spec_with_rows(spec_template(_weekday, style=style), profile)
+    return spec_with_rows(spec_template(_weekday_weighted, axis, style=style), profile)
 
 
-def _weekday(data, style: ChartStyle = NORMAL) -> alt.LayerChart:
+def _weekday_weighted(data, axis: ValueAxis, style: ChartStyle = NORMAL) -> alt.LayerChart:
+    return _weekday(data, style, axis)
+
+
+def _weekday(data, style: ChartStyle = NORMAL, axis: ValueAxis = COUNT_AXIS) -> alt.LayerChart:
     # Three-letter days, upright: full names turned on their side squash the plot.
     base = alt.Chart(data).encode(
         x=alt.X(
@@ -487,12 +684,12 @@ def _weekday(data, style: ChartStyle = NORMAL) -> alt.LayerChart:
             title=None,
             axis=alt.Axis(labelAngle=0, labelExpr="slice(datum.label, 0, 3)"),
         ),
-        y=alt.Y("count:Q", title="Offences"),
+        y=alt.Y(f"{axis.field}:Q", title=axis.title),
     )
     bars = base.mark_bar(color=BAR_COLOUR).encode(
         tooltip=[
             alt.Tooltip("day:N", title="Day"),
-            alt.Tooltip("count:Q", title="Offences", format=","),
+            *_weighted_tooltip(axis),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
         ]
     )
@@ -500,8 +697,9 @@ def _weekday(data, style: ChartStyle = NORMAL) -> alt.LayerChart:
         text=alt.Text("share:Q", format=".0%")
     )
     return alt.layer(bars, text).properties(
-        title="By day of the week",
-        description="Bar chart of offences by weekday with each day's share labelled.",
+        title="By day of the week" if not axis.weighted else f"{axis.tooltip} by day of the week",
+        description=f"Bar chart of {'offences' if not axis.weighted else axis.title.lower()} by weekday with "
+        "each day's share labelled.",
         height=style.h(160),
     )
 

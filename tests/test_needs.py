@@ -308,3 +308,38 @@ def test_the_command_refuses_in_public_mode(tmp_path, monkeypatch, capsys):
     assert cli.main(["needs-assessment", "--out", str(out)]) == 2
     assert needs.PUBLIC_NOTE in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_docx_layout_fits_the_page_as_libreoffice_renders_it():
+    """What rendering the Word draft with LibreOffice showed: A4, tables across the text width in set column
+    widths (names and labels wider, no equal split that breaks words), rows that never split across a page,
+    charts no wider than the text and kept with their captions, and each section on a new page."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    d = _tiny_draft()
+    doc = Document(io.BytesIO(needs.document_bytes(d, ".docx")))
+    sec = doc.sections[0]
+    assert sec.page_width.cm == pytest.approx(21.0, abs=0.01) and sec.page_height.cm == pytest.approx(
+        29.7, abs=0.01
+    )
+    text_width = sec.page_width - sec.left_margin - sec.right_margin
+    findings, ages = doc.tables[0], doc.tables[1]
+    grid = [int(c.get(qn("w:w"))) for c in findings._tbl.tblGrid.findall(qn("w:gridCol"))]
+    twips = text_width / 635  # EMU → twentieths of a point
+    assert sum(grid) == pytest.approx(twips, rel=0.01)
+    weights = needs.FINDING_WEIGHTS
+    assert [g / sum(grid) for g in grid] == pytest.approx([w / sum(weights) for w in weights], rel=0.01)
+    age_grid = [int(c.get(qn("w:w"))) for c in ages._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert age_grid[0] > age_grid[1]  # names wider than the figures (needs.table_weights)
+    for table in doc.tables:
+        for row in table.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+    assert findings.rows[1].cells[0].paragraphs[0].runs[0].font.size.pt == needs.TABLE_TEXT_PT
+    assert doc.inline_shapes[0].width <= text_width
+    picture = next(p for p in doc.paragraphs if p._p.xpath(".//w:drawing"))
+    assert picture.paragraph_format.keep_with_next
+    starts = [p for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert [bool(p.paragraph_format.page_break_before) for p in starts] == [False] + [True] * (
+        len(starts) - 1
+    )

@@ -163,8 +163,10 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     )
     # The place test (point in polygon, else the LSOA) was done once per record when the cube was built.
     selected = hs.cube_mask(cube, f, offences=tuple(offences), place=place)
+    # The heatmap and profiles under the measure chosen (counts, or each cell's sum of weights).
+    charts = tp.time_charts(cube, selected, cache.tasking_time_bins(ROOT, extract), weighting)
     counts = tp.cube_time_counts(cube, selected, cache.tasking_time_bins(ROOT, extract))
-    grid = tp.time_grid(counts)
+    grid = charts.grid  # the headline counts offences: its busiest hour is by count
     inside, known, share = tp.time_window_share(counts)
     record_set = cache.records(ROOT, extract)
     sim = record_set.source == "simulated"
@@ -192,7 +194,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             provenance=recs,
         )
     where = places[place] if place is not None else "the selection"
-    hours, days = tp.hour_profile(grid), tp.weekday_profile(grid)
+    shown_recs = charts.provenance(recs)
     st.caption(
         hs.describe(f, offences, hs.serious_violence_offences(cube))
         + (f"; {places[place]}" if place is not None else "")
@@ -215,7 +217,8 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             st.caption(
                 (values.reason + " " if values.frame is None else "")
                 + f"The share of the {harm.measure(weighting).short} between 15:00 and 21:00, of the offences "
-                f"with a known time. The figures below, the heatmap and the profiles are {harm.COUNT_ONLY}."
+                f"with a known time. The three figures below are {harm.COUNT_ONLY}; the heatmap and the "
+                "profiles are weighted."
             )
     m1.metric(
         f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
@@ -254,46 +257,29 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
             else "The SNA reference figure is not defined in the strategy's data."
         )
 
-    with frame.friendly_errors("The heatmap"):
-        exports.show_chart(
-            tp.heatmap_spec(grid, style=present.chart_style()),
-            "Offences by hour and day",
-            key="tp_heat",
-            provenance=recs,
-        )
-    if known:
-        day, hour, count = tp.peak(grid)
-        shown_count = f"{count:,}"
+    heat_spec, hour_spec, day_spec = charts.specs(present.chart_style())
+    if charts.weighted or charts.note:
+        # What the weighted charts leave out, or why they count; and that a weighted sum is not a count.
         st.caption(
-            f"Busiest hour: **{day} {hour:02d}:00–{hour:02d}:59** ({shown_count} offences, "
-            f"{recs.kind_label().lower()})."
+            " ".join(x for x in (charts.note, harm.CHANGE_NOTE_SHORT + "." if charts.weighted else "") if x)
         )
+    with frame.friendly_errors("The heatmap"):
+        exports.show_chart(heat_spec, charts.title, key="tp_heat", provenance=shown_recs)
+    if known:
+        st.caption(charts.peak_text(recs.kind_label().lower()))
 
     a, b = st.columns(2)
+    by = charts.axis.tooltip if charts.weighted else "Offences"
     with a, frame.friendly_errors("The hour profile"):
-        exports.show_chart(
-            tp.hour_spec(hours, style=present.chart_style()),
-            "Offences by hour",
-            key="tp_hour",
-            provenance=recs,
-        )
+        exports.show_chart(hour_spec, f"{by} by hour", key="tp_hour", provenance=shown_recs)
     with b, frame.friendly_errors("The weekday profile"):
-        exports.show_chart(
-            tp.weekday_spec(days, style=present.chart_style()),
-            "Offences by weekday",
-            key="tp_day",
-            provenance=recs,
-        )
+        exports.show_chart(day_spec, f"{by} by weekday", key="tp_day", provenance=shown_recs)
     exports.table_downloads(
-        {
-            "Hour by day": tp.for_download(grid),
-            "By hour": tp.for_download(hours),
-            "By weekday": tp.for_download(days),
-        },
-        "Offences by hour and day",
+        charts.downloads(),
+        charts.title,
         key="tp_grid",
         label="Hour × day table",
-        provenance=recs,
+        provenance=shown_recs,
     )
 
 
