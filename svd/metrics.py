@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from svd.config import borough as chosen_borough
 from svd.config import definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 from svd.provenance import Provenance
+from svd.reference import Reference, current, kept
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Metric:
     simulation_fixes_short: str | None = None  # the same in a few words, for a tile
 
 
-@cache
-def _read(path: Path) -> tuple[Metric, ...]:
+@kept
+def _read(ref: Reference, path: Path) -> tuple[Metric, ...]:
     raw = json.loads(path.read_text(encoding="utf-8"))["metrics"]
     return tuple(
         Metric(
@@ -67,7 +67,7 @@ def _read(path: Path) -> tuple[Metric, ...]:
 
 def load_metrics(path: Path | None = None) -> dict[str, Metric]:
     """The registry, keyed by metric id, in registry order."""
-    return {m.id: m for m in _read((path or definitions_dir() / "metrics.json").resolve())}
+    return {m.id: m for m in _read(current(), (path or definitions_dir() / "metrics.json").resolve())}
 
 
 def metric(metric_id: str) -> Metric:
