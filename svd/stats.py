@@ -910,8 +910,8 @@ def getis_ord(gdf, value_col: str, graph=None, alpha: float = 0.05) -> pd.DataFr
     permutation: ``gi_star_exact``), ``q`` (Benjamini–Hochberg across all areas) and ``label``
     ("Hot spot (FDR 5%)", "Cold spot (FDR 5%)" where q ≤ ``alpha``, else "Not significant"). The p-values
     are exact, so the labels cannot change with a random seed. The graph comes from
-    ``contiguity_graph(gdf)`` (cached per geometry set) unless ``graph`` is given; a given graph must have
-    one node per row of gdf, in row order, and binary weights.
+    ``contiguity_graph(gdf)`` (kept per geometry set in the active svd.reference store) unless ``graph`` is
+    given; a given graph must have one node per row of gdf, in row order, and binary weights.
     """
     if len(gdf) < 3:
         raise ValueError("Gi* needs at least three areas")
