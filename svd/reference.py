@@ -33,16 +33,27 @@ class Reference:
     """Reference data and definitions, each built once by ``get`` and held until ``clear``.
 
     Values are shared between callers (and, in the dashboard, between sessions): callers must not change them
-    in place (the ``svd`` loaders hand out copies). Thread-safe: one build per key at a time.
+    in place (the ``svd`` loaders hand out copies). Thread-safe: one build per key at a time, and a value held is never kept waiting by another key's build.
     """
 
     def __init__(self) -> None:
         # Kind (a key's first element) → its keys and values, least recently used first.
         self._items: dict[Hashable, OrderedDict] = {}
-        # One re-entrant lock: a build may ask for other keys (the priority places need the LSOAs), and builds
-        # are short (well under a second), so serialising them costs less than the bookkeeping of one per key.
-        self._lock = threading.RLock()
+        # A short lock for the dictionaries, and one lock per key being built: a session finding a value held
+        # never waits for another session's build, and two sessions asking for the same key build it once. A
+        # build may ask for other keys (the priority places need the LSOAs); the keys depend on each other
+        # without cycles, so the per-key locks cannot deadlock.
+        self._lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
+        self._generation = 0  # counts clear(): a value read before a clear is not kept after it
         self._previous: list[weakref.ref | None] = []
+
+    def _held(self, key: tuple) -> tuple[bool, object]:
+        kind = self._items.get(key[0])
+        if kind is not None and key in kind:
+            kind.move_to_end(key)
+            return True, kind[key]
+        return False, None
 
     def get(self, key: tuple, build: Callable[[], T], most: int | None = None) -> T:
         """The value held under ``key``, built by ``build()`` the first time it is asked for.
@@ -52,20 +63,34 @@ class Reference:
         users choose (chart titles, filtered area sets), never for the reference files themselves.
         """
         with self._lock:
-            kind = self._items.setdefault(key[0], OrderedDict())
-            if key in kind:
-                kind.move_to_end(key)
-                return kind[key]
-            value = build()
-            kind[key] = value
-            while most is not None and len(kind) > most:
-                kind.popitem(last=False)
+            found, value = self._held(key)
+            if found:
+                return value  # type: ignore[return-value]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                found, value = self._held(key)  # built by another thread while this one waited
+                if found:
+                    return value  # type: ignore[return-value]
+                generation = self._generation
+            try:
+                value = build()
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+            with self._lock:
+                if generation == self._generation:
+                    kind = self._items.setdefault(key[0], OrderedDict())
+                    kind[key] = value
+                    while most is not None and len(kind) > most:
+                        kind.popitem(last=False)
             return value
 
     def clear(self) -> None:
         """Forget everything held: the next ``get`` of each key reads afresh."""
         with self._lock:
             self._items.clear()
+            self._generation += 1
 
     def keys(self) -> list[tuple]:
         """The keys held now (for tests)."""

@@ -210,6 +210,42 @@ def test_a_store_keeps_each_value_until_cleared():
     assert len(calls) == 2  # read afresh after clear
 
 
+def test_sessions_build_a_key_once_and_a_held_value_never_waits_for_another_build():
+    import threading
+    import time
+
+    store, calls, started = Reference(), [], threading.Event()
+    store.get(("held", 1), lambda: "ready")
+
+    def slow():
+        calls.append(1)
+        started.set()
+        time.sleep(2.0)
+        return "slow"
+
+    threads = [threading.Thread(target=store.get, args=(("slow", 1), slow)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    started.wait(5)
+    t0 = time.perf_counter()
+    assert store.get(("held", 1), lambda: "again") == "ready"
+    assert time.perf_counter() - t0 < 1.0  # not kept waiting by the slow build (2 s)
+    for t in threads:
+        t.join()
+    assert calls == [1] and store.get(("slow", 1), slow) == "slow"
+
+
+def test_a_value_read_before_a_clear_is_not_kept_after_it():
+    store = Reference()
+
+    def build():
+        store.clear()  # e.g. the Data page's "Reload the data" while a page was reading
+        return "stale"
+
+    assert store.get(("kind", 1), build) == "stale"
+    assert ("kind", 1) not in store
+
+
 def test_a_bounded_kind_lets_the_least_recently_used_go():
     store = Reference()
     for i in range(3):
