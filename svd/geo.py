@@ -113,7 +113,7 @@ def _lookup(ref: Reference, root: Path, code: str) -> pd.DataFrame:
         from svd import london
 
         # The GLA's best-fit lookup (2022 wards, as the MPS ward files).
-        return london.gla_lookup(ref, root, code)[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]]
+        return london.gla_lookup(root, code)[["lsoa_code", "lsoa_name", "ward_code", "ward_name"]]
     raw = pd.read_csv(root / _file(code, "lookup_file"), dtype=str)
     # The lookup carries 2025 ward codes; SOURCES.md notes they are identical to the 19 2022 wards.
     out = raw.rename(
