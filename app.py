@@ -97,6 +97,9 @@ pages = {
 }
 pages = access.allowed_pages(pages, role)  # a page the role may not open is neither offered nor opened
 page = st.navigation(pages)
+st.session_state["svd_page_title"] = (
+    page.title
+)  # pages' plain sentences name the page (ui.frame.records_notice)
 page.run()
 share.link_control(link_slot)
 present.page_nav([p for section in pages.values() for p in section], page)

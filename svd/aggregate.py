@@ -115,6 +115,11 @@ class Periods:
         return None
 
 
+def span_label(months: pd.DatetimeIndex) -> str:
+    """'Apr 2025 to Mar 2026' from the first to the last of ``months`` ('Mar 2026' for one month)."""
+    return _span_label(pd.DatetimeIndex(months).sort_values())
+
+
 def _span_label(months: pd.DatetimeIndex) -> str:
     if months[0] == months[-1]:
         return f"{months[0]:%b %Y}"

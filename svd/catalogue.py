@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from svd.config import data_dir as default_data_dir
 from svd.config import definitions_dir
+from svd.reference import Reference, current, kept
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class DatasetCheck:
         return not self.problems
 
 
-@cache
-def _read_catalogue(path: Path) -> dict:
+@kept
+def _read_catalogue(ref: Reference, path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -58,7 +58,7 @@ def load_catalogue(path: Path | None = None) -> list[Dataset]:
     borough's own files, e.g. Barking and Dagenham's boundaries) is left out for every other borough."""
     from svd.config import borough
 
-    raw = _read_catalogue((path or definitions_dir() / "catalogue.json").resolve())
+    raw = _read_catalogue(current(), (path or definitions_dir() / "catalogue.json").resolve())
     code = borough().code
     return [
         Dataset(
@@ -82,7 +82,9 @@ def load_catalogue(path: Path | None = None) -> list[Dataset]:
 
 def attribution_lines(path: Path | None = None) -> list[str]:
     """The attribution statements the dashboard must show (as SOURCES.md gives them)."""
-    return list(_read_catalogue((path or definitions_dir() / "catalogue.json").resolve())["attribution"])
+    return list(
+        _read_catalogue(current(), (path or definitions_dir() / "catalogue.json").resolve())["attribution"]
+    )
 
 
 def _dbf_table(file: Path) -> tuple[list[str], list[list[str]]]:

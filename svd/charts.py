@@ -7,7 +7,6 @@ and gaps carry text, and the palette is colour-blind safe (Okabe-Ito; viridis fo
 
 from __future__ import annotations
 
-import functools
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -180,14 +179,26 @@ ROWS = "rows"
 
 def spec_template(build: Callable[..., alt.TopLevelMixin], *args, style: ChartStyle = NORMAL) -> dict:
     """``finish(build(alt.NamedData(ROWS), *args, style), style)`` as an unvalidated Vega-Lite spec, built once
-    per ``args``, style and altair theme (both baked into the spec). Its own fixed datasets are Arrow tables.
+    per ``args``, style and altair theme (both baked into the spec) and kept in the active
+    ``svd.reference.Reference`` (none: built afresh). Its own fixed datasets are Arrow tables.
 
     The result is shared: never change it in place (``spec_with_rows`` makes a new top-level dict).
     """
-    return _spec_template(build, args, style, alt.theme.active)
+    from svd.reference import current
+
+    theme = alt.theme.active
+    return current().get(
+        ("svd.charts.spec_template", build, args, style, theme),
+        lambda: _spec_template(build, args, style, theme),
+        most=TEMPLATES_KEPT,
+    )
 
 
-@functools.lru_cache(maxsize=128)
+# Templates kept in the active svd.reference.Reference (the titles in ``args`` follow the filters, so they are
+# bounded: the least recently used leave first).
+TEMPLATES_KEPT = 128
+
+
 def _spec_template(
     build: Callable[..., alt.TopLevelMixin], args: tuple, style: ChartStyle, theme: str
 ) -> dict:

@@ -555,8 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from svd.reference import Reference
+
     try:
-        return int(args.func(args))
+        # One store of reference data and definitions for the command (each file read once), emptied at its end.
+        with Reference():
+            return int(args.func(args))
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 — a command-line user gets a sentence, not a traceback

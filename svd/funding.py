@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from svd.config import borough_definitions_dir
+from svd.reference import Reference, current, kept
 
 COLUMNS = ["fund", "fund_source", "description", "year", "item", "amount_gbp"]
 YEARS = ("2022/23", "2023/24")
@@ -32,8 +32,8 @@ def _pence(text: str) -> int:
     return int(d * 100)
 
 
-@cache
-def _read(path: Path) -> pd.DataFrame:
+@kept
+def _read(ref: Reference, path: Path) -> pd.DataFrame:
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     if list(raw.columns) != COLUMNS:
         raise ValueError(f"{path}: columns must be exactly {COLUMNS}, found {list(raw.columns)}")
@@ -67,7 +67,7 @@ def available() -> bool:
 def load_funding(path: Path | str | None = None) -> pd.DataFrame:
     """The funding line items: fund, fund_source, description, year, item, amount_gbp, amount_pence."""
     p = Path(path) if path else funding_path()
-    return _read(p.resolve()).copy()
+    return _read(current(), p.resolve()).copy()
 
 
 def totals(df: pd.DataFrame) -> pd.DataFrame:

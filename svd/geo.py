@@ -1,14 +1,14 @@
 """Boundaries, the LSOA→ward lookup, places, point-in-polygon assignment and compact GeoJSON map layers.
 
 Display CRS is EPSG:4326; every distance, buffer and area is computed in British National Grid (EPSG:27700).
-Loaders read the reference files under ``svd.config.data_dir()`` (or an explicit ``data_dir``), are cached per
-resolved path, and return copies so a caller cannot alter the cache. LSOAs are placed in wards with the ONS
+Loaders read the reference files under ``svd.config.data_dir()`` (or an explicit ``data_dir``), keep what they
+read in the caller's ``svd.reference.Reference`` (none: read afresh), keyed by resolved path and borough, and
+return copies so a caller cannot alter what is kept. LSOAs are placed in wards with the ONS
 best-fit lookup, never by polygon overlay (LSOAs do not nest exactly in the generalised ward polygons).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from pathlib import Path
@@ -20,6 +20,7 @@ import shapely
 import shapely.geometry
 
 from svd import config
+from svd.reference import Reference, current, kept
 
 DISPLAY_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:27700"
@@ -48,7 +49,7 @@ _AREA_COLUMNS = ["lsoa_code", "lsoa_name", "ward_code", "ward_name"]
 
 
 def _resolve(data_dir: Path | None) -> Path:
-    """The data directory as an absolute path (the cache key)."""
+    """The data directory as an absolute path (part of every key kept)."""
     return Path(data_dir if data_dir is not None else config.data_dir()).expanduser().resolve()
 
 
@@ -57,7 +58,7 @@ def _default_definitions() -> Path:
 
 
 def _code() -> str:
-    """The partnership's borough code: part of every cache key below, so switching borough reads afresh."""
+    """The partnership's borough code: part of every key kept below, so switching borough reads afresh."""
     return config.borough().code
 
 
@@ -88,8 +89,8 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------------------------- boundaries
 
 
-@functools.cache
-def _wards(root: Path, code: str) -> gpd.GeoDataFrame:
+@kept
+def _wards(ref: Reference, root: Path, code: str) -> gpd.GeoDataFrame:
     if _file(code, "wards_file") is None:
         from svd import london
 
@@ -103,11 +104,11 @@ def _wards(root: Path, code: str) -> gpd.GeoDataFrame:
 
 def wards(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The borough's May-2022 wards (19 in Barking and Dagenham): ward_code, ward_name, geometry (EPSG:4326)."""
-    return _wards(_resolve(data_dir), _code()).copy()
+    return _wards(current(), _resolve(data_dir), _code()).copy()
 
 
-@functools.cache
-def _lookup(root: Path, code: str) -> pd.DataFrame:
+@kept
+def _lookup(ref: Reference, root: Path, code: str) -> pd.DataFrame:
     if _file(code, "lookup_file") is None:
         from svd import london
 
@@ -129,11 +130,11 @@ def _lookup(root: Path, code: str) -> pd.DataFrame:
 
 def lsoa_ward_lookup(data_dir: Path | None = None) -> pd.DataFrame:
     """The ONS best-fit LSOA 2021 → ward lookup: lsoa_code, lsoa_name, ward_code, ward_name."""
-    return _lookup(_resolve(data_dir), _code()).copy()
+    return _lookup(current(), _resolve(data_dir), _code()).copy()
 
 
-@functools.cache
-def _lsoas(root: Path, code: str) -> gpd.GeoDataFrame:
+@kept
+def _lsoas(ref: Reference, root: Path, code: str) -> gpd.GeoDataFrame:
     if _file(code, "lsoas_file") is None:
         from svd import london
 
@@ -145,7 +146,7 @@ def _lsoas(root: Path, code: str) -> gpd.GeoDataFrame:
     shapes = raw.rename(columns={"lsoa21cd": "lsoa_code", "lsoa21nm": "lsoa_name", "msoa21cd": "msoa_code"})[
         ["lsoa_code", "lsoa_name", "msoa_code", "geometry"]
     ]
-    lookup = _lookup(root, code)[["lsoa_code", "ward_code", "ward_name"]]
+    lookup = _lookup(ref, root, code)[["lsoa_code", "ward_code", "ward_name"]]
     out = shapes.merge(lookup, on="lsoa_code", how="left", validate="one_to_one")
     out = out[["lsoa_code", "lsoa_name", "msoa_code", "ward_code", "ward_name", "geometry"]]
     return (
@@ -158,13 +159,13 @@ def _lsoas(root: Path, code: str) -> gpd.GeoDataFrame:
 def lsoas(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The borough's 2021 LSOAs (115 in Barking and Dagenham) with msoa_code and their best-fit ward (from the
     lookup, not overlay)."""
-    return _lsoas(_resolve(data_dir), _code()).copy()
+    return _lsoas(current(), _resolve(data_dir), _code()).copy()
 
 
-@functools.cache
-def _borough(root: Path, code: str) -> gpd.GeoDataFrame:
+@kept
+def _borough(ref: Reference, root: Path, code: str) -> gpd.GeoDataFrame:
     if _file(code, "outline_file") is None:
-        london = _london(root)
+        london = _london(ref, root)
         return london[london["borough_code"] == code].reset_index(drop=True)
     raw = _read_geo(root / _file(code, "outline_file"))
     out = raw.rename(columns={"LAD22CD": "borough_code", "LAD22NM": "borough_name"})
@@ -176,11 +177,11 @@ def _borough(root: Path, code: str) -> gpd.GeoDataFrame:
 
 def borough_outline(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The borough outline: one row, borough_code, borough_name, geometry."""
-    return _borough(_resolve(data_dir), _code()).copy()
+    return _borough(current(), _resolve(data_dir), _code()).copy()
 
 
-@functools.cache
-def _london(root: Path) -> gpd.GeoDataFrame:
+@kept
+def _london(ref: Reference, root: Path) -> gpd.GeoDataFrame:
     raw = _read_geo(root / LONDON_FILE)
     out = raw.rename(columns={"LAD22CD": "borough_code", "LAD22NM": "borough_name"})
     return (
@@ -190,7 +191,7 @@ def _london(root: Path) -> gpd.GeoDataFrame:
 
 def london_boroughs(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """The 33 London local authorities: borough_code, borough_name, geometry."""
-    return _london(_resolve(data_dir)).copy()
+    return _london(current(), _resolve(data_dir)).copy()
 
 
 def area_km2(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
@@ -229,8 +230,8 @@ def _read_places(path: Path) -> pd.DataFrame:
     return raw
 
 
-@functools.cache
-def _places(root: Path, code: str) -> gpd.GeoDataFrame:
+@kept
+def _places(ref: Reference, root: Path, code: str) -> gpd.GeoDataFrame:
     if _file(code, "places_file") is None:
         # No places (stations and parks) are defined for this borough: none are drawn.
         return no_places()
@@ -270,7 +271,7 @@ def no_places() -> gpd.GeoDataFrame:
 
 def places(data_dir: Path | None = None) -> gpd.GeoDataFrame:
     """Stations and parks: place_type, name, ward_code, ward_name, in_borough, approximate, source, geometry."""
-    return _places(_resolve(data_dir), _code()).copy()
+    return _places(current(), _resolve(data_dir), _code()).copy()
 
 
 def load_place_definitions(path: Path | None = None) -> list[dict]:
@@ -321,8 +322,8 @@ def _describe(d: dict) -> str:
     return f"{head} {note}".strip()
 
 
-@functools.cache
-def _priority_places(root: Path, definitions: Path, code: str) -> gpd.GeoDataFrame:
+@kept
+def _priority_places(ref: Reference, root: Path, definitions: Path, code: str) -> gpd.GeoDataFrame:
     defs = load_place_definitions(definitions)
     if not defs:
         cols = ["place_id", "name", "kind", "method", "definition"]
@@ -331,12 +332,12 @@ def _priority_places(root: Path, definitions: Path, code: str) -> gpd.GeoDataFra
         )
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=DISPLAY_CRS), crs=DISPLAY_CRS)
     try:
-        pts = _places(root, code)
+        pts = _places(ref, root, code)
     except PlacesUnavailable as exc:
         # Places defined by a station or park cannot be located; the others (wards, LSOAs) still can.
         pts, unavailable = None, str(exc)
-    lsoa_m = _lsoas(root, code).to_crs(METRIC_CRS)
-    outline = _borough(root, code).to_crs(METRIC_CRS).geometry.union_all()
+    lsoa_m = _lsoas(ref, root, code).to_crs(METRIC_CRS)
+    outline = _borough(ref, root, code).to_crs(METRIC_CRS).geometry.union_all()
     rows = []
     for d in defs:
         p = d["parameters"]
@@ -389,14 +390,14 @@ def priority_places(data_dir: Path | None = None, definitions: Path | None = Non
     (EPSG:4326). A place that cannot be located has an empty geometry.
     """
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
-    return _priority_places(_resolve(data_dir), defs, _code()).copy()
+    return _priority_places(current(), _resolve(data_dir), defs, _code()).copy()
 
 
-@functools.cache
-def _place_lsoas(root: Path, definitions: Path, code: str) -> pd.DataFrame:
+@kept
+def _place_lsoas(ref: Reference, root: Path, definitions: Path, code: str) -> pd.DataFrame:
     defs = {d["id"]: d for d in load_place_definitions(definitions)}
-    pp = _priority_places(root, definitions, code).to_crs(METRIC_CRS)
-    ls = _lsoas(root, code).to_crs(METRIC_CRS)
+    pp = _priority_places(ref, root, definitions, code).to_crs(METRIC_CRS)
+    ls = _lsoas(ref, root, code).to_crs(METRIC_CRS)
     parts = []
     # Places made of whole LSOAs cover exactly those LSOAs (share 1); overlaying the union with the LSOAs
     # would only add floating-point slivers along the shared edges.
@@ -430,7 +431,7 @@ def _place_lsoas(root: Path, definitions: Path, code: str) -> pd.DataFrame:
 def place_lsoas(data_dir: Path | None = None, definitions: Path | None = None) -> pd.DataFrame:
     """For each place, the LSOAs it covers: place_id, lsoa_code, share of the LSOA's area inside the place."""
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
-    return _place_lsoas(_resolve(data_dir), defs, _code()).copy()
+    return _place_lsoas(current(), _resolve(data_dir), defs, _code()).copy()
 
 
 def places_for_lsoas(
@@ -487,12 +488,12 @@ def area_display_names(
     """
     if level not in ("ward", "lsoa"):
         raise ValueError(f"unknown level {level!r}; expected 'ward' or 'lsoa'")
-    root = _resolve(data_dir)
+    root, ref = _resolve(data_dir), current()
     defs = Path(definitions).resolve() if definitions is not None else _default_definitions()
     code = _code()
-    ls = _lsoas(root, code)
-    pp = _priority_places(root, defs, code)
-    shares = _place_lsoas(root, defs, code).merge(
+    ls = _lsoas(ref, root, code)
+    pp = _priority_places(ref, root, defs, code)
+    shares = _place_lsoas(ref, root, defs, code).merge(
         pp.loc[pp["kind"] == "priority", ["place_id", "name"]], on="place_id"
     )
     if level == "lsoa":
@@ -501,7 +502,7 @@ def area_display_names(
         )
         cover = shares.rename(columns={"lsoa_code": "area_code"})[["area_code", "name", "share"]]
     else:
-        wd = _wards(root, code)
+        wd = _wards(ref, root, code)
         areas = wd[["ward_code", "ward_name"]].set_axis(["area_code", "name"], axis=1).assign(ward_name=None)
         # A ward's share of a place: the covered area of its best-fit LSOAs over the area of those LSOAs.
         size = ls[["lsoa_code", "ward_code"]].assign(m2=ls.to_crs(METRIC_CRS).area.to_numpy())
@@ -536,9 +537,9 @@ def area_display_names(
 # --------------------------------------------------------------------------------------- point-in-polygon
 
 
-@functools.cache
-def _lsoa_index(root: Path, code: str) -> tuple[shapely.STRtree, np.ndarray]:
-    ls = _lsoas(root, code)
+@kept
+def _lsoa_index(ref: Reference, root: Path, code: str) -> tuple[shapely.STRtree, np.ndarray]:
+    ls = _lsoas(ref, root, code)
     geoms = ls.geometry.values
     shapely.prepare(geoms)
     return shapely.STRtree(geoms), ls[_AREA_COLUMNS].to_numpy(dtype=object)
@@ -555,7 +556,7 @@ def assign_areas(
     missing = [c for c in (lon, lat) if c not in df.columns]
     if missing:
         raise ValueError(f"assign_areas: column(s) {missing} not in frame")
-    tree, attrs = _lsoa_index(_resolve(data_dir), _code())
+    tree, attrs = _lsoa_index(current(), _resolve(data_dir), _code())
     x = pd.to_numeric(df[lon], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(df[lat], errors="coerce").to_numpy(dtype=float)
     valid = np.isfinite(x) & np.isfinite(y)
@@ -581,24 +582,24 @@ def assign_areas(
 # ---------------------------------------------------------------------------------------------- GeoJSON
 
 
-def _layer_frame(name: str, root: Path, code: str) -> tuple[gpd.GeoDataFrame, bool]:
+def _layer_frame(ref: Reference, name: str, root: Path, code: str) -> tuple[gpd.GeoDataFrame, bool]:
     """The frame behind a map layer and whether it is a coverage (polygons sharing edges)."""
     if name == "wards":
-        return _wards(root, code), True
+        return _wards(ref, root, code), True
     if name == "lsoas":
         # ward_code only (no ward_name): the layer has to stay small, and names join on the code.
-        return _lsoas(root, code)[["lsoa_code", "lsoa_name", "ward_code", "geometry"]], True
+        return _lsoas(ref, root, code)[["lsoa_code", "lsoa_name", "ward_code", "geometry"]], True
     if name == "borough":
-        return _borough(root, code), False
+        return _borough(ref, root, code), False
     if name == "london":
-        return _london(root), True
-    pp = _priority_places(root, _default_definitions(), code)
+        return _london(ref, root), True
+    pp = _priority_places(ref, root, _default_definitions(), code)
     return pp[~pp.geometry.is_empty][["place_id", "name", "kind", "approximate", "geometry"]], False
 
 
-@functools.cache
-def _layer_text(name: str, root: Path, code: str) -> str:
-    gdf, coverage = _layer_frame(name, root, code)
+@kept
+def _layer_text(ref: Reference, name: str, root: Path, code: str) -> str:
+    gdf, coverage = _layer_frame(ref, name, root, code)
     metric = gdf.to_crs(METRIC_CRS)
     if coverage:
         # Coverage simplification moves each shared edge once, so neighbours keep a common border.
@@ -628,4 +629,4 @@ def layer_geojson(name: str, data_dir: Path | None = None) -> dict:
     """
     if name not in LAYERS:
         raise ValueError(f"unknown layer {name!r}; expected one of {LAYERS}")
-    return json.loads(_layer_text(name, _resolve(data_dir), _code()))
+    return json.loads(_layer_text(current(), name, _resolve(data_dir), _code()))

@@ -16,7 +16,6 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from svd import aggregate as agg
 from svd import provenance as prov
 from svd.config import definitions_dir
 from svd.provenance import Provenance
+from svd.reference import Reference, current, kept
 
 MEASURES: tuple[str, ...] = ("count", "harm_css", "harm_cchi", "cost")
 WEIGHTED: tuple[str, ...] = MEASURES[1:]
@@ -66,13 +66,13 @@ class Measure:
     poisson: bool  # True only for the plain count: the one total the count change tests apply to
 
 
-@cache
-def _read_json(path: Path) -> dict:
+@kept
+def _read_json(ref: Reference, path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@cache
-def _read_csv(path: Path) -> pd.DataFrame:
+@kept
+def _read_csv(ref: Reference, path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return df.assign(value=pd.to_numeric(df["value"].replace("", np.nan), errors="raise"))
 
@@ -83,7 +83,7 @@ def _measures_path(path: Path | str | None) -> Path:
 
 def load_measures(path: Path | str | None = None) -> dict[str, Measure]:
     """The measures by id, in ``MEASURES`` order."""
-    raw = _read_json(_measures_path(path))["measures"]
+    raw = _read_json(current(), _measures_path(path))["measures"]
     out = {m["id"]: Measure(**m) for m in raw}
     return {k: out[k] for k in MEASURES}
 
@@ -107,7 +107,7 @@ def offered() -> tuple[list[str], list[str]]:
 
 def deflator(path: Path | str | None = None) -> dict:
     """The deflator the unit costs are uprated with: name, from_year, to_year, factor (None until verified)."""
-    return dict(_read_json(_measures_path(path))["deflator"])
+    return dict(_read_json(current(), _measures_path(path))["deflator"])
 
 
 def price_basis() -> str:
@@ -120,7 +120,7 @@ def price_basis() -> str:
 
 def load_weights(path: Path | str | None = None) -> pd.DataFrame:
     """The weights catalogue: one row per (kind, category, measure); ``value`` NaN where none was published."""
-    return _read_csv(Path(path or definitions_dir() / "harm_weights.csv").resolve()).copy()
+    return _read_csv(current(), Path(path or definitions_dir() / "harm_weights.csv").resolve()).copy()
 
 
 def weights(measure_id: str, kind: str = "mps") -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from svd.config import borough as chosen_borough
 from svd.config import definitions_dir
 from svd.incidents import SERIOUS_VIOLENCE_OFFENCES
 from svd.provenance import Provenance
+from svd.reference import Reference, current, kept
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Metric:
     simulation_fixes_short: str | None = None  # the same in a few words, for a tile
 
 
-@cache
-def _read(path: Path) -> tuple[Metric, ...]:
+@kept
+def _read(ref: Reference, path: Path) -> tuple[Metric, ...]:
     raw = json.loads(path.read_text(encoding="utf-8"))["metrics"]
     return tuple(
         Metric(
@@ -67,7 +67,7 @@ def _read(path: Path) -> tuple[Metric, ...]:
 
 def load_metrics(path: Path | None = None) -> dict[str, Metric]:
     """The registry, keyed by metric id, in registry order."""
-    return {m.id: m for m in _read((path or definitions_dir() / "metrics.json").resolve())}
+    return {m.id: m for m in _read(current(), (path or definitions_dir() / "metrics.json").resolve())}
 
 
 def metric(metric_id: str) -> Metric:
@@ -272,6 +272,43 @@ def covered_months(records: pd.DataFrame) -> pd.DatetimeIndex:
     return months
 
 
+def coverage_note(
+    records: pd.DataFrame, periods: agg.Periods | None, source: str = "The extract", page: str = "This page"
+) -> str | None:
+    """A plain sentence when the records do not cover the chosen months and the same months a year earlier
+    (``covered_months``): how many complete months they cover and what ``page`` needs; None when they do.
+
+    E.g. "The extract covers 0 complete months (May 2024 is left out as partial: its last offence is on
+    18 May 2024); the Overview page needs Apr 2025 to Mar 2026 and, to compare them, Apr 2024 to Mar 2025, so
+    its record-level figures are incomplete and not compared."
+    """
+    covered = covered_months(records)
+    if periods is None:
+        if len(covered):
+            periods = agg.latest_periods(covered)
+        else:
+            months = pd.DatetimeIndex(records["month"].dropna().unique())
+            if not len(months):
+                return f"{source} has no records with a month; {page[:1].lower() + page[1:]} has no record-level figures."
+            periods = agg.latest_periods(months)
+    if periods.problem(covered) is None:
+        return None
+    n = len(covered)
+    text = f"{source} covers {n} complete month{'' if n == 1 else 's'}"
+    if n:
+        text += f" ({agg.span_label(covered)})"
+    months = pd.DatetimeIndex(records["month"].dropna().unique()).sort_values()
+    if len(months) and (not n or months[-1] > covered[-1]):
+        last = pd.to_datetime(records["offence_date"], errors="coerce").max()
+        text += f"; {months[-1]:%b %Y} is left out as partial" + (
+            f" (its last offence is on {last:%-d %b %Y})" if pd.notna(last) else ""
+        )
+    return (
+        f"{text}. {page} needs {periods.label} and, to compare them, {periods.previous_label}, so its "
+        "record-level figures are incomplete and not compared."
+    )
+
+
 def monthly_record_counts(records: pd.DataFrame, mask: np.ndarray) -> pd.Series:
     """Records where ``mask`` is True, by month (index: month)."""
     return records.loc[mask, "month"].value_counts().sort_index()
@@ -323,8 +360,10 @@ def records_figure(
     from svd.stats import change_test, monthly_window
 
     periods = periods or agg.latest_periods(records["month"])
-    span = records["month"] if available is None else available
-    note = periods.problem(pd.date_range(span.min(), span.max(), freq="MS"), "the record-level data")
+    span = pd.DatetimeIndex(records["month"] if available is None else available).dropna()
+    # No month at all (an extract of a few rows in one partial month): every chosen month is missing.
+    months = pd.date_range(span.min(), span.max(), freq="MS") if len(span) else pd.DatetimeIndex([])
+    note = periods.problem(months, "the record-level data")
     month = records["month"]
     in_cur, in_prev = (month.isin(periods.current).to_numpy(), month.isin(periods.previous).to_numpy())
     # The months the record set covers: a window month with no record at all in the set, or a partial latest

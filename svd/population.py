@@ -17,7 +17,6 @@ table. ``reconciliation()`` reports the difference.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from svd import config
+from svd.reference import Reference, current, kept
 
 LSOA_FILE = "population/census2021_age_lsoa_barking_dagenham.csv"
 BOROUGHS_FILE = "population/census2021_age_london_boroughs.csv"
@@ -88,8 +88,8 @@ def has_age_bands(frame: pd.DataFrame) -> bool:
     return bool(len(frame)) and bool(frame[BAND_COLUMNS].notna().all().all())
 
 
-@functools.cache
-def _lsoa(root: Path, code: str) -> pd.DataFrame:
+@kept
+def _lsoa(ref: Reference, root: Path, code: str) -> pd.DataFrame:
     own = config.borough_files(code).get("lsoa_population_file")
     if own is None:
         return _lsoa_london(root, code)
@@ -112,19 +112,19 @@ def lsoa_population(data_dir: Path | None = None) -> pd.DataFrame:
     """Residents per 2021 LSOA: lsoa_code, lsoa_name, ward_code, ward_name, all_ages, 5-year bands, 0-24, 10-24.
 
     The bands are NaN for a borough without its own LSOA age file (``has_age_bands``)."""
-    return _lsoa(_resolve(data_dir), config.borough().code).copy()
+    return _lsoa(current(), _resolve(data_dir), config.borough().code).copy()
 
 
 def ward_population(data_dir: Path | None = None) -> pd.DataFrame:
     """Residents per ward: the sum of its best-fit LSOAs (LSOA table; totals 218,840, not 218,869)."""
-    lsoa = _lsoa(_resolve(data_dir), config.borough().code)
+    lsoa = _lsoa(current(), _resolve(data_dir), config.borough().code)
     # min_count=1: a band that is not published stays NaN rather than summing to 0.
     out = lsoa.groupby(["ward_code", "ward_name"], as_index=False)[COUNT_COLUMNS].sum(min_count=1)
     return out.sort_values("ward_code").reset_index(drop=True)
 
 
-@functools.cache
-def _boroughs(root: Path) -> pd.DataFrame:
+@kept
+def _boroughs(ref: Reference, root: Path) -> pd.DataFrame:
     path = root / BOROUGHS_FILE
     raw = pd.read_csv(path, dtype=str)
     ids = pd.DataFrame(
@@ -136,12 +136,12 @@ def _boroughs(root: Path) -> pd.DataFrame:
 
 def london_populations(data_dir: Path | None = None) -> pd.DataFrame:
     """The 33 London authorities and the London region: borough_code, borough_name, counts…, is_region."""
-    return _boroughs(_resolve(data_dir)).copy()
+    return _boroughs(current(), _resolve(data_dir)).copy()
 
 
 def borough_population(data_dir: Path | None = None) -> pd.DataFrame:
     """One row for the partnership's borough from the borough-level table (Barking and Dagenham: 218,869)."""
-    out = _boroughs(_resolve(data_dir))
+    out = _boroughs(current(), _resolve(data_dir))
     return out[out["borough_code"] == config.borough().code].drop(columns="is_region").reset_index(drop=True)
 
 

@@ -172,6 +172,14 @@ def overrepresentation_by_age(
     from svd.stats import overrepresentation
 
     counts = age_counts(records, column, bands)
+    if counts.sum() == 0:
+        from svd.schema import NothingToShow
+
+        who = column.removesuffix("_age").replace("_", " ")
+        raise NothingToShow(
+            f"No {who} with a known age in the chosen months and areas, so there is no age profile to set "
+            "against the Census population."
+        )
     res = overrepresentation(counts, population.reindex(list(bands)))
     out = res.rename_axis("band").reset_index()
     unknown = int(len(records) - counts.sum())

@@ -96,6 +96,11 @@ def future_month_reason(month: str) -> str:
     return f"month {month} is later than the current month ({current_month():%Y-%m}): it cannot have been recorded"
 
 
+class NothingToShow(ValueError):
+    """A figure or chart with no data behind it for the choices made (e.g. no victim with a known age in the
+    chosen months): its message is a plain sentence for the page to show as information, not as an error."""
+
+
 class RefusedFile(ValueError):
     """A file refused before or while reading it (too big once expanded, too many rows or cells, too slow).
 

@@ -10,7 +10,6 @@ statistical labels").
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -125,9 +124,8 @@ class ChangeResult:
         return self.label not in NOT_COMPARED_LABELS
 
 
-@functools.lru_cache(maxsize=4096)
 def _binom_p(k: int, n: int, prob: float) -> float:
-    """scipy's exact two-sided binomial test p-value, remembered: pages ask for the same few totals often."""
+    """scipy's exact two-sided binomial test p-value (about 0.05 ms a call: not worth remembering)."""
     return float(sps.binomtest(k, n, prob).pvalue)
 
 
@@ -770,10 +768,11 @@ def _build_contiguity(wkb: tuple[bytes, ...]):
         return Graph.build_contiguity(geoms, rook=False).assign_self_weight(1)
 
 
-# Keyed on the exact WKB of every geometry in row order (not a digest, so two different geometry sets can
-# never share a graph). A libpysal Graph is immutable (transform returns a new one), so sharing is safe.
-# A handful of entries covers the ward and LSOA layers and the page's filtered subsets.
-_cached_contiguity = functools.lru_cache(maxsize=16)(_build_contiguity)
+# Kept in the caller's svd.reference.Reference, keyed on the exact WKB of every geometry in row order (not a
+# digest, so two different geometry sets can never share a graph). A libpysal Graph is immutable (transform
+# returns a new one), so sharing is safe. A handful of entries covers the ward and LSOA layers and the page's
+# filtered subsets; the least recently used leave first.
+CONTIGUITY_KEPT = 16
 
 
 def _wkb_key(gdf) -> tuple[bytes, ...]:
@@ -785,11 +784,16 @@ def _wkb_key(gdf) -> tuple[bytes, ...]:
 def contiguity_graph(gdf, cache: bool = True):
     """The queen-contiguity ``libpysal.graph.Graph`` (self-weight 1) of gdf's geometries in row order, ids 0..n-1.
 
-    Cached per geometry set (codes and values do not matter, only the shapes and their order), because
-    building it costs far more than Gi* itself; ``cache=False`` always builds afresh.
+    Kept per geometry set (codes and values do not matter, only the shapes and their order) in the active
+    ``svd.reference.Reference`` (none: built afresh), because building it costs far more than Gi* itself;
+    ``cache=False`` always builds afresh.
     """
+    from svd.reference import current
+
     key = _wkb_key(gdf)
-    return _cached_contiguity(key) if cache else _build_contiguity(key)
+    if not cache:
+        return _build_contiguity(key)
+    return current().get(("svd.stats.contiguity", key), lambda: _build_contiguity(key), most=CONTIGUITY_KEPT)
 
 
 def _neighbours(graph, n: int) -> list[np.ndarray]:
@@ -906,8 +910,8 @@ def getis_ord(gdf, value_col: str, graph=None, alpha: float = 0.05) -> pd.DataFr
     permutation: ``gi_star_exact``), ``q`` (Benjamini–Hochberg across all areas) and ``label``
     ("Hot spot (FDR 5%)", "Cold spot (FDR 5%)" where q ≤ ``alpha``, else "Not significant"). The p-values
     are exact, so the labels cannot change with a random seed. The graph comes from
-    ``contiguity_graph(gdf)`` (cached per geometry set) unless ``graph`` is given; a given graph must have
-    one node per row of gdf, in row order, and binary weights.
+    ``contiguity_graph(gdf)`` (kept per geometry set in the active svd.reference store) unless ``graph`` is
+    given; a given graph must have one node per row of gdf, in row order, and binary weights.
     """
     if len(gdf) < 3:
         raise ValueError("Gi* needs at least three areas")

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from svd.config import borough, borough_definitions_dir, repo_root
+from svd.reference import Reference, current, kept
 
 DUE_SOON_DAYS = 90
 STRATEGY_TEXT = "serious-violence-duty-strategy-lbbd-2024.txt"
 
 
-@cache
-def _text(path: Path) -> str:
+@kept
+def _text(ref: Reference, path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
@@ -59,7 +59,7 @@ def load_strategy(path: Path | str | None = None) -> dict:
     if not path and not available():
         return empty_strategy()
     p = Path(path) if path else strategy_path()
-    return json.loads(_text(p.resolve()))
+    return json.loads(_text(current(), p.resolve()))
 
 
 def citation() -> str:

@@ -5,12 +5,12 @@ The mapping is data (``data/taxonomy.csv``); this module only reads and applies 
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from svd.config import definitions_dir
+from svd.reference import Reference, current, kept
 
 # The London serious-violence definition is offence-level (homicide, GBH, ABH, rape, assault by penetration,
 # sexual assault, personal robbery, threats to kill). Aggregate MPS data can only approximate it with these
@@ -32,8 +32,8 @@ PROXY_NOTE = (
 )
 
 
-@cache
-def _read(path: Path) -> pd.DataFrame:
+@kept
+def _read(ref: Reference, path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     for col in ("serious_violence_proxy", "simulated", "sensitive"):
         df[col] = df[col].map({"True": True, "False": False})
@@ -43,7 +43,7 @@ def _read(path: Path) -> pd.DataFrame:
 def load_taxonomy(path: Path | None = None) -> pd.DataFrame:
     """The taxonomy table: source, major, minor, offence_group, major_group, serious_violence_proxy, simulated,
     sensitive (small counts could identify a victim: public mode hides them, ``svd.public``)."""
-    return _read((path or definitions_dir() / "taxonomy.csv").resolve()).copy()
+    return _read(current(), (path or definitions_dir() / "taxonomy.csv").resolve()).copy()
 
 
 def classify_mps(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,44 @@ def test_stopping_a_session_upload_forgets_it_too(tmp_path):
     assert frame() is None
     assert cache.records(root, str(TEMPLATE)) is other
     cache.forget_extract(root, str(TEMPLATE))
+
+
+@pytest.mark.realdata
+def test_reloading_the_data_empties_the_reference_store_too():
+    """svd keeps no caches of its own: the boundary files, Census tables and definitions it read sit in the
+    app's svd.reference store (ui/cache.py), which the Data page's "Reload the data" (Streamlit's clear) empties
+    and lets go, so what it held is freed, as the records are."""
+    import streamlit as st
+
+    from svd import geo, reference
+
+    root = cache.data_root()  # every run: makes the app's store the one svd's loaders use
+    store = cache.reference_store()
+    assert reference.active() is store
+    geo.lsoas(Path(root))
+    cache.records(root, None)  # the simulation: nothing of a record set goes in the store
+    (key,) = [k for k in store if k[0] == "svd.geo._lsoas"]
+    held = weakref.ref(store.get(key, lambda: None))
+    assert all("record" not in str(k[0]) for k in store)
+
+    st.cache_data.clear()  # what views/data.py's "Reload the data" does
+    st.cache_resource.clear()
+    gc.collect()
+    assert len(store) == 0 and held() is None
+    gone = weakref.ref(store)
+    del store
+    gc.collect()
+    assert gone() is None and reference.active() is None  # nothing in svd kept the old store alive
+
+
+def test_a_withdrawn_extract_leaves_no_key_in_the_reference_store(applied):
+    from svd import reference
+
+    root, load = applied
+    cache.use_reference()
+    key = cache.store_extract(root)
+    assert len(cache.records(root, key).data) == 3
+    held = [str(k) for k in reference.active() or ()]
+    assert not [k for k in held if key in k or "incidents_template" in k]
+    cache.forget_extract(root, key)
+    assert reference.active() is cache.reference_store()  # forgetting an extract leaves the reference data

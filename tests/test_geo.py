@@ -480,10 +480,13 @@ def test_real_assign_areas_is_fast():
     rng = np.random.default_rng(1)
     n = 200_000
     df = pd.DataFrame({"longitude": rng.uniform(0.05, 0.20, n), "latitude": rng.uniform(51.50, 51.60, n)})
-    geo.assign_areas(df.head(1))  # build the cached index first
-    t = time.perf_counter()
-    out = geo.assign_areas(df)
-    assert time.perf_counter() - t < 3.0
+    from svd.reference import Reference
+
+    with Reference():  # as in the dashboard and the CLI: the index is kept by the caller's reference store
+        geo.assign_areas(df.head(1))  # build the index first
+        t = time.perf_counter()
+        out = geo.assign_areas(df)
+        assert time.perf_counter() - t < 3.0
     assert 0.2 < out["lsoa_code"].notna().mean() < 0.8  # the box is bigger than the borough
 
 

@@ -11,6 +11,7 @@ from svd import metrics as mx
 from svd import overview, strategy, taxonomy
 from svd.config import repo_root
 from svd.incidents import CANONICAL_COLUMNS, FLAG_COLUMNS, OFFENCES
+from svd.reference import Reference
 
 REGISTRY = mx.load_metrics()
 
@@ -27,7 +28,7 @@ def _app_pages() -> dict[str, str]:
 
 
 def test_registry_ids_are_unique_and_units_known() -> None:
-    raw = mx._read((repo_root() / "data" / "metrics.json").resolve())
+    raw = mx._read(Reference(), (repo_root() / "data" / "metrics.json").resolve())
     assert len({m.id for m in raw}) == len(raw)
     for m in REGISTRY.values():
         assert m.unit in ("offences", "percent"), m.id

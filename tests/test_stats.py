@@ -476,10 +476,21 @@ def test_getis_ord_cached_graph_gives_the_same_result_as_a_fresh_one():
         pd.testing.assert_frame_equal(cached, fresh)
 
 
-def test_contiguity_graph_is_cached_per_geometry_set_only():
-    """Same shapes (even with other codes, values or index) → the same graph object; other shapes or another
-    order → a different graph. A 5×5 grid's queen graph with self-weights has 25 + 2·(2·20 + 2·16) links."""
+def test_contiguity_graph_is_kept_per_geometry_set_only():
+    """Same shapes (even with other codes, values or index) → the same graph object, in the caller's reference
+    store; other shapes or another order → a different graph. A 5×5 grid's queen graph with self-weights has
+    25 + 2·(2·20 + 2·16) links. With no store active nothing is kept."""
+    from svd.reference import Reference
+
     a = _corner_cluster()
+    assert stats.contiguity_graph(a) is not stats.contiguity_graph(a)  # no owner: built afresh, kept nowhere
+    with Reference() as kept:
+        _kept_graphs(a)
+        assert len(kept) == 3  # a, shifted, reversed
+    assert len(kept) == 0  # emptied when the block ends
+
+
+def _kept_graphs(a) -> None:
     g = stats.contiguity_graph(a)
     assert g.n == 25 and len(g.adjacency) == 25 + 2 * (2 * 20 + 2 * 16)
     renamed = a.assign(cell=[f"x{i}" for i in range(25)], value=0.0).set_axis(range(100, 125))

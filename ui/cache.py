@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from svd import catalogue, config, geo, population, taxonomy
+from svd import catalogue, config, geo, population, reference, taxonomy
 from svd.config import data_dir
 from ui import snapshot
 
@@ -67,6 +67,7 @@ def _inputs(root: str, name: str) -> list[Path]:
 
 def snapshot_builders(root: str) -> dict[str, object]:
     """Snapshot name (as ``SNAPSHOT_INPUTS``, and as saved) → a call that builds (or loads) it."""
+    use_reference()  # a snapshot child process reads the reference files once too
     return {
         "mps-ward": lambda: _mps_ward_parts(root, config.borough().code),
         "mps-borough": lambda: mps_borough(root),
@@ -125,6 +126,7 @@ def data_root() -> str:
         st.cache_data.clear()
         st.cache_resource.clear()
     _OFFICIAL_SEEN[:] = [official]
+    use_reference()
     return root
 
 
@@ -160,6 +162,26 @@ def store_loads_in_use(root: str, kinds) -> list[str]:
     if "mps_borough" in kinds:
         out += mps_borough(root)[0].loads()
     return list(dict.fromkeys(out))
+
+
+# ------------------------------------------------------------------------------------- reference data
+# svd keeps no caches of its own: the boundary files, Census tables and definition files it reads (and what is
+# built from them alone: map layers, contiguity graphs, chart templates) are kept in one svd.reference.Reference,
+# held here. Clearing Streamlit's resource caches (the Data page's "Reload the data", a borough change) releases
+# it and empties it; the next run makes a new one.
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda store: store.clear())
+def reference_store() -> reference.Reference:
+    """The process's store of reference data and definitions (``svd.reference``), shared by every session."""
+    return reference.Reference()
+
+
+def use_reference() -> reference.Reference:
+    """Make this process's store the one svd's loaders use (svd holds it weakly: this cache owns it)."""
+    store = reference_store()
+    reference.activate(store)
+    return store
 
 
 @st.cache_data(show_spinner=False)
@@ -670,6 +692,7 @@ def warm(root: str, extract: str | None):
     """
     import importlib
 
+    use_reference()
     core = ["mps-ward"] + ([] if extract else ["simulated-records"])
     rest = ["mps-borough", "priority-places", "place-lsoas", "data-checks", "simulation-calibration"]
     if missing := snapshots_missing(root, core):  # a first start: parse and simulate in a child process

@@ -11,6 +11,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from svd import catalogue, public
 from svd.provenance import Provenance
+from svd.schema import NothingToShow
 
 SOURCE_TEXT = {
     "mps": "Metropolitan Police Service recorded crime by ward and month (London Datastore).",
@@ -61,11 +62,25 @@ def headline(title: str, sentence: str, *, provenance: Provenance | None) -> Non
 
 
 def records_notice(record_set) -> None:
-    """The persistent notice saying where the record-level figures come from."""
+    """The persistent notice saying where the record-level figures come from, and, when the records do not
+    cover the chosen months and the same months a year earlier, a plain sentence saying so (svd.metrics)."""
     if record_set.source == "simulated":
         st.warning(record_set.label, icon=":material/science:")
     else:
         st.info(record_set.label, icon=":material/database:")
+    from svd.metrics import coverage_note
+
+    source = "The simulated record set" if record_set.source == "simulated" else "The extract"
+    title = st.session_state.get("svd_page_title")
+    page = f"The {title} page" if title else "This page"
+    note = coverage_note(
+        record_set.data, st.session_state.get("shared_filter", {}).get("periods"), source, page
+    )
+    if note:
+        st.warning(
+            note + " Choose other months in the sidebar, or load a longer extract.",
+            icon=":material/event_busy:",
+        )
 
 
 def sources(kinds: Iterable[str], as_of: str | None = None) -> None:
@@ -92,6 +107,8 @@ def friendly_errors(what: str):
         yield
     except ScriptControlException:
         raise
+    except NothingToShow as exc:  # no data for the choices made: information, not an error
+        st.info(str(exc), icon=":material/info:")
     except Exception as exc:  # noqa: BLE001 — no traceback ever reaches the user
         st.error(f"{what} could not be shown: {exc}", icon=":material/error:")
 
