@@ -295,9 +295,9 @@ COLUMN_LABELS = {
     "previous": "Previous period",
     "rank": "Rank",
     "hotspot": "Gi* hotspot",
-    "emerging": "Last 12 months (trend)",
-    "last_12m": "Latest 12 months",
-    "prior_12m": "12 months before",
+    "emerging": "Trend, last 12 months",
+    "last_12m": "Offences, last 12 months",
+    "prior_12m": "Offences, 12 months before",
     "year": "Year",
 }
 _WORDS = {"lsoa": "LSOA", "mps": "MPS", "sna": "SNA", "gbp": "(£)", "pct": "(%)", "1000": "1,000", "da": "DA"}
@@ -403,9 +403,20 @@ def human_config(df: pd.DataFrame, column_config: Mapping | None = None) -> dict
         label = column_label(str(col))
         if pd.api.types.is_float_dtype(df[col]):
             config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        elif _thousands(df[col], label):
+            config[col] = st.column_config.NumberColumn(label, format="localized")  # 12,391, not 12391
         else:
             config[col] = label
     return config
+
+
+def _thousands(values: pd.Series, label: str) -> bool:
+    """Whole numbers of 1,000 or more, written with a thousands separator (not years, hours or codes)."""
+    if not pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values) or values.empty:
+        return False
+    if any(w in label.lower() for w in ("year", "hour", "code", "rank")):
+        return False
+    return bool(values.abs().max() >= 1000)
 
 
 def _blank_missing_text(df: pd.DataFrame) -> pd.DataFrame:
