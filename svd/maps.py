@@ -406,7 +406,7 @@ LABEL_SIZE = 13  # px, the TextLayer's size
 # share of its size, a little over, so an estimate errs towards moving a label rather than printing two on
 # top of each other. (A web font here drew tiny labels: the glyph atlas is built before the font loads.)
 LABEL_CHAR_EM = 0.62
-LABEL_GAP_PX = 3
+LABEL_GAP_PX = 8  # clear of both labels' white halos (outline_width 3) with a visible gap between them
 
 
 def labels_frame(places, priority, zoom: float = VIEW["zoom"]) -> pd.DataFrame:

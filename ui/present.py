@@ -61,6 +61,8 @@ header[data-testid="stHeader"] {{ display: none !important; }}
   font-size: {TABLE_SIZE}px !important; line-height: 1.35; white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; padding: 0.35rem 0.6rem !important; }}
 .stApp [data-testid="stTable"] th {{ color: #000000 !important; font-weight: 700; }}
+/* A map legend's ranges stay on one line ("78–110", not "78–" over "110"). */
+.stApp table.svd-legend td {{ white-space: nowrap !important; }}
 /* Controls: big enough to hit and to read from the back of the room. */
 .stApp [data-baseweb="select"] > div {{ min-height: 3rem; }}
 .stApp [data-baseweb="select"] div {{ white-space: normal !important; overflow: visible !important;
@@ -344,6 +346,12 @@ def readable(df: pd.DataFrame, column_config: Mapping | None = None, dp: int = 2
 
 
 def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
+    # One number of decimals for the whole column ("19.00" above "17.30", never "19" above "17.30").
+    numbers = [
+        v for v in values.tolist() if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+    ]
+    whole = all(float(v).is_integer() for v in numbers)
+
     def one(v) -> str:
         if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
             return ""
@@ -357,7 +365,7 @@ def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
                     return fmt % v
                 except (TypeError, ValueError):
                     return str(v)
-            return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+            return f"{v:,.0f}" if whole else f"{v:,.2f}"
         return str(v)
 
     return [one(v) for v in values.tolist()]
