@@ -333,13 +333,16 @@ def trend_chart(
             # count axis from zero leaves room (at its top the line of a rolling total runs through it).
             right_half = e.month > lo + (hi - lo) / 2
             label = e.label.replace(" — ", "\n")
+            line_height = style.small_text + 3
             one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [label]}))
             layers.append(
                 one.mark_text(
                     align="right" if right_half else "left",
                     baseline="bottom",
                     dx=-4 if right_half else 4,
-                    dy=-4,
+                    # Vega sets the first line on the baseline: lift the block by its further lines.
+                    dy=-4 - line_height * label.count("\n"),
+                    lineHeight=line_height,
                     y="height",
                     fontSize=style.small_text,
                     color="#222",

@@ -143,6 +143,16 @@ def test_readable_and_display_frames():
     assert shown["Offences"].tolist() == ["1,200", "3"]
     assert shown["Rate"].tolist() == ["1.23", ""]
     assert shown["Note"].tolist() == ["", "a\\_b"]  # escaped: st.table reads cells as markdown
+    # One number of decimals per column, whatever each value's own (a column of 19 and 17.3 reads 19.00, 17.30).
+    mixed = present.display_frame(pd.DataFrame({"a_month": [19.0, 17.3], "whole": [2.0, 3.0]}))
+    assert mixed["A month"].tolist() == ["19.00", "17.30"] and mixed["Whole"].tolist() == ["2", "3"]
+
+
+def test_whole_numbers_of_thousands_get_a_separator_but_years_and_codes_do_not():
+    df = pd.DataFrame({"population": [12391, 5], "year": [2024, 2025], "small": [3, 4], "rank": [1, 2000]})
+    cfg = present.human_config(df)
+    assert cfg["population"]["type_config"]["format"] == "localized"
+    assert all(isinstance(cfg[c], str) for c in ("year", "small", "rank"))
 
 
 TABLE_SCRIPT = """
