@@ -148,6 +148,11 @@ def test_readable_and_display_frames():
     assert mixed["A month"].tolist() == ["19.00", "17.30"] and mixed["Whole"].tolist() == ["2", "3"]
 
 
+def test_downloads_write_whole_numbers_without_a_decimal_point():
+    out = present.readable(pd.DataFrame({"population": [5357.0, None], "rate": [1.234, 2.0]}))
+    assert out.to_csv(index=False).splitlines() == ['Residents,"Per 1,000 residents"', "5357,1.23", ",2.0"]
+
+
 def test_whole_numbers_of_thousands_get_a_separator_but_years_and_codes_do_not():
     df = pd.DataFrame({"population": [12391, 5], "year": [2024, 2025], "small": [3, 4], "rank": [1, 2000]})
     cfg = present.human_config(df)

@@ -338,10 +338,13 @@ def readable(df: pd.DataFrame, column_config: Mapping | None = None, dp: int = 2
         values = df[col]
         if pd.api.types.is_float_dtype(values):
             values = values.round(dp)
+            whole = values.dropna()
+            if len(whole) and (whole == whole.round()).all():
+                values = values.astype("Int64")  # residents 5357, not 5357.0
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
             values = values.astype(object).where(values.notna(), "")
         label = cfg.get("label") or column_label(str(col))
-        out[label if label not in out else f"{label} ({col})"] = values.to_numpy()
+        out[label if label not in out else f"{label} ({col})"] = values.array  # keeps Int64
     return pd.DataFrame(out, index=df.index)
 
 
