@@ -172,6 +172,20 @@ present.table(df, static=True)
 """
 
 
+def test_a_long_table_shows_a_screenful_in_presentation_mode():
+    script = (
+        "import pandas as pd\nfrom ui import present\npresent.apply()\n"
+        "present.table(pd.DataFrame({'n': range(100)}))\n"
+        "present.table(pd.DataFrame({'n': range(30)}), static=True)\n"
+    )
+    at = AppTest.from_string(script, default_timeout=30)
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert len(at.table[0].value) == present.ROOM_ROWS and len(at.table[1].value) == 30
+    assert any(f"The first {present.ROOM_ROWS} of 100 rows" in c.value for c in at.caption)
+
+
 @pytest.mark.parametrize("presenting", [False, True])
 def test_tables_are_static_and_large_in_presentation_mode(presenting):
     at = AppTest.from_string(TABLE_SCRIPT, default_timeout=30)

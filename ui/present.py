@@ -30,6 +30,7 @@ AXIS_TITLE_SIZE = charts.PRESENT_AXIS_TITLE_SIZE
 # Table cells and body text on the projector (px).
 TABLE_SIZE = 22
 BODY_SIZE = 24
+ROOM_ROWS = 25  # rows of a data table shown in presentation mode (static tables show all theirs)
 
 # The map in presentation mode: what the screen leaves under the headline, the view zoomed to fit it. A deck
 # cannot refit itself to the window (and CSS zoom breaks its canvas), so the room gets one deck per screen
@@ -397,8 +398,15 @@ def table(
 
     ``column_config`` is ``st.dataframe``'s: its labels and number formats are used for the static table too.
     """
-    if static or is_presenting():
+    if static:
         st.table(display_frame(df, column_config), hide_index=True)
+    elif is_presenting():
+        # A room reads a screenful: a long table shows its first rows and says where the rest are.
+        st.table(display_frame(df.head(ROOM_ROWS), column_config), hide_index=True)
+        if len(df) > ROOM_ROWS:
+            st.caption(
+                f"The first {ROOM_ROWS} of {len(df):,} rows; the downloads and the normal view have them all."
+            )
     else:
         kwargs = {"hide_index": True, "width": "stretch", **dataframe_kwargs}
         st.dataframe(_blank_missing_text(df), column_config=human_config(df, column_config), **kwargs)
