@@ -340,22 +340,27 @@ def trend_chart(
         ev = alt.Chart(pd.DataFrame({"month": [e.month for e in shown], "label": [e.label for e in shown]}))
         layers.append(ev.mark_rule(color="#222", strokeDash=[5, 3]).encode(x="month:T"))
         for e in shown:
-            # Label on the side with more room, so it stays inside the plot.
+            # Label on the side with more room, on two lines, so it stays inside the plot; at its foot, where a
+            # count axis from zero leaves room (at its top the line of a rolling total runs through it).
             right_half = e.month > lo + (hi - lo) / 2
-            label = e.label.replace(" — ", "\n") if style.title_chars else e.label
+            label = e.label.replace(" — ", "\n")
+            line_height = style.small_text + 3
             one = alt.Chart(pd.DataFrame({"month": [e.month], "label": [label]}))
             layers.append(
                 one.mark_text(
                     align="right" if right_half else "left",
-                    baseline="top",
+                    baseline="bottom",
                     dx=-4 if right_half else 4,
-                    dy=2,
+                    # Vega sets the first line on the baseline: lift the block by its further lines.
+                    dy=-4 - line_height * label.count("\n"),
+                    lineHeight=line_height,
+                    y="height",
                     fontSize=style.small_text,
                     color="#222",
                     lineBreak="\n",
                     # Inside the plot: a label wider than its side never squeezes the plot (autosize).
                     clip=True,
-                ).encode(x="month:T", y=alt.value(0), text="label:N")
+                ).encode(x="month:T", text="label:N")
             )
     return finish(
         alt.layer(*layers).properties(
@@ -398,12 +403,15 @@ def bar_chart(
     if reference is not None:
         ref = alt.Chart(pd.DataFrame({"value": [reference], "label": [reference_label or f"{reference:g}"]}))
         layers.append(ref.mark_rule(color=ACCENT, strokeDash=[4, 3], strokeWidth=2).encode(x="value:Q"))
+        # Beside the line at its foot, clear of the value labels at the ends of the bars; on the line's left when
+        # it is in the right half of the axis, where a label on its right would run off the chart.
+        top = max([float(v) for v in data["value"].dropna()] + [float(reference)])
+        left_of_line = top > 0 and reference > 0.5 * top
         layers.append(
-            # At the foot of the line, clear of the value labels at the ends of the bars.
             ref.mark_text(
-                align="left",
+                align="right" if left_of_line else "left",
                 baseline="bottom",
-                dx=4,
+                dx=-4 if left_of_line else 4,
                 dy=-2,
                 color=ACCENT,
                 fontWeight="bold",
@@ -637,17 +645,12 @@ def choropleth(
             p = shapely.geometry.shape(f["geometry"]).representative_point()
             v = f["properties"]["value"]
             pts.append({"lon": p.x, "lat": p.y, "text": "–" if v is None else format(v, fmt)})
-        layers.append(
-            alt.Chart(pd.DataFrame(pts))
-            .mark_text(
-                fontSize=10 if style.scale == 1 else style.label_size,
-                fontWeight="bold",
-                color="black",
-                stroke="white",
-                strokeWidth=0.3,
-            )
-            .encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
-        )
+        labels = alt.Chart(pd.DataFrame(pts)).encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
+        size = 11 if style.scale == 1 else style.label_size
+        # A white halo under black text: readable on every colour (a stroke over the text would blur it).
+        halo = {"stroke": "white", "strokeWidth": 3, "strokeJoin": "round", "color": "white"}
+        layers.append(labels.mark_text(fontSize=size, fontWeight="bold", **halo))
+        layers.append(labels.mark_text(fontSize=size, fontWeight="bold", color="black"))
     return finish(
         alt.layer(*layers)
         .project(type="mercator")

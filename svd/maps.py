@@ -196,15 +196,17 @@ def legend(
 
 def legend_html(legend_table: pd.DataFrame) -> str:
     """The legend (from ``legend``) as a small HTML table with a colour swatch beside each range."""
+    # Three columns (the swatch beside its class number), so the table fits the narrow column beside a map.
     rows = "".join(
-        f"<tr><td>{int(r['class'])}</td><td><span style='display:inline-block;width:1.4em;height:0.9em;"
-        f"background:{r['colour']};border:1px solid #0b0c0c' aria-hidden='true'></span></td>"
+        f"<tr><td style='white-space:nowrap'><span style='display:inline-block;width:1.4em;height:0.9em;"
+        f"background:{r['colour']};border:1px solid #0b0c0c;vertical-align:middle' aria-hidden='true'></span>"
+        f" {int(r['class'])}</td>"
         f"<td style='white-space:nowrap'>{html.escape(str(r['range']))}</td><td style='text-align:right'>{html.escape(str(r.get('areas', '')))}</td></tr>"
         for r in legend_table.to_dict(orient="records")
     )
     return (
         "<table class='svd-legend' style='width:100%;font-size:0.9em'><thead><tr><th>Class</th>"
-        f"<th>Colour</th><th>Range</th><th>Areas</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>Range</th><th>Areas</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
@@ -404,7 +406,7 @@ LABEL_SIZE = 13  # px, the TextLayer's size
 # share of its size, a little over, so an estimate errs towards moving a label rather than printing two on
 # top of each other. (A web font here drew tiny labels: the glyph atlas is built before the font loads.)
 LABEL_CHAR_EM = 0.62
-LABEL_GAP_PX = 3
+LABEL_GAP_PX = 8  # clear of both labels' white halos (outline_width 3) with a visible gap between them
 
 
 def labels_frame(places, priority, zoom: float = VIEW["zoom"]) -> pd.DataFrame:

@@ -65,7 +65,7 @@ def load_strategy(path: Path | str | None = None) -> dict:
 def citation() -> str:
     """The strategy as a source line: 'Barking and Dagenham Serious Violence Duty Strategy (January 2024)'."""
     if not available():
-        return missing_note("the strategy")
+        return missing_note("the strategy's text and figures")
     s = load_strategy()
     published = date.fromisoformat(s["published"])
     return f"{borough().name} {s['title']} ({published:%B %Y})"

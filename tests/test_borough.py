@@ -398,6 +398,11 @@ def test_newham_overview_reconciles_and_notes_what_is_missing(newham_pages, monk
     assert "Not available for Newham" in "\n".join(_rendered(funding))
     hot = "\n".join(_rendered(newham_pages["hotspots"]))
     assert "no priority places have been defined for Newham" in hot
+    # Without station locations: said once, and no "0% near a station" tile or empty station chart.
+    knife = newham_pages["knife_crime_robbery"]
+    assert any("No station locations have been added for Newham" in i.value for i in knife.info)
+    assert not [m for m in knife.metric if "of a station" in m.label]
+    assert "each station" not in "\n".join(_rendered(knife))
 
 
 @realdata

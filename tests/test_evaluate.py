@@ -601,7 +601,7 @@ def test_page_evaluates_a_place_in_a_time_window():
     at.selectbox(key="ev_hours").set_value(window).run()
     assert not at.exception, [e.message for e in at.exception]
     assert "the area within 400 m of Becontree station" in headline(at)
-    table = next(d.value for d in at.dataframe)
+    table = next(t.value for t in at.table)  # the before-and-after table wraps (static)
     assert list(table["Area"]) == ["Treated", "Comparison", "Ring (buffer)"]
     assert any("15:00 to 20:59" in c.value for c in at.caption)
     assert any("ring from 400 m to 800 m" in c.value for c in at.caption)

@@ -120,11 +120,11 @@ def test_ranked_table_has_gi_and_emerging_labels_and_downloads():
     at = _app()
     top = at.table[-1].value  # a static table: every word shown, none cut off
     gi = "Gi\\* hotspot"  # cells and headers are markdown: the star is escaped, and shown as "Gi* hotspot"
-    assert {gi, "Last 12 months", "Offences", "Per 1,000 residents", "Change"} <= set(top.columns)
+    assert {gi, "Trend, last 12 months", "Offences", "Per 1,000 residents", "Change"} <= set(top.columns)
     from svd import stats
 
     assert top[gi].isin(stats.HOTSPOT_LABELS).all()
-    assert top["Last 12 months"].isin([*stats.EMERGING_LABELS, "Not tested (simulated)"]).all()
+    assert top["Trend, last 12 months"].isin([*stats.EMERGING_LABELS, "Not tested (simulated)"]).all()
     # The caption states both methods (and where their error rates are measured).
     captions = " ".join(c.value for c in at.caption)
     assert "Getis-Ord Gi*, queen contiguity, two-sided, Benjamini–Hochberg FDR 5%" in captions

@@ -143,6 +143,21 @@ def test_readable_and_display_frames():
     assert shown["Offences"].tolist() == ["1,200", "3"]
     assert shown["Rate"].tolist() == ["1.23", ""]
     assert shown["Note"].tolist() == ["", "a\\_b"]  # escaped: st.table reads cells as markdown
+    # One number of decimals per column, whatever each value's own (a column of 19 and 17.3 reads 19.00, 17.30).
+    mixed = present.display_frame(pd.DataFrame({"a_month": [19.0, 17.3], "whole": [2.0, 3.0]}))
+    assert mixed["A month"].tolist() == ["19.00", "17.30"] and mixed["Whole"].tolist() == ["2", "3"]
+
+
+def test_downloads_write_whole_numbers_without_a_decimal_point():
+    out = present.readable(pd.DataFrame({"population": [5357.0, None], "rate": [1.234, 2.0]}))
+    assert out.to_csv(index=False).splitlines() == ['Residents,"Per 1,000 residents"', "5357,1.23", ",2.0"]
+
+
+def test_whole_numbers_of_thousands_get_a_separator_but_years_and_codes_do_not():
+    df = pd.DataFrame({"population": [12391, 5], "year": [2024, 2025], "small": [3, 4], "rank": [1, 2000]})
+    cfg = present.human_config(df)
+    assert cfg["population"]["type_config"]["format"] == "localized"
+    assert all(isinstance(cfg[c], str) for c in ("year", "small", "rank"))
 
 
 TABLE_SCRIPT = """
@@ -155,6 +170,20 @@ df = pd.DataFrame({"fund_source": ["A", None], "amount_gbp": [1.5, 2.25]})
 present.table(df)
 present.table(df, static=True)
 """
+
+
+def test_a_long_table_shows_a_screenful_in_presentation_mode():
+    script = (
+        "import pandas as pd\nfrom ui import present\npresent.apply()\n"
+        "present.table(pd.DataFrame({'n': range(100)}))\n"
+        "present.table(pd.DataFrame({'n': range(30)}), static=True)\n"
+    )
+    at = AppTest.from_string(script, default_timeout=30)
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert len(at.table[0].value) == present.ROOM_ROWS and len(at.table[1].value) == 30
+    assert any(f"The first {present.ROOM_ROWS} of 100 rows" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("presenting", [False, True])

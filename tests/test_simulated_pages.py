@@ -78,7 +78,9 @@ def test_hotspots_headline_tests_no_simulated_change(simulated):
     assert "change not tested: the simulation draws the time of day" in text
     assert "significant" not in text
     top = at.table[-1].value  # the ranked areas: a static table
-    assert (top["Last 12 months"] == "Not tested (simulated)").all()  # nor the emerging areas' Poisson test
+    assert (
+        top["Trend, last 12 months"] == "Not tested (simulated)"
+    ).all()  # nor the emerging areas' Poisson test
 
 
 def test_every_download_says_where_its_figures_come_from(simulated, monkeypatch):

@@ -30,6 +30,7 @@ AXIS_TITLE_SIZE = charts.PRESENT_AXIS_TITLE_SIZE
 # Table cells and body text on the projector (px).
 TABLE_SIZE = 22
 BODY_SIZE = 24
+ROOM_ROWS = 25  # rows of a data table shown in presentation mode (static tables show all theirs)
 
 # The map in presentation mode: what the screen leaves under the headline, the view zoomed to fit it. A deck
 # cannot refit itself to the window (and CSS zoom breaks its canvas), so the room gets one deck per screen
@@ -61,6 +62,8 @@ header[data-testid="stHeader"] {{ display: none !important; }}
   font-size: {TABLE_SIZE}px !important; line-height: 1.35; white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; padding: 0.35rem 0.6rem !important; }}
 .stApp [data-testid="stTable"] th {{ color: #000000 !important; font-weight: 700; }}
+/* A map legend's ranges stay on one line ("78–110", not "78–" over "110"). */
+.stApp table.svd-legend td {{ white-space: nowrap !important; }}
 /* Controls: big enough to hit and to read from the back of the room. */
 .stApp [data-baseweb="select"] > div {{ min-height: 3rem; }}
 .stApp [data-baseweb="select"] div {{ white-space: normal !important; overflow: visible !important;
@@ -295,9 +298,9 @@ COLUMN_LABELS = {
     "previous": "Previous period",
     "rank": "Rank",
     "hotspot": "Gi* hotspot",
-    "emerging": "Last 12 months (trend)",
-    "last_12m": "Latest 12 months",
-    "prior_12m": "12 months before",
+    "emerging": "Trend, last 12 months",
+    "last_12m": "Offences, last 12 months",
+    "prior_12m": "Offences, 12 months before",
     "year": "Year",
 }
 _WORDS = {"lsoa": "LSOA", "mps": "MPS", "sna": "SNA", "gbp": "(£)", "pct": "(%)", "1000": "1,000", "da": "DA"}
@@ -336,14 +339,23 @@ def readable(df: pd.DataFrame, column_config: Mapping | None = None, dp: int = 2
         values = df[col]
         if pd.api.types.is_float_dtype(values):
             values = values.round(dp)
+            whole = values.dropna()
+            if len(whole) and (whole == whole.round()).all():
+                values = values.astype("Int64")  # residents 5357, not 5357.0
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
             values = values.astype(object).where(values.notna(), "")
         label = cfg.get("label") or column_label(str(col))
-        out[label if label not in out else f"{label} ({col})"] = values.to_numpy()
+        out[label if label not in out else f"{label} ({col})"] = values.array  # keeps Int64
     return pd.DataFrame(out, index=df.index)
 
 
 def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
+    # One number of decimals for the whole column ("19.00" above "17.30", never "19" above "17.30").
+    numbers = [
+        v for v in values.tolist() if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+    ]
+    whole = all(float(v).is_integer() for v in numbers)
+
     def one(v) -> str:
         if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
             return ""
@@ -357,7 +369,7 @@ def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
                     return fmt % v
                 except (TypeError, ValueError):
                     return str(v)
-            return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+            return f"{v:,.0f}" if whole else f"{v:,.2f}"
         return str(v)
 
     return [one(v) for v in values.tolist()]
@@ -386,8 +398,15 @@ def table(
 
     ``column_config`` is ``st.dataframe``'s: its labels and number formats are used for the static table too.
     """
-    if static or is_presenting():
+    if static:
         st.table(display_frame(df, column_config), hide_index=True)
+    elif is_presenting():
+        # A room reads a screenful: a long table shows its first rows and says where the rest are.
+        st.table(display_frame(df.head(ROOM_ROWS), column_config), hide_index=True)
+        if len(df) > ROOM_ROWS:
+            st.caption(
+                f"The first {ROOM_ROWS} of {len(df):,} rows; the downloads and the normal view have them all."
+            )
     else:
         kwargs = {"hide_index": True, "width": "stretch", **dataframe_kwargs}
         st.dataframe(_blank_missing_text(df), column_config=human_config(df, column_config), **kwargs)
@@ -403,9 +422,20 @@ def human_config(df: pd.DataFrame, column_config: Mapping | None = None) -> dict
         label = column_label(str(col))
         if pd.api.types.is_float_dtype(df[col]):
             config[col] = st.column_config.NumberColumn(label, format="%.2f")
+        elif _thousands(df[col], label):
+            config[col] = st.column_config.NumberColumn(label, format="localized")  # 12,391, not 12391
         else:
             config[col] = label
     return config
+
+
+def _thousands(values: pd.Series, label: str) -> bool:
+    """Whole numbers of 1,000 or more, written with a thousands separator (not years, hours or codes)."""
+    if not pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values) or values.empty:
+        return False
+    if any(w in label.lower() for w in ("year", "hour", "code", "rank")):
+        return False
+    return bool(values.abs().max() >= 1000)
 
 
 def _blank_missing_text(df: pd.DataFrame) -> pd.DataFrame:

@@ -49,15 +49,18 @@ def _sections(cb, shared) -> None:
             "This page shows every border ward: the wards chosen in the sidebar do not narrow it.",
             icon=":material/info:",
         )
-    st.markdown("\n".join(f"- {s}" for s in sentences[1:]))
+    bullets = "\n".join(f"- {s}" for s in sentences[1:])
+    presenting = present.is_presenting()
+    if not presenting:
+        st.markdown(bullets)
 
     st.subheader("Both sides of the line")
     with frame.friendly_errors("The border map"):
         deck, legend = cache.london_border_map(ROOT, cb.metric.id, *shared_months(shared))
-        deck, height = present.map_for_room(deck, 560)
         left, right = st.columns([3, 1])
         with left:
-            st.pydeck_chart(deck, height=height, key="border_map")
+            # In presentation mode one deck per screen height, the whole map above the fold.
+            present.pydeck_chart(deck, 560, key="border_map")
         with right:
             st.markdown(f"**{cb.metric.title} per 1,000 residents**, {cb.period}")
             st.markdown(maps.legend_html(legend), unsafe_allow_html=True)
@@ -79,11 +82,17 @@ def _sections(cb, shared) -> None:
             legend_title="Per 1,000 residents",
         )
 
+    if presenting:  # under the map, which the room sees first
+        st.markdown(bullets)
+
     wards = cb.wards.drop(columns=["ward_code"])
+    # A wrapping table: each ward's test and its method are long text, which a data grid would cut off; the side
+    # of the line is the Borough column again (it stays in the downloads).
     present.table(
         wards,
+        static=True,
         column_config={
-            "side": "Side",
+            "side": None,
             "ward_name": "Ward",
             "borough_name": "Borough",
             "offences": st.column_config.NumberColumn(f"Offences, {cb.period}", format="localized"),
@@ -102,14 +111,14 @@ def _sections(cb, shared) -> None:
     st.subheader("Which border wards move together")
     pairs = cb.pairs[
         ["ward_name", "neighbour_name", "neighbour_borough", "shared_boundary_m", "r", "q", "movement"]
-    ]
+    ].assign(shared_boundary_m=lambda d: d["shared_boundary_m"].round())
     present.table(
         pairs,
         column_config={
             "ward_name": f"{cb.borough_name} ward",
             "neighbour_name": "Neighbouring ward",
             "neighbour_borough": "Borough",
-            "shared_boundary_m": st.column_config.NumberColumn("Shared border (m)", format="%.0f"),
+            "shared_boundary_m": st.column_config.NumberColumn("Shared border (m)", format="localized"),
             "r": st.column_config.NumberColumn("Correlation", format="%.2f"),
             "q": st.column_config.NumberColumn("q (FDR)", format="%.3f"),
             "movement": "Month to month",

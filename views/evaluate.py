@@ -244,7 +244,8 @@ def _show(head, result, definition, comparison, chosen, saved) -> None:
         f"{result.offence_title}{f', {window_words}' if window_words else ''}, {len(result.months_before)} months "
         f"before the start and {len(result.months_after)} from it. {result.notes[1 if not result.tested else 0]}"
     )
-    exports.show_table(result.table, "Before and after", provenance=result.provenance)
+    # Three rows, nine columns and long ward lists: a wrapping table, no column cut off at 1440 px.
+    exports.show_table(result.table, "Before and after", provenance=result.provenance, static=True)
 
     st.subheader("Difference in differences")
     d = result.did

@@ -31,7 +31,7 @@ def body() -> None:
     shared = st.session_state["shared_filter"]
     end = shared["end"]
     uf.period_note(
-        "The ranked table's 'Last 12 months' column always covers the 12 months to the latest month."
+        "The ranked table's 'Trend, last 12 months' column always covers the 12 months to the latest month."
     )
     # The headline describes exactly what the map shows, so the map's section (a fragment) fills it in.
     head = st.empty()
@@ -401,12 +401,12 @@ def tasking_section(source: str, head) -> None:
                     "Exact p-values, so the labels do not depend on a random seed.",
                 ),
                 "emerging": st.column_config.TextColumn(
-                    "Last 12 months",
+                    "Trend, last 12 months",
                     help="Latest 12 months against the 12 before: quasi-Poisson test per area (allowing for "
                     "month-to-month variation), two-sided, Benjamini–Hochberg FDR 5% across areas.",
                 ),
-                "last_12m": "Latest 12 months",
-                "prior_12m": "12 months before",
+                "last_12m": "Offences, last 12 months",
+                "prior_12m": "Offences, 12 months before",
                 "weighted": st.column_config.NumberColumn(harm.measure(weighting).label, format="localized"),
                 "count_rank": "Rank by offences",
             },
@@ -419,13 +419,13 @@ def tasking_section(source: str, head) -> None:
                 harm.ranking_sentence(ranked_all, weighting)
                 + " "
                 + weighed.missing_text()
-                + " The Gi* and 'Last 12 months' labels are tested on the offence counts, not on the weighted values."
+                + " The Gi* and 'Trend, last 12 months' labels are tested on the offence counts, not on the weighted values."
             )
         exports.table_downloads(
             ranked_all, f"Hotspots all areas {level}", key="hs_all", label="All areas", provenance=recs
         )
         st.caption(
-            f"Gi* hotspot: {hs.GI_METHOD}. 'Last 12 months' compares the 12 months to {latest:%b %Y} "
+            f"Gi* hotspot: {hs.GI_METHOD}. 'Trend, last 12 months' compares the 12 months to {latest:%b %Y} "
             "with the 12 before, with the current offence and time filters: "
             f"{emerging['emerging_method'].iloc[0] if len(emerging) else 'not tested'}. With the false-"
             "discovery rate at 5%, on maps with no real clustering or change at most about 1 in 20 shows "

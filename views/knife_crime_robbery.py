@@ -240,48 +240,54 @@ def body() -> None:
     st.subheader(f"Stations and transport hubs ({tag.lower()})")
     # The stations come from an optional reference file: if it is unreadable, only this section says so.
     with frame.friendly_errors("The stations section"):
-        radius = uf.choice(
-            st.select_slider,
-            "kr_radius",
-            [200, 300, 400, 500, 800],
-            400,
-            label="Distance from a station (metres)",
-        )
-        if cache.places(ROOT).empty:
+        no_stations = cache.places(ROOT).empty
+        if not no_stations:
+            radius = uf.choice(
+                st.select_slider,
+                "kr_radius",
+                [200, 300, 400, 500, 800],
+                400,
+                label="Distance from a station (metres)",
+            )
+        else:
+            # No locations: no "0% near a station" tile and no empty chart, only the share recorded at a hub.
             st.info(f"No station locations have been added for {config.borough().name}.")
-        per_station, near = profiles.near_points(
-            robbery, profiles.stations(cache.places(ROOT)), radius_m=radius
-        )
         hub = profiles.share_of(robbery, "location_type", "transport_hub")
         m1, m2 = st.columns(2)
-        m1.metric(f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct))
-        m1.caption(f"{near.text()} · {tag.lower()}")
         m2.metric(f"Recorded at a station or transport hub ({tag.lower()})", frame.fmt_pct(hub.pct))
         m2.caption(f"{hub.text()} · {tag.lower()}")
-        with frame.friendly_errors("The station chart"):
-            exports.show_chart(
-                charts.bar_chart(
-                    per_station,
-                    f"Personal robbery within {radius} m of each station",
-                    "Bar chart of robbery counts near each station.",
-                    category="name",
-                    value="count",
-                    value_title="Offences",
-                    fmt=",.0f",
-                    suffix="",
-                    subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
-                    style=present.chart_style(),
-                ),
-                f"Robbery near stations {radius} m",
-                provenance=recs,
+        if not no_stations:
+            per_station, near = profiles.near_points(
+                robbery, profiles.stations(cache.places(ROOT)), radius_m=radius
             )
-        st.caption(
-            config.borough_definition().get(
-                "stations_note", f"Only offences inside {config.borough().name} are counted."
+            m1.metric(
+                f"Personal robbery within {radius} m of a station ({tag.lower()})", frame.fmt_pct(near.pct)
             )
-            + " An offence near two stations counts for each."
-        )
-        exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
+            m1.caption(f"{near.text()} · {tag.lower()}")
+            with frame.friendly_errors("The station chart"):
+                exports.show_chart(
+                    charts.bar_chart(
+                        per_station,
+                        f"Personal robbery within {radius} m of each station",
+                        "Bar chart of robbery counts near each station.",
+                        category="name",
+                        value="count",
+                        value_title="Offences",
+                        fmt=",.0f",
+                        suffix="",
+                        subtitle=f"{tag} · {rf.describe(replace(period, offence_groups=('Personal robbery',)))}",
+                        style=present.chart_style(),
+                    ),
+                    f"Robbery near stations {radius} m",
+                    provenance=recs,
+                )
+            st.caption(
+                config.borough_definition().get(
+                    "stations_note", f"Only offences inside {config.borough().name} are counted."
+                )
+                + " An offence near two stations counts for each."
+            )
+            exports.table_downloads(per_station, f"Robbery near stations {radius} m", provenance=recs)
 
     frame.sources(
         [

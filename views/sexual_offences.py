@@ -135,7 +135,10 @@ def body() -> None:
     latest = trends.five_year_change(long)
     pre_gap = trends.five_year_change(long, end=trends.last_before_gap(long))
     five = trends.comparison_table([latest, pre_gap])
-    exports.show_table(five, "Sexual offences five-year change", downloads=False, provenance=long_prov)
+    # Two rows of long text (the test and its method): a wrapping table, nothing cut off.
+    exports.show_table(
+        five, "Sexual offences five-year change", downloads=False, provenance=long_prov, static=True
+    )
     ref5 = strategy.reference("sexual_offences_change_5y") if strategy.available() else None
     st.caption(
         "Both windows of each row are fully published (the borough files have no figures for Mar–Dec 2023, so no "
