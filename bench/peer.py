@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from bench.benchmark import IDLE_JS, REDRAWN_JS, _cpu, _ram, _wait_map, _Wire  # noqa: E402
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
 
-VIEWPORT = {"width": 1440, "height": 900}
+VIEWPORT = {"width": 1440, "height": 1800}  # as bench/benchmark.py: both maps in view without scrolling
 
 # The peer's in-page clock: when each Dash callback request was sent and its answer read, requests pending,
 # and animation frames (as PAGE_CLOCK_JS does for our websocket).
@@ -205,6 +205,8 @@ class Meter:
         self.failed = 0
         self.bytes_by_kind: Counter[str] = Counter()
         self._kind: dict[str, str] = {}
+        self._url: dict[str, str] = {}
+        self.bytes_by_file: Counter[str] = Counter()
         cdp = page.context.new_cdp_session(page)
         cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.loadingFinished", self._done)
@@ -217,9 +219,13 @@ class Meter:
         if ev.get("redirectResponse") is None:
             self.requests += 1
         self._kind[ev["requestId"]] = ev.get("type", "Other")
+        self._url[ev["requestId"]] = ev["request"]["url"]
 
     def _done(self, ev) -> None:
-        self.bytes_by_kind[self._kind.get(ev["requestId"], "Other")] += int(ev.get("encodedDataLength", 0))
+        n = int(ev.get("encodedDataLength", 0))
+        self.bytes_by_kind[self._kind.get(ev["requestId"], "Other")] += n
+        name = self._url.get(ev["requestId"], "?").split("?")[0].rsplit("/", 1)[-1] or "/"
+        self.bytes_by_file[name] += n
 
     def _failed(self, ev) -> None:
         self.failed += 1
@@ -267,7 +273,7 @@ def _quiet(page, idle_js: str, quiet_s: float, timeout: float = 60) -> None:
     raise RuntimeError("the page never went idle")
 
 
-def first_visit(browser, app: str, url: str, timeout: float = 60) -> dict:
+def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
     """Fresh context: navigation → map drawn; then requests and bytes until idle for 1 s."""
     ctx = _peer_context(browser) if app == "peer" else browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
@@ -284,6 +290,7 @@ def first_visit(browser, app: str, url: str, timeout: float = 60) -> dict:
         "failed": meter.failed,
         "bytes": meter.total,
         "by_kind": dict(meter.bytes_by_kind),
+        "top": meter.bytes_by_file.most_common(6),
     }
     ctx.close()
     return out
@@ -301,8 +308,8 @@ def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
     wire = _Wire(page)
     page.goto(url)
     if "hotspots" in url:
-        _wait_map(page, time.perf_counter())
-    _quiet(page, IDLE_JS, 1.0)
+        _wait_map(page, time.perf_counter(), 300)
+    _quiet(page, IDLE_JS, 1.0, 300)
     out = []
     for _ in range(runs):
         before = len(wire.sent)
@@ -310,7 +317,7 @@ def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
         thumb = _months_thumb(page)
         thumb.focus()
         thumb.press("ArrowRight")  # the start one month later: a value this session has not seen
-        deadline = time.perf_counter() + 60
+        deadline = time.perf_counter() + 120
         while True:
             if time.perf_counter() > deadline:
                 raise RuntimeError("no rerun after the Months change")
@@ -343,15 +350,15 @@ def changes_peer(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
         lambda r: got_bytes.append(len(r.body())) if "_dash-update-component" in r.url else None,
     )
     page.goto(url)
-    _wait_peer_map(page, time.perf_counter())
-    _quiet(page, PEER_IDLE_JS, 1.0)
+    _wait_peer_map(page, time.perf_counter(), 300)
+    _quiet(page, PEER_IDLE_JS, 1.0, 300)
     crime = page.locator("#crime-type-dropdown .Select-value-icon")
     out = []
     for _ in range(runs):
         before = page.evaluate("window.__peer.sent.length")
         nbytes = len(got_bytes)
         crime.first.click()
-        deadline = time.perf_counter() + 60
+        deadline = time.perf_counter() + 120
         while True:
             if time.perf_counter() > deadline:
                 raise RuntimeError("no callback after the Crime Type change")
@@ -416,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                 res["ours"].append(first_visit(browser, "ours", f"{ours_url}/hotspots"))
                 res["peer"].append(first_visit(browser, "peer", peer_url))
                 loads.append(_loadavg())
+                print("run", len(res["ours"]), res["ours"][-1], res["peer"][-1], file=sys.stderr, flush=True)
             res["hot"] = changes_ours(browser, f"{ours_url}/hotspots", args.runs)
             res["peer_change"] = changes_peer(browser, peer_url, args.runs)
             res["tmp"] = changes_ours(browser, f"{ours_url}/temporal", args.runs)
@@ -468,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
         f"| server peak RSS, process + children: sampled / sum of VmHWM | {rss['ours'][0]:.0f} / "
         f"{rss['ours'][1]:.0f} MB | {rss['peer'][0]:.0f} / {rss['peer'][1]:.0f} MB |"
     )
+    print()
+    for name, rows in (("ours", o), ("the peer", q)):
+        top = ", ".join(f"{f} {_mb(n)}" for f, n in rows[-1]["top"])
+        print(f"Largest files on the last first visit, {name}: {top}.")
     return 0
 
 
