@@ -51,7 +51,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchmark import IDLE_JS, REDRAWN_JS, _cpu, _ram, _wait_map, _Wire  # noqa: E402
+from bench.benchmark import REDRAWN_JS, _cpu, _ram, _wait_map, _Wire  # noqa: E402
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 1800}  # as bench/benchmark.py: both maps in view without scrolling
@@ -85,6 +85,13 @@ PEER_CLOCK_JS = """(() => {
   };
   requestAnimationFrame(tick);
 })();"""
+
+# Ours idle: the script has finished its run (Streamlit's own ``data-test-script-state`` on the app root: a
+# rerun can pause between messages for longer than any quiet period while the server computes) and no status
+# widget is shown.
+OURS_IDLE_JS = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(
+    document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state") === "notRunning"
+    && document.querySelector('[data-testid="stStatusWidget"]') === null))))"""
 
 PEER_IDLE_JS = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>
     r(window.__peer.pending === 0 && document.querySelector('[data-dash-is-loading="true"]') === null))))"""
@@ -283,7 +290,7 @@ def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
     t = time.perf_counter()
     page.goto(url, wait_until="commit")
     seconds = _wait_map(page, t, timeout) if app == "ours" else _wait_peer_map(page, t, timeout)
-    _quiet(page, IDLE_JS if app == "ours" else PEER_IDLE_JS, 1.0, timeout)
+    _quiet(page, OURS_IDLE_JS if app == "ours" else PEER_IDLE_JS, 1.0, timeout)
     out = {
         "map_s": seconds,
         "requests": meter.requests,
@@ -298,7 +305,7 @@ def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
 
 def _months_thumb(page):
     """The sidebar Months slider's first thumb."""
-    return page.locator("[data-testid='stSidebar'] [data-testid='stSlider'] [role='slider']").first
+    return page.locator("[data-testid='stSidebar'] [data-testid='stSlider'] input[type='range']").first
 
 
 def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tuple[float, int]]:
@@ -309,21 +316,21 @@ def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
     page.goto(url)
     if "hotspots" in url:
         _wait_map(page, time.perf_counter(), 300)
-    _quiet(page, IDLE_JS, 1.0, 300)
+    _quiet(page, OURS_IDLE_JS, 1.0, 300)
     out = []
     for _ in range(runs):
         before = len(wire.sent)
         sent_in_page = page.evaluate("window.__svd.sent.length")
         thumb = _months_thumb(page)
         thumb.focus()
-        thumb.press("ArrowRight")  # the start one month later: a value this session has not seen
+        page.keyboard.press("ArrowRight")  # the start one month later: a value this session has not seen
         deadline = time.perf_counter() + 120
         while True:
             if time.perf_counter() > deadline:
                 raise RuntimeError("no rerun after the Months change")
             t0 = wire.sent[before] if len(wire.sent) > before else None
             got = wire.since(t0) if t0 is not None else []
-            if got and page.evaluate(IDLE_JS) and time.perf_counter() - got[-1][0] > quiet_s:
+            if got and page.evaluate(OURS_IDLE_JS) and time.perf_counter() - got[-1][0] > quiet_s:
                 redrawn = None
                 for _ in range(100):
                     redrawn = page.evaluate(REDRAWN_JS, [sent_in_page, len(got)])
