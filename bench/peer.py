@@ -308,8 +308,9 @@ def _months_thumb(page):
     return page.locator("[data-testid='stSidebar'] [data-testid='stSlider'] input[type='range']").first
 
 
-def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tuple[float, int]]:
-    """``runs`` sidebar Months changes on ``url``: (seconds send → redrawn and idle, bytes received) each."""
+def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tuple[float, int, float]]:
+    """``runs`` sidebar Months changes on ``url``: (seconds send → redrawn and idle, bytes received, seconds
+    send → the last message received) each."""
     ctx = browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     wire = _Wire(page)
@@ -339,14 +340,14 @@ def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
                     page.wait_for_timeout(20)
                 if redrawn is None:
                     raise RuntimeError("the page never painted after the rerun's last message")
-                out.append((redrawn / 1000, sum(b for _, b in got)))
+                out.append((redrawn / 1000, sum(b for _, b in got), got[-1][0] - t0))
                 break
             page.wait_for_timeout(10)
     ctx.close()
     return out
 
 
-def changes_peer(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tuple[float, int]]:
+def changes_peer(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tuple[float, int, float]]:
     """``runs`` Crime Type changes on the peer (the first selected type removed each time)."""
     ctx = _peer_context(browser)
     page = ctx.new_page()
@@ -381,7 +382,10 @@ def changes_peer(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
                         page.wait_for_timeout(20)
                     if redrawn is None:
                         raise RuntimeError("the peer never painted after its callback")
-                    out.append((redrawn / 1000, sum(got_bytes[nbytes:])))
+                    answered = page.evaluate(
+                        "(b) => window.__peer.got.at(-1) - window.__peer.sent[b]", before
+                    )
+                    out.append((redrawn / 1000, sum(got_bytes[nbytes:]), answered / 1000))
                     break
             page.wait_for_timeout(10)
     ctx.close()
@@ -475,6 +479,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{ms(res['peer_change'])} |"
     )
     print(f"| filter change → idle: ours Days and times, Months | {ms(res['tmp'])} | – |")
+
+    def answer(rows):
+        return f"{statistics.median(r[2] for r in rows) * 1000:.0f} ms"
+
+    print(
+        f"| … of which the server's answer (change sent → last message/response): Hotspots; Days and times "
+        f"/ the peer | {answer(res['hot'])}; {answer(res['tmp'])} | {answer(res['peer_change'])} |"
+    )
     print(
         f"| bytes per filter change (Hotspots; Days and times / the peer) | {kb(res['hot'])}; {kb(res['tmp'])} "
         f"| {kb(res['peer_change'])} |"
