@@ -177,6 +177,9 @@ def test_the_board_pack_under_cost_prints_the_overviews_weighted_tiles():
     for t in weighted:
         assert t.value.startswith("£") and "Change not tested" in t.change and not t.rate
         assert "significant" not in t.change
-    assert any(n.startswith("Weighed by Cost to society") for n in data.notes)
+    # The weights' method and source go to the sources page (the tiles keep to one page); the headline names
+    # the measure.
+    assert data.measure_method.startswith("Estimated cost:") and "Home Office" in data.measure_method
+    assert "estimated cost" in data.headline
     with pytest.raises(ValueError, match="counts only"):
         boardpack.gather(measure="cost", public=True)
