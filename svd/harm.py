@@ -303,7 +303,10 @@ def shares(
         .reset_index()
     )
     g.loc[~g["has_weight"], "weighted"] = np.nan
-    total_n, total_w = g["count"].sum(), g["weighted"].sum(min_count=1)
+    # A weighted share is of the whole total: while any group in it has no weight, the denominator would leave it
+    # out (robbery would read "100% of harm" when only robbery and homicide are weighted), so no group gets one.
+    complete = bool(g["has_weight"].all())
+    total_n, total_w = g["count"].sum(), g["weighted"].sum(min_count=1) if complete else np.nan
     out = g.assign(
         count=g["count"].astype("int64"),
         count_share=(g["count"] / total_n * 100) if total_n else np.nan,
@@ -312,15 +315,18 @@ def shares(
     out = out.sort_values("count", ascending=False).reset_index(drop=True)
     out.attrs["missing"] = wd.missing
     out.attrs["measure"] = measure_id
+    out.attrs["complete"] = complete
     return out
 
 
 def share_sentence(row: Mapping, measure_id: str, by: str = "offence_group") -> str:
-    """'Personal robbery: 25% of volume, 31% of CSS-weighted harm' (or '…, no published weight')."""
+    """'Personal robbery: 25% of volume, 31% of CSS-weighted harm' (or '…, no published weight', or why no share)."""
     m = measure(measure_id)
     head = f"{row[by]}: {row['count_share']:.0f}% of volume"
-    if not row.get("has_weight") or pd.isna(row.get("weighted_share")):
+    if not row.get("has_weight"):
         return f"{head}, {NO_WEIGHT} for {m.short}"
+    if pd.isna(row.get("weighted_share")):
+        return f"{head}; its share of {m.short} is not computed: other offences in the total have {NO_WEIGHT}"
     return f"{head}, {row['weighted_share']:.0f}% of {m.short}"
 
 
@@ -508,10 +514,10 @@ def sna_comparison(table: pd.DataFrame, periods: agg.Periods | None = None) -> p
             )
             ref = harm
             gone = miss[miss["count"] > 0]["category"].tolist()
-            if math.isnan(value):
+            if gone:
+                note = f"not computed: {NO_WEIGHT} for {', '.join(gone).lower()}, so no share of the total"
+            elif math.isnan(value):
                 note = f"not computed: {NO_WEIGHT} for personal robbery"
-            elif gone:
-                note = f"not comparable: {NO_WEIGHT} for {', '.join(gone).lower()}, left out of the total"
             else:
                 note = "share of the weighted total; the assessment's 31% is of 'estimated harm', weights not named"
         out.append(

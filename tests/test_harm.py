@@ -278,6 +278,13 @@ def test_shares_without_weights_say_so():
         "Other sexual offences": False,
     }
     assert sh.loc[["Violence with injury", "Rape", "Other sexual offences"], "weighted_share"].isna().all()
+    # Robbery has a weight, but a share of a total that leaves three groups out would read as 100%: none is given.
+    assert sh["weighted_share"].isna().all() and sh.attrs["complete"] is False
+    robbery = sh.loc["Personal robbery"].to_dict() | {"offence_group": "Personal robbery"}
+    assert harm.share_sentence(robbery, "harm_css") == (
+        "Personal robbery: 20% of volume; its share of CSS-weighted harm is not computed: "
+        "other offences in the total have no published weight"
+    )
     row = sh.loc["Rape"].to_dict() | {"offence_group": "Rape"}
     assert (
         harm.share_sentence(row, "harm_css")
@@ -454,13 +461,13 @@ def test_a_measure_with_no_published_weight_is_not_offered(tmp_path, monkeypatch
     assert "cost" in harm.offered()[1]
 
 
-def test_the_needs_assessment_robbery_share_is_computed_under_css_and_said_not_comparable():
-    """With robbery's CSS weight cited, personal robbery's CSS share of the proxy is computed; violence with
-    injury, rape and other sexual offences have none, so the share is marked not comparable with the SNA's 31%."""
+def test_the_needs_assessment_robbery_share_is_not_computed_while_other_offences_lack_a_css_weight():
+    """Robbery's CSS weight is cited, but violence with injury, rape and other sexual offences have none: a share of
+    a total that leaves them out is no share (it would read 100%), so none is set beside the SNA's 31%."""
     t = _proxy_table().assign(month=pd.Timestamp("2026-03-01"), serious_violence_proxy=True)
     periods = harm.agg.periods_for(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-01"))
     c = harm.sna_comparison(t, periods).set_index("measure")
     assert c.loc["count", "current"] == 20.0 and c.loc["count", "published"] == 25.0
-    assert not math.isnan(c.loc["harm_css", "current"]) and c.loc["harm_css", "published"] == 31.0
-    assert c.loc["harm_css", "note"].startswith("not comparable: no published weight for")
+    assert math.isnan(c.loc["harm_css", "current"]) and c.loc["harm_css", "published"] == 31.0
+    assert c.loc["harm_css", "note"].startswith("not computed: no published weight for")
     assert c.loc["cost", "current"] == round(2 * 11320 / (6 * 14050 + 2 * 11320 + 39360 + 6520) * 100, 1)
