@@ -137,8 +137,8 @@ def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, 
              .every(c => c.querySelector('svg.marks, canvas'))""",
         timeout=90_000,
     )
-    if page.locator("[data-testid='stDeckGlJsonChart']").count():  # a map: wait for its canvas
-        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas >> visible=true", timeout=60_000)
+    if path in MAP_PAGES or page.locator("[data-testid='stDeckGlJsonChart']").count():  # wait for its canvas
+        page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas >> visible=true", timeout=90_000)
     page.wait_for_timeout(600)
     assert "could not be shown" not in page.inner_text("[data-testid='stMain']")
     return page.evaluate(MEASURE, LIMITS), list(failed)
