@@ -272,7 +272,8 @@ def pd_testing_equal(a, b) -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_svd_never_keeps_the_store_alive():
+def test_svd_never_keeps_the_store_alive(monkeypatch):
+    monkeypatch.setattr(reference, "_active", reference._active)  # restored afterwards
     store = Reference()
     reference.activate(store)
     assert reference.current() is store

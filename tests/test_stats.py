@@ -476,12 +476,16 @@ def test_getis_ord_cached_graph_gives_the_same_result_as_a_fresh_one():
         pd.testing.assert_frame_equal(cached, fresh)
 
 
-def test_contiguity_graph_is_kept_per_geometry_set_only():
+def test_contiguity_graph_is_kept_per_geometry_set_only(monkeypatch):
     """Same shapes (even with other codes, values or index) → the same graph object, in the caller's reference
     store; other shapes or another order → a different graph. A 5×5 grid's queen graph with self-weights has
     25 + 2·(2·20 + 2·16) links. With no store active nothing is kept."""
+    from svd import reference
     from svd.reference import Reference
 
+    monkeypatch.setattr(
+        reference, "_active", None
+    )  # no owner (an AppTest earlier may have made the app's active)
     a = _corner_cluster()
     assert stats.contiguity_graph(a) is not stats.contiguity_graph(a)  # no owner: built afresh, kept nowhere
     with Reference() as kept:
