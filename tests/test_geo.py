@@ -484,9 +484,10 @@ def test_real_assign_areas_is_fast():
 
     with Reference():  # as in the dashboard and the CLI: the index is kept by the caller's reference store
         geo.assign_areas(df.head(1))  # build the index first
-        t = time.perf_counter()
+        # CPU time, not wall time: on a shared machine the wall clock measures the other jobs (bench/ has timings).
+        t = time.process_time()
         out = geo.assign_areas(df)
-        assert time.perf_counter() - t < 3.0
+        assert time.process_time() - t < 3.0
     assert 0.2 < out["lsoa_code"].notna().mean() < 0.8  # the box is bigger than the borough
 
 
