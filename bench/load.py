@@ -14,18 +14,18 @@ page untimed while the server warms its shared caches (a cold start is ``bench/c
 sessions) with Playwright's async API.
 
 **A session, as a person uses it.** Session ``i`` arrives at ``i × --arrive / sessions`` seconds (the room
-logs in over ``--arrive`` seconds, default 60), then does ``--actions`` actions in turn, pausing a *think time*
-before each one: uniform between ``--think`` MIN and MAX seconds (default 3–8 s), drawn from
-``random.Random(--seed × 1000 + i)`` (default seed 17), so every run has the same pauses. The actions cycle:
-open Hotspots; change its Time of day; open Days and times; change its Domestic abuse filter; open the
-Overview; open Knife crime and robbery. Every ``--extract-every``-th session (default 4: sessions 0, 4, 8, …)
-first opens the Data and methods page, uploads its own extract through the page's file uploader and presses
-"Use this extract on every page for this session" (two timed actions, "data: upload extract" and "data: use
-extract"). Each extract is a CSV in incident format v1 written into a temporary folder from the project's own
-simulation (``svd.simulate.simulate``, seed 20240131, a sample of a different size per session,
-``extract_rows(i)``): never a real extract. Its rows say ``source = simulated``, so the dashboard says
-"Simulated records in the extract load-extract-sNN.csv: N of N records…" — the file name and record count
-are that session's marker.
+logs in over ``--arrive`` seconds, default 60), opens the dashboard's address (the Overview), then does
+``--actions`` actions in turn, pausing a *think time* before each step: uniform between ``--think`` MIN and MAX
+seconds (default 3–8 s), drawn from ``random.Random(--seed × 1000 + i)`` (default seed 17), so every run has the
+same pauses. Pages are opened from the sidebar's navigation, as a person does (a new address would start a new
+Streamlit session). The actions cycle: open Hotspots; change its Time of day; open Days and times; change its
+Domestic abuse filter; open the Overview; open Knife crime and robbery. Every ``--extract-every``-th session
+(default 4: sessions 0, 4, 8, …) first opens Data and methods, uploads its own extract through the page's file
+uploader and presses "Use this extract on every page for this session" (three timed steps). Each extract is a
+CSV in incident format v1 written into a temporary folder from the project's own simulation
+(``svd.simulate.simulate``, seed 20240131, a sample of a different size per session, ``extract_rows(i)``): never
+a real extract. Its rows say ``source = simulated``, so the dashboard says "Simulated records in the extract
+load-extract-sNN.csv: N of N records…" — the file name and record count are that session's marker.
 
 **No session sees another's extract.** Every time a session's page shows the record-level notice (Hotspots,
 the Overview, Knife crime and robbery), its text is kept. ``isolation_problems`` then checks: a session with an
@@ -33,11 +33,12 @@ extract sees its own file name and count after loading it and never another file
 sees the simulated records' notice and no extract's name. Any miss is an error.
 
 **Timing.** An action's *re-render time* runs from the action (the click, the upload or the navigation) until
-the page is idle again: no status widget ("Running…"), no spinner, a title drawn, and no change for 0.3 s. The
-idle check runs in the page's main thread, so a map still drawing in it delays it: the time is what the person
-sees. An action not idle within ``--timeout`` seconds (default 30) counts as timed out; a page showing an
-exception, "could not be shown" or "has encountered an error" counts as an error. A filter whose page did not
-open is still attempted (no untimed retry), so each timeout is counted once where it happened. The whole run is
+the page is idle again: the app's script state "notRunning" (``data-test-script-state`` on ``stApp``), no status
+widget ("Running…"), no spinner, a title drawn, all of it for 0.3 s. The check runs in the page's main thread, so
+JavaScript still busy there (deck.gl building its layers, Vega, React) delays it; pixels that a GPU process is
+still rasterising after that are not waited for. The time is what a person waits for the page to answer.
+An action not idle within ``--timeout`` seconds (default 30) counts as timed out; a page showing an exception, "could not be shown" or "has encountered an error" counts as an error. A filter whose page did not
+open is still attempted, and counted on its own (no untimed retry hides anything). The whole run is
 bounded by ``--limit`` seconds: actions not started by then are reported as not done.
 
 **Where the time goes.** CPU time (utime + stime from ``/proc``) is sampled every 0.5 s for the server's process
