@@ -512,11 +512,16 @@ async def session(browser, base: str, i: int, extract: Path | None, args, run: R
             if name == "data: use extract" and outcome == "ok":
                 extract_in_use = True
             if outcome == "ok" and extract_in_use:
-                text = await page.evaluate(NOTICE_JS)
+                try:
+                    text = await page.evaluate(NOTICE_JS)
+                except Exception as exc:  # noqa: BLE001 — counted, never ends the run
+                    run.results[-1]["outcome"] = f"error: reading the record notice: {type(exc).__name__}"
+                    text = ""
                 if text:
                     run.notices[i].append(text)
     finally:
-        await context.close()
+        with contextlib.suppress(Exception):
+            await context.close()
 
 
 async def drive(base: str, args, extracts: dict[int, Path], run: Run) -> bool:
