@@ -377,6 +377,7 @@ def forget_extract(root: str, extract: str | None) -> None:
     # Keyed by more than the extract (period, wards): small counts, but cleared whole rather than left behind.
     tasking_time_counts.clear()
     sna_window_share.clear()
+    board_figures.clear()
     _active_store_extract.clear()
     _store_keys.discard(extract)
     # Survivors of earlier loads were frozen out of the collector's sight (release_memory): let it see them again,
@@ -643,6 +644,40 @@ def sna_window_share(root: str, extract: str | None, start, end, wards: tuple[st
     from svd.temporal import table_window_share
 
     return table_window_share(under_25_hours(root, extract), start, end, tuple(wards))
+
+
+def months_key(periods) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """An ``svd.aggregate.Periods`` as a key Streamlit's caches can hash: its months as ISO strings."""
+    if periods is None:
+        return None
+    return tuple(m.isoformat() for m in periods.current), tuple(m.isoformat() for m in periods.previous)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def board_figures(root: str, extract: str | None, with_records: bool, wards: tuple[str, ...], months):
+    """``svd.overview.board_figures`` for the shared filters: the same for every session with the same months,
+    wards and record set, so computed once (it was ~70% of an Overview run, repeated for every session).
+    ``with_records``: False when the record set could not be loaded (the MPS tiles only); ``months``:
+    ``months_key(periods)``."""
+    from svd import overview
+    from svd import provenance as prov
+    from svd.aggregate import Periods
+
+    periods = None if months is None else Periods(pd.DatetimeIndex(months[0]), pd.DatetimeIndex(months[1]))
+    record_set = records(root, extract) if with_records else None
+    _, borough = mps_ward(root)
+    _, london = mps_ward(root, None)
+    return overview.board_figures(
+        borough,
+        record_set.data if record_set is not None else None,
+        record_set is None or record_set.source == "simulated",
+        london_populations(root),
+        london,
+        ward_population(root),
+        wards,
+        extract_name=prov.extract_name(record_set),
+        periods=periods,
+    )
 
 
 @st.cache_resource(show_spinner=False)

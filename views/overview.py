@@ -44,25 +44,15 @@ def body() -> None:
     shared = st.session_state.get("shared_filter", {})
     wards = tuple(shared.get("wards", ()))
     _, borough = cache.mps_ward(ROOT)
-    _, london = cache.mps_ward(ROOT, None)
 
-    record_set, records, records_problem = None, None, None
+    record_set, records_problem = None, None
     try:
         record_set = cache.records(ROOT, cache.extract_path())
-        records = record_set.data
     except Exception as exc:  # noqa: BLE001 — the MPS tiles still stand without record-level data
         records_problem = str(exc)
     simulated = record_set is None or record_set.source == "simulated"
-    figs, area = overview.board_figures(
-        borough,
-        records,
-        simulated,
-        cache.london_populations(ROOT),
-        london,
-        cache.ward_population(ROOT),
-        wards,
-        extract_name=prov.extract_name(record_set),
-        periods=shared.get("periods"),
+    figs, area = cache.board_figures(
+        ROOT, cache.extract_path(), record_set is not None, wards, cache.months_key(shared.get("periods"))
     )
 
     level = public.area_level(wards)
