@@ -25,11 +25,12 @@ def _offence_weights(measure_id: str) -> dict[str, float]:
 
 
 def _weighted_and_not(measure_id: str) -> tuple[list[str], str | None]:
-    """Two offence types with a published weight for the measure, and one without (None if every one has)."""
+    """Two offence types with a published weight for the measure (the same one twice when only one has, as
+    for the CCHI's robbery), and one without (None if every one has)."""
     w = _offence_weights(measure_id)
     has = [o for o, v in w.items() if not math.isnan(v)]
     without = next((o for o, v in w.items() if math.isnan(v)), None)
-    return has[:2], without
+    return (has * 2)[:2], without
 
 
 def _cube(offences: list[str]):
