@@ -688,6 +688,10 @@ def warm(root: str, extract: str | None):
         areas(root, level), deck_polygons(root, level)
     map_labels(root), priority_place_options(root), borough_outline(root)
     yield "tasking", "rest"
+    # London's ward series (London comparisons, Across the border): a 14 MB snapshot loaded, ~15 MB of RSS that
+    # every server carries once those pages are opened (bench/pages_rss.py).
+    london_compare_data(root)
+    yield "london wards", "rest"
 
 
 @st.cache_data(show_spinner="Evaluating…", max_entries=16)
