@@ -21,7 +21,7 @@ async def warm_at_start_up(_app):
     """Start warming the shared caches when the server starts; nothing to do when it stops."""
     from ui import warmup
 
-    warmup.start()
+    warmup.start_after_first_message()
     yield
 
 

@@ -11,7 +11,7 @@ Per run, on a server process started for that run (so every cache is cold):
   message (any "Loading…" text or spinner) and the Overview's content (its title and all its tiles);
 * the server's CPU time (user + system) at ready and at the Overview's content: what the start costs,
   whatever else the machine is doing;
-* then every page is opened once (``PAGES``, each until its script has finished) and the server's RSS
+* then every page is opened once (``PAGES``: the route list, each until its script has finished) and the server's RSS
   (VmRSS) is read after each, with its high-water mark (VmHWM) at the end.
 
 ``--snapshots fresh`` (default) starts every server with an empty snapshot folder (``SVD_CACHE_DIR``), as on
@@ -39,19 +39,17 @@ sys.path.insert(0, str(ROOT))
 
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS, stop_app, streamlit_command  # noqa: E402
 
-# Every page of the app (app.py's navigation), the Hotspots page at both levels.
-PAGES = (
-    "",
-    "domestic-abuse",
-    "sexual-offences",
-    "knife-crime-robbery",
-    "funding",
-    "strategy",
-    "hotspots",
-    "hotspots?hs_level=lsoa",
-    "temporal",
-    "data",
-)
+
+def route_pages() -> tuple[str, ...]:
+    """Every page of the app, from its one route list (``svd.overview.PAGE_FILES``, which tests/test_metrics.py
+    checks against app.py's navigation), the Overview first, and the Hotspots page at both levels."""
+    from svd.overview import PAGE_FILES
+
+    paths = list(PAGE_FILES)
+    return tuple(paths + ["hotspots?hs_level=lsoa"] if "hotspots" in paths else paths)
+
+
+PAGES = route_pages()
 
 READY_LINE = "You can now view your Streamlit app"
 

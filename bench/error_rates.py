@@ -95,7 +95,9 @@ def _old_gi_any(y: np.ndarray, graph, seed: int) -> bool:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        g = esda.G_Local(y, graph, transform="R", permutations=999, star=True, seed=seed, n_jobs=1)
+        g = esda.G_Local(
+            y, graph.to_libpysal(), transform="R", permutations=999, star=True, seed=seed, n_jobs=1
+        )
     return bool((np.asarray(g.p_sim) <= 0.05).any())
 
 

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from svd import provenance as prov
+from svd import stats as st_
 from svd.config import borough_definitions_dir, data_dir
 from svd.provenance import Provenance
 from svd.stats import floored_dispersion
@@ -310,12 +310,12 @@ def propose_comparison(
 def _critical(df: int, phi_raw: float) -> float:
     """The two-sided 95% critical value: Student's t on ``df`` when overdispersion was estimated, else normal."""
     return (
-        float(sps.t.ppf(1 - ALPHA / 2, df)) if phi_raw > 1 and df > 0 else float(sps.norm.ppf(1 - ALPHA / 2))
+        float(st_.t_ppf(1 - ALPHA / 2, df)) if phi_raw > 1 and df > 0 else float(st_.norm_ppf(1 - ALPHA / 2))
     )
 
 
 def _p(z: float, df: int, phi_raw: float) -> float:
-    return float(2 * (sps.t.sf(abs(z), df) if phi_raw > 1 and df > 0 else sps.norm.sf(abs(z))))
+    return float(2 * (st_.t_sf(abs(z), df) if phi_raw > 1 and df > 0 else st_.norm_sf(abs(z))))
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,7 @@ class DiDResult:
 
     def detectable(self, power: float = POWER) -> tuple[float, float]:
         """(fall, rise) as fractions: the smallest change this design detects with ``power`` at the 5% level."""
-        lift = (_critical(self.df, self.dispersion_raw) + float(sps.norm.ppf(power))) * self.se_log
+        lift = (_critical(self.df, self.dispersion_raw) + float(st_.norm_ppf(power))) * self.se_log
         return 1 - math.exp(-lift), math.exp(lift) - 1
 
 
@@ -465,11 +465,11 @@ def wdd(
         wdd=value,
         se=se,
         z=z,
-        p_value=float(2 * sps.norm.sf(abs(z))),
+        p_value=float(2 * st_.norm_sf(abs(z))),
         buffer_part=b_part,
         buffer_se=b_se,
         buffer_z=b_z,
-        buffer_p=float(2 * sps.norm.sf(abs(b_z))),
+        buffer_p=float(2 * st_.norm_sf(abs(b_z))),
     )
 
 

@@ -37,7 +37,6 @@ from pathlib import Path
 import altair as alt
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from svd import aggregate as agg
 from svd import config, maps, trends
@@ -100,9 +99,9 @@ def poisson_limit(expected: np.ndarray | float, p: float) -> np.ndarray:
     y_p = r − α. Divide by the population for a rate limit.
     """
     mu = np.asarray(expected, dtype=float)
-    r = sps.poisson.ppf(p, mu)
-    f_r = sps.poisson.cdf(r, mu)
-    f_below = sps.poisson.cdf(r - 1, mu)
+    r = st_.poisson_ppf(p, mu)
+    f_r = st_.poisson_cdf(r, mu)
+    f_below = st_.poisson_cdf(r - 1, mu)
     with np.errstate(invalid="ignore", divide="ignore"):
         alpha = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
     return np.maximum(r - alpha, 0.0)
@@ -124,7 +123,7 @@ def dispersion(counts: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     zw = np.clip(z, lo, hi)
     phi = float(np.mean(zw**2))
     n = len(z)
-    return phi, float(sps.chi2.sf(n * phi, n - 1))
+    return phi, float(st_.chi2_sf(n * phi, n - 1))
 
 
 def rate_limits(
@@ -142,7 +141,7 @@ def rate_limits(
             lo = poisson_limit(theta * pop, p_lo) / pop * 1000
             hi = poisson_limit(theta * pop, p_hi) / pop * 1000
         else:
-            half = sps.norm.ppf(p_hi) * np.sqrt(phi * theta / pop) * 1000
+            half = st_.norm_ppf(p_hi) * np.sqrt(phi * theta / pop) * 1000
             lo, hi = np.maximum(london_rate - half, 0.0), london_rate + half
         out[name] = (lo, hi)
     return out
@@ -722,7 +721,7 @@ def _residual_correlation(a: np.ndarray, b: np.ndarray, london: np.ndarray) -> t
     r = float(np.corrcoef(ra, rb)[0, 1])
     n = len(a)
     t = r * math.sqrt((n - 2) / max(1e-12, 1 - r * r))
-    return r, float(2 * sps.t.sf(abs(t), n - 2))
+    return r, float(2 * st_.t_sf(abs(t), n - 2))
 
 
 def move_label(r: float, q: float, alpha: float = MOVE_ALPHA) -> str:

@@ -20,6 +20,7 @@ import pydeck
 
 from svd import london, maps, public
 from svd import londonstore as ls
+from svd.geo import area_display_name
 from svd.london_compare import percentile
 from svd.provenance import Provenance
 
@@ -248,6 +249,8 @@ def view(
     f = ls.Filters(start=choice.start, end=choice.end, minors=minors, hours=hours, weekdays=weekdays)
     base = ls.london_map(store, level, f)
     table = base.table.copy()
+    if level == "lsoa":  # "039B · Canning Town South", as everywhere in the app (geo.area_display_name)
+        table["lsoa_name"] = lsoa_display_names(store, table)
     code, name = ("ward_code", "ward_name") if level == "ward" else ("lsoa_code", "lsoa_name")
     method_extra = ""
     hidden: set[str] = set()
@@ -323,6 +326,17 @@ def view(
         features=len({r["code"] for r in rows}),
         hidden=bool(hidden),
     )
+
+
+def lsoa_display_names(store: ls.LondonStore, table: pd.DataFrame) -> list[str]:
+    """Each row's LSOA as people read it ("039B · Canning Town South": ``svd.geo.area_display_name`` with the
+    LSOA's best-fit ward from the store), for ``table``'s ``lsoa_name`` and ``ward_code`` columns."""
+    wards = store.sql("SELECT ward_code, ward_name FROM wards")
+    ward_name = dict(zip(wards["ward_code"].astype(str), wards["ward_name"].astype(str), strict=True))
+    return [
+        area_display_name(n, ward_name.get(str(w)) if pd.notna(w) else None)
+        for n, w in zip(table["lsoa_name"], table["ward_code"], strict=True)
+    ]
 
 
 def _tip(r: dict, level: str, measure: str) -> str:

@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -316,6 +315,8 @@ class LondonStore:
         missing = [n for n in TABLES if not (self.folder / f"{n}.parquet").is_file()]
         if missing:
             raise FileNotFoundError(f"the London store has no {', '.join(missing)} table: build it first")
+        import duckdb  # here, not at import: the start-up warming checks the store without loading DuckDB
+
         self._con = duckdb.connect(":memory:")
         self._load_tables()
 

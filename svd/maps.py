@@ -92,6 +92,31 @@ def _snap_down(x: float, step: float) -> float:
     return round(float(np.floor(round(x / step, 6)) * step), 10)
 
 
+def quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.Quantiles(values, k).bins``, computed as mapclassify does, without importing it.
+
+    mapclassify's import brings scikit-learn and matplotlib (~95 MB of the server's memory) for a rule this
+    short: the ``100/k``-th percentiles by ``scipy.stats.scoreatpercentile``'s linear interpolation, unique.
+    tests/test_lean.py checks it equals mapclassify's bins exactly.
+    """
+    v = np.sort(np.asarray(values, dtype=float).ravel())
+    w = 100.0 / k
+    pcts = np.arange(w, 100 + w, w)
+    if pcts[-1] > 100.0:
+        pcts[-1] = 100.0
+    out = []
+    for pct in pcts:
+        idx = pct / 100.0 * (v.size - 1)
+        i = int(idx)
+        if i == idx:
+            out.append(v[i] / 1.0)
+        else:
+            j = i + 1
+            lo, hi = j - idx, idx - i
+            out.append((v[i] * lo + v[j] * hi) / (lo + hi))
+    return np.unique(np.array(out))
+
+
 def class_breaks(values: Sequence[float] | pd.Series, k: int = 5, step: float | None = None) -> list[float]:
     """Upper bounds of up to ``k`` quantile classes (``mapclassify.Quantiles``), ascending and unique.
 
@@ -104,11 +129,9 @@ def class_breaks(values: Sequence[float] | pd.Series, k: int = 5, step: float | 
     if v.size == 0:
         return []
     step = value_step(v) if step is None else step
-    import mapclassify  # imported here: only a map needs it (esda, already loaded for Gi*, imports it too)
-
     # Ties (many zeros, few areas) collapse quantiles; mapclassify then returns fewer classes.
     k = max(1, min(k, int(np.unique(v).size)))
-    bins = mapclassify.Quantiles(v, k=k).bins
+    bins = quantile_bins(v, k)
     return sorted({_snap_down(float(b), step) for b in bins} | {_snap_down(float(v.max()), step)})
 
 

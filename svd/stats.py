@@ -11,7 +11,6 @@ statistical labels").
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -50,9 +49,38 @@ def norm_ppf(q):
     return special.ndtri(q)
 
 
+def t_ppf(q, df):
+    """Student's t quantile, as ``scipy.stats.t.ppf`` (``stdtrit(df, q)``)."""
+    return special.stdtrit(df, np.asarray(q, dtype=float))
+
+
 def chi2_ppf(q, k):
     """χ² quantile, as ``scipy.stats.chi2.ppf`` (``chdtri(k, 1 - q)``)."""
     return special.chdtri(k, 1 - np.asarray(q, dtype=float))
+
+
+def chi2_sf(x, k):
+    """χ² upper tail, as ``scipy.stats.chi2.sf`` (``chdtrc(k, x)``)."""
+    return special.chdtrc(k, np.asarray(x, dtype=float))
+
+
+def poisson_cdf(k, mu):
+    """Poisson P(Y ≤ k), as ``scipy.stats.poisson.cdf``: ``pdtr(floor(k), mu)``, 0 below 0, NaN for mu < 0."""
+    k, mu = np.broadcast_arrays(np.floor(np.asarray(k, dtype=float)), np.asarray(mu, dtype=float))
+    with np.errstate(invalid="ignore"):
+        out = np.where(k < 0, 0.0, special.pdtr(np.maximum(k, 0), mu))
+    return np.where((mu >= 0) & ~np.isnan(k), out, np.nan)
+
+
+def poisson_ppf(q, mu):
+    """Poisson quantile, as ``scipy.stats.poisson.ppf`` (its ``pdtrik`` step and check; -1 at q = 0, inf at 1)."""
+    q, mu = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(mu, dtype=float))
+    with np.errstate(invalid="ignore"):
+        vals = np.ceil(special.pdtrik(q, mu))
+        vals1 = np.maximum(vals - 1, 0)
+        inner = np.where(special.pdtr(vals1, mu) >= q, vals1, vals)
+    out = np.where(q == 0, -1.0, np.where(q == 1, np.inf, inner))
+    return np.where((mu >= 0) & (q >= 0) & (q <= 1), out, np.nan)
 
 
 def _z(alpha: float) -> float:
@@ -394,8 +422,23 @@ def benjamini_hochberg(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     if ok.any():
-        q[ok] = sps.false_discovery_control(np.clip(p[ok], 0, 1), method="bh")
+        q[ok] = _bh(np.clip(p[ok], 0, 1))
     return q
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """``scipy.stats.false_discovery_control(p, method="bh")`` step for step, without importing scipy.stats
+    (~45 MB and 0.5 s; tests/test_lean.py checks they are equal): p·m/rank, a running minimum from the
+    largest p down, back in the input order, clipped to [0, 1]."""
+    if p.size <= 1:
+        return p
+    order = np.argsort(p)
+    ps = np.take_along_axis(p, order, axis=-1)
+    ps = ps * (p.size / np.arange(1, p.size + 1, dtype=ps.dtype))
+    np.minimum.accumulate(ps[::-1], out=ps[::-1])
+    out = np.empty_like(ps)
+    out[order] = ps
+    return np.clip(out, 0.0, 1.0)
 
 
 @overload
@@ -755,22 +798,60 @@ def hotspot_label(z: float, q: float, alpha: float = 0.05) -> str:
     return f"{'Hot spot' if z > 0 else 'Cold spot'} ({fdr_words(alpha)})"
 
 
-def _build_contiguity(wkb: tuple[bytes, ...]):
-    """Queen contiguity plus a self-weight of 1 (the star in Gi*) for geometries given as WKB, ids 0..n-1."""
-    import geopandas as gpd
-    import shapely
-    from libpysal.graph import Graph
+@dataclass(frozen=True)
+class Contiguity:
+    """Queen contiguity of n areas (ids 0..n-1 in row order) with a self-weight of 1 (the star in Gi*).
 
-    geoms = gpd.GeoSeries(shapely.from_wkb(np.array(wkb, dtype=object)))
-    with warnings.catch_warnings():
-        # Islands are possible (e.g. a detached polygon); getis_ord scores them on themselves alone.
-        warnings.filterwarnings("ignore", message=".*islands.*")
-        return Graph.build_contiguity(geoms, rook=False).assign_self_weight(1)
+    ``sparse`` is the n × n binary matrix, as ``libpysal.graph.Graph.build_contiguity(rook=False)
+    .assign_self_weight(1).sparse`` gives it (tests/test_lean.py checks they are equal on the real layers).
+    """
+
+    sparse: object  # scipy.sparse.csr_array
+
+    @property
+    def n(self) -> int:
+        """The number of areas (as libpysal's ``Graph.n``)."""
+        return self.sparse.shape[0]
+
+    def to_libpysal(self):
+        """The same graph as a ``libpysal.graph.Graph`` (for esda, in tests and benchmarks only)."""
+        from libpysal.graph import Graph
+
+        return Graph.from_sparse(self.sparse)
+
+
+def _build_contiguity(wkb: tuple[bytes, ...]) -> Contiguity:
+    """Queen contiguity plus a self-weight of 1 for geometries given as WKB: areas sharing a vertex.
+
+    libpysal's rule (vertex-set intersection, ``strict=False``) on shapely's coordinates, without importing
+    libpysal, which brings scikit-learn and ~75 MB of the server's memory for this one call.
+    """
+    import shapely
+    from scipy import sparse
+
+    geoms = shapely.from_wkb(np.array(wkb, dtype=object))
+    n = len(geoms)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    # Each (x, y) as one complex number: exact equality, and a 1-D unique (fast). Adding 0.0 makes -0.0 and
+    # 0.0 one vertex, as they are for libpysal's tuples.
+    points = np.ascontiguousarray(coords + 0.0).view(np.complex128).ravel()
+    _, vertex = np.unique(points, return_inverse=True)
+    vertex = vertex.ravel()
+    pairs = np.unique(owner.astype(np.int64) * (vertex.size + 1) + vertex)  # each (area, vertex) once
+    pairs = np.column_stack([pairs // (vertex.size + 1), pairs % (vertex.size + 1)])
+    incidence = sparse.csr_array(
+        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, int(vertex.max(initial=-1)) + 1)
+    )
+    adjacency = (incidence @ incidence.T).tocsr()
+    adjacency.data[:] = 1.0
+    adjacency.setdiag(1.0)
+    adjacency.sort_indices()
+    return Contiguity(sparse.csr_array(adjacency))
 
 
 # Kept in the caller's svd.reference.Reference, keyed on the exact WKB of every geometry in row order (not a
-# digest, so two different geometry sets can never share a graph). A libpysal Graph is immutable (transform
-# returns a new one), so sharing is safe. A handful of entries covers the ward and LSOA layers and the page's
+# digest, so two different geometry sets can never share a graph). Callers only read ``.sparse`` (evaluate takes
+# ``tocsr()``, a copy), so sharing is safe. A handful of entries covers the ward and LSOA layers and the page's
 # filtered subsets; the least recently used leave first.
 CONTIGUITY_KEPT = 16
 
@@ -782,7 +863,7 @@ def _wkb_key(gdf) -> tuple[bytes, ...]:
 
 
 def contiguity_graph(gdf, cache: bool = True):
-    """The queen-contiguity ``libpysal.graph.Graph`` (self-weight 1) of gdf's geometries in row order, ids 0..n-1.
+    """The queen contiguity (``Contiguity``, self-weight 1) of gdf's geometries in row order, ids 0..n-1.
 
     Kept per geometry set (codes and values do not matter, only the shapes and their order) in the active
     ``svd.reference.Reference`` (none: built afresh), because building it costs far more than Gi* itself;

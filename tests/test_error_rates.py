@@ -42,7 +42,9 @@ def test_gi_labels_do_not_change_with_the_seed_or_the_row_order(borough):
             assert again["label"].reindex(base.index).tolist() == base["label"].tolist()
             np.testing.assert_allclose(again["p"].reindex(base.index), base["p"], rtol=1e-12)
         graph = stats.contiguity_graph(gdf)
-        g = esda.G_Local(gdf["value"].to_numpy(), graph, transform="R", permutations=9999, star=True, seed=3)
+        g = esda.G_Local(
+            gdf["value"].to_numpy(), graph.to_libpysal(), transform="R", permutations=9999, star=True, seed=3
+        )
         p_perm = np.minimum(1, 2 * np.asarray(g.p_sim))
         p = base["p"].to_numpy()
         small = p < 0.2

@@ -172,3 +172,15 @@ def test_time_filters_narrow_the_lsoa_level(store):
 def test_hours_in_wraps_past_midnight():
     assert lm.hours_in((21, 6)) == (21, 22, 23, 0, 1, 2, 3, 4, 5)
     assert lm.hours_in((15, 19)) == (15, 16, 17, 18) and lm.hours_in(None) is None
+
+
+def test_lsoas_are_named_as_everywhere_in_the_app(store):
+    """ "l4 · Four <b>" (the LSOA name's last word, its ward: svd.geo.area_display_name) on the map, the
+    tooltip's name and the ranked table, not the ONS name alone."""
+    from svd.geo import area_display_name
+
+    v = lm.view(store, GEO, lm.Choice(level="lsoa", offences=lm.ALL_OFFENCES, boroughs=("B2",)), "B1")
+    want = {area_display_name(n, w) for n, w in (("l4", "Four <b>"), ("l5", "Four <b>"), ("l6", "Five"))}
+    assert set(v.ranked["area_name"]) == want
+    assert '"name":"l6 \u00b7 Five"' in v.deck.to_json() or '"name":"l6 · Five"' in v.deck.to_json()
+    assert "highest rate: l4 · Four <b> (Bee two)" in v.headline

@@ -496,7 +496,7 @@ def test_contiguity_graph_is_kept_per_geometry_set_only(monkeypatch):
 
 def _kept_graphs(a) -> None:
     g = stats.contiguity_graph(a)
-    assert g.n == 25 and len(g.adjacency) == 25 + 2 * (2 * 20 + 2 * 16)
+    assert g.n == 25 and g.sparse.nnz == 25 + 2 * (2 * 20 + 2 * 16)
     renamed = a.assign(cell=[f"x{i}" for i in range(25)], value=0.0).set_axis(range(100, 125))
     assert stats.contiguity_graph(renamed) is g
     assert stats.contiguity_graph(a, cache=False) is not g

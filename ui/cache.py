@@ -57,6 +57,11 @@ SNAPSHOT_INPUTS = {
     "data-checks": ("crime", "geo", "population"),
     "simulation-calibration": ("crime/mps", "geo", "population"),
     "london-compare": ("crime/mps", "geo", "population"),
+    "london-geography": ("geo",),
+    "london-checks": ("geo", "population"),
+    # Not a pickle: the London store's Parquet files (svd.londonstore), in the snapshot folder, built by the
+    # warming's child process like the snapshots (building it in the server peaked at ~650 MB).
+    "london-store": ("crime/mps", "geo", "population"),
 }
 
 
@@ -77,18 +82,51 @@ def snapshot_builders(root: str) -> dict[str, object]:
         "data-checks": lambda: data_checks(root),
         "simulation-calibration": lambda: simulation_calibration(root),
         "london-compare": lambda: london_compare_data(root),
+        "london-geography": lambda: london_geography(root),
+        "london-checks": lambda: london_checks(root),
+        "london-store": lambda: _ensure_london_store(root),
     }
 
 
 def snapshots_missing(root: str, names) -> list[str]:
     """Those of ``names`` with no snapshot on disk for the current files and code."""
-    return [n for n in names if not snapshot.is_saved(saved_as(n), _inputs(root, n))]
+    return [
+        n
+        for n in names
+        if not (
+            _london_store_current(root)
+            if n == "london-store"
+            else snapshot.is_saved(saved_as(n), _inputs(root, n))
+        )
+    ]
+
+
+def _london_store_dir() -> Path | None:
+    """The London store's folder in the snapshot folder; None when snapshots are off."""
+    base = snapshot.cache_dir()
+    return None if base is None else base / "london-store"
+
+
+def _london_store_current(root: str) -> bool:
+    from svd import londonstore
+
+    folder = _london_store_dir()
+    return folder is None or londonstore.is_current(folder, Path(root))
+
+
+def _ensure_london_store(root: str) -> None:
+    from svd import londonstore
+
+    folder = _london_store_dir()
+    if folder is not None:
+        londonstore.ensure(folder, Path(root))
 
 
 def saved_as(name: str) -> str:
-    """The name a snapshot is saved under: the borough's code added to everything but London's borough file, and
+    """The name a snapshot is saved under: the borough's code added to everything but the London-wide ones, and
     the MPS releases applied in the store (``official_loads``) to what is built from the MPS series."""
-    base = name if name == "mps-borough" else f"{name}-{config.borough().code}"
+    london_wide = ("mps-borough", "london-compare", "london-geography")
+    base = name if name in london_wide else f"{name}-{config.borough().code}"
     return base + _store_tag(name)
 
 
@@ -730,6 +768,9 @@ def warm(root: str, extract: str | None):
     use_reference()
     core = ["mps-ward"] + ([] if extract else ["simulated-records"])
     rest = ["mps-borough", "priority-places", "place-lsoas", "data-checks", "simulation-calibration"]
+    # The London pages' shapes and ward series: built on disk in the child (the server never parses the London
+    # shapefile, whose reader, GDAL, is ~30 MB alone), loaded when a London page first asks for them.
+    rest += ["london-compare", "london-geography", "london-checks", "london-store"]
     if missing := snapshots_missing(root, core):  # a first start: parse and simulate in a child process
         snapshot.build_in_child(root, missing)
         yield "snapshots built", "snapshots"
@@ -756,6 +797,10 @@ def warm(root: str, extract: str | None):
         areas(root, level), deck_polygons(root, level)
     map_labels(root), priority_place_options(root), borough_outline(root)
     yield "tasking", "rest"
+    # London's ward series (London comparisons, Across the border): a 14 MB snapshot loaded, ~15 MB of RSS that
+    # every server carries once those pages are opened (bench/pages_rss.py).
+    london_compare_data(root)
+    yield "london wards", "rest"
 
 
 @st.cache_data(show_spinner="Evaluating…", max_entries=16)
@@ -852,7 +897,12 @@ def london_checks(root: str):
     """The London-wide files as read by svd.london's importers, and the best fit against the GLA's (svd.dataquality)."""
     from svd import dataquality
 
-    return dataquality.london_checks(Path(root))
+    # Kept on disk like the other checks: reading the London shapefile loads GDAL (~30 MB) into the server.
+    out = snapshot.load_or_build(
+        "london-checks", _inputs(root, "london-checks"), lambda: dataquality.london_checks(Path(root))
+    )
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner="Preparing the London-wide store (first time only)…", max_entries=1)
@@ -865,6 +915,7 @@ def london_store(root: str):
 
     base = snapshot.cache_dir() or Path(tempfile.mkdtemp(prefix="svd-london-"))
     folder = base / "london-store"
+    snapshot.wait_for_child("london-store")  # the warming's child may be building it now
     londonstore.ensure(folder, Path(root))
     release_memory()
     return londonstore.LondonStore(folder)
@@ -913,7 +964,12 @@ def london_geography(root: str):
     """The London map's shapes (``svd.londonmap.geography``): ward and LSOA polygons, borough outlines, built once."""
     from svd import londonmap
 
-    return londonmap.geography(Path(root))
+    # Built from the London files on disk once (~90 MB of parsing for a 7 MB result): loaded from a snapshot.
+    out = snapshot.load_or_build(
+        "london-geography", _inputs(root, "london-geography"), lambda: londonmap.geography(Path(root))
+    )
+    release_memory()
+    return out
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

@@ -144,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def wait_for_child(name: str, timeout_s: float = 900) -> None:
+    """If a child process is building ``name`` (``build_in_child``), wait until it has finished."""
+    building = _in_child.get(name)
+    if building is not None:
+        building.wait(timeout_s)
+
+
 def load_or_build(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
     """The snapshot ``name`` for these inputs if one is on disk, else ``build()`` (then saved for next time)."""
     folder = cache_dir()
