@@ -92,3 +92,15 @@ def test_the_server_starts_warming_after_its_delay_unless_a_page_started_it(monk
     while not calls and time.perf_counter() < deadline:
         time.sleep(0.05)
     assert len(calls) == 1 and calls[0] - t0 >= 0.3
+
+
+def test_a_finished_run_gives_the_freed_heap_back(monkeypatch):
+    """The end of every page run trims the heap (glibc ``malloc_trim(0)``), so RSS does not stay at a run's peak."""
+    from ui import warmup
+
+    calls = []
+    monkeypatch.setattr(warmup, "_malloc_trim", lambda: calls.append)
+    warmup.done(None)
+    assert calls == [0]
+    monkeypatch.setattr(warmup, "_malloc_trim", lambda: None)  # not glibc: nothing to trim, no error
+    warmup.done(None)
