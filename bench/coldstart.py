@@ -161,7 +161,7 @@ def one_run(browser, script: str, port: int, env: dict[str, str]) -> dict:
 
 # The floor: a bare Streamlit script whose only element is the app's own loading message, on a cold server
 # with the same config (.streamlit/config.toml) and browser: what Streamlit's frontend alone takes to draw it.
-FLOOR_SCRIPT = 'import streamlit as st\nst.markdown("⏳ **Loading the data…**")\n'
+FLOOR_SCRIPT = 'import streamlit as st\nst.markdown(":material/hourglass_top: **Loading the data…**")\n'
 
 
 def floor_runs(browser, port: int, runs: int, env: dict[str, str]) -> list[dict]:

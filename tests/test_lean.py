@@ -22,7 +22,18 @@ import shapely.geometry as sg
 from svd import maps, stats
 from svd.config import repo_root
 
-HEAVY = ("sklearn", "mapclassify", "libpysal", "esda", "matplotlib", "scipy.stats", "pyogrio", "fpdf", "docx")
+HEAVY = (
+    "sklearn",
+    "mapclassify",
+    "libpysal",
+    "esda",
+    "matplotlib",
+    "scipy.stats",
+    "pyogrio",
+    "fpdf",
+    "docx",
+    "streamlit.emojis",  # Streamlit's emoji catalogue (0.28 s of CPU): loaded when a page icon is an emoji
+)
 
 
 # ------------------------------------------------------------------------------------ equal to the originals

@@ -32,7 +32,9 @@ def test_a_cold_process_shows_the_loading_message():
     at = AppTest.from_function(_cold_then, kwargs={"clear": False}).run()
     from ui.warmup import LOADING_MESSAGE
 
-    assert [m.value for m in at.markdown if LOADING_MESSAGE in m.value] == [f"⏳ **{LOADING_MESSAGE}**"]
+    assert [m.value for m in at.markdown if LOADING_MESSAGE in m.value] == [
+        f":material/hourglass_top: **{LOADING_MESSAGE}**"
+    ]
 
 
 def test_the_message_goes_when_the_page_has_run_and_the_process_counts_as_warm():

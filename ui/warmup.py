@@ -110,7 +110,7 @@ def loading_message():
         return None
     # One markdown element (emptied by ``done``), not an empty placeholder then an alert: the browser would
     # draw the placeholder first and fetch the alert's code on its first use (~0.3 s later on a cold page).
-    return st.markdown(f"⏳ **{LOADING_MESSAGE}**")
+    return st.markdown(f":material/hourglass_top: **{LOADING_MESSAGE}**")
 
 
 def done(slot) -> None:
