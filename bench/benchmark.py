@@ -498,10 +498,23 @@ class _Wire:
         return [f for f in self.frames if f[0] >= t0]
 
 
+def frame_clock_js(clock: str) -> str:
+    """Page script recording when each animation frame's callbacks ran, in ``window[clock].frames`` (ms)."""
+    return f"""  const tick = () => {{
+    const f = window.{clock}.frames;
+    f.push(performance.now());
+    if (f.length > 4000) f.splice(0, 2000);
+    requestAnimationFrame(tick);
+  }};
+  requestAnimationFrame(tick);
+"""
+
+
 # In-page clock (performance.now(), ms): when each websocket message was sent and handled, and when each
 # animation frame's callbacks ran. The map is redrawn inside an animation frame (deck.gl draws in one), so
 # the second frame to start after the last message has been handled follows a painted, redrawn page.
-PAGE_CLOCK_JS = """(() => {
+PAGE_CLOCK_JS = (
+    """(() => {
   window.__svd = {sent: [], got: [], frames: []};
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
@@ -512,14 +525,10 @@ PAGE_CLOCK_JS = """(() => {
     window.__svd.sent.push(performance.now());
     return send.call(this, data);
   };
-  const tick = () => {
-    const f = window.__svd.frames;
-    f.push(performance.now());
-    if (f.length > 4000) f.splice(0, 2000);
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-})();"""
+"""
+    + frame_clock_js("__svd")
+    + "})();"
+)
 
 REDRAWN_JS = """([before, n]) => {
   const c = window.__svd, t0 = c.sent[before];

@@ -51,14 +51,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchmark import REDRAWN_JS, _cpu, _ram, _wait_map, _Wire  # noqa: E402
+from bench.benchmark import REDRAWN_JS, _cpu, _ram, _wait_map, _Wire, frame_clock_js  # noqa: E402
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 1800}  # as bench/benchmark.py: both maps in view without scrolling
 
 # The peer's in-page clock: when each Dash callback request was sent and its answer read, requests pending,
 # and animation frames (as PAGE_CLOCK_JS does for our websocket).
-PEER_CLOCK_JS = """(() => {
+PEER_CLOCK_JS = (
+    """(() => {
   window.__peer = {sent: [], got: [], frames: [], pending: 0};
   const fetch0 = window.fetch;
   window.fetch = function (input, init) {
@@ -77,14 +78,10 @@ PEER_CLOCK_JS = """(() => {
       return r;
     }, e => { finish(); throw e; });
   };
-  const tick = () => {
-    const f = window.__peer.frames;
-    f.push(performance.now());
-    if (f.length > 4000) f.splice(0, 2000);
-    requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-})();"""
+"""
+    + frame_clock_js("__peer")
+    + "})();"
+)
 
 # Ours idle: the script has finished its run (Streamlit's own ``data-test-script-state`` on the app root: a
 # rerun can pause between messages for longer than any quiet period while the server computes) and no status
