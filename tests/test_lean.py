@@ -32,7 +32,6 @@ HEAVY = (
     "pyogrio",
     "fpdf",
     "docx",
-    "streamlit.emojis",  # Streamlit's emoji catalogue (0.28 s of CPU): loaded when a page icon is an emoji
 )
 
 
