@@ -125,7 +125,7 @@ def _ensure_london_store(root: str) -> None:
 def saved_as(name: str) -> str:
     """The name a snapshot is saved under: the borough's code added to everything but the London-wide ones, and
     the MPS releases applied in the store (``official_loads``) to what is built from the MPS series."""
-    london_wide = ("mps-borough", "london-compare", "london-geography")
+    london_wide = ("mps-borough", "london-compare", "london-geography", "london-checks")
     base = name if name in london_wide else f"{name}-{config.borough().code}"
     return base + _store_tag(name)
 
@@ -838,9 +838,7 @@ def london_compare_data(root: str) -> dict:
             "adjacency": london.ward_adjacency(gdf),
         }
 
-    out = snapshot.load_or_build(
-        "london-compare" + _store_tag("london-compare"), _inputs(root, "london-compare"), build
-    )
+    out = snapshot.load_or_build(saved_as("london-compare"), _inputs(root, "london-compare"), build)
     release_memory()
     return out
 
@@ -899,7 +897,9 @@ def london_checks(root: str):
 
     # Kept on disk like the other checks: reading the London shapefile loads GDAL (~30 MB) into the server.
     out = snapshot.load_or_build(
-        "london-checks", _inputs(root, "london-checks"), lambda: dataquality.london_checks(Path(root))
+        saved_as("london-checks"),
+        _inputs(root, "london-checks"),
+        lambda: dataquality.london_checks(Path(root)),
     )
     release_memory()
     return out
@@ -966,7 +966,9 @@ def london_geography(root: str):
 
     # Built from the London files on disk once (~90 MB of parsing for a 7 MB result): loaded from a snapshot.
     out = snapshot.load_or_build(
-        "london-geography", _inputs(root, "london-geography"), lambda: londonmap.geography(Path(root))
+        saved_as("london-geography"),
+        _inputs(root, "london-geography"),
+        lambda: londonmap.geography(Path(root)),
     )
     release_memory()
     return out
