@@ -537,6 +537,18 @@ REDRAWN_JS = """([before, n]) => {
   return last !== undefined && after.length >= 2 ? after[1] - t0 : null;
 }"""
 
+
+def _redrawn(page, sent_in_page: int, n_got: int) -> float:
+    """The page's own record of the rerun's messages (``REDRAWN_JS``): ms from the change to two frames after the
+    last of ``n_got`` messages, waited for up to 2 s; a RuntimeError if the page never painted."""
+    for _ in range(100):
+        redrawn = page.evaluate(REDRAWN_JS, [sent_in_page, n_got])
+        if redrawn is not None:
+            return redrawn
+        page.wait_for_timeout(20)
+    raise RuntimeError("the page never painted after the rerun's last message")
+
+
 IDLE_JS = """() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>
     r(document.querySelector('[data-testid="stStatusWidget"]') === null))))"""
 
@@ -563,15 +575,7 @@ def _change(page, wire: _Wire, label: str, option: str, quiet_s: float = 0.25) -
         t0 = wire.sent[before] if len(wire.sent) > before else None
         got = wire.since(t0) if t0 is not None else []
         if got and idle and time.perf_counter() - got[-1][0] > quiet_s:
-            redrawn = None
-            for _ in range(100):  # the page's own record of the same messages, and two frames after the last
-                redrawn = page.evaluate(REDRAWN_JS, [sent_in_page, len(got)])
-                if redrawn is not None:
-                    break
-                page.wait_for_timeout(20)
-            if redrawn is None:
-                raise RuntimeError("the page never painted after the rerun's last message")
-            return got[-1][0] - t0, redrawn / 1000, sum(b for _, b in got)
+            return got[-1][0] - t0, _redrawn(page, sent_in_page, len(got)) / 1000, sum(b for _, b in got)
         t0 = clicked if t0 is None else t0
         if time.perf_counter() - t0 > 30:
             raise RuntimeError("no rerun after the change")

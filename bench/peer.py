@@ -42,7 +42,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -51,8 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.benchmark import REDRAWN_JS, _cpu, _ram, _wait_map, _Wire, frame_clock_js  # noqa: E402
-from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+from bench.benchmark import _cpu, _ram, _redrawn, _wait_map, _Wire, frame_clock_js  # noqa: E402
+from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app, wait_until_answers  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 1800}  # as bench/benchmark.py: both maps in view without scrolling
 
@@ -185,16 +184,7 @@ def start_peer(peer_dir: Path, port: int, timeout_s: float = 120) -> subprocess.
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    stop_app(proc)
-    raise RuntimeError("the peer did not start")
+    return wait_until_answers(proc, f"http://127.0.0.1:{port}/", timeout_s, "the peer", poll_s=0.3)
 
 
 # ---- the page -------------------------------------------------------------------------------------------
@@ -329,14 +319,7 @@ def changes_ours(browser, url: str, runs: int, quiet_s: float = 0.25) -> list[tu
             t0 = wire.sent[before] if len(wire.sent) > before else None
             got = wire.since(t0) if t0 is not None else []
             if got and page.evaluate(OURS_IDLE_JS) and time.perf_counter() - got[-1][0] > quiet_s:
-                redrawn = None
-                for _ in range(100):
-                    redrawn = page.evaluate(REDRAWN_JS, [sent_in_page, len(got)])
-                    if redrawn is not None:
-                        break
-                    page.wait_for_timeout(20)
-                if redrawn is None:
-                    raise RuntimeError("the page never painted after the rerun's last message")
+                redrawn = _redrawn(page, sent_in_page, len(got))
                 out.append((redrawn / 1000, sum(b for _, b in got), got[-1][0] - t0))
                 break
             page.wait_for_timeout(10)

@@ -82,16 +82,23 @@ def start_app(port: int, timeout_s: float = 60, env: dict[str, str] | None = Non
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    return wait_until_answers(proc, f"http://127.0.0.1:{port}/_stcore/health", timeout_s, "streamlit")
+
+
+def wait_until_answers(
+    proc: subprocess.Popen, url: str, timeout_s: float, name: str, poll_s: float = 0.5
+) -> subprocess.Popen:
+    """``proc`` once ``url`` answers 200; stopped, and a RuntimeError naming ``name``, after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+            with urllib.request.urlopen(url, timeout=1) as r:
                 if r.status == 200:
                     return proc
         except OSError:
-            time.sleep(0.5)
+            time.sleep(poll_s)
     stop_app(proc)
-    raise RuntimeError("streamlit did not start")
+    raise RuntimeError(f"{name} did not start")
 
 
 def stop_app(proc: subprocess.Popen) -> None:
