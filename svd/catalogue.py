@@ -182,5 +182,11 @@ def check(root: Path | None = None) -> list[DatasetCheck]:
 
 
 def missing_required(root: Path | None = None) -> list[DatasetCheck]:
-    """The required datasets that are missing or malformed: the app cannot start without them."""
-    return [c for c in check(root) if c.dataset.required and not c.ok]
+    """The required datasets that are missing or malformed: the app cannot start without them.
+
+    Checks the required datasets only: every page run asks this before anything else, and the optional London-wide
+    files (the Census export alone takes ~0.5 s of CPU to read) are checked on the Data page.
+    """
+    root = root or default_data_dir()
+    checks = (check_dataset(ds, root) for ds in load_catalogue() if ds.required)
+    return [c for c in checks if not c.ok]

@@ -1,4 +1,5 @@
-"""ui.asgi: every page's HTML tells Streamlit's frontend its server's address; nothing else is touched."""
+"""ui.asgi: every page's HTML tells Streamlit's frontend its server's address and carries a loading message;
+nothing else is touched."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import asyncio
 
 from ui import asgi
 
-HTML = b"<!doctype html><html><head><meta charset='utf-8'><script src='./static/js/index.js'></script></head></html>"
+HTML = (
+    b"<!doctype html><html><head><meta charset='utf-8'><script src='./static/js/index.js'></script></head>"
+    b'<body><div id="root"></div></body></html>'
+)
 
 
 def test_the_script_comes_first_in_the_head():
@@ -17,6 +21,19 @@ def test_the_script_comes_first_in_the_head():
     assert b'BACKEND_BASE_URL:location.origin+"/"' in out
     assert asgi.inject(out, "/") == out  # once only
     assert asgi.inject(b"no head here", "/") == b"no head here"
+
+
+def test_the_loading_message_is_in_the_page_before_the_app_and_hidden_by_css_once_the_app_draws():
+    out = asgi.inject(HTML, "/")
+    body = out.index(b"<body>") + len(b"<body>")
+    assert out[body:].startswith(asgi.boot_message())
+    assert out.index(asgi.BOOT_MESSAGE.encode()) < out.index(b'id="root"')
+    assert b'role="status"' in asgi.boot_message()
+    # Hidden by a rule on the app's own elements, not by a script: it needs none of the frontend's code to go.
+    assert b"<script" not in asgi.boot_message()
+    assert b'[data-testid="stElementContainer"]' in asgi.boot_message()
+    assert out.count(asgi.boot_message()) == 1 and asgi.inject(out, "/") == out
+    assert asgi.inject(b"<html><head></head></html>", "/").count(asgi.BOOT_MESSAGE.encode()) == 0  # no body
 
 
 def test_only_page_paths_are_edited():
@@ -65,7 +82,7 @@ def _serve(path: str, body: bytes, content_type: bytes, method: str = "GET"):
 
 def test_a_page_gets_the_script_with_a_right_length_and_uncompressed():
     start, body, request_headers = _serve("/hotspots", HTML, b"text/html; charset=utf-8")
-    assert asgi.script_tag("/") in body
+    assert asgi.script_tag("/") in body and asgi.boot_message() in body
     assert dict(start["headers"])[b"content-length"] == str(len(body)).encode()
     assert all(k != b"accept-encoding" for k, _ in request_headers)
 

@@ -61,6 +61,18 @@ def test_check_reports_missing_and_wrong_files(tmp_path):
     assert {c.dataset.id for c in catalogue.missing_required(tmp_path)} >= {"wards", "lsoas", "mps_ward"}
 
 
+def test_missing_required_reads_only_the_required_datasets(tmp_path, monkeypatch):
+    """Every page run asks it first: the optional London-wide files (seconds to read) are the Data page's."""
+    read: list[str] = []
+    real = catalogue.check_dataset
+    monkeypatch.setattr(catalogue, "check_dataset", lambda ds, root: read.append(ds.id) or real(ds, root))
+    missing = catalogue.missing_required(tmp_path)
+    required = {ds.id for ds in catalogue.load_catalogue() if ds.required}
+    optional = {ds.id for ds in catalogue.load_catalogue() if not ds.required}
+    assert set(read) == required and optional  # the catalogue has optional datasets, and none was read
+    assert {c.dataset.id for c in missing} == required  # an empty folder: every required one is missing
+
+
 def test_check_reads_topojson_shapefile_and_nomis_formats(tmp_path):
     import geopandas as gpd
     from shapely.geometry import box

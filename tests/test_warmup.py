@@ -77,25 +77,6 @@ def test_the_app_leaves_no_loading_message_behind():
     assert not [m for m in at.markdown if "Loading the data" in m.value]
 
 
-def test_the_server_starts_warming_after_its_delay_unless_a_page_started_it(monkeypatch):
-    """serve.py's deferred start: nothing happens before the delay; after it, ``start`` is called once (a
-    no-op when the first page run has started the warming already)."""
-    import time
-
-    from ui import warmup
-
-    calls = []
-    monkeypatch.setattr(warmup, "start", lambda *a, **k: calls.append(time.perf_counter()))
-    t0 = time.perf_counter()
-    warmup.start_after_first_message(max_wait_s=0.3)
-    time.sleep(0.1)
-    assert calls == []
-    deadline = time.perf_counter() + 5
-    while not calls and time.perf_counter() < deadline:
-        time.sleep(0.05)
-    assert len(calls) == 1 and calls[0] - t0 >= 0.3
-
-
 def test_a_finished_run_gives_the_freed_heap_back(monkeypatch):
     """The end of every page run trims the heap (glibc ``malloc_trim(0)``), so RSS does not stay at a run's peak."""
     from ui import warmup

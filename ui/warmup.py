@@ -64,21 +64,6 @@ def start(root: str | None = None, extract: str | None = None) -> bool:
     return True
 
 
-def start_after_first_message(max_wait_s: float = 2.0) -> None:
-    """Start warming when the first visitor's loading message has been queued (``app.py`` calls ``start`` right
-    after showing it), or after ``max_wait_s`` if nobody has come by then.
-
-    On a cold server the warming thread's imports and loads hold the GIL for seconds; started with the server,
-    they compete with the first page's request, websocket and script up to the loading message.
-    """
-
-    def later() -> None:
-        time.sleep(max_wait_s)
-        start()  # a no-op when the first page run has started it already
-
-    threading.Thread(target=later, name="svd-warm-later", daemon=True).start()
-
-
 def is_warm() -> bool:
     """True once the first page's data is loaded: by the warming thread, or by a completed run."""
     return _core_ready.is_set() or _first_run_done.is_set()
