@@ -87,3 +87,32 @@ def test_a_finished_run_gives_the_freed_heap_back(monkeypatch):
     assert calls == [0]
     monkeypatch.setattr(warmup, "_malloc_trim", lambda: None)  # not glibc: nothing to trim, no error
     warmup.done(None)
+
+
+def test_the_other_pages_data_wait_for_the_first_page(monkeypatch):
+    """After the first page's data, the warming waits until a page run has finished (or FIRST_PAGE_FIRST_S), so a
+    cold server's first page does not share the GIL with the other pages' loads."""
+    import threading
+
+    from ui import cache, warmup
+
+    steps: list[str] = []
+
+    def fake_warm(root, extract):
+        steps.append("core")
+        yield "records", "core"
+        steps.append("rest")
+        yield "tasking", "rest"
+
+    monkeypatch.setattr(cache, "warm", fake_warm)
+    monkeypatch.setattr(warmup, "FIRST_PAGE_FIRST_S", 30.0)
+    for event in (warmup._core_ready, warmup._first_run_done, warmup._all_ready):
+        event.clear()
+    thread = threading.Thread(target=warmup._warm, args=("root", None), daemon=True)
+    thread.start()
+    assert warmup._core_ready.wait(10)
+    thread.join(0.5)
+    assert steps == ["core"] and thread.is_alive()  # waiting for the first page
+    warmup.done(None)  # the first page has run
+    thread.join(10)
+    assert steps == ["core", "rest"] and warmup._all_ready.is_set()

@@ -19,7 +19,9 @@ _LOG = logging.getLogger(__name__)
 
 LOADING_MESSAGE = "Loading the data… The first page after the dashboard starts takes a few seconds."
 
-# What the first page needs (app.py's filters, the Overview) is warmed first; then the other pages' data.
+# What the first page needs (app.py's filters, the Overview) is warmed first; then the other pages' data, once the
+# first page has run or after this many seconds.
+FIRST_PAGE_FIRST_S = 10.0
 _core_ready = threading.Event()
 _all_ready = threading.Event()
 _first_run_done = threading.Event()
@@ -41,6 +43,9 @@ def _warm(root: str | None, extract: str | None) -> None:
             timings[step] = time.perf_counter() - t0
             if done == "core":
                 _core_ready.set()
+                # The other pages' data wait until the first page has been drawn (or a while, if nobody comes):
+                # loaded meanwhile, they would take the GIL from that page's run on a cold server.
+                _first_run_done.wait(FIRST_PAGE_FIRST_S)
     except Exception:  # noqa: BLE001 — a page loading the same data will show the problem to its user
         _LOG.exception("warming the shared caches failed")
     finally:
