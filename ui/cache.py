@@ -49,6 +49,8 @@ EXTRACT_ENTRIES = 4
 # Snapshots on disk (ui/snapshot.py): each one's name → the data directory's folders it is built from. Only
 # public reference data and the simulation: nothing from a partnership extract is ever written.
 SNAPSHOT_INPUTS = {
+    # The start-up check of the required files (app.py, every run): ~0.15 s of CPU to read them on a cold server.
+    "required-checks": ("crime/mps", "geo", "population"),
     "mps-ward": ("crime/mps", "geo"),
     "mps-borough": ("crime/mps", "geo"),
     "simulated-records": ("crime/mps", "geo", "population"),
@@ -74,6 +76,7 @@ def snapshot_builders(root: str) -> dict[str, object]:
     """Snapshot name (as ``SNAPSHOT_INPUTS``, and as saved) → a call that builds (or loads) it."""
     use_reference()  # a snapshot child process reads the reference files once too
     return {
+        "required-checks": lambda: missing_required(root),
         "mps-ward": lambda: _mps_ward_parts(root, config.borough().code),
         "mps-borough": lambda: mps_borough(root),
         "simulated-records": lambda: records(root, None),
@@ -225,7 +228,11 @@ def use_reference() -> reference.Reference:
 @st.cache_data(show_spinner=False)
 def missing_required(root: str) -> list[tuple[str, str, tuple[str, ...]]]:
     """(id, title, problems) for each required dataset that is missing or malformed."""
-    return [(c.dataset.id, c.dataset.title, c.problems) for c in catalogue.missing_required(Path(root))]
+
+    def build():
+        return [(c.dataset.id, c.dataset.title, c.problems) for c in catalogue.missing_required(Path(root))]
+
+    return snapshot.load_or_build(saved_as("required-checks"), _inputs(root, "required-checks"), build)
 
 
 @st.cache_resource(show_spinner="Loading Metropolitan Police ward data…", max_entries=4)
@@ -766,7 +773,7 @@ def warm(root: str, extract: str | None):
     import importlib
 
     use_reference()
-    core = ["mps-ward"] + ([] if extract else ["simulated-records"])
+    core = ["required-checks", "mps-ward"] + ([] if extract else ["simulated-records"])
     rest = ["mps-borough", "priority-places", "place-lsoas", "data-checks", "simulation-calibration"]
     # The London pages' shapes and ward series: built on disk in the child (the server never parses the London
     # shapefile, whose reader, GDAL, is ~30 MB alone), loaded when a London page first asks for them.
