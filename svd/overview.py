@@ -17,11 +17,8 @@ from svd import aggregate as agg
 from svd import config, stats
 from svd import metrics as mx
 from svd import provenance as prov
-from svd.charts import NORMAL, ChartStyle, finish
+from svd.charts import NORMAL, OKABE_ITO, ChartStyle, finish
 from svd.provenance import Provenance
-
-# Okabe–Ito, the colour-blind-safe categorical palette used across the dashboard (svd.charts uses the same).
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 
 # The tiles in the order the board reads them: the proxy first, then its parts, then the record-level ones.
 TILES: tuple[str, ...] = (
