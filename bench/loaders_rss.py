@@ -1,6 +1,6 @@
 """Where the server's memory goes: RSS after each shared loader, in a plain process calling ``ui.cache``.
 
-Not a test. ``.venv/bin/python bench/loaders_rss.py`` (set ``SVD_CACHE_DIR`` to an empty folder to build the
+Not a test. ``.venv/bin/python bench/loaders_rss.py [--warm [N]]`` (set ``SVD_CACHE_DIR`` to an empty folder to build the
 snapshots in this process, or to a folder a server has filled to load them). Calls the same cached functions,
 in the order the pages need them, printing the RSS each adds and the seconds it took, then the process's
 anonymous and file-backed RSS and its 25 largest mappings (``/proc/self/smaps``).
@@ -27,8 +27,72 @@ def rss_mb() -> float:
     return 0.0
 
 
+# Imported one by one before the warming (``--warm``), so each library's own RSS shows: what a bare Streamlit
+# server with a map and a chart imports (bench/floors.py's "a + imports"), then what the dashboard adds.
+IMPORT_STEPS = (
+    "streamlit",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "altair",
+    "pydeck",
+    "shapely",
+    "pyproj",
+    "geopandas",
+    "scipy.special",
+    "scipy.sparse",
+    "ui.cache",
+)
+
+
+def warm_steps(top: int) -> None:
+    """The server's own warming (``ui.cache.warm``, the steps ``ui/warmup.py`` runs), the RSS after each step,
+    after importing ``IMPORT_STEPS`` one at a time; with ``top`` > 0 the ``top`` source lines holding most of
+    the Python-allocated memory each step added (tracemalloc)."""
+    import importlib
+    import tracemalloc
+
+    if top:
+        tracemalloc.start(1)
+    snap = tracemalloc.take_snapshot() if top else None
+    prev = rss_mb()
+    print("| step | RSS added (MB) | RSS (MB) |\n|---|---:|---:|")
+
+    def row(name: str) -> None:
+        nonlocal prev, snap
+        now = rss_mb()
+        print(f"| {name} | {now - prev:+.1f} | {now:.0f} |", flush=True)
+        prev = now
+        if top:
+            later = tracemalloc.take_snapshot()
+            for stat in later.compare_to(snap, "lineno")[:top]:
+                if abs(stat.size_diff) >= 512 * 1024:
+                    print(f"|   {stat.traceback[0]} | {stat.size_diff / 2**20:+.1f} | |")
+            snap = later
+
+    for module in IMPORT_STEPS:
+        importlib.import_module(module)
+        row(f"import {module}")
+    from ui import cache
+
+    root = cache.data_root()
+    for step, _phase in cache.warm(root, None):
+        row(f"warm: {step}")
+    status = Path(f"/proc/{os.getpid()}/status").read_text().splitlines()
+    print()
+    print(
+        ", ".join(
+            ln.replace("\t", " ") for ln in status if ln.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile"))
+        )
+    )
+
+
 def main() -> int:
-    """Print the RSS table."""
+    """Print the RSS table (``--warm [N]``: the server's warming step by step instead, see ``warm_steps``)."""
+    if "--warm" in sys.argv:
+        rest = sys.argv[sys.argv.index("--warm") + 1 :]
+        warm_steps(int(rest[0]) if rest else 0)
+        return 0
     prev = rss_mb()
 
     def step(name, f):

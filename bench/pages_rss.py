@@ -7,7 +7,7 @@ the route list app.py is checked against, plus Hotspots at LSOA level), as one s
 each page it prints the RSS it added, the CPU seconds its run took, and the top-level packages it imported first
 (a heavy optional package imported by a page that does not need it shows here). ``--no-warm`` skips waiting for
 the start-up warming thread after the Overview (so its loads are counted on the pages that need them);
-``--tracemalloc N`` also lists the N source lines holding most of the Python-allocated memory each page added
+``--pages hotspots temporal`` opens only those pages after the Overview; ``--tracemalloc N`` also lists the N source lines holding most of the Python-allocated memory each page added
 (slow: run it for attribution, not for timings). Set ``SVD_CACHE_DIR`` to a folder a server has filled to
 measure a restart.
 """
@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-warm", action="store_true", help="do not wait for the warming thread")
     ap.add_argument("--tracemalloc", type=int, default=0, metavar="N")
+    ap.add_argument(
+        "--pages",
+        nargs="*",
+        help="only these pages after the Overview (labels as printed, e.g. hotspots temporal: bench/peer.py's visit)",
+    )
     args = ap.parse_args(argv)
     if args.tracemalloc:
         import tracemalloc
@@ -76,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     snap = tracemalloc.take_snapshot() if args.tracemalloc else None
     for label, page_file in route_pages():
+        if args.pages is not None and label != "/" and label not in args.pages:
+            continue
         cpu0 = time.process_time()
         if label == "/":
             at.run()

@@ -26,7 +26,9 @@ Measured for each app:
   times — a Months change reruns the whole page. The peer: its Crime Type filter (one type removed each
   time), which reruns its one callback (the map and the three charts).
 * server peak RSS: the server process and its children, sampled every 0.1 s for the whole session (the
-  peak of the sum), and the sum of each process's own peak (VmHWM) at the end.
+  peak of the sum), and the sum of each process's own peak (VmHWM) at the end. Ours is started as a restarted
+  server (``prime_snapshots``: any snapshot missing is built first, in a process not measured), so it starts
+  no snapshot-building child.
 
 The load average is printed with the table: on a shared machine the times depend on it.
 """
@@ -175,6 +177,22 @@ class RssSampler:
         return self.peak_kb / 1024, hwm / 1024
 
 
+def prime_snapshots() -> None:
+    """Build any snapshot missing from ``SVD_CACHE_DIR`` in a process of its own, before ours is started, so that
+    the measured server starts as a restarted one does: with a snapshot missing, the server's warming builds it
+    in a child process that peaks at ~700 MB (ui/snapshot.py), which the sampled RSS (process + children)
+    would count as the server's."""
+    code = (
+        "import logging; logging.disable(logging.WARNING)\n"
+        "from ui import cache, snapshot\n"
+        "root = cache.data_root()\n"
+        "missing = cache.snapshots_missing(root, list(cache.snapshot_builders(root)))\n"
+        "print('snapshots built:', missing or 'none missing')\n"
+        "missing and snapshot.main([root, *missing])\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, stdout=sys.stderr)
+
+
 def start_peer(peer_dir: Path, port: int, timeout_s: float = 120) -> subprocess.Popen:
     """The peer as its README runs it (``python app.py``, adapted to listen on ``port``), once it answers."""
     proc = subprocess.Popen(
@@ -201,6 +219,7 @@ class Meter:
         self._kind: dict[str, str] = {}
         self._url: dict[str, str] = {}
         self.bytes_by_file: Counter[str] = Counter()
+        self.rows: list[tuple[str, str, int]] = []  # (URL, kind, bytes) of each finished response
         cdp = page.context.new_cdp_session(page)
         cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.loadingFinished", self._done)
@@ -220,6 +239,7 @@ class Meter:
         self.bytes_by_kind[self._kind.get(ev["requestId"], "Other")] += n
         name = self._url.get(ev["requestId"], "?").split("?")[0].rsplit("/", 1)[-1] or "/"
         self.bytes_by_file[name] += n
+        self.rows.append((self._url.get(ev["requestId"], "?"), self._kind.get(ev["requestId"], "Other"), n))
 
     def _failed(self, ev) -> None:
         self.failed += 1
@@ -267,8 +287,9 @@ def _quiet(page, idle_js: str, quiet_s: float, timeout: float = 60) -> None:
     raise RuntimeError("the page never went idle")
 
 
-def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
-    """Fresh context: navigation → map drawn; then requests and bytes until idle for 1 s."""
+def first_visit(browser, app: str, url: str, timeout: float = 300, has_map: bool = True) -> dict:
+    """Fresh context: navigation → map drawn; then requests and bytes until idle for 1 s. ``app`` "ours" is
+    any Streamlit page (``has_map`` False: a page with no map, ``map_s`` is then None)."""
     ctx = _peer_context(browser) if app == "peer" else browser.new_context(viewport=VIEWPORT)
     page = ctx.new_page()
     if app == "peer":
@@ -276,7 +297,10 @@ def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
     meter = Meter(page)
     t = time.perf_counter()
     page.goto(url, wait_until="commit")
-    seconds = _wait_map(page, t, timeout) if app == "ours" else _wait_peer_map(page, t, timeout)
+    if app == "peer":
+        seconds = _wait_peer_map(page, t, timeout)
+    else:
+        seconds = _wait_map(page, t, timeout) if has_map else None
     _quiet(page, OURS_IDLE_JS if app == "ours" else PEER_IDLE_JS, 1.0, timeout)
     out = {
         "map_s": seconds,
@@ -285,6 +309,7 @@ def first_visit(browser, app: str, url: str, timeout: float = 300) -> dict:
         "bytes": meter.total,
         "by_kind": dict(meter.bytes_by_kind),
         "top": meter.bytes_by_file.most_common(6),
+        "rows": meter.rows,
     }
     ctx.close()
     return out
@@ -393,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     ours_url, peer_url = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.peer_port}"
+    prime_snapshots()
     loads = [_loadavg()]
     ours = start_app(args.port, timeout_s=180)
     ours_rss = RssSampler(ours.pid)
@@ -414,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
                 res["ours"].append(first_visit(browser, "ours", f"{ours_url}/hotspots"))
                 res["peer"].append(first_visit(browser, "peer", peer_url))
                 loads.append(_loadavg())
-                print("run", len(res["ours"]), res["ours"][-1], res["peer"][-1], file=sys.stderr, flush=True)
+                last = [{k: v for k, v in r[-1].items() if k != "rows"} for r in (res["ours"], res["peer"])]
+                print("run", len(res["ours"]), *last, file=sys.stderr, flush=True)
             res["hot"] = changes_ours(browser, f"{ours_url}/hotspots", args.runs)
             res["peer_change"] = changes_peer(browser, peer_url, args.runs)
             res["tmp"] = changes_ours(browser, f"{ours_url}/temporal", args.runs)

@@ -229,8 +229,8 @@ def test_cross_border_refuses_incomplete_months():
     assert cb.sentences() == [cb.problem]
 
 
-def test_ward_series_fills_months_without_offences():
-    table = pd.DataFrame(
+def _ward_table() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-01-01"]),
             "area_code": ["W1", "W1", "W2"],
@@ -246,7 +246,10 @@ def test_ward_series_fills_months_without_offences():
             "count": [3, 4, 9],
         }
     )
-    s = lc.ward_series(table)
+
+
+def test_ward_series_fills_months_without_offences():
+    s = lc.ward_series(_ward_table())
     rob = s[s["metric_id"] == "personal_robbery"].set_index(["ward_code", "month"])["count"]
     assert rob.to_dict() == {
         ("W1", pd.Timestamp("2025-01-01")): 3,
@@ -255,6 +258,20 @@ def test_ward_series_fills_months_without_offences():
         ("W2", pd.Timestamp("2025-02-01")): 0,
     }
     assert set(s["metric_id"]) == {m.id for m in lc.mps_metrics()}
+
+
+def test_ward_series_names_are_categories_and_give_the_same_figures():
+    # Held in every server that opens a London page: ~120k rows repeating a few names (README, "The Dash peer").
+    s = lc.ward_series(_ward_table())
+    names = ["metric_id", "ward_code", "ward_name", "borough_code", "borough_name"]
+    assert all(isinstance(s[c].dtype, pd.CategoricalDtype) for c in names)
+    plain = s.astype(dict.fromkeys(names, object))
+    residents = pd.DataFrame({"ward_code": ["W1", "W2"], "population": [2000, 1000]})
+    periods = agg.periods_for(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"))
+    got = lc.ward_distribution(s, residents, "personal_robbery", periods, "E09000002").wards
+    want = lc.ward_distribution(plain, residents, "personal_robbery", periods, "E09000002").wards
+    assert got.set_index("ward_code")["count"].to_dict() == {"W1": 7, "W2": 0}
+    pd.testing.assert_frame_equal(got.astype({c: object for c in names if c in got}), want, check_dtype=False)
 
 
 def test_ward_residents_sum_lsoas_by_lookup():
