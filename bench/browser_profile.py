@@ -287,9 +287,9 @@ WEBGL_COUNT_JS = """(() => {
     }
     for (const name of ["bufferData", "bufferSubData"]) {
       const f = proto[name];
-      proto[name] = function (t, data) {
+      proto[name] = function () {
         n[name] = (n[name] || 0) + 1;
-        if (data && data.byteLength) n.bufferBytes += data.byteLength;
+        for (const a of arguments) if (a && a.byteLength) { n.bufferBytes += a.byteLength; break; }
         return f.apply(this, arguments);
       };
     }
@@ -314,9 +314,12 @@ def profiled(browser, page, name: str, action, trace_dir: Path | None = None) ->
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 200})
     browser.start_tracing(categories=CATEGORIES)
+    cdp.send("Profiler.start")
+    page.wait_for_timeout(
+        700
+    )  # the profiler's start-up (~0.1–0.4 s of the renderer) before the counters start
     cpu0 = chromium_cpu()
     gl0 = webgl_counts(page)
-    cdp.send("Profiler.start")
     t = time.perf_counter()
     result = action()
     wall = time.perf_counter() - t
@@ -341,8 +344,57 @@ def profiled(browser, page, name: str, action, trace_dir: Path | None = None) ->
         **trace_summary(raw),
         **js_summary(profile),
     }
-    print(json.dumps(out, indent=1), flush=True)
+    print(f"done: {name}", file=sys.stderr, flush=True)
     return out
+
+
+def table(results: list[dict]) -> str:
+    """The profiles as one Markdown table: an action per column."""
+
+    def ms(d: dict, k: str) -> str:
+        return f"{d.get(k, 0):.0f}"
+
+    def top(pairs, n=4) -> str:
+        named = [
+            (k, v) for k, v in pairs if not k.startswith("(")
+        ]  # not (idle), (program), (garbage collector)
+        return "; ".join(f"{k} {v:.0f}" for k, v in named[:n])
+
+    rows = [
+        ("load average (1 min)", lambda r: r["load_average"][0]),
+        ("the harness's own measure", lambda r: ", ".join(f"{k} {v}" for k, v in r["result"].items())),
+        ("CPU s: renderer", lambda r: f"{r['cpu_s'].get('renderer', 0):.2f}"),
+        ("CPU s: GPU process (SwiftShader, compositor)", lambda r: f"{r['cpu_s'].get('gpu-process', 0):.2f}"),
+        ("CPU s: browser process", lambda r: f"{r['cpu_s'].get('browser', 0):.2f}"),
+        ("renderer main thread, ms: scripting", lambda r: ms(r["renderer_groups_ms"], "scripting")),
+        ("… rendering (style, layout)", lambda r: ms(r["renderer_groups_ms"], "rendering")),
+        ("… painting", lambda r: ms(r["renderer_groups_ms"], "painting")),
+        ("… garbage collection", lambda r: ms(r["renderer_groups_ms"], "gc")),
+        (
+            "… waiting for the GPU process (WaitForGetOffset)",
+            lambda r: f"{dict(r['renderer_top_ms']).get('CommandBufferProxyImpl::WaitForGetOffset', 0):.0f}",
+        ),
+        (
+            "… profiler start (the measurement's own cost)",
+            lambda r: f"{dict(r['renderer_top_ms']).get('CpuProfiler::StartProfiling', 0):.0f}",
+        ),
+        ("JavaScript self time by file, ms (top 4)", lambda r: top(r["by_file_ms"])),
+        ("GPU process, ms (top 3)", lambda r: top(r["gpu_top_ms"], 3)),
+        (
+            "WebGL: contexts, programs linked, draws, buffer KB",
+            lambda r: "{}, {}, {}, {:.0f}".format(
+                r["webgl_calls"].get("contexts", 0),
+                r["webgl_calls"].get("linkProgram", 0),
+                sum(v for k, v in r["webgl_calls"].items() if k.startswith("draw")),
+                r["webgl_calls"].get("bufferBytes", 0) / 1000,
+            ),
+        ),
+    ]
+    head = "| | " + " | ".join(r["action"] for r in results) + " |"
+    lines = [head, "|---|" + "---|" * len(results)]
+    for label, get in rows:
+        lines.append(f"| {label} | " + " | ".join(str(get(r)) for r in results) + " |")
+    return "\n".join(lines)
 
 
 def _quiet_page(page, quiet_s: float = 1.0, timeout: float = 120) -> None:
@@ -400,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
                 (
                     "hotspots",
                     [
-                        ("hot_hours", "Hotspots: Time of day (fragment)", HOURS_SHOWN[2]),
+                        ("hot_hours", "Hotspots: Time of day (fragment)", HOURS_SHOWN[4]),
                         ("hot_months", "Hotspots: sidebar Months (whole page)", None),
                     ],
                 ),
@@ -446,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         stop_app(proc)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    print(table(results))
     return 0
 
 
