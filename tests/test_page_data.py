@@ -87,7 +87,7 @@ def test_catalogue_revisions_gaps_and_vintages(at) -> None:
     assert set(catalogue["Dataset"]) == {d.title for d in load_catalogue()}
     vintages = _frame(at, "Months used")
     latest = vintages[vintages["Release (months)"] == "2024-03 to 2026-03"].iloc[0]
-    assert latest["Months ignored (partial)"] == "2024-03"
+    assert latest["Months ignored"] == "2024-03"
     revisions = _frame(at, "older_vintage")
     assert (revisions["diff"] == revisions["new_count"] - revisions["old_count"]).all()
     gaps = _frame(at, "first")

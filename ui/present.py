@@ -308,7 +308,6 @@ COLUMN_LABELS = {
     "rows_read": "Rows read",
     "rows_accepted": "Accepted",
     "rows_quarantined": "Quarantined",
-    "months_ignored": "Months ignored (partial)",
     "months_used": "Months used",
     "used_from": "Used from",
     "used_to": "Used to",
