@@ -138,8 +138,9 @@ def test_record_source_and_calibration(at) -> None:
     if not rs.simulated:
         pytest.skip("an extract is configured")
     assert any("Simulated records" in w.value for w in at.warning)
-    calibration = _frame(at, "measured_pct")
+    calibration = _frame(at, "Measured (%)").rename(columns={"Result": "result"})
     assert len(calibration) == len(CALIBRATION)
+    assert not calibration.isin(["None", "nan"]).any().any()  # a check without a figure: an empty cell
     assert any(dq.calibration_sentence(calibration) in md.value for md in at.markdown)
 
 

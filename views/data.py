@@ -14,6 +14,7 @@ from ui import filters as uf
 ROOT = cache.data_root()
 # The import report on screen: counts with thousands separators (the labels are ui.present.COLUMN_LABELS').
 REPORT_CONFIG = {
+    "dataset": None,  # on screen the file and its format say what it is; the downloads name the dataset
     "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
     "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
     "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
@@ -194,6 +195,7 @@ def body() -> None:
                     "measured_pct": st.column_config.NumberColumn("Measured (%)", format="%.1f"),
                     "tolerance_points": st.column_config.NumberColumn("Tolerance (± points)", format="%.1f"),
                 },
+                static=True,  # long targets and methods wrap; a check without a figure shows an empty cell
             )
             exports.table_downloads(
                 calibration,

@@ -48,11 +48,16 @@ def body() -> None:
     )
     rate = figs["personal_robbery"]
     real = change.provenance(loads=mps.loads_over(ward, periods))
-    long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
+    long_prov = prov.mps(
+        method="rolling 12-month total; months not published are gaps",
+        level="borough",
+        loads=mps.loads_in(borough),
+    )
     rank_prov = prov.mps(
         rk.period if rk else None,
         method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
         level="borough",
+        loads=mps.loads_in(borough if lr.from_borough_file else ward, periods.current) if lr else (),
     )
     recs = prov.for_record_set(
         rs, period=rf.describe(period), fixes=metrics.metric("knife_share_personal_robbery").simulation_fixes

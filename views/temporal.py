@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from svd import config, harm, public, strategy
+from svd import config, harm, mps, public, strategy
 from svd import hotspots as hs
 from svd import metrics as mx
 from svd import provenance as prov
@@ -293,7 +293,13 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 def seasonality_section() -> None:
     """Month-of-year averages: the record set and the real MPS borough series (cached: shared inputs only)."""
     st.subheader("Seasonality")
-    real = prov.mps(method="average by calendar month; months not published are left out", level="borough")
+    real = prov.mps(
+        method="average by calendar month; months not published are left out",
+        level="borough",
+        loads=mps.loads_in(
+            cache.mps_borough(ROOT)[1]
+        ),  # every month published: the store's releases among them
+    )
     recs = _provenance(
         cache.records(ROOT, cache.extract_path()), *_shared_months(), (), "average by calendar month"
     )
