@@ -78,6 +78,7 @@ def _sections(fs, f, shared, periods) -> None:
             "limits": "Limits",
             "period": "Period",
         },
+        static=True,  # one row a measure, with sentences: wrapped, never scrolled sideways
     )
     exports.table_downloads(
         table, "London comparisons", label="London comparisons", provenance=f.provenance.but(filters=None)
