@@ -26,3 +26,5 @@ def test_a_page_that_cites_a_load_in_its_sources_names_it_with_its_figures(relea
     captions = " ".join(c.value for c in at.caption)
     assert f"MPS releases applied in the store: {load.citation()}" in captions
     assert load.citation() in _headline_help(at), view
+    if view != "london.py":  # the pages with tiles: each official tile's line names the load too
+        assert f"store load {load.id}" in captions, view

@@ -106,7 +106,7 @@ def body() -> None:
             help=f"{change.current_period} against {change.previous_period}. MPS ward data summed"
             + (" for the wards chosen in the sidebar." if shared["wards"] else "."),
         )
-        c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+        c1.caption(f"{change.label.capitalize()} · {real.short()}")  # source, store loads, months
     else:
         c1.metric("Personal robbery, chosen months", "–")
         c1.caption(not_compared)
@@ -119,7 +119,7 @@ def body() -> None:
         help=rate.provenance.text(),
     )
     c2.caption(
-        f"{rate.period} · MPS ward data · {prov.RATE_DENOMINATOR} · as on the Overview"
+        f"{rate.provenance.short()} · {prov.RATE_DENOMINATOR} · as on the Overview"
         + (f" · rank {rk.rank} of {rk.of} London boroughs ({rk.period})" if rk is not None else "")
     )
     c3.metric(

@@ -91,9 +91,10 @@ def body() -> None:
             delta_color="inverse",
             help=f"{c.current_period} against {c.previous_period}.",
         )
+        # Where the figure comes from, as every tile says it (its provenance: source, store loads, months).
         col.caption(
-            f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed"
-            + (" for the chosen wards" if shared["wards"] else "")
+            f"{c.label.capitalize()} · {c.provenance(loads=mps.loads_over(ward, periods)).short()}"
+            + (" · the chosen wards" if shared["wards"] else "")
         )
 
     st.subheader("Month by month")
