@@ -148,10 +148,11 @@ def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, 
              .every(c => c.querySelector('svg.marks, canvas'))""",
         timeout=90_000,
     )
-    # Data grids draw on a canvas once their columns are sized: wait until each has its headers.
+    # Data grids draw on a canvas once their columns are sized: wait until each shown has its headers (a
+    # grid in a folded expander is not drawn).
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
-             .filter(g => g.getBoundingClientRect().width > 0)
+             .filter(g => g.getBoundingClientRect().width > 0 && g.checkVisibility({visibilityProperty: true}))
              .every(g => g.querySelector('.dvn-scroller') && g.querySelector('[role="columnheader"], th'))""",
         timeout=90_000,
     )
