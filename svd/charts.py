@@ -390,7 +390,8 @@ def bar_chart(
     data = data.assign(text=[("–" if pd.isna(v) else format(v, fmt) + suffix) for v in data["value"]])
     order = list(sort) if sort is not None else list(data["category"])
     y = alt.Y("category:N", title=None, sort=order, axis=_category_axis(style))
-    x = alt.X("value:Q", title=value_title, scale=alt.Scale(zero=True))
+    # Labels that would touch are thinned (in large type on half a 1280 px screen "70" ran into "80").
+    x = alt.X("value:Q", title=value_title, scale=alt.Scale(zero=True), axis=alt.Axis(labelSeparation=8))
     base = alt.Chart(data)
     layers = [
         base.mark_bar(color=MAIN).encode(

@@ -13,6 +13,7 @@ import pandas as pd
 from svd import catalogue as cat
 from svd.charts import NORMAL, ChartStyle, finish
 from svd.mps import release_problems
+from svd.store import KIND
 from svd.validate import FORMATS, add_set_aside, usable, validate_with_result
 
 REPORT_COLUMNS = [
@@ -30,7 +31,10 @@ REPORT_COLUMNS = [
     "usable",
 ]
 QUARANTINE_EXPORT_COLUMNS = ["dataset", "file", "row", "column", "reason"]
-CATALOGUE_COLUMNS = ["dataset", "title", "required", "files", "status", "problems"]
+# "dataset" is the catalogue's title (what people read); the id (data/catalogue.json) only where an analyst
+# needs it, as "dataset_id" ("Dataset id" on screen).
+CATALOGUE_COLUMNS = ["dataset", "required", "files", "status", "problems", "dataset_id"]
+EXTRACT_TITLE = "The partnership's extract (record format v1)"
 REVISION_EXPORT_COLUMNS = [
     "level",
     "month",
@@ -75,12 +79,12 @@ def catalogue_table(checks: Iterable[cat.DatasetCheck]) -> pd.DataFrame:
             status = "Problem"
         rows.append(
             {
-                "dataset": c.dataset.id,
-                "title": c.dataset.title,
+                "dataset": c.dataset.title,
                 "required": "yes" if c.dataset.required else "no",
                 "files": len(c.files),
                 "status": status,
                 "problems": "; ".join(c.problems),
+                "dataset_id": c.dataset.id,
             }
         )
     return pd.DataFrame(rows, columns=CATALOGUE_COLUMNS)
@@ -89,7 +93,8 @@ def catalogue_table(checks: Iterable[cat.DatasetCheck]) -> pd.DataFrame:
 def import_reports(root: Path, checks: Iterable[cat.DatasetCheck] | None = None) -> list[dict]:
     """``validate_file`` on every file of every catalogued dataset that an importer reads (the crime files).
 
-    Each report is the ``python -m svd validate --json`` dict with the catalogue's ``dataset`` id added. The
+    Each report is the ``python -m svd validate --json`` dict with the catalogue's ``dataset`` id and its
+    ``dataset_title`` added. The
     geography and population files have no importer format; the catalogue check covers them.
     """
     checks = cat.check(Path(root)) if checks is None else checks
@@ -99,7 +104,7 @@ def import_reports(root: Path, checks: Iterable[cat.DatasetCheck] | None = None)
             continue
         for f in c.files:
             report, result = validate_with_result(Path(f), check_release=False)
-            reports.append({"dataset": c.dataset.id, **report})
+            reports.append({"dataset": c.dataset.id, "dataset_title": c.dataset.title, **report})
             results.append(result)
     # MPS releases judged together, as the merge judges them: an incomplete one is set aside with its reason.
     releases = [
@@ -112,7 +117,7 @@ def import_reports(root: Path, checks: Iterable[cat.DatasetCheck] | None = None)
     return reports
 
 
-def result_report(result, dataset: str = "records_extract") -> dict:
+def result_report(result, dataset: str = "records_extract", title: str = EXTRACT_TITLE) -> dict:
     """An ``ImportResult`` (e.g. the partnership's extract as loaded) as a report row like ``validate_file``'s."""
     months = []
     if "month" in result.data and not result.data.empty:
@@ -127,6 +132,7 @@ def result_report(result, dataset: str = "records_extract") -> dict:
     ]
     return {
         "dataset": dataset,
+        "dataset_title": title,
         "path": result.path,
         "format": result.format,
         "rows_in": result.rows_in,
@@ -139,13 +145,18 @@ def result_report(result, dataset: str = "records_extract") -> dict:
     }
 
 
+def _title(report: dict) -> str:
+    """The dataset a report is of, as people read it: the catalogue's title (the id if it has none)."""
+    return report.get("dataset_title") or report.get("dataset", "")
+
+
 def report_table(reports: Sequence[dict]) -> pd.DataFrame:
     """The import reports as a table: rows in / accepted / quarantined, months covered and ignored, per file."""
     rows = [
         {
-            "dataset": r.get("dataset", ""),
+            "dataset": _title(r),
             "file": Path(r["path"]).name,
-            "format": r["format"],
+            "format": KIND.get(r["format"], "not recognised"),  # in words, not the importer's id
             "rows_in": r["rows_in"],
             "rows_accepted": r["rows_accepted"],
             "rows_quarantined": r["rows_quarantined"],
@@ -167,7 +178,7 @@ def quarantine_table(reports: Sequence[dict]) -> pd.DataFrame:
     """Every problem every file reported: dataset, file, row (line in the file; empty = whole file), column, reason."""
     rows = [
         {
-            "dataset": r.get("dataset", ""),
+            "dataset": _title(r),
             "file": Path(r["path"]).name,
             "row": p.get("row"),
             "column": p.get("column"),
@@ -492,18 +503,21 @@ def london_checks(root: Path) -> LondonChecks:
         ("london_lsoa_ward_lookup", london.GLA_LOOKUP_FILE, london.read_gla_lookup),
         ("london_population_lsoa", london.TS001_FILE, london.read_ts001),
     ]
+    titles = {d.id: d.title for d in cat.load_catalogue()}
     rows, frames, sentences = [], {}, []
     for dataset, relative, read in readers:
         try:
             frame, report = read(Path(root) / relative)
         except london.LondonFileError as exc:
-            rows.append({"dataset": dataset, "file": Path(relative).name, "problem": str(exc)})
+            rows.append(
+                {"dataset": titles.get(dataset, dataset), "file": Path(relative).name, "problem": str(exc)}
+            )
             continue
         frames[dataset] = frame
         reasons = report.skipped_by_reason()
         rows.append(
             {
-                "dataset": dataset,
+                "dataset": titles.get(dataset, dataset),
                 "file": report.file,
                 "rows_read": report.rows_read,
                 "lines_skipped": report.rows_skipped,

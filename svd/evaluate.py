@@ -816,8 +816,13 @@ def evaluate(
     units = ward_units(table, definition, wards_gdf, populations)
     units = Units(**{**units.__dict__, "k": k})
 
+    from svd.mps import loads_in
+
+    # The store's MPS releases among the rows read (``svd.mps.loads_in``): named with the figures.
+    loads = loads_in(table)
+
     def provenance(**kw) -> Provenance:
-        return prov.mps(**kw)
+        return prov.mps(**kw, loads=loads)
 
     return _evaluate_units(units, definition, m, provenance, untested=None)
 

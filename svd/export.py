@@ -67,9 +67,14 @@ def spec_with_provenance(spec: dict, provenance: Provenance | None, width: int =
 # ------------------------------------------------------------------------------------------------ tables
 
 
-# A cell starting with one of these is run as a formula by Excel and other spreadsheets ("CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+# The one formula guard for downloads ("CSV injection"). A spreadsheet runs a text cell starting with one of
+# these as a formula, so such a cell gets a leading single quote (OWASP's advice). The rule, for CSV and xlsx:
+# - numbers stay numbers: a numeric cell is written as it is (-24 is a number, never a formula);
+# - text beginning with =, +, -, @, a tab or a carriage return gets the guard, and so does text beginning with
+#   the typographic minus U+2212 that the pages write for falls ("−24 (−10%)"), so that a rise ("+11 (+5%)")
+#   and a fall are written alike.
+FORMULA_STARTS = ("=", "+", "-", "\u2212", "@", "\t", "\r")
+_FORMULA_START = re.compile("^[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 def _neutral(value: object) -> object:
@@ -78,8 +83,8 @@ def _neutral(value: object) -> object:
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of a table safe to open in a spreadsheet: every text cell (and column name) starting with ``=``,
-    ``+``, ``-``, ``@``, tab or carriage return gets a leading single quote, as OWASP advises, so it is shown as
-    text and never run as a formula. Numbers stay numbers (−3 is a number, not a formula)."""
+    ``+``, ``-``, ``−`` (U+2212), ``@``, tab or carriage return gets a leading single quote (``FORMULA_STARTS``),
+    so it is shown as text and never run as a formula. Numbers stay numbers (−3 is a number, not a formula)."""
     out = df.copy()
     out.columns = [_neutral(c) for c in out.columns]
     for k in range(out.shape[1]):

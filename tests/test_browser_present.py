@@ -4,7 +4,8 @@ One server and one Chromium for the module; one tab per screen size, reused page
 chart text (Vega draws SVG in presentation mode, so its text is in the page), table cells and body text are at
 least the projector sizes; no chart is collapsed; no table header, tile label or filter is cut off with "…";
 no request fails (the two 404s Streamlit's frontend made on every direct page load); a page's map (Hotspots,
-London map, Across the border) is whole above the fold. A select box's value (an <input>) counts as text: its size, and cut off when it overflows. At 1440×900 without presentation mode: nothing cut off with "…" and no 404 either.
+London map, Across the border) is whole above the fold. A select box's value (an <input>) counts as text: its size, and cut off when it overflows. At 1440×900 without presentation mode: nothing cut off with "…", no
+data grid wider than its box (a sideways scrollbar), and no 404 either.
 
 Skipped when Chromium or playwright is missing, unless SVD_REQUIRE_BROWSER=1.
 """
@@ -38,7 +39,7 @@ MEASURE = """
     return r.width > 0 && r.height > 0 && (!el.checkVisibility || el.checkVisibility({visibilityProperty: true})); };
   const say = (el) => (el.textContent || '').trim().slice(0, 60);
   const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(seen);
-  const out = {charts: charts.length, canvases: 0, chartText: [], chartClipped: [], collapsed: [], tableText: [], grids: 0,
+  const out = {charts: charts.length, canvases: 0, chartText: [], chartClipped: [], collapsed: [], tableText: [], grids: 0, wideGrids: [],
                bodyText: [], clipped: [], map: null, viewport: innerHeight};
   for (const c of charts) {
     const svg = c.querySelector('svg.marks');
@@ -55,7 +56,12 @@ MEASURE = """
       if (r.left < box.left - 2 || r.right > box.right + 2) out.chartClipped.push([say(t), title]);
     }
   }
-  out.grids = [...main.querySelectorAll('[data-testid="stDataFrame"]')].filter(seen).length;
+  const grids = [...main.querySelectorAll('[data-testid="stDataFrame"]')].filter(seen);
+  out.grids = grids.length;
+  // A grid wider than its box scrolls sideways (columns out of sight): named by its column headers.
+  out.wideGrids = grids.map(g => [g.querySelector('.dvn-scroller'), g]).filter(([s]) => s && s.scrollWidth > s.clientWidth + 1)
+    .map(([s, g]) => [Math.round(s.scrollWidth), Math.round(s.clientWidth),
+                      [...g.querySelectorAll('[role="columnheader"], th')].map(h => h.textContent).join(' | ').slice(0, 160)]);
   for (const cell of main.querySelectorAll('[data-testid="stTable"] :is(td, th), .stMarkdown :is(td, th)')) {
     if (say(cell) && seen(cell) && px(cell) < L.table) out.tableText.push([say(cell), px(cell)]);
   }
@@ -129,12 +135,25 @@ def _load(tabs, size: tuple[int, int], path: str, present: bool) -> tuple[dict, 
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
     )
+    # The script has run to its end (the status widget shows only after a run has taken a while).
+    finished = (
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+    )
+    page.wait_for_function(finished, timeout=90_000)
     # Charts draw after the script's last message: wait until every chart has its drawing.
     # (charts in a tab not shown are not drawn: only charts on screen count)
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
              .filter(c => c.getBoundingClientRect().width > 0)
              .every(c => c.querySelector('svg.marks, canvas'))""",
+        timeout=90_000,
+    )
+    # Data grids draw on a canvas once their columns are sized: wait until each shown has its headers (a
+    # grid in a folded expander is not drawn).
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+             .filter(g => g.getBoundingClientRect().width > 0 && g.checkVisibility({visibilityProperty: true}))
+             .every(g => g.querySelector('.dvn-scroller') && g.querySelector('[role="columnheader"], th'))""",
         timeout=90_000,
     )
     if path in MAP_PAGES or page.locator("[data-testid='stDeckGlJsonChart']").count():  # wait for its canvas
@@ -171,3 +190,5 @@ def test_nothing_is_cut_off_at_1440(tabs, path):
     assert not failed, (f"/{path}", failed)
     assert not m["collapsed"], (f"/{path}", m["collapsed"])
     assert not m["clipped"], (f"/{path}", "text cut off with an ellipsis", m["clipped"][:10])
+    # Every grid fits its column: no sideways scrolling (scroll width, box width, its headers).
+    assert not m["wideGrids"], (f"/{path}", "a grid wider than its box", m["wideGrids"])

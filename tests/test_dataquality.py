@@ -61,12 +61,13 @@ def test_import_reports_count_every_row_and_keep_the_quarantine(crime_dir: Path)
     assert (bad["rows_in"], bad["rows_accepted"], bad["rows_quarantined"]) == (3, 1, 2)
     assert good["offences"] == 5 + 6 + 7 + 1 + 2 + 3
     assert (good["first_month"], good["last_month"], good["months"]) == ("2024-01", "2024-03", 3)
-    assert table["dataset"].eq("mps_ward").all()
+    # The dataset by the catalogue's title, the format in words: no internal id in the table.
+    assert table["dataset"].eq("MPS ward").all() and table["format"].eq("MPS ward release").all()
 
     q = dq.quarantine_table(reports)
     assert list(q.columns) == dq.QUARANTINE_EXPORT_COLUMNS
     assert sorted(q["row"].dropna().tolist()) == [3, 4]
-    assert q["file"].eq("MPS Ward Level Crime bad.csv").all()
+    assert q["file"].eq("MPS Ward Level Crime bad.csv").all() and q["dataset"].eq("MPS ward").all()
     assert any("non-numeric" in r for r in q["reason"])
     # The bad file covers the good one's months but has lost a category with its quarantined rows: as a release
     # it is incomplete, so it is set aside (a whole-file problem, no line) and counted unusable.
@@ -88,7 +89,7 @@ def test_unknown_file_is_reported_not_raised(tmp_path: Path) -> None:
     checks = [cat.check_dataset(_dataset("junk.csv"), tmp_path)]
     reports = dq.import_reports(tmp_path, checks)
     row = dq.report_table(reports).iloc[0]
-    assert row["format"] == "unknown" and not row["usable"]
+    assert row["format"] == "not recognised" and not row["usable"]
     assert dq.import_totals(reports)["unusable_files"] == 1
     assert "unknown format" in dq.quarantine_table(reports)["reason"].iloc[0]
     assert dq.quarantine_table(reports)["row"].iloc[0] == 1  # the header line is named
@@ -127,6 +128,9 @@ def test_catalogue_table_statuses(tmp_path: Path) -> None:
     assert t["files"].tolist() == [1, 0, 1]
     assert t["required"].tolist() == ["yes", "no", "yes"]
     assert "missing columns b" in t["problems"].iloc[2]
+    # People read the title; the id is kept for the analyst, labelled as such (last column).
+    assert t["dataset"].iloc[2] == "X" and t["dataset_id"].iloc[2] == "x"
+    assert list(t.columns) == dq.CATALOGUE_COLUMNS and t.columns[-1] == "dataset_id"
 
 
 def test_gaps_table_groups_contiguous_months() -> None:
@@ -201,7 +205,7 @@ def test_result_report_joins_the_import_table() -> None:
     )
     row = dq.report_table([r]).iloc[0]
     assert (row["dataset"], row["rows_in"], row["rows_accepted"], row["rows_quarantined"]) == (
-        "records_extract",
+        dq.EXTRACT_TITLE,
         3,
         2,
         1,
@@ -259,7 +263,7 @@ def test_real_crime_files_import_cleanly() -> None:
 
     reports = dq.import_reports(data_dir())
     table = dq.report_table(reports)
-    mps = table[table["format"].isin(["mps_ward", "mps_borough"])]
+    mps = table[table["format"].isin(["MPS ward release", "MPS borough release"])]
     assert len(mps) == 5
     assert (mps["rows_in"] == mps["rows_accepted"] + mps["rows_quarantined"]).all()
     # The 2024-03 to 2026-03 ward release's first month is partial and must be ignored, not merged.

@@ -418,10 +418,13 @@ def test_data_page_checks_say_what_is_wrong_without_the_folder(tmp_path):
     (tmp_path / "population").mkdir()
     (tmp_path / london.TS001_FILE).write_text(NOMIS, encoding="utf-8")
     checks = dq.london_checks(tmp_path)
+    from svd.catalogue import load_catalogue
+
+    title = {d.id: d.title for d in load_catalogue()}  # each file named by the catalogue's title, not its id
     table = checks.table.set_index("dataset")
-    assert table.loc["london_population_lsoa", "rows_read"] == 2
-    assert table.loc["london_population_lsoa", "lines_skipped"] == 13
-    assert table.loc["london_wards", "problem"] == (
+    assert table.loc[title["london_population_lsoa"], "rows_read"] == 2
+    assert table.loc[title["london_population_lsoa"], "lines_skipped"] == 13
+    assert table.loc[title["london_wards"], "problem"] == (
         "wards_2022_london_E12000007.topojson: the file is missing from the data directory."
     )
     assert checks.disagreements.empty

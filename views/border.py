@@ -2,9 +2,11 @@
 rates and change on both sides of the line, and which pairs of wards move together (for tasking displacement
 and the needs assessment's cross-border section)."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from svd import harm, maps, public
+from svd import harm, maps, mps, public
 from svd import london_compare as lc
 from ui import cache, exports, frame, present
 from ui import filters as uf
@@ -26,6 +28,8 @@ def body() -> None:
         mid = uf.choice(st.selectbox, "measure", ids, ids[0], label="Measure", format_func=titles.get)
         st.caption(harm.LONDON_NOTE)  # no harm or cost switch here: why (svd.harm)
     cb = cache.london_cross_border(ROOT, mid, periods.start, periods.end)
+    # The store's MPS releases both windows come from (the same merge as London's ward table).
+    cb = replace(cb, provenance=cb.provenance.but(loads=mps.loads_over(cache.mps_ward(ROOT)[1], periods)))
     with head:
         frame.headline("Across the border", cb.sentences()[0], provenance=cb.provenance)
     if cb.problem:

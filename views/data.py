@@ -12,6 +12,14 @@ from ui import access, cache, exports, frame, loads, present, upload
 from ui import filters as uf
 
 ROOT = cache.data_root()
+# The import report on screen: counts with thousands separators (the labels are ui.present.COLUMN_LABELS').
+REPORT_CONFIG = {
+    "dataset": None,  # on screen the file and its format say what it is; the downloads name the dataset
+    "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
+    "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
+    "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
+    "offences": st.column_config.NumberColumn("Offences", format="localized"),
+}
 
 
 def body() -> None:
@@ -48,7 +56,7 @@ def body() -> None:
         "Each reference dataset the dashboard reads: whether its files are present with the expected "
         "columns and rows."
     )
-    present.table(catalogue)
+    present.table(catalogue, static=True)  # long titles and problems wrap (no sideways scrolling)
     exports.table_downloads(catalogue, "Catalogue check", label="Catalogue check", provenance=files)
 
     st.subheader("London-wide geography and population")
@@ -64,26 +72,31 @@ def body() -> None:
             "lines_skipped": st.column_config.NumberColumn("Lines skipped", format="localized"),
             "polygons_repaired": st.column_config.NumberColumn("Polygons repaired", format="localized"),
         },
+        static=True,
     )
     st.markdown("\n".join(f"- {s}" for s in london.sentences))
     if not london.disagreements.empty:
-        exports.show_table(
+        # On screen the wards by name (the codes would scroll the table sideways); the downloads have both.
+        present.table(
+            london.disagreements,
+            column_config={
+                "lsoa_name": st.column_config.TextColumn("Neighbourhood (LSOA)", width=190),
+                "gla_ward_code": None,
+                "gla_ward_name": st.column_config.TextColumn("GLA ward", width=150),
+                "gla_share": st.column_config.NumberColumn("Its share of the LSOA", format="percent"),
+                "derived_ward_code": None,
+                "derived_ward_name": st.column_config.TextColumn("Ward from the polygons", width=170),
+                "derived_share": st.column_config.NumberColumn("Its share", format="percent"),
+                "reason": st.column_config.TextColumn("Why they differ", width=150),
+            },
+        )
+        exports.table_downloads(
             london.disagreements,
             "LSOA best fit: where the polygons and the GLA disagree",
             provenance=prov.reference(
                 "ONS wards (Dec 2022) and LSOAs (2021) for London; the GLA's best-fit LSOA to ward lookup",
                 method="the ward holding most of each LSOA's area, in British National Grid, against the GLA's ward",
             ).but(area="London"),
-            column_config={
-                "gla_ward_code": "GLA ward",
-                "gla_ward_name": "GLA ward name",
-                "gla_share": st.column_config.NumberColumn(
-                    "Share of the LSOA in the GLA ward", format="percent"
-                ),
-                "derived_ward_code": "Ward from the polygons",
-                "derived_ward_name": "Its name",
-                "derived_share": st.column_config.NumberColumn("Share of the LSOA in it", format="percent"),
-            },
         )
 
     st.subheader("Import report, per file")
@@ -99,16 +112,7 @@ def body() -> None:
             icon=":material/warning:",
         )
     table = dq.report_table(reports)
-    present.table(
-        table,
-        column_config={
-            "rows_in": st.column_config.NumberColumn("Rows read", format="localized"),
-            "rows_accepted": st.column_config.NumberColumn("Accepted", format="localized"),
-            "rows_quarantined": st.column_config.NumberColumn("Quarantined", format="localized"),
-            "offences": st.column_config.NumberColumn("Offences", format="localized"),
-            "months_ignored": "Months ignored (partial)",
-        },
-    )
+    present.table(table, REPORT_CONFIG, static=True)  # names of files and datasets wrap
     quarantine = dq.quarantine_table(reports)
     exports.table_downloads(table, "Import report", label="Import report", provenance=files)
     exports.table_downloads(
@@ -133,7 +137,8 @@ def body() -> None:
         method="releases merged: the most recent complete release wins for each month",
         loads=(*ward_merge.loads(), *borough_merge.loads()),
     )
-    exports.show_table(sources, "MPS releases", width="stretch", provenance=mps_files)
+    present.table(sources, static=True)
+    exports.table_downloads(sources, "MPS releases", provenance=mps_files)
     revisions = dq.revisions_for(ward_merge.revisions, config.borough().code)
     rs = dq.revision_summary(revisions)
     st.markdown(dq.revision_sentence(rs))
@@ -149,7 +154,16 @@ def body() -> None:
                 "MPS revisions",
                 provenance=mps_files,
             )
-        exports.show_table(revisions, "MPS revisions table", width="stretch", provenance=mps_files)
+        exports.show_table(
+            revisions,
+            "MPS revisions table",
+            width="stretch",
+            provenance=mps_files,
+            column_config={
+                "diff": st.column_config.NumberColumn("Revision", format="%+d"),
+                "pct": st.column_config.NumberColumn("Revision (%)", format="%+.2f"),
+            },
+        )
     if gaps.empty:
         st.markdown("No month is missing inside the span of either series.")
     else:
@@ -181,6 +195,7 @@ def body() -> None:
                     "measured_pct": st.column_config.NumberColumn("Measured (%)", format="%.1f"),
                     "tolerance_points": st.column_config.NumberColumn("Tolerance (± points)", format="%.1f"),
                 },
+                static=True,  # long targets and methods wrap; a check without a figure shows an empty cell
             )
             exports.table_downloads(
                 calibration,
@@ -191,9 +206,8 @@ def body() -> None:
         elif record_set.import_result is not None:
             extract = dq.result_report(record_set.import_result)
             ext = prov.for_record_set(record_set, method="import report of record format v1")
-            exports.show_table(
-                dq.report_table([extract]), "Extract import report", width="stretch", provenance=ext
-            )
+            present.table(dq.report_table([extract]), REPORT_CONFIG, static=True)
+            exports.table_downloads(dq.report_table([extract]), "Extract import report", provenance=ext)
             exports.table_downloads(
                 dq.quarantine_table([extract]),
                 "Extract rows set aside",

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from svd import config, harm, maps, public
+from svd import config, harm, maps, mps, public
 from svd import filters as sf
 from svd import hotspots as hs
 from svd import provenance as prov
@@ -265,6 +265,8 @@ def tasking_section(source: str, head) -> None:
             hs.period_label(pstart, pend),
             filters=what,
             method=f"rates {prov.RATE_DENOMINATOR}; change: {change.method if change else 'not tested'}",
+            # The store's MPS releases these months come from, named with the figures (not only in Sources).
+            loads=mps.loads_over(table, shared["periods"]),
         )
     shown = hs.with_tooltips(hs.public_areas(raw, level, sensitive, public_on, pattern))
     hidden_now = set(raw["area_code"].astype(str)) & pattern.hidden["now"] if pattern else set()

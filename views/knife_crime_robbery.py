@@ -48,11 +48,16 @@ def body() -> None:
     )
     rate = figs["personal_robbery"]
     real = change.provenance(loads=mps.loads_over(ward, periods))
-    long_prov = prov.mps(method="rolling 12-month total; months not published are gaps", level="borough")
+    long_prov = prov.mps(
+        method="rolling 12-month total; months not published are gaps",
+        level="borough",
+        loads=mps.loads_in(borough),
+    )
     rank_prov = prov.mps(
         rk.period if rk else None,
         method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
         level="borough",
+        loads=mps.loads_in(borough if lr.from_borough_file else ward, periods.current) if lr else (),
     )
     recs = prov.for_record_set(
         rs, period=rf.describe(period), fixes=metrics.metric("knife_share_personal_robbery").simulation_fixes
@@ -101,7 +106,7 @@ def body() -> None:
             help=f"{change.current_period} against {change.previous_period}. MPS ward data summed"
             + (" for the wards chosen in the sidebar." if shared["wards"] else "."),
         )
-        c1.caption(f"{change.label.capitalize()} · {change.current_period} · real MPS data")
+        c1.caption(f"{change.label.capitalize()} · {real.short()}")  # source, store loads, months
     else:
         c1.metric("Personal robbery, chosen months", "–")
         c1.caption(not_compared)
@@ -114,7 +119,7 @@ def body() -> None:
         help=rate.provenance.text(),
     )
     c2.caption(
-        f"{rate.period} · MPS ward data · {prov.RATE_DENOMINATOR} · as on the Overview"
+        f"{rate.provenance.short()} · {prov.RATE_DENOMINATOR} · as on the Overview"
         + (f" · rank {rk.rank} of {rk.of} London boroughs ({rk.period})" if rk is not None else "")
     )
     c3.metric(

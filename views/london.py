@@ -1,9 +1,11 @@
 """London comparisons: the borough's rate and rank among the 32 (funnel plots), its wards against London's wards
 and the boroughs whose age structure is most like its own."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from svd import harm, public
+from svd import harm, mps, public
 from svd import london_compare as lc
 from svd import provenance as prov
 from ui import cache, exports, frame, present
@@ -36,6 +38,8 @@ def body() -> None:
         )
         st.caption(harm.LONDON_NOTE)  # no harm or cost switch here: why (svd.harm)
     f = fs.funnels[mid]
+    # The store's MPS releases the chosen months come from (the same merge as London's ward table).
+    f = replace(f, provenance=f.provenance.but(loads=mps.loads_in(cache.mps_ward(ROOT)[1], periods.current)))
     with head:
         frame.headline(f"{f.borough_name} against London", f.sentence(), provenance=f.provenance)
     with figures:
@@ -74,6 +78,7 @@ def _sections(fs, f, shared, periods) -> None:
             "limits": "Limits",
             "period": "Period",
         },
+        static=True,  # one row a measure, with sentences: wrapped, never scrolled sideways
     )
     exports.table_downloads(
         table, "London comparisons", label="London comparisons", provenance=f.provenance.but(filters=None)
@@ -85,6 +90,7 @@ def _sections(fs, f, shared, periods) -> None:
         dist = None
     else:
         dist = cache.london_ward_distribution(ROOT, mid, periods.start, periods.end)
+        dist = replace(dist, provenance=dist.provenance.but(loads=f.provenance.loads))  # the same months
         st.markdown(dist.sentence())
     if dist is not None and dist.problem is None:
         with frame.friendly_errors("The ward chart"):

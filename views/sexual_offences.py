@@ -50,6 +50,7 @@ def body() -> None:
     long_prov = prov.mps(
         method="rolling 12-month totals; each window fully published; months not published are gaps",
         level="borough",
+        loads=mps.loads_in(borough),
     )
     frame.headline(
         "Sexual offences",
@@ -90,9 +91,10 @@ def body() -> None:
             delta_color="inverse",
             help=f"{c.current_period} against {c.previous_period}.",
         )
+        # Where the figure comes from, as every tile says it (its provenance: source, store loads, months).
         col.caption(
-            f"{c.label.capitalize()} · {c.current_period} · MPS ward data summed"
-            + (" for the chosen wards" if shared["wards"] else "")
+            f"{c.label.capitalize()} · {c.provenance(loads=mps.loads_over(ward, periods)).short()}"
+            + (" · the chosen wards" if shared["wards"] else "")
         )
 
     st.subheader("Month by month")
@@ -100,7 +102,7 @@ def body() -> None:
     chart_prov, long_chart_prov = real, long_prov
     if weighting != "count":
         method = harm.method_text(weighting).rstrip(".")
-        chart_prov = prov.mps(method=method)
+        chart_prov = prov.mps(method=method, loads=mps.loads_in(ward))
         long_chart_prov = long_prov.but(method=f"rolling 12-month totals; {method}")
     a, b = st.columns(2)
     for col, name in zip((a, b), ("Rape", "Other sexual offences"), strict=True):
@@ -169,6 +171,7 @@ def body() -> None:
             rk.period,
             method=f"rate {prov.RATE_DENOMINATOR}; London: the 32 boroughs the MPS polices, without the City",
             level="borough" if lr.from_borough_file else "ward",
+            loads=mps.loads_in(borough if lr.from_borough_file else ward, periods.current),
         )
         st.markdown(rk.sentence(COUNTED[which]))
         st.caption(lr.note)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from svd import config, harm, public, strategy
+from svd import config, harm, mps, public, strategy
 from svd import hotspots as hs
 from svd import metrics as mx
 from svd import provenance as prov
@@ -205,8 +205,11 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
     # The SNA measure sits beside the SNA figure, wide enough for its label.
     m1, m2, m3 = st.columns([1.1, 2.2, 0.9])
     if weighting != "count":
-        # The weighted share of the current filters (svd.harm.cube_time_values); the charts count offences.
-        values = harm.cube_time_values(cube, selected, weighting, cache.tasking_time_bins(ROOT, extract))
+        # The weighted share of the current filters, over the offence types the heatmap weighs (partial, as
+        # the charts: the types without a weight are named once, under the heatmap).
+        values = harm.cube_time_values(
+            cube, selected, weighting, cache.tasking_time_bins(ROOT, extract), partial=True
+        )
         w_share = None if values.frame is None else harm.window_share(values.frame["value"].to_numpy())
         with st.container(border=True):
             st.metric(
@@ -215,10 +218,14 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
                 help=harm.method_text(weighting),
             )
             st.caption(
-                (values.reason + " " if values.frame is None else "")
+                (
+                    f"Not weighted by {harm.measure(weighting).short}: no offence chosen has a published weight. "
+                    if values.frame is None
+                    else ""
+                )
                 + f"The share of the {harm.measure(weighting).short} between 15:00 and 21:00, of the offences "
-                f"with a known time. The three figures below are {harm.COUNT_ONLY}; the heatmap and the "
-                "profiles are weighted."
+                f"with a known time. The three figures below are {harm.COUNT_ONLY}"
+                + ("; the heatmap and the profiles are weighted." if values.frame is not None else ".")
             )
     m1.metric(
         f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
@@ -286,7 +293,13 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
 def seasonality_section() -> None:
     """Month-of-year averages: the record set and the real MPS borough series (cached: shared inputs only)."""
     st.subheader("Seasonality")
-    real = prov.mps(method="average by calendar month; months not published are left out", level="borough")
+    real = prov.mps(
+        method="average by calendar month; months not published are left out",
+        level="borough",
+        loads=mps.loads_in(
+            cache.mps_borough(ROOT)[1]
+        ),  # every month published: the store's releases among them
+    )
     recs = _provenance(
         cache.records(ROOT, cache.extract_path()), *_shared_months(), (), "average by calendar month"
     )
