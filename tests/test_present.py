@@ -204,3 +204,13 @@ def test_tables_are_static_and_large_in_presentation_mode(presenting):
             cfg["amount_gbp"]["label"] == "Amount (£)"
             and cfg["amount_gbp"]["type_config"]["format"] == "%.2f"
         )
+
+
+def test_dates_in_a_static_table_never_break_inside():
+    """A date column given a format reads "31 Jan 2024" with non-breaking spaces, for a date object as for a
+    timestamp (a date object was written "2024-01-31" and wrapped at its hyphen in a narrow column)."""
+    import datetime
+
+    df = pd.DataFrame({"due": [datetime.date(2024, 1, 31), pd.Timestamp("2025-03-04"), None]})
+    shown = present.display_frame(df, {"due": st.column_config.DateColumn("Due", format="D MMM YYYY")})
+    assert shown["Due"].tolist() == ["31\u00a0Jan\u00a02024", "4\u00a0Mar\u00a02025", ""]

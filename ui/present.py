@@ -9,6 +9,7 @@ Next at the foot of each page.
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -386,8 +387,9 @@ def _formatted(values: pd.Series, fmt: str | None) -> list[str]:
     def one(v) -> str:
         if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA:
             return ""
-        if isinstance(v, pd.Timestamp):
-            return f"{v.day} {v:%b %Y}" if fmt else f"{v:%Y-%m-%d}"
+        if isinstance(v, (pd.Timestamp, datetime.date)):
+            # Joined by non-breaking spaces: a narrow column wraps between cells' words, never inside a date.
+            return f"{v.day}\u00a0{v:%b}\u00a0{v:%Y}" if fmt else f"{v:%Y-%m-%d}"
         if isinstance(v, bool):
             return "Yes" if v else "No"
         if isinstance(v, (int, float)):
