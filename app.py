@@ -98,7 +98,7 @@ pages = {
     ],
 }
 pages = access.allowed_pages(pages, role)  # a page the role may not open is neither offered nor opened
-page = st.navigation(pages)
+page = st.navigation(pages, expanded=True)  # every page listed: not some behind "View 3 more"
 st.session_state["svd_page_title"] = (
     page.title
 )  # pages' plain sentences name the page (ui.frame.records_notice)
