@@ -70,8 +70,13 @@ def test_days_and_times_gives_the_weighted_window_share_where_every_offence_has_
     assert not any(COST in m.label for m in count.metric)
     at = _switch("temporal.py", "tp_weighting", "cost")
     label = f"15:00–21:00 share, current filters · {COST}"
-    # Serious violence includes threats to kill, which has no published cost: not computed, and why.
-    assert next(m for m in at.metric if m.label == label).value == "–"
+    # Serious violence includes threats to kill, which has no published cost: the share is of the offence types
+    # with one, as the heatmap's, and the tile says so; the left-out types are named (under the heatmap).
+    assert next(m for m in at.metric if m.label == label).value.endswith("%")
+    assert any(
+        "and a published weight (those without one are named under the heatmap)" in c.value
+        for c in at.caption
+    )
     assert any("Threats to kill" in c.value and "no published weight" in c.value for c in at.caption)
     at.selectbox(key="tp_offences").set_value("personal_robbery").run()
     assert not at.exception

@@ -168,3 +168,32 @@ def test_a_snapshot_others_could_have_written_is_not_loaded(folder, tmp_path):
     build, calls = _counted("rebuilt")
     assert snapshot.load_or_build("thing", [src], build) == "rebuilt"
     assert calls == [1]
+
+
+def test_a_snapshot_of_the_mps_series_names_the_releases_it_rests_on_not_only_their_numbers(monkeypatch):
+    """Load 1 of one store is not load 1 of another (a new store, or SVD_STORE changed): their snapshots differ.
+    Named by load numbers alone, a series built on one store's release was served under another's."""
+    from ui import cache
+
+    def loads(*cites):
+        return lambda root: tuple((1, "mps_ward", c) for c in cites)
+
+    monkeypatch.setattr(
+        cache, "official_loads", loads("load 1: a.csv, SHA-256 aa…, applied 2026-12-03 22:38 UTC")
+    )
+    first = cache.saved_as("mps-ward")
+    monkeypatch.setattr(
+        cache, "official_loads", loads("load 1: b.csv, SHA-256 bb…, applied 2026-12-03 22:39 UTC")
+    )
+    second = cache.saved_as("mps-ward")
+    assert (
+        first != second
+        and first.split("+")[1].startswith("store1-")
+        and second.split("+")[1].startswith("store1-")
+    )
+    assert cache.saved_as("priority-places") == cache.saved_as(
+        "priority-places"
+    )  # not built from MPS: no tag
+    assert "+" not in cache.saved_as("priority-places")
+    monkeypatch.setattr(cache, "official_loads", lambda root: ())
+    assert "+" not in cache.saved_as("mps-ward")  # no store: names as before

@@ -6,6 +6,7 @@ every rerun would cost more than the rerun itself; pages treat them as read-only
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -134,12 +135,17 @@ def saved_as(name: str) -> str:
 
 
 def _store_tag(name: str) -> str:
-    """'+store3.5' when snapshot ``name`` is built from the MPS series and the store has MPS releases 3 and 5 in
-    use (so a snapshot never stands for other releases than those); '' otherwise (names as before)."""
+    """'+store3.5-<hash>' when snapshot ``name`` is built from the MPS series and the store has MPS releases 3 and
+    5 in use, the hash of their citations (file, SHA-256, when applied): a snapshot never stands for other
+    releases than those, even where another store (a new one, or ``SVD_STORE`` changed) numbers its loads
+    alike; '' otherwise (names as before)."""
     if "crime/mps" not in SNAPSHOT_INPUTS.get(name, ()):
         return ""
-    ids = [str(i) for i, fmt, _ in official_loads(str(data_dir())) if fmt.startswith("mps_")]
-    return f"+store{'.'.join(ids)}" if ids else ""
+    loads = [(str(i), cite) for i, fmt, cite in official_loads(str(data_dir())) if fmt.startswith("mps_")]
+    if not loads:
+        return ""
+    digest = hashlib.sha256("\n".join(cite for _, cite in loads).encode()).hexdigest()[:8]
+    return f"+store{'.'.join(i for i, _ in loads)}-{digest}"
 
 
 # The borough the caches below were filled for (SVD_BOROUGH is read on every run, so a test can switch it).

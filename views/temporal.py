@@ -224,7 +224,13 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
                     else ""
                 )
                 + f"The share of the {harm.measure(weighting).short} between 15:00 and 21:00, of the offences "
-                f"with a known time. The three figures below are {harm.COUNT_ONLY}"
+                "with a known time"
+                + (
+                    " and a published weight (those without one are named under the heatmap)"
+                    if values.frame is not None and values.reason
+                    else ""
+                )
+                + f". The three figures below are {harm.COUNT_ONLY}"
                 + ("; the heatmap and the profiles are weighted." if values.frame is not None else ".")
             )
     m1.metric(
