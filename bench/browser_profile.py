@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.benchmark import HOURS_SHOWN, _change, _wait_map, _Wire, months_change  # noqa: E402
+from bench.peer import _children  # noqa: E402
 from tests.localapp import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 1800}
@@ -130,27 +131,11 @@ NAMED = ("earcut", "tessellat", "parse", "compile", "commitRoot", "performWorkOn
 # ---- CPU of Chromium's processes ------------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = defaultdict(list)
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                parents[int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])].append(int(d.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(parents.get(p, []))
-    return out
-
-
 def chromium_cpu() -> Counter[str]:
     """Seconds of CPU (user + system, all threads) of each kind of Chromium process under this process."""
     tick = os.sysconf("SC_CLK_TCK")
     out: Counter[str] = Counter()
-    for pid in _tree(os.getpid()):
+    for pid in _children(os.getpid()):
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
