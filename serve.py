@@ -1,8 +1,8 @@
 """The dashboard's server: ``streamlit run serve.py`` (what ``make run`` and the browser tests start).
 
-It serves ``app.py`` as ``streamlit run app.py`` would, with two additions:
-- one middleware (``ui.asgi.BaseUrlScript``) that tells the frontend its server's address, so that a page
-  opened directly makes no failing requests;
+It serves ``app.py`` as ``streamlit run app.py`` would, with three additions:
+- one middleware (``ui.asgi.BaseUrlScript``) that writes into every page's HTML its server's address, so that a
+  page opened directly makes no failing requests, and a loading message drawn before the frontend starts;
 - compressed responses (Starlette's ``GZipMiddleware``): the frontend's scripts are ~7 MB as Streamlit serves them
   and ~2.5 MB gzipped (README, "The Dash peer"). At level 4, not Starlette's default 9: measured on Streamlit's 40
   largest scripts (20.6 MB), level 9 takes 0.74 s of CPU for 6.10 MB and level 4 0.29 s for 6.37 MB, and a cold
