@@ -981,6 +981,24 @@ def cube_time_values(
     return Series(measure_id, pd.DataFrame({"value": vals[: tp.TIME_BINS]}), left_out)
 
 
+def window_share_note(values: Series) -> str:
+    """What the weighted 15:00–21:00 share (``window_share`` of ``cube_time_values(..., partial=True)``) is of,
+    for the sentence under its tile: the offence types without a weight are named once, under the heatmap."""
+    short = measure(values.measure).short
+    if values.frame is None:
+        return (
+            f"Not weighted by {short}: no offence chosen has a published weight. The share of the {short} between "
+            f"15:00 and 21:00, of the offences with a known time. The three figures below are {COUNT_ONLY}."
+        )
+    partial = (
+        " and a published weight (those without one are named under the heatmap)" if values.reason else ""
+    )
+    return (
+        f"The share of the {short} between 15:00 and 21:00, of the offences with a known time{partial}. The three "
+        f"figures below are {COUNT_ONLY}; the heatmap and the profiles are weighted."
+    )
+
+
 def window_share(values: np.ndarray, window: tuple[int, int] | None = None) -> float | None:
     """The share (%) of a weighted time-bin array (``cube_time_values``) inside the hour window (default the
     strategy's 15:00–21:00), of the bins with a known hour; None when nothing has a known hour."""

@@ -471,3 +471,23 @@ def test_the_needs_assessment_robbery_share_is_not_computed_while_other_offences
     assert math.isnan(c.loc["harm_css", "current"]) and c.loc["harm_css", "published"] == 31.0
     assert c.loc["harm_css", "note"].startswith("not computed: no published weight for")
     assert c.loc["cost", "current"] == round(2 * 11320 / (6 * 14050 + 2 * 11320 + 39360 + 6520) * 100, 1)
+
+
+def test_the_weighted_window_share_says_what_it_is_of():
+    """The tile's sentence: partial when offence types were left out (named under the heatmap), and why when no
+    offence chosen has a weight (no share is shown)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"value": [1.0]})
+    whole = harm.window_share_note(harm.Series("cost", frame, ""))
+    partial = harm.window_share_note(
+        harm.Series("cost", frame, "Left out (no published weight): Threats to kill.")
+    )
+    none = harm.window_share_note(harm.Series("cost", None, "Not weighted: …"))
+    assert "published weight" not in whole and whole.endswith("the heatmap and the profiles are weighted.")
+    assert (
+        "of the offences with a known time and a published weight (those without one are named under"
+        in partial
+    )
+    assert none.startswith("Not weighted by") and "the heatmap and the profiles are weighted" not in none
+    assert all(harm.COUNT_ONLY in t for t in (whole, partial, none))

@@ -206,8 +206,9 @@ def body() -> None:
         elif record_set.import_result is not None:
             extract = dq.result_report(record_set.import_result)
             ext = prov.for_record_set(record_set, method="import report of record format v1")
-            present.table(dq.report_table([extract]), REPORT_CONFIG, static=True)
-            exports.table_downloads(dq.report_table([extract]), "Extract import report", provenance=ext)
+            extract_table = dq.report_table([extract])
+            present.table(extract_table, REPORT_CONFIG, static=True)
+            exports.table_downloads(extract_table, "Extract import report", provenance=ext)
             exports.table_downloads(
                 dq.quarantine_table([extract]),
                 "Extract rows set aside",

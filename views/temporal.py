@@ -217,22 +217,7 @@ def times_section(ref: dict | None, sna: tuple[int, int, float | None], head) ->
                 frame.fmt_pct(w_share),
                 help=harm.method_text(weighting),
             )
-            st.caption(
-                (
-                    f"Not weighted by {harm.measure(weighting).short}: no offence chosen has a published weight. "
-                    if values.frame is None
-                    else ""
-                )
-                + f"The share of the {harm.measure(weighting).short} between 15:00 and 21:00, of the offences "
-                "with a known time"
-                + (
-                    " and a published weight (those without one are named under the heatmap)"
-                    if values.frame is not None and values.reason
-                    else ""
-                )
-                + f". The three figures below are {harm.COUNT_ONLY}"
-                + ("; the heatmap and the profiles are weighted." if values.frame is not None else ".")
-            )
+            st.caption(harm.window_share_note(values))
     m1.metric(
         f"15:00–21:00 share, current filters ({recs.kind_label().lower()})",
         frame.fmt_pct(None if share is None else share * 100),
@@ -302,9 +287,8 @@ def seasonality_section() -> None:
     real = prov.mps(
         method="average by calendar month; months not published are left out",
         level="borough",
-        loads=mps.loads_in(
-            cache.mps_borough(ROOT)[1]
-        ),  # every month published: the store's releases among them
+        # Every month published: the store's releases among them.
+        loads=mps.loads_in(cache.mps_borough(ROOT)[1]),
     )
     recs = _provenance(
         cache.records(ROOT, cache.extract_path()), *_shared_months(), (), "average by calendar month"
